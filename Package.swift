@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Swift 6 language mode everywhere, plus the upcoming features that keep module
+/// boundaries honest (see STYLE.md §1).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "sweep",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sweep", targets: ["sweep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages.
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSweepShims"),
+
+        // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
+        .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
+        // Spec grammar, validation, expansion into jobs.
+        .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
+        // SQLite store (GRDB): schema, migrations, queries.
+        .target(name: "SweepStore", dependencies: ["SweepCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        // Coordinator <-> worker message protocol.
+        .target(name: "SweepWire", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
+        // Headless worker and the job-runner processes it supervises.
+        .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire"], swiftSettings: strict),
+        // Scheduler, transports, progress.
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepWire"], swiftSettings: strict),
+        // The jobs themselves.
+        .target(name: "Workloads", dependencies: ["SweepCore"], swiftSettings: strict),
+        // The command line.
+        .executableTarget(
+            name: "sweep",
+            dependencies: [
+                "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepWorker",
+                "SweepCoordinator", "Workloads",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SweepStore", "Workloads", "sweep"], swiftSettings: strict),
+    ]
+)

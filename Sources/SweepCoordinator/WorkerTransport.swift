@@ -1,0 +1,20 @@
+import SweepWire
+
+/// A byte pipe to one host's worker: the local child process or an SSH channel.
+///
+/// The coordinator only knows this protocol; the command line chooses concrete
+/// transports, so the runtime never depends on the SSH module.
+public protocol WorkerTransport: AnyObject, Sendable {
+    /// The host's name in the store and in progress output ("local", "gpu1").
+    var hostName: String { get }
+    /// How many jobs to run at once on this host.
+    var slots: Int { get }
+    /// Starts the worker. From then on every message it sends, and finally the end of
+    /// the connection, is posted to `events`.
+    func start(events: EventQueue) throws
+    /// Sends a message; returns false if the connection is gone.
+    @discardableResult
+    func send(_ message: CoordinatorMessage) -> Bool
+    /// Ends the connection: the worker sees end of input, kills its jobs and exits.
+    func close()
+}

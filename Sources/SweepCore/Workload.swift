@@ -1,0 +1,56 @@
+/// A kind of job `sweep` can run: a named, versioned computation over a config that
+/// reports metrics per epoch and returns a summary.
+///
+/// Workloads are stateless types; the registry lists them by name. Bump `version` when
+/// a change alters results, so jobs with the same config are not reused across it.
+public protocol Workload: Sendable {
+    /// The name specs use in their `workload` field.
+    static var name: String { get }
+    /// Part of every job key: changing it makes old results distinct from new ones.
+    static var version: Int { get }
+    /// One line saying what the workload computes.
+    static var summary: String { get }
+    /// Every parameter with its default; `seed` is implicit and must not be listed.
+    static var parameters: [ParamSpec] { get }
+    /// Checks that span several parameters (e.g. conv depth and filters); the returned
+    /// problems name the parameter and what would fit. Called on every resolved config.
+    static func problems(in config: JobConfig) -> [ConfigProblem]
+    /// Runs one job to completion and returns its summary (stored as the job's result).
+    static func run(_ config: JobConfig, context: any JobContext) throws -> JSONValue
+}
+
+extension Workload {
+    public static func problems(in config: JobConfig) -> [ConfigProblem] { [] }
+}
+
+/// A config that is valid param by param but not as a whole.
+public struct ConfigProblem: Sendable, Hashable {
+    /// The parameter to change.
+    public var param: String
+    /// What is wrong and what would fit.
+    public var message: String
+
+    public init(param: String, message: String) {
+        self.param = param
+        self.message = message
+    }
+}
+
+/// How a running job talks to whoever runs it: metrics, log lines, cancellation.
+public protocol JobContext: AnyObject {
+    /// Records the metrics of one epoch (or update); names are the metric names.
+    func report(epoch: Int, metrics: [String: Double])
+    /// A human-readable progress line, kept in the job's log.
+    func log(_ message: String)
+}
+
+/// A job that gives up with a message meant for the user (bad data, diverged training).
+public struct JobFailure: Error, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

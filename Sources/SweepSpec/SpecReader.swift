@@ -1,0 +1,221 @@
+import SweepCore
+
+/// Reads a `SpecDocument` into a `SweepSpec`, collecting all diagnostics in one pass.
+struct SpecReader {
+    let document: SpecDocument
+    let workloads: [any Workload.Type]
+    private var diagnostics: [SpecDiagnostic] = []
+    private var schema: [String: ParamSpec] = [:]
+
+    init(document: SpecDocument, workloads: [any Workload.Type]) {
+        self.document = document
+        self.workloads = workloads
+    }
+
+    mutating func read() throws(SpecError) -> SweepSpec {
+        guard case .object(let root) = document.root else {
+            throw SpecError([document.diagnostic("", "expected an object with \"name\", \"workload\", \"grid\" ...")])
+        }
+        for key in root.keys.sorted() where !key.hasPrefix("//") && !SweepSpec.topLevelKeys.contains(key) {
+            report(key, "unknown key" + DidYouMean.suggestion(for: key, among: SweepSpec.topLevelKeys))
+        }
+
+        let name = readName(root["name"])
+        guard let workload = readWorkload(root["workload"]) else { throw SpecError(diagnostics) }
+        schema = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0) })
+
+        let base = readParams(root["base"], path: "base")
+        let grid = readAxes(root["grid"], path: "grid")
+        var zip: [[SweepSpec.Axis]] = []
+        if let value = root["zip"] {
+            if case .array(let groups) = value {
+                for (i, group) in groups.enumerated() {
+                    let path = "zip[\(i)]"
+                    let axes = readAxes(group, path: path)
+                    if let first = axes.first, axes.contains(where: { $0.values.count != first.values.count }) {
+                        let lengths = axes.map { "\($0.param): \($0.values.count)" }.joined(separator: ", ")
+                        report(path, "lists in a zip group advance together and must have the same length (\(lengths))")
+                    }
+                    if !axes.isEmpty { zip.append(axes) }
+                }
+            } else {
+                report("zip", "expected a list of groups, each an object of equally long lists")
+            }
+        }
+        let include = readList(root["include"], path: "include").map { readParams($0.value, path: $0.path) }
+        let exclude = readList(root["exclude"], path: "exclude").map { readFilter($0.value, path: $0.path) }
+        let seeds = readSeeds(root["seeds"])
+        reportOverlaps(base: base, grid: grid, zip: zip)
+
+        if !diagnostics.isEmpty { throw SpecError(diagnostics) }
+        return SweepSpec(
+            name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
+            include: include, exclude: exclude, seeds: seeds, report: root["report"])
+    }
+
+    private mutating func report(_ path: String, _ message: String) {
+        diagnostics.append(document.diagnostic(path, message))
+    }
+
+    private mutating func readName(_ value: JSONValue?) -> String {
+        let stem = document.file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "sweep"
+        guard let value else { return stem }
+        guard let name = value.stringValue, !name.isEmpty,
+            name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
+        else {
+            report("name", "expected a name of letters, digits, '-', '_' or '.' (it names the sweep and its report folder)")
+            return stem
+        }
+        return name
+    }
+
+    private mutating func readWorkload(_ value: JSONValue?) -> (any Workload.Type)? {
+        let names = workloads.map { $0.name }
+        guard let value else {
+            report("", "missing \"workload\": expected one of " + names.joined(separator: ", "))
+            return nil
+        }
+        guard let name = value.stringValue, let workload = workloads.first(where: { $0.name == name }) else {
+            let given = value.stringValue ?? value.kindDescription
+            report("workload", "unknown workload \"\(given)\": expected one of \(names.joined(separator: ", "))"
+                + DidYouMean.suggestion(for: given, among: names))
+            return nil
+        }
+        return workload
+    }
+
+    /// Reads an object of parameters (nested or dotted) into coerced values by name.
+    private mutating func readParams(_ value: JSONValue?, path: String) -> [String: JSONValue] {
+        guard let value else { return [:] }
+        guard case .object = value else {
+            report(path, "expected an object of parameters, like {\"epochs\": 10}")
+            return [:]
+        }
+        var flat: [String: JSONValue] = [:]
+        JobConfig.flatten(value, prefix: "", into: &flat)
+        var params: [String: JSONValue] = [:]
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+            if let coerced = coerce(raw, param: name, path: path + "." + name) { params[name] = coerced }
+        }
+        return params
+    }
+
+    /// Reads an object of lists (grid or one zip group) into axes sorted by parameter.
+    private mutating func readAxes(_ value: JSONValue?, path: String) -> [SweepSpec.Axis] {
+        guard let value else { return [] }
+        guard case .object = value else {
+            report(path, "expected an object mapping parameters to lists of values, like {\"seed\": [1, 2]}")
+            return []
+        }
+        var flat: [String: JSONValue] = [:]
+        JobConfig.flatten(value, prefix: "", into: &flat)
+        var axes: [SweepSpec.Axis] = []
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+            let axisPath = path + "." + name
+            guard case .array(let items) = raw else {
+                report(axisPath, "expected a list of values, got \(raw.kindDescription) (put fixed values in \"base\")")
+                continue
+            }
+            guard !items.isEmpty else {
+                report(axisPath, "empty list: an axis needs at least one value")
+                continue
+            }
+            var values: [JSONValue] = []
+            for (i, item) in items.enumerated() {
+                guard let v = coerce(item, param: name, path: "\(axisPath)[\(i)]") else { continue }
+                if values.contains(v) {
+                    report("\(axisPath)[\(i)]", "duplicate value \(v.canonicalText)")
+                } else {
+                    values.append(v)
+                }
+            }
+            if values.count == items.count { axes.append(SweepSpec.Axis(param: name, values: values)) }
+        }
+        return axes
+    }
+
+    private mutating func readFilter(_ value: JSONValue, path: String) -> SweepSpec.Filter {
+        guard case .object = value else {
+            report(path, "expected an object of parameter values to exclude")
+            return SweepSpec.Filter(match: [:])
+        }
+        var flat: [String: JSONValue] = [:]
+        JobConfig.flatten(value, prefix: "", into: &flat)
+        var match: [String: [JSONValue]] = [:]
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+            // A list in an exclude entry means "any of these".
+            let items = raw.arrayValue ?? [raw]
+            let isList = raw.arrayValue != nil
+            match[name] = items.enumerated().compactMap { i, item in
+                coerce(item, param: name, path: isList ? "\(path).\(name)[\(i)]" : "\(path).\(name)")
+            }
+        }
+        return SweepSpec.Filter(match: match)
+    }
+
+    private mutating func readList(_ value: JSONValue?, path: String) -> [(path: String, value: JSONValue)] {
+        guard let value else { return [] }
+        guard case .array(let items) = value else {
+            report(path, "expected a list of objects")
+            return []
+        }
+        return items.enumerated().map { ("\(path)[\($0.offset)]", $0.element) }
+    }
+
+    private mutating func readSeeds(_ value: JSONValue?) -> [Int] {
+        guard let value else { return [0] }
+        switch value {
+        case .int(let n) where n >= 1 && n <= 10_000:
+            return Array(0..<n)
+        case .array(let items) where !items.isEmpty:
+            var seeds: [Int] = []
+            for (i, item) in items.enumerated() {
+                guard let seed = item.intValue, seed >= 0 else {
+                    report("seeds[\(i)]", "expected a non-negative integer seed")
+                    continue
+                }
+                if seeds.contains(seed) { report("seeds[\(i)]", "duplicate seed \(seed)") } else { seeds.append(seed) }
+            }
+            return seeds
+        default:
+            report("seeds", "expected a count n in 1...10000 (seeds 0..n-1) or a non-empty list of seeds")
+            return [0]
+        }
+    }
+
+    /// Checks a value against the parameter's schema; reports and returns nil if it fails.
+    private mutating func coerce(_ value: JSONValue, param: String, path: String) -> JSONValue? {
+        if param == "seed" {
+            report(path, "\"seed\" is set by the top-level \"seeds\" (a count or a list), not as a parameter")
+            return nil
+        }
+        guard let spec = schema[param] else {
+            report(path, "unknown parameter \"\(param)\" of workload \"\(document.root["workload"]?.stringValue ?? "")\""
+                + DidYouMean.suggestion(for: param, among: Array(schema.keys)))
+            return nil
+        }
+        guard let coerced = spec.coerce(value) else {
+            let shown = value.canonicalText.count > 40 ? value.kindDescription : value.canonicalText
+            report(path, "expected \(spec.expectation), got \(shown)")
+            return nil
+        }
+        return coerced
+    }
+
+    /// A parameter set in two of base/grid/zip is ambiguous: say which wins instead of guessing.
+    private mutating func reportOverlaps(base: [String: JSONValue], grid: [SweepSpec.Axis], zip: [[SweepSpec.Axis]]) {
+        var seen: [String: String] = [:]
+        let sources = [("grid", grid)] + zip.enumerated().map { ("zip[\($0.offset)]", $0.element) }
+        for (source, axes) in sources {
+            for axis in axes {
+                if base[axis.param] != nil {
+                    report("\(source).\(axis.param)", "\"\(axis.param)\" is also fixed in base; keep it in one place")
+                }
+                if let other = seen[axis.param] {
+                    report("\(source).\(axis.param)", "\"\(axis.param)\" is already an axis in \(other)")
+                }
+                seen[axis.param] = source
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import SweepCore
+
+/// One job of a sweep: a resolved config (every parameter, plus `seed`) and its key.
+public struct PlannedJob: Sendable, Hashable {
+    /// Hex SHA-256 of the canonical `{workload, version, config}`: equal configs share it.
+    public var key: String
+    public var workload: String
+    public var config: JobConfig
+
+    /// The job key for a workload and a resolved config.
+    public static func key(workload: String, version: Int, config: JobConfig) -> String {
+        let identity: JSONValue = ["workload": .string(workload), "version": .int(version), "config": config.nested]
+        return Digest.sha256Hex(identity.canonicalText.utf8)
+    }
+}
+
+/// The jobs a spec expands to, in a stable order, without duplicates.
+public struct SweepPlan: Sendable {
+    public var spec: SweepSpec
+    public var jobs: [PlannedJob]
+    /// Parameters (never `seed`) whose value differs between jobs.
+    public var varying: [String]
+    /// Configs dropped because an earlier one resolved to the same values.
+    public var duplicates: Int
+    /// Configs dropped by `exclude`.
+    public var excluded: Int
+}
+
+extension SweepSpec {
+    /// Expands the spec into jobs: grid x zip (+ include), minus exclude, times seeds.
+    ///
+    /// Throws when a resolved config fails its workload's cross-parameter checks or when
+    /// nothing is left to run.
+    public func plan() throws(SpecError) -> SweepPlan {
+        let defaults = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0.defaultValue) })
+        var configs: [[String: JSONValue]] = []
+        var sources: [String] = []
+        for combination in combinations() {
+            configs.append(defaults.merging(base) { $1 }.merging(combination) { $1 })
+            sources.append("")
+        }
+        for (i, entry) in include.enumerated() {
+            configs.append(defaults.merging(base) { $1 }.merging(entry) { $1 })
+            sources.append("include[\(i)]")
+        }
+
+        var excluded = 0
+        var seen = Set<[String: JSONValue]>()
+        var duplicates = 0
+        var kept: [([String: JSONValue], String)] = []
+        for (config, source) in Swift.zip(configs, sources) {
+            if exclude.contains(where: { $0.matches(config) }) {
+                excluded += 1
+            } else if seen.insert(config).inserted {
+                kept.append((config, source))
+            } else {
+                duplicates += 1
+            }
+        }
+        guard !kept.isEmpty else {
+            throw SpecError([document.diagnostic("exclude", "every config is excluded: the sweep would have no jobs")])
+        }
+
+        let varying = workload.parameters.map(\.name).filter { name in
+            Set(kept.map { $0.0[name] }).count > 1
+        }
+        var diagnostics: [SpecDiagnostic] = []
+        for (config, source) in kept {
+            for problem in workload.problems(in: JobConfig(config)) {
+                let which = source.isEmpty ? Self.describe(config, varying: varying) : source
+                diagnostics.append(document.diagnostic(source, "config \(which): \(problem.param): \(problem.message)"))
+            }
+        }
+        guard diagnostics.isEmpty else { throw SpecError(Array(Set(diagnostics)).sorted { $0.message < $1.message }) }
+
+        var jobs: [PlannedJob] = []
+        jobs.reserveCapacity(kept.count * seeds.count)
+        for (config, _) in kept {
+            for seed in seeds {
+                var values = config
+                values["seed"] = .int(seed)
+                let jobConfig = JobConfig(values)
+                jobs.append(PlannedJob(
+                    key: PlannedJob.key(workload: workload.name, version: workload.version, config: jobConfig),
+                    workload: workload.name, config: jobConfig))
+            }
+        }
+        return SweepPlan(spec: self, jobs: jobs, varying: varying, duplicates: duplicates, excluded: excluded)
+    }
+
+    /// Every grid combination crossed with every zip position; one empty config if neither.
+    func combinations() -> [[String: JSONValue]] {
+        var result: [[String: JSONValue]] = [[:]]
+        for axis in grid {
+            result = result.flatMap { partial in
+                axis.values.map { value in partial.merging([axis.param: value]) { $1 } }
+            }
+        }
+        for group in zip {
+            let length = group[0].values.count
+            result = result.flatMap { partial in
+                (0..<length).map { position in
+                    partial.merging(group.map { ($0.param, $0.values[position]) }) { $1 }
+                }
+            }
+        }
+        return result
+    }
+
+    static func describe(_ config: [String: JSONValue], varying: [String]) -> String {
+        let shown = varying.isEmpty ? Array(config.keys).sorted() : varying
+        return "(" + shown.map { "\($0)=\(config[$0]?.displayText ?? "?")" }.joined(separator: ", ") + ")"
+    }
+}
+
+extension JSONValue {
+    /// A value as people write it in tables: strings unquoted, reals shortest.
+    public var displayText: String {
+        switch self {
+        case .string(let s): return s
+        case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) + ".0" : d.description
+        default: return canonicalText
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import GRDB
+
+/// The database schema, as migrations. Never edit a shipped migration: add a new one.
+///
+/// Tables are meant to be read with `sqlite3` too: configs and summaries are JSON text,
+/// times are UTC text (`2026-11-22 02:13:59.123`), states are words.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE sweeps (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    workload TEXT NOT NULL,
+                    spec_path TEXT NOT NULL,
+                    spec_text TEXT NOT NULL,
+                    -- hash of the spec's job keys: the same name with other jobs is another sweep
+                    plan_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    launched_at TEXT NOT NULL
+                );
+                CREATE TABLE jobs (
+                    id INTEGER PRIMARY KEY,
+                    key TEXT NOT NULL UNIQUE,
+                    workload TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    host TEXT,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    error TEXT,
+                    summary TEXT,
+                    -- the attempt whose metrics count (the one that finished ok)
+                    ok_attempt INTEGER
+                );
+                CREATE TABLE sweep_jobs (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (sweep_id, job_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX sweep_jobs_by_job ON sweep_jobs(job_id);
+                CREATE TABLE attempts (
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    attempt INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    status TEXT NOT NULL
+                        CHECK (status IN ('running', 'ok', 'failed', 'cancelled', 'lost')),
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT,
+                    error TEXT,
+                    stderr_tail TEXT,
+                    signal INTEGER,
+                    PRIMARY KEY (job_id, attempt)
+                ) WITHOUT ROWID;
+                CREATE TABLE metrics (
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    attempt INTEGER NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    value REAL,
+                    PRIMARY KEY (job_id, attempt, epoch, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE logs (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    attempt INTEGER NOT NULL,
+                    at TEXT NOT NULL,
+                    line TEXT NOT NULL
+                );
+                CREATE INDEX logs_by_job ON logs(job_id, attempt, id);
+                CREATE TABLE hosts (
+                    name TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    detail TEXT,
+                    binary_hash TEXT,
+                    cores INTEGER,
+                    slots INTEGER,
+                    last_seen TEXT
+                ) WITHOUT ROWID;
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    sweep_id INTEGER REFERENCES sweeps(id) ON DELETE SET NULL,
+                    job_id INTEGER REFERENCES jobs(id),
+                    host TEXT,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import SweepCore
+
+/// A job's lifecycle state, as stored in `jobs.state`.
+public enum JobState: String, Sendable, Hashable, CaseIterable {
+    case pending, running, done, failed, cancelled
+}
+
+/// A sweep as stored: its name, workload and the spec it was launched from.
+public struct SweepInfo: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var workload: String
+    public var specPath: String
+    /// The spec's text at launch, so `sweep resume` works without the file.
+    public var specText: String
+    public var planHash: String
+    public var createdAt: Date
+    public var launchedAt: Date
+}
+
+/// A job as stored.
+public struct StoredJob: Sendable, Hashable {
+    public var id: Int64
+    public var key: String
+    public var workload: String
+    public var config: JobConfig
+    public var state: JobState
+    /// Attempts started so far.
+    public var attempts: Int
+    public var host: String?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var error: String?
+    public var summary: JSONValue?
+    /// The attempt that finished ok, whose metrics count.
+    public var okAttempt: Int?
+    /// Failed attempts so far (lost ones, from a dead host or coordinator, don't count).
+    public var failures: Int
+}
+
+/// One attempt at a job.
+public struct StoredAttempt: Sendable, Hashable {
+    public var job: Int64
+    public var attempt: Int
+    public var host: String
+    public var status: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var error: String?
+    public var stderrTail: String?
+}
+
+/// How many of a sweep's jobs are in each state.
+public struct StateCounts: Sendable, Hashable {
+    public var pending = 0
+    public var running = 0
+    public var done = 0
+    public var failed = 0
+    public var cancelled = 0
+
+    public init() {}
+
+    public var total: Int { pending + running + done + failed + cancelled }
+
+    subscript(state: JobState) -> Int {
+        get {
+            switch state {
+            case .pending: return pending
+            case .running: return running
+            case .done: return done
+            case .failed: return failed
+            case .cancelled: return cancelled
+            }
+        }
+        set {
+            switch state {
+            case .pending: pending = newValue
+            case .running: running = newValue
+            case .done: done = newValue
+            case .failed: failed = newValue
+            case .cancelled: cancelled = newValue
+            }
+        }
+    }
+}
+
+/// One metric value of one epoch of one attempt.
+public struct MetricRow: Sendable, Hashable {
+    public var job: Int64
+    public var attempt: Int
+    public var epoch: Int
+    public var name: String
+    public var value: Double
+
+    public init(job: Int64, attempt: Int, epoch: Int, name: String, value: Double) {
+        self.job = job
+        self.attempt = attempt
+        self.epoch = epoch
+        self.name = name
+        self.value = value
+    }
+}
+
+/// A job of a spec to record: its key, workload and resolved config.
+public struct NewJob: Sendable, Hashable {
+    public var key: String
+    public var workload: String
+    public var config: JobConfig
+
+    public init(key: String, workload: String, config: JobConfig) {
+        self.key = key
+        self.workload = workload
+        self.config = config
+    }
+}
+
+/// What launching a spec did to the store.
+public struct Registration: Sendable, Hashable {
+    public var sweep: SweepInfo
+    /// Jobs this launch added.
+    public var added: Int
+    /// Jobs that already existed (from this sweep or another that shares configs).
+    public var reused: Int
+    /// Jobs a dead coordinator left running, or that were cancelled, put back to pending.
+    public var recovered: Int
+}
+
+/// A problem with the database itself or with what was asked of it.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,172 @@
+import SweepCore
+
+/// A line that is not a valid message of this protocol version.
+public struct WireError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var line: String
+
+    public init(_ message: String, line: String) {
+        self.message = message
+        self.line = line
+    }
+
+    public var description: String {
+        let shown = line.count > 200 ? String(line.prefix(200)) + "…" : line
+        return "bad protocol message (\(message)): \(shown)"
+    }
+}
+
+extension WorkerMessage {
+    /// One line of JSON, ending in a newline.
+    public var line: String {
+        var fields: [String: JSONValue] = ["v": .int(wireProtocolVersion)]
+        switch self {
+        case .ready(let info):
+            fields["type"] = "ready"
+            fields["version"] = .string(info.version)
+            fields["binary"] = .string(info.binaryHash)
+            fields["hostname"] = .string(info.hostname)
+            fields["cores"] = .int(info.cores)
+            fields["slots"] = .int(info.slots)
+        case .started(let job, let attempt):
+            fields["type"] = "started"
+            fields["job"] = .int(Int(job))
+            fields["attempt"] = .int(attempt)
+        case .metric(let job, let attempt, let epoch, let values):
+            fields["type"] = "metric"
+            fields["job"] = .int(Int(job))
+            fields["attempt"] = .int(attempt)
+            fields["epoch"] = .int(epoch)
+            fields["values"] = .object(values.mapValues { .double($0) })
+        case .log(let job, let attempt, let text):
+            fields["type"] = "log"
+            fields["job"] = .int(Int(job))
+            fields["attempt"] = .int(attempt)
+            fields["line"] = .string(text)
+        case .finished(let result):
+            fields["type"] = "finished"
+            fields["job"] = .int(Int(result.job))
+            fields["attempt"] = .int(result.attempt)
+            fields["status"] = .string(result.status.rawValue)
+            if let summary = result.summary { fields["summary"] = summary }
+            if let error = result.error { fields["error"] = .string(error) }
+            if let tail = result.stderrTail { fields["stderr_tail"] = .string(tail) }
+            if let signal = result.signal { fields["signal"] = .int(Int(signal)) }
+        case .heartbeat(let running):
+            fields["type"] = "heartbeat"
+            fields["running"] = .array(running.map { .int(Int($0)) })
+        }
+        return JSONValue.object(fields).canonicalText + "\n"
+    }
+
+    /// Parses one line (with or without its newline).
+    public init(line: String) throws(WireError) {
+        let fields = try WireFields(line: line)
+        switch try fields.string("type") {
+        case "ready":
+            self = .ready(WorkerInfo(
+                version: try fields.string("version"), binaryHash: try fields.string("binary"),
+                hostname: try fields.string("hostname"), cores: try fields.int("cores"), slots: try fields.int("slots")))
+        case "started":
+            self = .started(job: try fields.job(), attempt: try fields.int("attempt"))
+        case "metric":
+            guard case .object(let raw)? = fields.object["values"] else { throw fields.error("missing values") }
+            var values: [String: Double] = [:]
+            for (name, value) in raw {
+                // JSON has no NaN: a diverged metric arrives as null and is kept as NaN.
+                values[name] = value.doubleValue ?? .nan
+            }
+            self = .metric(job: try fields.job(), attempt: try fields.int("attempt"), epoch: try fields.int("epoch"), values: values)
+        case "log":
+            self = .log(job: try fields.job(), attempt: try fields.int("attempt"), line: try fields.string("line"))
+        case "finished":
+            guard let status = AttemptStatus(rawValue: try fields.string("status")) else { throw fields.error("bad status") }
+            self = .finished(AttemptResult(
+                job: try fields.job(), attempt: try fields.int("attempt"), status: status,
+                summary: fields.object["summary"], error: fields.object["error"]?.stringValue,
+                stderrTail: fields.object["stderr_tail"]?.stringValue,
+                signal: fields.object["signal"]?.intValue.map { Int32($0) }))
+        case "heartbeat":
+            guard case .array(let items)? = fields.object["running"] else { throw fields.error("missing running") }
+            self = .heartbeat(running: items.compactMap { $0.intValue.map(Int64.init) })
+        case let other:
+            throw fields.error("unknown worker message type \"\(other)\"")
+        }
+    }
+}
+
+extension CoordinatorMessage {
+    /// One line of JSON, ending in a newline.
+    public var line: String {
+        var fields: [String: JSONValue] = ["v": .int(wireProtocolVersion)]
+        switch self {
+        case .run(let request):
+            fields["type"] = "run"
+            fields["job"] = .int(Int(request.job))
+            fields["attempt"] = .int(request.attempt)
+            fields["workload"] = .string(request.workload)
+            fields["config"] = request.config.nested
+            if let timeout = request.timeout { fields["timeout"] = .double(timeout) }
+        case .cancel(let job):
+            fields["type"] = "cancel"
+            fields["job"] = .int(Int(job))
+        case .drain:
+            fields["type"] = "drain"
+        }
+        return JSONValue.object(fields).canonicalText + "\n"
+    }
+
+    /// Parses one line (with or without its newline).
+    public init(line: String) throws(WireError) {
+        let fields = try WireFields(line: line)
+        switch try fields.string("type") {
+        case "run":
+            guard let config = fields.object["config"], config.objectValue != nil else { throw fields.error("missing config") }
+            self = .run(RunRequest(
+                job: try fields.job(), attempt: try fields.int("attempt"), workload: try fields.string("workload"),
+                config: JobConfig(nested: config), timeout: fields.object["timeout"]?.doubleValue))
+        case "cancel":
+            self = .cancel(job: try fields.job())
+        case "drain":
+            self = .drain
+        case let other:
+            throw fields.error("unknown coordinator message type \"\(other)\"")
+        }
+    }
+}
+
+/// The members of one message, with typed accessors that throw `WireError`.
+private struct WireFields {
+    let object: [String: JSONValue]
+    let line: String
+
+    init(line: String) throws(WireError) {
+        self.line = line
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(line)
+        } catch {
+            throw WireError("not JSON: \(error.message)", line: line)
+        }
+        guard case .object(let object) = value else { throw WireError("not an object", line: line) }
+        self.object = object
+        guard object["v"]?.intValue == wireProtocolVersion else {
+            throw WireError("protocol version \(object["v"]?.canonicalText ?? "missing"), expected \(wireProtocolVersion); "
+                + "run the same sweep binary on both sides", line: line)
+        }
+    }
+
+    func error(_ message: String) -> WireError { WireError(message, line: line) }
+
+    func string(_ key: String) throws(WireError) -> String {
+        guard let v = object[key]?.stringValue else { throw error("missing \(key)") }
+        return v
+    }
+
+    func int(_ key: String) throws(WireError) -> Int {
+        guard let v = object[key]?.intValue else { throw error("missing \(key)") }
+        return v
+    }
+
+    func job() throws(WireError) -> Int64 { Int64(try int("job")) }
+}

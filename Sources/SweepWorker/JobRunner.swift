@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SweepCore
+import SweepWire
+
+/// The job-runner process (`sweep job --stdio`): runs the jobs its worker sends, one at
+/// a time, and reports over its standard output with the wire protocol.
+///
+/// One runner serves many jobs in turn, so a zero-length job costs a message round trip
+/// instead of a process start; per-process caches (data sets) are shared between them.
+/// The worker kills a runner to cancel its job and starts a new one when a runner dies.
+public final class JobRunner {
+    private let workloads: [any Workload.Type]
+
+    public init(workloads: [any Workload.Type]) {
+        self.workloads = workloads
+    }
+
+    /// Serves until standard input closes, then exits at once, even mid-job: a runner
+    /// whose worker is gone must not keep burning the host.
+    public func serve() -> Never {
+        // The protocol owns the real stdout; anything a workload prints goes to stderr.
+        let protocolFD = dup(1)
+        dup2(2, 1)
+        let output = LineWriter(fileDescriptor: protocolFD)
+        let requests = RequestQueue()
+
+        Thread.detachNewThread {
+            let input = LineReader(fileDescriptor: 0)
+            while let line = input.readLine() {
+                guard !line.isEmpty else { continue }
+                switch Result(catching: { () throws(WireError) in try CoordinatorMessage(line: line) }) {
+                case .success(.run(let request)): requests.push(request)
+                case .success: break  // cancel and drain are the worker's business
+                case .failure(let error): FileHandle.standardError.write(Data("sweep job: \(error)\n".utf8))
+                }
+            }
+            _exit(0)
+        }
+
+        while true {
+            let request = requests.pop()
+            output.write(WorkerMessage.started(job: request.job, attempt: request.attempt).line)
+            output.write(WorkerMessage.finished(run(request, output: output)).line)
+        }
+    }
+
+    func run(_ request: RunRequest, output: LineWriter) -> AttemptResult {
+        guard let workload = workloads.first(where: { $0.name == request.workload }) else {
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed,
+                                 error: "this worker's binary has no workload \"\(request.workload)\"")
+        }
+        let context = RunnerContext(request: request, output: output)
+        do {
+            let summary = try workload.run(request.config, context: context)
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .ok, summary: summary)
+        } catch {
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: "\(error)")
+        }
+    }
+}
+
+/// Forwards a running job's metrics and log lines to the worker.
+private final class RunnerContext: JobContext {
+    let request: RunRequest
+    let output: LineWriter
+
+    init(request: RunRequest, output: LineWriter) {
+        self.request = request
+        self.output = output
+    }
+
+    func report(epoch: Int, metrics: [String: Double]) {
+        output.write(WorkerMessage.metric(job: request.job, attempt: request.attempt, epoch: epoch, values: metrics).line)
+    }
+
+    func log(_ message: String) {
+        output.write(WorkerMessage.log(job: request.job, attempt: request.attempt, line: message).line)
+    }
+}
+
+/// Run requests handed from the reader thread to the runner's main thread.
+private final class RequestQueue: @unchecked Sendable {
+    // @unchecked: `items` is only touched while holding `condition`.
+    private let condition = NSCondition()
+    private var items: [RunRequest] = []
+
+    func push(_ request: RunRequest) {
+        condition.lock()
+        items.append(request)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func pop() -> RunRequest {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty { condition.wait() }
+        return items.removeFirst()
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import SweepStore
+
+extension Sweep {
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run what an interrupted sweep has not finished.",
+            discussion: """
+                Jobs a dead coordinator left running, and cancelled ones, go back to pending; \
+                finished jobs never run again. Uses the spec stored at launch, so the file may \
+                have moved. Same as launching the spec again.
+                """)
+
+        @Argument(help: ArgumentHelp("The sweep's name (default: the one launched last).", valueName: "sweep"))
+        var sweep: String?
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var runOptions: RunOptions
+
+        func run() throws {
+            let info = try StoredSweep.find(sweep, databasePath: store.db)
+            try SweepRun.launch(plan: SpecFiles.plan(file: info.specPath, text: info.specText),
+                                databasePath: store.db, options: runOptions)
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-queue a sweep's failed jobs and run them.")
+
+        @Argument(help: ArgumentHelp("The sweep's name (default: the one launched last).", valueName: "sweep"))
+        var sweep: String?
+
+        @Flag(help: "Re-queue the jobs that failed (required, to say what is retried).")
+        var failed = false
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var runOptions: RunOptions
+
+        func validate() throws {
+            guard failed else { throw ValidationError("say what to retry: sweep retry [SWEEP] --failed") }
+        }
+
+        func run() throws {
+            let info = try StoredSweep.find(sweep, databasePath: store.db)
+            try SweepRun.launch(plan: SpecFiles.plan(file: info.specPath, text: info.specText),
+                                databasePath: store.db, options: runOptions, requeueFailed: true)
+        }
+    }
+}
+
+/// Looking a sweep up by name in the store.
+enum StoredSweep {
+    static func find(_ name: String?, databasePath: String) throws -> SweepInfo {
+        let store = try Store(path: databasePath, readOnly: true)
+        guard let info = try store.sweep(named: name) else {
+            let known = (try? store.sweeps().map(\.name)) ?? []
+            let hint = known.isEmpty ? "no sweeps yet" : "known: " + known.joined(separator: ", ")
+            throw ValidationError(name.map { "no sweep named \"\($0)\" in \(databasePath) (\(hint))" }
+                ?? "no sweep in \(databasePath) yet: launch one first")
+        }
+        return info
+    }
+}

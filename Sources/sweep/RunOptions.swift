@@ -1,0 +1,31 @@
+import ArgumentParser
+import SweepCoordinator
+
+/// Options of every command that runs jobs (launch, resume, retry).
+struct RunOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Jobs to run at once on this machine (0: remote hosts only). Default: the number of cores.",
+                               valueName: "n"))
+    var localSlots: Int?
+
+    @Option(help: "Attempts a job may fail before it stays failed.")
+    var maxAttempts = 2
+
+    @Option(help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
+    var timeout: Double?
+
+    @Flag(help: "Print no progress line.")
+    var quiet = false
+
+    func validate() throws {
+        if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    var coordinatorOptions: Coordinator.Options {
+        var options = Coordinator.Options()
+        options.maxAttempts = maxAttempts
+        options.timeout = timeout
+        return options
+    }
+}

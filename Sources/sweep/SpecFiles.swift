@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import SweepSpec
+import Workloads
+
+/// Finding and planning spec files.
+enum SpecFiles {
+    /// `dist` -> `Sweeps/dist.json` (or .yaml/.yml) when `dist` is not itself a file.
+    static func resolve(_ name: String) throws -> String {
+        if FileManager.default.fileExists(atPath: name) { return name }
+        if !name.contains("/"), !name.contains(".") {
+            for ext in ["json", "yaml", "yml"] {
+                let candidate = "Sweeps/\(name).\(ext)"
+                if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            }
+            throw ValidationError("no spec \"\(name)\": neither a file nor Sweeps/\(name).json, .yaml or .yml")
+        }
+        throw ValidationError("no spec file \(name)")
+    }
+
+    /// Reads, validates and expands the spec at `path`.
+    static func plan(_ path: String) throws -> SweepPlan {
+        try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan()
+    }
+
+    /// Validates and expands a spec's text as stored with its sweep.
+    static func plan(file: String, text: String) throws -> SweepPlan {
+        try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan()
+    }
+}

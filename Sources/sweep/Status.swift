@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import SweepCoordinator
+import SweepCore
+import SweepSpec
+import SweepStore
+
+extension Sweep {
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a sweep's progress and its jobs.")
+
+        @Argument(help: ArgumentHelp("The sweep's name (default: the one launched last).", valueName: "sweep"))
+        var sweep: String?
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Only the counts, not every job.")
+        var brief = false
+
+        func run() throws {
+            let info = try StoredSweep.find(sweep, databasePath: store.db)
+            let db = try Store(path: store.db, readOnly: true)
+            let counts = try db.counts(of: info.id)
+            print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
+            print("\(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
+                + "\(counts.pending) pending · \(counts.cancelled) cancelled")
+            guard !brief else { return }
+            let jobs = try db.jobs(of: info.id)
+            let varying = Self.varying(jobs)
+            let rows = jobs.map { job -> [String] in
+                var time = ""
+                if let start = job.startedAt {
+                    time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
+                }
+                return ["\(job.id)", job.state.rawValue, "\(job.attempts)", job.host ?? ""]
+                    + varying.map { job.config[$0]?.displayText ?? "" }
+                    + [job.config["seed"]?.displayText ?? "", time, Self.oneLine(job.error ?? "")]
+            }
+            print(TextTable.render(headers: ["job", "state", "tries", "host"] + varying + ["seed", "time", "error"], rows: rows))
+        }
+
+        static func varying(_ jobs: [StoredJob]) -> [String] {
+            let names = Set(jobs.flatMap { $0.config.values.keys }).subtracting(["seed"]).sorted()
+            return names.filter { name in Set(jobs.map { $0.config[name] }).count > 1 }
+        }
+
+        static func oneLine(_ text: String) -> String {
+            let line = text.split(separator: "\n").first.map(String.init) ?? ""
+            return line.count > 80 ? String(line.prefix(79)) + "…" : line
+        }
+    }
+
+    struct Logs: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a job's attempts and captured output.",
+            discussion: "JOB is the job's number (see sweep status) or a prefix of its key.")
+
+        @Argument(help: ArgumentHelp("The job's number or key prefix.", valueName: "job"))
+        var job: String
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            let db = try Store(path: store.db, readOnly: true)
+            guard let job = try db.job(self.job) else {
+                throw ValidationError("no job \(self.job) in \(store.db)")
+            }
+            print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
+            print("config: \(job.config.nested.canonicalText)")
+            for attempt in try db.attempts(of: job.id) {
+                var line = "attempt \(attempt.attempt) on \(attempt.host): \(attempt.status)"
+                if let error = attempt.error { line += ": \(error)" }
+                print(line)
+                if let tail = attempt.stderrTail, !tail.isEmpty {
+                    print(tail.split(separator: "\n", omittingEmptySubsequences: false).map { "  | \($0)" }.joined(separator: "\n"))
+                }
+            }
+            let logs = try db.logs(of: job.id)
+            if !logs.isEmpty { print("output:") }
+            for entry in logs { print("[\(entry.attempt)] \(entry.line)") }
+            if let summary = job.summary { print("summary: \(summary.canonicalText)") }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// The `sweep` command: parameter sweeps of KAN reinforcement-learning experiments over
+/// a few machines.
+@main
+struct Sweep: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sweep",
+        abstract: "Run parameter sweeps of KAN reinforcement-learning experiments on a few machines.",
+        discussion: """
+            A sweep spec (Sweeps/NAME.json or .yaml) expands into jobs; the coordinator runs \
+            them on the local worker and on SSH hosts, records per-epoch metrics in SQLite \
+            (sweep.sqlite), and builds report tables.
+
+            Start with: sweep launch quickstart
+            """,
+        version: version,
+        subcommands: [
+            Launch.self, Resume.self, Status.self, Logs.self, Retry.self, Workloads.self,
+            Job.self, WorkerCommand.self,
+        ])
+}
+
+/// The database option every command that touches the store shares.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The sweep database.", valueName: "path"))
+    var db = "sweep.sqlite"
+}
