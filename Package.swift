@@ -51,6 +51,6 @@ let package = Package(
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["SweepStore", "Workloads", "sweep"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "sweep"], swiftSettings: strict),
     ]
 )

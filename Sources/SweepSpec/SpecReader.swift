@@ -120,6 +120,10 @@ struct SpecReader {
                 report(axisPath, "empty list: an axis needs at least one value")
                 continue
             }
+            guard name != "seed", schema[name] != nil else {
+                _ = coerce(items[0], param: name, path: axisPath)  // reports the unknown name once
+                continue
+            }
             var values: [JSONValue] = []
             for (i, item) in items.enumerated() {
                 guard let v = coerce(item, param: name, path: "\(axisPath)[\(i)]") else { continue }

@@ -31,7 +31,13 @@ public final class Store: Sendable {
             if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
                 throw StoreError("\(path) was written by a newer version of sweep; use that version to open it")
             }
-            if !readOnly { try migrator.migrate(pool) }
+            if readOnly {
+                guard try pool.read({ try migrator.hasCompletedMigrations($0) }) else {
+                    throw StoreError("\(path) is not a sweep database (or is still being created)")
+                }
+            } else {
+                try migrator.migrate(pool)
+            }
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {

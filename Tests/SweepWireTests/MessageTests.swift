@@ -1,0 +1,47 @@
+import SweepCore
+import SweepWire
+import Testing
+
+@Suite struct MessageTests {
+    static let workerMessages: [WorkerMessage] = [
+        .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4)),
+        .started(job: 7, attempt: 2),
+        .metric(job: 7, attempt: 2, epoch: 3, values: ["loss": 0.125, "acc": 1]),
+        .log(job: 7, attempt: 2, line: "a \"quoted\"\tline ✓"),
+        .finished(AttemptResult(job: 7, attempt: 2, status: .failed, error: "boom", stderrTail: "x\ny", signal: 6)),
+        .finished(AttemptResult(job: 8, attempt: 1, status: .ok, summary: ["f": [1, 2.5]])),
+        .heartbeat(running: [1, 2, 3]),
+    ]
+
+    @Test(arguments: workerMessages)
+    func workerMessagesRoundTripAsOneLine(_ message: WorkerMessage) throws {
+        let line = message.line
+        #expect(line.hasSuffix("\n"))
+        #expect(line.dropLast().contains("\n") == false)
+        #expect(try WorkerMessage(line: line) == message)
+    }
+
+    @Test func coordinatorMessagesRoundTrip() throws {
+        let config = JobConfig(["seed": 3, "kan.width": 8, "lr": 0.001, "model": "kan"])
+        for message: CoordinatorMessage in [
+            .run(RunRequest(job: 1, attempt: 1, workload: "probe", config: config, timeout: 30)),
+            .cancel(job: 4), .drain,
+        ] {
+            #expect(try CoordinatorMessage(line: message.line) == message)
+        }
+    }
+
+    @Test func aNaNMetricSurvivesAsNaN() throws {
+        let line = WorkerMessage.metric(job: 1, attempt: 1, epoch: 1, values: ["loss": .nan]).line
+        guard case .metric(_, _, _, let values) = try WorkerMessage(line: line) else {
+            Issue.record("not a metric")
+            return
+        }
+        #expect(values["loss"]?.isNaN == true)
+    }
+
+    @Test(arguments: ["", "{}", "[1]", #"{"v": 2, "type": "drain"}"#, #"{"v": 1, "type": "run", "job": 1}"#, #"{"v": 1, "type": "nope"}"#])
+    func badLinesAreRejectedWithAReason(_ line: String) {
+        #expect(throws: WireError.self) { try CoordinatorMessage(line: line) }
+    }
+}
