@@ -36,6 +36,8 @@ let package = Package(
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire"], swiftSettings: strict),
         // Scheduler, transports, progress.
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepWire"], swiftSettings: strict),
+        // Moving-window tables (Markdown, CSV) and SVG learning curves.
+        .target(name: "SweepReport", swiftSettings: strict),
         // The jobs themselves.
         .target(name: "Workloads", dependencies: ["SweepCore"], swiftSettings: strict),
         // The command line.
@@ -43,7 +45,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepWorker",
-                "SweepCoordinator", "Workloads",
+                "SweepCoordinator", "SweepReport", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "sweep"], swiftSettings: strict),
     ]
 )

@@ -1,0 +1,36 @@
+/// RFC 4180 field quoting and record assembly over a `TextBuffer`.
+///
+/// Fields containing a comma, double quote, CR or LF are enclosed in double quotes with
+/// inner quotes doubled; records end with LF (pandas and R read LF and CRLF alike, and LF
+/// keeps golden files stable under git's line-ending conversion).
+enum CSVText {
+    /// Appends one field, quoted when needed.
+    static func appendField(_ field: String, to buffer: inout TextBuffer) {
+        let needsQuotes = field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+        guard needsQuotes else {
+            buffer.append(field)
+            return
+        }
+        buffer.append(byte: UInt8(ascii: "\""))
+        for byte in field.utf8 {
+            if byte == UInt8(ascii: "\"") { buffer.append(byte: byte) }
+            buffer.append(byte: byte)
+        }
+        buffer.append(byte: UInt8(ascii: "\""))
+    }
+
+    /// Appends a whole record: fields separated by commas, then LF.
+    static func appendRecord(_ fields: [String], to buffer: inout TextBuffer) {
+        for (index, field) in fields.enumerated() {
+            if index > 0 { buffer.append(byte: UInt8(ascii: ",")) }
+            appendField(field, to: &buffer)
+        }
+        buffer.append(byte: UInt8(ascii: "\n"))
+    }
+
+    /// Header names for param columns: the param key, or `param.<key>` when it would clash
+    /// with one of the fixed columns.
+    static func paramColumnNames(_ keys: [String], fixed: Set<String>) -> [String] {
+        keys.map { fixed.contains($0) ? "param.\($0)" : $0 }
+    }
+}

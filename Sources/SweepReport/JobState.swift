@@ -1,0 +1,13 @@
+/// The lifecycle state of a job as the store records it; only `done` jobs contribute numbers.
+public enum JobState: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for a host.
+    case pending
+    /// Assigned to a host and training.
+    case running
+    /// Finished ok; its metrics are those of the attempt that succeeded.
+    case done
+    /// Failed after its last allowed attempt.
+    case failed
+    /// Cancelled by the user.
+    case cancelled
+}

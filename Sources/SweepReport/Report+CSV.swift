@@ -1,0 +1,115 @@
+import Foundation
+
+extension Report {
+    /// The tidy metrics table (`metrics.csv`) as one string: one row per (done job, metric,
+    /// epoch) with columns `sweep, job, <params sorted by key>, seed, attempt, epoch, metric,
+    /// value`; jobs by id, metrics by name, epochs ascending. A job lacking a param leaves
+    /// that field empty (NaN in pandas).
+    public func tidyCSV() -> String {
+        var buffer = TextBuffer(capacity: 1 << 16)
+        writeTidyCSV(into: &buffer, flushThreshold: .max) { _ in }
+        return buffer.string
+    }
+
+    /// Streams the tidy metrics table to a file handle in chunks of about 1 MiB, so a
+    /// million rows never sit in memory as one string.
+    ///
+    /// - Throws: The file handle's write error.
+    public func writeTidyCSV(to handle: FileHandle) throws {
+        var buffer = TextBuffer(capacity: (1 << 20) + 4096)
+        try writeTidyCSV(into: &buffer, flushThreshold: 1 << 20) { chunk in
+            try handle.write(contentsOf: chunk.bytes)
+        }
+        try handle.write(contentsOf: buffer.bytes)
+    }
+
+    /// Writes the tidy rows into `buffer`, handing it to `flush` (then emptying it) whenever
+    /// it passes `flushThreshold` bytes; the caller writes what remains at the end.
+    private func writeTidyCSV(
+        into buffer: inout TextBuffer, flushThreshold: Int, flush: (TextBuffer) throws -> Void
+    ) rethrows {
+        let jobs = doneJobs
+        let paramKeys = Set(jobs.flatMap(\.params.keys)).sorted()
+        let fixedColumns = ["sweep", "job", "seed", "attempt", "epoch", "metric", "value"]
+        let paramColumns = CSVText.paramColumnNames(paramKeys, fixed: Set(fixedColumns))
+        CSVText.appendRecord(["sweep", "job"] + paramColumns + ["seed", "attempt", "epoch", "metric", "value"], to: &buffer)
+
+        var sweepField = TextBuffer(capacity: 64)
+        CSVText.appendField(input.sweep, to: &sweepField)
+        var prefix = TextBuffer(capacity: 256)
+        var metricField = TextBuffer(capacity: 64)
+        for job in jobs {
+            // Everything up to the epoch is the same for all of a job's rows: build it once.
+            prefix.removeAll()
+            prefix.append(sweepField)
+            prefix.append(byte: UInt8(ascii: ","))
+            CSVText.appendField(job.key, to: &prefix)
+            for key in paramKeys {
+                prefix.append(byte: UInt8(ascii: ","))
+                if let value = job.params[key] { CSVText.appendField(value.description, to: &prefix) }
+            }
+            prefix.append(byte: UInt8(ascii: ","))
+            prefix.append(integer: job.seed)
+            prefix.append(byte: UInt8(ascii: ","))
+            prefix.append(integer: job.attempt)
+            prefix.append(byte: UInt8(ascii: ","))
+
+            for metric in job.metrics.keys.sorted() {
+                let series = job.metrics[metric]!
+                metricField.removeAll()
+                metricField.append(byte: UInt8(ascii: ","))
+                CSVText.appendField(metric, to: &metricField)
+                metricField.append(byte: UInt8(ascii: ","))
+                // Take every buffer once per series so the per-row work is appends only.
+                prefix.withBytes { prefixBytes in
+                    metricField.withBytes { metricBytes in
+                        series.epochs.withUnsafeBufferPointer { epochs in
+                            series.values.withUnsafeBufferPointer { values in
+                                for index in 0..<values.count {
+                                    buffer.append(prefixBytes)
+                                    buffer.append(integer: Int(epochs[index]))
+                                    buffer.append(metricBytes)
+                                    buffer.append(roundTrip: values[index])
+                                    buffer.append(byte: UInt8(ascii: "\n"))
+                                }
+                            }
+                        }
+                    }
+                }
+                if buffer.count >= flushThreshold {
+                    try flush(buffer)
+                    buffer.removeAll()
+                }
+            }
+        }
+    }
+
+    /// One table as tidy CSV (`table-<n>.csv`): one row per (row, column group, metric) with
+    /// columns `<row params>, <column params>, metric, mean, sd, sd_over, n, jobs, window`.
+    ///
+    /// `sd_over` is `seeds` or `window` (see `TableCell.Spread`); `n` counts contributing
+    /// seeds, `jobs` all jobs of the configuration; empty cells leave mean and sd empty.
+    /// Values are full precision; wall time is in seconds.
+    public func tableCSV(_ table: ReportTable) -> String {
+        var buffer = TextBuffer(capacity: 4096)
+        let fixedColumns = ["metric", "mean", "sd", "sd_over", "n", "jobs", "window"]
+        let labelColumns = CSVText.paramColumnNames(table.rowKeys + table.columnKeys, fixed: Set(fixedColumns))
+        CSVText.appendRecord(labelColumns + fixedColumns, to: &buffer)
+        for (rowIndex, row) in table.rows.enumerated() {
+            for (groupIndex, group) in table.columnGroups.enumerated() {
+                let labels = (row + group).map { $0?.description ?? "" }
+                for (metricIndex, metric) in table.metrics.enumerated() {
+                    let cell = table.cells[rowIndex][groupIndex * table.metrics.count + metricIndex]
+                    let mean = cell.summary.map { $0.mean.description } ?? ""
+                    let sd = cell.summary?.sd.map(\.description) ?? ""
+                    let record = labels + [
+                        metric, mean, sd, cell.summary == nil ? "" : cell.spread.rawValue,
+                        String(cell.seeds), String(cell.jobs), String(table.spec.window),
+                    ]
+                    CSVText.appendRecord(record, to: &buffer)
+                }
+            }
+        }
+        return buffer.string
+    }
+}

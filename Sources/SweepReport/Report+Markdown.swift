@@ -1,0 +1,138 @@
+import Foundation
+
+extension Report {
+    /// The report as Markdown (`report.md`): header, one section per table, the jobs left
+    /// out, and a footnote saying how the numbers were computed.
+    public func markdown() -> String {
+        var lines: [String] = ["# Sweep report: \(input.sweep)", ""]
+        lines += header()
+        for table in tables {
+            lines += [""] + section(for: table)
+        }
+        let leftOut = jobsLeftOut
+        if !leftOut.isEmpty {
+            lines += ["", "## Jobs left out (\(leftOut.count))", ""]
+            lines += ["| job | key | state | host | attempt | config | error |", "| ---: | --- | --- | --- | ---: | --- | --- |"]
+            for job in leftOut {
+                let error = job.error.map { firstLine(of: $0, limit: 160) } ?? ""
+                let cells = [
+                    String(job.id), job.key, job.state.rawValue, job.host ?? "", String(job.attempt), configText(of: job), error,
+                ]
+                lines.append("| " + cells.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+            }
+        }
+        lines += ["", "[^method]: " + Self.methodNote]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// How every number is computed, printed once as the tables' footnote.
+    static let methodNote = """
+        Each done job contributes the mean of the metric over its last W recorded epochs \
+        (W is given with each table). A cell backed by one done job shows that mean ± the sample \
+        sd (n − 1) over the window; a cell backed by several seeds shows the mean ± the sample sd \
+        across the seeds' window means. n is the number of seeds that contributed; "n=k of m" \
+        means the configuration has m jobs and the others are not done. Only the attempt that \
+        finished ok is used; jobs not done are left out of cells and listed. † marks a cell where \
+        a job had fewer than W epochs, so its mean covers all of them. wall_time is the finished \
+        attempt's wall-clock time (h:mm:ss).
+        """
+
+    private func header() -> [String] {
+        var lines: [String] = []
+        if let specFile = input.specFile { lines.append("- Spec: `\(specFile)`") }
+        lines.append("- Generated at: \(ReportFormat.timestamp(input.generatedAt))")
+        var counts: [JobState: Int] = [:]
+        for job in input.jobs { counts[job.state, default: 0] += 1 }
+        let notDone = input.jobs.count - counts[.done, default: 0]
+        if input.isRunning {
+            lines.append("- Status: **running** — this report is partial; jobs not done are left out")
+        } else if notDone > 0 {
+            lines.append("- Status: stopped with \(notDone) of \(input.jobs.count) jobs not done")
+        } else {
+            lines.append("- Status: complete")
+        }
+        let states = JobState.allCases.filter { $0 != .done }.map { "\(counts[$0, default: 0]) \($0.rawValue)" }
+        lines.append("- Jobs: \(input.jobs.count) total — \(counts[.done, default: 0]) done, " + states.joined(separator: ", "))
+        var perHost: [String: Int] = [:]
+        for job in input.jobs { if let host = job.host { perHost[host, default: 0] += 1 } }
+        let hosts = perHost.keys.sorted().map { "\($0) (\(perHost[$0]!) job\(perHost[$0]! == 1 ? "" : "s"))" }
+        lines.append("- Hosts used: " + (hosts.isEmpty ? "none" : hosts.joined(separator: ", ")))
+        let starts = input.jobs.compactMap(\.startedAt)
+        if let firstStart = starts.min() {
+            let lastFinish = input.isRunning ? input.generatedAt : (input.jobs.compactMap(\.finishedAt).max() ?? input.generatedAt)
+            let until = input.isRunning ? "now" : "last finish"
+            lines.append("- Elapsed: \(ReportFormat.duration(lastFinish.timeIntervalSince(firstStart))) from first start to \(until)")
+        }
+        let wallTimes = doneJobs.compactMap(\.wallTime)
+        if let summary = SampleSummary(wallTimes) {
+            var text = "- Job wall time: \(ReportFormat.duration(wallTimes.reduce(0, +))) summed over \(wallTimes.count) done jobs; "
+            text += "per job \(ReportFormat.duration(summary.mean))"
+            if let sd = summary.sd { text += " ± \(ReportFormat.duration(sd))" }
+            text += " (min \(ReportFormat.duration(wallTimes.min()!)), max \(ReportFormat.duration(wallTimes.max()!)))"
+            lines.append(text)
+        }
+        return lines
+    }
+
+    private func section(for table: ReportTable) -> [String] {
+        var lines = ["## \(table.heading)", ""]
+        let rows = table.rowKeys.isEmpty ? "none" : table.rowKeys.map { "`\($0)`" }.joined(separator: ", ")
+        let columns = table.columnKeys.isEmpty ? "none" : table.columnKeys.map { "`\($0)`" }.joined(separator: ", ")
+        let epochs = table.spec.window == 1 ? "epoch" : "\(table.spec.window) epochs"
+        lines.append("Rows: \(rows); columns: \(columns); cells: mean ± sd over the last \(epochs)[^method].")
+        if !table.spec.filter.isEmpty {
+            let clauses = table.spec.filter.keys.sorted().map { key in
+                "`\(key)` in " + table.spec.filter[key]!.map { $0?.description ?? "absent" }.joined(separator: ", ")
+            }
+            lines.append("Only jobs with " + clauses.joined(separator: "; ") + ".")
+        }
+        if !table.fixedParams.isEmpty {
+            lines.append("Fixed: " + table.fixedParams.map { "`\($0.key)` = \(ReportFormat.value($0.value))" }.joined(separator: ", ") + ".")
+        }
+        if !table.extraRowKeys.isEmpty, !table.spec.rows.isEmpty || !table.columnKeys.isEmpty {
+            lines.append("Also varying, so added as rows: " + table.extraRowKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+        }
+        if !table.dependentKeys.isEmpty {
+            lines.append("Also differing with the rows and columns: " + table.dependentKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+        }
+        if !table.unknownKeys.isEmpty {
+            lines.append("No job of the sweep has: " + table.unknownKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+        }
+        if table.jobCount == 0 {
+            lines.append("No job matches this table.")
+        }
+        if !table.missingMetrics.isEmpty {
+            lines.append("Not recorded by any done job: " + table.missingMetrics.map { "`\($0)`" }.joined(separator: ", ") + ".")
+        }
+        lines.append("")
+
+        let labelHeaders = table.rowKeys.isEmpty ? ["jobs"] : table.rowKeys
+        var headers = labelHeaders
+        for group in table.columnGroups {
+            let label = ReportFormat.groupLabel(group)
+            headers += table.metrics.map { label.isEmpty ? $0 : "\(label) \($0)" }
+        }
+        let alignment = labelHeaders.map { _ in "---" } + Array(repeating: "---:", count: headers.count - labelHeaders.count)
+        lines.append("| " + headers.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+        lines.append("| " + alignment.joined(separator: " | ") + " |")
+        for (rowIndex, row) in table.rows.enumerated() {
+            var cells = table.rowKeys.isEmpty ? ["all"] : row.map(ReportFormat.value)
+            for (cellIndex, cell) in table.cells[rowIndex].enumerated() {
+                let metricIndex = cellIndex % table.metrics.count
+                cells.append(ReportFormat.cell(cell, metric: table.metrics[metricIndex], decimals: table.decimals[metricIndex]))
+            }
+            lines.append("| " + cells.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    /// A job's config as `key=value` pairs sorted by key, then its seed.
+    func configText(of job: ReportJob) -> String {
+        (job.params.keys.sorted().map { "\($0)=\(job.params[$0]!)" } + ["seed=\(job.seed)"]).joined(separator: ", ")
+    }
+
+    private func firstLine(of text: String, limit: Int) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+/// The fixed text forms a report uses for numbers, durations, times and Markdown cells.
+enum ReportFormat {
+    /// A cell as Markdown text: `0.93 ± 0.01`, with ` (n=3)` when its configuration has
+    /// several jobs (` (n=2 of 3)` when not all contributed), `†` when a job had fewer epochs
+    /// than the window. An empty cell is `—`, followed by why: ` (failed)`, ` (2 pending)`.
+    /// Wall-time cells are durations (`1:02:03 ± 0:00:41`).
+    static func cell(_ cell: TableCell, metric: String, decimals: Int) -> String {
+        guard let summary = cell.summary else {
+            let states = JobState.allCases.compactMap { state in
+                cell.notDone[state].map { cell.jobs == 1 ? state.rawValue : "\($0) \(state.rawValue)" }
+            }
+            return states.isEmpty ? "—" : "— (" + states.joined(separator: ", ") + ")"
+        }
+        var text = TextBuffer(capacity: 32)
+        let isDuration = metric == TableSpec.wallTimeMetric
+        if isDuration { text.append(duration(summary.mean)) } else { text.append(summary.mean, decimals: decimals) }
+        if let sd = summary.sd {
+            text.append(" ± ")
+            if isDuration { text.append(duration(sd)) } else { text.append(sd, decimals: decimals) }
+        }
+        if cell.isShortWindow { text.append("†") }
+        if cell.jobs > 1 {
+            text.append(" (n=")
+            text.append(integer: cell.seeds)
+            if cell.seeds < cell.jobs {
+                text.append(" of ")
+                text.append(integer: cell.jobs)
+            }
+            text.append(")")
+        }
+        return text.string
+    }
+
+    /// A duration in seconds as `h:mm:ss` (rounded to whole seconds; `—` if not finite).
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite else { return "—" }
+        let total = Int(seconds.rounded())
+        let sign = total < 0 ? "-" : ""
+        let magnitude = abs(total)
+        let hours = magnitude / 3600
+        let minutes = magnitude / 60 % 60
+        let secs = magnitude % 60
+        return "\(sign)\(hours):\(minutes < 10 ? "0" : "")\(minutes):\(secs < 10 ? "0" : "")\(secs)"
+    }
+
+    /// A time as ISO 8601 in UTC, e.g. `2026-11-22T02:00:00Z`.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// A param value for display; `-` when the job lacks the param.
+    static func value(_ value: ParamValue?) -> String {
+        value?.description ?? "-"
+    }
+
+    /// Text made safe for one Markdown table cell: pipes escaped, line breaks flattened.
+    static func markdownCell(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "|": escaped += "\\|"
+            case "\n", "\r", "\r\n": escaped += " "
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+
+    /// A column-group label: its values joined by ` / ` (empty when there are no column params).
+    static func groupLabel(_ values: [ParamValue?]) -> String {
+        values.map(value).joined(separator: " / ")
+    }
+
+    /// A file-name fragment: lowercase ASCII letters and digits, other runs as one `-`.
+    static func slug(_ text: String) -> String {
+        var slug = ""
+        var pendingDash = false
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "." {
+                if pendingDash, !slug.isEmpty { slug.append("-") }
+                pendingDash = false
+                slug.unicodeScalars.append(contentsOf: String(scalar).lowercased().unicodeScalars)
+            } else {
+                pendingDash = true
+            }
+        }
+        return slug.isEmpty ? "all" : String(slug.prefix(80))
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Everything a report is rendered from; the caller loads it from the store and the spec.
+public struct ReportInput: Sendable {
+    /// The sweep's name; also the `sweep` column of `metrics.csv`.
+    public var sweep: String
+    /// The spec file the sweep was launched from, shown in the header.
+    public var specFile: String?
+    /// The "generated at" time printed in the header (injected so output is reproducible).
+    public var generatedAt: Date
+    /// All jobs of the sweep, in any state.
+    public var jobs: [ReportJob]
+    /// Whether the sweep is still running (the report then says its numbers are partial).
+    public var isRunning: Bool
+    /// Tables to render; empty means the default table (one row per configuration).
+    public var tables: [TableSpec]
+    /// Declared value order per param (the spec's axis lists); rows and columns follow it,
+    /// values not listed come after in natural order.
+    public var axisOrder: [String: [ParamValue]]
+
+    /// Creates an input; see the properties for the meaning of each argument.
+    public init(
+        sweep: String, specFile: String? = nil, generatedAt: Date, jobs: [ReportJob],
+        isRunning: Bool = false, tables: [TableSpec] = [], axisOrder: [String: [ParamValue]] = [:]
+    ) {
+        self.sweep = sweep
+        self.specFile = specFile
+        self.generatedAt = generatedAt
+        self.jobs = jobs
+        self.isRunning = isRunning
+        self.tables = tables
+        self.axisOrder = axisOrder
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import SweepReport
+import Testing
+
+@Suite("Golden reports")
+struct ReportGoldenTests {
+    @Test("a finished sweep with a failed and a pending job renders the expected Markdown")
+    func finishedSweepMarkdown() throws {
+        try GoldenFile.check(Report(Fixtures.distSweep()).markdown(), against: "dist-mini.md")
+    }
+
+    @Test("a running sweep says it is partial and lists the running job")
+    func runningSweepMarkdown() throws {
+        let markdown = Report(Fixtures.distSweep(isRunning: true)).markdown()
+        try GoldenFile.check(markdown, against: "dist-mini-running.md")
+        #expect(markdown.contains("**running**"))
+    }
+
+    @Test("the default table has one row per configuration and every metric")
+    func defaultTableMarkdown() throws {
+        var input = Fixtures.distSweep()
+        input.tables = []
+        try GoldenFile.check(Report(input).markdown(), against: "dist-mini-default.md")
+    }
+
+    @Test("the table CSV matches its golden file")
+    func tableCSV() throws {
+        let report = Report(Fixtures.distSweep())
+        try GoldenFile.check(report.tableCSV(report.tables[0]), against: "dist-mini-table-1.csv")
+    }
+
+    @Test("the tidy metrics CSV matches its golden file")
+    func tidyCSV() throws {
+        try GoldenFile.check(Report(Fixtures.distSweep()).tidyCSV(), against: "dist-mini-metrics.csv")
+    }
+
+    @Test("the index links the report, CSVs and plots")
+    func index() throws {
+        let report = Report(Fixtures.distSweep())
+        try GoldenFile.check(report.index(formats: .all, plots: report.plots()), against: "dist-mini-index.md")
+    }
+}
