@@ -25,6 +25,12 @@ public final class Store: Sendable {
         configuration.readonly = readOnly
         configuration.busyMode = .timeout(10)
         configuration.label = "sweep-store"
+        // WAL with synchronous=NORMAL: a commit survives the coordinator being killed; a
+        // power cut may drop the last commits but never corrupts the file, and the jobs
+        // they recorded simply run again. FULL would fsync every job's start and end.
+        configuration.prepareDatabase { db in
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             let migrator = StoreSchema.migrator

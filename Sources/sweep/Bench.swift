@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import SweepCore
+import SweepReport
+import SweepSpec
+import SweepStore
+
+extension Sweep {
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
+            subcommands: [Dispatch.self, ReportBench.self])
+    }
+}
+
+/// A scratch directory for a benchmark, removed afterwards.
+private func withScratchDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
+}
+
+private func printResult(_ values: [(String, Double)], json: Bool) {
+    if json {
+        let object = JSONValue.object(Dictionary(uniqueKeysWithValues: values.map { ($0.0, JSONValue.double($0.1)) }))
+        print(object.canonicalText)
+    } else {
+        for (name, value) in values { print("\(name): \(String(format: "%.3f", value))") }
+    }
+}
+
+extension Sweep.Bench {
+    struct Dispatch: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run zero-duration probe jobs on the local worker, end to end with SQLite; prints ms per job.")
+
+        @Option(help: "Jobs to run.") var jobs = 1000
+        @Option(help: "Local worker slots.") var slots = 8
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try withScratchDirectory { directory in
+                let specPath = directory.appendingPathComponent("bench.json").path
+                try #"{"name": "bench", "workload": "probe", "base": {"epochs": 1}, "seeds": \#(jobs)}"#
+                    .write(toFile: specPath, atomically: true, encoding: .utf8)
+                let database = directory.appendingPathComponent("sweep.sqlite").path
+                let options = try RunOptions.parse(["--local-slots", String(slots), "--quiet"])
+                let start = Date()
+                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options)
+                let seconds = Date().timeIntervalSince(start)
+                printResult([("jobs", Double(jobs)), ("total_s", seconds), ("ms_per_job", seconds * 1000 / Double(jobs))], json: json)
+            }
+        }
+    }
+
+    struct ReportBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "report",
+            abstract: "Fill a store with jobs x epochs x metrics rows, then time `sweep report` on it (load + render + write).")
+
+        @Option(help: "Jobs (100 configs x jobs/100 seeds).") var jobs = 1000
+        @Option(help: "Epochs per job.") var epochs = 100
+        @Option(help: "Metrics per epoch.") var metrics = 10
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            try withScratchDirectory { directory in
+                let database = directory.appendingPathComponent("sweep.sqlite").path
+                let seeds = max(1, jobs / 100)
+                let spec = #"{"name": "bench", "workload": "probe", "grid": {"value": [\#((1...(jobs / seeds)).map(String.init).joined(separator: ","))]}, "seeds": \#(seeds)}"#
+                let plan = try SpecFiles.plan(file: "bench.json", text: spec)
+                let store = try Store(path: database)
+                let sweep = try store.register(name: "bench", workload: "probe", specPath: "bench.json", specText: spec,
+                                               jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
+                let names = (0..<metrics).map { "metric_\($0)" }
+                for job in try store.jobs(of: sweep.id) {
+                    let attempt = try store.startAttempt(job: job.id, host: "local")
+                    var rows: [MetricRow] = []
+                    rows.reserveCapacity(epochs * metrics)
+                    for epoch in 1...epochs {
+                        for (i, name) in names.enumerated() {
+                            rows.append(MetricRow(job: job.id, attempt: attempt, epoch: epoch, name: name,
+                                                  value: sin(Double(epoch * (i + 1) + Int(job.id)))))
+                        }
+                    }
+                    try store.append(metrics: rows, logs: [])
+                    try store.finishAttempt(job: job.id, attempt: attempt, outcome: .ok(summary: nil))
+                }
+                let start = Date()
+                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep, tables: [])
+                let loaded = Date()
+                let written = try Report(input).write(to: directory.appendingPathComponent("report"), formats: .all)
+                let end = Date()
+                printResult([
+                    ("rows", Double(jobs * epochs * metrics)), ("files", Double(written.count)),
+                    ("load_s", loaded.timeIntervalSince(start)), ("render_write_s", end.timeIntervalSince(loaded)),
+                    ("total_s", end.timeIntervalSince(start)),
+                ], json: json)
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+
+/// Reports over a store filled by a real probe sweep, checked against the probe's
+/// metrics computed independently here.
+@Suite(.serialized) struct ReportTests {
+    /// Splits simple CSV (no quoted commas in these files) into rows of fields.
+    func csvRows(_ text: String) -> [[String]] {
+        text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    @Test func tablesHoldTheWindowStatisticsOfThePredictedMetrics() throws {
+        let sandbox = try SweepSandbox()
+        let epochs = 12, window = 5, seeds = 3
+        try sandbox.write("r.json", """
+            {"name": "r", "workload": "probe", "base": {"epochs": \(epochs)}, "grid": {"value": [2, 0.5]}, "seeds": \(seeds),
+             "report": {"tables": [{"title": "By value", "rows": ["value"], "metrics": ["loss", "acc"], "window": \(window)}]}}
+            """)
+        #expect(try sandbox.run(["launch", "r.json", "--local-slots", "2"]).status == 0)
+        let report = try sandbox.run(["report", "r"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let out = sandbox.directory.appendingPathComponent("Reports/r")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(names == ["index.md", "metrics.csv", "report.md", "table-1-0.5.svg", "table-1-2.svg", "table-1.csv"])
+
+        let table = csvRows(try String(contentsOf: out.appendingPathComponent("table-1.csv"), encoding: .utf8))
+        #expect(table.first == ["value", "metric", "mean", "sd", "sd_over", "n", "jobs", "window"])
+        // Rows follow the spec's axis order (2 before 0.5), metrics the table's order.
+        #expect(table.dropFirst().map { [$0[0], $0[1]] } == [["2", "loss"], ["2", "acc"], ["0.5", "loss"], ["0.5", "acc"]])
+        for row in table.dropFirst() {
+            let value = try #require(Double(row[0]))
+            // Independent computation: per seed, the mean over the last `window` epochs;
+            // then the mean and sample sd across seeds.
+            let seedMeans = (0..<seeds).map { seed in
+                ((epochs - window + 1)...epochs).map { expectedProbeMetric(row[1], value: value, seed: seed, epoch: $0) }
+                    .reduce(0, +) / Double(window)
+            }
+            let mean = seedMeans.reduce(0, +) / Double(seeds)
+            let sd = (seedMeans.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(seeds - 1)).squareRoot()
+            #expect(abs(try #require(Double(row[2])) - mean) < 1e-12)
+            #expect(abs(try #require(Double(row[3])) - sd) < 1e-12)
+            #expect(row[4] == "seeds" && row[5] == "\(seeds)" && row[7] == "\(window)")
+        }
+
+        let tidy = csvRows(try String(contentsOf: out.appendingPathComponent("metrics.csv"), encoding: .utf8))
+        #expect(tidy.count == 1 + 2 * seeds * epochs * 2)
+
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## By value"))
+        #expect(markdown.contains("Status: complete"))
+
+        // One learning curve per row: a path per series (one series: no column params) per metric panel.
+        for svg in ["table-1-0.5.svg", "table-1-2.svg"] {
+            let data = try Data(contentsOf: out.appendingPathComponent(svg))
+            let counter = ElementCounter()
+            let parser = XMLParser(data: data)
+            parser.delegate = counter
+            #expect(parser.parse(), "\(svg) is not well-formed XML")
+            #expect(counter.counts["path"] == 2)
+            #expect(counter.counts["script"] == nil)
+        }
+
+        let stdout = try sandbox.run(["report", "r", "--stdout", "--rows", "value", "--metrics", "loss", "--window", "3"])
+        #expect(stdout.stdout.contains("over the last 3 epochs"))
+    }
+
+    @Test func aFailedJobIsLeftOutAndListed() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("f.json", """
+            {"name": "f", "workload": "probe", "base": {"epochs": 3}, "include": [{"value": 1}, {"value": 2, "fail_at_epoch": 2}]}
+            """)
+        #expect(try sandbox.run(["launch", "f.json", "--max-attempts", "1"]).status == 1)
+        let report = try sandbox.run(["report", "f", "--stdout"])
+        #expect(report.status == 0)
+        #expect(report.stdout.contains("1 done"))
+        #expect(report.stdout.contains("1 failed"))
+        #expect(report.stdout.contains("probe: failing at epoch 2"))
+    }
+}
+
+/// Counts XML elements by name.
+final class ElementCounter: NSObject, XMLParserDelegate {
+    var counts: [String: Int] = [:]
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        counts[name, default: 0] += 1
+    }
+}
