@@ -18,8 +18,13 @@ public final class Coordinator {
         public var timeout: Double?
         /// Seconds without any message after which a host is declared lost.
         public var hostGrace: Double = 30
-        /// Consecutive failed jobs after which a host gets no more jobs in this sweep.
+        /// Distinct jobs failing in a row on a host after which it gets no more jobs in this
+        /// sweep (a job failing again on retry says more about the job than the host).
         public var quarantineAfter = 3
+        /// Times a lost host is reconnected (with backoff) before it is given up.
+        public var reconnects = 5
+        /// The longest wait between reconnection attempts, in seconds.
+        public var maxBackoff: Double = 30
 
         public init() {}
     }
@@ -41,10 +46,16 @@ public final class Coordinator {
         let transport: any WorkerTransport
         var info: WorkerInfo?
         var running: [Int64: Int] = [:]  // job -> attempt
-        var alive = true
+        /// Usable: started and not declared lost.
+        var alive = false
+        /// Between `start` and the transport's `.closed`: a new connection waits for this.
+        var connected = false
         var quarantined = false
-        var consecutiveFailures = 0
+        /// The jobs that failed on this host since its last success.
+        var failureStreak: Set<Int64> = []
         var lastSeen = Date()
+        var reconnects = 0
+        var reconnectAt: Date?
 
         init(transport: any WorkerTransport) { self.transport = transport }
 
@@ -52,6 +63,9 @@ public final class Coordinator {
             guard alive, !quarantined, let info else { return 0 }
             return min(transport.slots, info.slots) - running.count
         }
+
+        /// Could still run jobs: usable now, or lost but due to be reconnected.
+        var hasFuture: Bool { !quarantined && (alive || reconnectAt != nil) }
     }
 
     private let store: Store
@@ -93,19 +107,12 @@ public final class Coordinator {
             jobs[job.id] = job
             queue.append(job.id)
         }
-        for name in hostOrder {
-            let host = hosts[name]!
-            do {
-                try host.transport.start(events: events)
-            } catch {
-                host.alive = false
-                try hostDown(name, state: "unreachable", reason: "\(error)")
-            }
-        }
+        for name in hostOrder { try connect(name) }
 
         while !isFinished {
             if let event = events.pop(timeout: 0.1) { try handle(event) }
             try checkHostHealth()
+            try reconnectDueHosts()
             if Date().timeIntervalSince(lastFlush) > 0.25 || metricBuffer.count > 5000 { try flush() }
             try assign()
             if Date().timeIntervalSince(lastProgress) > 0.2 {
@@ -134,8 +141,8 @@ public final class Coordinator {
     private var isFinished: Bool {
         guard runningCount == 0 else { return false }
         if queue.isEmpty || draining || cancelling { return true }
-        // Nothing can run the queue: every host is dead or quarantined.
-        return !hosts.values.contains { $0.alive && !$0.quarantined }
+        // Nothing can run the queue: every host is gone for good or quarantined.
+        return !hosts.values.contains { $0.hasFuture }
     }
 
     // MARK: Events
@@ -147,8 +154,9 @@ public final class Coordinator {
             host.lastSeen = Date()
             try handle(message, from: name, host: host)
         case .closed(let name, let reason):
-            guard let host = hosts[name], host.alive else { return }
-            try lose(name, host: host, reason: reason)
+            guard let host = hosts[name] else { return }
+            host.connected = false
+            if host.alive { try lose(name, host: host, reason: reason) }
         case .interrupt:
             if !draining {
                 draining = true
@@ -169,6 +177,7 @@ public final class Coordinator {
         switch message {
         case .ready(let info):
             host.info = info
+            host.reconnects = 0
             try store.updateHost(name: name, state: "up", detail: "\(info.hostname), \(info.cores) cores, sweep \(info.version)",
                                  binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots))
         case .started, .heartbeat:
@@ -194,7 +203,7 @@ public final class Coordinator {
         guard var job = jobs[result.job] else { return }
         switch result.status {
         case .ok:
-            host.consecutiveFailures = 0
+            host.failureStreak.removeAll()
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .ok(summary: result.summary))
         case .cancelled:
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .failed(
@@ -213,16 +222,34 @@ public final class Coordinator {
             } else {
                 progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
             }
-            host.consecutiveFailures += 1
-            if host.consecutiveFailures >= options.quarantineAfter, !host.quarantined {
+            host.failureStreak.insert(job.id)
+            if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
                 host.quarantined = true
                 try hostDown(name, state: "quarantined",
-                             reason: "\(host.consecutiveFailures) jobs failed in a row there; last: \(error)")
+                             reason: "\(host.failureStreak.count) jobs failed in a row there; last: \(error)")
             }
         }
     }
 
-    /// A host went away: its running attempts are lost and their jobs run again elsewhere.
+    /// Starts (or restarts) a host's worker; a failure counts as losing the host.
+    private func connect(_ name: String) throws {
+        let host = hosts[name]!
+        host.reconnectAt = nil
+        host.info = nil
+        host.lastSeen = Date()
+        do {
+            try host.transport.start(events: events)
+            host.alive = true
+            host.connected = true
+        } catch {
+            host.alive = false
+            try hostDown(name, state: "unreachable", reason: "\(error)")
+            scheduleReconnect(host)
+        }
+    }
+
+    /// A host went away: its running attempts are lost and their jobs run again elsewhere
+    /// (or on this host once it is reconnected).
     private func lose(_ name: String, host: Host, reason: String) throws {
         host.alive = false
         try flush()
@@ -233,6 +260,27 @@ public final class Coordinator {
         host.running.removeAll()
         host.transport.close()
         try hostDown(name, state: "lost", reason: reason)
+        scheduleReconnect(host)
+    }
+
+    /// Exponential backoff: 1, 2, 4 ... seconds up to `maxBackoff`, `reconnects` times.
+    private func scheduleReconnect(_ host: Host) {
+        guard host.reconnects < options.reconnects, !host.quarantined else { return }
+        host.reconnectAt = Date(timeIntervalSinceNow: min(options.maxBackoff, pow(2, Double(host.reconnects))))
+        host.reconnects += 1
+    }
+
+    /// Reconnects lost hosts whose backoff has passed, once their old connection is closed.
+    private func reconnectDueHosts() throws {
+        guard !queue.isEmpty, !draining, !cancelling else { return }
+        let now = Date()
+        for name in hostOrder {
+            let host = hosts[name]!
+            if !host.alive, !host.connected, let due = host.reconnectAt, due <= now {
+                progress.message("reconnecting host \(name) (try \(host.reconnects) of \(options.reconnects))")
+                try connect(name)
+            }
+        }
     }
 
     private func hostDown(_ name: String, state: String, reason: String) throws {

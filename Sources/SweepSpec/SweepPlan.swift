@@ -88,8 +88,10 @@ extension SweepSpec {
         return SweepPlan(spec: self, jobs: jobs, varying: varying, duplicates: duplicates, excluded: excluded)
     }
 
-    /// Every grid combination crossed with every zip position; one empty config if neither.
+    /// Every grid combination crossed with every zip position. Without grid or zip it is
+    /// `base` alone, unless `include` lists the configs: then those are the sweep.
     func combinations() -> [[String: JSONValue]] {
+        if grid.isEmpty, zip.isEmpty, !include.isEmpty { return [] }
         var result: [[String: JSONValue]] = [[:]]
         for axis in grid {
             result = result.flatMap { partial in

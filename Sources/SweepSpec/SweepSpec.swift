@@ -6,6 +6,7 @@ import SweepCore
 /// Semantics: every config is defaults + `base` + one grid combination + one position of
 /// each `zip` group; an `include` entry is defaults + `base` + the entry; a config that
 /// matches every key of an `exclude` entry is dropped; each config runs once per seed.
+/// A spec with neither grid nor zip runs `base` alone, or only its `include` entries.
 public struct SweepSpec: Sendable {
     /// One axis: a parameter and the values it takes.
     public struct Axis: Sendable, Hashable {

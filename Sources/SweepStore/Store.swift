@@ -367,6 +367,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// Every host the coordinator has used: name, state (up, lost, quarantined,
+    /// unreachable) and the latest detail, by name.
+    public func hosts() throws -> [(name: String, state: String, detail: String?)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, state, detail FROM hosts ORDER BY name").map { ($0["name"], $0["state"], $0["detail"]) }
+        }
+    }
+
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     public func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }

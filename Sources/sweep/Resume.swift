@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import SweepStore
 
 extension Sweep {
@@ -60,5 +63,34 @@ enum StoredSweep {
                 ?? "no sweep in \(databasePath) yet: launch one first")
         }
         return info
+    }
+}
+
+extension Sweep {
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop a running sweep from another terminal, like Ctrl-C in its own.",
+            discussion: """
+                The first cancel drains (running jobs finish, nothing new starts); a second \
+                cancels the running jobs. Both are recorded; sweep resume continues later.
+                """)
+
+        @Argument(help: ArgumentHelp("The sweep's name (default: whichever sweep the coordinator runs).", valueName: "sweep"))
+        var sweep: String?
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            guard let holder = WriterLock.holder(databasePath: store.db) else {
+                throw ValidationError("no coordinator is running on \(store.db)")
+            }
+            if let sweep, sweep != holder.sweep {
+                throw ValidationError("the coordinator on \(store.db) runs sweep \"\(holder.sweep)\", not \"\(sweep)\"")
+            }
+            guard kill(holder.pid, SIGINT) == 0 else {
+                throw ValidationError("cannot signal the coordinator (pid \(holder.pid)): \(String(cString: strerror(errno)))")
+            }
+            print("asked the coordinator of sweep \(holder.sweep) (pid \(holder.pid)) to stop; run cancel again to cancel running jobs")
+        }
     }
 }

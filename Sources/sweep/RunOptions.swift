@@ -10,6 +10,10 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Attempts a job may fail before it stays failed.")
     var maxAttempts = 2
 
+    @Option(help: ArgumentHelp("Stop using a host after this many different jobs failed there in a row (0: never).",
+                               valueName: "n"))
+    var quarantineAfter = 3
+
     @Option(help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
     var timeout: Double?
 
@@ -18,6 +22,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
+        if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
     }
@@ -26,6 +31,7 @@ struct RunOptions: ParsableArguments {
         var options = Coordinator.Options()
         options.maxAttempts = maxAttempts
         options.timeout = timeout
+        options.quarantineAfter = quarantineAfter
         return options
     }
 }

@@ -24,6 +24,9 @@ extension Sweep {
             print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
             print("\(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
                 + "\(counts.pending) pending · \(counts.cancelled) cancelled")
+            for host in try db.hosts() {
+                print("host \(host.name): \(host.state)" + (host.detail.map { " (\($0))" } ?? ""))
+            }
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)
             let varying = Self.varying(jobs)

@@ -12,7 +12,7 @@ import SweepStore
 /// Launch, resume and retry all come down to this: record the plan, then run what is pending.
 enum SweepRun {
     static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false) throws {
-        let lock = try WriterLock(databasePath: databasePath)
+        let lock = try WriterLock(databasePath: databasePath, sweep: plan.spec.name)
         defer { withExtendedLifetime(lock) {} }
         let store = try Store(path: databasePath)
         let registration = try store.register(

@@ -47,6 +47,12 @@ func plan(_ json: String, file: String = "test.json") throws -> SweepPlan {
         #expect(p.duplicates == 1)
     }
 
+    @Test func withoutGridOrZipIncludeListsTheConfigs() throws {
+        let p = try plan(#"{"workload": "probe", "base": {"epochs": 2}, "include": [{"value": 3}, {"value": 4}]}"#)
+        #expect(p.jobs.map { $0.config.double("value") } == [3, 4])
+        #expect(try plan(#"{"workload": "probe", "base": {"epochs": 2}}"#).jobs.count == 1)
+    }
+
     @Test func defaultsAreFilledAndNestedEqualsDotted() throws {
         let nested = try plan(#"{"workload": "probe", "base": {"value": 2}}"#)
         #expect(nested.jobs[0].config.int("epochs") == 3)

@@ -87,8 +87,10 @@ func newJobs(_ spec: String) throws -> [NewJob] {
 
     @Test func oneCoordinatorPerDatabase() throws {
         let path = try temporaryDatabase()
-        let lock = try WriterLock(databasePath: path)
-        #expect(throws: StoreError.self) { try WriterLock(databasePath: path) }
+        let lock = try WriterLock(databasePath: path, sweep: "a")
+        #expect(throws: StoreError.self) { try WriterLock(databasePath: path, sweep: "b") }
+        #expect(WriterLock.holder(databasePath: path)?.sweep == "a")
+        #expect(WriterLock.holder(databasePath: path)?.pid == getpid())
         withExtendedLifetime(lock) {}
     }
 
