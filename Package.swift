@@ -23,6 +23,7 @@ let package = Package(
         // C libraries from Debian's -dev packages.
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSweepShims"),
+        .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
 
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
@@ -38,6 +39,10 @@ let package = Package(
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepWire"], swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves.
         .target(name: "SweepReport", swiftSettings: strict),
+        // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
+        .target(name: "SweepSSH", dependencies: ["CLibSSH"], swiftSettings: strict),
+        // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
+        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepSSH", "SweepWire"], swiftSettings: strict),
         // The jobs themselves.
         .target(name: "Workloads", dependencies: ["SweepCore"], swiftSettings: strict),
         // The command line.
@@ -45,15 +50,18 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepWorker",
-                "SweepCoordinator", "SweepReport", "Workloads",
+                "SweepCoordinator", "SweepRemote", "SweepReport", "Workloads",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+
+        // Test fixtures shared by test targets: a throw-away OpenSSH server on loopback.
+        .target(name: "SweepTestSupport", swiftSettings: strict),
 
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "sweep"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
 )

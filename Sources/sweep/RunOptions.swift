@@ -1,8 +1,13 @@
 import ArgumentParser
+import Foundation
 import SweepCoordinator
 
 /// Options of every command that runs jobs (launch, resume, retry).
 struct RunOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Worker hosts: a directory of host files or one file. Default: Hosts/ if it has any.",
+                               valueName: "dir-or-file"))
+    var hosts: String?
+
     @Option(help: ArgumentHelp("Jobs to run at once on this machine (0: remote hosts only). Default: the number of cores.",
                                valueName: "n"))
     var localSlots: Int?
@@ -25,6 +30,14 @@ struct RunOptions: ParsableArguments {
         if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+    }
+
+    /// The SSH hosts to use besides the local worker.
+    func hostFiles() throws -> [HostFile] {
+        if let hosts { return try HostFile.load(hosts) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: "Hosts", isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
+        return try HostFile.load("Hosts")
     }
 
     var coordinatorOptions: Coordinator.Options {

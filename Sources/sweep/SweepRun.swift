@@ -5,6 +5,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import SweepCoordinator
+import SweepRemote
 import SweepCore
 import SweepSpec
 import SweepStore
@@ -12,6 +13,18 @@ import SweepStore
 /// Launch, resume and retry all come down to this: record the plan, then run what is pending.
 enum SweepRun {
     static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false) throws {
+        // Hosts are read before anything is written, so a bad host file changes nothing.
+        let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
+        var transports: [any WorkerTransport] = []
+        if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots)) }
+        let remote = try options.hostFiles()
+        if !remote.isEmpty {
+            let binary = try ShippedBinary.get()
+            transports += remote.map { SSHTransport(host: $0, binary: binary) as any WorkerTransport }
+        }
+        guard !transports.isEmpty else {
+            throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")
+        }
         let lock = try WriterLock(databasePath: databasePath, sweep: plan.spec.name)
         defer { withExtendedLifetime(lock) {} }
         let store = try Store(path: databasePath)
@@ -32,12 +45,6 @@ enum SweepRun {
             return
         }
 
-        let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
-        var transports: [any WorkerTransport] = []
-        if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots)) }
-        guard !transports.isEmpty else {
-            throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")
-        }
 
         let events = EventQueue()
         let signals = interruptSources(posting: events)

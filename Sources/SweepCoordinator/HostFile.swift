@@ -1,0 +1,156 @@
+import Foundation
+import SweepCore
+
+/// One worker host, as kept in `Hosts/NAME.json`.
+///
+/// ```json
+/// {"name": "gpu1", "ssh": "alice@gpu1.lab:2222", "slots": 4, "identity": "~/.ssh/id_ed25519"}
+/// ```
+/// `ssh` may be a `~/.ssh/config` alias; `known_hosts` and `ssh_config` override the files
+/// SSH reads (useful for test hosts and shared lab accounts).
+public struct HostFile: Sendable, Hashable {
+    public var name: String
+    /// The host as `ssh` would take it, without user and port.
+    public var address: String
+    public var user: String?
+    public var port: Int?
+    public var slots: Int
+    public var identity: String?
+    public var knownHosts: String?
+    public var sshConfig: String?
+
+    public init(name: String, address: String, user: String? = nil, port: Int? = nil, slots: Int,
+                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil) {
+        self.name = name
+        self.address = address
+        self.user = user
+        self.port = port
+        self.slots = slots
+        self.identity = identity
+        self.knownHosts = knownHosts
+        self.sshConfig = sshConfig
+    }
+
+    static let keys = ["name", "ssh", "slots", "identity", "known_hosts", "ssh_config"]
+
+    /// `[user@]host[:port]` as written in the file.
+    public var sshAddress: String {
+        (user.map { $0 + "@" } ?? "") + (address.contains(":") ? "[\(address)]" : address) + (port.map { ":\($0)" } ?? "")
+    }
+
+    /// Parses `[user@]host[:port]` (an IPv6 address in brackets); nil when malformed.
+    public static func parseAddress(_ text: String) -> (user: String?, host: String, port: Int?)? {
+        var rest = Substring(text)
+        var user: String?
+        if let at = rest.lastIndex(of: "@") {
+            user = String(rest[..<at])
+            rest = rest[rest.index(after: at)...]
+            if user!.isEmpty { return nil }
+        }
+        var host: Substring
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else if let colon = rest.lastIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { return nil }
+        var port: Int?
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else { return nil }
+            port = p
+        }
+        return (user, String(host), port)
+    }
+
+    /// Reads and validates a host file; errors name the file and the field.
+    public init(contentsOf path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw HostFileError(file: path, message: "cannot read the file")
+        }
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(text)
+        } catch {
+            throw HostFileError(file: path, message: "invalid JSON at \(error.location): \(error.message)")
+        }
+        guard case .object(let fields) = root else { throw HostFileError(file: path, message: "expected an object") }
+        func fail(_ field: String, _ message: String) -> HostFileError {
+            HostFileError(file: path, message: "\(field): \(message)")
+        }
+        for key in fields.keys.sorted() where !HostFile.keys.contains(key) {
+            throw fail(key, "unknown field; expected one of " + HostFile.keys.joined(separator: ", "))
+        }
+        guard let name = fields["name"]?.stringValue, HostFile.isValidName(name) else {
+            throw fail("name", "expected a host name of letters, digits, '-', '_' or '.' (not \"local\")")
+        }
+        guard let ssh = fields["ssh"]?.stringValue, let address = HostFile.parseAddress(ssh) else {
+            throw fail("ssh", "expected [user@]host[:port], e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
+        }
+        guard let slots = fields["slots"]?.intValue ?? (fields["slots"] == nil ? 1 : nil), (1...1024).contains(slots) else {
+            throw fail("slots", "expected an integer in 1...1024")
+        }
+        func optionalPath(_ key: String) throws -> String? {
+            guard let value = fields[key] else { return nil }
+            guard let text = value.stringValue, !text.isEmpty else { throw fail(key, "expected a file path") }
+            return (text as NSString).expandingTildeInPath
+        }
+        self.init(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
+                  identity: try optionalPath("identity"), knownHosts: try optionalPath("known_hosts"),
+                  sshConfig: try optionalPath("ssh_config"))
+    }
+
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name != "local" && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+    }
+
+    /// The file's JSON text.
+    public var json: String {
+        var fields: [String: JSONValue] = ["name": .string(name), "ssh": .string(sshAddress), "slots": .int(slots)]
+        if let identity { fields["identity"] = .string(identity) }
+        if let knownHosts { fields["known_hosts"] = .string(knownHosts) }
+        if let sshConfig { fields["ssh_config"] = .string(sshConfig) }
+        return JSONValue.object(fields).canonicalText + "\n"
+    }
+
+    /// Every host file of `path`: a directory's `*.json` files, or one file.
+    /// - Throws: `HostFileError` for a bad file or two files naming the same host.
+    public static func load(_ path: String) throws -> [HostFile] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HostFileError(file: path, message: "no such file or directory")
+        }
+        let files = isDirectory.boolValue
+            ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
+                .map { (path as NSString).appendingPathComponent($0) }
+            : [path]
+        var hosts: [HostFile] = []
+        var seen: [String: String] = [:]
+        for file in files {
+            let host = try HostFile(contentsOf: file)
+            if let other = seen[host.name] {
+                throw HostFileError(file: file, message: "name: host \"\(host.name)\" is also defined in \(other)")
+            }
+            seen[host.name] = file
+            hosts.append(host)
+        }
+        return hosts
+    }
+}
+
+/// A host file that cannot be used.
+public struct HostFileError: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+
+    public var description: String { "\(file): \(message)" }
+}

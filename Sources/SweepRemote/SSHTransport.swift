@@ -1,0 +1,136 @@
+import Foundation
+import SweepCoordinator
+import SweepCore
+import SweepSSH
+import SweepWire
+
+/// A worker host over SSH: one session, one long-lived exec channel running
+/// `sweep worker`, JSON lines both ways. Job configs travel inside the channel.
+///
+/// `start` returns at once; connecting, shipping the binary and starting the worker run in
+/// a task, and any failure arrives as a `.closed` event, so a slow or dead host never
+/// blocks the coordinator's loop.
+public final class SSHTransport: WorkerTransport, @unchecked Sendable {
+    // @unchecked: `outgoing` and `task` are only touched under `lock`.
+    public let hostName: String
+    public let slots: Int
+    private let host: HostFile
+    private let binary: (path: String, hash: String)
+    private let heartbeat: Double
+    private let lock = Lock()
+    private var outgoing: AsyncStream<String>.Continuation?
+    private var task: Task<Void, Never>?
+
+    /// - Parameter binary: this coordinator's executable and its SHA-256, shipped to the host.
+    public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2) {
+        self.host = host
+        hostName = host.name
+        slots = host.slots
+        self.binary = binary
+        self.heartbeat = heartbeat
+    }
+
+    public func start(events: EventQueue) throws {
+        let (lines, continuation) = AsyncStream<String>.makeStream()
+        let host = host, binary = binary, slots = slots, heartbeat = heartbeat
+        let task = Task {
+            let reason = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
+                                          lines: lines, events: events)
+            events.post(.closed(host: host.name, reason: reason))
+        }
+        lock.withLock {
+            outgoing = continuation
+            self.task = task
+        }
+    }
+
+    public func send(_ message: CoordinatorMessage) -> Bool {
+        lock.withLock {
+            guard let outgoing else { return false }
+            if case .terminated = outgoing.yield(message.line) { return false }
+            return true
+        }
+    }
+
+    public func close() {
+        lock.withLock {
+            outgoing?.finish()
+            outgoing = nil
+            task?.cancel()
+        }
+    }
+
+    /// Runs one connection to its end; returns why it ended.
+    private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
+                              lines: AsyncStream<String>, events: EventQueue) async -> String {
+        let session: SSHSession
+        do {
+            session = try await SSHSession.connect(to: RemoteHost.target(host))
+        } catch {
+            return "\(error)"
+        }
+        defer { Task { await session.close() } }
+        do {
+            let path = try await RemoteHost.ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
+            let channel = try await session.openExec("exec \(path) worker --slots \(slots) --heartbeat \(heartbeat)")
+            return await withTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    do {
+                        for await line in lines { try await channel.write(line) }
+                        // The coordinator is done: end of input makes the worker kill its jobs and exit.
+                        try await channel.closeInput()
+                        return nil
+                    } catch {
+                        return "\(error)"
+                    }
+                }
+                group.addTask { await readWorker(channel, host: host.name, events: events) }
+                var reason = "closed"
+                for await result in group {
+                    if let result {
+                        reason = result
+                        break
+                    }
+                }
+                group.cancelAll()
+                await channel.close()
+                return reason
+            }
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// Turns the channel's stdout into messages until it ends; returns why it ended.
+    private static func readWorker(_ channel: SSHExecChannel, host: String, events: EventQueue) async -> String {
+        var pending: [UInt8] = []
+        var stderrTail: [String] = []
+        do {
+            for try await event in channel.events {
+                switch event {
+                case .stdout(let bytes):
+                    pending += bytes
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        let line = String(decoding: pending[..<newline], as: UTF8.self)
+                        pending.removeSubrange(...newline)
+                        guard !line.isEmpty else { continue }
+                        do {
+                            events.post(.message(host: host, try WorkerMessage(line: line)))
+                        } catch {
+                            stderrTail.append("\(error)")
+                        }
+                    }
+                case .stderr(let bytes):
+                    stderrTail += String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+                    if stderrTail.count > 10 { stderrTail.removeFirst(stderrTail.count - 10) }
+                case .exit(let status):
+                    let tail = stderrTail.joined(separator: "\n")
+                    return "remote worker exited with status \(status)" + (tail.isEmpty ? "" : ": " + tail)
+                }
+            }
+            return "the worker channel closed"
+        } catch {
+            return "\(error)"
+        }
+    }
+}

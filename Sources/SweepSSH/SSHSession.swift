@@ -1,0 +1,252 @@
+import CLibSSH
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One authenticated SSH connection to one host (one `ssh_session`), confined to its own
+/// thread.
+///
+/// Every libssh call of the session and of its channels runs on a dedicated owner thread
+/// (`SSHOwnerThread`, the actor's executor), so the blocking calls never tie up Swift's
+/// cooperative pool and libssh never sees two threads at once. Open channels are pumped on
+/// that thread between requests, with periodic keepalives, so output arrives and a dead
+/// connection is noticed while callers are merely awaiting.
+///
+/// The session owns the `ssh_session`, its SFTP subsystem and every channel, and frees them in
+/// `close()`, which must be called: `deinit` only frees memory and asserts it was closed.
+///
+/// ```swift
+/// let session = try await SSHSession.connect(to: SSHTarget(host: "gpu-box"))
+/// let arch = try await session.run("uname -m").stdoutText
+/// try await session.close()
+/// ```
+public actor SSHSession {
+    /// The target as given to `connect(to:)`.
+    public nonisolated let target: SSHTarget
+    nonisolated let owner: SSHOwnerThread
+
+    /// The `ssh_session`; `nil` once closed. Freed by `close()` (or by `deinit` as a fallback).
+    var handle: OpaquePointer?
+    /// The SFTP subsystem, opened on first use and freed by `close()`.
+    var sftp: sftp_session?
+    /// Processes incoming packets for all channels without blocking (`ssh_event_dopoll`).
+    var event: OpaquePointer?
+    /// Streaming channels by id; see `SSHSession+Exec.swift`.
+    var channels: [Int: ExecChannelRecord] = [:]
+    var nextChannelID = 0
+    /// Whether the channel pump task is running.
+    var isPumping = false
+    /// Set once the connection died; every later operation throws it.
+    var failure: SSHError?
+    /// When the next keepalive is due.
+    var nextKeepalive = ContinuousClock.now
+    /// `user@host:port` once connected (the target's display name before).
+    public private(set) var endpoint: String
+    /// Scratch buffer for channel reads; allocated once, freed in `deinit`.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    /// Runs the actor on the owner thread.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor {
+        owner.asUnownedSerialExecutor()
+    }
+
+    private init(target: SSHTarget) {
+        self.target = target
+        self.endpoint = target.displayName
+        self.owner = SSHOwnerThread(name: "ssh \(target.displayName)")
+    }
+
+    /// Connects to `target`, verifies its host key against known_hosts and authenticates.
+    ///
+    /// Reads the SSH configuration (`ssh_options_parse_config`), connects (`ssh_connect`),
+    /// checks the host key (`ssh_session_is_known_server`, recording it with
+    /// `ssh_session_update_known_hosts` under `.acceptNew`), then tries ssh-agent, the default
+    /// identities and `target.identityFile`, in that order. On failure the half-open session is
+    /// closed before the error is thrown. Ignores `SIGPIPE` process-wide (once).
+    /// - Returns: A connected session; call `close()` when done.
+    /// - Throws: `SSHError` of kind `.configuration`, `.connect`, `.hostKeyUnknown`,
+    ///   `.hostKeyChanged`, `.hostKey` or `.authentication`.
+    public static func connect(to target: SSHTarget) async throws -> SSHSession {
+        ignoreSIGPIPE()
+        let session = SSHSession(target: target)
+        do {
+            try await session.open()
+        } catch {
+            await session.close()
+            throw error
+        }
+        return session
+    }
+
+    /// Connects to `target`, runs `body` with the session, and closes the session afterwards,
+    /// also when `body` throws. See `connect(to:)` for what connecting does and throws.
+    public static func withConnection<Result: Sendable>(
+        to target: SSHTarget, _ body: @Sendable (SSHSession) async throws -> Result
+    ) async throws -> Result {
+        let session = try await connect(to: target)
+        do {
+            let result = try await body(session)
+            await session.close()
+            return result
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    /// Ignores `SIGPIPE` for the whole process, once.
+    ///
+    /// libssh writes to sockets and, with `ProxyCommand`/`ProxyJump`, to pipes; a peer that
+    /// vanishes must surface as an error, not kill the process. `connect(to:)` calls this; an
+    /// executable may call it earlier at start-up. Calling it again does nothing.
+    public static func ignoreSIGPIPE() {
+        _ = processSetup
+    }
+
+    private func open() throws {
+        guard let handle = ssh_new() else {
+            throw SSHError(kind: .configuration, function: "ssh_new", message: "out of memory", host: endpoint)
+        }
+        self.handle = handle
+        try configure(handle)
+        try check(ssh_connect(handle), "ssh_connect", .connect)
+        endpoint = resolvedEndpoint(handle)
+        try verifyHostKey()
+        try authenticate()
+        tuneSocket(ssh_get_fd(handle))
+        event = ssh_event_new()
+        guard let event, ssh_event_add_session(event, handle) == SSH_OK else {
+            throw SSHError(kind: .connect, function: "ssh_event_add_session", message: "cannot watch the session socket", host: endpoint)
+        }
+        nextKeepalive = .now + target.keepaliveInterval
+    }
+
+    /// Applies `target` and the SSH configuration file to a fresh session.
+    private func configure(_ handle: OpaquePointer) throws {
+        func set(_ rc: Int32, _ option: String) throws {
+            guard rc == SSH_OK else {
+                throw lastError("ssh_options_set(\(option))", .configuration)
+            }
+        }
+        try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_HOST, target.host), "HOST")
+        if let user = target.user { try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_USER, user), "USER") }
+        if let port = target.port { try set(sweep_ssh_options_set_uint(handle, SSH_OPTIONS_PORT, UInt32(port)), "PORT") }
+        if let directory = target.sshDirectory {
+            try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_SSH_DIR, directory), "SSH_DIR")
+        }
+        // Explicit values were set first: libssh's config parser only fills options still unset.
+        if ssh_options_parse_config(handle, target.configFile) != SSH_OK {
+            throw lastError("ssh_options_parse_config(\(target.configFile ?? "~/.ssh/config"))", .configuration)
+        }
+        try set(sweep_ssh_options_set_bool(handle, SSH_OPTIONS_PROCESS_CONFIG, false), "PROCESS_CONFIG")
+        if let knownHosts = target.knownHostsFile {
+            try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_KNOWNHOSTS, knownHosts), "KNOWNHOSTS")
+            // An injected known_hosts file is the only source of trust (tests, isolated setups).
+            try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null"), "GLOBAL_KNOWNHOSTS")
+        }
+        try set(sweep_ssh_options_set_long(handle, SSH_OPTIONS_TIMEOUT, Int(target.timeout.components.seconds)), "TIMEOUT")
+        let microseconds = target.timeout.components.attoseconds / 1_000_000_000_000
+        try set(sweep_ssh_options_set_long(handle, SSH_OPTIONS_TIMEOUT_USEC, Int(microseconds)), "TIMEOUT_USEC")
+        // Worker messages are small lines; Nagle would add tens of milliseconds to each.
+        try set(sweep_ssh_options_set_int(handle, SSH_OPTIONS_NODELAY, 1), "NODELAY")
+    }
+
+    /// `user@host:port` as libssh resolved it from the target and the configuration.
+    private func resolvedEndpoint(_ handle: OpaquePointer) -> String {
+        func option(_ type: ssh_options_e) -> String? {
+            var value: UnsafeMutablePointer<CChar>?
+            guard ssh_options_get(handle, type, &value) == SSH_OK, let value else { return nil }
+            defer { ssh_string_free_char(value) }
+            return String(cString: value)
+        }
+        var port: UInt32 = 0
+        _ = ssh_options_get_port(handle, &port)
+        let user = option(SSH_OPTIONS_USER) ?? target.user ?? "?"
+        let host = option(SSH_OPTIONS_HOST) ?? target.host
+        return "\(user)@\(host):\(port)"
+    }
+
+    /// Lets the kernel notice a silent peer: TCP keepalive probes plus a bound on how long sent
+    /// data (our keepalives) may stay unacknowledged. Fails harmlessly on a proxy pipe.
+    private func tuneSocket(_ fd: Int32) {
+        let seconds = Int32(clamping: max(1, target.keepaliveInterval.components.seconds))
+        var on: Int32 = 1
+        var idle = seconds
+        var count: Int32 = 3
+        var userTimeout = UInt32(clamping: target.keepaliveInterval.milliseconds * 3)
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        _ = setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, size)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &idle, size)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &count, size)
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, &userTimeout, socklen_t(MemoryLayout<UInt32>.size))
+    }
+
+    /// Closes every channel, the SFTP subsystem and the connection, and frees them.
+    ///
+    /// Sends `SSH_MSG_DISCONNECT` (`ssh_disconnect`) and frees the session (`ssh_free`). Open
+    /// channels' event streams end with `SSHError.Kind.closed`. Calling it again does nothing.
+    public func close() {
+        guard let handle else { return }
+        let closed = SSHError(kind: .closed, function: "close", message: "the SSH session was closed", host: endpoint)
+        finishAllChannels(with: closed)
+        if let sftp { sftp_free(sftp) }
+        sftp = nil
+        if let event {
+            _ = ssh_event_remove_session(event, handle)
+            ssh_event_free(event)
+        }
+        event = nil
+        ssh_disconnect(handle)
+        ssh_free(handle)
+        self.handle = nil
+        owner.wakeWaiter()
+    }
+
+    // Isolated, so it runs on the owner thread: the only thread allowed to free libssh state.
+    isolated deinit {
+        assert(handle == nil, "leak of open SSHSession to \(endpoint): call close()")
+        // Release-build fallback: free memory only, no network I/O.
+        if let sftp { sftp_free(sftp) }
+        if let event { ssh_event_free(event) }
+        if let handle { ssh_free(handle) }
+        readBuffer.deallocate()
+    }
+
+    /// Throws the session's connection failure, or `.closed` once closed; returns the handle.
+    func liveHandle(_ function: String) throws -> OpaquePointer {
+        if let failure { throw failure }
+        guard let handle else {
+            throw SSHError(kind: .closed, function: function, message: "the SSH session is closed", host: endpoint)
+        }
+        return handle
+    }
+
+    /// Returns `rc` when it is not an error (`SSH_ERROR`/`SSH_AGAIN`), else throws an
+    /// `SSHError` carrying `ssh_get_error`, copied before any other libssh call.
+    @discardableResult
+    func check(_ rc: Int32, _ function: String, _ kind: SSHError.Kind) throws -> Int32 {
+        guard rc == SSH_ERROR || rc == SSH_AGAIN else { return rc }
+        throw lastError(function, kind)
+    }
+
+    /// The session's current libssh error as an `SSHError`.
+    func lastError(_ function: String, _ kind: SSHError.Kind) -> SSHError {
+        guard let handle else {
+            return SSHError(kind: .closed, function: function, message: "the SSH session is closed", host: endpoint)
+        }
+        let raw = UnsafeMutableRawPointer(handle)
+        let connectionDied = !isAlive(handle) && kind != .connect
+        return SSHError(
+            kind: connectionDied ? .connectionLost : kind, function: function,
+            code: ssh_get_error_code(raw), message: String(cString: ssh_get_error(raw)), host: endpoint)
+    }
+}
+
+/// One-time process set-up: libssh's global state and the `SIGPIPE` disposition.
+private let processSetup: Void = {
+    _ = signal(SIGPIPE, SIG_IGN)
+    _ = ssh_init()
+}()

@@ -1,0 +1,196 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SweepCoordinator
+import SweepCore
+import SweepRemote
+
+extension Sweep {
+    struct Hosts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Manage the worker hosts jobs run on over SSH (Hosts/NAME.json).",
+            discussion: """
+                A host needs only an SSH login: the coordinator ships its own binary to \
+                ~/.cache/sweep/bin/<hash>/sweep there. Authentication tries ssh-agent, the \
+                default identities, then the host's identity file; ~/.ssh/config is honoured. \
+                Host keys must be in known_hosts (--accept-new records a new host's key once).
+                """,
+            subcommands: [Add.self, List.self, Check.self, Remove.self])
+    }
+}
+
+/// Where the host files are.
+struct HostsDirectory: ParsableArguments {
+    @Option(help: ArgumentHelp("The host inventory directory.", valueName: "dir"))
+    var hostsDir = "Hosts"
+
+    func file(_ name: String) -> String { (hostsDir as NSString).appendingPathComponent(name + ".json") }
+
+    func load() throws -> [HostFile] {
+        FileManager.default.fileExists(atPath: hostsDir) ? try HostFile.load(hostsDir) : []
+    }
+}
+
+/// Runs async work from a synchronous command and returns its result.
+func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let done = DispatchSemaphore(value: 0)
+    nonisolated(unsafe) var result: Result<T, any Error>!
+    Task {
+        do { result = .success(try await body()) } catch { result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return try result.get()
+}
+
+/// This binary and its SHA-256, computed once per process.
+enum ShippedBinary {
+    nonisolated(unsafe) private static var cached: (path: String, hash: String)?
+
+    static func get() throws -> (path: String, hash: String) {
+        if let cached { return cached }
+        let path = try SelfExecutable.path()
+        let value = (path, try Digest.sha256Hex(fileAtPath: path))
+        cached = value
+        return value
+    }
+}
+
+extension Sweep.Hosts {
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a host over SSH and add it to the inventory.")
+
+        @Argument(help: ArgumentHelp("The host's name in sweep (letters, digits, - _ .).", valueName: "name"))
+        var name: String
+
+        @Option(help: ArgumentHelp("[user@]host[:port], or a ~/.ssh/config alias.", valueName: "address"))
+        var ssh: String
+
+        @Option(help: "Jobs to run at once on the host.")
+        var slots = 1
+
+        @Option(help: ArgumentHelp("A private key to try after ssh-agent and the default identities.", valueName: "file"))
+        var identity: String?
+
+        @Option(help: ArgumentHelp("known_hosts file to use instead of ~/.ssh/known_hosts.", valueName: "file"))
+        var knownHosts: String?
+
+        @Option(help: ArgumentHelp("SSH config file to use instead of ~/.ssh/config.", valueName: "file"))
+        var sshConfig: String?
+
+        @Flag(help: "Record the host's key in known_hosts if it is not there yet (never replaces a changed key).")
+        var acceptNew = false
+
+        @OptionGroup var directory: HostsDirectory
+
+        func validate() throws {
+            guard HostFile.isValidName(name) else {
+                throw ValidationError("host name \"\(name)\": use letters, digits, '-', '_' or '.' (\"local\" is the embedded worker)")
+            }
+            guard HostFile.parseAddress(ssh) != nil else {
+                throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
+            }
+            guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
+        }
+
+        func run() throws {
+            let path = directory.file(name)
+            if let existing = try directory.load().first(where: { $0.name == name }) {
+                throw ValidationError("host \"\(name)\" already exists (\(existing.sshAddress)); remove it first: sweep hosts remove \(name)")
+            }
+            let address = HostFile.parseAddress(ssh)!
+            let expand = { (path: String?) in path.map { ($0 as NSString).expandingTildeInPath } }
+            let host = HostFile(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
+                                identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig))
+            let hash = try ShippedBinary.get().hash
+            let acceptNew = acceptNew
+            let report = try blocking { try await RemoteHost.check(host, binaryHash: hash, acceptNew: acceptNew) }
+            try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
+            try host.json.write(toFile: path, atomically: true, encoding: .utf8)
+            print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots "
+                + "(binary \(report.hasBinary ? "present" : "shipped on first launch")) -> \(path)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show each host with slots, reachability and binary status.")
+
+        @OptionGroup var directory: HostsDirectory
+
+        func run() throws {
+            let hosts = try directory.load()
+            guard !hosts.isEmpty else {
+                print("no hosts in \(directory.hostsDir)/ (only the local worker); add one: sweep hosts add NAME --ssh user@host")
+                return
+            }
+            let hash = try ShippedBinary.get().hash
+            let rows = try blocking {
+                await withTaskGroup(of: (Int, [String]).self) { group in
+                    for (index, host) in hosts.enumerated() {
+                        group.addTask {
+                            do {
+                                let r = try await RemoteHost.check(host, binaryHash: hash)
+                                return (index, [host.name, host.sshAddress, "\(host.slots)",
+                                                "up (\(Int(r.latencySeconds * 1000)) ms)", r.hasBinary ? "current" : "missing"])
+                            } catch {
+                                return (index, [host.name, host.sshAddress, "\(host.slots)", "unreachable: \(error)", "?"])
+                            }
+                        }
+                    }
+                    var rows: [(Int, [String])] = []
+                    for await row in group { rows.append(row) }
+                    return rows.sorted { $0.0 < $1.0 }.map(\.1)
+                }
+            }
+            print(TextTable.render(headers: ["host", "ssh", "slots", "state", "binary"], rows: rows))
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Log in to hosts and report latency, OS/arch, cores and whether the remote binary matches.")
+
+        @Argument(help: ArgumentHelp("Check only this host.", valueName: "name"))
+        var name: String?
+
+        @OptionGroup var directory: HostsDirectory
+
+        func run() throws {
+            let hosts = try directory.load().filter { name == nil || $0.name == name }
+            if let name, hosts.isEmpty { throw ValidationError("no host \"\(name)\" in \(directory.hostsDir)/") }
+            let hash = try ShippedBinary.get().hash
+            var failed = false
+            for host in hosts {
+                do {
+                    let r = try blocking { try await RemoteHost.check(host, binaryHash: hash) }
+                    print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
+                        + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
+                        + (r.hasBinary ? "matches" : "missing (shipped on the next launch)"))
+                } catch {
+                    failed = true
+                    print("\(host.name) \(host.sshAddress): \(error)")
+                }
+            }
+            if failed { throw ExitCode.failure }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove a host from the inventory.")
+
+        @Argument(help: ArgumentHelp("The host's name.", valueName: "name"))
+        var name: String
+
+        @OptionGroup var directory: HostsDirectory
+
+        func run() throws {
+            let path = directory.file(name)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("no host \"\(name)\" in \(directory.hostsDir)/")
+            }
+            try FileManager.default.removeItem(atPath: path)
+            print("removed \(name)")
+        }
+    }
+}

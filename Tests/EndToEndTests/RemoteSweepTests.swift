@@ -1,0 +1,133 @@
+import Foundation
+import SweepCore
+import SweepStore
+import SweepTestSupport
+import Testing
+
+/// Sweeps over real OpenSSH servers on 127.0.0.1, each a "host" with its own keys.
+@Suite(.serialized) struct RemoteSweepTests {
+    /// Writes `Hosts/NAME.json` for a test sshd; nothing of the real ~/.ssh is used.
+    func addHostFile(_ sandbox: SweepSandbox, name: String, sshd: TestSSHD, slots: Int = 2) throws {
+        let hosts = sandbox.directory.appendingPathComponent("Hosts")
+        try FileManager.default.createDirectory(at: hosts, withIntermediateDirectories: true)
+        let json: JSONValue = [
+            "name": .string(name), "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"), "slots": .int(slots),
+            "identity": .string(sshd.userKeyPath), "known_hosts": .string(sshd.knownHostsPath), "ssh_config": "/dev/null",
+        ]
+        try json.canonicalText.write(to: hosts.appendingPathComponent("\(name).json"), atomically: true, encoding: .utf8)
+    }
+
+    /// Remote workers are started by sshd, so they don't carry the sandbox's tag: find
+    /// them as processes running a shipped binary from ~/.cache/sweep/bin.
+    func remoteWorkers() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+            return exe.contains("/.cache/sweep/bin/")
+        }
+    }
+
+    func hostsOfJobs(_ sandbox: SweepSandbox, sweep: String) throws -> [String] {
+        let store = try Store(path: sandbox.database, readOnly: true)
+        return try store.jobs(of: try #require(try store.sweep(named: sweep)).id).compactMap(\.host)
+    }
+
+    @Test func aSweepRunsOnTwoSSHHostsAndLocallyRecordingWhereEachJobRan() throws {
+        let sandbox = try SweepSandbox()
+        let a = try TestSSHD(), b = try TestSSHD()
+        defer { a.stop(); b.stop() }
+        try addHostFile(sandbox, name: "alpha", sshd: a)
+        try addHostFile(sandbox, name: "beta", sshd: b)
+        try sandbox.write("r.json", """
+            {"name": "r", "workload": "probe", "base": {"epochs": 3, "sleep_ms": 150}, "grid": {"value": [1, 2, 3, 4, 5, 6, 7, 8]}, "seeds": 2}
+            """)
+        let run = try sandbox.run(["launch", "r.json", "--local-slots", "1"], timeout: 180)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "r", jobs: 16, epochs: 3)
+        let hosts = try hostsOfJobs(sandbox, sweep: "r")
+        #expect(Set(hosts) == ["local", "alpha", "beta"], "\(hosts)")
+        // Every attempt is recorded against the host that ran it.
+        let store = try Store(path: sandbox.database, readOnly: true)
+        for job in try store.jobs(of: try #require(try store.sweep(named: "r")).id) {
+            #expect(try store.attempts(of: job.id).last?.host == job.host)
+        }
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
+    }
+
+    @Test func stoppingOneSSHDMidSweepMovesItsJobsElsewhere() throws {
+        let sandbox = try SweepSandbox()
+        let a = try TestSSHD(), b = try TestSSHD()
+        defer { a.stop(); b.stop() }
+        try addHostFile(sandbox, name: "alpha", sshd: a)
+        try addHostFile(sandbox, name: "beta", sshd: b)
+        try sandbox.write("s.json", """
+            {"name": "s", "workload": "probe", "base": {"epochs": 4, "sleep_ms": 200}, "grid": {"value": [1, 2, 3, 4, 5, 6, 7, 8]}}
+            """)
+        let launch = try sandbox.start(["launch", "s.json", "--local-slots", "0"])
+        let betaBusy = sandbox.waitUntil(timeout: 60) {
+            guard let store = try? Store(path: sandbox.database, readOnly: true),
+                  let sweep = try? store.sweep(named: "s"),
+                  let running = try? store.jobs(of: sweep.id, states: [.running]) else { return false }
+            return running.contains { $0.host == "beta" }
+        }
+        #expect(betaBusy)
+        b.stop()
+        launch.wait(timeout: 180)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host beta lost") || launch.stderr.contains("host beta lost"))
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "s", jobs: 8, epochs: 4)
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let lost = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+            .flatMap { try store.attempts(of: $0.id) }.filter { $0.status == "lost" }
+        #expect(!lost.isEmpty && lost.allSatisfy { $0.host == "beta" })
+        #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
+    }
+
+    @Test func hostsAddChecksTheHostAndRefusesAnUnknownKeyUnlessAccepted() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD()
+        defer { sshd.stop() }
+        let emptyKnownHosts = sandbox.directory.appendingPathComponent("known_hosts").path
+        _ = FileManager.default.createFile(atPath: emptyKnownHosts, contents: nil)
+        let address = "\(sshd.user)@127.0.0.1:\(sshd.port)"
+        let common = ["--ssh", address, "--identity", sshd.userKeyPath, "--known-hosts", emptyKnownHosts, "--ssh-config", "/dev/null"]
+
+        let refused = try sandbox.run(["hosts", "add", "gamma"] + common)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains(sshd.hostKeyFingerprint), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/gamma.json").path))
+
+        let added = try sandbox.run(["hosts", "add", "gamma", "--slots", "3", "--accept-new"] + common)
+        #expect(added.status == 0, "\(added.stderr)")
+        #expect(added.stdout.contains("added gamma"))
+        let list = try sandbox.run(["hosts", "list"])
+        #expect(list.stdout.contains("gamma") && list.stdout.contains("up ("), "\(list.stdout)")
+        let check = try sandbox.run(["hosts", "check", "gamma"])
+        #expect(check.status == 0 && check.stdout.contains("cores"), "\(check.stdout)")
+
+        let duplicate = try sandbox.run(["hosts", "add", "gamma"] + common)
+        #expect(duplicate.status != 0 && duplicate.stderr.contains("already exists"))
+
+        // A changed host key is refused loudly, even with --accept-new.
+        try sshd.restartWithNewHostKey()
+        let changed = try sandbox.run(["hosts", "check", "gamma"])
+        #expect(changed.status != 0)
+        #expect(changed.stdout.lowercased().contains("changed"), "\(changed.stdout)")
+
+        #expect(try sandbox.run(["hosts", "remove", "gamma"]).status == 0)
+        #expect(try sandbox.run(["hosts", "remove", "gamma"]).status != 0)
+    }
+
+    @Test func aBadHostFileIsRejectedBeforeAnythingIsWritten() throws {
+        let sandbox = try SweepSandbox()
+        let hosts = sandbox.directory.appendingPathComponent("Hosts")
+        try FileManager.default.createDirectory(at: hosts, withIntermediateDirectories: true)
+        try #"{"name": "x", "ssh": "a@b:99999"}"#.write(to: hosts.appendingPathComponent("x.json"), atomically: true, encoding: .utf8)
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe"}"#)
+        let run = try sandbox.run(["launch", "p.json"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("Hosts/x.json: ssh: expected [user@]host[:port]"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
+}
