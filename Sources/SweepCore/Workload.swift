@@ -17,10 +17,31 @@ public protocol Workload: Sendable {
     static func problems(in config: JobConfig) -> [ConfigProblem]
     /// Runs one job to completion and returns its summary (stored as the job's result).
     static func run(_ config: JobConfig, context: any JobContext) throws -> JSONValue
+    /// Files a job needs that a remote host may lack (data sets): the coordinator copies its
+    /// own copies there before the job starts. Files the coordinator doesn't have are left out.
+    static func dataFiles(for config: JobConfig) -> [DataFile]
 }
 
 extension Workload {
     public static func problems(in config: JobConfig) -> [ConfigProblem] { [] }
+    public static func dataFiles(for config: JobConfig) -> [DataFile] { [] }
+}
+
+/// A file a job reads, as the coordinator has it and where a worker host looks for it.
+public struct DataFile: Sendable, Hashable {
+    /// The coordinator's copy.
+    public var localPath: String
+    /// Where the job looks on a host, relative to the remote user's home
+    /// (`.cache/sweep/datasets/fashion-mnist/train-images-idx3-ubyte.gz`).
+    public var remotePath: String
+    /// Lowercase hex SHA-256 the copy must have.
+    public var sha256: String
+
+    public init(localPath: String, remotePath: String, sha256: String) {
+        self.localPath = localPath
+        self.remotePath = remotePath
+        self.sha256 = sha256
+    }
 }
 
 /// A config that is valid param by param but not as a whole.

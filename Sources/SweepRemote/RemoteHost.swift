@@ -85,6 +85,25 @@ public enum RemoteHost {
         return path
     }
 
+    /// Copies a data file to the host unless it already has it with the right SHA-256,
+    /// then checks the copy's SHA-256 there.
+    /// - Throws: `RemoteHostError` when the copy on the host does not match.
+    public static func ensure(_ file: DataFile, on session: SSHSession, name: String) async throws {
+        let check = "sha256sum \(shellQuoted(file.remotePath)) 2>/dev/null"
+        if try await session.run(check).stdoutText.hasPrefix(file.sha256) { return }
+        try await session.upload(localPath: file.localPath, to: file.remotePath, mode: 0o644)
+        let copied = try await session.run(check).stdoutText
+        guard copied.hasPrefix(file.sha256) else {
+            throw RemoteHostError(host: name, message: "has a corrupt copy of \(file.remotePath) after upload "
+                + "(sha256 \(copied.prefix(64)), expected \(file.sha256))")
+        }
+    }
+
+    /// `'text'` for a POSIX shell.
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     /// Names the package that provides a missing shared library, when we know it.
     static func explain(_ stderr: String) -> String {
         let text = stderr.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -9,7 +9,8 @@ import SweepWire
 ///
 /// `start` returns at once; connecting, shipping the binary and starting the worker run in
 /// a task, and any failure arrives as a `.closed` event, so a slow or dead host never
-/// blocks the coordinator's loop.
+/// blocks the coordinator's loop. Before a job's `run` is forwarded, the data files it
+/// needs are copied to the host if it lacks them (lab machines often have no internet).
 public final class SSHTransport: WorkerTransport, @unchecked Sendable {
     // @unchecked: `outgoing` and `task` are only touched under `lock`.
     public let hostName: String
@@ -17,25 +18,30 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
     private let host: HostFile
     private let binary: (path: String, hash: String)
     private let heartbeat: Double
+    private let dataFiles: @Sendable (RunRequest) -> [DataFile]
     private let lock = Lock()
-    private var outgoing: AsyncStream<String>.Continuation?
+    private var outgoing: AsyncStream<CoordinatorMessage>.Continuation?
     private var task: Task<Void, Never>?
 
-    /// - Parameter binary: this coordinator's executable and its SHA-256, shipped to the host.
-    public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2) {
+    /// - Parameters:
+    ///   - binary: this coordinator's executable and its SHA-256, shipped to the host.
+    ///   - dataFiles: the files a job needs on the host (see `Workload.dataFiles(for:)`).
+    public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2,
+                dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] }) {
         self.host = host
         hostName = host.name
         slots = host.slots
         self.binary = binary
         self.heartbeat = heartbeat
+        self.dataFiles = dataFiles
     }
 
     public func start(events: EventQueue) throws {
-        let (lines, continuation) = AsyncStream<String>.makeStream()
-        let host = host, binary = binary, slots = slots, heartbeat = heartbeat
+        let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
+        let host = host, binary = binary, slots = slots, heartbeat = heartbeat, dataFiles = dataFiles
         let task = Task {
             let reason = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
-                                          lines: lines, events: events)
+                                          dataFiles: dataFiles, messages: messages, events: events)
             events.post(.closed(host: host.name, reason: reason))
         }
         lock.withLock {
@@ -47,7 +53,7 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
     public func send(_ message: CoordinatorMessage) -> Bool {
         lock.withLock {
             guard let outgoing else { return false }
-            if case .terminated = outgoing.yield(message.line) { return false }
+            if case .terminated = outgoing.yield(message) { return false }
             return true
         }
     }
@@ -62,7 +68,8 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
 
     /// Runs one connection to its end; returns why it ended.
     private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
-                              lines: AsyncStream<String>, events: EventQueue) async -> String {
+                              dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
+                              messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> String {
         let session: SSHSession
         do {
             session = try await SSHSession.connect(to: RemoteHost.target(host))
@@ -76,7 +83,16 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
             return await withTaskGroup(of: String?.self) { group in
                 group.addTask {
                     do {
-                        for await line in lines { try await channel.write(line) }
+                        var shipped = Set<String>()
+                        for await message in messages {
+                            if case .run(let request) = message {
+                                for file in dataFiles(request) where !shipped.contains(file.remotePath) {
+                                    try await RemoteHost.ensure(file, on: session, name: host.name)
+                                    shipped.insert(file.remotePath)
+                                }
+                            }
+                            try await channel.write(message.line)
+                        }
                         // The coordinator is done: end of input makes the worker kill its jobs and exit.
                         try await channel.closeInput()
                         return nil

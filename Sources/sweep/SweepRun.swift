@@ -9,6 +9,7 @@ import SweepRemote
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepWire
 
 /// Launch, resume and retry all come down to this: record the plan, then run what is pending.
 enum SweepRun {
@@ -20,7 +21,10 @@ enum SweepRun {
         let remote = try options.hostFiles()
         if !remote.isEmpty {
             let binary = try ShippedBinary.get()
-            transports += remote.map { SSHTransport(host: $0, binary: binary) as any WorkerTransport }
+            let workload = plan.spec.workload
+            transports += remote.map {
+                SSHTransport(host: $0, binary: binary, dataFiles: { workload.dataFiles(for: $0.config) }) as any WorkerTransport
+            }
         }
         guard !transports.isEmpty else {
             throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")

@@ -32,18 +32,27 @@ import Testing
         return try store.jobs(of: try #require(try store.sweep(named: sweep)).id).compactMap(\.host)
     }
 
-    @Test func aSweepRunsOnTwoSSHHostsAndLocallyRecordingWhereEachJobRan() throws {
+    @Test func aSweepRunsOnTwoSSHHostsAndLocallyShippingItsDataAndRecordingWhereEachJobRan() throws {
         let sandbox = try SweepSandbox()
         let a = try TestSSHD(), b = try TestSSHD()
         defer { a.stop(); b.stop() }
         try addHostFile(sandbox, name: "alpha", sshd: a)
         try addHostFile(sandbox, name: "beta", sshd: b)
+        // A data file the jobs need: the coordinator must copy it to each SSH host.
+        let dataName = "data-\(UUID().uuidString).bin"
+        let dataPath = sandbox.directory.appendingPathComponent(dataName).path
+        let content = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7919) })
+        try content.write(to: URL(fileURLWithPath: dataPath))
+        let shipped = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/sweep/datasets/probe/\(dataName)")
+        defer { try? FileManager.default.removeItem(at: shipped) }
         try sandbox.write("r.json", """
-            {"name": "r", "workload": "probe", "base": {"epochs": 3, "sleep_ms": 150}, "grid": {"value": [1, 2, 3, 4, 5, 6, 7, 8]}, "seeds": 2}
+            {"name": "r", "workload": "probe", "base": {"epochs": 3, "sleep_ms": 150, "data_file": "\(dataPath)"},
+             "grid": {"value": [1, 2, 3, 4, 5, 6, 7, 8]}, "seeds": 2}
             """)
         let run = try sandbox.run(["launch", "r.json", "--local-slots", "1"], timeout: 180)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "r", jobs: 16, epochs: 3)
+        #expect(FileManager.default.contents(atPath: shipped.path) == content, "the data file was not shipped intact")
         let hosts = try hostsOfJobs(sandbox, sweep: "r")
         #expect(Set(hosts) == ["local", "alpha", "beta"], "\(hosts)")
         // Every attempt is recorded against the host that ran it.
