@@ -200,6 +200,7 @@ public final class Coordinator {
         try flush()
         host.running[result.job] = nil
         finished += 1
+        defer { FaultInjection.pass("finished") }
         guard var job = jobs[result.job] else { return }
         switch result.status {
         case .ok:
@@ -314,6 +315,7 @@ public final class Coordinator {
                 let id = queue.removeFirst()
                 guard let job = jobs[id] else { continue }
                 let attempt = try store.startAttempt(job: id, host: name)
+                FaultInjection.pass("started")
                 host.running[id] = attempt
                 free -= 1
                 let request = RunRequest(job: id, attempt: attempt, workload: job.workload, config: job.config,

@@ -37,6 +37,7 @@ enum SweepRun {
             specText: plan.spec.document.text,
             jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) })
         let sweep = registration.sweep
+        FaultInjection.pass("registered")
         if requeueFailed {
             print("re-queued \(try store.requeueFailed(sweep: sweep.id)) failed jobs")
         }

@@ -118,6 +118,24 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    @Test(arguments: ["registered:1", "started:5", "finished:7"])
+    func aCoordinatorKilledAtAnyCommitPointResumesExactlyOnce(_ point: String) throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("f.json", """
+            {"name": "f", "workload": "probe", "base": {"epochs": 3, "sleep_ms": 30}, "grid": {"value": [1, 2, 3, 4, 5]}, "seeds": 2}
+            """)
+        let killed = try sandbox.start(["launch", "f.json", "--local-slots", "2"], environment: ["SWEEP_FAULT_KILL_AT": point])
+        killed.wait(timeout: 60)
+        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        #expect(try Store(path: sandbox.database, readOnly: true).integrityCheck() == "ok")
+
+        let resume = try sandbox.run(["resume", "f", "--local-slots", "2"])
+        #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "f", jobs: 10, epochs: 3)
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
     @Test func ctrlCDrainsThenResumeFinishes() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("drain.json", """

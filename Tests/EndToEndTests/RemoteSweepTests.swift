@@ -128,6 +128,24 @@ import Testing
         #expect(try sandbox.run(["hosts", "remove", "gamma"]).status != 0)
     }
 
+    @Test func aHostThatAcceptsButNeverAnswersDoesNotHoldUpTheSweep() throws {
+        let sandbox = try SweepSandbox()
+        let silent = try SilentListener()
+        defer { silent.stop() }
+        let hosts = sandbox.directory.appendingPathComponent("Hosts")
+        try FileManager.default.createDirectory(at: hosts, withIntermediateDirectories: true)
+        try #"{"name": "mute", "ssh": "nobody@127.0.0.1:\#(silent.port)", "ssh_config": "/dev/null"}"#
+            .write(to: hosts.appendingPathComponent("mute.json"), atomically: true, encoding: .utf8)
+        try sandbox.write("m.json", #"{"name": "m", "workload": "probe", "grid": {"value": [1, 2, 3, 4]}}"#)
+        let started = Date()
+        let run = try sandbox.run(["launch", "m.json", "--local-slots", "2"], timeout: 60)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(silent.accepted > 0, "the coordinator never tried the silent host")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "m", jobs: 4, epochs: 3)
+        #expect(Set(try hostsOfJobs(sandbox, sweep: "m")) == ["local"])
+    }
+
     @Test func aBadHostFileIsRejectedBeforeAnythingIsWritten() throws {
         let sandbox = try SweepSandbox()
         let hosts = sandbox.directory.appendingPathComponent("Hosts")
@@ -138,5 +156,55 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("Hosts/x.json: ssh: expected [user@]host[:port]"), "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
+}
+
+/// A TCP port on 127.0.0.1 that accepts connections and never sends a byte.
+final class SilentListener: @unchecked Sendable {
+    // @unchecked: `connections` and `accepted` are only touched under `lock`.
+    let port: Int
+    private let fd: Int32
+    private let lock = NSLock()
+    private var connections: [Int32] = []
+    private var count = 0
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = fd
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 && listen(fd, 16) == 0
+            }
+        }
+        guard ok else { throw POSIXError(.EADDRNOTAVAIL) }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                lock.lock()
+                connections.append(client)
+                count += 1
+                lock.unlock()
+            }
+        }
+    }
+
+    var accepted: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return count
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+        lock.lock()
+        for client in connections { close(client) }
+        lock.unlock()
     }
 }
