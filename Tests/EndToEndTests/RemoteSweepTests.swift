@@ -93,6 +93,29 @@ import Testing
         #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
     }
 
+    @Test func remoteWorkersDieWithTheirCoordinatorAndResumeFinishes() throws {
+        let sandbox = try SweepSandbox()
+        let a = try TestSSHD()
+        defer { a.stop() }
+        try addHostFile(sandbox, name: "alpha", sshd: a, slots: 3)
+        try sandbox.write("k.json", """
+            {"name": "k", "workload": "probe", "base": {"epochs": 20, "sleep_ms": 100}, "grid": {"value": [1, 2, 3, 4, 5, 6]}}
+            """)
+        let launch = try sandbox.start(["launch", "k.json", "--local-slots", "0"])
+        #expect(sandbox.waitUntil(timeout: 60) {
+            guard let store = try? Store(path: sandbox.database, readOnly: true), let sweep = try? store.sweep(named: "k") else { return false }
+            return (try? store.counts(of: sweep.id).running) == 3
+        })
+        #expect(!remoteWorkers().isEmpty)
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 10)
+        // The TCP connection drops, sshd closes the channel, the worker sees end of input.
+        #expect(sandbox.waitUntil(timeout: 15) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
+        let resume = try sandbox.run(["resume", "k", "--local-slots", "0"], timeout: 120)
+        #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "k", jobs: 6, epochs: 20)
+    }
+
     @Test func hostsAddChecksTheHostAndRefusesAnUnknownKeyUnlessAccepted() throws {
         let sandbox = try SweepSandbox()
         let sshd = try TestSSHD()
