@@ -17,9 +17,21 @@ extension Sweep {
         @Flag(help: "Only the counts, not every job.")
         var brief = false
 
+        @Flag(help: "Keep showing the counts every 2 s until no coordinator runs the sweep (Ctrl-C to stop).")
+        var watch = false
+
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
+            if watch {
+                while true {
+                    let c = try db.counts(of: info.id)
+                    print("\(Date().formatted(.iso8601)) [\(info.name)] \(c.done)/\(c.total) done · \(c.running) running · "
+                        + "\(c.failed) failed · \(c.pending) pending")
+                    guard WriterLock.holder(databasePath: store.db)?.sweep == info.name else { return }
+                    Thread.sleep(forTimeInterval: 2)
+                }
+            }
             let counts = try db.counts(of: info.id)
             print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
             print("\(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
