@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSweepShims
+import SweepCore
 
 /// How a child process ended.
 public enum Termination: Sendable, Hashable, CustomStringConvertible {
@@ -61,7 +62,7 @@ public final class ChildProcess: @unchecked Sendable {
             guard pipes.withUnsafeMutableBufferPointer({ sweep_pipe_cloexec($0.baseAddress! + 2 * i) }) == 0 else {
                 let code = errno
                 for fd in pipes where fd >= 0 { close(fd) }
-                throw FileSystemError(operation: "pipe2", errno: code)
+                throw FileError(path: "a pipe", operation: "create", errno: code)
             }
         }
         // pipes: [stdinRead, stdinWrite, stdoutRead, stdoutWrite, stderrRead, stderrWrite]
@@ -96,7 +97,7 @@ public final class ChildProcess: @unchecked Sendable {
         close(pipes[5])
         guard rc == 0 else {
             close(pipes[1]); close(pipes[2]); close(pipes[4])
-            throw FileSystemError(operation: "start \(executable)", errno: rc)
+            throw FileError(path: executable, operation: "start", errno: rc)
         }
         return ChildProcess(pid: pid, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
     }
@@ -122,17 +123,4 @@ public final class ChildProcess: @unchecked Sendable {
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
     }
-}
-
-/// A system call that failed, with errno.
-public struct FileSystemError: Error, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var errno: Int32
-
-    public init(operation: String, errno: Int32) {
-        self.operation = operation
-        self.errno = errno
-    }
-
-    public var description: String { "cannot \(operation): \(String(cString: strerror(errno)))" }
 }
