@@ -61,6 +61,7 @@ let package = Package(
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]

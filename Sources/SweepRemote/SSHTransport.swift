@@ -139,9 +139,10 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                 case .stderr(let bytes):
                     stderrTail += String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
                     if stderrTail.count > 10 { stderrTail.removeFirst(stderrTail.count - 10) }
-                case .exit(let status):
+                case .exit(let status, let signal):
                     let tail = stderrTail.joined(separator: "\n")
-                    return "remote worker exited with status \(status)" + (tail.isEmpty ? "" : ": " + tail)
+                    let how = signal.map { "was killed by SIG\($0)" } ?? "exited with status \(status)"
+                    return "remote worker \(how)" + (tail.isEmpty ? "" : ": " + tail)
                 }
             }
             return "the worker channel closed"

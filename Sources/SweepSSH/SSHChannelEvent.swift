@@ -4,7 +4,8 @@ public enum SSHChannelEvent: Sendable, Equatable {
     case stdout([UInt8])
     /// A chunk of the remote command's standard error.
     case stderr([UInt8])
-    /// The remote command ended and the channel closed; the payload is its exit status,
-    /// `-1` when it died from a signal or none was sent. Always the last event.
-    case exit(Int32)
+    /// The remote command ended and the channel closed. Always the last event.
+    /// - `status`: the exit status, `-1` when it died from a signal or none was sent.
+    /// - `signal`: the signal that killed it without the `SIG` prefix (`"KILL"`), else `nil`.
+    case exit(status: Int32, signal: String?)
 }

@@ -7,12 +7,15 @@ public struct SSHCommandResult: Sendable, Equatable {
     /// The command's exit status; `-1` when it died from a signal or the channel closed
     /// without reporting one. Non-zero statuses are data, never thrown.
     public var exitStatus: Int32
+    /// The signal that killed the command, without `SIG` (`"KILL"`), or `nil`.
+    public var exitSignal: String?
 
     /// Creates a result from its parts.
-    public init(stdout: [UInt8], stderr: [UInt8], exitStatus: Int32) {
+    public init(stdout: [UInt8], stderr: [UInt8], exitStatus: Int32, exitSignal: String? = nil) {
         self.stdout = stdout
         self.stderr = stderr
         self.exitStatus = exitStatus
+        self.exitSignal = exitSignal
     }
 
     /// Standard output decoded as UTF-8 (invalid bytes replaced).

@@ -61,8 +61,8 @@ private struct Waiter {
     var fd: Int32
     var deadline: ContinuousClock.Instant
     var continuation: CheckedContinuation<Void, Never>
-    /// The batch during which the waiter parked; later batches wake it.
-    var batch: UInt64 = 0
+    /// The number of the job that parked the waiter; any later job wakes it.
+    var parkedDuringJob: UInt64 = 0
 }
 
 /// The state shared between the executor object and its thread. The thread holds only this,
@@ -72,7 +72,8 @@ private final class Core: Sendable {
         /// Queued jobs with the executor each must run on.
         var work: [(UnownedJob, UnownedSerialExecutor)] = []
         var waiter: Waiter?
-        var batch: UInt64 = 0
+        /// Jobs started so far; numbers the job that is running.
+        var jobsStarted: UInt64 = 0
         var stopping = false
     }
 
@@ -105,10 +106,11 @@ private final class Core: Sendable {
     }
 
     func park(_ waiter: Waiter) {
+        precondition(isCurrentThread, "only a job of this SSHOwnerThread may park on it")
         state.withLock { state in
             precondition(state.waiter == nil, "only one waiter may park on an SSHOwnerThread")
             var waiter = waiter
-            waiter.batch = state.batch
+            waiter.parkedDuringJob = state.jobsStarted
             state.waiter = waiter
         }
         wake()
@@ -131,17 +133,17 @@ private final class Core: Sendable {
         ownerThread.store(pthread_self(), ordering: .releasing)
         var fds = [pollfd](repeating: pollfd(), count: 2)
         while true {
-            let (work, batch) = state.withLock { state in
+            let work = state.withLock { state in
                 defer { state.work.removeAll(keepingCapacity: true) }
-                if !state.work.isEmpty { state.batch &+= 1 }
-                return (state.work, state.batch)
+                return state.work
             }
             if !work.isEmpty {
                 for (job, executor) in work {
+                    state.withLock { $0.jobsStarted &+= 1 }
                     job.runSynchronously(on: executor)
                 }
                 let stale = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                    guard let waiter = state.waiter, waiter.batch < batch else { return nil }
+                    guard let waiter = state.waiter, waiter.parkedDuringJob < state.jobsStarted else { return nil }
                     state.waiter = nil
                     return waiter.continuation
                 }
@@ -175,13 +177,5 @@ private final class Core: Sendable {
         }
         close(wakeFD)
         close(wakeWriteFD)
-    }
-}
-
-extension Duration {
-    /// The duration in whole milliseconds, rounded down.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

@@ -2,9 +2,10 @@ import CLibSSH
 import Foundation
 
 extension SSHSession {
-    /// Authenticates with public keys in the order `ssh` users expect: ssh-agent
-    /// (`ssh_userauth_agent`), the default and configured identities
-    /// (`ssh_userauth_publickey_auto`), then `target.identityFile`
+    /// Authenticates with public keys in the order `ssh` users expect: ssh-agent, then the
+    /// default and configured identities (both by `ssh_userauth_publickey_auto`, which asks
+    /// the agent first; calling `ssh_userauth_agent` as well would offer every agent key
+    /// twice and run into the server's `MaxAuthTries`), then `target.identityFile`
     /// (`ssh_pki_import_privkey_file` + `ssh_userauth_publickey`).
     /// - Throws: `SSHError` of kind `.authentication` naming `user@host` and the methods tried.
     func authenticate() throws {
@@ -17,11 +18,8 @@ extension SSHSession {
             return false  // denied or partial: try the next method
         }
 
-        let agentSocket = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"]
-        if target.useAgent, let agentSocket, !agentSocket.isEmpty {
-            tried.append("ssh-agent")
-            if try succeeded(ssh_userauth_agent(handle, nil), "ssh_userauth_agent") { return }
-        }
+        let agentSocket = ProcessInfo.processInfo.environment["SSH_AUTH_SOCK"] ?? ""
+        if target.useAgent && !agentSocket.isEmpty { tried.append("ssh-agent") }
         tried.append("default identities in \(target.sshDirectory ?? "~/.ssh")")
         if try succeeded(ssh_userauth_publickey_auto(handle, nil, nil), "ssh_userauth_publickey_auto") { return }
 

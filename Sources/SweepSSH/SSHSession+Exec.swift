@@ -1,18 +1,5 @@
 import CLibSSH
 
-/// A streaming exec channel as the session tracks it; only touched on the owner thread.
-final class ExecChannelRecord {
-    /// The `ssh_channel`, owned by the session; freed when the record is removed.
-    let pointer: OpaquePointer
-    let continuation: AsyncThrowingStream<SSHChannelEvent, any Error>.Continuation
-    var inputClosed = false
-
-    init(pointer: OpaquePointer, continuation: AsyncThrowingStream<SSHChannelEvent, any Error>.Continuation) {
-        self.pointer = pointer
-        self.continuation = continuation
-    }
-}
-
 extension SSHSession {
     /// Runs a short command to completion and collects its output (`ssh_channel_request_exec`).
     ///
@@ -29,7 +16,7 @@ extension SSHSession {
             switch event {
             case .stdout(let bytes): result.stdout += bytes
             case .stderr(let bytes): result.stderr += bytes
-            case .exit(let status): result.exitStatus = status
+            case .exit(let status, let signal): (result.exitStatus, result.exitSignal) = (status, signal)
             }
         }
         return result
@@ -48,6 +35,8 @@ extension SSHSession {
         guard let pointer = ssh_channel_new(handle) else {
             throw lastError("ssh_channel_new", .channel)
         }
+        let (events, continuation) = AsyncThrowingStream<SSHChannelEvent, any Error>.makeStream()
+        let record = ExecChannelRecord(pointer: pointer, continuation: continuation)
         do {
             try check(ssh_channel_open_session(pointer), "ssh_channel_open_session", .channel)
             try check(ssh_channel_request_exec(pointer, command), "ssh_channel_request_exec", .channel)
@@ -57,8 +46,7 @@ extension SSHSession {
         }
         let id = nextChannelID
         nextChannelID += 1
-        let (events, continuation) = AsyncThrowingStream<SSHChannelEvent, any Error>.makeStream()
-        channels[id] = ExecChannelRecord(pointer: pointer, continuation: continuation)
+        channels[id] = record
         startPumping()
         return SSHExecChannel(session: self, id: id, command: command, events: events)
     }
@@ -143,32 +131,44 @@ extension SSHSession {
     /// ran, or a keepalive is due.
     private func pump() async {
         while let handle, failure == nil, !channels.isEmpty {
-            drainChannels(handle)
+            let moreBuffered = drainChannels(handle)
             guard self.handle != nil, failure == nil, !channels.isEmpty else { break }
-            await owner.waitForActivity(on: ssh_get_fd(handle), until: nextKeepalive)
+            if moreBuffered {
+                // A chatty channel hit its per-round limit: let queued requests run first.
+                await Task.yield()
+            } else {
+                await owner.waitForActivity(on: ssh_get_fd(handle), until: nextKeepalive)
+            }
             sendKeepaliveIfDue()
         }
         isPumping = false
     }
 
-    private func drainChannels(_ handle: OpaquePointer) {
+    /// Delivers buffered output, finishes channels the remote closed; true when some channel
+    /// still has output buffered after its per-round limit.
+    private func drainChannels(_ handle: OpaquePointer) -> Bool {
         if let event {
             // Processes packets already on the socket even for channels at EOF, whose
             // ssh_channel_read_nonblocking no longer reads the socket.
             _ = ssh_event_dopoll(event, 0)
         }
+        var moreBuffered = false
         for (id, record) in channels {
-            let stdoutOK = drain(record, isStderr: false)
-            let stderrOK = drain(record, isStderr: true)
+            let stdout = drain(record, isStderr: false)
+            let stderr = drain(record, isStderr: true)
             guard isAlive(handle) else { break }
+            if stdout == .limited || stderr == .limited {
+                moreBuffered = true
+                continue
+            }
             if ssh_channel_is_closed(record.pointer) != 0 {
                 // OpenSSH sends exit-status before CHANNEL_CLOSE, so it is known by now.
                 let status = ssh_channel_get_exit_status(record.pointer)
                 channels[id] = nil
-                record.continuation.yield(.exit(status))
+                record.continuation.yield(.exit(status: status, signal: record.exitSignal))
                 record.continuation.finish()
                 release(record)
-            } else if !stdoutOK || !stderrOK {
+            } else if stdout == .failed || stderr == .failed {
                 channels[id] = nil
                 record.continuation.finish(throwing: lastError("ssh_channel_read_nonblocking", .channel))
                 release(record)
@@ -176,21 +176,27 @@ extension SSHSession {
         }
         if !isAlive(handle) {
             connectionLost(lastError("ssh_channel_read_nonblocking", .connectionLost))
+            return false
         }
+        return moreBuffered
     }
 
-    /// Reads everything buffered on one stream of a channel; false on a read error.
-    private func drain(_ record: ExecChannelRecord, isStderr: Bool) -> Bool {
-        while true {
+    private enum DrainOutcome { case empty, limited, failed }
+
+    /// Reads at most this many buffers (64 KiB each) per stream and round, so one flooding
+    /// channel cannot starve writes and other requests.
+    private static let readsPerRound = 16
+
+    /// Delivers what is buffered on one stream of a channel, up to `readsPerRound` buffers.
+    private func drain(_ record: ExecChannelRecord, isStderr: Bool) -> DrainOutcome {
+        for _ in 0..<Self.readsPerRound {
             let count = ssh_channel_read_nonblocking(
                 record.pointer, readBuffer.baseAddress, UInt32(readBuffer.count), isStderr ? 1 : 0)
-            if count > 0 {
-                let bytes = Array(UnsafeRawBufferPointer(rebasing: readBuffer[..<Int(count)]))
-                record.continuation.yield(isStderr ? .stderr(bytes) : .stdout(bytes))
-            } else {
-                return count == 0 || count == SSH_EOF
-            }
+            guard count > 0 else { return count == 0 || count == SSH_EOF ? .empty : .failed }
+            let bytes = Array(UnsafeRawBufferPointer(rebasing: readBuffer[..<Int(count)]))
+            record.continuation.yield(isStderr ? .stderr(bytes) : .stdout(bytes))
         }
+        return .limited
     }
 
     /// Sends `SSH_MSG_IGNORE` when due; with `TCP_USER_TIMEOUT` set, a peer that stops

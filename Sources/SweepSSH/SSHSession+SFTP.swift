@@ -51,8 +51,11 @@ extension SSHSession {
             try await rename(temporary, over: remotePath, sftp)
             return total
         } catch {
-            if fileOpen { _ = sftp_close(file) }
-            if let handle, isAlive(handle) { _ = sftp_unlink(sftp, temporary) }
+            // After close() the SFTP session (and with it `file`) is gone: nothing to clean.
+            if self.sftp == sftp {
+                if fileOpen { _ = sftp_close(file) }
+                if let handle, isAlive(handle) { _ = sftp_unlink(sftp, temporary) }
+            }
             throw error
         }
     }

@@ -18,9 +18,9 @@ import Glibc
 /// `close()`, which must be called: `deinit` only frees memory and asserts it was closed.
 ///
 /// ```swift
-/// let session = try await SSHSession.connect(to: SSHTarget(host: "gpu-box"))
-/// let arch = try await session.run("uname -m").stdoutText
-/// try await session.close()
+/// let arch = try await SSHSession.withConnection(to: SSHTarget(host: "gpu-box")) { session in
+///     try await session.run("uname -m").stdoutText
+/// }
 /// ```
 public actor SSHSession {
     /// The target as given to `connect(to:)`.
@@ -63,8 +63,9 @@ public actor SSHSession {
     /// Reads the SSH configuration (`ssh_options_parse_config`), connects (`ssh_connect`),
     /// checks the host key (`ssh_session_is_known_server`, recording it with
     /// `ssh_session_update_known_hosts` under `.acceptNew`), then tries ssh-agent, the default
-    /// identities and `target.identityFile`, in that order. On failure the half-open session is
-    /// closed before the error is thrown. Ignores `SIGPIPE` process-wide (once).
+    /// identities (both via `ssh_userauth_publickey_auto`) and `target.identityFile`, in that
+    /// order. On failure the half-open session is closed before the error is thrown. Ignores
+    /// `SIGPIPE` process-wide (once).
     /// - Returns: A connected session; call `close()` when done.
     /// - Throws: `SSHError` of kind `.configuration`, `.connect`, `.hostKeyUnknown`,
     ///   `.hostKeyChanged`, `.hostKey` or `.authentication`.
@@ -141,6 +142,10 @@ public actor SSHSession {
             throw lastError("ssh_options_parse_config(\(target.configFile ?? "~/.ssh/config"))", .configuration)
         }
         try set(sweep_ssh_options_set_bool(handle, SSH_OPTIONS_PROCESS_CONFIG, false), "PROCESS_CONFIG")
+        if !target.useAgent {
+            // libssh has no switch for the agent; a path that is not a socket makes it skip it.
+            try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_IDENTITY_AGENT, "/dev/null"), "IDENTITY_AGENT")
+        }
         if let knownHosts = target.knownHostsFile {
             try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_KNOWNHOSTS, knownHosts), "KNOWNHOSTS")
             // An injected known_hosts file is the only source of trust (tests, isolated setups).

@@ -33,8 +33,8 @@ public struct SSHTarget: Sendable, Hashable {
     public var hostKeyPolicy: HostKeyPolicy
     /// Time allowed for the TCP connect and for each blocking SSH exchange.
     public var timeout: Duration
-    /// How often an idle session sends a keepalive; a peer that stops acknowledging TCP
-    /// data for three intervals is declared dead.
+    /// How often a session with open exec channels sends a keepalive (`SSH_MSG_IGNORE`); a
+    /// peer that leaves TCP data unacknowledged for three intervals is declared dead.
     public var keepaliveInterval: Duration
 
     /// Creates a target; only `host` is required.
@@ -63,5 +63,49 @@ public struct SSHTarget: Sendable, Hashable {
     /// `user@host:port` with whatever parts are known before the configuration is applied.
     var displayName: String {
         (user.map { "\($0)@" } ?? "") + host + (port.map { ":\($0)" } ?? "")
+    }
+}
+
+extension SSHTarget {
+    /// Parses `[user@]host[:port]` (IPv6 addresses in brackets: `[::1]:2222`), as typed after
+    /// `sweep hosts add NAME --ssh`; other settings take their defaults and can be changed after.
+    /// - Throws: `SSHError` of kind `.configuration` that quotes `text` and the expected form.
+    public init(parsing text: String) throws {
+        func invalid(_ reason: String) -> SSHError {
+            SSHError(
+                kind: .configuration, function: "SSHTarget(parsing:)",
+                message: "'\(text)' is not [user@]host[:port]: \(reason)", host: text)
+        }
+        var rest = Substring(text)
+        var user: String?
+        if let at = rest.lastIndex(of: "@") {
+            user = String(rest[..<at])
+            rest = rest[rest.index(after: at)...]
+            guard !user!.isEmpty else { throw invalid("empty user name before '@'") }
+        }
+        var host = rest
+        var portText: Substring?
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { throw invalid("missing ']' after an IPv6 address") }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { throw invalid("expected ':port' after ']'") }
+                portText = after.dropFirst()
+            }
+        } else if let colon = rest.firstIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        }
+        guard !host.isEmpty else { throw invalid("empty host name") }
+        guard !host.contains(where: { $0 == " " || $0 == "/" }) else { throw invalid("host contains ' ' or '/'") }
+        var port: Int?
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw invalid("port '\(portText)' is not a number from 1 to 65535")
+            }
+            port = value
+        }
+        self.init(host: String(host), port: port, user: user)
     }
 }

@@ -318,14 +318,15 @@ public final class Store: Sendable {
     }
 
     /// Every metric value of the attempts that finished ok, for the sweep's done jobs,
-    /// ordered by job, metric name and epoch. `body` sees each row once, without a copy.
+    /// ordered by job, then epoch, then metric name (the table's key order, so SQLite
+    /// streams the rows without sorting). `body` sees each row once, without a copy.
     public func forEachOkMetric(of sweep: Int64, _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) throws -> Void) throws {
         try pool.read { db in
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT m.job_id, m.name, m.epoch, m.value FROM metrics m
                 JOIN jobs j ON j.id = m.job_id AND j.state = 'done' AND m.attempt = j.ok_attempt
                 JOIN sweep_jobs s ON s.job_id = j.id AND s.sweep_id = ?
-                ORDER BY m.job_id, m.name, m.epoch
+                ORDER BY m.job_id, m.attempt, m.epoch, m.name
                 """, arguments: [sweep])
             while let row = try rows.next() {
                 try body(row[0], row[1], row[2], row[3])

@@ -38,6 +38,8 @@ public final class TestSSHD: @unchecked Sendable {
     /// which breaks Foundation.Process's child monitoring (it then blocks in waitpid on sshd
     /// and stops reaping other children).
     private var pid: pid_t?
+    /// An ssh-agent started by `startAgent()`, stopped by `stop()`.
+    private var agentPID: pid_t?
 
     /// Creates keys and configuration, then starts sshd and waits until it accepts connections.
     public init() throws {
@@ -66,7 +68,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     deinit {
-        if pid != nil { stop() }
+        if pid != nil || agentPID != nil { stop() }
     }
 
     /// Writes `known_hosts` with the current host key (overwriting the file).
@@ -95,9 +97,31 @@ public final class TestSSHD: @unchecked Sendable {
         for child in Self.descendants(of: pid) { kill(child, SIGKILL) }
     }
 
-    /// Kills connections and the listener, waits for it, and removes the directory.
+    /// Starts an ssh-agent (`ssh-agent -D`) holding the authorized user key and returns its
+    /// socket path, for use as `SSH_AUTH_SOCK`. `stop()` stops it.
+    public func startAgent() throws -> String {
+        precondition(agentPID == nil, "agent already started")
+        let socket = directory.appendingPathComponent("agent.sock").path
+        agentPID = try Self.spawn(
+            "/usr/bin/ssh-agent", ["-D", "-a", socket], log: directory.appendingPathComponent("agent.log").path)
+        let deadline = Date().addingTimeInterval(5)
+        while !FileManager.default.fileExists(atPath: socket) {
+            guard Date() < deadline else { throw TestSSHDError(message: "ssh-agent did not create \(socket)") }
+            usleep(10_000)
+        }
+        try Self.runTool("/usr/bin/ssh-add", ["-q", userKeyPath], environment: ["SSH_AUTH_SOCK": socket])
+        return socket
+    }
+
+    /// Kills connections, the listener and the agent, waits for them, and removes the directory.
     public func stop() {
         stopServer()
+        if let agentPID {
+            kill(agentPID, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(agentPID, &status, 0) < 0 && errno == EINTR {}
+            self.agentPID = nil
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -159,10 +183,23 @@ public final class TestSSHD: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // The calling thread may block signals (Dispatch workers do) and the test process
+        // ignores SIGPIPE; the child must start with neither, or SIGTERM would not stop it.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, nil, argv, environ)
+        let rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw TestSSHDError(message: "cannot start \(tool): error \(rc)") }
         return pid
     }
@@ -178,10 +215,11 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     @discardableResult
-    private static func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    private static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

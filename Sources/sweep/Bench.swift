@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import SweepCore
+import SweepCoordinator
+import SweepRemote
 import SweepReport
 import SweepSpec
 import SweepStore
@@ -9,7 +11,7 @@ extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Dispatch.self, ReportBench.self])
+            subcommands: [Dispatch.self, ReportBench.self, SSH.self])
     }
 }
 
@@ -98,6 +100,22 @@ extension Sweep.Bench {
                     ("total_s", end.timeIntervalSince(start)),
                 ], json: json)
             }
+        }
+    }
+
+    struct SSH: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time connect, exec channels, line round trips and SFTP upload (of this binary) to one host.")
+
+        @Argument(help: ArgumentHelp("A host file (Hosts/NAME.json).", valueName: "host-file"))
+        var hostFile: String
+
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let host = try HostFile(contentsOf: hostFile)
+            let binary = try SelfExecutable.path()
+            printResult(try blocking { try await RemoteHost.benchmark(host, uploadPath: binary) }, json: json)
         }
     }
 }

@@ -9,11 +9,7 @@ enum ReportLoader {
     /// - Parameter tables: tables from flags; empty means the spec's `report` section, or the default.
     static func input(store: Store, sweep: SweepInfo, tables: [TableSpec], now: Date = Date()) throws -> ReportInput {
         let stored = try store.jobs(of: sweep.id)
-        var series: [Int64: [String: (epochs: [Int32], values: [Double])]] = [:]
-        try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
-            series[job, default: [:]][name, default: ([], [])].epochs.append(Int32(epoch))
-            series[job, default: [:]][name, default: ([], [])].values.append(value ?? .nan)
-        }
+        let series = try loadSeries(store: store, sweep: sweep.id)
         let jobs = stored.map { job in
             ReportJob(
                 id: Int(job.id), key: job.key,
@@ -21,7 +17,7 @@ enum ReportLoader {
                 seed: job.config.int("seed"), state: reportState(job.state), host: job.host,
                 attempt: job.okAttempt ?? job.attempts, startedAt: job.startedAt, finishedAt: job.finishedAt,
                 error: job.error,
-                metrics: (series[job.id] ?? [:]).mapValues { MetricSeries(epochs: $0.epochs, values: $0.values) })
+                metrics: series[job.id] ?? [:])
         }
 
         var specTables = tables
@@ -39,6 +35,49 @@ enum ReportLoader {
         return ReportInput(
             sweep: sweep.name, specFile: sweep.specPath, generatedAt: now, jobs: jobs,
             isRunning: stored.contains { $0.state == .running }, tables: specTables, axisOrder: axisOrder)
+    }
+
+    /// Each done job's metric series. Rows arrive by job, then epoch, then name; a job's
+    /// metrics repeat in the same order every epoch, so the next name is usually the one
+    /// after the last, and no row needs a hash lookup.
+    static func loadSeries(store: Store, sweep: Int64) throws -> [Int64: [String: MetricSeries]] {
+        var result: [Int64: [String: MetricSeries]] = [:]
+        var job: Int64 = -1
+        var names: [String] = []
+        var epochs: [[Int32]] = []
+        var values: [[Double]] = []
+        var next = 0
+        func flush() {
+            guard job >= 0 else { return }
+            var metrics: [String: MetricSeries] = [:]
+            for i in names.indices { metrics[names[i]] = MetricSeries(epochs: epochs[i], values: values[i]) }
+            result[job] = metrics
+        }
+        try store.forEachOkMetric(of: sweep) { rowJob, name, epoch, value in
+            if rowJob != job {
+                flush()
+                job = rowJob
+                names.removeAll()
+                epochs.removeAll()
+                values.removeAll()
+                next = 0
+            }
+            if next >= names.count || names[next] != name {
+                if let found = names.firstIndex(of: name) {
+                    next = found
+                } else {
+                    next = names.count
+                    names.append(name)
+                    epochs.append([])
+                    values.append([])
+                }
+            }
+            epochs[next].append(Int32(epoch))
+            values[next].append(value ?? .nan)
+            next += 1
+        }
+        flush()
+        return result
     }
 
     static func paramValue(_ value: JSONValue) -> ParamValue? {
