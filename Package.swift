@@ -30,7 +30,9 @@ let package = Package(
         // Spec grammar, validation, expansion into jobs.
         .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
         // SQLite store (GRDB): schema, migrations, queries.
-        .target(name: "SweepStore", dependencies: ["SweepCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(name: "SweepStore", dependencies: [
+            "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ], swiftSettings: strict),
         // Coordinator <-> worker message protocol.
         .target(name: "SweepWire", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
         // Headless worker and the job-runner processes it supervises.

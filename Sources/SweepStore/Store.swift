@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SweepCore
 
 /// The sweep database: one SQLite file in WAL mode, written only by the coordinator.
@@ -318,18 +319,42 @@ public final class Store: Sendable {
     }
 
     /// Every metric value of the attempts that finished ok, for the sweep's done jobs,
-    /// ordered by job, then epoch, then metric name (the table's key order, so SQLite
-    /// streams the rows without sorting). `body` sees each row once, without a copy.
+    /// ordered by job, then epoch, then metric name. `body` sees each row once.
     public func forEachOkMetric(of sweep: Int64, _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) throws -> Void) throws {
         try pool.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT m.job_id, m.name, m.epoch, m.value FROM metrics m
-                JOIN jobs j ON j.id = m.job_id AND j.state = 'done' AND m.attempt = j.ok_attempt
-                JOIN sweep_jobs s ON s.job_id = j.id AND s.sweep_id = ?
-                ORDER BY m.job_id, m.attempt, m.epoch, m.name
-                """, arguments: [sweep])
-            while let row = try rows.next() {
-                try body(row[0], row[1], row[2], row[3])
+            let statement = try db.makeStatement(sql: """
+                SELECT m.job_id, m.name, m.epoch, m.value FROM sweep_jobs s
+                JOIN jobs j ON j.id = s.job_id AND j.state = 'done'
+                JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt
+                WHERE s.sweep_id = ?
+                ORDER BY s.job_id, m.epoch, m.name
+                """)  // the order of the keys walked: SQLite streams the rows without sorting
+            try statement.setArguments([sweep])
+            // Reports read a million rows: step the statement directly, and reuse one
+            // String per distinct metric name instead of decoding it from every row.
+            let raw = statement.sqliteStatement
+            defer { sqlite3_reset(raw) }
+            var names: [(bytes: [UInt8], name: String)] = []
+            var hint = 0
+            while true {
+                let rc = sqlite3_step(raw)
+                if rc == SQLITE_DONE { return }
+                guard rc == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                let count = Int(sqlite3_column_bytes(raw, 1))
+                let text = UnsafeRawBufferPointer(start: sqlite3_column_text(raw, 1), count: count)
+                if hint >= names.count || !names[hint].bytes.elementsEqual(text) {
+                    if let found = names.firstIndex(where: { $0.bytes.elementsEqual(text) }) {
+                        hint = found
+                    } else {
+                        hint = names.count
+                        names.append((Array(text), String(decoding: text, as: UTF8.self)))
+                    }
+                }
+                let value: Double? = sqlite3_column_type(raw, 3) == SQLITE_NULL ? nil : sqlite3_column_double(raw, 3)
+                try body(sqlite3_column_int64(raw, 0), names[hint].name, Int(sqlite3_column_int64(raw, 2)), value)
+                hint += 1
             }
         }
     }
