@@ -71,7 +71,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepWorker",
-                "SweepCoordinator", "SweepRemote", "SweepReport", "Workloads",
+                "SweepCoordinator", "SweepRemote", "SweepReport", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -1,17 +1,19 @@
 import ArgumentParser
 import Foundation
 import SweepCore
+import KANKit
 import SweepCoordinator
 import SweepRemote
 import SweepReport
 import SweepSpec
 import SweepStore
+import Workloads
 
 extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Dispatch.self, ReportBench.self, SSH.self])
+            subcommands: [Kan.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self])
     }
 }
 
@@ -118,4 +120,54 @@ extension Sweep.Bench {
             printResult(try blocking { try await RemoteHost.benchmark(host, uploadPath: binary) }, json: json)
         }
     }
+
+    struct Kan: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Median ms per training step (forward + backward + AdamW, batch 128, one core) of KAN [64,8,10], MLP [64,32,10] and FSNet.")
+
+        @Option(help: "Steps to time per network.") var steps = 500
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let figures = KANBenchmarks.run(steps: steps)
+            printResult(["kan_step_ms", "mlp_step_ms", "fsnet_step_ms"].map { ($0, figures[$0] ?? .nan) }, json: json)
+        }
+    }
+
+    struct LoadBalancing: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lb-ppo",
+            abstract: "Simulator steps per second alone, and a full lb-ppo training run's steps per second (one core).")
+
+        @Option(help: "Simulator steps to time.") var simulatorSteps = 2_000_000
+        @Option(help: "Training steps (total_steps) of the PPO run.") var trainingSteps = 1_000_000
+        @Option(help: "The actor: kan or mlp.") var actor = "kan"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            var values: [String: JSONValue] = ["seed": 1]
+            for parameter in LoadBalancingPPO.parameters { values[parameter.name] = parameter.defaultValue }
+            values["total_steps"] = .int(trainingSteps)
+            values["actor"] = .string(actor)
+            let config = JobConfig(values)
+            let clock = ContinuousClock()
+            var start = clock.now
+            _ = LoadBalancingPPO.simulate(config, steps: simulatorSteps, action: 0.5)
+            let simulated = (clock.now - start) / .seconds(1)
+            start = clock.now
+            let summary = try LoadBalancingPPO.run(config, context: SilentContext())
+            let trained = (clock.now - start) / .seconds(1)
+            let steps = Double(summary["steps"]?.intValue ?? trainingSteps)
+            printResult([
+                ("simulator_steps_per_s", Double(simulatorSteps) / simulated),
+                ("training_steps_per_s", steps / trained), ("training_s", trained),
+            ], json: json)
+        }
+    }
+}
+
+/// Discards a benchmarked job's metrics.
+private final class SilentContext: JobContext {
+    func report(epoch: Int, metrics: [String: Double]) {}
+    func log(_ message: String) {}
 }

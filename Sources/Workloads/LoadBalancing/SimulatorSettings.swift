@@ -33,7 +33,7 @@ struct SimulatorSettings: Sendable, Hashable {
         staticShare = config.double("baseline.static_split")
         reward = LoadBalancingReward(
             kind: LoadBalancingReward.Kind(rawValue: config.string("reward"))!,
-            delayWeight: config.double("reward.delay_weight"))
+            delayWeight: config.double("delay_weight"))
         episodeSteps = config.int("episode_steps")
     }
 
@@ -42,7 +42,7 @@ struct SimulatorSettings: Sendable, Hashable {
         .int("episode_steps", 288, in: 2...1_000_000, "Control steps per episode (288 = one day of 5-minute steps)."),
         .choice("reward", "throughput-utility", LoadBalancingReward.Kind.allCases.map(\.rawValue),
                 "Training reward: ln(delivered/offered) - delay_weight * delay/100ms | minus loss rate | minus delay/100ms."),
-        .real("reward.delay_weight", 0.5, in: 0...100, "Weight of the delay penalty (per 100 ms) in the throughput utility."),
+        .real("delay_weight", 0.5, in: 0...100, "Weight of the delay penalty (per 100 ms) in the throughput utility."),
         .real("mpls.capacity", 60, in: 0.001...1e6, "MPLS path capacity, Mbit/s."),
         .real("mpls.delay", 10, in: 0...10_000, "MPLS propagation delay, ms (stable, no random loss)."),
         .real("internet.capacity", 100, in: 0.001...1e6, "Internet path capacity, Mbit/s."),
