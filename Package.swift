@@ -40,6 +40,7 @@ let package = Package(
         // C libraries from Debian's -dev packages.
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "CSweepShims"),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
 
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
@@ -65,7 +66,7 @@ let package = Package(
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.
         .target(name: "KANKit", swiftSettings: strict + numerics),
         // The jobs themselves.
-        .target(name: "Workloads", dependencies: ["SweepCore", "KANKit"], swiftSettings: strict + numerics),
+        .target(name: "Workloads", dependencies: ["SweepCore", "KANKit", "CZlib"], swiftSettings: strict + numerics),
         // The command line.
         .executableTarget(
             name: "sweep",
@@ -83,7 +84,7 @@ let package = Package(
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit"], swiftSettings: strict),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),

@@ -2,14 +2,6 @@ import SweepCore
 import Testing
 @testable import Workloads
 
-/// Collects what a job reports, for inspection.
-final class RecordingContext: JobContext {
-    var reports: [(epoch: Int, metrics: [String: Double])] = []
-    var lines: [String] = []
-    func report(epoch: Int, metrics: [String: Double]) { reports.append((epoch, metrics)) }
-    func log(_ message: String) { lines.append(message) }
-}
-
 @Suite struct LoadBalancingWorkloadTests {
     @Test func parametersAreUniqueAndDefaultsValid() {
         var names = Set<String>()
