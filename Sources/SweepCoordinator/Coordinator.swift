@@ -250,8 +250,8 @@ public final class Coordinator {
     }
 
     /// A host went away: its running attempts are lost and their jobs run again elsewhere
-    /// (or on this host once it is reconnected).
-    private func lose(_ name: String, host: Host, reason: String) throws {
+    /// (or on this host once it is reconnected). `hung` kills a worker that stopped talking.
+    private func lose(_ name: String, host: Host, reason: String, hung: Bool = false) throws {
         host.alive = false
         try flush()
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
@@ -259,7 +259,7 @@ public final class Coordinator {
             queue.insert(job, at: 0)
         }
         host.running.removeAll()
-        host.transport.close()
+        if hung { host.transport.abort() } else { host.transport.close() }
         try hostDown(name, state: "lost", reason: reason)
         scheduleReconnect(host)
     }
@@ -298,7 +298,7 @@ public final class Coordinator {
         for name in hostOrder {
             let host = hosts[name]!
             if host.alive, now.timeIntervalSince(host.lastSeen) > options.hostGrace {
-                try lose(name, host: host, reason: "no message for \(Int(options.hostGrace)) s")
+                try lose(name, host: host, reason: "no message for \(Int(options.hostGrace)) s", hung: true)
             }
         }
     }

@@ -60,6 +60,10 @@ public final class LocalTransport: WorkerTransport, @unchecked Sendable {
     public func close() {
         process?.closeStdin()
     }
+
+    public func abort() {
+        process?.killGroup(SIGKILL)
+    }
 }
 
 /// The last few lines a worker wrote to stderr, for the message when it dies.

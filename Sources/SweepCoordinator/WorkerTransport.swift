@@ -17,4 +17,7 @@ public protocol WorkerTransport: AnyObject, Sendable {
     func send(_ message: CoordinatorMessage) -> Bool
     /// Ends the connection: the worker sees end of input, kills its jobs and exits.
     func close()
+    /// Ends the connection at once for a worker presumed hung (no heartbeats): kills it
+    /// where the transport can, so that `.closed` is posted even if it would never exit.
+    func abort()
 }

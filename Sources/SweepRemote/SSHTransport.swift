@@ -66,6 +66,12 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
         }
     }
 
+    /// The session is torn down with the task; a remote worker whose channel is gone
+    /// sees end of input and exits.
+    public func abort() {
+        close()
+    }
+
     /// Runs one connection to its end; returns why it ended.
     private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
                               dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],

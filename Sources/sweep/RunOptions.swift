@@ -19,6 +19,10 @@ struct RunOptions: ParsableArguments {
                                valueName: "n"))
     var quarantineAfter = 3
 
+    @Option(help: ArgumentHelp("Declare a host lost after this long without a heartbeat (workers send one every 2 s).",
+                               valueName: "seconds"))
+    var hostGrace: Double = 30
+
     @Option(help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
     var timeout: Double?
 
@@ -27,6 +31,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
+        if hostGrace < 5 { throw ValidationError("--host-grace must be at least 5 s (workers send a heartbeat every 2 s)") }
         if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
         if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
@@ -45,6 +50,7 @@ struct RunOptions: ParsableArguments {
         options.maxAttempts = maxAttempts
         options.timeout = timeout
         options.quarantineAfter = quarantineAfter
+        options.hostGrace = hostGrace
         return options
     }
 }

@@ -64,6 +64,43 @@ import Testing
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    @Test func aWorkerThatStopsSendingHeartbeatsIsLostKilledAndReplaced() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("h.json", """
+            {"name": "h", "workload": "probe", "base": {"epochs": 3, "sleep_ms": 200}, "grid": {"value": [1, 2, 3, 4]}}
+            """)
+        let launch = try sandbox.start(["launch", "h.json", "--local-slots", "2", "--host-grace", "5"])
+        var workers: [Int32] = []
+        #expect(sandbox.waitUntil(timeout: 60) {
+            workers = processes(sandbox, running: "worker")
+            return (counts(sandbox, "h")?.running ?? 0) == 2 && workers.count == 1
+        })
+        // A frozen worker: its pipes stay open, it just says nothing.
+        kill(workers[0], SIGSTOP)
+        launch.wait(timeout: 90)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stderr.contains("host local lost: no message for 5 s"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "h", jobs: 4, epochs: 3)
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    @Test func retryFailedRunsFailedJobsAgain() throws {
+        let sandbox = try SweepSandbox()
+        let marker = sandbox.directory.appendingPathComponent("data.bin").path
+        try sandbox.write("r.json", """
+            {"name": "r", "workload": "probe", "base": {"epochs": 2, "data_file": "\(marker)"}, "grid": {"value": [1, 2]}}
+            """)
+        // The data file is missing, so both jobs fail; once it exists, a retry succeeds.
+        #expect(try sandbox.run(["launch", "r.json", "--max-attempts", "1"]).status == 1)
+        #expect(counts(sandbox, "r")?.failed == 2)
+        #expect(try sandbox.run(["retry", "r"]).status == 64, "retry says what to retry")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: marker))
+        let retry = try sandbox.run(["retry", "r", "--failed"])
+        #expect(retry.status == 0, "\(retry.stdout)\n\(retry.stderr)")
+        #expect(retry.stdout.contains("re-queued 2 failed jobs"))
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "r", jobs: 2, epochs: 2)
+    }
+
     @Test func aHungJobIsKilledAtItsTimeout() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("t.json", """

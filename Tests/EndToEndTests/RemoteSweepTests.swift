@@ -169,6 +169,20 @@ import Testing
         #expect(Set(try hostsOfJobs(sandbox, sweep: "m")) == ["local"])
     }
 
+    @Test func twoHostFilesNamingTheSameHostAreRefused() throws {
+        let sandbox = try SweepSandbox()
+        let hosts = sandbox.directory.appendingPathComponent("Hosts")
+        try FileManager.default.createDirectory(at: hosts, withIntermediateDirectories: true)
+        for file in ["a.json", "b.json"] {
+            try #"{"name": "twin", "ssh": "u@127.0.0.1:2222"}"#.write(to: hosts.appendingPathComponent(file), atomically: true, encoding: .utf8)
+        }
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe"}"#)
+        let run = try sandbox.run(["launch", "p.json"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains(#"Hosts/b.json: name: host "twin" is also defined in Hosts/a.json"#), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
+
     @Test func aBadHostFileIsRejectedBeforeAnythingIsWritten() throws {
         let sandbox = try SweepSandbox()
         let hosts = sandbox.directory.appendingPathComponent("Hosts")
