@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
