@@ -5,6 +5,8 @@
 /// in `SeededGenerator+Distributions.swift` convert bits to numbers themselves).
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    /// The second normal deviate of the last polar-method pair, or NaN when none is left.
+    var spareNormal = Double.nan
 
     /// Creates a generator whose 256-bit state is four SplitMix64 outputs from `seed`.
     public init(seed: UInt64) {
