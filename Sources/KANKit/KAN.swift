@@ -3,9 +3,11 @@
 /// Shapes: input `[batch, widths.first]`, output `[batch, widths.last]`. Set
 /// `regularization` to have every forward pass evaluate pykan's regulariser
 /// (`regularizationLoss`) and every backward pass add `weight ×` its gradient.
-public final class KAN: Layer {
+public final class KAN: LayerChain {
     /// The layers, input side first.
     public let layers: [KANLayer]
+    /// `layers` as `Layer`s, for the chain's forward and backward.
+    public let chain: [any Layer]
 
     /// Builds a network like pykan's `KAN(width=widths, grid=grid, k=order)`.
     /// - Parameters:
@@ -32,22 +34,11 @@ public final class KAN: Layer {
             precondition(a.outputs == b.inputs, "KAN layer widths do not chain: \(a.outputs) outputs into \(b.inputs) inputs")
         }
         self.layers = layers
+        chain = layers
     }
 
     /// The node counts per level, e.g. `[64, 8, 10]`.
     public var widths: [Int] { [layers[0].inputs] + layers.map(\.outputs) }
-
-    /// All layers' coefficients and scales.
-    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
-
-    /// All layers' grids.
-    public var buffers: [Parameter] { layers.flatMap(\.buffers) }
-
-    /// Whether the first layer computes the gradient with respect to the network input.
-    public var needsInputGradient: Bool {
-        get { layers[0].needsInputGradient }
-        set { layers[0].needsInputGradient = newValue }
-    }
 
     /// The regulariser settings applied to every layer (nil disables it).
     public var regularization: KANRegularization? {
@@ -58,25 +49,6 @@ public final class KAN: Layer {
     /// The unweighted regulariser value of the last forward pass, summed over layers; the
     /// training loss is `data loss + regularization.weight × regularizationLoss`.
     public var regularizationLoss: Float { layers.reduce(0) { $0 + $1.regularizationLoss } }
-
-    /// Runs every layer in order.
-    public func forward(_ input: Tensor) -> Tensor {
-        var x = input
-        for layer in layers { x = layer.forward(x) }
-        return x
-    }
-
-    /// Runs every layer's backward in reverse order.
-    public func backward(_ gradOutput: Tensor) -> Tensor {
-        var g = gradOutput
-        for layer in layers.reversed() { g = layer.backward(g) }
-        return g
-    }
-
-    /// Sets every layer's mode (evaluation mode skips backward preparation and the regulariser).
-    public func setTraining(_ training: Bool) {
-        for layer in layers { layer.setTraining(training) }
-    }
 
     /// Updates every layer's grid from `samples` `[n, widths[0]]`, layer by layer on the
     /// activations of the already-updated layers before it (pykan's `update_grid_from_samples`).
