@@ -1,4 +1,5 @@
 import CLibCrypto
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,6 +34,29 @@ public enum Digest {
         }
         return hasher.finalizeHex()
     }
+}
+
+extension Digest {
+    /// `sha256Hex(fileAtPath:)`, remembered per process for as long as the file keeps its
+    /// size and modification time: a workload's data files are listed for every job
+    /// sent to a host, and hashing 30 MB of IDX files each time would dominate dispatch.
+    public static func cachedSHA256Hex(fileAtPath path: String) throws -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileError(path: path, operation: "stat", errno: errno) }
+        let stamp = FileStamp(size: Int64(info.st_size), seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+        if let known = fileDigests.withLock({ $0[path] }), known.stamp == stamp { return known.digest }
+        let digest = try sha256Hex(fileAtPath: path)
+        fileDigests.withLock { $0[path] = (stamp, digest) }
+        return digest
+    }
+
+    private struct FileStamp: Equatable {
+        var size: Int64
+        var seconds: Int64
+        var nanoseconds: Int64
+    }
+
+    private static let fileDigests = Mutex<[String: (stamp: FileStamp, digest: String)]>([:])
 }
 
 /// Incremental SHA-256 over an EVP digest context.

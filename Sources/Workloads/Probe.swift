@@ -21,7 +21,7 @@ public enum Probe: Workload {
 
     public static func dataFiles(for config: JobConfig) -> [DataFile] {
         let path = config.string("data_file")
-        guard !path.isEmpty, let sha256 = try? Digest.sha256Hex(fileAtPath: path) else { return [] }
+        guard !path.isEmpty, let sha256 = try? Digest.cachedSHA256Hex(fileAtPath: path) else { return [] }
         return [DataFile(localPath: path, remotePath: shippedPath(of: path), sha256: sha256)]
     }
 

@@ -50,7 +50,6 @@ enum SweepRun {
             return
         }
 
-
         let events = EventQueue()
         let signals = interruptSources(posting: events)
         defer { withExtendedLifetime(signals) {} }

@@ -11,7 +11,7 @@ extension HITLDDQN {
         guard let directory = try? DatasetCatalog.current.locate(name),
               let paths = try? DatasetCatalog.idxFiles(in: directory) else { return [] }
         return paths.compactMap { path in
-            guard let sha256 = try? Digest.sha256Hex(fileAtPath: path) else { return nil }
+            guard let sha256 = try? Digest.cachedSHA256Hex(fileAtPath: path) else { return nil }
             let file = path.split(separator: "/").last.map(String.init) ?? path
             return DataFile(localPath: path, remotePath: ".cache/sweep/datasets/\(name)/\(file)", sha256: sha256)
         }
