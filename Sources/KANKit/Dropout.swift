@@ -33,10 +33,15 @@ public final class Dropout: Layer {
         mask = m
         output = out
         let keep = 1 / (1 - rate)
-        let threshold = Double(rate)
-        for i in 0..<input.count {
-            m.data[i] = generator.nextDouble() < threshold ? 0 : keep
+        // Two 32-bit uniforms per word: an element is dropped when its draw is below rate · 2^32.
+        let threshold = UInt64(Double(rate) * 0x1p32)
+        var i = 0, bits: UInt64 = 0
+        while i < input.count {
+            if i & 1 == 0 { bits = generator.next() }
+            m.data[i] = bits & 0xFFFF_FFFF < threshold ? 0 : keep
             out.data[i] = input.data[i] * m.data[i]
+            bits >>= 32
+            i += 1
         }
         return out
     }

@@ -5,23 +5,28 @@ import Darwin
 #endif
 
 /// Samplers over the seeded stream. Each draws a documented number of words so streams stay
-/// reproducible; computations are in Double.
+/// reproducible; computations are in Double, except `beta`'s (Float, for speed).
 extension SeededGenerator {
     /// A uniform Double in `[0, 1)` with 53 random bits.
+    @inlinable
     public mutating func nextDouble() -> Double { Double(next() >> 11) * 0x1p-53 }
 
     /// A uniform Double in `(0, 1]`, safe to take the logarithm of.
+    @inlinable
     public mutating func nextOpenDouble() -> Double { (Double(next() >> 11) + 1) * 0x1p-53 }
 
     /// A uniform Float in `[low, high)`.
+    @inlinable
     public mutating func uniform(_ low: Float, _ high: Float) -> Float {
         Float(Double(low) + (Double(high) - Double(low)) * nextDouble())
     }
 
     /// A uniform Double in `[low, high)`.
+    @inlinable
     public mutating func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * nextDouble() }
 
     /// A uniform integer in `0..<upperBound` (Lemire's multiply-shift with rejection).
+    @inlinable
     public mutating func index(below upperBound: Int) -> Int {
         precondition(upperBound > 0, "index(below:) needs a positive bound")
         let bound = UInt64(upperBound)
@@ -55,6 +60,7 @@ extension SeededGenerator {
     }
 
     /// `true` with probability `p` (clamped to [0, 1]).
+    @inlinable
     public mutating func bernoulli(_ p: Double) -> Bool { nextDouble() < p }
 
     /// A Gamma(shape, scale) deviate by Marsaglia and Tsang's method; shapes below 1 use the
@@ -77,10 +83,78 @@ extension SeededGenerator {
         }
     }
 
-    /// A Beta(a, b) deviate as `X / (X + Y)` with `X ~ Gamma(a)`, `Y ~ Gamma(b)`.
-    public mutating func beta(_ a: Double, _ b: Double) -> Double {
-        let x = gamma(shape: a), y = gamma(shape: b)
-        return x / (x + y)
+    /// A Beta(a, b) deviate in Float.
+    ///
+    /// For a, b > 1 (hitl-ddqn's masks draw Beta(s, s) with s in (1.69, 2.32), 4.5 million
+    /// per epoch) it is Cheng's BB algorithm (1978): one 64-bit word gives the two 23-bit
+    /// uniforms of a trial, which costs one `logf` and one `expf` (and up to two more `logf`s
+    /// to decide acceptance) — a fraction of the cost of two Gamma deviates. Other
+    /// shapes use `X / (X + Y)` with `X ~ Gamma(a)`, `Y ~ Gamma(b)`.
+    public mutating func beta(_ a: Float, _ b: Float) -> Float {
+        precondition(a > 0 && b > 0, "beta needs positive shapes, got \(a), \(b)")
+        guard min(a, b) > 1 else {
+            let x = gamma(shape: Double(a)), y = gamma(shape: Double(b))
+            return Float(x / (x + y))
+        }
+        let low = min(a, b), high = max(a, b), alpha = low + high
+        let beta = ((alpha - 2) / (2 * low * high - alpha)).squareRoot()
+        let gamma = low + 1 / beta
+        let log4: Float = 1.3862944, onePlusLog5: Float = 2.609438
+        while true {
+            let bits = next()
+            let u1 = (Float(bits >> 41) + 0.5) * 0x1p-23  // in (0, 1): 1 - u1 is never 0
+            let u2 = (Float((bits >> 18) & 0x7F_FFFF) + 0.5) * 0x1p-23
+            let v = beta * logf(u1 / (1 - u1))
+            let w = low * expf(v)
+            let z = u1 * u1 * u2
+            let r = gamma * v - log4
+            let s = low + r - w
+            var accepted = s + onePlusLog5 >= 5 * z
+            if !accepted {
+                let t = logf(z)
+                accepted = s > t || r + alpha * logf(alpha / (high + w)) >= t
+            }
+            if accepted { return low == a ? w / (high + w) : high / (high + w) }
+        }
+    }
+
+    /// Fills `output[i]` with a Beta(shapes[i], shapes[i]) deviate, every shape above 1.
+    ///
+    /// The batch form of `beta(_:_:)` for hitl-ddqn's masks: eight trials of Cheng's algorithm
+    /// at a time in SIMD, from eight words; a rejected lane is redrawn by `beta(_:_:)`.
+    public mutating func symmetricBeta(_ shapes: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let a = UnsafeRawPointer(shapes + i).loadUnaligned(as: SIMD8<Float>.self)
+            precondition(all(a .> 1), "symmetricBeta needs shapes above 1")
+            var u1 = SIMD8<Float>(), u2 = SIMD8<Float>()
+            for lane in 0..<8 {
+                let bits = next()
+                u1[lane] = (Float(bits >> 41) + 0.5) * 0x1p-23
+                u2[lane] = (Float((bits >> 18) & 0x7F_FFFF) + 0.5) * 0x1p-23
+            }
+            // Cheng's BB with a = b: alpha = 2a, beta = 1/√a, gamma = a + √a.
+            let root = a.squareRoot()
+            let v = VectorMath.log(u1 / (1 - u1)) / root
+            let w = a * VectorMath.exp(v)
+            let z = u1 * u1 * u2
+            let r = (a + root) * v - 1.386_294_4
+            let s = a + r - w
+            // All three of Cheng's tests, in every lane: the cheap first one alone accepts only
+            // about 40 % of trials at these shapes, all three about 94 %.
+            let t = VectorMath.log(z), alpha = 2 * a
+            let accepted = (s + 2.609_438 .>= 5 * z) .| (s .> t) .| (r + alpha * VectorMath.log(alpha / (a + w)) .>= t)
+            var result = w / (a + w)
+            if !all(accepted) {
+                for lane in 0..<8 where !accepted[lane] { result[lane] = beta(a[lane], a[lane]) }
+            }
+            UnsafeMutableRawPointer(output + i).storeBytes(of: result, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count {
+            output[i] = beta(shapes[i], shapes[i])
+            i += 1
+        }
     }
 
     /// Fills `output` with a Dirichlet(alpha) deviate (normalised Gamma draws).

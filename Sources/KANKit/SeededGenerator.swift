@@ -3,8 +3,11 @@
 /// The same seed gives the same stream on every machine and Swift version (unlike the
 /// standard library's `random(in:)` helpers, whose algorithms are unspecified, so the samplers
 /// in `SeededGenerator+Distributions.swift` convert bits to numbers themselves).
+///
+/// `next()` and the cheap samplers are `@inlinable`: they run per element in other modules'
+/// hot loops (masks, dropout, replay sampling), where a call each cost 2–3x the arithmetic.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     /// The second normal deviate of the last polar-method pair, or NaN when none is left.
     var spareNormal = Double.nan
 
@@ -22,6 +25,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// The next 64 random bits (xoshiro256**).
+    @inlinable
     public mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
@@ -37,5 +41,6 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// Derives an independent generator (e.g. one per layer) from this one's stream.
     public mutating func split() -> SeededGenerator { SeededGenerator(seed: next()) }
 
-    private func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    func rotateLeft(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

@@ -6,9 +6,10 @@ import Darwin
 
 /// Elementwise transcendental functions over buffers, eight lanes at a time.
 ///
-/// libm's `expf` is a scalar call that blocks vectorisation and dominated the KAN forward pass;
-/// this uses Cephes' `expf` polynomial (about 2 ulp) in SIMD8 with a libm tail.
-enum VectorMath {
+/// libm's `expf` and `logf` are scalar calls that block vectorisation; they dominated the KAN
+/// forward pass and hitl-ddqn's Beta masks. These use Cephes' `expf` and `logf` polynomials
+/// (about 2 ulp) in SIMD8 with a libm tail.
+public enum VectorMath {
     /// `e^x` per lane; inputs are clamped to the finite Float range (`e^-87.3 ... e^88.7`).
     @inline(__always)
     static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
@@ -27,6 +28,44 @@ enum VectorMath {
         // mantissa bits (the generic Float-to-Int vector conversion is not vectorised).
         let shifted = unsafeBitCast(n + (8_388_608 + 127), to: SIMD8<Int32>.self) &- 0x4B00_0000
         return y * unsafeBitCast(shifted &<< 23, to: SIMD8<Float>.self)
+    }
+
+    /// `log x` per lane for positive normal `x` (Cephes' `logf`: the exponent, and a degree-9
+    /// polynomial on the mantissa reduced to `[√½, √2)`).
+    @inline(__always)
+    static func log(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let bits = unsafeBitCast(x, to: SIMD8<Int32>.self)
+        // The biased exponent as a Float: OR-ing it under 2^23's bits makes 2^23 + e exactly.
+        var e = unsafeBitCast((bits &>> 23) | 0x4B00_0000, to: SIMD8<Float>.self) - (8_388_608 + 127)
+        var m = unsafeBitCast((bits & 0x007F_FFFF) | 0x3F80_0000, to: SIMD8<Float>.self)  // [1, 2)
+        let high = m .> 1.414_213_56
+        m = m.replacing(with: m * 0.5, where: high)
+        e = e.replacing(with: e + 1, where: high)
+        // Horner steps through `addingProduct` (one FMA per step): written as `p * f + c`,
+        // LLVM split this polynomial into 4-, 2- and 1-lane pieces (8x slower).
+        let f = m - SIMD8<Float>(repeating: 1), z = f * f
+        var p = SIMD8<Float>(repeating: 7.037_683_629_2e-2)
+        for c: Float in [-1.151_461_031_0e-1, 1.167_699_874_0e-1, -1.242_014_084_6e-1, 1.424_932_278_7e-1,
+                         -1.666_805_766_5e-1, 2.000_071_476_5e-1, -2.499_999_399_3e-1, 3.333_333_117_4e-1] {
+            p = SIMD8<Float>(repeating: c).addingProduct(p, f)
+        }
+        let y = p * f * z + e * -2.121_944_4e-4 + z * -0.5
+        return f + y + 0.693_359_375 * e
+    }
+
+    /// Writes `softplus(x) + offset = log(1 + e^x) + offset` for `count` values with `x` below
+    /// 88 (hitl-ddqn's Beta and Dirichlet shapes from FSNet's probabilities).
+    public static func softplus(_ x: UnsafePointer<Float>, plus offset: Float = 0, into output: UnsafeMutablePointer<Float>, count: Int) {
+        var s = 0
+        while s + 8 <= count {
+            let v = UnsafeRawPointer(x + s).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(output + s).storeBytes(of: log(1 + exp(v)) + offset, as: SIMD8<Float>.self)
+            s += 8
+        }
+        while s < count {
+            output[s] = logf(1 + expf(x[s])) + offset
+            s += 1
+        }
     }
 
     /// The sum of `count` values, with SIMD8 partial sums (a scalar Float or Double reduction is

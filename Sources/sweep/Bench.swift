@@ -13,7 +13,7 @@ extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Kan.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self])
+            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self])
     }
 }
 
@@ -134,6 +134,37 @@ extension Sweep.Bench {
         }
     }
 
+    struct Masks: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Nanoseconds per mask element of each hitl-ddqn mask distribution (batches of 128 x 64, one core).")
+
+        @Option(help: "Batches to time per distribution.") var batches = 2_000
+        @Option(help: "Time only this distribution.") var only: MaskDistribution?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let batch = 128, features = 64, count = batch * features
+            let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            let mask = UnsafeMutablePointer<Float>.allocate(capacity: count)
+            defer {
+                probabilities.deallocate()
+                mask.deallocate()
+            }
+            var generator = SeededGenerator(seed: 1)
+            for i in 0..<count { probabilities[i] = generator.uniform(0.01, 0.99) }
+            let clock = ContinuousClock()
+            let figures = (only.map { [$0] } ?? MaskDistribution.allCases).map { distribution -> (String, Double) in
+                let sampler = MaskSampler(distribution, features: features)
+                let start = clock.now
+                for _ in 0..<batches {
+                    sampler.sample(probabilities, into: mask, batch: batch, temperature: 1, generator: &generator)
+                }
+                return ("\(distribution.rawValue)_ns", (clock.now - start) / .nanoseconds(1) / Double(batches * count))
+            }
+            printResult(figures, json: json)
+        }
+    }
+
     struct LoadBalancing: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "lb-ppo",
@@ -165,6 +196,8 @@ extension Sweep.Bench {
         }
     }
 }
+
+extension MaskDistribution: ExpressibleByArgument {}
 
 /// Discards a benchmarked job's metrics.
 private final class SilentContext: JobContext {

@@ -1,3 +1,4 @@
+import Foundation
 import KANKit
 import Testing
 
@@ -42,11 +43,71 @@ struct RandomTests {
         expectMoments(moments { $0.gamma(shape: shape, scale: 1.5) }, mean: shape * 1.5, variance: shape * 2.25)
     }
 
-    @Test func beta() {
-        let (a, b) = (2.0, 5.0)
-        expectMoments(moments { $0.beta(a, b) }, mean: a / (a + b), variance: a * b / ((a + b) * (a + b) * (a + b + 1)))
-        // The workload's symmetric case Beta(s, s) with s in (1, 2].
-        expectMoments(moments { $0.beta(1.4, 1.4) }, mean: 0.5, variance: 1.96 / (7.84 * 3.8))
+    @Test func betaMoments() {
+        // Cheng's algorithm (both shapes above 1), asymmetric and in either order, and the
+        // Gamma-ratio path (a shape at most 1).
+        for (a, b) in [(2.0, 5.0), (5.0, 2.0), (1.4, 1.4), (0.7, 3.0)] {
+            expectMoments(moments { Double($0.beta(Float(a), Float(b))) }, mean: a / (a + b), variance: a * b / ((a + b) * (a + b) * (a + b + 1)))
+        }
+    }
+
+    /// Kolmogorov–Smirnov distance of 200,000 draws from the exact CDF, for shapes whose
+    /// regularised incomplete beta function is a polynomial; 0.0044 is the 0.1 % critical value.
+    @Test(arguments: [(Float(2), Float(2)), (2, 5), (5, 2)])
+    func betaDistributionMatchesItsCDF(a: Float, b: Float) {
+        let cdf: (Double) -> Double
+        switch (a, b) {
+        case (2, 2): cdf = { x in x * x * (3 - 2 * x) }
+        case (2, 5): cdf = { x in 1 - pow(1 - x, 6) - 6 * x * pow(1 - x, 5) }
+        default: cdf = { x in pow(x, 6) + 6 * pow(x, 5) * (1 - x) }  // Beta(5, 2): its mirror image
+        }
+        var generator = SeededGenerator(seed: 11)
+        let n = 200_000
+        let draws = (0..<n).map { _ in Double(generator.beta(a, b)) }.sorted()
+        var distance = 0.0
+        for (i, x) in draws.enumerated() {
+            let f = cdf(x)
+            distance = max(distance, abs(f - Double(i) / Double(n)), abs(Double(i + 1) / Double(n) - f))
+        }
+        #expect(draws.first! > 0 && draws.last! < 1)
+        #expect(distance < 0.0044, "KS distance \(distance) for Beta(\(a), \(b))")
+    }
+
+    /// The batch sampler: Beta(2, 2) against its CDF (a count that leaves a scalar tail), and
+    /// interleaved shapes each with its own moments.
+    @Test func symmetricBetaBatches() {
+        let n = 200_003
+        var generator = SeededGenerator(seed: 12)
+        var draws = [Float](repeating: -1, count: n)
+        let twos = [Float](repeating: 2, count: n)
+        draws.withUnsafeMutableBufferPointer { generator.symmetricBeta(twos, into: $0.baseAddress!, count: n) }
+        let sorted = draws.map(Double.init).sorted()
+        var distance = 0.0
+        for (i, x) in sorted.enumerated() {
+            let f = x * x * (3 - 2 * x)
+            distance = max(distance, abs(f - Double(i) / Double(n)), abs(Double(i + 1) / Double(n) - f))
+        }
+        #expect(sorted.first! > 0 && sorted.last! < 1)
+        #expect(distance < 0.0044, "KS distance \(distance)")
+
+        let shapes: [Float] = (0..<n).map { $0 % 3 == 0 ? 1.5 : 4 }
+        draws.withUnsafeMutableBufferPointer { generator.symmetricBeta(shapes, into: $0.baseAddress!, count: n) }
+        for shape in [1.5, 4.0] {
+            let picked = zip(shapes, draws).filter { Double($0.0) == shape }.map { Double($0.1) }
+            let mean = picked.reduce(0, +) / Double(picked.count)
+            let variance = picked.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(picked.count)
+            expectMoments((mean, variance), mean: 0.5, variance: 1 / (4 * (2 * shape + 1)), count: picked.count)
+        }
+    }
+
+    @Test func softplusMatchesLibm() {
+        let x = (0..<2_001).map { Float($0 - 1_000) / 40 }  // -25 ... 25
+        var y = [Float](repeating: 0, count: x.count)
+        y.withUnsafeMutableBufferPointer { VectorMath.softplus(x, plus: 1, into: $0.baseAddress!, count: x.count) }
+        for (xi, yi) in zip(x, y) {
+            let exact = log1p(exp(Double(xi))) + 1
+            #expect(abs(Double(yi) - exact) <= 4e-7 * exact, "softplus(\(xi)) + 1 = \(yi), libm \(exact)")
+        }
     }
 
     @Test func dirichlet() {

@@ -34,6 +34,7 @@ public final class MaskSampler {
     public let features: Int
     private let weights: UnsafeMutableBufferPointer<Double>
     private let draws: UnsafeMutableBufferPointer<Double>
+    private let shapes: UnsafeMutableBufferPointer<Float>
 
     /// Makes a sampler for `features`-wide masks.
     public init(_ distribution: MaskDistribution, features: Int) {
@@ -41,11 +42,13 @@ public final class MaskSampler {
         self.features = features
         weights = .allocate(capacity: features)
         draws = .allocate(capacity: features)
+        shapes = .allocate(capacity: features)
     }
 
     deinit {
         weights.deallocate()
         draws.deallocate()
+        shapes.deallocate()
     }
 
     /// Writes one mask per row of `probabilities` into `mask`.
@@ -70,10 +73,8 @@ public final class MaskSampler {
             case .uniform:
                 for j in 0..<d { a[j] = Float(generator.nextDouble()) }
             case .beta:
-                for j in 0..<d {
-                    let s = Self.softplus(Double(q[j])) + 1
-                    a[j] = Float(generator.beta(s, s))
-                }
+                VectorMath.softplus(q, plus: 1, into: shapes.baseAddress!, count: d)
+                generator.symmetricBeta(shapes.baseAddress!, into: a, count: d)
             case .dirichlet:
                 for j in 0..<d { weights[j] = Self.softplus(Double(q[j])) + 1 }
                 generator.dirichlet(UnsafeBufferPointer(weights), into: draws)
