@@ -282,9 +282,17 @@ public enum SGEMM {
     public static func transpose(
         _ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>
     ) {
-        for r in 0..<rows {
-            let row = source + r * columns
-            for col in 0..<columns { destination[col * rows + r] = row[col] }
+        // 8 × 8 tiles: a row-at-a-time transpose writes every element to a different cache
+        // line (a KAN forward's [128, 64] input: 8 % of the layer's time).
+        let tile = 8
+        for r0 in stride(from: 0, to: rows, by: tile) {
+            let r1 = min(r0 + tile, rows)
+            for c0 in stride(from: 0, to: columns, by: tile) {
+                let c1 = min(c0 + tile, columns)
+                for col in c0..<c1 {
+                    for r in r0..<r1 { destination[col * rows + r] = source[r * columns + col] }
+                }
+            }
         }
     }
 }

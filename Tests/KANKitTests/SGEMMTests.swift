@@ -38,4 +38,18 @@ struct SGEMMTests {
             }
         }
     }
+
+    /// Shapes that fill whole 8 × 8 tiles, leave partial tiles, and are thinner than a tile.
+    @Test(arguments: [(16, 8), (13, 21), (3, 130), (128, 64)])
+    func transposeTiles(rows: Int, columns: Int) {
+        let source = (0..<(rows * columns)).map { Float($0) }
+        var destination = [Float](repeating: -1, count: rows * columns)
+        destination.withUnsafeMutableBufferPointer { SGEMM.transpose(source, rows: rows, columns: columns, into: $0.baseAddress!) }
+        for r in 0..<rows {
+            for c in 0..<columns where destination[c * rows + r] != source[r * columns + c] {
+                Issue.record("(\(r), \(c)) of \(rows) x \(columns) not transposed")
+                return
+            }
+        }
+    }
 }

@@ -9,6 +9,8 @@ public struct AntialiasedResize: Sendable {
     public let outputSize: Int
     /// Dense `[outputSize, inputSize]` row-major weights; each row sums to 1.
     public let weights: [Float]
+    /// The input range each output reads (the filter's support; weights outside are 0).
+    private let taps: [Range<Int>]
 
     /// Precomputes the filter weights for one axis.
     public init(from inputSize: Int, to outputSize: Int) {
@@ -19,6 +21,7 @@ public struct AntialiasedResize: Sendable {
         let filterScale = max(scale, 1)
         let support = 1.0 * filterScale
         var weights = [Float](repeating: 0, count: outputSize * inputSize)
+        var taps: [Range<Int>] = []
         for o in 0..<outputSize {
             let center = (Double(o) + 0.5) * scale
             // PIL truncates toward zero, as C's (int) cast does.
@@ -34,28 +37,34 @@ public struct AntialiasedResize: Sendable {
             for i in 0..<inputSize where total > 0 {
                 weights[o * inputSize + i] = Float(row[i] / total)
             }
+            taps.append(total > 0 ? lower..<max(upper, lower) : lower..<lower)
         }
         self.weights = weights
+        self.taps = taps
     }
 
     /// Resizes one `[inputSize, inputSize]` row-major image into `output`
     /// (`[outputSize, outputSize]`), horizontal pass first, using `scratch`
-    /// (`[inputSize, outputSize]`) for the intermediate.
+    /// (`[inputSize, outputSize]`) for the intermediate. Only the filter's taps are
+    /// visited, in ascending order, so the sums are those of the dense product.
     public func apply(_ image: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>, scratch: UnsafeMutableBufferPointer<Float>) {
         precondition(image.count == inputSize * inputSize && output.count == outputSize * outputSize && scratch.count == inputSize * outputSize)
+        let n = inputSize, m = outputSize
         weights.withUnsafeBufferPointer { w in
-            for row in 0..<inputSize {
-                for o in 0..<outputSize {
+            for row in 0..<n {
+                for o in 0..<m {
                     var sum: Float = 0
-                    for i in 0..<inputSize { sum += w[o * inputSize + i] * image[row * inputSize + i] }
-                    scratch[row * outputSize + o] = sum
+                    for i in taps[o] { sum += w[o * n + i] * image[row * n + i] }
+                    scratch[row * m + o] = sum
                 }
             }
-            for o in 0..<outputSize {
-                for column in 0..<outputSize {
-                    var sum: Float = 0
-                    for i in 0..<inputSize { sum += w[o * inputSize + i] * scratch[i * outputSize + column] }
-                    output[o * outputSize + column] = sum
+            // Vertical pass with the column loop innermost: contiguous and vectorisable.
+            for o in 0..<m {
+                let out = output.baseAddress! + o * m
+                out.initialize(repeating: 0, count: m)
+                for i in taps[o] {
+                    let weight = w[o * n + i], source = scratch.baseAddress! + i * m
+                    for column in 0..<m { out[column] += weight * source[column] }
                 }
             }
         }

@@ -115,24 +115,30 @@ public struct PreparedDataset: Sendable {
         let resize = AntialiasedResize(from: inSide, to: side)
         var pixels = [Float](repeating: 0, count: count * pixelCount)
         var feedback = [Float](repeating: 0, count: count * pixelCount)
-        var source = [Float](repeating: 0, count: inSide * inSide)
-        var scratch = [Float](repeating: 0, count: inSide * side)
-        var resized = [Float](repeating: 0, count: pixelCount)
-        var labelValues = [Int32](repeating: 0, count: count)
-        for n in 0..<count {
-            for i in 0..<(inSide * inSide) { source[i] = Float(images.bytes[n * inSide * inSide + i]) / 255 }
-            source.withUnsafeBufferPointer { src in
-                scratch.withUnsafeMutableBufferPointer { tmp in
-                    resized.withUnsafeMutableBufferPointer { out in resize.apply(src, into: out, scratch: tmp) }
+        let source = UnsafeMutableBufferPointer<Float>.allocate(capacity: inSide * inSide)
+        let scratch = UnsafeMutableBufferPointer<Float>.allocate(capacity: inSide * side)
+        defer {
+            source.deallocate()
+            scratch.deallocate()
+        }
+        let labelValues = labels.bytes.prefix(count).map(Int32.init)
+        // Whole-array buffers outside the loop: per-element Array subscripts (bounds and
+        // uniqueness checks) kept this loop from vectorising and cost a second per process.
+        images.bytes.withUnsafeBufferPointer { bytes in
+            pixels.withUnsafeMutableBufferPointer { pixels in
+                feedback.withUnsafeMutableBufferPointer { feedback in
+                    for n in 0..<count {
+                        let image = bytes.baseAddress! + n * inSide * inSide
+                        for i in 0..<(inSide * inSide) { source[i] = Float(image[i]) / 255 }
+                        let resized = UnsafeMutableBufferPointer(rebasing: pixels[(n * pixelCount)..<((n + 1) * pixelCount)])
+                        resize.apply(UnsafeBufferPointer(source), into: resized, scratch: scratch)
+                        FeedbackHeatmap.compute(
+                            image: UnsafeBufferPointer(resized), side: side, eta: eta,
+                            into: UnsafeMutableBufferPointer(rebasing: feedback[(n * pixelCount)..<((n + 1) * pixelCount)]))
+                        for i in resized.indices { resized[i] = (resized[i] - mean) / sd }
+                    }
                 }
             }
-            feedback.withUnsafeMutableBufferPointer { f in
-                resized.withUnsafeBufferPointer { r in
-                    FeedbackHeatmap.compute(image: r, side: side, eta: eta, into: UnsafeMutableBufferPointer(rebasing: f[(n * pixelCount)..<((n + 1) * pixelCount)]))
-                }
-            }
-            for i in 0..<pixelCount { pixels[n * pixelCount + i] = (resized[i] - mean) / sd }
-            labelValues[n] = Int32(labels.bytes[n])
         }
         return Split(count: count, pixels: pixels, labels: labelValues, feedback: feedback)
     }
