@@ -223,6 +223,9 @@ public final class Coordinator {
             } else {
                 progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
             }
+            // A failure the job reported itself (e.g. its data set is missing) says nothing
+            // about the host: only crashes, kills and timeouts count towards quarantine.
+            guard !result.reportedByJob else { return }
             host.failureStreak.insert(job.id)
             if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
                 host.quarantined = true

@@ -52,6 +52,7 @@ extension WorkerMessage {
             if let error = result.error { fields["error"] = .string(error) }
             if let tail = result.stderrTail { fields["stderr_tail"] = .string(tail) }
             if let signal = result.signal { fields["signal"] = .int(Int(signal)) }
+            if result.reportedByJob { fields["reported_by_job"] = true }
         case .heartbeat(let running):
             fields["type"] = "heartbeat"
             fields["running"] = .array(running.map { .int(Int($0)) })
@@ -85,7 +86,8 @@ extension WorkerMessage {
                 job: try fields.job(), attempt: try fields.int("attempt"), status: status,
                 summary: fields.object["summary"], error: fields.object["error"]?.stringValue,
                 stderrTail: fields.object["stderr_tail"]?.stringValue,
-                signal: fields.object["signal"]?.intValue.map { Int32($0) }))
+                signal: fields.object["signal"]?.intValue.map { Int32($0) },
+                reportedByJob: fields.object["reported_by_job"] == true))
         case "heartbeat":
             guard case .array(let items)? = fields.object["running"] else { throw fields.error("missing running") }
             self = .heartbeat(running: items.compactMap { $0.intValue.map(Int64.init) })

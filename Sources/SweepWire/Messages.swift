@@ -59,9 +59,13 @@ public struct AttemptResult: Sendable, Hashable {
     public var stderrTail: String?
     /// The signal that killed the job's process, if one did.
     public var signal: Int32?
+    /// Whether the workload itself reported the failure (it threw: bad data, missing data
+    /// set, divergence), as opposed to its process crashing, being killed or timing out.
+    /// Such a failure is about the job, so it does not count against the host.
+    public var reportedByJob: Bool
 
     public init(job: Int64, attempt: Int, status: AttemptStatus, summary: JSONValue? = nil,
-                error: String? = nil, stderrTail: String? = nil, signal: Int32? = nil) {
+                error: String? = nil, stderrTail: String? = nil, signal: Int32? = nil, reportedByJob: Bool = false) {
         self.job = job
         self.attempt = attempt
         self.status = status
@@ -69,6 +73,7 @@ public struct AttemptResult: Sendable, Hashable {
         self.error = error
         self.stderrTail = stderrTail
         self.signal = signal
+        self.reportedByJob = reportedByJob
     }
 }
 

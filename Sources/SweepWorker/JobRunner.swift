@@ -57,7 +57,7 @@ public final class JobRunner {
             let summary = try workload.run(request.config, context: context)
             return AttemptResult(job: request.job, attempt: request.attempt, status: .ok, summary: summary)
         } catch {
-            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: "\(error)")
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: "\(error)", reportedByJob: true)
         }
     }
 }

@@ -15,7 +15,7 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Attempts a job may fail before it stays failed.")
     var maxAttempts = 2
 
-    @Option(help: ArgumentHelp("Stop using a host after this many different jobs failed there in a row (0: never).",
+    @Option(help: ArgumentHelp("Stop using a host after this many different jobs crashed, were killed or timed out there in a row (0: never); errors a job reports itself do not count.",
                                valueName: "n"))
     var quarantineAfter = 3
 

@@ -117,10 +117,10 @@ import Testing
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
-    @Test func aHostThatFailsJobsInARowIsQuarantined() throws {
+    @Test func aHostWhereJobsCrashInARowIsQuarantined() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("q.json", """
-            {"name": "q", "workload": "probe", "base": {"epochs": 2, "fail_at_epoch": 1}, "grid": {"value": [1, 2, 3, 4, 5]}}
+            {"name": "q", "workload": "probe", "base": {"epochs": 2, "crash_at_epoch": 1}, "grid": {"value": [1, 2, 3, 4, 5]}}
             """)
         let run = try sandbox.run(["launch", "q.json", "--local-slots", "1", "--max-attempts", "1"])
         #expect(run.status == 1)
@@ -129,6 +129,23 @@ import Testing
         #expect(final.failed == 3 && final.pending == 2)
         let status = try sandbox.run(["status", "q"])
         #expect(status.stdout.contains("host local: quarantined (3 jobs failed in a row there"))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// Errors a job reports itself (here the probe's; in practice a missing data set) fail
+    /// those jobs but leave the host in use for the rest of the sweep.
+    @Test func jobsThatReportTheirOwnFailureDoNotQuarantineTheHost() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("r.json", """
+            {"name": "r", "workload": "probe", "base": {"epochs": 2},
+             "include": [{"value": 1, "fail_at_epoch": 1}, {"value": 2, "fail_at_epoch": 1}, {"value": 3, "fail_at_epoch": 1},
+                         {"value": 4, "fail_at_epoch": 1}, {"value": 5}]}
+            """)
+        let run = try sandbox.run(["launch", "r.json", "--local-slots", "1", "--max-attempts", "1"])
+        #expect(run.status == 1)
+        #expect(!run.stdout.contains("quarantined"))
+        let final = try #require(counts(sandbox, "r"))
+        #expect(final.failed == 4 && final.done == 1 && final.pending == 0)
     }
 
     @Test func sweepCancelDrainsThenCancelsFromAnotherProcess() throws {

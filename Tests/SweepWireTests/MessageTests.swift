@@ -10,6 +10,7 @@ import Testing
         .log(job: 7, attempt: 2, line: "a \"quoted\"\tline ✓"),
         .finished(AttemptResult(job: 7, attempt: 2, status: .failed, error: "boom", stderrTail: "x\ny", signal: 6)),
         .finished(AttemptResult(job: 8, attempt: 1, status: .ok, summary: ["f": [1, 2.5]])),
+        .finished(AttemptResult(job: 9, attempt: 1, status: .failed, error: "data set missing", reportedByJob: true)),
         .heartbeat(running: [1, 2, 3]),
     ]
 
