@@ -30,13 +30,7 @@ public final class AdamW: Optimizer {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
-        moments = parameters.map { p in
-            let first = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
-            let second = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
-            first.initialize(repeating: 0, count: p.count)
-            second.initialize(repeating: 0, count: p.count)
-            return (first, second)
-        }
+        moments = parameters.map { ($0.zeroedStateBuffer(), $0.zeroedStateBuffer()) }
     }
 
     deinit {

@@ -14,3 +14,12 @@ extension Optimizer {
         for parameter in parameters { parameter.zeroGradient() }
     }
 }
+
+extension Parameter {
+    /// A zeroed buffer of `count` floats for per-element optimiser state; the caller deallocates it.
+    func zeroedStateBuffer() -> UnsafeMutablePointer<Float> {
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        buffer.initialize(repeating: 0, count: count)
+        return buffer
+    }
+}

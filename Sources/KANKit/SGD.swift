@@ -17,11 +17,7 @@ public final class SGD: Optimizer {
         self.learningRate = learningRate
         self.momentum = momentum
         self.weightDecay = weightDecay
-        velocities = parameters.map { p in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: p.count)
-            buffer.initialize(repeating: 0, count: p.count)
-            return buffer
-        }
+        velocities = parameters.map { $0.zeroedStateBuffer() }
     }
 
     deinit { for buffer in velocities { buffer.deallocate() } }

@@ -14,21 +14,8 @@ public final class SmoothL1Loss {
 
     /// Returns the loss and stores its gradient in `gradient`.
     public func callAsFunction(_ prediction: Tensor, _ target: Tensor) -> Float {
-        precondition(prediction.count == target.count, "SmoothL1Loss: prediction \(prediction.shape) vs target \(target.shape)")
-        let grad = Tensor.reusing(gradient, shape: prediction.shape)
-        gradient = grad
-        let scale = 1 / Float(prediction.count)
-        var total: Double = 0
-        for i in 0..<prediction.count {
-            let d = prediction.data[i] - target.data[i]
-            if abs(d) < beta {
-                total += Double(0.5 * d * d / beta)
-                grad.data[i] = d / beta * scale
-            } else {
-                total += Double(abs(d) - 0.5 * beta)
-                grad.data[i] = (d > 0 ? 1 : -1) * scale
-            }
+        meanElementwiseLoss("SmoothL1Loss", prediction, target, gradient: &gradient) { [beta] d in
+            abs(d) < beta ? (0.5 * d * d / beta, d / beta) : (abs(d) - 0.5 * beta, d > 0 ? 1 : -1)
         }
-        return Float(total) * scale
     }
 }

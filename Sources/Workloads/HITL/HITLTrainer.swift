@@ -39,8 +39,11 @@ final class HITLTrainer {
     private var stepBuffers: [Int: StepBuffers] = [:]
     // Replay batch buffers.
     private let replayState: Tensor, replayNext: Tensor, qGradient: Tensor
+    // Q(s, a) of the replayed actions and their DDQN targets, for the SmoothL1 loss.
+    private let takenQ: Tensor, targetValue: Tensor
+    private let temporalDifferenceLoss = SmoothL1Loss(beta: 1)
     private let replayAction: UnsafeMutablePointer<Int32>, replayReward: UnsafeMutablePointer<Float>, replayDone: UnsafeMutablePointer<Float>
-    private let nextAction: UnsafeMutablePointer<Int32>, targetValue: UnsafeMutablePointer<Float>
+    private let nextAction: UnsafeMutablePointer<Int32>
     // The last example's state of the previous batch, waiting for its successor.
     private let pendingState: UnsafeMutablePointer<Float>
     private var pendingAction = 0, pendingReward: Float = 0, hasPending = false
@@ -82,7 +85,8 @@ final class HITLTrainer {
         replayReward = .allocate(capacity: b)
         replayDone = .allocate(capacity: b)
         nextAction = .allocate(capacity: b)
-        targetValue = .allocate(capacity: b)
+        takenQ = Tensor(shape: [b])
+        targetValue = Tensor(shape: [b])
         pendingState = .allocate(capacity: stateSize)
     }
 
@@ -91,7 +95,6 @@ final class HITLTrainer {
         replayReward.deallocate()
         replayDone.deallocate()
         nextAction.deallocate()
-        targetValue.deallocate()
         pendingState.deallocate()
     }
 
@@ -200,26 +203,16 @@ final class HITLTrainer {
         for i in 0..<b { nextAction[i] = Int32(Self.argmax(onlineNext.data + i * classes, classes)) }
         let targetNext = target.forward(replayNext)
         for i in 0..<b {
-            targetValue[i] = replayReward[i] + settings.gamma * (1 - replayDone[i]) * targetNext.data[i * classes + Int(nextAction[i])]
+            targetValue.data[i] = replayReward[i] + settings.gamma * (1 - replayDone[i]) * targetNext.data[i * classes + Int(nextAction[i])]
         }
         let q = online.forward(replayState, regularization: settings.kanRegularization)
+        for i in 0..<b { takenQ.data[i] = q.data[i * classes + Int(replayAction[i])] }
+        let loss = temporalDifferenceLoss(takenQ, targetValue)
+        // Only the taken actions' Q-values get a gradient.
         qGradient.zero()
-        var loss: Float = 0
-        let scale = 1 / Float(b)
-        for i in 0..<b {
-            let k = i * classes + Int(replayAction[i])
-            let d = q.data[k] - targetValue[i]
-            // SmoothL1 with beta 1, averaged over the batch.
-            if abs(d) < 1 {
-                loss += 0.5 * d * d
-                qGradient.data[k] = d * scale
-            } else {
-                loss += abs(d) - 0.5
-                qGradient.data[k] = (d > 0 ? 1 : -1) * scale
-            }
-        }
+        for i in 0..<b { qGradient.data[i * classes + Int(replayAction[i])] = temporalDifferenceLoss.gradient!.data[i] }
         online.backward(qGradient)
-        return loss * scale + online.regularizationLoss
+        return loss + online.regularizationLoss
     }
 
     /// Test accuracy and confusion matrix; masks are sampled from a stream reset per
