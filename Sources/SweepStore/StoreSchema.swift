@@ -94,6 +94,20 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v2-writer-lease") { db in
+            // The coordinator holding the writer lock (see WriterLease): one row, replaced
+            // by each new writer with the next fencing token.
+            try db.execute(sql: """
+                CREATE TABLE writer_lease (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    token INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    sweep TEXT,
+                    since TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
