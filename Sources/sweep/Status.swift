@@ -37,7 +37,7 @@ extension Sweep {
             let writer = db.writer()
             let counts = try db.counts(of: info.id)
             print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
-            print("\(counts.done)/\(counts.total) done · \(counts.running) \(writer == nil ? "interrupted" : "running") · "
+            print("\(counts.done)/\(counts.total) done · \(counts.running) \(writer == nil && counts.running > 0 ? "interrupted" : "running") · "
                 + "\(counts.failed) failed · \(counts.pending) pending · \(counts.cancelled) cancelled")
             if let writer {
                 print("coordinator: running (\(writer))")
