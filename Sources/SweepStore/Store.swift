@@ -2,8 +2,8 @@
 import Glibc
 #endif
 import Foundation
-import GRDB
-import GRDBSQLite
+internal import GRDB
+internal import GRDBSQLite
 import SweepCore
 
 /// The sweep database: one SQLite file in WAL mode, written only by the coordinator.
@@ -53,7 +53,8 @@ public final class Store: Sendable {
         let database = try openReader(path)
         let migrator = StoreSchema.migrator
         try checkVersion(database, migrator: migrator, path: path)
-        guard try database.read({ try migrator.hasCompletedMigrations($0) }) else {
+        // A database of an older sweep, not migrated yet, reads as well (its writer lease is unknown).
+        guard try database.read({ try migrator.completedMigrations($0).contains("v1") }) else {
             throw StoreError(.notASweepDatabase, "\(path) is not a sweep database (or is still being created)")
         }
         return (database, nil, nil)
@@ -170,8 +171,9 @@ public final class Store: Sendable {
     }
 
     private static func checkLease(_ db: Database, token: Int64, path: String) throws {
-        let current = try WriterLeaseRecord.fetchOne(db, key: 1)
-        guard let current, current.token != token else { return }
+        // Every write pays this: one cached statement, the record only when it differs.
+        let statement = try db.cachedStatement(sql: "SELECT token FROM writer_lease WHERE id = 1")
+        guard try Int64.fetchOne(statement) != token, let current = try WriterLeaseRecord.fetchOne(db, key: 1) else { return }
         throw StoreError(.leaseLost, "another coordinator (\(current.lease)) took \(path) over; this one stops writing")
     }
 

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The database schema, as migrations. Never edit a shipped migration: add a new one.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `events`, the audit log.
 struct EventRecord: Codable, FetchableRecord, PersistableRecord {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `hosts`: what the coordinator last knew of a host.
 struct HostRecord: Codable, FetchableRecord, PersistableRecord {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 import SweepCore
 
 /// A row of `jobs`. `config` and `summary` are canonical JSON text.

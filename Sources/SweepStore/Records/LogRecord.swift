@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `logs`: one line a job printed during an attempt.
 struct LogRecord: Codable, FetchableRecord, PersistableRecord {

@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// A row of `metrics`; a NaN value is stored as NULL.
 struct MetricRecord: Codable, FetchableRecord, PersistableRecord {

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `sweeps`.
 struct SweepRecord: Codable, FetchableRecord, MutablePersistableRecord {

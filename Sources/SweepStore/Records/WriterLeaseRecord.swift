@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+internal import GRDB
 
 /// A row of `writer_lease`: the single row naming the database's current writer.
 struct WriterLeaseRecord: Codable, FetchableRecord, PersistableRecord {
