@@ -38,7 +38,8 @@ enum ReportLoader {
         }
         return ReportInput(
             sweep: sweep.name, specFile: sweep.specPath, generatedAt: now, jobs: jobs,
-            isRunning: coordinatorRuns && stored.contains { $0.state == .running || $0.state == .pending }, tables: specTables, axisOrder: axisOrder)
+            isRunning: coordinatorRuns && stored.contains { $0.state == .running || $0.state == .pending },
+            tables: specTables, axisOrder: axisOrder)
     }
 
     /// Each done job's metric series. Rows arrive by job, then epoch, then name; a job's

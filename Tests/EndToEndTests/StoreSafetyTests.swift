@@ -18,6 +18,29 @@ import Testing
         return try store.jobs(of: info.id).flatMap { try store.attempts(of: $0.id) }
     }
 
+    /// As root, drop to nobody with setpriv so file modes apply; otherwise they already do.
+    static let asOtherUser = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+
+    /// Runs `sweep ARGS --db DATABASE` as a user who can only read the database, in
+    /// `directory` (which that user may write to), to completion.
+    func runAsReader(_ arguments: [String], database: String, in directory: String) throws -> Run {
+        let prefix = Self.asOtherUser ? ["--reuid=nobody", "--regid=nogroup", "--clear-groups", SweepSandbox.binary.path] : []
+        let process = Process()
+        process.executableURL = Self.asOtherUser ? URL(fileURLWithPath: "/usr/bin/setpriv") : SweepSandbox.binary
+        process.arguments = prefix + arguments + ["--db", database]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let stdout = URL(fileURLWithPath: directory + "/stdout-\(UUID().uuidString)")
+        let stderr = URL(fileURLWithPath: directory + "/stderr-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: stdout)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        let result = Run(process: process, stdoutFile: stdout, stderrFile: stderr)
+        result.wait(timeout: 60)
+        return result
+    }
+
     @Test func aSecondCoordinatorIsRefusedWhateverThePathAndADeadOneIsReportedInterrupted() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("a.json", """
@@ -55,6 +78,17 @@ import Testing
         #expect(status.stdout.contains("interrupted: no coordinator is running; 2 jobs are not finished. Continue with: sweep resume a"),
                 "\(status.stdout)")
         #expect(!status.stdout.contains("coordinator: running"))
+        // A user who can only read sees the same, from the log the dead writer left.
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("sweep.sqlite") }.sorted()
+        #expect(files == ["sweep.sqlite", "sweep.sqlite-shm", "sweep.sqlite-wal"])
+        let logBytes = try Data(contentsOf: URL(fileURLWithPath: sandbox.database + "-wal"))
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent(sandbox.tag + "-out").path
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let reader = try runAsReader(["status", "a", "--brief"], database: sandbox.database, in: out)
+        #expect(reader.status == 0, "\(reader.stderr)")
+        #expect(reader.stdout.contains("interrupted: no coordinator is running"), "\(reader.stdout)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sandbox.database + "-wal")) == logBytes)
         let report = try sandbox.run(["report", "a", "--stdout"])
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains("- Status: interrupted (no coordinator running) with 2 of 2 jobs not done"), "\(report.stdout)")
@@ -88,36 +122,13 @@ import Testing
         let bytes = try Data(contentsOf: URL(fileURLWithPath: database))
         let modified = try FileManager.default.attributesOfItem(atPath: database)[.modificationDate] as? Date
 
-        // As root, drop to nobody with setpriv so the modes apply; otherwise they already do.
-        let asOtherUser = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
-        func run(_ arguments: [String]) throws -> Run {
-            let prefix = asOtherUser ? ["--reuid=nobody", "--regid=nogroup", "--clear-groups", SweepSandbox.binary.path] : []
-            let process = Process()
-            process.executableURL = asOtherUser ? URL(fileURLWithPath: "/usr/bin/setpriv") : SweepSandbox.binary
-            process.arguments = prefix + arguments + ["--db", database]
-            process.currentDirectoryURL = URL(fileURLWithPath: out)
-            let stdout = URL(fileURLWithPath: out + "/stdout-\(UUID().uuidString)")
-            let stderr = URL(fileURLWithPath: out + "/stderr-\(UUID().uuidString)")
-            _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
-            _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
-            process.standardOutput = try FileHandle(forWritingTo: stdout)
-            process.standardError = try FileHandle(forWritingTo: stderr)
-            try process.run()
-            let result = Run(process: process, stdoutFile: stdout, stderrFile: stderr)
-            result.wait(timeout: 60)
-            return result
-        }
-        if asOtherUser {
-            let probe = try run(["launch", out + "/none.json"])
-            #expect(probe.status != 0, "nobody cannot launch here")
-        }
-        let status = try run(["status", "r"])
+        let status = try runAsReader(["status", "r"], database: database, in: out)
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("2/2 done"), "\(status.stdout)")
-        let logs = try run(["logs", "1"])
+        let logs = try runAsReader(["logs", "1"], database: database, in: out)
         #expect(logs.status == 0, "\(logs.stderr)")
         #expect(logs.stdout.contains("attempt 1 on local: ok"), "\(logs.stdout)")
-        let report = try run(["report", "r", "--out", out + "/Reports"])
+        let report = try runAsReader(["report", "r", "--out", out + "/Reports"], database: database, in: out)
         #expect(report.status == 0, "\(report.stderr)")
         #expect(FileManager.default.fileExists(atPath: out + "/Reports/r/report.md"))
 

@@ -57,6 +57,22 @@ import Testing
         #expect(try snapshot(path) == before, "no byte, time or file changed")
     }
 
+    /// A database an older sweep wrote (before the writer lease) reads as it is, and the
+    /// next writer migrates it.
+    @Test func aDatabaseOfAnOlderSweepIsReadAndThenMigrated() throws {
+        let path = try finishedDatabase()
+        try sqlite3(path, "DROP TABLE writer_lease; DELETE FROM grdb_migrations WHERE identifier = 'v2-writer-lease'")
+        let reader = try Store(path: path, readOnly: true)
+        #expect(try reader.sweep(named: "s") != nil)
+        #expect(reader.writer() == nil)
+        let writer = try Store(path: path, coordinating: "s")
+        #expect(writer.writer()?.token == 1)
+        // A database from a newer sweep is refused, by kind.
+        try sqlite3(path, "INSERT INTO grdb_migrations VALUES ('v99-future')")
+        withExtendedLifetime(writer) {}
+        #expect { try Store(path: path, readOnly: true) } throws: { ($0 as? StoreError)?.kind == .newerVersion }
+    }
+
     /// A coordinator killed with -9 leaves its write-ahead log: readers must see what it holds.
     @Test func aReaderSeesWhatADeadWriterLeftInItsLog() throws {
         let path = try finishedDatabase()

@@ -12,6 +12,16 @@ func temporaryDatabase() throws -> String {
     return dir.appendingPathComponent("sweep.sqlite").path
 }
 
+/// Runs SQL on the file with the sqlite3 shell: another program writing the database.
+func sqlite3(_ path: String, _ sql: String) throws {
+    let shell = Process()
+    shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+    shell.arguments = [path, sql]
+    try shell.run()
+    shell.waitUntilExit()
+    try #require(shell.terminationStatus == 0, "sqlite3 \(sql)")
+}
+
 func newJobs(_ spec: String) throws -> [NewJob] {
     try SweepSpec(document: SpecDocument(file: "t.json", text: spec), workloads: WorkloadRegistry.all).plan().jobs
         .map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }

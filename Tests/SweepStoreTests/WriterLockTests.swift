@@ -72,12 +72,7 @@ import Testing
         let store = try Store(path: path, coordinating: "a")
         _ = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         // Another writer, here the sqlite3 shell, takes the lease with the next token.
-        let shell = Process()
-        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        shell.arguments = [path, "UPDATE writer_lease SET token = token + 1, pid = 1, host = 'elsewhere', sweep = 'b'"]
-        try shell.run()
-        shell.waitUntilExit()
-        try #require(shell.terminationStatus == 0)
+        try sqlite3(path, "UPDATE writer_lease SET token = token + 1, pid = 1, host = 'elsewhere', sweep = 'b'")
         #expect {
             try store.record(event: "test", message: "after the take-over")
         } throws: { error in
