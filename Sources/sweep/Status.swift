@@ -92,8 +92,11 @@ extension Sweep {
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
             print("config: \(job.config.nested.canonicalText)")
+            let coordinatorRuns = db.writer() != nil
             for attempt in try db.attempts(of: job.id) {
-                var line = "attempt \(attempt.attempt) on \(attempt.host): \(attempt.status.rawValue)"
+                // An attempt still open with no coordinator running was cut off when it died.
+                let status = attempt.status == .running && !coordinatorRuns ? "interrupted (no coordinator running)" : attempt.status.rawValue
+                var line = "attempt \(attempt.attempt) on \(attempt.host): \(status)"
                 if let error = attempt.error { line += ": \(error)" }
                 print(line)
                 if let tail = attempt.stderrTail, !tail.isEmpty {

@@ -93,6 +93,8 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         #expect(report.stdout.contains("- Status: interrupted (no coordinator running) with 2 of 2 jobs not done"), "\(report.stdout)")
         #expect(!report.stdout.contains("**running**"))
+        let logs = try sandbox.run(["logs", "1"])
+        #expect(logs.stdout.contains("attempt 1 on local: interrupted (no coordinator running)"), "\(logs.stdout)")
         // And the database is free for the next coordinator.
         let cancel = try sandbox.run(["cancel"])
         #expect(cancel.status == 64 && cancel.stderr.contains("no coordinator is running"), "\(cancel.stderr)")
