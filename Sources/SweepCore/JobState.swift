@@ -1,4 +1,4 @@
-/// The lifecycle state of a job as the store records it; only `done` jobs contribute numbers.
+/// The lifecycle state of a job, as stored in `jobs.state`; only `done` jobs contribute to reports.
 public enum JobState: String, Sendable, Hashable, CaseIterable {
     /// Waiting for a host.
     case pending

@@ -1,0 +1,56 @@
+/// Gathers metric rows, as the store streams them, into each job's `MetricSeries`.
+///
+/// Rows must arrive grouped by job, then ordered by epoch (then name), as
+/// `Store.forEachOkMetric` delivers them. A job's metrics repeat in the same order every
+/// epoch, so the next name is usually the one after the last and no row needs a hash
+/// lookup: this is the hot loop of a million-row report.
+public struct MetricSeriesCollector {
+    private var result: [Int64: [String: MetricSeries]] = [:]
+    private var job: Int64 = -1
+    private var names: [String] = []
+    private var epochs: [[Int32]] = []
+    private var values: [[Double]] = []
+    private var next = 0
+
+    /// Creates an empty collector.
+    public init() {}
+
+    /// Adds one row; a nil value (a NaN the store kept as NULL) is recorded as NaN.
+    public mutating func add(job rowJob: Int64, name: String, epoch: Int, value: Double?) {
+        if rowJob != job {
+            flush()
+            job = rowJob
+            names.removeAll()
+            epochs.removeAll()
+            values.removeAll()
+            next = 0
+        }
+        if next >= names.count || names[next] != name {
+            if let found = names.firstIndex(of: name) {
+                next = found
+            } else {
+                next = names.count
+                names.append(name)
+                epochs.append([])
+                values.append([])
+            }
+        }
+        epochs[next].append(Int32(truncatingIfNeeded: epoch))
+        values[next].append(value ?? .nan)
+        next += 1
+    }
+
+    /// Each job's series by metric name, keyed by the store's job id.
+    public mutating func finish() -> [Int64: [String: MetricSeries]] {
+        flush()
+        job = -1
+        return result
+    }
+
+    private mutating func flush() {
+        guard job >= 0 else { return }
+        var metrics: [String: MetricSeries] = [:]
+        for index in names.indices { metrics[names[index]] = MetricSeries(epochs: epochs[index], values: values[index]) }
+        result[job] = metrics
+    }
+}
