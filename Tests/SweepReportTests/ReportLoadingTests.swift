@@ -18,7 +18,7 @@ struct ReportLoadingTests {
         let jobs = [job(1, value: .double(1)), job(2, value: .double(1.5)), job(3, value: .int(2))]
         let input = try ReportInput(sweep: "s", specFile: nil, spec: nil, jobs: jobs, flagTable: table, generatedAt: Fixtures.generatedAt)
         let built = Report(input).tables[0]
-        #expect(built.jobCount == 1)
+        try #require(built.jobCount == 1)
         #expect(built.cells[0][0].summary?.mean == 1)
         // And the other way round: a real in the filter matches an integer param.
         let real = try TableSpec(rows: nil, columns: nil, metrics: "loss", window: nil, filters: ["value=2.0"])
