@@ -54,9 +54,4 @@ public struct TableSpec: Sendable, Equatable {
         self.filter = filter
         self.decimals = decimals
     }
-
-    /// Every param key the table names (rows, columns, filter), in that order.
-    public var paramKeys: [String] {
-        rows + columns + filter.keys.sorted()
-    }
 }
