@@ -4,18 +4,21 @@
 /// `Store.forEachOkMetric` delivers them. A job's metrics repeat in the same order every
 /// epoch, so the next name is usually the one after the last and no row needs a hash
 /// lookup: this is the hot loop of a million-row report.
+///
+/// `add` is inlinable so the store's row loop in another module keeps it inline.
 public struct MetricSeriesCollector {
-    private var result: [Int64: [String: MetricSeries]] = [:]
-    private var job: Int64 = -1
-    private var names: [String] = []
-    private var epochs: [[Int32]] = []
-    private var values: [[Double]] = []
-    private var next = 0
+    @usableFromInline var result: [Int64: [String: MetricSeries]] = [:]
+    @usableFromInline var job: Int64 = -1
+    @usableFromInline var names: [String] = []
+    @usableFromInline var epochs: [[Int32]] = []
+    @usableFromInline var values: [[Double]] = []
+    @usableFromInline var next = 0
 
     /// Creates an empty collector.
     public init() {}
 
     /// Adds one row; a nil value (a NaN the store kept as NULL) is recorded as NaN.
+    @inlinable
     public mutating func add(job rowJob: Int64, name: String, epoch: Int, value: Double?) {
         if rowJob != job {
             flush()
@@ -47,7 +50,8 @@ public struct MetricSeriesCollector {
         return result
     }
 
-    private mutating func flush() {
+    @usableFromInline
+    mutating func flush() {
         guard job >= 0 else { return }
         var metrics: [String: MetricSeries] = [:]
         for index in names.indices { metrics[names[index]] = MetricSeries(epochs: epochs[index], values: values[index]) }
