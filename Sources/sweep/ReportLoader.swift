@@ -27,8 +27,13 @@ enum ReportLoader {
                 error: job.error, metrics: series[job.id] ?? [:])
         }
         // The stored spec gives the table layout and the axis order; a spec this binary can
-        // no longer read (say, a workload changed) still gets the default report.
-        let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
+        // no longer read (say, a workload changed) still gets the default report, saying why.
+        var spec: SweepSpec?
+        do {
+            spec = try SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
+        } catch {
+            FileHandle.standardError.write(Data("warning: the spec stored with sweep \"\(sweep.name)\" no longer validates, so the report has the default table:\n\(error)\n".utf8))
+        }
         return try ReportInput(
             sweep: sweep.name, specFile: sweep.specPath, spec: spec, jobs: jobs, flagTable: flagTable, generatedAt: now)
     }
