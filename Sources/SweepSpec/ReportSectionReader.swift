@@ -147,7 +147,7 @@ struct ReportSectionReader {
             return [:]
         }
         var filter: [String: [JSONValue]] = [:]
-        for key in object.keys.sorted() {
+        for key in object.keys.sorted() where !key.hasPrefix("//") {
             let entry = object[key]!
             if let problem = unknownParam(key) {
                 report("\(path).\(key)", problem)

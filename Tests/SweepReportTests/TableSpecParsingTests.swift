@@ -31,7 +31,7 @@ struct TableSpecParsingTests {
         let tables = try TableSpec.reportSection(of: document("""
             {"window": 10, "tables": [
               {"title": "Table I", "rows": ["distribution"], "columns": ["dataset"],
-               "metrics": ["train_acc", "test_acc"], "filter": {"model": "mlp", "kan.width": [8, 16, null]}},
+               "metrics": ["train_acc", "test_acc"], "filter": {"model": "mlp", "kan.width": [8, 16, null], "// why": "a comment"}},
               {"rows": ["model"], "window": 5, "decimals": 3}
             ]}
             """))
