@@ -158,6 +158,28 @@ import Testing
         #expect(!markdown.contains("<b>") && !markdown.contains(hostile))
     }
 
+    @Test func aStoredSpecThatNoLongerValidatesGetsTheDefaultTableAndAWarning() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("w.json", """
+            {"name": "w", "workload": "probe", "base": {"epochs": 2}, "grid": {"value": [1, 2]},
+             "report": {"tables": [{"title": "Mine", "rows": ["value"], "window": 2}]}}
+            """)
+        #expect(try sandbox.run(["launch", "w.json"]).status == 0)
+        #expect(try sandbox.run(["report", "w", "--stdout"]).stdout.contains("## Mine"))
+        // As if written by an older sweep that accepted a window of 0.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [sandbox.database, #"UPDATE sweeps SET spec_text = replace(spec_text, '"window": 2', '"window": 0')"#]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0)
+        let report = try sandbox.run(["report", "w", "--stdout"])
+        #expect(report.status == 0)
+        #expect(report.stdout.contains("## Table 1") && !report.stdout.contains("## Mine"))
+        #expect(report.stderr.contains(#"warning: the spec stored with sweep "w" no longer validates"#), "\(report.stderr)")
+        #expect(report.stderr.contains("w.json:2:71: report.tables[0].window"), "\(report.stderr)")
+    }
+
     @Test func aSweepNamedDotDotCannotWriteOutsideReports() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("d.json", #"{"name": "..", "workload": "probe", "base": {"epochs": 1}}"#)
