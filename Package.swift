@@ -58,7 +58,7 @@ let package = Package(
         // Scheduler, transports, progress.
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepWire"], swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves.
-        .target(name: "SweepReport", swiftSettings: strict),
+        .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator"], swiftSettings: strict),
-        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport"], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
 )

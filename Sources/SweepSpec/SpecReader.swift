@@ -46,11 +46,14 @@ struct SpecReader {
         let exclude = readList(root["exclude"], path: "exclude").map { readFilter($0.value, path: $0.path) }
         let seeds = readSeeds(root["seeds"])
         reportOverlaps(base: base, grid: grid, zip: zip)
+        var reportReader = ReportSectionReader(document: document, schema: schema)
+        let tables = reportReader.read(root["report"])
+        diagnostics += reportReader.diagnostics
 
         if !diagnostics.isEmpty { throw SpecError(diagnostics) }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
-            include: include, exclude: exclude, seeds: seeds, report: root["report"])
+            include: include, exclude: exclude, seeds: seeds, report: tables)
     }
 
     private mutating func report(_ path: String, _ message: String) {

@@ -32,8 +32,8 @@ public struct SweepSpec: Sendable {
     public var include: [[String: JSONValue]]
     public var exclude: [Filter]
     public var seeds: [Int]
-    /// The `report` section, read by `sweep report`.
-    public var report: JSONValue?
+    /// The tables of the `report` section, for `sweep report` (empty: the default table).
+    public var report: [TableSpec]
 
     static let topLevelKeys = ["name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "report"]
 
@@ -51,7 +51,7 @@ public struct SweepSpec: Sendable {
     init(
         name: String, workload: any Workload.Type, document: SpecDocument, base: [String: JSONValue],
         grid: [Axis], zip: [[Axis]], include: [[String: JSONValue]], exclude: [Filter], seeds: [Int],
-        report: JSONValue?
+        report: [TableSpec]
     ) {
         self.name = name
         self.workload = workload

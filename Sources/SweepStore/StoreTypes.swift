@@ -1,11 +1,6 @@
 import Foundation
 import SweepCore
 
-/// A job's lifecycle state, as stored in `jobs.state`.
-public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
-    case pending, running, done, failed, cancelled
-}
-
 /// A sweep as stored: its name, workload and the spec it was launched from.
 public struct SweepInfo: Sendable, Hashable {
     public var id: Int64

@@ -92,7 +92,7 @@ extension Sweep.Bench {
                     try store.finishAttempt(job: job.id, attempt: attempt, outcome: .ok(summary: nil))
                 }
                 let start = Date()
-                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep, tables: [])
+                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep)
                 let loaded = Date()
                 let written = try Report(input).write(to: directory.appendingPathComponent("report"), formats: .all)
                 let end = Date()

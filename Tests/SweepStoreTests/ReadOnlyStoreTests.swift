@@ -1,3 +1,4 @@
+import SweepCore
 import Foundation
 import SweepStore
 import Testing

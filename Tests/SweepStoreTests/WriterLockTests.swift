@@ -1,3 +1,4 @@
+import SweepCore
 import Foundation
 import SweepStore
 import Testing
@@ -12,7 +13,7 @@ import Testing
         return String(repeating: "../", count: depth) + path.dropFirst()
     }
 
-    func expectLocked(_ path: String, namingTheHolder: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectLocked(_ path: String, namingTheHolder: Bool = true, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         do {
             _ = try Store(path: path, coordinating: "b")
             Issue.record("a second writer opened \(path)", sourceLocation: sourceLocation)
