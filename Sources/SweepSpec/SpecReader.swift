@@ -5,6 +5,8 @@ struct SpecReader {
     let document: SpecDocument
     let workloads: [any Workload.Type]
     private var diagnostics: [SpecDiagnostic] = []
+    /// Problems past `SpecError.maxDiagnostics`, counted but not described.
+    private var unreported = 0
     private var schema: [String: ParamSpec] = [:]
 
     init(document: SpecDocument, workloads: [any Workload.Type]) {
@@ -21,7 +23,7 @@ struct SpecReader {
         }
 
         let name = readName(root["name"])
-        guard let workload = readWorkload(root["workload"]) else { throw SpecError(diagnostics) }
+        guard let workload = readWorkload(root["workload"]) else { throw failure }
         schema = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0) })
 
         let base = readParams(root["base"], path: "base")
@@ -51,15 +53,23 @@ struct SpecReader {
         let seeds = readSeeds(root["seeds"])
         reportOverlaps(base: base, grid: grid, zip: zip)
 
-        if !diagnostics.isEmpty { throw SpecError(diagnostics) }
+        if !diagnostics.isEmpty { throw failure }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
             include: include, exclude: exclude, seeds: seeds, report: root["report"])
     }
 
-    private mutating func report(_ path: String, _ message: String) {
-        diagnostics.append(document.diagnostic(path, message))
+    /// Records a problem; the message (which may search for a did-you-mean) is built only
+    /// for the first `SpecError.maxDiagnostics`.
+    private mutating func report(_ path: String, _ message: @autoclosure () -> String) {
+        guard diagnostics.count < SpecError.maxDiagnostics else {
+            unreported += 1
+            return
+        }
+        diagnostics.append(document.diagnostic(path, message()))
     }
+
+    private var failure: SpecError { SpecError(diagnostics, unreported: unreported) }
 
     private mutating func readName(_ value: JSONValue?) -> String {
         let stem = document.file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "sweep"
@@ -204,13 +214,13 @@ struct SpecReader {
             return nil
         }
         guard let spec = schema[param] else {
-            report(path, "unknown parameter \"\(param)\" of workload \"\(document.root["workload"]?.stringValue ?? "")\""
-                + DidYouMean.suggestion(for: param, among: Array(schema.keys)))
+            let (workload, names) = (document.root["workload"]?.stringValue ?? "", schema.keys)
+            report(path, "unknown parameter \"\(param)\" of workload \"\(workload)\""
+                + DidYouMean.suggestion(for: param, among: Array(names)))
             return nil
         }
         guard let coerced = spec.coerce(value) else {
-            let shown = value.canonicalText.count > 40 ? value.kindDescription : value.canonicalText
-            report(path, "expected \(spec.expectation), got \(shown)")
+            report(path, "expected \(spec.expectation), got \(value.canonicalText.count > 40 ? value.kindDescription : value.canonicalText)")
             return nil
         }
         return coerced

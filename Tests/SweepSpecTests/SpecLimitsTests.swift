@@ -166,6 +166,20 @@ func intList(_ n: Int, from start: Int = 0) -> String {
         #expect(seconds < 2)
     }
 
+    @Test func aProblemPerValueIsCountedNotDescribedPastAHundred() throws {
+        let params = (0..<50_000).map { #""p\#($0)": 1"# }.joined(separator: ", ")
+        let text = #"{"workload": "hitl-ddqn", "base": {\#(params)}}"#
+        let (error, seconds) = timed { () -> SpecError? in
+            do throws(SpecError) { _ = try SweepSpec(document: SpecDocument(file: "many.json", text: text), workloads: WorkloadRegistry.all); return nil }
+            catch { return error }
+        }
+        let found = try #require(error)
+        #expect(found.diagnostics.count == SpecError.maxDiagnostics && found.unreported == 50_000 - SpecError.maxDiagnostics)
+        #expect(found.description.hasPrefix("50000 problems in the spec:\nmany.json:1:"))
+        #expect(found.description.hasSuffix("\n(and 49900 more like these)"))
+        #expect(seconds < 5, "took \(seconds) s")
+    }
+
     @Test func longKeysAboveALongListCannotMultiplyThePaths() {
         // One 1 MiB key over 2.5 million elements would be 2.5 TB of paths.
         let key = String(repeating: "k", count: 1 << 20)
