@@ -28,24 +28,21 @@ public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
 /// Paths use the spec grammar's notation: `grid.kan.width[2]`.
 ///
 /// Bounded: lists and objects nest at most `maxDepth` deep (the parser recurses), and
-/// when locations are recorded, their paths add up to at most `maxPathBytes`, so no text
-/// can make it use more than a small multiple of its own size.
+/// recorded locations follow `PathLocations`' bounds, so no text can make it use more
+/// than a small multiple of its own size.
 public struct JSONParser {
     /// How deeply lists and objects may nest; deeper text is refused, not a stack overflow.
     public static let maxDepth = 64
-    /// The total length of the recorded paths: long keys above a long list would
-    /// otherwise repeat in every element's path.
-    public static let maxPathBytes = 64 << 20
 
     /// Where each value started, by path; filled only when `recordLocations` is set.
-    public private(set) var locations: [String: SourceLocation] = [:]
+    public var locations: [String: SourceLocation] { recorded.byPath }
+    private var recorded = PathLocations()
 
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
     private var lineStart = 0
     private var depth = 0
-    private var pathBytes = 0
     private let recordLocations: Bool
 
     private init(bytes: [UInt8], recordLocations: Bool) {
@@ -102,7 +99,7 @@ public struct JSONParser {
 
     private mutating func parseValue(path: String) throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw fail("unexpected end of file, expected a value") }
-        if recordLocations { try record(path) }
+        if recordLocations { try recorded.record(path, at: location) }
         switch bytes[index] {
         case UInt8(ascii: "{"), UInt8(ascii: "["):
             guard depth < Self.maxDepth else {
@@ -123,17 +120,6 @@ public struct JSONParser {
 
     /// The message for text nested deeper than `maxDepth`.
     public static let depthMessage = "lists and objects nest more than \(maxDepth) deep"
-
-    private mutating func record(_ path: String) throws(JSONSyntaxError) {
-        if let first = locations[path], !path.isEmpty {
-            throw JSONSyntaxError(location: location, message: "given twice, first at \(first)", path: path)
-        }
-        pathBytes += path.utf8.count
-        guard pathBytes <= Self.maxPathBytes else {
-            throw JSONSyntaxError(location: location, message: "the paths of all values add up to more than \(Self.maxPathBytes >> 20) MiB (shorten long keys)", path: "")
-        }
-        locations[path] = location
-    }
 
     private mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
         let utf8 = Array(word.utf8)

@@ -10,7 +10,7 @@ import SweepCore
 /// duplicate key. Here the events are consumed in one loop with an explicit stack, so:
 /// anchors, aliases and tags other than the core schema's are refused with their
 /// position; nesting stops at `JSONParser.maxDepth`; a key given twice (also as nested
-/// and dotted names) is refused naming both places; paths are bounded as in JSONParser.
+/// and dotted names) is refused naming both places; paths are bounded by `PathLocations`.
 struct YAMLReader {
     /// A problem at a position; `path` is empty for plain YAML syntax errors.
     struct Failure: Error {
@@ -32,8 +32,7 @@ struct YAMLReader {
 
     private var stack: [Frame] = []
     private var root: JSONValue?
-    private var locations: [String: SourceLocation] = [:]
-    private var pathBytes = 0
+    private var locations = PathLocations()
 
     /// Parses one YAML document; an empty stream is an empty object.
     static func parse(_ text: String) throws(Failure) -> (value: JSONValue, locations: [String: SourceLocation]) {
@@ -52,7 +51,7 @@ struct YAMLReader {
             }
         }
         try result.get()
-        return (reader.root ?? .object([:]), reader.locations)
+        return (reader.root ?? .object([:]), reader.locations.byPath)
     }
 
     private mutating func consume(_ parser: inout yaml_parser_t) throws(Failure) {
@@ -139,14 +138,11 @@ struct YAMLReader {
 
     /// Remembers where the value at `path` starts; a second value at the same path is an error.
     private mutating func record(_ path: String, at: SourceLocation) throws(Failure) {
-        if let first = locations[path], !path.isEmpty {
-            throw Failure(location: at, path: path, message: "given twice, first at \(first)")
+        do {
+            try locations.record(path, at: at)
+        } catch {
+            throw Failure(location: error.location, path: error.path ?? "", message: error.message)
         }
-        pathBytes += path.utf8.count
-        guard pathBytes <= JSONParser.maxPathBytes else {
-            throw Failure(location: at, path: "", message: "the paths of all values add up to more than \(JSONParser.maxPathBytes >> 20) MiB (shorten long keys)")
-        }
-        locations[path] = at
     }
 
     private func refuseAnchor(_ anchor: UnsafeMutablePointer<yaml_char_t>?, at: SourceLocation) throws(Failure) {
