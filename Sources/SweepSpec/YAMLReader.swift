@@ -50,7 +50,13 @@ struct YAMLReader {
                 return .failure(error)
             }
         }
-        try result.get()
+        if case .failure(var failure) = result {
+            // libyaml's reader (bad characters) gives a byte offset, not a line and column.
+            if failure.location == nil, parser.error == YAML_READER_ERROR {
+                failure.location = Self.location(ofByte: parser.problem_offset, in: bytes)
+            }
+            throw failure
+        }
         return (reader.root ?? .object([:]), reader.locations.byPath)
     }
 
@@ -159,6 +165,20 @@ struct YAMLReader {
 
     private static func path(of frame: Frame?) -> String {
         frame?.path ?? ""
+    }
+
+    /// The line and column (in characters, as libyaml counts) of a byte offset.
+    private static func location(ofByte offset: Int, in bytes: [UInt8]) -> SourceLocation {
+        var line = 1, column = 1
+        for byte in bytes.prefix(offset) {
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+        }
+        return SourceLocation(line: line, column: column)
     }
 
     private static func string(_ pointer: UnsafeMutablePointer<yaml_char_t>?) -> String? {

@@ -146,6 +146,8 @@ func intList(_ n: Int, from start: Int = 0) -> String {
         #expect(problems("workload: probe\n---\nworkload: probe\n", file: "t.yaml")
             == ["t.yaml:2:1: a spec is one YAML document; remove the second one (after ---)"])
         #expect(problems("workload: probe\nbase: {epochs: [1\n", file: "t.yaml").first?.hasPrefix("t.yaml:3:1: invalid YAML: ") == true)
+        #expect(problems("workload: probe\nname: \"é\u{1}\"\n", file: "t.yaml")
+            == ["t.yaml:2:9: invalid YAML: control characters are not allowed"])
     }
 
     @Test func yamlCoreTagsAreHonoured() throws {
