@@ -39,4 +39,17 @@ import Testing
         #expect(try sandbox.run(["launch", "six.json", "--max-jobs", "0"]).status == 64)
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
     }
+
+    @Test func durationsThatAreNotNumbersAreUsageErrors() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("one.json", #"{"workload": "probe"}"#)
+        for (option, value) in [("--host-grace", "nan"), ("--host-grace", "inf"), ("--host-grace", "-1"),
+                                ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "-5")] {
+            let run = try sandbox.run(["launch", "one.json", "--dry-run", option + "=" + value])
+            #expect(run.status == 64, "\(option) \(value): \(run.status) \(run.stderr)")
+            #expect(run.stderr.contains(option + " must be"), "\(option) \(value): \(run.stderr)")
+        }
+        #expect(try sandbox.run(["launch", "one.json", "--dry-run", "--timeout", "2.5", "--host-grace", "5"]).status == 0)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
 }
