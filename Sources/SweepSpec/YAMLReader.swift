@@ -194,13 +194,13 @@ struct YAMLReader {
     /// A scalar's value: quoted ones are strings, plain ones follow YAML 1.2's core schema,
     /// and a core-schema tag must agree with the text.
     private static func resolve(_ text: String, plain: Bool, tag: String?, at: SourceLocation, path: String) throws(Failure) -> JSONValue {
-        let value = plain ? resolvePlain(text) : .string(text)
-        guard let tag else { return value }
+        guard let tag else { return plain ? resolvePlain(text) : .string(text) }
         let wanted: String
         switch (tag, resolvePlain(text)) {
         case ("tag:yaml.org,2002:str", _): return .string(text)
         case ("tag:yaml.org,2002:int", .int(let v)): return .int(v)
-        case ("tag:yaml.org,2002:float", let v) where v.doubleValue != nil: return .double(v.doubleValue!)
+        case ("tag:yaml.org,2002:float", .int(let v)): return .double(Double(v))
+        case ("tag:yaml.org,2002:float", .double(let v)): return .double(v)
         case ("tag:yaml.org,2002:bool", .bool(let v)): return .bool(v)
         case ("tag:yaml.org,2002:null", .null): return .null
         case ("tag:yaml.org,2002:int", _): wanted = "an integer"
