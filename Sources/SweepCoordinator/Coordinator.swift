@@ -178,7 +178,7 @@ public final class Coordinator {
         case .ready(let info):
             host.info = info
             host.reconnects = 0
-            try store.updateHost(name: name, state: "up", detail: "\(info.hostname), \(info.cores) cores, sweep \(info.version)",
+            try store.updateHost(name: name, state: .up, detail: "\(info.hostname), \(info.cores) cores, sweep \(info.version)",
                                  binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots))
         case .started, .heartbeat:
             break
@@ -208,7 +208,7 @@ public final class Coordinator {
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .ok(summary: result.summary))
         case .cancelled:
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .failed(
-                status: "cancelled", error: result.error ?? "cancelled", stderrTail: result.stderrTail,
+                status: .cancelled, error: result.error ?? "cancelled", stderrTail: result.stderrTail,
                 signal: result.signal, then: .cancelled))
         case .failed:
             job.failures += 1
@@ -216,7 +216,7 @@ public final class Coordinator {
             let retry = job.failures < options.maxAttempts && !cancelling
             let error = result.error ?? "failed"
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .failed(
-                status: "failed", error: error, stderrTail: result.stderrTail, signal: result.signal,
+                status: .failed, error: error, stderrTail: result.stderrTail, signal: result.signal,
                 then: retry ? .pending : .failed))
             if retry {
                 queue.append(job.id)
@@ -229,7 +229,7 @@ public final class Coordinator {
             host.failureStreak.insert(job.id)
             if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
                 host.quarantined = true
-                try hostDown(name, state: "quarantined",
+                try hostDown(name, state: .quarantined,
                              reason: "\(host.failureStreak.count) jobs failed in a row there; last: \(error)")
             }
         }
@@ -247,7 +247,7 @@ public final class Coordinator {
             host.connected = true
         } catch {
             host.alive = false
-            try hostDown(name, state: "unreachable", reason: "\(error)")
+            try hostDown(name, state: .unreachable, reason: "\(error)")
             scheduleReconnect(host)
         }
     }
@@ -263,7 +263,7 @@ public final class Coordinator {
         }
         host.running.removeAll()
         if hung { host.transport.abort() } else { host.transport.close() }
-        try hostDown(name, state: "lost", reason: reason)
+        try hostDown(name, state: .lost, reason: reason)
         scheduleReconnect(host)
     }
 
@@ -287,12 +287,12 @@ public final class Coordinator {
         }
     }
 
-    private func hostDown(_ name: String, state: String, reason: String) throws {
-        let text = "host \(name) \(state): \(reason)"
+    private func hostDown(_ name: String, state: StoredHost.State, reason: String) throws {
+        let text = "host \(name) \(state.rawValue): \(reason)"
         hostProblems.append(text)
         progress.message(text)
         try store.updateHost(name: name, state: state, detail: reason)
-        try store.record(event: "host-\(state)", message: reason, sweep: sweep.id, host: name)
+        try store.record(event: "host-\(state.rawValue)", message: reason, sweep: sweep.id, host: name)
     }
 
     /// Hosts that stopped talking past the grace period are lost.

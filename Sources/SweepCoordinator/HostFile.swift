@@ -91,7 +91,7 @@ public struct HostFile: Sendable, Hashable {
             throw fail(key, "unknown field; expected one of " + HostFile.keys.joined(separator: ", "))
         }
         guard let name = fields["name"]?.stringValue, HostFile.isValidName(name) else {
-            throw fail("name", "expected a host name of letters, digits, '-', '_' or '.' (not \"local\")")
+            throw fail("name", "expected a host name of \(PlainName.rule) (not \"local\")")
         }
         guard let ssh = fields["ssh"]?.stringValue, let address = HostFile.parseAddress(ssh) else {
             throw fail("ssh", "expected [user@]host[:port], e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
@@ -110,7 +110,7 @@ public struct HostFile: Sendable, Hashable {
     }
 
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name != "local" && name.allSatisfy { $0.isLetter || $0.isNumber || "-_.".contains($0) }
+        name != "local" && PlainName.isValid(name)
     }
 
     /// The file's JSON text.

@@ -47,7 +47,10 @@ extension Report {
         if input.isRunning {
             lines.append("- Status: **running** — this report is partial; jobs not done are left out")
         } else if notDone > 0 {
-            lines.append("- Status: stopped with \(notDone) of \(input.jobs.count) jobs not done")
+            // Jobs left to run and no coordinator running them: interrupted, not finished.
+            let unfinished = counts[.pending, default: 0] + counts[.running, default: 0] + counts[.cancelled, default: 0] > 0
+            lines.append("- Status: \(unfinished ? "interrupted (no coordinator running)" : "stopped") with \(notDone) of "
+                + "\(input.jobs.count) jobs not done")
         } else {
             lines.append("- Status: complete")
         }

@@ -73,11 +73,14 @@ struct SpecReader {
 
     private mutating func readName(_ value: JSONValue?) -> String {
         let stem = document.file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "sweep"
-        guard let value else { return stem }
-        guard let name = value.stringValue, !name.isEmpty,
-            name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-        else {
-            report("name", "expected a name of letters, digits, '-', '_' or '.' (it names the sweep and its report folder)")
+        guard let value else {
+            if let problem = PlainName.problem(stem) {
+                report("", "the file name \"\(stem)\" cannot name the sweep (\(problem)): give the spec a \"name\" of \(PlainName.rule)")
+            }
+            return stem
+        }
+        guard let name = value.stringValue, PlainName.isValid(name) else {
+            report("name", "expected a name of \(PlainName.rule) (it names the sweep and its report folder)")
             return stem
         }
         return name

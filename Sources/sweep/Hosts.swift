@@ -86,7 +86,7 @@ extension Sweep.Hosts {
 
         func validate() throws {
             guard HostFile.isValidName(name) else {
-                throw ValidationError("host name \"\(name)\": use letters, digits, '-', '_' or '.' (\"local\" is the embedded worker)")
+                throw ValidationError("host name \"\(name)\": use \(PlainName.rule) (\"local\" is the embedded worker)")
             }
             guard HostFile.parseAddress(ssh) != nil else {
                 throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
@@ -183,6 +183,10 @@ extension Sweep.Hosts {
         var name: String
 
         @OptionGroup var directory: HostsDirectory
+
+        func validate() throws {
+            do { _ = try PlainName(name) } catch { throw ValidationError("host name \(error)") }
+        }
 
         func run() throws {
             let path = directory.file(name)

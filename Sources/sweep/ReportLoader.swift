@@ -10,11 +10,15 @@ enum ReportLoader {
     static func input(store: Store, sweep: SweepInfo, tables: [TableSpec], now: Date = Date()) throws -> ReportInput {
         let stored = try store.jobs(of: sweep.id)
         let series = try loadSeries(store: store, sweep: sweep.id)
+        // Jobs marked running run only while a coordinator holds the store; one that died
+        // left them marked so, and resume runs them again.
+        let coordinatorRuns = store.writer() != nil
         let jobs = stored.map { job in
             ReportJob(
                 id: Int(job.id), key: job.key,
                 params: job.config.values.filter { $0.key != "seed" }.compactMapValues(paramValue),
-                seed: job.config.int("seed"), state: reportState(job.state), host: job.host,
+                seed: job.config.int("seed"),
+                state: job.state == .running && !coordinatorRuns ? .pending : reportState(job.state), host: job.host,
                 attempt: job.okAttempt ?? job.attempts, startedAt: job.startedAt, finishedAt: job.finishedAt,
                 error: job.error,
                 metrics: series[job.id] ?? [:])
@@ -34,7 +38,8 @@ enum ReportLoader {
         }
         return ReportInput(
             sweep: sweep.name, specFile: sweep.specPath, generatedAt: now, jobs: jobs,
-            isRunning: stored.contains { $0.state == .running }, tables: specTables, axisOrder: axisOrder)
+            isRunning: coordinatorRuns && stored.contains { $0.state == .running || $0.state == .pending },
+            tables: specTables, axisOrder: axisOrder)
     }
 
     /// Each done job's metric series. Rows arrive by job, then epoch, then name; a job's

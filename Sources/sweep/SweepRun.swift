@@ -29,9 +29,15 @@ enum SweepRun {
         guard !transports.isEmpty else {
             throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")
         }
-        let lock = try WriterLock(databasePath: databasePath, sweep: plan.spec.name)
-        defer { withExtendedLifetime(lock) {} }
-        let store = try Store(path: databasePath)
+        let store: Store
+        do {
+            store = try Store(path: databasePath, coordinating: plan.spec.name)
+        } catch {
+            guard error.kind == .locked else { throw error }
+            // Another coordinator runs on this database: nothing to fix, only to wait (EX_TEMPFAIL).
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            throw ExitCode(75)
+        }
         let registration = try store.register(
             name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
             specText: plan.spec.document.text,

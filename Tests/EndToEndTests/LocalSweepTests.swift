@@ -21,7 +21,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
     for job in stored {
         #expect(job.state == .done, "job \(job.id) is \(job.state)", sourceLocation: sourceLocation)
         let attempts = try store.attempts(of: job.id)
-        #expect(attempts.filter { $0.status == "ok" }.count == 1, "job \(job.id) attempts \(attempts.map(\.status))",
+        #expect(attempts.filter { $0.status == .ok }.count == 1, "job \(job.id) attempts \(attempts.map(\.status))",
                 sourceLocation: sourceLocation)
         let ok = try #require(job.okAttempt, sourceLocation: sourceLocation)
         let rows = try store.metrics(of: job.id).filter { $0.attempt == ok }
@@ -77,7 +77,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         #expect(jobs[2].error?.contains("SIGABRT") == true)
         for job in jobs.dropFirst() {
             let attempts = try store.attempts(of: job.id)
-            #expect(attempts.map(\.status) == ["failed", "failed"])
+            #expect(attempts.map(\.status) == [.failed, .failed])
         }
         // The crashed attempt keeps the job's last stderr lines.
         #expect(try store.attempts(of: jobs[2].id)[0].stderrTail?.isEmpty == false)
