@@ -31,10 +31,11 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
-        if hostGrace < 5 { throw ValidationError("--host-grace must be at least 5 s (workers send a heartbeat every 2 s)") }
+        // Written as negations so that NaN (which compares false to everything) fails too.
+        if !(hostGrace >= 5 && hostGrace.isFinite) { throw ValidationError("--host-grace must be a number of seconds, at least 5 (workers send a heartbeat every 2 s)") }
         if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
-        if let timeout, timeout <= 0 { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let timeout, !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds") }
     }
 
     /// The SSH hosts to use besides the local worker.
