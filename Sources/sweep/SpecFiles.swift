@@ -20,9 +20,21 @@ enum SpecFiles {
 
     /// Reads, validates and expands the spec at `path`; an invalid spec is printed and
     /// exits 64 (bad usage), like any other usage error.
-    static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs) throws -> SweepPlan {
+    ///
+    /// With `overrides` (`key=value` arguments) the spec is first validated as written,
+    /// then changed and named `name` (default: derived from the overrides, printed).
+    static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs,
+                     overrides arguments: [String] = [], name: String? = nil) throws -> SweepPlan {
         do {
-            return try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
+            var document = try SpecDocument(contentsOf: path)
+            let written = try SweepSpec(document: document, workloads: WorkloadRegistry.all)
+            if !arguments.isEmpty || name != nil {
+                let overrides = try SpecOverrides(arguments)
+                let sweepName = name ?? overrides.derivedName(from: written.name)
+                if name == nil { print("sweep name: \(sweepName) (from the overrides; --name NEW to choose)") }
+                document = try overrides.apply(to: document, name: sweepName, workloads: WorkloadRegistry.all)
+            }
+            return try SweepSpec(document: document, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
         } catch {
             FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
             throw ExitCode.validationFailure

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import SweepCore
+import SweepStore
+
+extension Sweep {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every sweep in the store: workload, jobs by state, spec revision, last activity.",
+            discussion: """
+                With --json, prints one JSON array, an object per sweep: {"name", "workload", \
+                "spec", "revision", "jobs", "counts": {"pending", "running", "done", "failed", \
+                "cancelled"}, "launched_at", "last_activity", "running"} (times in ISO 8601 UTC; \
+                "running" is true while a coordinator runs the sweep).
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON (see the discussion for its shape).")
+        var json = false
+
+        func run() throws {
+            let db = try Store(path: store.db, readOnly: true)
+            let overviews = try db.overviews()
+            let running = db.writer()?.sweep
+            if json {
+                print(JSONValue.array(overviews.map { Self.json($0, running: $0.sweep.name == running) }).canonicalText)
+                return
+            }
+            guard !overviews.isEmpty else {
+                print("no sweeps in \(store.db) yet")
+                return
+            }
+            let rows = overviews.map { o -> [String] in
+                let c = o.counts
+                return [o.sweep.name, o.sweep.workload, "\(c.done)/\(c.total)", "\(c.running)", "\(c.failed)", "\(c.pending + c.cancelled)",
+                        "\(o.revision)", o.lastActivity.formatted(.iso8601),
+                        o.sweep.name == running ? "running" : (c.running > 0 ? "interrupted" : "")]
+            }
+            print(TextTable.render(headers: ["sweep", "workload", "done", "running", "failed", "not run", "rev", "last activity", "coordinator"],
+                                   rows: rows))
+        }
+
+        static func json(_ o: SweepOverview, running: Bool) -> JSONValue {
+            let c = o.counts
+            return [
+                "name": .string(o.sweep.name), "workload": .string(o.sweep.workload), "spec": .string(o.sweep.specPath),
+                "revision": .int(o.revision), "jobs": .int(c.total),
+                "counts": ["pending": .int(c.pending), "running": .int(c.running), "done": .int(c.done),
+                           "failed": .int(c.failed), "cancelled": .int(c.cancelled)],
+                "launched_at": .string(o.sweep.launchedAt.formatted(.iso8601)),
+                "last_activity": .string(o.lastActivity.formatted(.iso8601)), "running": .bool(running),
+            ]
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm",
+            abstract: "Remove a sweep from the store (its jobs stay unless --purge).",
+            discussion: """
+                The sweep, its spec revisions and its links to jobs go. Its jobs stay in the \
+                store (a later sweep with the same configs finds them done); with --purge, the \
+                jobs no other sweep uses are deleted with their attempts, metrics and logs. \
+                Refused while a coordinator runs on the database (exit 75).
+                """)
+
+        @Argument(help: ArgumentHelp("The sweep's name.", valueName: "sweep"))
+        var sweep: String
+
+        @Flag(help: "Also delete the sweep's jobs that no other sweep uses, with their metrics and logs.")
+        var purge = false
+
+        @OptionGroup var store: StoreOptions
+
+        func run() throws {
+            // Fails before opening (and creating) anything when there is no such sweep.
+            _ = try StoredSweep.find(sweep, databasePath: store.db)
+            let db: Store
+            do {
+                db = try Store(path: store.db)
+            } catch {
+                guard error.kind == .locked else { throw error }
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(75)
+            }
+            guard let removal = try db.removeSweep(named: sweep, purge: purge) else {
+                throw ValidationError("no sweep named \"\(sweep)\" in \(store.db)")
+            }
+            print("removed sweep \(sweep): \(removal.jobsDeleted) jobs deleted, \(removal.jobsKept) kept in the store"
+                + (purge ? " (used by another sweep)" : " (sweep rm \(sweep) --purge deletes them)"))
+        }
+    }
+}
