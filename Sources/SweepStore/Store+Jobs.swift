@@ -130,7 +130,7 @@ extension Store {
         }
     }
 
-    /// The job with id `id`, or whose key starts with `id` (at least 6 characters).
+    /// The job with id `id`, or whose key starts with `id` (at least `minKeyPrefix` characters).
     ///
     /// - Throws: `StoreError.Kind.invalidRequest` when the prefix matches several jobs.
     public func job(_ reference: String) throws(StoreError) -> StoredJob? {
@@ -138,12 +138,15 @@ extension Store {
             if let id = Int64(reference), let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
                 return job
             }
-            guard reference.count >= 6 else { return nil }
+            guard reference.count >= Self.minKeyPrefix else { return nil }
             let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference + "%"])
             if jobs.count > 1 { throw StoreError(.invalidRequest, "job key prefix \(reference) is ambiguous; give more characters") }
             return jobs.first
         }
     }
+
+    /// The shortest key prefix `job(_:)` looks up: 16 bits, unambiguous among a few hundred jobs.
+    public static let minKeyPrefix = 4
 
     /// Counts of the sweep's jobs by state.
     public func counts(of sweep: Int64) throws(StoreError) -> StateCounts {

@@ -42,14 +42,11 @@ extension Sweep {
         }
 
         static func json(_ o: SweepOverview, running: Bool) -> JSONValue {
-            let c = o.counts
-            return [
+            [
                 "name": .string(o.sweep.name), "workload": .string(o.sweep.workload), "spec": .string(o.sweep.specPath),
-                "revision": .int(o.revision), "jobs": .int(c.total),
-                "counts": ["pending": .int(c.pending), "running": .int(c.running), "done": .int(c.done),
-                           "failed": .int(c.failed), "cancelled": .int(c.cancelled)],
-                "launched_at": .string(o.sweep.launchedAt.formatted(.iso8601)),
-                "last_activity": .string(o.lastActivity.formatted(.iso8601)), "running": .bool(running),
+                "revision": .int(o.revision), "jobs": .int(o.counts.total),
+                "counts": JSONOutput.stateCounts(o.counts), "launched_at": JSONOutput.time(o.sweep.launchedAt),
+                "last_activity": JSONOutput.time(o.lastActivity), "running": .bool(running),
             ]
         }
     }

@@ -20,9 +20,19 @@ extension Sweep {
         @Flag(help: "Keep showing the counts every 2 s until no coordinator runs the sweep (Ctrl-C to stop).")
         var watch = false
 
+        @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see README, Output for programs).")
+        var json = false
+
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
+            if json {
+                let writer = db.writer()
+                let counts = try db.counts(of: info.id)
+                print(JSONOutput.status(sweep: info, revision: try db.revisions(of: info.id).last?.revision ?? 1, counts: counts,
+                                        writer: writer, hosts: try db.hosts(), jobs: brief ? nil : try db.jobs(of: info.id)).canonicalText)
+                return
+            }
             if watch {
                 while true {
                     let c = try db.counts(of: info.id)
@@ -57,11 +67,11 @@ extension Sweep {
                     time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
                 }
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
-                return ["\(job.id)", state, "\(job.attempts)", job.host ?? ""]
+                return ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
                     + varying.map { job.config[$0]?.displayText ?? "" }
                     + [job.config["seed"]?.displayText ?? "", time, Self.oneLine(job.error ?? "")]
             }
-            print(TextTable.render(headers: ["job", "state", "tries", "host"] + varying + ["seed", "time", "error"], rows: rows))
+            print(TextTable.render(headers: ["job", "key", "state", "tries", "host"] + varying + ["seed", "time", "error"], rows: rows))
         }
 
         static func varying(_ jobs: [StoredJob]) -> [String] {
@@ -78,17 +88,25 @@ extension Sweep {
     struct Logs: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a job's attempts and captured output.",
-            discussion: "JOB is the job's number (see sweep status) or a prefix of its key.")
+            discussion: "JOB is the job's number (see sweep status) or a prefix of its key (4 characters or more, unambiguous).")
 
         @Argument(help: ArgumentHelp("The job's number or key prefix.", valueName: "job"))
         var job: String
 
         @OptionGroup var store: StoreOptions
 
+        @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
+        var json = false
+
         func run() throws {
             let db = try Store(path: store.db, readOnly: true)
             guard let job = try db.job(self.job) else {
                 throw ValidationError("no job \(self.job) in \(store.db)")
+            }
+            if json {
+                print(JSONOutput.logs(job: job, attempts: try db.attempts(of: job.id), output: try db.logs(of: job.id),
+                                      coordinatorRuns: db.writer() != nil).canonicalText)
+                return
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
             print("config: \(job.config.nested.canonicalText)")
