@@ -139,7 +139,8 @@ public struct SpecOverrides: Sendable {
             root["sample"] = sampled.isEmpty ? nil : sample.map(JSONValue.object)
         }
         root["name"] = .string(name)
-        let file = document.file + " (+ " + items.map(\.text).joined(separator: " ") + ")"
+        // Ends in ")", never ".yaml": the text is JSON now, and the file name picks the parser.
+        let file = items.isEmpty ? document.file + " (renamed)" : document.file + " (+ " + items.map(\.text).joined(separator: " ") + ")"
         return try SpecDocument(file: file, text: JSONValue.object(root).canonicalText)
     }
 

@@ -10,14 +10,18 @@ extension Store {
     public func difference(sweep name: String, keys: [String]) throws(StoreError) -> (SweepDifference, revision: Int)? {
         try read { db in
             guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM sweeps WHERE name = ?", arguments: [name]) else { return nil }
-            return (try Self.difference(db, sweepID: id, keys: keys), try Self.latestRevision(db, sweepID: id)?.revision ?? 1)
+            // A database from before revisions (not migrated: this reads only) is at revision 1.
+            let revision = try db.tableExists("spec_revisions") ? try Self.latestRevision(db, sweepID: id)?.revision ?? 1 : 1
+            return (try Self.difference(db, sweepID: id, keys: keys), revision)
         }
     }
 
-    /// The spec revisions of a sweep, oldest first.
+    /// The spec revisions of a sweep, oldest first (none in a database from before
+    /// revisions that no coordinator has migrated yet).
     public func revisions(of sweep: Int64) throws(StoreError) -> [SpecRevision] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM spec_revisions WHERE sweep_id = ? ORDER BY revision", arguments: [sweep])
+            guard try db.tableExists("spec_revisions") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT * FROM spec_revisions WHERE sweep_id = ? ORDER BY revision", arguments: [sweep])
                 .map(SpecRevision.init(row:))
         }
     }

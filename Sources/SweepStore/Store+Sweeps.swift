@@ -39,7 +39,8 @@ extension Store {
                     activity[sweep] = max(activity[sweep] ?? date, date)
                 }
             }
-            let revisions = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
+            // A database from before revisions, read without migrating, has revision 1 everywhere.
+            let revisions = try !db.tableExists("spec_revisions") ? [:] : Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
                 SELECT sweep_id, max(revision) AS revision FROM spec_revisions GROUP BY sweep_id
                 """).map { ($0["sweep_id"] as Int64, $0["revision"] as Int) })
             return sweeps.map { record in

@@ -54,15 +54,21 @@ extension Sweep {
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec), maxJobs: maxJobs, overrides: overrides, name: name)
             if dryRun {
                 print(PlanTable.render(plan))
-                // Against the stored sweep of that name, if any: what launching would change (reads only).
-                if FileManager.default.fileExists(atPath: store.db),
-                   let (difference, revision) = try Store(path: store.db, readOnly: true)
-                       .difference(sweep: plan.spec.name, keys: plan.jobs.map(\.key)) {
-                    print("against sweep \(plan.spec.name) (revision \(revision)) in \(store.db): \(difference)")
-                }
+                if let difference = try difference(plan) { print(difference) }
                 return
             }
+            // What relaunching an existing sweep changes, before it changes it.
+            if let difference = try? difference(plan) { print(difference) }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions)
+        }
+
+        /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,
+        /// or nil when the store has no sweep of that name. Reads only.
+        private func difference(_ plan: SweepPlan) throws -> String? {
+            guard FileManager.default.fileExists(atPath: store.db),
+                  let (difference, revision) = try Store(path: store.db, readOnly: true)
+                      .difference(sweep: plan.spec.name, keys: plan.jobs.map(\.key)) else { return nil }
+            return "against sweep \(plan.spec.name) (revision \(revision)) in \(store.db): \(difference)"
         }
     }
 }

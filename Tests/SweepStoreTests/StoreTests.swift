@@ -101,6 +101,11 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         }
         // Undo the migration as the previous version left the file: no table, no record of it.
         try sqlite3(path, "DROP TABLE spec_revisions; DELETE FROM grdb_migrations WHERE identifier = 'v3-spec-revisions'")
+        // Read without migrating, it is at revision 1.
+        let reader = try Store(path: path, readOnly: true)
+        #expect(try reader.overviews().map(\.revision) == [1])
+        #expect(try reader.revisions(of: try #require(try reader.sweep(named: "s")).id).isEmpty)
+        #expect(try reader.difference(sweep: "s", keys: try newJobs(spec).map(\.key))?.revision == 1)
         let store = try Store(path: path)
         let sweep = try #require(try store.sweep(named: "s"))
         #expect(try store.revisions(of: sweep.id).map(\.revision) == [1])
