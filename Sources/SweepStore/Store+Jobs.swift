@@ -30,7 +30,7 @@ extension Store {
                 sweep = existing
                 // Jobs a dead coordinator left running are put back before any leaves the sweep.
                 recovered = try Self.recover(db, sweepID: existing.id!, now: now)
-                difference = try Self.difference(db, sweepID: existing.id!, keys: jobs.map(\.key))
+                difference = try Self.difference(db, sweepID: existing.id!, keys: jobs.map(\.key), planHash: planHash)
                 if existing.planHash != planHash {
                     try db.execute(sql: "DELETE FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!])
                 }

@@ -26,7 +26,18 @@ extension Store {
         }
     }
 
-    static func difference(_ db: Database, sweepID: Int64, keys: [String]) throws -> SweepDifference {
+    /// How `keys` differ from the sweep's jobs. The same plan again (the common relaunch
+    /// and resume) is told by its hash and costs one count, not a read of every key.
+    static func difference(_ db: Database, sweepID: Int64, keys: [String],
+                           planHash: String? = nil) throws -> SweepDifference {
+        let planHash = planHash ?? Digest.sha256Hex(keys.joined(separator: "\n").utf8)
+        if try String.fetchOne(db, sql: "SELECT plan_hash FROM sweeps WHERE id = ?", arguments: [sweepID]) == planHash {
+            let done = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM sweep_jobs JOIN jobs ON jobs.id = sweep_jobs.job_id
+                WHERE sweep_jobs.sweep_id = ? AND jobs.state = 'done'
+                """, arguments: [sweepID]) ?? 0
+            return SweepDifference(added: 0, kept: keys.count, keptDone: done, dropped: 0)
+        }
         var current: [String: Bool] = [:]  // key -> done
         let rows = try Row.fetchCursor(db, sql: """
             SELECT jobs.key, jobs.state = 'done' AS done FROM sweep_jobs JOIN jobs ON jobs.id = sweep_jobs.job_id

@@ -51,6 +51,7 @@ import Testing
 
         let relaunch = try sandbox.run(["launch", "e.json", "--local-slots", "2"])
         #expect(relaunch.status == 0, "\(relaunch.stdout)\n\(relaunch.stderr)")
+        #expect(relaunch.stdout.contains("against sweep e (revision 1) in sweep.sqlite: \(difference)"), "\(relaunch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "e", jobs: newValues.count * 2, epochs: epochs)
         let after = try Store(path: sandbox.database, readOnly: true)
         #expect(Set(try after.jobs(of: sweepID).map(value)) == Set(newValues))

@@ -82,7 +82,9 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         #expect(try store.counts(of: first.sweep.id).total == 6)
 
         // The same text again is no new revision; the first text again is revision 3.
-        #expect(try store.register(name: "s", workload: "probe", specPath: "t.json", specText: edited, jobs: editedJobs).revision == 2)
+        let same = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: edited, jobs: editedJobs)
+        #expect(same.revision == 2)
+        #expect(same.difference == SweepDifference(added: 0, kept: 6, keptDone: 1, dropped: 0))
         let back = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         #expect(back.revision == 3)
         #expect(back.difference == SweepDifference(added: 2, kept: 2, keptDone: 1, dropped: 4))
