@@ -65,6 +65,8 @@ import Testing
         }
         let status = try sandbox.run(["status", "e"])
         #expect(status.stdout.contains("\(newValues.count * 2)/\(newValues.count * 2) done"), "\(status.stdout)")
+        let report = try sandbox.run(["report", "e", "--stdout", "--format", "md"])
+        #expect(report.stdout.contains("- Spec: `e.json (revision 2 of "), "\(report.stdout.prefix(600))")
         let revisions = try after.revisions(of: sweepID)
         #expect(revisions.map(\.revision) == [1, 2] && revisions[1].specText.contains("[\(newValues.map { String(Int($0)) }.joined(separator: ", "))]"))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
