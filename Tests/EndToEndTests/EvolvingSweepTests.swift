@@ -170,4 +170,23 @@ import Testing
         let missing = try sandbox.run(["rm", "b"])
         #expect(missing.status == 64 && missing.stderr.contains(#"no sweep named "b""#), "\(missing.stderr)")
     }
+
+    @Test func rmIsRefusedWhileACoordinatorRunsAndListSaysWhichSweepItRuns() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("slow.json", #"{"name": "slow", "workload": "probe", "base": {"epochs": 50, "sleep_ms": 100}, "grid": {"value": [1]}}"#)
+        let launch = try sandbox.start(["launch", "slow.json", "--local-slots", "1"])
+        let running = sandbox.waitUntil(timeout: 60) { Store.writer(databasePath: sandbox.database)?.sweep == "slow" }
+        #expect(running)
+        let list = try sandbox.run(["list", "--json"])
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(parsed.first?["running"] as? Bool == true, "\(list.stdout)")
+        let rm = try sandbox.run(["rm", "slow"])
+        #expect(rm.status == 75 && rm.stderr.contains("another sweep coordinator"), "\(rm.stderr)")
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 10)
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        let after = try sandbox.run(["list"])
+        #expect(after.stdout.contains("interrupted"), "\(after.stdout)")
+        #expect(try sandbox.run(["rm", "slow"]).status == 0)
+    }
 }
