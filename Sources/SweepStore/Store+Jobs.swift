@@ -145,6 +145,25 @@ extension Store {
         }
     }
 
+    /// The numbers of the jobs among `keys` that the store has (any sweep's), by key: what
+    /// `launch --dry-run` shows so its rows carry the numbers `status` and `logs` use.
+    public func jobIDs(keys: [String]) throws(StoreError) -> [String: Int64] {
+        try read { db in
+            var ids: [String: Int64] = [:]
+            // SQLite binds at most 32,766 parameters: look keys up 500 at a time.
+            var start = 0
+            while start < keys.count {
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                let sql = "SELECT id, key FROM jobs WHERE key IN (" + chunk.map { _ in "?" }.joined(separator: ",") + ")"
+                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(Array(chunk))) {
+                    ids[row["key"]] = row["id"]
+                }
+                start += 500
+            }
+            return ids
+        }
+    }
+
     /// The shortest key prefix `job(_:)` looks up: 16 bits, unambiguous among a few hundred jobs.
     public static let minKeyPrefix = 4
 

@@ -53,7 +53,9 @@ extension Sweep {
         func run() throws {
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec), maxJobs: maxJobs, overrides: overrides, name: name)
             if dryRun {
-                print(PlanTable.render(plan))
+                let ids = FileManager.default.fileExists(atPath: store.db)
+                    ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]
+                print(PlanTable.render(plan, ids: ids))
                 if let difference = try difference(plan) { print(difference) }
                 return
             }
