@@ -16,9 +16,10 @@ enum JSONOutput {
     }
 
     /// `sweep status --json`: the sweep, its counts, the coordinator (null when none runs),
-    /// hosts, and (unless `--brief`) its jobs in spec order.
+    /// hosts, and (unless `--brief`) its jobs in spec order, a running job with its latest
+    /// epoch and metrics.
     static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
-                       jobs: [StoredJob]?) -> JSONValue {
+                       jobs: [StoredJob]?, progress: [Int64: JobProgress]) -> JSONValue {
         var object: [String: JSONValue] = [
             "sweep": .string(sweep.name), "workload": .string(sweep.workload), "spec": .string(sweep.specPath),
             "revision": .int(revision), "launched_at": time(sweep.launchedAt), "counts": stateCounts(counts),
@@ -32,7 +33,8 @@ enum JSONOutput {
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
                 return ["job": .int(Int(job.id)), "key": .string(job.key), "state": .string(state), "attempts": .int(job.attempts),
                         "host": text(job.host), "config": job.config.nested, "started_at": time(job.startedAt),
-                        "finished_at": time(job.finishedAt), "error": text(job.error)]
+                        "finished_at": time(job.finishedAt), "error": text(job.error),
+                        "progress": progress[job.id].map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null]
             })
         }
         return .object(object)

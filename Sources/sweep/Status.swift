@@ -23,6 +23,10 @@ extension Sweep {
         @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see README, Output for programs).")
         var json = false
 
+        @Option(help: ArgumentHelp("The metric shown for running jobs (default: the first of the spec's first report table).",
+                                   valueName: "name"))
+        var metric: String?
+
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
@@ -30,7 +34,8 @@ extension Sweep {
                 let writer = db.writer()
                 let counts = try db.counts(of: info.id)
                 print(JSONOutput.status(sweep: info, revision: try db.revisions(of: info.id).last?.revision ?? 1, counts: counts,
-                                        writer: writer, hosts: try db.hosts(), jobs: brief ? nil : try db.jobs(of: info.id)).canonicalText)
+                                        writer: writer, hosts: try db.hosts(), jobs: brief ? nil : try db.jobs(of: info.id),
+                                        progress: writer == nil || brief ? [:] : try db.progress(of: info.id)).canonicalText)
                 return
             }
             if watch {
@@ -61,6 +66,8 @@ extension Sweep {
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)
             let varying = Self.varying(jobs)
+            let progress = writer == nil ? [:] : try db.progress(of: info.id)
+            let metric = self.metric ?? StatusProgress.mainMetric(of: info)
             let rows = jobs.map { job -> [String] in
                 var time = ""
                 if let start = job.startedAt {
@@ -69,9 +76,12 @@ extension Sweep {
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
                 return ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
                     + varying.map { job.config[$0]?.displayText ?? "" }
-                    + [job.config["seed"]?.displayText ?? "", time, Self.oneLine(job.error ?? "")]
+                    + [job.config["seed"]?.displayText ?? "", time,
+                       progress[job.id].map { StatusProgress.describe($0, job: job, metric: metric) } ?? "",
+                       Self.oneLine(job.error ?? "")]
             }
-            print(TextTable.render(headers: ["job", "key", "state", "tries", "host"] + varying + ["seed", "time", "error"], rows: rows))
+            print(TextTable.render(headers: ["job", "key", "state", "tries", "host"] + varying + ["seed", "time", "progress", "error"],
+                                   rows: rows))
         }
 
         static func varying(_ jobs: [StoredJob]) -> [String] {

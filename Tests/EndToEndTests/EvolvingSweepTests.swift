@@ -180,6 +180,18 @@ import Testing
         let list = try sandbox.run(["list", "--json"])
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(parsed.first?["running"] as? Bool == true, "\(list.stdout)")
+        // status shows how far the running job has got, as text and JSON.
+        var progress: [String: Any]?
+        _ = try sandbox.waitUntil(timeout: 30) {
+            let status = try JSONSerialization.jsonObject(with: Data(try sandbox.run(["status", "slow", "--json"]).stdout.utf8)) as? [String: Any]
+            progress = ((status?["jobs"] as? [[String: Any]])?.first)?["progress"] as? [String: Any]
+            return (progress?["epoch"] as? Int ?? 0) >= 2
+        }
+        let epoch = try #require(progress?["epoch"] as? Int)
+        let loss = try #require((progress?["metrics"] as? [String: Double])?["loss"])
+        #expect(abs(loss - expectedProbeMetric("loss", value: 1, seed: 0, epoch: epoch)) < 1e-12)
+        let text = try sandbox.run(["status", "slow", "--metric", "loss"]).stdout
+        #expect(text.range(of: #"running .* epoch \d+/50 · loss [0-9.e-]+ · eta \d\d:\d\d"#, options: .regularExpression) != nil, "\(text)")
         let rm = try sandbox.run(["rm", "slow"])
         #expect(rm.status == 75 && rm.stderr.contains("another sweep coordinator"), "\(rm.stderr)")
         kill(launch.process.processIdentifier, SIGKILL)
