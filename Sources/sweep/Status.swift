@@ -108,6 +108,9 @@ extension Sweep {
         @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
         var json = false
 
+        @Flag(help: "Print the summary whole (by default each of its entries is cut at \(SummaryText.width) characters).")
+        var full = false
+
         func run() throws {
             let db = try Store(path: store.db, readOnly: true)
             guard let job = try db.job(self.job) else {
@@ -134,7 +137,7 @@ extension Sweep {
             let logs = try db.logs(of: job.id)
             if !logs.isEmpty { print("output:") }
             for entry in logs { print("[\(entry.attempt)] \(entry.line)") }
-            if let summary = job.summary { print("summary: \(summary.canonicalText)") }
+            if let summary = job.summary { print(SummaryText.render(summary, full: full)) }
         }
     }
 }

@@ -61,3 +61,25 @@ import Testing
         #expect(status2.stdout.contains(String(key.prefix(8))))
     }
 }
+
+@Suite struct LogsSummaryTests {
+    @Test func logsPrintsTheSummaryOneEntryALineCutUnlessFull() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("l.json", #"{"name": "l", "workload": "probe", "base": {"epochs": 2}}"#)
+        #expect(try sandbox.run(["launch", "l.json", "--local-slots", "1"]).status == 0)
+        let plain = try sandbox.run(["logs", "1"]).stdout
+        #expect(plain.contains("summary:\n  epochs: 2\n  final: {\"acc\":"), "\(plain)")
+        // A summary as long as hitl-ddqn's, written by another program (sqlite3).
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [sandbox.database, #"UPDATE jobs SET summary = json_object('epochs', 2, 'heatmap', printf('%.*c', 5000, 'x')) WHERE id = 1"#]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        try #require(sqlite.terminationStatus == 0)
+        let cut = try sandbox.run(["logs", "1"]).stdout
+        #expect(cut.contains("  heatmap: " + String(repeating: "x", count: 148) + "…\n"), "\(cut)")
+        #expect(cut.contains("(4851 characters cut; --full shows all)"), "\(cut)")
+        let full = try sandbox.run(["logs", "1", "--full"]).stdout
+        #expect(full.contains("  heatmap: " + String(repeating: "x", count: 5000) + "\n") && !full.contains("cut;"))
+    }
+}
