@@ -18,7 +18,11 @@ public struct SpecOverrides: Sendable {
         public var values: [JSONValue]
 
         /// Names the argument in a message: `override 2 (model=cnn)`.
-        var label: String { "override \(position) (\(text))" }
+        var label: String { Self.label(position, text) }
+
+        static func label(_ position: Int, _ text: String) -> String {
+            "override \(position) (\(text.count > 80 ? String(text.prefix(79)) + "…" : text))"
+        }
     }
 
     public var items: [Override]
@@ -26,8 +30,6 @@ public struct SpecOverrides: Sendable {
     /// The most overrides, and the longest one, accepted.
     public static let maxCount = 100
     public static let maxLength = 4_096
-
-    public var isEmpty: Bool { items.isEmpty }
 
     /// Parses the arguments; throws naming each malformed one.
     public init(_ arguments: [String]) throws(SpecError) {
@@ -38,7 +40,7 @@ public struct SpecOverrides: Sendable {
             throw SpecError([Self.diagnostic("overrides", "\(arguments.count) overrides, more than \(Self.maxCount): put them in a spec")])
         }
         for (i, text) in arguments.enumerated() {
-            let label = "override \(i + 1) (\(text.count > 80 ? String(text.prefix(79)) + "…" : text))"
+            let label = Override.label(i + 1, text)
             guard text.utf8.count <= Self.maxLength else {
                 problems.append(Self.diagnostic(label, "longer than \(Self.maxLength) bytes: put it in a spec"))
                 continue

@@ -58,7 +58,7 @@ extension SweepSpec.Sample.Distribution {
             let value = exp(log(low) + (log(high) - log(low)) * generator.unit())
             return .double(Self.readable(value, in: low...high))
         case .intUniform(let low, let high):
-            // high - low + 1 fits: both are parameter bounds, checked to be ordered.
+            // The span in UInt64 arithmetic (low <= high was checked); 0 means all 2^64 values.
             let span = UInt64(bitPattern: Int64(high) &- Int64(low)) &+ 1
             return .int(low &+ Int(truncatingIfNeeded: span == 0 ? generator.next() : generator.below(span)))
         case .choice(let values):
