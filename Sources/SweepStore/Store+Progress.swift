@@ -32,3 +32,17 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// The mean run time of the sweep's done jobs, in seconds, or nil before the first:
+    /// with the counts, it gives the sweep's ETA. One aggregate query.
+    public func meanJobSeconds(of sweep: Int64) throws(StoreError) -> Double? {
+        try read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT avg((julianday(j.finished_at) - julianday(j.started_at)) * 86400)
+                FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
+                WHERE sj.sweep_id = ? AND j.state = 'done' AND j.started_at IS NOT NULL AND j.finished_at IS NOT NULL
+                """, arguments: [sweep])
+        }
+    }
+}

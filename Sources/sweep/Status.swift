@@ -17,7 +17,7 @@ extension Sweep {
         @Flag(help: "Only the counts, not every job.")
         var brief = false
 
-        @Flag(help: "Keep showing the counts every 2 s until no coordinator runs the sweep (Ctrl-C to stop).")
+        @Flag(help: "Keep showing the counts and a sweep ETA every 2 s until no coordinator runs the sweep (on a terminal, one screen redrawn in place with the running jobs; Ctrl-C to stop).")
         var watch = false
 
         @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see README, Output for programs).")
@@ -38,15 +38,7 @@ extension Sweep {
                                         progress: writer == nil || brief ? [:] : try db.progress(of: info.id)).canonicalText)
                 return
             }
-            if watch {
-                while true {
-                    let c = try db.counts(of: info.id)
-                    print("\(Date().formatted(.iso8601)) [\(info.name)] \(c.done)/\(c.total) done · \(c.running) running · "
-                        + "\(c.failed) failed · \(c.pending) pending")
-                    guard db.writer()?.sweep == info.name else { return }
-                    Thread.sleep(forTimeInterval: 2)
-                }
-            }
+            if watch { return try StatusWatch.run(db: db, sweep: info, metric: metric) }
             // Whether jobs marked running really run is the writer lock's to say: a
             // coordinator that died (kill -9) left them marked running.
             let writer = db.writer()
