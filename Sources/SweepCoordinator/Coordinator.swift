@@ -153,9 +153,11 @@ public final class Coordinator {
             guard let host = hosts[name], host.alive else { return }
             host.lastSeen = Date()
             try handle(message, from: name, host: host)
-        case .closed(let name, let reason):
+        case .closed(let name, let reason, let failure):
             guard let host = hosts[name] else { return }
             host.connected = false
+            // No reconnects for what cannot heal: `scheduleReconnect` sees the budget spent.
+            if failure == .permanent { host.reconnects = options.reconnects }
             if host.alive { try lose(name, host: host, reason: reason) }
         case .interrupt:
             if !draining {

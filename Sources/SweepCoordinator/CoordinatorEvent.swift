@@ -6,9 +6,20 @@ import SweepWire
 public enum CoordinatorEvent: Sendable {
     case message(host: String, WorkerMessage)
     /// The host's connection ended (worker exited, channel closed, host unreachable).
-    case closed(host: String, reason: String)
+    /// `failure` says whether trying again can help.
+    case closed(host: String, reason: String, failure: HostFailure = .transient)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
+}
+
+/// Whether a host's failure can heal.
+public enum HostFailure: Sendable, Hashable {
+    /// Connection refused or reset, a timeout, a lost link, sshd restarting: reconnect
+    /// with backoff.
+    case transient
+    /// Cannot work for this sweep whatever we retry (authentication refused, changed host
+    /// key, missing runtime, wrong CPU): report once, with the fix, and drop the host.
+    case permanent
 }
 
 /// A thread-safe FIFO of events with a blocking, time-limited `pop`.

@@ -1,5 +1,4 @@
 import Foundation
-import SweepCoordinator
 import SweepSSH
 
 extension RemoteHost {

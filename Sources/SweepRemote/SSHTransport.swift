@@ -40,9 +40,9 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
         let host = host, binary = binary, slots = slots, heartbeat = heartbeat, dataFiles = dataFiles
         let task = Task {
-            let reason = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
-                                          dataFiles: dataFiles, messages: messages, events: events)
-            events.post(.closed(host: host.name, reason: reason))
+            let (reason, permanent) = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
+                                                       dataFiles: dataFiles, messages: messages, events: events)
+            events.post(.closed(host: host.name, reason: reason, failure: permanent ? .permanent : .transient))
         }
         lock.withLock {
             outgoing = continuation
@@ -72,21 +72,25 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
         close()
     }
 
-    /// Runs one connection to its end; returns why it ended.
+    /// Runs one connection to its end; returns why it ended, and whether retrying cannot help
+    /// (a refused login or host key, a binary that cannot run there: see `RemoteHost.isPermanent`).
     private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
                               dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
-                              messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> String {
+                              messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> (String, Bool) {
+        func failure(_ error: any Error) -> (String, Bool) {
+            (RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"), RemoteHost.isPermanent(error))
+        }
         let session: SSHSession
         do {
             session = try await SSHSession.connect(to: RemoteHost.target(host))
         } catch {
-            return "\(error)"
+            return failure(error)
         }
         defer { Task { await session.close() } }
         do {
             let path = try await RemoteHost.ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
             let channel = try await session.openExec("exec \(path) worker --slots \(slots) --heartbeat \(heartbeat)")
-            return await withTaskGroup(of: String?.self) { group in
+            return await withTaskGroup(of: (String, Bool)?.self) { group in
                 group.addTask {
                     do {
                         var shipped = Set<String>()
@@ -103,11 +107,11 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                         try await channel.closeInput()
                         return nil
                     } catch {
-                        return "\(error)"
+                        return failure(error)
                     }
                 }
-                group.addTask { await readWorker(channel, host: host.name, events: events) }
-                var reason = "closed"
+                group.addTask { (await readWorker(channel, host: host.name, events: events), false) }
+                var reason = ("closed", false)
                 for await result in group {
                     if let result {
                         reason = result
@@ -119,7 +123,7 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                 return reason
             }
         } catch {
-            return "\(error)"
+            return failure(error)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepCoordinator
+import SweepRemote
 
 /// Options of every command that runs jobs (launch, resume, retry).
 struct RunOptions: ParsableArguments {
@@ -42,7 +43,7 @@ struct RunOptions: ParsableArguments {
         if let hosts { return try HostFile.load(hosts) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: "Hosts", isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
-        return try HostFile.load("Hosts")
+        return try HostFile.load("Hosts", allowEmpty: true)
     }
 
     var coordinatorOptions: Coordinator.Options {

@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import SweepSSH
+import SweepTestSupport
+
+/// Uploads through a jump host keep up with OpenSSH's sftp through the same jump.
+@Suite("uploads through a jump host", .serialized, .timeLimit(.minutes(3)))
+struct SSHJumpUploadTests {
+    /// `ssh -W` through `jump` to whatever host libssh or sftp connects to.
+    static func jumpCommand(_ jump: TestSSHD) -> String {
+        "ssh -F /dev/null -o BatchMode=yes -o UserKnownHostsFile=\(jump.knownHostsPath) -i \(jump.userKeyPath) "
+            + "-p \(jump.port) -l \(jump.user) -W '[%h]:%p' 127.0.0.1"
+    }
+
+    /// Seconds OpenSSH's sftp takes to put `local` on `target` through `jump`.
+    static func openSSHUpload(_ local: String, to target: TestSSHD, via jump: TestSSHD) throws -> Double {
+        let batch = target.directory.appendingPathComponent("sftp-batch").path
+        try "put \(local) \(target.directory.path)/openssh-copy\n".write(toFile: batch, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sftp")
+        process.arguments = [
+            "-F", "/dev/null", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=\(target.knownHostsPath)",
+            "-o", "ProxyCommand=\(jumpCommand(jump))", "-i", target.userKeyPath, "-P", "\(target.port)",
+            "-b", batch, "\(target.user)@127.0.0.1",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        let start = Date()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        return Date().timeIntervalSince(start)
+    }
+
+    @Test("SFTP and exec-channel uploads through a jump are within 2x of OpenSSH's sftp", arguments: [true, false])
+    func uploadSpeed(sftp: Bool) async throws {
+        let jump = try TestSSHD()
+        let target = try TestSSHD(sftp: sftp)
+        defer { jump.stop(); target.stop() }
+        let local = target.directory.appendingPathComponent("payload.bin").path
+        let size = 24 * 1024 * 1024
+        try Data((0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 9) }).write(to: URL(fileURLWithPath: local))
+        let hash = try SSHSessionTests.localSHA256(local)
+
+        // The user's own configuration (the SSH directory's `config`) names the jump.
+        let own = target.directory.appendingPathComponent("own-ssh").path
+        try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
+        try "Host behind-jump\n  HostName 127.0.0.1\n  ProxyCommand \(Self.jumpCommand(jump))\n"
+            .write(toFile: own + "/config", atomically: true, encoding: .utf8)
+        let via = SSHTarget(host: "behind-jump", port: target.port, user: target.user, identityFile: target.userKeyPath,
+                            knownHostsFile: target.knownHostsPath, sshDirectory: own, useAgent: false, timeout: .seconds(10))
+        let openSSH = try Self.openSSHUpload(local, to: target, via: jump)
+        let ours = try await SSHSession.withConnection(to: via) { session in
+            let start = Date()
+            try await session.upload(localPath: local, to: target.directory.path + "/sweep-copy", mode: 0o755, sha256: hash)
+            return Date().timeIntervalSince(start)
+        }
+        print("upload of \(size >> 20) MiB through a jump (\(sftp ? "SFTP" : "exec channel")): sweep \(ours) s, OpenSSH sftp \(openSSH) s")
+        #expect(try SSHSessionTests.localSHA256(target.directory.path + "/sweep-copy") == hash)
+        // 2x, plus half a second for the hash check on the host and a loaded machine.
+        #expect(ours < 2 * openSSH + 0.5, "sweep \(ours) s, OpenSSH sftp \(openSSH) s")
+    }
+}
