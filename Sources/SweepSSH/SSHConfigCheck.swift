@@ -54,7 +54,9 @@ public enum SSHConfigCheck {
         guard filesRead <= maxFiles else { throw refuse("\(path): more than \(maxFiles) configuration files included") }
         var status = stat()
         guard stat(path, &status) == 0 else { return }  // missing: libssh skips it too
-        guard status.st_mode & S_IFMT != S_IFDIR else { return }
+        // libssh reads regular files only (`ssh_strict_fopen`): /dev/null, FIFOs, directories
+        // are skipped, and reading a FIFO here could block.
+        guard status.st_mode & S_IFMT == S_IFREG else { return }
         guard status.st_size <= maxFileSize else { throw refuse("\(path): larger than \(maxFileSize) bytes") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw refuse("\(path): cannot read the file")

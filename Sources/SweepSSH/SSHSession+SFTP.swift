@@ -9,11 +9,12 @@ extension SSHSession {
     /// Bytes per SFTP write: one request round trip each, well under OpenSSH's 256 KiB limit.
     static let uploadChunkSize = 128 * 1024
 
-    /// Copies a local file to `remotePath` atomically, creating missing parent directories.
+    /// Copies a local file to `remotePath` over SFTP, atomically, creating missing parent
+    /// directories. `upload(localPath:to:mode:sha256:)` is faster and needs no SFTP subsystem:
+    /// libssh 0.10 waits for each write's reply, which through a jump host costs a round trip
+    /// (and a delayed ACK) per chunk.
     ///
-    /// Over SFTP when the host has the subsystem, else (minimal sshd configurations, some
-    /// appliances) over an exec channel like `scp -O`: see `uploadOverExec`. Over SFTP it
-    /// writes to a hidden temporary name next to the target (`sftp_open`, `sftp_write`),
+    /// Writes to a hidden temporary name next to the target (`sftp_open`, `sftp_write`),
     /// flushes it to disk when the server supports `fsync@openssh.com` (`sftp_fsync`), sets
     /// `mode` (`sftp_chmod`) and renames it over `remotePath` (`sftp_rename`, or
     /// `mv -f` when the target exists, see `rename(_:over:_:)`). Readers never see a half-written file; on
@@ -22,22 +23,19 @@ extension SSHSession {
     ///   - localPath: The file to send.
     ///   - remotePath: Absolute path on the host, or relative to the remote user's home.
     ///   - mode: Permission bits of the result, e.g. `0o755` for an executable.
-    ///   - sha256: When given, the copy's SHA-256 (lower-case hex) is checked on the host
-    ///     (`sha256sum`) before it replaces `remotePath`; a mismatch throws and leaves nothing.
     /// - Returns: The number of bytes uploaded.
-    /// - Throws: `SSHError` of kind `.localFile`, `.sftp` or `.channel`.
+    /// - Throws: `SSHError` of kind `.localFile` or `.sftp`.
     @discardableResult
-    public func upload(localPath: String, to remotePath: String, mode: UInt32 = 0o644, sha256: String? = nil) async throws -> UInt64 {
+    public func uploadOverSFTP(localPath: String, to remotePath: String, mode: UInt32 = 0o644) async throws -> UInt64 {
         precondition(mode <= 0o7777, "upload mode \(String(mode, radix: 8)) is not a permission mask")
         precondition(!remotePath.isEmpty && !remotePath.hasSuffix("/"), "upload needs a remote file path, got '\(remotePath)'")
-        precondition(sha256.map { $0.count == 64 && $0.allSatisfy(\.isHexDigit) } ?? true, "sha256 must be 64 hex digits")
+        let sftp = try sftpSession()
         let local = try openLocal(localPath)
         defer { Glibc.close(local) }
-        guard let sftp = try sftpSessionIfAvailable() else {
-            return try await uploadOverExec(from: local, localPath: localPath, to: remotePath, mode: mode, sha256: sha256)
-        }
-        if let directory = Self.split(remotePath).directory { try makeDirectories(directory, sftp) }
-        let temporary = Self.temporaryName(for: remotePath)
+
+        let (directory, name) = Self.split(remotePath)
+        if let directory { try makeDirectories(directory, sftp) }
+        let temporary = Self.temporaryName(directory, name)
         guard let file = sftp_open(sftp, temporary, O_WRONLY | O_CREAT | O_TRUNC, mode_t(0o600)) else {
             throw sftpError("sftp_open(\(temporary))", sftp)
         }
@@ -50,10 +48,6 @@ extension SSHSession {
             fileOpen = false
             if sftp_close(file) != SSH_OK { throw sftpError("sftp_close(\(temporary))", sftp) }
             if sftp_chmod(sftp, temporary, mode_t(mode)) != 0 { throw sftpError("sftp_chmod(\(temporary))", sftp) }
-            if let sha256 {
-                let check = try await run(Self.hashCheck(Self.shellQuoted(temporary), sha256))
-                guard check.exitStatus == 0 else { throw uploadFailure(remotePath, check) }
-            }
             try await rename(temporary, over: remotePath, sftp)
             return total
         } catch {
@@ -83,6 +77,20 @@ extension SSHSession {
         }
     }
 
+    /// Opens `path` for reading.
+    func openLocal(_ path: String) throws -> Int32 {
+        let local = open(path, O_RDONLY | O_CLOEXEC)
+        guard local >= 0 else {
+            throw SSHError(kind: .localFile, function: "open", code: errno, message: "cannot read \(path): \(String(cString: strerror(errno)))", host: endpoint)
+        }
+        return local
+    }
+
+    /// A hidden, unique name in `directory`, next to the file `name`.
+    static func temporaryName(_ directory: String?, _ name: String) -> String {
+        (directory.map { $0 + "/" } ?? "") + ".\(name).upload-\(UInt32.random(in: 0 ... .max))"
+    }
+
     /// `text` as one single-quoted POSIX shell word.
     static func shellQuoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
@@ -101,97 +109,6 @@ extension SSHSession {
         return SSHRemoteFileInfo(
             size: attributes.pointee.size, permissions: attributes.pointee.permissions & 0o7777,
             isDirectory: attributes.pointee.type == SSH_FILEXFER_TYPE_DIRECTORY)
-    }
-
-    /// Opens `path` for reading.
-    private func openLocal(_ path: String) throws -> Int32 {
-        let local = open(path, O_RDONLY | O_CLOEXEC)
-        guard local >= 0 else {
-            throw SSHError(kind: .localFile, function: "open", code: errno, message: "cannot read \(path): \(String(cString: strerror(errno)))", host: endpoint)
-        }
-        return local
-    }
-
-    /// The SFTP subsystem, or nil when the server refuses it (remembered for the session).
-    private func sftpSessionIfAvailable() throws -> sftp_session? {
-        guard !sftpUnavailable else { return nil }
-        do {
-            return try sftpSession()
-        } catch let error as SSHError where error.kind == .sftp {
-            sftpUnavailable = true
-            return nil
-        }
-    }
-
-    /// Streams the open local file into `cat` on the host, then checks its size (and
-    /// `sha256`) there before `mv -f` puts it in place: an upload cut short never replaces
-    /// `remotePath`. The temporary file is removed on every failure (`trap ... EXIT`).
-    private func uploadOverExec(from local: Int32, localPath: String, to remotePath: String, mode: UInt32,
-                                sha256: String?) async throws -> UInt64 {
-        var status = stat()
-        guard fstat(local, &status) == 0 else {
-            throw SSHError(kind: .localFile, function: "fstat", code: errno, message: "cannot read \(localPath)", host: endpoint)
-        }
-        let (directory, _) = Self.split(remotePath)
-        let temporary = Self.shellQuoted(Self.temporaryName(for: remotePath))
-        var script = "set -e; umask 077; trap 'rm -f -- \(temporary.replacingOccurrences(of: "'", with: "'\\''"))' EXIT; "
-        if let directory { script += "mkdir -p -- \(Self.shellQuoted(directory)); " }
-        script += "cat > \(temporary); "
-        script += "size=$(wc -c < \(temporary)); [ \"$size\" -eq \(status.st_size) ] || { echo \"received $size of \(status.st_size) bytes\" >&2; exit 1; }; "
-        if let sha256 { script += Self.hashCheck(temporary, sha256) + "; " }
-        script += "chmod \(String(mode, radix: 8)) \(temporary); mv -f -- \(temporary) \(Self.shellQuoted(remotePath))"
-        let channel = try openExec(script)
-        do {
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.uploadChunkSize, alignment: 16)
-            defer { buffer.deallocate() }
-            var total: UInt64 = 0
-            var chunks = 0
-            while true {
-                let count = read(local, buffer.baseAddress, buffer.count)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw SSHError(kind: .localFile, function: "read", code: errno, message: "cannot read \(localPath): \(String(cString: strerror(errno)))", host: endpoint)
-                }
-                if count == 0 { break }
-                try write(UnsafeRawBufferPointer(rebasing: buffer[..<count]), toChannel: channel.id)
-                total += UInt64(count)
-                chunks += 1
-                if chunks % 8 == 0 { await Task.yield() }
-            }
-            try closeInput(ofChannel: channel.id)
-            var result = SSHCommandResult(stdout: [], stderr: [], exitStatus: -1)
-            for try await event in channel.events {
-                switch event {
-                case .stdout: break
-                case .stderr(let bytes): result.stderr += bytes.prefix(4096 - result.stderr.count)
-                case .exit(let status, let signal): (result.exitStatus, result.exitSignal) = (status, signal)
-                }
-            }
-            guard result.exitStatus == 0 else { throw uploadFailure(remotePath, result) }
-            return total
-        } catch {
-            closeChannel(channel.id)
-            throw error
-        }
-    }
-
-    /// A shell command that exits non-zero, saying why, unless the SHA-256 of the file at
-    /// `quotedPath` (a shell word) is `sha256`.
-    static func hashCheck(_ quotedPath: String, _ sha256: String) -> String {
-        "hash=$(sha256sum < \(quotedPath)) && [ \"${hash%% *}\" = \(sha256) ] || { echo \"sha256 ${hash%% *}, expected \(sha256)\" >&2; exit 1; }"
-    }
-
-    /// An upload the host refused or could not verify.
-    private func uploadFailure(_ remotePath: String, _ result: SSHCommandResult) -> SSHError {
-        SSHError(kind: .channel, function: "upload", code: result.exitStatus,
-                 message: "cannot upload \(remotePath): \(result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))",
-                 host: endpoint)
-    }
-
-    /// A hidden, unique name next to `remotePath`.
-    static func temporaryName(for remotePath: String) -> String {
-        let (directory, name) = split(remotePath)
-        return (directory.map { $0 + "/" } ?? "") + ".\(name).upload-\(UInt32.random(in: 0 ... .max))"
     }
 
     /// The session's SFTP subsystem, started on first use (`sftp_new` + `sftp_init`).

@@ -31,8 +31,6 @@ public actor SSHSession {
     var handle: OpaquePointer?
     /// The SFTP subsystem, opened on first use and freed by `close()`.
     var sftp: sftp_session?
-    /// Set once the server refused the SFTP subsystem: uploads go over exec channels.
-    var sftpUnavailable = false
     /// The proxy or jump command the connection runs through, if any; killed by `close()`.
     var proxy: SSHProxyProcess?
     /// Processes incoming packets for all channels without blocking (`ssh_event_dopoll`).

@@ -31,10 +31,12 @@ struct SSHJumpUploadTests {
         return Date().timeIntervalSince(start)
     }
 
-    @Test("SFTP and exec-channel uploads through a jump are within 2x of OpenSSH's sftp", arguments: [true, false])
-    func uploadSpeed(sftp: Bool) async throws {
+    /// libssh 0.10's SFTP writes wait for each reply: through this jump they took 9.3-9.6 s
+    /// against OpenSSH's 1.7 s for 24 MiB, so `upload` streams over an exec channel instead.
+    @Test("an upload through a jump is within 2x of OpenSSH's sftp through the same jump")
+    func uploadSpeed() async throws {
         let jump = try TestSSHD()
-        let target = try TestSSHD(sftp: sftp)
+        let target = try TestSSHD()
         defer { jump.stop(); target.stop() }
         let local = target.directory.appendingPathComponent("payload.bin").path
         let size = 24 * 1024 * 1024
@@ -54,7 +56,7 @@ struct SSHJumpUploadTests {
             try await session.upload(localPath: local, to: target.directory.path + "/sweep-copy", mode: 0o755, sha256: hash)
             return Date().timeIntervalSince(start)
         }
-        print("upload of \(size >> 20) MiB through a jump (\(sftp ? "SFTP" : "exec channel")): sweep \(ours) s, OpenSSH sftp \(openSSH) s")
+        print("upload of \(size >> 20) MiB through a jump: sweep \(ours) s, OpenSSH sftp \(openSSH) s")
         #expect(try SSHSessionTests.localSHA256(target.directory.path + "/sweep-copy") == hash)
         // 2x, plus half a second for the hash check on the host and a loaded machine.
         #expect(ours < 2 * openSSH + 0.5, "sweep \(ours) s, OpenSSH sftp \(openSSH) s")
