@@ -92,7 +92,7 @@ import Testing
         ])
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         // hosts add ran the launch preflight: the binary is on the host and starts there.
-        #expect(add.stdout.contains("shipped) and starts"), "\(add.stdout)")
+        #expect(add.stdout.contains("(binary shipped and starts)"), "\(add.stdout)")
         #expect(FileManager.default.isExecutableFile(atPath: shipped))
         try FileManager.default.removeItem(atPath: shipped)
 
