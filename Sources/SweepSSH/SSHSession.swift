@@ -62,7 +62,10 @@ public actor SSHSession {
 
     /// Connects to `target`, verifies its host key against known_hosts and authenticates.
     ///
-    /// Reads the SSH configuration (`ssh_options_parse_config`), connects (`ssh_connect`),
+    /// Refuses a named configuration file that could run a command (`SSHConfigCheck`), reads
+    /// the SSH configuration (`ssh_options_parse_config`), starts its proxy or jump command
+    /// itself if there is one (`SSHProxyProcess`, so a failing jump's own message is reported),
+    /// connects (`ssh_connect`),
     /// checks the host key (`ssh_session_is_known_server`, recording it with
     /// `ssh_session_update_known_hosts` under `.acceptNew`), then tries ssh-agent, the default
     /// identities (both via `ssh_userauth_publickey_auto`) and `target.identityFile`, in that

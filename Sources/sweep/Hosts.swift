@@ -186,8 +186,7 @@ extension Sweep.Hosts {
                         + (r.hasBinary ? "matches" : "shipped") + " and starts")
                 } catch {
                     failed = true
-                    print("\(host.name) \(host.sshAddress): "
-                        + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))
+                    print("\(host.name): " + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))
                 }
             }
             if failed { throw ExitCode.failure }
