@@ -137,7 +137,7 @@ extension SSHSession {
             guard self.handle != nil, failure == nil, !channels.isEmpty else { break }
             if moreBuffered {
                 // A chatty channel hit its per-round limit: let queued requests run first.
-                await Task.yield()
+                await owner.yield()
             } else {
                 await owner.waitForActivity(on: ssh_get_fd(handle), until: nextKeepalive)
             }

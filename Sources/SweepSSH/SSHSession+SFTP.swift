@@ -148,7 +148,7 @@ extension SSHSession {
             total += UInt64(count)
             chunks += 1
             if chunks % 8 == 0 {
-                await Task.yield()
+                await owner.yield()
                 _ = try liveHandle("sftp_write")
             }
         }

@@ -53,7 +53,7 @@ extension SSHSession {
                 try write(UnsafeRawBufferPointer(rebasing: buffer[..<count]), toChannel: channel.id)
                 total += UInt64(count)
                 chunks += 1
-                if chunks % 8 == 0 { await Task.yield() }
+                if chunks % 8 == 0 { await owner.yield() }
             }
             try closeInput(ofChannel: channel.id)
             var exitStatus: Int32 = -1
