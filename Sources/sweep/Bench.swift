@@ -51,7 +51,9 @@ extension Sweep.Bench {
                 let database = directory.appendingPathComponent("sweep.sqlite").path
                 let options = try RunOptions.parse(["--local-slots", String(slots), "--quiet"])
                 let start = Date()
-                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options)
+                // With --json, stdout carries only the JSON: the run's own lines go to stderr.
+                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options,
+                                    say: json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) })
                 let seconds = Date().timeIntervalSince(start)
                 printResult([("jobs", Double(jobs)), ("total_s", seconds), ("ms_per_job", seconds * 1000 / Double(jobs))], json: json)
             }

@@ -82,13 +82,13 @@ extension Sweep {
 
         func run() throws {
             guard let holder = WriterLock.holder(databasePath: store.db) else {
-                throw ValidationError("no coordinator is running on \(store.db)")
+                throw CommandFailure("no coordinator is running on \(store.db)")
             }
             if let sweep, sweep != holder.sweep {
                 throw ValidationError("the coordinator on \(store.db) runs sweep \"\(holder.sweep)\", not \"\(sweep)\"")
             }
             guard kill(holder.pid, SIGINT) == 0 else {
-                throw ValidationError("cannot signal the coordinator (pid \(holder.pid)): \(String(cString: strerror(errno)))")
+                throw CommandFailure("cannot signal the coordinator (pid \(holder.pid)): \(String(cString: strerror(errno)))")
             }
             print("asked the coordinator of sweep \(holder.sweep) (pid \(holder.pid)) to stop; run cancel again to cancel running jobs")
         }

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `sweep` command: parameter sweeps of KAN reinforcement-learning experiments over
 /// a few machines.
@@ -21,6 +24,13 @@ struct Sweep: ParsableCommand {
             Launch.self, Resume.self, Status.self, ReportCommand.self, Logs.self, Retry.self, Cancel.self, Hosts.self, DataCommand.self, Workloads.self, Bench.self,
             Job.self, WorkerCommand.self,
         ])
+
+    /// Process-wide set-up, once, before any command: a write to a pipe whose reader is
+    /// gone (a dead worker, a closed channel) must fail with EPIPE, not kill the process.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        main(nil)
+    }
 }
 
 /// The database option every command that touches the store shares.
