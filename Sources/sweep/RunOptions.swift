@@ -12,7 +12,7 @@ struct RunOptions: ParsableArguments {
                                valueName: "n"))
     var localSlots: Int?
 
-    @Option(help: "Attempts a job may fail before it stays failed.")
+    @Option(help: "Attempts a job gets when it crashes, is killed or times out; a job that reports its own error fails at once.")
     var maxAttempts = 2
 
     @Option(help: ArgumentHelp("Stop using a host after this many different jobs crashed, were killed or timed out there in a row (0: never); errors a job reports itself do not count.",
