@@ -30,7 +30,7 @@ struct RunOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
+        if let localSlots, !(0...1024).contains(localSlots) { throw ValidationError("--local-slots must be in 0...1024") }
         // Written so that NaN fails too: every comparison with NaN is false.
         guard hostGrace >= 5, hostGrace <= Self.longest else {
             throw ValidationError("--host-grace must be a number of seconds from 5 (workers send a heartbeat every 2 s) "
