@@ -86,6 +86,7 @@ let package = Package(
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
+        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore"], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
             "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore",
         ], swiftSettings: strict),

@@ -61,6 +61,7 @@ public final class Worker {
 
     private let options: Options
     private let info: WorkerInfo
+    private let input: Int32
     private let output: LineWriter
     private let clock: any LoopClock
     private let events = LoopQueue<Event>()
@@ -68,16 +69,27 @@ public final class Worker {
     private var nextRunnerID = 0
     private var queue: [RunRequest] = []
     private var draining = false
+    private var inputClosed = false
     private var nextHeartbeat: Duration = .zero
 
-    /// Takes over this process's stdout for the protocol (stray prints go to stderr).
-    public init(options: Options, info: WorkerInfo, clock: any LoopClock = MonotonicClock()) {
+    /// Speaks the protocol on `input` and `output`; by default takes over this process's
+    /// stdin and stdout (stray prints then go to stderr).
+    /// - Parameters:
+    ///   - input: the descriptor coordinator messages arrive on; not closed by the worker.
+    ///   - output: where worker messages go; nil for this process's stdout.
+    public init(options: Options, info: WorkerInfo, input: Int32 = 0, output: Descriptor? = nil,
+                clock: any LoopClock = MonotonicClock()) {
         self.options = options
         self.info = info
         self.clock = clock
-        let protocolFD = dup(1)
-        dup2(2, 1)
-        output = LineWriter(Descriptor(protocolFD))
+        self.input = input
+        if let output {
+            self.output = LineWriter(output)
+        } else {
+            let protocolFD = dup(1)
+            dup2(2, 1)
+            self.output = LineWriter(Descriptor(protocolFD))
+        }
     }
 
     /// Runs the worker until its input closes or a drain completes.
@@ -86,9 +98,9 @@ public final class Worker {
         // thread's frames, without register and image dumps (unless the user chose).
         setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
         send(.ready(info))
-        let events = events
+        let events = events, fd = input
         Thread.detachNewThread {
-            let input = LineReader(fileDescriptor: 0)
+            let input = LineReader(fileDescriptor: fd)
             while let line = input.readLine() {
                 guard !line.isEmpty else { continue }
                 do {
@@ -106,8 +118,6 @@ public final class Worker {
         }
         shutDown()
     }
-
-    private var inputClosed = false
 
     /// Input closed, or a drain with nothing left to wait for.
     private var isDone: Bool {
