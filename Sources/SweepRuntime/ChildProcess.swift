@@ -33,9 +33,11 @@ public final class ChildProcess: Sendable {
     }
 
     deinit {
-        assert(stdinPipe.isClosed && stdoutPipe.isClosed && stderrPipe.isClosed,
-               "leak of a ChildProcess (pid \(pid)): wait() was never called")
+        assert(isClosed, "leak of a ChildProcess (pid \(pid)): wait() was never called")
     }
+
+    /// Whether every pipe is closed (after `wait()`).
+    public var isClosed: Bool { stdinPipe.isClosed && stdoutPipe.isClosed && stderrPipe.isClosed }
 
     /// Starts `executable` with `arguments` (argv[1...]) and the current environment.
     ///

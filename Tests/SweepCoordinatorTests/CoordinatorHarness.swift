@@ -37,6 +37,13 @@ final class CoordinatorHarness {
 
     func start() throws { try coordinator.start() }
 
+    /// Starts, lets `hosts` say they are ready, and hands out the first jobs.
+    func startWithReady(_ hosts: ScriptedTransport...) throws {
+        try coordinator.start()
+        for host in hosts { host.ready() }
+        try step()
+    }
+
     func step() throws { try coordinator.runPending() }
 
     /// Moves time on, then steps.

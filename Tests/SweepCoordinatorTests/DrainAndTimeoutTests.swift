@@ -8,9 +8,7 @@ import Testing
     @Test func aFirstInterruptDrainsASecondCancelsTheRunningJobs() throws {
         let a = ScriptedTransport("a", slots: 2)
         let h = try CoordinatorHarness(jobs: 4, transports: [a])
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         #expect(a.runs.count == 2)
         h.events.post(.interrupt)
         try h.step()
@@ -42,9 +40,7 @@ import Testing
     @Test func theTimeoutTravelsWithTheJobAndTheWorkersTimeoutIsRetried() throws {
         let a = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.timeout = .seconds(5); $0.quarantineAfter = 0 }
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         #expect(a.runs[0].timeout == 5)
         a.crashed(h.jobs[0], signal: 9)
         try h.step()
@@ -58,9 +54,7 @@ import Testing
             $0.hostGrace = .seconds(30)
             $0.maxAttempts = 2
         }
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         try h.advance(.seconds(20))
         a.heartbeat()
         try h.advance(.seconds(20))

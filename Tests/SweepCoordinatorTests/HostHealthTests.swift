@@ -9,10 +9,7 @@ import Testing
         let a = ScriptedTransport("a", slots: 1)
         let b = ScriptedTransport("b", slots: 1)
         let h = try CoordinatorHarness(jobs: 2, transports: [a, b]) { $0.hostGrace = .seconds(30) }
-        try h.start()
-        a.ready()
-        b.ready()
-        try h.step()
+        try h.startWithReady(a, b)
         let onA = a.runs[0].job
         try h.advance(.seconds(20))
         b.heartbeat()
@@ -33,9 +30,7 @@ import Testing
     @Test func heartbeatsKeepAHostAlive() throws {
         let a = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.hostGrace = .seconds(30) }
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         for _ in 0..<10 {
             try h.advance(.seconds(25))
             a.heartbeat()
@@ -48,9 +43,7 @@ import Testing
     @Test func aLostAttemptDoesNotCountAsAFailure() throws {
         let a = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.maxAttempts = 1 }
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         a.closeConnection("connection reset")
         try h.step()
         try h.advance(.seconds(1))
@@ -66,10 +59,7 @@ import Testing
         let a = ScriptedTransport("a", slots: 1)
         let b = ScriptedTransport("b", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a, b]) { $0.hostGrace = .seconds(10) }
-        try h.start()
-        a.ready()
-        b.ready()
-        try h.step()
+        try h.startWithReady(a, b)
         try h.advance(.seconds(6))
         b.heartbeat()
         try h.advance(.seconds(5))
@@ -91,22 +81,15 @@ import Testing
         let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.reconnects = 3; $0.maxBackoff = .seconds(3) }
         try h.start()
         #expect(a.starts == 1)
-        a.closeConnection("connection refused")
-        try h.step()
-        try h.advance(.milliseconds(999))
-        #expect(a.starts == 1, "not before the first second")
-        try h.advance(.milliseconds(1))
-        #expect(a.starts == 2)
-        a.closeConnection("connection refused")
-        try h.step()
-        try h.advance(.milliseconds(1999))
-        #expect(a.starts == 2, "the second wait is two seconds")
-        try h.advance(.milliseconds(1))
-        #expect(a.starts == 3)
-        a.closeConnection("connection refused")
-        try h.step()
-        try h.advance(.seconds(3))
-        #expect(a.starts == 4, "capped at maxBackoff (not 4 s)")
+        // 1 s, 2 s, then 3 s: capped at maxBackoff (not 4 s).
+        for (tries, wait) in [Duration.seconds(1), .seconds(2), .seconds(3)].enumerated() {
+            a.closeConnection("connection refused")
+            try h.step()
+            try h.advance(wait - .milliseconds(1))
+            #expect(a.starts == tries + 1, "not before \(wait)")
+            try h.advance(.milliseconds(1))
+            #expect(a.starts == tries + 2, "reconnected after \(wait)")
+        }
         a.closeConnection("connection refused")
         try h.step()
         try h.advance(.seconds(60))
@@ -132,9 +115,7 @@ import Testing
         let a = ScriptedTransport("a", slots: 1)
         let b = ScriptedTransport("b", slots: 2)
         let h = try CoordinatorHarness(jobs: 2, transports: [a, b])
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         let onA = a.runs[0].job
         a.closeConnection("host key changed; run ssh-keygen -R a", failure: .permanent)
         try h.step()
@@ -158,9 +139,7 @@ import Testing
     @Test func aPermanentFailureWhileWaitingToReconnectStopsTheWait() throws {
         let a = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.hostGrace = .seconds(10) }
-        try h.start()
-        a.ready()
-        try h.step()
+        try h.startWithReady(a)
         try h.advance(.seconds(11))
         #expect(a.aborts == 1)
         // The killed connection's end says the host cannot work.

@@ -41,9 +41,7 @@ import Testing
     @Test func aFailureTheJobReportsItselfIsNotRetried() throws {
         let host = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [host]) { $0.maxAttempts = 3 }
-        try h.start()
-        host.ready()
-        try h.step()
+        try h.startWithReady(host)
         host.failed(h.jobs[0], error: "data set mnist is missing")
         try h.step()
         #expect(try h.state(h.jobs[0]) == .failed)
@@ -56,9 +54,7 @@ import Testing
     @Test func aCrashIsRetriedUpToMaxAttemptsThenKeptFailed() throws {
         let host = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [host]) { $0.maxAttempts = 2; $0.quarantineAfter = 0 }
-        try h.start()
-        host.ready()
-        try h.step()
+        try h.startWithReady(host)
         host.crashed(h.jobs[0])
         try h.step()
         #expect(try h.state(h.jobs[0]) == .running, "retried at once")
@@ -74,9 +70,7 @@ import Testing
         let bad = ScriptedTransport("bad", slots: 1)
         let good = ScriptedTransport("good", slots: 1)
         let h = try CoordinatorHarness(jobs: 6, transports: [bad, good]) { $0.maxAttempts = 1; $0.quarantineAfter = 2 }
-        try h.start()
-        bad.ready()
-        try h.step()
+        try h.startWithReady(bad)
         // Reported failures on "bad" do not count towards its quarantine.
         bad.failed(h.jobs[0], error: "diverged")
         try h.step()
@@ -98,9 +92,7 @@ import Testing
     @Test func aSuccessResetsTheFailureStreak() throws {
         let host = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 4, transports: [host]) { $0.maxAttempts = 1; $0.quarantineAfter = 2 }
-        try h.start()
-        host.ready()
-        try h.step()
+        try h.startWithReady(host)
         host.crashed(h.jobs[0])
         try h.step()
         host.done(h.jobs[1])
