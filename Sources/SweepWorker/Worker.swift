@@ -38,6 +38,7 @@ public final class Worker {
     enum Event: Sendable {
         case coordinator(CoordinatorMessage)
         case inputClosed
+        /// A runner's `finished` (its other messages are forwarded by its reader thread).
         case runnerMessage(runner: Int, WorkerMessage)
         case runnerStderr(runner: Int, line: String)
         case runnerEnded(runner: Int, Termination)
@@ -141,7 +142,7 @@ public final class Worker {
             inputClosed = true
         case .runnerMessage(let id, let message):
             send(message)
-            if case .finished = message, let runner = runner(id) {
+            if let runner = runner(id) {
                 runner.job = nil
                 runner.deadline = nil
                 dispatch()
@@ -236,7 +237,7 @@ public final class Worker {
         nextRunnerID += 1
         let runner = Runner(id: id, process: process)
         runners.append(runner)
-        let events = events
+        let events = events, output = output
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             process.forEachLine(of: .stderr) { events.post(.runnerStderr(runner: id, line: $0)) }
@@ -249,7 +250,13 @@ public final class Worker {
                     FileHandle.standardError.write(Data("sweep worker: bad line from job process: \(line)\n".utf8))
                     return
                 }
-                events.post(.runnerMessage(runner: id, message))
+                // Only `finished` changes the loop's state; metrics and logs go straight out
+                // (the writer serialises lines), which keeps a thread hop off every epoch.
+                if case .finished = message {
+                    events.post(.runnerMessage(runner: id, message))
+                } else {
+                    output.write(message.line)
+                }
             }
             // The runner is gone: make sure its group is too, then reap it.
             process.killGroup(SIGKILL)
