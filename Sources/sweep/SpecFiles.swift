@@ -19,12 +19,23 @@ enum SpecFiles {
     }
 
     /// Reads, validates and expands the spec at `path`.
+    /// - Throws: `CommandFailure` with status 64 naming every problem.
     static func plan(_ path: String) throws -> SweepPlan {
-        try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan()
+        try invalidSpecIsUsage { try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan() }
     }
 
     /// Validates and expands a spec's text as stored with its sweep.
     static func plan(file: String, text: String) throws -> SweepPlan {
-        try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan()
+        try invalidSpecIsUsage {
+            try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan()
+        }
+    }
+
+    private static func invalidSpecIsUsage(_ body: () throws -> SweepPlan) throws -> SweepPlan {
+        do {
+            return try body()
+        } catch {
+            throw CommandFailure("\(error)", exitCode: CommandFailure.invalidSpec)
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,9 +28,19 @@ struct Sweep: ParsableCommand {
 
     /// Process-wide set-up, once, before any command: a write to a pipe whose reader is
     /// gone (a dead worker, a closed channel) must fail with EPIPE, not kill the process.
+    /// Then parse and run; a `CommandFailure` exits with its own status and no usage line
+    /// (ArgumentParser gives every error but `ExitCode` status 1).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
-        main(nil)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

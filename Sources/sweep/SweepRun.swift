@@ -98,13 +98,20 @@ enum SweepRun {
     }
 }
 
-/// A failure at run time (not a usage error): printed without a usage line, exit status 1.
+/// A failure the command line reports without a usage line, with its own exit status:
+/// 1 for a failure at run time, 64 for an invalid spec (bad usage of `sweep` itself is
+/// ArgumentParser's `ValidationError`, also 64).
 struct CommandFailure: Error, CustomStringConvertible {
     var description: String
+    var exitCode: Int32
 
-    init(_ description: String) {
+    init(_ description: String, exitCode: Int32 = 1) {
         self.description = description
+        self.exitCode = exitCode
     }
+
+    /// The exit status of a spec that cannot be read, validated or expanded.
+    static let invalidSpec: Int32 = 64
 }
 
 /// This process's executable, which the coordinator runs as the local worker and ships to hosts.

@@ -169,7 +169,8 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         let sandbox = try SweepSandbox()
         try sandbox.write("bad.json", #"{"workload": "probe", "grid": {"valu": [1]}}"#)
         let run = try sandbox.run(["launch", "bad.json"])
-        #expect(run.status != 0)
+        #expect(run.status == 64, "an invalid spec exits with the usage status")
+        #expect(!run.stderr.contains("Usage:"))
         #expect(run.stderr.contains(#"bad.json:1:40: grid.valu: unknown parameter "valu" of workload "probe"; did you mean "value"?"#),
                 "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
