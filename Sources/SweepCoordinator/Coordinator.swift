@@ -129,8 +129,7 @@ public final class Coordinator {
     public func run() throws -> Outcome {
         try start()
         while !isFinished {
-            let wait = nextDeadline.map { max(.zero, $0 - clock.now) }
-            if let event = events.next(timeout: wait) { try handle(event) }
+            if let event = events.next(timeout: max(.zero, nextDeadline - clock.now)) { try handle(event) }
             try runPending()
         }
         return try finish()
@@ -166,8 +165,8 @@ public final class Coordinator {
         return !hosts.values.contains { $0.hasFuture }
     }
 
-    /// The earliest time a timer is due, or nil if none is armed.
-    public var nextDeadline: Duration? {
+    /// The earliest time a timer is due (the progress line's, at the latest).
+    public var nextDeadline: Duration {
         var deadline = lastProgress.map { $0 + options.progressInterval } ?? clock.now
         if !metricBuffer.isEmpty || !logBuffer.isEmpty { deadline = min(deadline, lastFlush + options.flushInterval) }
         for host in hosts.values {
@@ -257,11 +256,12 @@ public final class Coordinator {
             logBuffer.append((job, attempt, line))
         case .finished(let result):
             guard host.runs(result.job, attempt: result.attempt) else { return }
-            try finish(result, on: name, host: host)
+            try complete(result, on: name, host: host)
         }
     }
 
-    private func finish(_ result: AttemptResult, on name: String, host: Host) throws {
+    /// Records the end of an attempt the worker reported.
+    private func complete(_ result: AttemptResult, on name: String, host: Host) throws {
         try flush()
         host.running[result.job] = nil
         finished += 1

@@ -1,4 +1,5 @@
 import SweepCoordinator
+import SweepRuntime
 import SweepStore
 import SweepWire
 import Testing
@@ -160,5 +161,22 @@ import Testing
         let outcome = try h.coordinator.finish()
         #expect(outcome.counts.pending == 3)
         #expect(outcome.hostProblems.count == 1)
+    }
+
+    @Test func theLoopSleepsUntilItsEarliestTimer() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let h = try CoordinatorHarness(jobs: 2, transports: [a]) {
+            $0.hostGrace = .seconds(30)
+            $0.progressInterval = .seconds(3600)
+        }
+        try h.startWithReady(a)
+        #expect(h.coordinator.nextDeadline == .seconds(30), "the host's grace")
+        try h.advance(.seconds(5))
+        a.heartbeat()
+        try h.step()
+        #expect(h.coordinator.nextDeadline == .seconds(35), "a message moves the grace on")
+        a.closeConnection("connection reset")
+        try h.step()
+        #expect(h.coordinator.nextDeadline == h.clock.now + .seconds(1), "the reconnect backoff")
     }
 }

@@ -101,4 +101,15 @@ import Testing
         try h.step()
         #expect(host.runs.count == 4, "crash, ok, crash is no streak of two")
     }
+
+    @Test func metricsAreBatchedAndWrittenByTheFlushTimer() throws {
+        let host = ScriptedTransport("a", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [host]) { $0.flushInterval = .milliseconds(250) }
+        try h.startWithReady(host)
+        host.metric(h.jobs[0], epoch: 1, ["loss": 1])
+        try h.advance(.milliseconds(100))
+        #expect(try h.store.metrics(of: h.jobs[0]).isEmpty, "buffered")
+        try h.advance(.milliseconds(150))
+        #expect(try h.store.metrics(of: h.jobs[0]).map(\.epoch) == [1], "written when the flush timer fires")
+    }
 }
