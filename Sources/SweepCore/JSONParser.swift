@@ -15,22 +15,34 @@ public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
 public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public var location: SourceLocation
     public var message: String
+    /// The path of the value at fault (`grid.kan.width`) when the text is well-formed
+    /// JSON but breaks a bound or gives a value twice; nil for syntax errors.
+    public var path: String?
 
-    public var description: String { "\(location): \(message)" }
+    public var description: String { "\(location): \(path.map { $0.isEmpty ? "" : $0 + ": " } ?? "")\(message)" }
 }
 
 /// A strict RFC 8259 parser that keeps integers apart from reals and can remember where
 /// each value started, so spec errors can point at `dist.json:12:7`.
 ///
 /// Paths use the spec grammar's notation: `grid.kan.width[2]`.
+///
+/// Bounded: lists and objects nest at most `maxDepth` deep (the parser recurses), and
+/// recorded locations follow `PathLocations`' bounds, so no text can make it use more
+/// than a small multiple of its own size.
 public struct JSONParser {
+    /// How deeply lists and objects may nest; deeper text is refused, not a stack overflow.
+    public static let maxDepth = 64
+
     /// Where each value started, by path; filled only when `recordLocations` is set.
-    public private(set) var locations: [String: SourceLocation] = [:]
+    public var locations: [String: SourceLocation] { recorded.byPath }
+    private var recorded = PathLocations()
 
     private let bytes: [UInt8]
     private var index = 0
     private var line = 1
     private var lineStart = 0
+    private var depth = 0
     private let recordLocations: Bool
 
     private init(bytes: [UInt8], recordLocations: Bool) {
@@ -45,6 +57,9 @@ public struct JSONParser {
     }
 
     /// Parses one JSON document and returns where each value started, by path.
+    ///
+    /// Two members that reach the same path (a duplicate key, or `{"kan": {"width": 8},
+    /// "kan.width": 16}`) are an error naming both places.
     public static func parseWithLocations(_ text: String) throws(JSONSyntaxError)
         -> (value: JSONValue, locations: [String: SourceLocation])
     {
@@ -84,10 +99,15 @@ public struct JSONParser {
 
     private mutating func parseValue(path: String) throws(JSONSyntaxError) -> JSONValue {
         guard index < bytes.count else { throw fail("unexpected end of file, expected a value") }
-        if recordLocations { locations[path] = location }
+        if recordLocations { try recorded.record(path, at: location) }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(path: path)
-        case UInt8(ascii: "["): return try parseArray(path: path)
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < Self.maxDepth else {
+                throw JSONSyntaxError(location: location, message: Self.depthMessage, path: path)
+            }
+            depth += 1
+            defer { depth -= 1 }
+            return bytes[index] == UInt8(ascii: "{") ? try parseObject(path: path) : try parseArray(path: path)
         case UInt8(ascii: "\""): return .string(try parseString())
         case UInt8(ascii: "t"): try expectWord("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectWord("false"); return .bool(false)
@@ -97,6 +117,9 @@ public struct JSONParser {
             throw fail("unexpected character '\(Character(Unicode.Scalar(byte)))', expected a value")
         }
     }
+
+    /// The message for text nested deeper than `maxDepth`.
+    public static let depthMessage = "lists and objects nest more than \(maxDepth) deep"
 
     private mutating func expectWord(_ word: String) throws(JSONSyntaxError) {
         let utf8 = Array(word.utf8)
@@ -121,7 +144,11 @@ public struct JSONParser {
             }
             let keyLocation = location
             let key = try parseString()
+            let memberPath = path.isEmpty ? key : path + "." + key
             guard members[key] == nil else {
+                if recordLocations, let first = locations[memberPath] {
+                    throw JSONSyntaxError(location: keyLocation, message: "given twice, first at \(first)", path: memberPath)
+                }
                 throw JSONSyntaxError(location: keyLocation, message: "duplicate member \"\(key)\"")
             }
             skipWhitespace()
@@ -130,7 +157,7 @@ public struct JSONParser {
             }
             index += 1
             skipWhitespace()
-            members[key] = try parseValue(path: path.isEmpty ? key : path + "." + key)
+            members[key] = try parseValue(path: memberPath)
             skipWhitespace()
             guard index < bytes.count else { throw fail("unexpected end of file, expected ',' or '}'") }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

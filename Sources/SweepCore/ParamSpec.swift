@@ -78,7 +78,9 @@ public struct ParamSpec: Sendable {
         case (.bool, .bool):
             return value
         case (.choice(let options), .string(let v)):
-            return options.contains(v) ? value : nil
+            // Not `? value : nil`: that nil would be JSONValue's nil literal, `.null`, and accept any string.
+            guard options.contains(v) else { return nil }
+            return value
         case (.text, .string):
             return value
         default:

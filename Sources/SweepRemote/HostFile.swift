@@ -96,7 +96,7 @@ public struct HostFile: Sendable, Hashable {
             throw fail(key, "unknown field; expected one of " + HostFile.keys.joined(separator: ", "))
         }
         guard let name = fields["name"]?.stringValue, HostFile.isValidName(name) else {
-            throw fail("name", "expected a host name of letters, digits, '-', '_' or '.' (not \"local\")")
+            throw fail("name", "expected a host name of \(PlainName.rule) (not \"local\")")
         }
         guard let ssh = fields["ssh"]?.stringValue, let address = HostFile.parseAddress(ssh) else {
             throw fail("ssh", "expected [user@]host[:port] of letters, digits, '.', '-', '_', e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
@@ -114,11 +114,9 @@ public struct HostFile: Sendable, Hashable {
                   sshConfig: try optionalPath("ssh_config"))
     }
 
-    /// A plain name, usable as a file name: letters, digits, '-', '_', '.', not `.` or `..`,
-    /// at most 64 characters; "local" is the embedded worker.
+    /// A plain name (`PlainName`); "local" is the embedded worker.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.count <= 64 && name != "local" && name != "." && name != ".."
-            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        name != "local" && PlainName.isValid(name)
     }
 
     /// The file's JSON text.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SweepCoordinator
 import SweepCore
 import SweepSSH
@@ -11,17 +12,15 @@ import SweepWire
 /// a task, and any failure arrives as a `.closed` event, so a slow or dead host never
 /// blocks the coordinator's loop. Before a job's `run` is forwarded, the data files it
 /// needs are copied to the host if it lacks them (lab machines often have no internet).
-public final class SSHTransport: WorkerTransport, @unchecked Sendable {
-    // @unchecked: `outgoing` and `task` are only touched under `lock`.
+public final class SSHTransport: WorkerTransport, Sendable {
     public let hostName: String
     public let slots: Int
     private let host: HostFile
     private let binary: (path: String, hash: String)
     private let heartbeat: Double
     private let dataFiles: @Sendable (RunRequest) -> [DataFile]
-    private let lock = Lock()
-    private var outgoing: AsyncStream<CoordinatorMessage>.Continuation?
-    private var task: Task<Void, Never>?
+    /// The current connection's outgoing messages and task.
+    private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
 
     /// - Parameters:
     ///   - binary: this coordinator's executable and its SHA-256, shipped to the host.
@@ -44,25 +43,22 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                                                        dataFiles: dataFiles, messages: messages, events: events)
             events.post(.closed(host: host.name, reason: reason, failure: permanent ? .permanent : .transient))
         }
-        lock.withLock {
-            outgoing = continuation
-            self.task = task
-        }
+        connection.withLock { $0 = (continuation, task) }
     }
 
     public func send(_ message: CoordinatorMessage) -> Bool {
-        lock.withLock {
-            guard let outgoing else { return false }
+        connection.withLock {
+            guard let outgoing = $0.outgoing else { return false }
             if case .terminated = outgoing.yield(message) { return false }
             return true
         }
     }
 
     public func close() {
-        lock.withLock {
-            outgoing?.finish()
-            outgoing = nil
-            task?.cancel()
+        connection.withLock {
+            $0.outgoing?.finish()
+            $0.outgoing = nil
+            $0.task?.cancel()
         }
     }
 

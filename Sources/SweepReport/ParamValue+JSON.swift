@@ -1,22 +1,23 @@
-import Foundation
+import SweepCore
 
 extension ParamValue {
-    /// Creates a value from a JSON scalar as `JSONSerialization` returns it (or a native Swift
-    /// `Bool`/`Int`/`Double`/`String`); returns nil for arrays, objects and null.
-    ///
-    /// `JSONSerialization` boxes booleans and numbers alike in `NSNumber`; the Objective-C type
-    /// code tells them apart (`c` is a boolean, `f`/`d` a floating-point number).
-    public init?(json value: Any) {
-        if let string = value as? String {
-            self = .string(string)
-        } else if let number = value as? NSNumber {
-            switch String(cString: number.objCType) {
-            case "c", "B": self = .bool(number.boolValue)
-            case "f", "d": self = .double(number.doubleValue)
-            default: self = .int(number.intValue)
-            }
-        } else {
-            return nil
+    /// The value of a JSON scalar as a job's config stores it; nil for null, lists and objects.
+    public init?(_ value: JSONValue) {
+        switch value {
+        case .int(let number): self = .int(number)
+        case .double(let number): self = .double(number)
+        case .string(let string): self = .string(string)
+        case .bool(let flag): self = .bool(flag)
+        case .null, .array, .object: return nil
         }
+    }
+
+    /// Whether a job's value (nil: the job lacks the param) is the filter value `wanted`:
+    /// `null` matches a missing param, numbers match by value whether written as integers
+    /// or reals (`1` matches `1.0`), everything else by equality.
+    static func matches(_ value: ParamValue?, _ wanted: JSONValue) -> Bool {
+        guard let value else { return wanted == .null }
+        if let number = value.numericValue, let other = wanted.doubleValue { return number == other }
+        return ParamValue(wanted) == value
     }
 }

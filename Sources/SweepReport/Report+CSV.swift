@@ -1,4 +1,5 @@
 import Foundation
+import SweepSpec
 
 extension Report {
     /// The tidy metrics table (`metrics.csv`) as one string: one row per (done job, metric,
@@ -11,16 +12,16 @@ extension Report {
         return buffer.string
     }
 
-    /// Streams the tidy metrics table to a file handle in chunks of about 1 MiB, so a
-    /// million rows never sit in memory as one string.
+    /// Streams the tidy metrics table to a file in chunks of about 1 MiB, so a million rows
+    /// never sit in memory as one string.
     ///
-    /// - Throws: The file handle's write error.
-    public func writeTidyCSV(to handle: FileHandle) throws {
+    /// - Throws: `ReportOutputError` when a write fails.
+    func writeTidyCSV(to file: ReportOutputFile) throws {
         var buffer = TextBuffer(capacity: (1 << 20) + 4096)
         try writeTidyCSV(into: &buffer, flushThreshold: 1 << 20) { chunk in
-            try handle.write(contentsOf: chunk.bytes)
+            try file.write(chunk)
         }
-        try handle.write(contentsOf: buffer.bytes)
+        try file.write(buffer)
     }
 
     /// Writes the tidy rows into `buffer`, handing it to `flush` (then emptying it) whenever

@@ -19,21 +19,43 @@ extension Report {
     ///   - formats: The formats written, so only files that exist are linked.
     ///   - plots: The plots written (from `plots()`), when `formats` includes SVG.
     public func index(formats: ReportFormats, plots: [ReportPlot]) -> String {
-        var lines = ["# Sweep report index: \(input.sweep)", "", "Generated at \(ReportFormat.timestamp(input.generatedAt)).", ""]
+        var lines = ["# Sweep report index: \(ReportFormat.markdownText(input.sweep))", "", "Generated at \(ReportFormat.timestamp(input.generatedAt)).", ""]
         if formats.contains(.markdown) { lines.append("- [Report with all tables](\(Self.markdownFileName))") }
         if formats.contains(.csv) { lines.append("- [All metrics, tidy CSV](\(Self.metricsFileName))") }
         for table in tables {
-            lines += ["", "## \(table.heading)", ""]
+            lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
             if formats.contains(.csv) { lines.append("- [Table CSV](\(Self.tableFileName(table)))") }
             let tablePlots = plots.filter { $0.tableNumber == table.number }
             if formats.contains(.svg), !tablePlots.isEmpty {
                 lines.append("- Learning curves:")
                 for plot in tablePlots {
-                    lines.append("  - [\(ReportFormat.markdownCell(plot.rowLabel))](\(plot.fileName))")
+                    lines.append("  - [\(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
                 }
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Writes the report into its own folder inside `out`: `out/<sweep>/`.
+    ///
+    /// The sweep's name must be a plain name (letters, digits, `.`, `_`, `-`; not `.` or
+    /// `..`), and `out/<sweep>` a real folder (not a symbolic link), so a report never lands
+    /// outside `out`, whatever the name stored with the sweep.
+    ///
+    /// - Returns: The report folder and the files written.
+    /// - Throws: `ReportOutputError` naming the path that cannot be used, and why.
+    public func write(intoFolder out: URL, formats: ReportFormats = .all) throws(ReportOutputError) -> (folder: URL, files: [URL]) {
+        let name = input.sweep
+        guard Self.isPlainName(name) else {
+            throw ReportOutputError(path: out.path, message: "the sweep name \"\(name)\" is not a plain name (letters, digits, '.', '_', '-'), so it cannot name a folder in it")
+        }
+        try Self.makeFolder(out.path)
+        let folder = out.appendingPathComponent(name, isDirectory: true)
+        var info = stat()
+        if lstat(folder.path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK {
+            throw ReportOutputError(path: folder.path, message: "is a symbolic link; a report folder must be a real folder inside \(out.path)")
+        }
+        return (folder, try write(to: folder, formats: formats))
     }
 
     /// Writes the report files into `directory` (created if needed) and returns their URLs.
@@ -46,61 +68,74 @@ extension Report {
     /// - Parameters:
     ///   - directory: The output directory, e.g. `Reports/<sweep>`.
     ///   - formats: Which files to write; `index.md` is always written.
-    /// - Throws: The underlying file-system error, after removing the staging directory.
+    /// - Throws: `ReportOutputError` naming the path and the reason, after removing the
+    ///   staging directory.
     @discardableResult
-    public func write(to directory: URL, formats: ReportFormats = .all) throws -> [URL] {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
+    public func write(to directory: URL, formats: ReportFormats = .all) throws(ReportOutputError) -> [URL] {
+        try Self.makeFolder(directory.path)
         let staging = directory.appendingPathComponent(".report-staging-\(UUID().uuidString)", isDirectory: true)
-        try fileManager.createDirectory(at: staging, withIntermediateDirectories: false)
-        defer { try? fileManager.removeItem(at: staging) }
+        guard mkdir(staging.path, 0o755) == 0 else { throw ReportOutputError.system(directory.path, "create a folder in it", code: errno) }
+        defer { try? FileManager.default.removeItem(at: staging) }
 
         var names: [String] = []
-        func stage(_ name: String, _ text: String) throws {
-            try Data(text.utf8).write(to: staging.appendingPathComponent(name))
-            names.append(name)
-        }
-        if formats.contains(.markdown) {
-            try stage(Self.markdownFileName, markdown())
-        }
-        if formats.contains(.csv) {
-            let url = staging.appendingPathComponent(Self.metricsFileName)
-            guard fileManager.createFile(atPath: url.path, contents: nil) else {
-                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        do {
+            func stage(_ name: String, _ text: String) throws {
+                try ReportOutputFile.write(staging.appendingPathComponent(name).path) { try $0.write(text) }
+                names.append(name)
             }
-            let handle = try FileHandle(forWritingTo: url)
-            do {
-                try writeTidyCSV(to: handle)
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
+            if formats.contains(.markdown) {
+                try stage(Self.markdownFileName, markdown())
             }
-            names.append(Self.metricsFileName)
-            for table in tables {
-                try stage(Self.tableFileName(table), tableCSV(table))
+            if formats.contains(.csv) {
+                try ReportOutputFile.write(staging.appendingPathComponent(Self.metricsFileName).path) { try writeTidyCSV(to: $0) }
+                names.append(Self.metricsFileName)
+                for table in tables {
+                    try stage(Self.tableFileName(table), tableCSV(table))
+                }
             }
+            let plots = formats.contains(.svg) ? plots() : []
+            for plot in plots {
+                try stage(plot.fileName, plot.svg)
+            }
+            try stage(Self.indexFileName, index(formats: formats, plots: plots))
+        } catch let error as ReportOutputError {
+            throw error
+        } catch {
+            throw ReportOutputError(path: directory.path, message: "\(error)")
         }
-        let plots = formats.contains(.svg) ? plots() : []
-        for plot in plots {
-            try stage(plot.fileName, plot.svg)
-        }
-        try stage(Self.indexFileName, index(formats: formats, plots: plots))
 
         // rename(2) replaces an existing file atomically within one file system.
         var written: [URL] = []
         for name in names {
             let source = staging.appendingPathComponent(name)
             let target = directory.appendingPathComponent(name)
-            guard rename(source.path, target.path) == 0 else {
-                let code = errno
-                throw CocoaError(.fileWriteUnknown, userInfo: [
-                    NSFilePathErrorKey: target.path,
-                    NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(code)),
-                ])
-            }
+            guard rename(source.path, target.path) == 0 else { throw ReportOutputError.system(target.path, "replace the file", code: errno) }
             written.append(target)
         }
         return written
+    }
+
+    /// Whether `name` can be one folder's name: 1-100 letters, digits, `.`, `_`, `-`, and
+    /// not `.` or `..`.
+    static func isPlainName(_ name: String) -> Bool {
+        (1...100).contains(name.count) && name != "." && name != ".."
+            && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    /// Creates the folder at `path` and its missing parents (`mkdir -p`), saying which part
+    /// of the path is a file, a device or otherwise not a folder.
+    static func makeFolder(_ path: String) throws(ReportOutputError) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            let kind = info.st_mode & S_IFMT
+            guard kind != S_IFDIR else { return }
+            let what = kind == S_IFREG ? "a file" : kind == S_IFCHR || kind == S_IFBLK ? "a device" : kind == S_IFIFO ? "a pipe" : "a socket"
+            throw ReportOutputError(path: path, message: "is \(what), not a folder; move it away or choose another --out")
+        }
+        let code = errno
+        guard code == ENOENT || code == ENOTDIR else { throw ReportOutputError.system(path, "use the folder", code: code) }
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path { try makeFolder(parent) }
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw ReportOutputError.system(path, "create the folder", code: errno) }
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
+import SweepCore
+import SweepSpec
 
 extension Report {
     /// The report as Markdown (`report.md`): header, one section per table, the jobs left
     /// out, and a footnote saying how the numbers were computed.
     public func markdown() -> String {
-        var lines: [String] = ["# Sweep report: \(input.sweep)", ""]
+        var lines: [String] = ["# Sweep report: \(ReportFormat.markdownText(input.sweep))", ""]
         lines += header()
         for table in tables {
             lines += [""] + section(for: table)
@@ -18,7 +20,7 @@ extension Report {
                 let cells = [
                     String(job.id), job.key, job.state.rawValue, job.host ?? "", String(job.attempt), configText(of: job), error,
                 ]
-                lines.append("| " + cells.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+                lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
             }
         }
         lines += ["", "[^method]: " + Self.methodNote]
@@ -39,7 +41,7 @@ extension Report {
 
     private func header() -> [String] {
         var lines: [String] = []
-        if let specFile = input.specFile { lines.append("- Spec: `\(specFile)`") }
+        if let specFile = input.specFile { lines.append("- Spec: " + ReportFormat.codeSpan(specFile)) }
         lines.append("- Generated at: \(ReportFormat.timestamp(input.generatedAt))")
         var counts: [JobState: Int] = [:]
         for job in input.jobs { counts[job.state, default: 0] += 1 }
@@ -47,7 +49,10 @@ extension Report {
         if input.isRunning {
             lines.append("- Status: **running** — this report is partial; jobs not done are left out")
         } else if notDone > 0 {
-            lines.append("- Status: stopped with \(notDone) of \(input.jobs.count) jobs not done")
+            // Jobs left to run and no coordinator running them: interrupted, not finished.
+            let unfinished = counts[.pending, default: 0] + counts[.running, default: 0] + counts[.cancelled, default: 0] > 0
+            lines.append("- Status: \(unfinished ? "interrupted (no coordinator running)" : "stopped") with \(notDone) of "
+                + "\(input.jobs.count) jobs not done")
         } else {
             lines.append("- Status: complete")
         }
@@ -55,7 +60,7 @@ extension Report {
         lines.append("- Jobs: \(input.jobs.count) total — \(counts[.done, default: 0]) done, " + states.joined(separator: ", "))
         var perHost: [String: Int] = [:]
         for job in input.jobs { if let host = job.host { perHost[host, default: 0] += 1 } }
-        let hosts = perHost.keys.sorted().map { "\($0) (\(perHost[$0]!) job\(perHost[$0]! == 1 ? "" : "s"))" }
+        let hosts = perHost.keys.sorted().map { "\(ReportFormat.markdownText($0)) (\(perHost[$0]!) job\(perHost[$0]! == 1 ? "" : "s"))" }
         lines.append("- Hosts used: " + (hosts.isEmpty ? "none" : hosts.joined(separator: ", ")))
         let starts = input.jobs.compactMap(\.startedAt)
         if let firstStart = starts.min() {
@@ -75,34 +80,35 @@ extension Report {
     }
 
     private func section(for table: ReportTable) -> [String] {
-        var lines = ["## \(table.heading)", ""]
-        let rows = table.rowKeys.isEmpty ? "none" : table.rowKeys.map { "`\($0)`" }.joined(separator: ", ")
-        let columns = table.columnKeys.isEmpty ? "none" : table.columnKeys.map { "`\($0)`" }.joined(separator: ", ")
+        var lines = ["## \(ReportFormat.markdownText(table.heading))", ""]
+        let rows = table.rowKeys.isEmpty ? "none" : table.rowKeys.map(ReportFormat.codeSpan).joined(separator: ", ")
+        let columns = table.columnKeys.isEmpty ? "none" : table.columnKeys.map(ReportFormat.codeSpan).joined(separator: ", ")
         let epochs = table.spec.window == 1 ? "epoch" : "\(table.spec.window) epochs"
         lines.append("Rows: \(rows); columns: \(columns); cells: mean ± sd over the last \(epochs)[^method].")
         if !table.spec.filter.isEmpty {
             let clauses = table.spec.filter.keys.sorted().map { key in
-                "`\(key)` in " + table.spec.filter[key]!.map { $0?.description ?? "absent" }.joined(separator: ", ")
+                ReportFormat.codeSpan(key) + " in "
+                    + table.spec.filter[key]!.map { ReportFormat.markdownText(ReportFormat.filterValue($0)) }.joined(separator: ", ")
             }
             lines.append("Only jobs with " + clauses.joined(separator: "; ") + ".")
         }
         if !table.fixedParams.isEmpty {
-            lines.append("Fixed: " + table.fixedParams.map { "`\($0.key)` = \(ReportFormat.value($0.value))" }.joined(separator: ", ") + ".")
+            lines.append("Fixed: " + table.fixedParams.map { ReportFormat.codeSpan($0.key) + " = " + ReportFormat.markdownText(ReportFormat.value($0.value)) }.joined(separator: ", ") + ".")
         }
         if !table.extraRowKeys.isEmpty, !table.spec.rows.isEmpty || !table.columnKeys.isEmpty {
-            lines.append("Also varying, so added as rows: " + table.extraRowKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+            lines.append("Also varying, so added as rows: " + table.extraRowKeys.map(ReportFormat.codeSpan).joined(separator: ", ") + ".")
         }
         if !table.dependentKeys.isEmpty {
-            lines.append("Also differing with the rows and columns: " + table.dependentKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+            lines.append("Also differing with the rows and columns: " + table.dependentKeys.map(ReportFormat.codeSpan).joined(separator: ", ") + ".")
         }
         if !table.unknownKeys.isEmpty {
-            lines.append("No job of the sweep has: " + table.unknownKeys.map { "`\($0)`" }.joined(separator: ", ") + ".")
+            lines.append("No job of the sweep has: " + table.unknownKeys.map(ReportFormat.codeSpan).joined(separator: ", ") + ".")
         }
         if table.jobCount == 0 {
             lines.append("No job matches this table.")
         }
         if !table.missingMetrics.isEmpty {
-            lines.append("Not recorded by any done job: " + table.missingMetrics.map { "`\($0)`" }.joined(separator: ", ") + ".")
+            lines.append("Not recorded by any done job: " + table.missingMetrics.map(ReportFormat.codeSpan).joined(separator: ", ") + ".")
         }
         lines.append("")
 
@@ -113,7 +119,7 @@ extension Report {
             headers += table.metrics.map { label.isEmpty ? $0 : "\(label) \($0)" }
         }
         let alignment = labelHeaders.map { _ in "---" } + Array(repeating: "---:", count: headers.count - labelHeaders.count)
-        lines.append("| " + headers.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+        lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
         lines.append("| " + alignment.joined(separator: " | ") + " |")
         for (rowIndex, row) in table.rows.enumerated() {
             var cells = table.rowKeys.isEmpty ? ["all"] : row.map(ReportFormat.value)
@@ -121,7 +127,7 @@ extension Report {
                 let metricIndex = cellIndex % table.metrics.count
                 cells.append(ReportFormat.cell(cell, metric: table.metrics[metricIndex], decimals: table.decimals[metricIndex]))
             }
-            lines.append("| " + cells.map(ReportFormat.markdownCell).joined(separator: " | ") + " |")
+            lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
         }
         return lines
     }

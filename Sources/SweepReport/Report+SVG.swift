@@ -1,3 +1,6 @@
+import SweepCore
+import SweepSpec
+
 extension Report {
     /// Learning-curve figures: for every table row, one SVG with a panel per metric and, in
     /// each panel, one series per column group (mean across seeds, ± sd band).

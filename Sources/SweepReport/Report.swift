@@ -1,3 +1,6 @@
+import SweepCore
+import SweepSpec
+
 /// A rendered-on-demand report of one sweep: header, tables, CSVs and learning-curve plots.
 ///
 /// Building a `Report` computes every table once; the renderers (`markdown()`, `tidyCSV()`,

@@ -1,4 +1,6 @@
 import Foundation
+import SweepCore
+import SweepSpec
 
 /// The fixed text forms a report uses for numbers, durations, times and Markdown cells.
 enum ReportFormat {
@@ -53,23 +55,63 @@ enum ReportFormat {
         return formatter.string(from: date)
     }
 
+    /// A filter value for display: `absent` for `null` (jobs lacking the param).
+    static func filterValue(_ value: JSONValue) -> String {
+        value == .null ? "absent" : ParamValue(value)?.description ?? value.canonicalText
+    }
+
     /// A param value for display; `-` when the job lacks the param.
     static func value(_ value: ParamValue?) -> String {
         value?.description ?? "-"
     }
 
-    /// Text made safe for one Markdown table cell: pipes escaped, line breaks flattened.
-    static func markdownCell(_ text: String) -> String {
+    /// Text from a spec, a job or a host (names, values, titles, errors) made literal for
+    /// Markdown, prose or a table cell, as `LearningCurvePlot.escape` makes it literal for
+    /// SVG: Markdown punctuation is backslash-escaped (`|` would end a cell, `` ` `` `*` `_`
+    /// `[` `~` start spans), `<`, `>` and `&` become entities (no raw HTML), line breaks and
+    /// other control characters become spaces. An underscore inside a word (`train_acc`)
+    /// starts no emphasis in CommonMark, so it stays as written.
+    static func markdownText(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "|": escaped += "\\|"
-            case "\n", "\r", "\r\n": escaped += " "
-            default: escaped.append(character)
+        for (index, scalar) in scalars.enumerated() {
+            switch scalar {
+            case "\\", "`", "*", "[", "]", "|", "~":
+                escaped += "\\"
+                escaped.unicodeScalars.append(scalar)
+            case "_":
+                let inWord = index > 0 && index + 1 < scalars.count
+                    && isWordCharacter(scalars[index - 1]) && isWordCharacter(scalars[index + 1])
+                escaped += inWord ? "_" : "\\_"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "&": escaped += "&amp;"
+            case "\n" where index > 0 && scalars[index - 1] == "\r": continue  // CRLF is one break
+            case "\u{0}"..."\u{1F}", "\u{7F}": escaped += " "
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return escaped
+    }
+
+    private static func isWordCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+    }
+
+    /// A name as an inline code span: `` `kan.width` ``, with a longer fence when the name
+    /// holds backticks itself (CommonMark has no escapes inside code spans), line breaks as spaces.
+    static func codeSpan(_ text: String) -> String {
+        var flat = ""
+        var run = 0, longest = 0
+        for scalar in text.unicodeScalars {
+            run = scalar == "`" ? run + 1 : 0
+            longest = max(longest, run)
+            flat.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar)
+        }
+        let fence = String(repeating: "`", count: longest + 1)
+        let pad = longest > 0 ? " " : ""
+        return fence + pad + flat + pad + fence
     }
 
     /// A column-group label: its values joined by ` / ` (empty when there are no column params).

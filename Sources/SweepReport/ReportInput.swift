@@ -1,4 +1,5 @@
 import Foundation
+import SweepSpec
 
 /// Everything a report is rendered from; the caller loads it from the store and the spec.
 public struct ReportInput: Sendable {

@@ -1,6 +1,7 @@
-/// A `report` section or report flag that does not describe a valid table.
+/// `sweep report` flags that do not describe a valid table, or name what the sweep lacks.
+/// (Problems in a spec's `report` section are `SpecError`s, found when the spec is validated.)
 public struct ReportSpecError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Where the problem is: a JSON path (`report.tables[1].window`) or a flag (`--window`).
+    /// The flag at fault (`--window`, `--rows`).
     public var path: String
     /// What was expected and what was found.
     public var message: String

@@ -1,3 +1,5 @@
+import SweepCore
+
 /// One cell of a report table: the value of one metric for one configuration.
 public struct TableCell: Sendable, Equatable {
     /// Where the cell's ± comes from.

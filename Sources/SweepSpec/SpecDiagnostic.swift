@@ -27,15 +27,23 @@ public struct SpecDiagnostic: Sendable, Hashable, CustomStringConvertible {
 
 /// A spec that cannot be used, with every problem found in one pass.
 public struct SpecError: Error, Sendable, CustomStringConvertible {
-    public var diagnostics: [SpecDiagnostic]
+    /// The most problems described: a hostile spec can have one per value.
+    public static let maxDiagnostics = 100
 
-    public init(_ diagnostics: [SpecDiagnostic]) {
-        self.diagnostics = diagnostics
+    public var diagnostics: [SpecDiagnostic]
+    /// Problems found beyond the first `maxDiagnostics`, counted but not described.
+    public var unreported: Int
+
+    /// Keeps the first `maxDiagnostics` problems and counts the rest.
+    public init(_ diagnostics: [SpecDiagnostic], unreported: Int = 0) {
+        self.diagnostics = Array(diagnostics.prefix(Self.maxDiagnostics))
+        self.unreported = unreported + max(0, diagnostics.count - Self.maxDiagnostics)
     }
 
     public var description: String {
-        let count = diagnostics.count
+        let count = diagnostics.count + unreported
         let header = count == 1 ? "" : "\(count) problems in the spec:\n"
-        return header + diagnostics.map(\.description).joined(separator: "\n")
+        let footer = unreported == 0 ? "" : "\n(and \(unreported) more like these)"
+        return header + diagnostics.map(\.description).joined(separator: "\n") + footer
     }
 }

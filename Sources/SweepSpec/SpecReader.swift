@@ -5,6 +5,8 @@ struct SpecReader {
     let document: SpecDocument
     let workloads: [any Workload.Type]
     private var diagnostics: [SpecDiagnostic] = []
+    /// Problems past `SpecError.maxDiagnostics`, counted but not described.
+    private var unreported = 0
     private var schema: [String: ParamSpec] = [:]
 
     init(document: SpecDocument, workloads: [any Workload.Type]) {
@@ -21,17 +23,17 @@ struct SpecReader {
         }
 
         let name = readName(root["name"])
-        guard let workload = readWorkload(root["workload"]) else { throw SpecError(diagnostics) }
+        guard let workload = readWorkload(root["workload"]) else { throw failure }
         schema = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0) })
 
         let base = readParams(root["base"], path: "base")
-        let grid = readAxes(root["grid"], path: "grid")
+        let grid = readAxes(root["grid"], path: "grid", positional: false)
         var zip: [[SweepSpec.Axis]] = []
         if let value = root["zip"] {
             if case .array(let groups) = value {
                 for (i, group) in groups.enumerated() {
                     let path = "zip[\(i)]"
-                    let axes = readAxes(group, path: path)
+                    let axes = readAxes(group, path: path, positional: true)
                     if let first = axes.first, axes.contains(where: { $0.values.count != first.values.count }) {
                         let lengths = axes.map { "\($0.param): \($0.values.count)" }.joined(separator: ", ")
                         report(path, "lists in a zip group advance together and must have the same length (\(lengths))")
@@ -43,27 +45,45 @@ struct SpecReader {
             }
         }
         let include = readList(root["include"], path: "include").map { readParams($0.value, path: $0.path) }
-        let exclude = readList(root["exclude"], path: "exclude").map { readFilter($0.value, path: $0.path) }
+        let excludes = readList(root["exclude"], path: "exclude")
+        if excludes.count > SweepSpec.maxExcludes {
+            report("exclude", "\(excludes.count) entries, more than \(SweepSpec.maxExcludes): every config is checked against each; use lists (\"value\": [1, 2]) to exclude several values at once")
+        }
+        let exclude = excludes.prefix(SweepSpec.maxExcludes).map { readFilter($0.value, path: $0.path) }
         let seeds = readSeeds(root["seeds"])
         reportOverlaps(base: base, grid: grid, zip: zip)
+        var reportReader = ReportSectionReader(document: document, schema: schema)
+        let tables = reportReader.read(root["report"])
+        diagnostics += reportReader.diagnostics
 
-        if !diagnostics.isEmpty { throw SpecError(diagnostics) }
+        if !diagnostics.isEmpty { throw failure }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
-            include: include, exclude: exclude, seeds: seeds, report: root["report"])
+            include: include, exclude: exclude, seeds: seeds, report: tables)
     }
 
-    private mutating func report(_ path: String, _ message: String) {
-        diagnostics.append(document.diagnostic(path, message))
+    /// Records a problem; the message (which may search for a did-you-mean) is built only
+    /// for the first `SpecError.maxDiagnostics`.
+    private mutating func report(_ path: String, _ message: @autoclosure () -> String) {
+        guard diagnostics.count < SpecError.maxDiagnostics else {
+            unreported += 1
+            return
+        }
+        diagnostics.append(document.diagnostic(path, message()))
     }
+
+    private var failure: SpecError { SpecError(diagnostics, unreported: unreported) }
 
     private mutating func readName(_ value: JSONValue?) -> String {
         let stem = document.file.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? "sweep"
-        guard let value else { return stem }
-        guard let name = value.stringValue, !name.isEmpty,
-            name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) })
-        else {
-            report("name", "expected a name of letters, digits, '-', '_' or '.' (it names the sweep and its report folder)")
+        guard let value else {
+            if let problem = PlainName.problem(stem) {
+                report("", "the file name \"\(stem)\" cannot name the sweep (\(problem)): give the spec a \"name\" of \(PlainName.rule)")
+            }
+            return stem
+        }
+        guard let name = value.stringValue, PlainName.isValid(name) else {
+            report("name", "expected a name of \(PlainName.rule) (it names the sweep and its report folder)")
             return stem
         }
         return name
@@ -101,7 +121,11 @@ struct SpecReader {
     }
 
     /// Reads an object of lists (grid or one zip group) into axes sorted by parameter.
-    private mutating func readAxes(_ value: JSONValue?, path: String) -> [SweepSpec.Axis] {
+    ///
+    /// A grid axis is a set of values, so a repeat is an error; a zip group's lists are
+    /// positions (`positional`), so `"lr": [0.1, 0.1, 0.01]` beside `"batch": [32, 64, 64]`
+    /// is three configs.
+    private mutating func readAxes(_ value: JSONValue?, path: String, positional: Bool) -> [SweepSpec.Axis] {
         guard let value else { return [] }
         guard case .object = value else {
             report(path, "expected an object mapping parameters to lists of values, like {\"seed\": [1, 2]}")
@@ -125,12 +149,13 @@ struct SpecReader {
                 continue
             }
             var values: [JSONValue] = []
+            var seen = Set<JSONValue>()
             for (i, item) in items.enumerated() {
                 guard let v = coerce(item, param: name, path: "\(axisPath)[\(i)]") else { continue }
-                if values.contains(v) {
-                    report("\(axisPath)[\(i)]", "duplicate value \(v.canonicalText)")
-                } else {
+                if positional || seen.insert(v).inserted {
                     values.append(v)
+                } else {
+                    report("\(axisPath)[\(i)]", "duplicate value \(v.canonicalText) (a grid axis lists each value once; a zip group may repeat)")
                 }
             }
             if values.count == items.count { axes.append(SweepSpec.Axis(param: name, values: values)) }
@@ -145,14 +170,14 @@ struct SpecReader {
         }
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
-        var match: [String: [JSONValue]] = [:]
+        var match: [String: Set<JSONValue>] = [:]
         for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
             // A list in an exclude entry means "any of these".
             let items = raw.arrayValue ?? [raw]
             let isList = raw.arrayValue != nil
-            match[name] = items.enumerated().compactMap { i, item in
+            match[name] = Set(items.enumerated().compactMap { i, item in
                 coerce(item, param: name, path: isList ? "\(path).\(name)[\(i)]" : "\(path).\(name)")
-            }
+            })
         }
         return SweepSpec.Filter(match: match)
     }
@@ -173,12 +198,13 @@ struct SpecReader {
             return Array(0..<n)
         case .array(let items) where !items.isEmpty:
             var seeds: [Int] = []
+            var seen = Set<Int>()
             for (i, item) in items.enumerated() {
                 guard let seed = item.intValue, seed >= 0 else {
                     report("seeds[\(i)]", "expected a non-negative integer seed")
                     continue
                 }
-                if seeds.contains(seed) { report("seeds[\(i)]", "duplicate seed \(seed)") } else { seeds.append(seed) }
+                if seen.insert(seed).inserted { seeds.append(seed) } else { report("seeds[\(i)]", "duplicate seed \(seed)") }
             }
             return seeds
         default:
@@ -194,13 +220,13 @@ struct SpecReader {
             return nil
         }
         guard let spec = schema[param] else {
-            report(path, "unknown parameter \"\(param)\" of workload \"\(document.root["workload"]?.stringValue ?? "")\""
-                + DidYouMean.suggestion(for: param, among: Array(schema.keys)))
+            let (workload, names) = (document.root["workload"]?.stringValue ?? "", schema.keys)
+            report(path, "unknown parameter \"\(param)\" of workload \"\(workload)\""
+                + DidYouMean.suggestion(for: param, among: Array(names)))
             return nil
         }
         guard let coerced = spec.coerce(value) else {
-            let shown = value.canonicalText.count > 40 ? value.kindDescription : value.canonicalText
-            report(path, "expected \(spec.expectation), got \(shown)")
+            report(path, "expected \(spec.expectation), got \(value.canonicalText.count > 40 ? value.kindDescription : value.canonicalText)")
             return nil
         }
         return coerced

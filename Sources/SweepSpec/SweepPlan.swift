@@ -24,14 +24,26 @@ public struct SweepPlan: Sendable {
     public var duplicates: Int
     /// Configs dropped by `exclude`.
     public var excluded: Int
+
+    /// The default of `sweep launch --max-jobs`: the most jobs a spec may expand to.
+    public static let defaultMaxJobs = 100_000
 }
 
 extension SweepSpec {
     /// Expands the spec into jobs: grid x zip (+ include), minus exclude, times seeds.
     ///
-    /// Throws when a resolved config fails its workload's cross-parameter checks or when
-    /// nothing is left to run.
-    public func plan() throws(SpecError) -> SweepPlan {
+    /// Throws when `jobCount` is above `maxJobs` (before expanding anything), when a
+    /// resolved config fails its workload's cross-parameter checks, or when nothing is
+    /// left to run. Identical configs (a zip repeating a position, an include repeating a
+    /// grid point) become one job, counted in `duplicates`.
+    public func plan(maxJobs: Int = SweepPlan.defaultMaxJobs) throws(SpecError) -> SweepPlan {
+        let count = jobCount
+        guard count <= maxJobs else {
+            let shown = count == .max ? "more than \(Int.max)" : "\(count)"
+            let anchor = !grid.isEmpty ? "grid" : !zip.isEmpty ? "zip" : !include.isEmpty ? "include" : "seeds"
+            throw SpecError([document.diagnostic(anchor, "the spec expands to \(shown) jobs (\(countBreakdown)), "
+                + "more than the cap of \(maxJobs): sweep fewer values, or raise the cap with --max-jobs N")])
+        }
         let defaults = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0.defaultValue) })
         var configs: [[String: JSONValue]] = []
         var sources: [String] = []
@@ -86,6 +98,33 @@ extension SweepSpec {
             }
         }
         return SweepPlan(spec: self, jobs: jobs, varying: varying, duplicates: duplicates, excluded: excluded)
+    }
+
+    /// How many jobs the spec expands to before `exclude` and duplicates are dropped:
+    /// (grid sizes x zip lengths + includes) x seeds, saturating at `Int.max`. Computed
+    /// from the axes' sizes alone, so a spec of 10^9 jobs is refused without expanding it.
+    public var jobCount: Int {
+        var configs = grid.isEmpty && zip.isEmpty ? (include.isEmpty ? 1 : 0) : 1
+        for size in grid.map(\.values.count) + zip.map({ $0[0].values.count }) {
+            configs = Self.saturatingProduct(configs, size)
+        }
+        let (withIncludes, overflow) = configs.addingReportingOverflow(include.count)
+        return Self.saturatingProduct(overflow ? .max : withIncludes, seeds.count)
+    }
+
+    /// `grid 1000 x 1000 x 1000, zip 3, 2 includes, 4 seeds`: how `jobCount` is made up.
+    var countBreakdown: String {
+        var parts: [String] = []
+        if !grid.isEmpty { parts.append("grid " + grid.map { "\($0.values.count)" }.joined(separator: " x ")) }
+        if !zip.isEmpty { parts.append("zip " + zip.map { "\($0[0].values.count)" }.joined(separator: " x ")) }
+        if !include.isEmpty { parts.append("\(include.count) includes") }
+        parts.append(seeds.count == 1 ? "1 seed" : "\(seeds.count) seeds")
+        return parts.joined(separator: ", ")
+    }
+
+    private static func saturatingProduct(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? .max : product
     }
 
     /// Every grid combination crossed with every zip position. Without grid or zip it is

@@ -16,7 +16,7 @@ public struct SweepSpec: Sendable {
 
     /// A filter: a config is excluded when, for every param, its value is one of these.
     public struct Filter: Sendable, Hashable {
-        public var match: [String: [JSONValue]]
+        public var match: [String: Set<JSONValue>]
 
         func matches(_ config: [String: JSONValue]) -> Bool {
             match.allSatisfy { param, values in config[param].map(values.contains) ?? false }
@@ -32,8 +32,11 @@ public struct SweepSpec: Sendable {
     public var include: [[String: JSONValue]]
     public var exclude: [Filter]
     public var seeds: [Int]
-    /// The `report` section, read by `sweep report`.
-    public var report: JSONValue?
+    /// The tables of the `report` section, for `sweep report` (empty: the default table).
+    public var report: [TableSpec]
+
+    /// The most `exclude` entries a spec may have: each config is checked against each.
+    public static let maxExcludes = 1_000
 
     static let topLevelKeys = ["name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "report"]
 
@@ -51,7 +54,7 @@ public struct SweepSpec: Sendable {
     init(
         name: String, workload: any Workload.Type, document: SpecDocument, base: [String: JSONValue],
         grid: [Axis], zip: [[Axis]], include: [[String: JSONValue]], exclude: [Filter], seeds: [Int],
-        report: JSONValue?
+        report: [TableSpec]
     ) {
         self.name = name
         self.workload = workload

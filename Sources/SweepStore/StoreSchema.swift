@@ -1,4 +1,4 @@
-import GRDB
+internal import GRDB
 
 /// The database schema, as migrations. Never edit a shipped migration: add a new one.
 ///
@@ -91,6 +91,20 @@ enum StoreSchema {
                     host TEXT,
                     kind TEXT NOT NULL,
                     message TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v2-writer-lease") { db in
+            // The coordinator holding the writer lock (see WriterLease): one row, replaced
+            // by each new writer with the next fencing token.
+            try db.execute(sql: """
+                CREATE TABLE writer_lease (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    token INTEGER NOT NULL,
+                    pid INTEGER NOT NULL,
+                    host TEXT NOT NULL,
+                    sweep TEXT,
+                    since TEXT NOT NULL
                 );
                 """)
         }

@@ -1,11 +1,6 @@
 import Foundation
 import SweepCore
 
-/// A job's lifecycle state, as stored in `jobs.state`.
-public enum JobState: String, Sendable, Hashable, CaseIterable {
-    case pending, running, done, failed, cancelled
-}
-
 /// A sweep as stored: its name, workload and the spec it was launched from.
 public struct SweepInfo: Sendable, Hashable {
     public var id: Int64
@@ -41,14 +36,38 @@ public struct StoredJob: Sendable, Hashable {
 
 /// One attempt at a job.
 public struct StoredAttempt: Sendable, Hashable {
+    /// How an attempt stands, as stored in `attempts.status`.
+    public enum Status: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Started and not finished (or its coordinator died; see `Store.writer()`).
+        case running
+        case ok, failed, cancelled
+        /// Its host or coordinator went away; the job ran again.
+        case lost
+    }
+
     public var job: Int64
     public var attempt: Int
     public var host: String
-    public var status: String
+    public var status: Status
     public var startedAt: Date
     public var finishedAt: Date?
     public var error: String?
     public var stderrTail: String?
+}
+
+/// A host the coordinator has used, with its latest state.
+public struct StoredHost: Sendable, Hashable {
+    /// A host's state, as stored in `hosts.state`.
+    public enum State: String, Sendable, Hashable, CaseIterable, Codable {
+        case up, lost, quarantined, unreachable
+        /// Cannot work for this sweep (refused key, missing runtime, wrong CPU): never reconnected.
+        case unusable
+    }
+
+    public var name: String
+    public var state: State
+    /// What the host said about itself, or why it went down.
+    public var detail: String?
 }
 
 /// How many of a sweep's jobs are in each state.
@@ -124,15 +143,4 @@ public struct Registration: Sendable, Hashable {
     public var reused: Int
     /// Jobs a dead coordinator left running, or that were cancelled, put back to pending.
     public var recovered: Int
-}
-
-/// A problem with the database itself or with what was asked of it.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-
-    public init(_ message: String) {
-        self.message = message
-    }
-
-    public var description: String { message }
 }

@@ -93,7 +93,7 @@ extension Sweep.Hosts {
 
         func validate() throws {
             guard HostFile.isValidName(name) else {
-                throw ValidationError("host name \"\(name)\": use letters, digits, '-', '_' or '.' (\"local\" is the embedded worker)")
+                throw ValidationError("host name \"\(name)\": use \(PlainName.rule) (\"local\" is the embedded worker)")
             }
             guard HostFile.parseAddress(ssh) != nil else {
                 throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
@@ -202,9 +202,7 @@ extension Sweep.Hosts {
         @OptionGroup var directory: HostsDirectory
 
         func validate() throws {
-            guard HostFile.isValidName(name) else {
-                throw ValidationError("host name \"\(name)\": use letters, digits, '-', '_' or '.'")
-            }
+            do { _ = try PlainName(name) } catch { throw ValidationError("host name \(error)") }
         }
 
         func run() throws {

@@ -26,8 +26,16 @@ extension Sweep {
         @Flag(help: "Print the jobs the spec expands to and stop; writes nothing.")
         var dryRun = false
 
+        @Option(help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
+                                   valueName: "n"))
+        var maxJobs = SweepPlan.defaultMaxJobs
+
+        func validate() throws {
+            if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
+        }
+
         func run() throws {
-            let plan = try SpecFiles.plan(SpecFiles.resolve(spec))
+            let plan = try SpecFiles.plan(SpecFiles.resolve(spec), maxJobs: maxJobs)
             if dryRun {
                 print(PlanTable.render(plan))
                 return

@@ -26,7 +26,7 @@ extension Sweep {
         var out = "Reports"
 
         @Option(help: ArgumentHelp("What to write: md, csv, svg, comma-separated, or all.", valueName: "formats"))
-        var format = "all"
+        var format: ReportFormats = .all
 
         @Flag(help: "Print the Markdown report to standard output instead of writing files.")
         var stdout = false
@@ -41,31 +41,58 @@ extension Sweep {
         var metrics: String?
 
         @Option(help: ArgumentHelp("Epochs in the moving window (default 10).", valueName: "n"))
-        var window: String?
+        var window: Int?
 
         @Option(name: .customLong("where"), help: ArgumentHelp(
             "Keep only jobs whose param has one of these values (repeatable); '-' matches jobs without it.",
             valueName: "param=v1,v2"))
         var filters: [String] = []
 
+        func validate() throws {
+            _ = try flagTable()
+        }
+
         func run() throws {
-            let formats = try ReportFormats(flag: format)
             let info = try StoredSweep.find(sweep, databasePath: store.db)
-            let db = try Store(path: store.db, readOnly: true)
-            var tables: [TableSpec] = []
-            if rows != nil || columns != nil || metrics != nil || window != nil || !filters.isEmpty {
-                tables = [try TableSpec(rows: rows, columns: columns, metrics: metrics, window: window, filters: filters)]
+            let input: ReportInput
+            do {
+                input = try ReportLoader.input(store: Store(path: store.db, readOnly: true), sweep: info, flagTable: flagTable())
+            } catch let error as ReportSpecError {
+                // A flag naming what the sweep lacks: bad usage, but no usage line (the flag is named).
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                throw ExitCode(64)
             }
-            let input = try ReportLoader.input(store: db, sweep: info, tables: tables)
             let report = Report(input)
             if stdout {
                 print(report.markdown(), terminator: "")
                 return
             }
-            let directory = URL(fileURLWithPath: out).appendingPathComponent(info.name)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let written = try report.write(to: directory, formats: formats)
-            print("wrote \(written.count) files to \(directory.path)/ (open index.md)")
+            let (folder, written) = try report.write(intoFolder: URL(fileURLWithPath: out), formats: format)
+            print("wrote \(written.count) files to \(folder.path)/ (open index.md)")
         }
+
+        /// The table the flags describe; nil when none of them is given.
+        private func flagTable() throws(ValidationError) -> TableSpec? {
+            guard rows != nil || columns != nil || metrics != nil || window != nil || !filters.isEmpty else { return nil }
+            do {
+                return try TableSpec(rows: rows, columns: columns, metrics: metrics, window: window, filters: filters)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+    }
+}
+
+extension ReportFormats: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let formats = try? ReportFormats(flag: argument) else { return nil }
+        self = formats
+    }
+
+    public static var allValueStrings: [String] { ["md", "csv", "svg", "all"] }
+
+    public var defaultValueDescription: String {
+        self == .all ? "all" : [(ReportFormats.markdown, "md"), (.csv, "csv"), (.svg, "svg")]
+            .filter { contains($0.0) }.map(\.1).joined(separator: ",")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -81,16 +82,19 @@ extension Sweep {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            guard let holder = WriterLock.holder(databasePath: store.db) else {
-                throw ValidationError("no coordinator is running on \(store.db)")
+            guard let holder = Store.writer(databasePath: store.db) else {
+                throw CommandFailure("no coordinator is running on \(store.db)")
             }
-            if let sweep, sweep != holder.sweep {
-                throw ValidationError("the coordinator on \(store.db) runs sweep \"\(holder.sweep)\", not \"\(sweep)\"")
+            if let sweep, let running = holder.sweep, sweep != running {
+                throw CommandFailure("the coordinator on \(store.db) runs sweep \"\(running)\", not \"\(sweep)\"")
             }
-            guard kill(holder.pid, SIGINT) == 0 else {
-                throw ValidationError("cannot signal the coordinator (pid \(holder.pid)): \(String(cString: strerror(errno)))")
+            guard let pid = holder.pid, holder.host == ProcessInfo.processInfo.hostName else {
+                throw CommandFailure("the coordinator on \(store.db) (\(holder)) is not a process of this machine; stop it where it runs")
             }
-            print("asked the coordinator of sweep \(holder.sweep) (pid \(holder.pid)) to stop; run cancel again to cancel running jobs")
+            guard kill(pid, SIGINT) == 0 else {
+                throw CommandFailure("cannot signal the coordinator (pid \(pid)): \(String(cString: strerror(errno)))")
+            }
+            print("asked the coordinator of sweep \(holder.sweep ?? "?") (pid \(pid)) to stop; run cancel again to cancel running jobs")
         }
     }
 }

@@ -19,12 +19,24 @@ enum SpecFiles {
     }
 
     /// Reads, validates and expands the spec at `path`.
-    static func plan(_ path: String) throws -> SweepPlan {
-        try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan()
+    /// - Throws: `CommandFailure` with status 64 naming every problem.
+    static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs) throws -> SweepPlan {
+        try invalidSpecIsUsage { try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs) }
     }
 
-    /// Validates and expands a spec's text as stored with its sweep.
+    /// Validates and expands a spec's text as stored with its sweep. Not capped: the
+    /// spec passed `--max-jobs` (maybe a raised one) when it was launched.
     static func plan(file: String, text: String) throws -> SweepPlan {
-        try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan()
+        try invalidSpecIsUsage {
+            try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan(maxJobs: .max)
+        }
+    }
+
+    private static func invalidSpecIsUsage(_ body: () throws -> SweepPlan) throws -> SweepPlan {
+        do {
+            return try body()
+        } catch {
+            throw CommandFailure("\(error)", exitCode: CommandFailure.invalidSpec)
+        }
     }
 }

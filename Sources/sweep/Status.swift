@@ -28,16 +28,25 @@ extension Sweep {
                     let c = try db.counts(of: info.id)
                     print("\(Date().formatted(.iso8601)) [\(info.name)] \(c.done)/\(c.total) done · \(c.running) running · "
                         + "\(c.failed) failed · \(c.pending) pending")
-                    guard WriterLock.holder(databasePath: store.db)?.sweep == info.name else { return }
+                    guard db.writer()?.sweep == info.name else { return }
                     Thread.sleep(forTimeInterval: 2)
                 }
             }
+            // Whether jobs marked running really run is the writer lock's to say: a
+            // coordinator that died (kill -9) left them marked running.
+            let writer = db.writer()
             let counts = try db.counts(of: info.id)
             print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
-            print("\(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
-                + "\(counts.pending) pending · \(counts.cancelled) cancelled")
+            print("\(counts.done)/\(counts.total) done · \(counts.running) \(writer == nil && counts.running > 0 ? "interrupted" : "running") · "
+                + "\(counts.failed) failed · \(counts.pending) pending · \(counts.cancelled) cancelled")
+            if let writer {
+                print("coordinator: running (\(writer))")
+            } else if counts.running + counts.pending + counts.cancelled > 0 {
+                print("interrupted: no coordinator is running; \(counts.running + counts.pending + counts.cancelled) jobs are "
+                    + "not finished. Continue with: sweep resume \(info.name)")
+            }
             for host in try db.hosts() {
-                print("host \(host.name): \(host.state)" + (host.detail.map { " (\($0))" } ?? ""))
+                print("host \(host.name): \(host.state.rawValue)" + (host.detail.map { " (\($0))" } ?? ""))
             }
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)
@@ -47,7 +56,8 @@ extension Sweep {
                 if let start = job.startedAt {
                     time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
                 }
-                return ["\(job.id)", job.state.rawValue, "\(job.attempts)", job.host ?? ""]
+                let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
+                return ["\(job.id)", state, "\(job.attempts)", job.host ?? ""]
                     + varying.map { job.config[$0]?.displayText ?? "" }
                     + [job.config["seed"]?.displayText ?? "", time, Self.oneLine(job.error ?? "")]
             }
@@ -82,8 +92,11 @@ extension Sweep {
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
             print("config: \(job.config.nested.canonicalText)")
+            let coordinatorRuns = db.writer() != nil
             for attempt in try db.attempts(of: job.id) {
-                var line = "attempt \(attempt.attempt) on \(attempt.host): \(attempt.status)"
+                // An attempt still open with no coordinator running was cut off when it died.
+                let status = attempt.status == .running && !coordinatorRuns ? "interrupted (no coordinator running)" : attempt.status.rawValue
+                var line = "attempt \(attempt.attempt) on \(attempt.host): \(status)"
                 if let error = attempt.error { line += ": \(error)" }
                 print(line)
                 if let tail = attempt.stderrTail, !tail.isEmpty {

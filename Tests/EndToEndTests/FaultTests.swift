@@ -38,7 +38,7 @@ import Testing
         try expectProbeSweepComplete(database: sandbox.database, sweep: "k", jobs: 4, epochs: 5)
         let store = try Store(path: sandbox.database, readOnly: true)
         let statuses = try store.jobs(of: try #require(try store.sweep(named: "k")).id).flatMap { try store.attempts(of: $0.id).map(\.status) }
-        #expect(statuses.filter { $0 == "failed" }.count == 1, "\(statuses)")
+        #expect(statuses.filter { $0 == .failed }.count == 1, "\(statuses)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
@@ -60,7 +60,7 @@ import Testing
         try expectProbeSweepComplete(database: sandbox.database, sweep: "w", jobs: 6, epochs: 4)
         let store = try Store(path: sandbox.database, readOnly: true)
         let statuses = try store.jobs(of: try #require(try store.sweep(named: "w")).id).flatMap { try store.attempts(of: $0.id).map(\.status) }
-        #expect(statuses.filter { $0 == "lost" }.count == 2, "\(statuses)")
+        #expect(statuses.filter { $0 == .lost }.count == 2, "\(statuses)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
@@ -175,7 +175,7 @@ import Testing
         let first = try sandbox.start(["launch", "a.json"])
         #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox, "a")?.running ?? 0) == 1 })
         let second = try sandbox.run(["launch", "a.json"])
-        #expect(second.status == 1)
+        #expect(second.status == 75)
         #expect(second.stderr.contains("another sweep coordinator"))
         kill(first.process.processIdentifier, SIGKILL)
         first.wait(timeout: 10)

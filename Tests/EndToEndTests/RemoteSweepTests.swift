@@ -88,7 +88,7 @@ import Testing
         try expectProbeSweepComplete(database: sandbox.database, sweep: "s", jobs: 8, epochs: 4)
         let store = try Store(path: sandbox.database, readOnly: true)
         let lost = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
-            .flatMap { try store.attempts(of: $0.id) }.filter { $0.status == "lost" }
+            .flatMap { try store.attempts(of: $0.id) }.filter { $0.status == .lost }
         #expect(!lost.isEmpty && lost.allSatisfy { $0.host == "beta" })
         #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
     }

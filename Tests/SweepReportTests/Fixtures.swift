@@ -1,5 +1,7 @@
 import Foundation
+import SweepCore
 import SweepReport
+import SweepSpec
 
 /// Deterministic sweeps for the tests: small enough to read in a golden file, with every
 /// job state a report must handle.
@@ -139,10 +141,10 @@ extension Fixtures {
                 add(params, accuracy: accuracy, hours: hours)
             }
         }
-        let section = try JSONSerialization.jsonObject(with: Data(paperReportSection.utf8))
+        let document = try SpecDocument(file: "Sweeps/paper.json", text: #"{"report": "# + paperReportSection + "}")
         return ReportInput(
             sweep: "paper", specFile: "Sweeps/paper.json", generatedAt: generatedAt, jobs: jobs,
-            tables: try TableSpec.parseReportSection(section),
+            tables: try TableSpec.reportSection(of: document),
             axisOrder: ["model": [.string("kan"), .string("mlp")], "dataset": [.string("mnist"), .string("fashion-mnist")]]
         )
     }

@@ -1,9 +1,11 @@
 import Foundation
+import SweepCore
+import SweepReport
+import SweepSpec
+import Testing
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import SweepReport
-import Testing
 
 /// Counts elements by name while parsing, failing on any XML error.
 private final class ElementCounter: NSObject, XMLParserDelegate {

@@ -1,5 +1,7 @@
 import Foundation
+import SweepCore
 import SweepReport
+import SweepSpec
 import Testing
 
 @Suite("Moving-window statistics")

@@ -1,5 +1,7 @@
 import Foundation
+import SweepCore
 import SweepReport
+import SweepSpec
 import Testing
 
 @Suite("Writing report files")
@@ -86,6 +88,65 @@ struct WriteTests {
         #expect(throws: (any Error).self) { try Report(Fixtures.distSweep()).write(to: directory) }
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(names == ["report.md"])
+    }
+
+    @Test("an output folder that is a file or a device is a clear error naming it, and nothing is written")
+    func outputIsNotAFolder() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("afile")
+        try Data("x".utf8).write(to: file)
+        let report = Report(Fixtures.distSweep())
+        #expect(throws: ReportOutputError(path: file.path, message: "is a file, not a folder; move it away or choose another --out")) {
+            try report.write(intoFolder: file)
+        }
+        #expect(throws: ReportOutputError(path: file.path, message: "is a file, not a folder; move it away or choose another --out")) {
+            try report.write(intoFolder: file.appendingPathComponent("sub"))
+        }
+        #expect(throws: ReportOutputError(path: "/dev/null", message: "is a device, not a folder; move it away or choose another --out")) {
+            try report.write(intoFolder: URL(fileURLWithPath: "/dev/null"))
+        }
+        // The sweep's own folder is a file.
+        let out = root.appendingPathComponent("Reports")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
+        try Data("x".utf8).write(to: out.appendingPathComponent("dist-mini"))
+        do {
+            _ = try report.write(intoFolder: out)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description == "cannot write the report to \(out.path)/dist-mini: is a file, not a folder; move it away or choose another --out")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["dist-mini"])
+        #expect(try String(contentsOf: file, encoding: .utf8) == "x")
+    }
+
+    @Test("a sweep name that is not a plain name cannot make the report leave its --out folder", arguments: ["..", ".", "a/b", "../x", ""])
+    func nameStaysInside(name: String) throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("Reports")
+        var input = Fixtures.distSweep()
+        input.sweep = name
+        #expect(throws: ReportOutputError.self) { try Report(input).write(intoFolder: out) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).filter { $0 != "Reports" } == [])
+        let inside = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(inside.isEmpty)
+    }
+
+    @Test("a report folder that is a symbolic link to elsewhere is refused")
+    func symlinkedFolder() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("Reports")
+        let elsewhere = root.appendingPathComponent("elsewhere")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: false)
+        try FileManager.default.createDirectory(at: elsewhere, withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(at: out.appendingPathComponent("dist-mini"), withDestinationURL: elsewhere)
+        #expect(throws: ReportOutputError.self) { try Report(Fixtures.distSweep()).write(intoFolder: out) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
+        // A plain name in a fresh folder works, and lands in out/<name>.
+        let (folder, files) = try Report(Fixtures.distSweep()).write(intoFolder: root.appendingPathComponent("fresh/Reports"))
+        #expect(folder.lastPathComponent == "dist-mini" && files.count == 6)
     }
 
     @Test("unknown formats are rejected naming the flag")

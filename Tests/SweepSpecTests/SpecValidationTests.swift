@@ -47,7 +47,7 @@ func problems(_ text: String, file: String = "bad.json") -> [String] {
         Case(spec: #"{"workload": "probe", "grid": {"value": [1]}, "exclude": [{"value": 1}]}"#,
              expected: "bad.json:1:58: exclude: every config is excluded: the sweep would have no jobs"),
         Case(spec: #"{"workload": "probe", "name": "a b"}"#,
-             expected: "bad.json:1:31: name: expected a name of letters, digits, '-', '_' or '.' (it names the sweep and its report folder)"),
+             expected: #"bad.json:1:31: name: expected a name of letters, digits, '-', '_' or '.', at most 64 characters, not "." or ".." (it names the sweep and its report folder)"#),
         Case(spec: "{\"workload\": \"probe\",\n  \"base\": {\"epochs\": 2,}\n}",
              expected: "bad.json:2:24: invalid JSON: expected a quoted member name"),
         Case(spec: #"{"name": "x"}"#,

@@ -1,5 +1,5 @@
-/// The lifecycle state of a job as the store records it; only `done` jobs contribute numbers.
-public enum JobState: String, Sendable, Hashable, CaseIterable {
+/// The lifecycle state of a job, as stored in `jobs.state`; only `done` jobs contribute to reports.
+public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
     /// Waiting for a host.
     case pending
     /// Assigned to a host and training.

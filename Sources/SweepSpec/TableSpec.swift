@@ -1,3 +1,5 @@
+import SweepCore
+
 /// The layout of one report table: which params make its rows and columns, which metrics
 /// its cells show, and over how many final epochs each cell is averaged.
 ///
@@ -6,6 +8,9 @@
 /// that still vary among the table's jobs but are in neither R nor C are appended to the
 /// rows (and the table says so), so that different configurations are never averaged
 /// together; only seeds are.
+///
+/// A spec's `report` section is read into these once, when the spec is validated
+/// (`TableSpec+Reading.swift`); `sweep report` flags build one too.
 public struct TableSpec: Sendable, Equatable {
     /// The pseudo-param naming a job's seed, usable in `rows`, `columns` and `filter`.
     public static let seedKey = "seed"
@@ -24,11 +29,12 @@ public struct TableSpec: Sendable, Equatable {
     public var metrics: [String]
     /// Number of final epochs each job's value is averaged over (W).
     public var window: Int
-    /// Only jobs whose param values are among the listed ones enter the table; a nil entry
-    /// admits jobs that lack the param (JSON `null`, flag value `-`), e.g. `"kan.width": [8, null]`
-    /// keeps KAN jobs of width 8 and the MLP jobs, which have no KAN width.
-    public var filter: [String: [ParamValue?]]
-    /// Fixed number of decimals for every cell; nil chooses per metric (see `ReportFormat`).
+    /// Only jobs whose param values are among the listed ones enter the table; numbers match
+    /// by value (`1` matches `1.0`). A `.null` entry admits jobs that lack the param (JSON
+    /// `null`, flag value `-`), e.g. `"kan.width": [8, null]` keeps KAN jobs of width 8 and
+    /// the MLP jobs, which have no KAN width.
+    public var filter: [String: [JSONValue]]
+    /// Fixed number of decimals for every cell; nil chooses per metric.
     public var decimals: Int?
 
     /// Creates a table layout.
@@ -36,7 +42,7 @@ public struct TableSpec: Sendable, Equatable {
     /// - Precondition: `window > 0`; `decimals`, when given, in 0...12.
     public init(
         title: String? = nil, rows: [String] = [], columns: [String] = [], metrics: [String] = [],
-        window: Int = TableSpec.defaultWindow, filter: [String: [ParamValue?]] = [:], decimals: Int? = nil
+        window: Int = TableSpec.defaultWindow, filter: [String: [JSONValue]] = [:], decimals: Int? = nil
     ) {
         precondition(window > 0, "TableSpec: window must be positive")
         precondition(decimals.map { (0...12).contains($0) } ?? true, "TableSpec: decimals must be in 0...12")
@@ -47,13 +53,5 @@ public struct TableSpec: Sendable, Equatable {
         self.window = window
         self.filter = filter
         self.decimals = decimals
-    }
-
-    /// Whether a job passes the table's filter.
-    func admits(_ job: ReportJob) -> Bool {
-        for (key, allowed) in filter {
-            guard allowed.contains(job.value(of: key)) else { return false }
-        }
-        return true
     }
 }

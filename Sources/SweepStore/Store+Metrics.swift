@@ -1,0 +1,116 @@
+import Foundation
+internal import GRDB
+internal import GRDBSQLite
+
+extension Store {
+    // MARK: Metrics and logs
+
+    /// Appends metric values and log lines in one transaction (the coordinator batches).
+    public func append(metrics: [MetricRow], logs: [(job: Int64, attempt: Int, line: String)], now: Date = Date()) throws(StoreError) {
+        guard !metrics.isEmpty || !logs.isEmpty else { return }
+        try write { db in
+            // The coordinator's per-epoch path: one prepared statement per batch, not a record per row.
+            if !metrics.isEmpty {
+                let insert = try db.makeStatement(sql: """
+                    INSERT INTO metrics (job_id, attempt, epoch, name, value) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT DO UPDATE SET value = excluded.value
+                    """)
+                for m in metrics {
+                    try insert.execute(arguments: [m.job, m.attempt, m.epoch, m.name, m.value.isNaN ? nil : m.value])
+                }
+            }
+            if !logs.isEmpty {
+                let insert = try db.makeStatement(sql: "INSERT INTO logs (job_id, attempt, at, line) VALUES (?, ?, ?, ?)")
+                for log in logs { try insert.execute(arguments: [log.job, log.attempt, now, log.line]) }
+            }
+        }
+    }
+
+    /// A job's captured output, oldest first, with the attempt of each line.
+    public func logs(of job: Int64) throws(StoreError) -> [(attempt: Int, line: String)] {
+        try read { db in
+            try LogRecord.filter(Column("job_id") == job).order(Column("id")).fetchAll(db).map { ($0.attempt, $0.line) }
+        }
+    }
+
+    /// Every metric value of the attempts that finished ok, for the sweep's done jobs,
+    /// ordered by job, then epoch, then metric name. `body` sees each row once.
+    public func forEachOkMetric(of sweep: Int64, _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+        try read { db in
+            let statement = try db.makeStatement(sql: """
+                SELECT m.job_id, m.name, m.epoch, m.value FROM sweep_jobs s
+                JOIN jobs j ON j.id = s.job_id AND j.state = 'done'
+                JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt
+                WHERE s.sweep_id = ?
+                ORDER BY s.job_id, m.epoch, m.name
+                """)  // the order of the keys walked: SQLite streams the rows without sorting
+            try statement.setArguments([sweep])
+            // Reports read a million rows: step the statement directly, and reuse one
+            // String per distinct metric name instead of decoding it from every row.
+            let raw = statement.sqliteStatement
+            defer { sqlite3_reset(raw) }
+            var names: [(bytes: [UInt8], name: String)] = []
+            var hint = 0
+            while true {
+                let rc = sqlite3_step(raw)
+                if rc == SQLITE_DONE { return }
+                guard rc == SQLITE_ROW else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                let count = Int(sqlite3_column_bytes(raw, 1))
+                let text = UnsafeRawBufferPointer(start: sqlite3_column_text(raw, 1), count: count)
+                if hint >= names.count || !names[hint].bytes.elementsEqual(text) {
+                    if let found = names.firstIndex(where: { $0.bytes.elementsEqual(text) }) {
+                        hint = found
+                    } else {
+                        hint = names.count
+                        names.append((Array(text), String(decoding: text, as: UTF8.self)))
+                    }
+                }
+                let value: Double? = sqlite3_column_type(raw, 3) == SQLITE_NULL ? nil : sqlite3_column_double(raw, 3)
+                body(sqlite3_column_int64(raw, 0), names[hint].name, Int(sqlite3_column_int64(raw, 2)), value)
+                hint += 1
+            }
+        }
+    }
+
+    /// Every metric row of a job (all attempts), for tests and `sweep logs`.
+    public func metrics(of job: Int64) throws(StoreError) -> [MetricRow] {
+        try read { db in
+            try MetricRecord.filter(Column("job_id") == job).order(Column("attempt"), Column("epoch"), Column("name"))
+                .fetchAll(db).map(\.row)
+        }
+    }
+
+    // MARK: Events and hosts
+
+    /// Appends to the audit log.
+    public func record(event kind: String, message: String, sweep: Int64? = nil, job: Int64? = nil, host: String? = nil,
+                       now: Date = Date()) throws(StoreError) {
+        try write { db in try Self.event(db, now: now, sweep: sweep, job: job, host: host, kind: kind, message: message) }
+    }
+
+    static func event(_ db: Database, now: Date, sweep: Int64? = nil, job: Int64? = nil, host: String? = nil,
+                      kind: String, message: String) throws {
+        try EventRecord(at: now, sweepID: sweep, jobID: job, host: host, kind: kind, message: message).insert(db)
+    }
+
+    /// Records what a host said about itself, or that it was lost or quarantined; fields
+    /// given as nil keep their last value.
+    public func updateHost(name: String, state: StoredHost.State, detail: String?, binaryHash: String? = nil, cores: Int? = nil,
+                           slots: Int? = nil, now: Date = Date()) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO hosts (name, state, detail, binary_hash, cores, slots, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (name) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+                    binary_hash = coalesce(excluded.binary_hash, binary_hash), cores = coalesce(excluded.cores, cores),
+                    slots = coalesce(excluded.slots, slots), last_seen = excluded.last_seen
+                """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now])
+        }
+    }
+
+    /// Every host the coordinator has used, by name, with its latest state and detail.
+    public func hosts() throws(StoreError) -> [StoredHost] {
+        try read { db in try HostRecord.order(Column("name")).fetchAll(db).map(\.stored) }
+    }
+}
