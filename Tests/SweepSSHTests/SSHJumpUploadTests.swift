@@ -4,7 +4,12 @@ import SweepSSH
 import SweepTestSupport
 
 /// Uploads through a jump host keep up with OpenSSH's sftp through the same jump.
-@Suite("uploads through a jump host", .serialized, .timeLimit(.minutes(3)))
+///
+/// A timing comparison: run it alone (`SWEEP_SPEED_TESTS=1 swift test --filter SSHJumpUploadTests`).
+/// Inside the parallel full suite, sweeps and sshd processes of other tests share the two
+/// cores and the two timings are taken at different moments, so it is off there.
+@Suite("uploads through a jump host", .serialized, .timeLimit(.minutes(3)),
+       .enabled(if: ProcessInfo.processInfo.environment["SWEEP_SPEED_TESTS"] != nil, "a timing test; set SWEEP_SPEED_TESTS=1"))
 struct SSHJumpUploadTests {
     /// `ssh -W` through `jump` to whatever host libssh or sftp connects to.
     static func jumpCommand(_ jump: TestSSHD) -> String {
