@@ -54,9 +54,9 @@ final class SSHOwnerThread: SerialExecutor {
     /// Lets the jobs already queued on this thread run, then resumes the caller (a job on this
     /// executor).
     ///
-    /// `Task.yield()` would resume through the global concurrent pool before hopping back
-    /// here, and wait there while CPU-bound tasks hold the pool (24 such waits made a 24 MiB
-    /// upload take 80 s instead of 1 s in a busy test process); this stays on the owner thread.
+    /// `Task.yield()` enqueues the caller on the global concurrent pool before it hops back
+    /// here, so every yield of a long upload would wait there while CPU-bound tasks hold the
+    /// pool; this stays on the owner thread.
     func yield(isolation: isolated (any Actor)? = #isolation) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             core.resumeLater(continuation)
