@@ -41,7 +41,12 @@ extension Sweep.Bench {
 
         @Option(help: "Jobs to run.") var jobs = 1000
         @Option(help: "Local worker slots.") var slots = 8
-        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Print JSON (only it goes to stdout).") var json = false
+
+        func validate() throws {
+            guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
+        }
 
         func run() throws {
             try withScratchDirectory { directory in
@@ -51,7 +56,9 @@ extension Sweep.Bench {
                 let database = directory.appendingPathComponent("sweep.sqlite").path
                 let options = try RunOptions.parse(["--local-slots", String(slots), "--quiet"])
                 let start = Date()
-                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options)
+                // With --json, stdout carries only the JSON: the run's own lines go to stderr.
+                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options,
+                                    say: json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) })
                 let seconds = Date().timeIntervalSince(start)
                 printResult([("jobs", Double(jobs)), ("total_s", seconds), ("ms_per_job", seconds * 1000 / Double(jobs))], json: json)
             }
@@ -67,6 +74,12 @@ extension Sweep.Bench {
         @Option(help: "Epochs per job.") var epochs = 100
         @Option(help: "Metrics per epoch.") var metrics = 10
         @Flag(help: "Print JSON.") var json = false
+
+        func validate() throws {
+            guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
+            guard (1...1000).contains(metrics) else { throw ValidationError("--metrics must be in 1...1000") }
+        }
 
         func run() throws {
             try withScratchDirectory { directory in

@@ -18,14 +18,14 @@ enum SpecFiles {
         throw ValidationError("no spec file \(name)")
     }
 
-    /// Reads, validates and expands the spec at `path`; an invalid spec is printed and
-    /// exits 64 (bad usage), like any other usage error.
+    /// Reads, validates and expands the spec at `path`.
     ///
     /// With `overrides` (`key=value` arguments) the spec is first validated as written,
     /// then changed and named `name` (default: derived from the overrides, printed).
+    /// - Throws: `CommandFailure` with status 64 naming every problem.
     static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs,
                      overrides arguments: [String] = [], name: String? = nil) throws -> SweepPlan {
-        do {
+        try invalidSpecIsUsage {
             var document = try SpecDocument(contentsOf: path)
             let written = try SweepSpec(document: document, workloads: WorkloadRegistry.all)
             if !arguments.isEmpty || name != nil {
@@ -35,15 +35,22 @@ enum SpecFiles {
                 document = try overrides.apply(to: document, name: sweepName, workloads: WorkloadRegistry.all)
             }
             return try SweepSpec(document: document, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.validationFailure
         }
     }
 
     /// Validates and expands a spec's text as stored with its sweep. Not capped: the
     /// spec passed `--max-jobs` (maybe a raised one) when it was launched.
     static func plan(file: String, text: String) throws -> SweepPlan {
-        try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan(maxJobs: .max)
+        try invalidSpecIsUsage {
+            try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan(maxJobs: .max)
+        }
+    }
+
+    private static func invalidSpecIsUsage(_ body: () throws -> SweepPlan) throws -> SweepPlan {
+        do {
+            return try body()
+        } catch {
+            throw CommandFailure("\(error)", exitCode: CommandFailure.invalidSpec)
+        }
     }
 }
