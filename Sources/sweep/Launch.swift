@@ -59,8 +59,6 @@ extension Sweep {
                 if let difference = try difference(plan) { print(difference) }
                 return
             }
-            // What relaunching an existing sweep changes, before it changes it.
-            if let difference = try? difference(plan) { print(difference) }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions)
         }
 

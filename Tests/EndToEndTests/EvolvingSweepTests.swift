@@ -51,7 +51,7 @@ import Testing
 
         let relaunch = try sandbox.run(["launch", "e.json", "--local-slots", "2"])
         #expect(relaunch.status == 0, "\(relaunch.stdout)\n\(relaunch.stderr)")
-        #expect(relaunch.stdout.contains("against sweep e (revision 1) in sweep.sqlite: \(difference)"), "\(relaunch.stdout)")
+        #expect(relaunch.stdout.contains("sweep e (revision 2): \(newValues.count * 2) jobs: \(difference)"), "\(relaunch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "e", jobs: newValues.count * 2, epochs: epochs)
         let after = try Store(path: sandbox.database, readOnly: true)
         #expect(Set(try after.jobs(of: sweepID).map(value)) == Set(newValues))
@@ -92,7 +92,7 @@ import Testing
         try FileManager.default.removeItem(at: sandbox.directory.appendingPathComponent("o.yaml"))
         let resume = try sandbox.run(["resume", "nine"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
-        #expect(resume.stdout.contains("sweep nine: 1 jobs (0 new, 1 already done)"))
+        #expect(resume.stdout.contains("sweep nine (revision 1): 1 jobs: +0 new, 1 kept (1 done), 0 dropped"), "\(resume.stdout)")
 
         try sandbox.write("o.yaml", "name: o\nworkload: probe\ngrid: {value: [1, 2]}\n")
         let bad = try sandbox.run(["launch", "o.yaml", "epochs=3", "value=x", "valu=2", "--dry-run"])
