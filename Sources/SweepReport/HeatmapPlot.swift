@@ -109,9 +109,7 @@ struct HeatmapPlot {
             LearningCurvePlot.label(String(yLabels[y].prefix(24)), x: left - 6, y: top + (Double(y) + 0.5) * cellHeight + 4, anchor: "end", into: &out)
         }
         LearningCurvePlot.label(grid.xKey, x: left + plotWidth / 2, y: top + plotHeight + 34, anchor: "middle", into: &out)
-        out.append("<text transform=\"translate(14 ")
-        out.append(top + plotHeight / 2, decimals: 1)
-        out.append(") rotate(-90)\" text-anchor=\"middle\">\(LearningCurvePlot.escape(grid.yKey))</text>\n")
+        LearningCurvePlot.verticalLabel(grid.yKey, x: 14, y: top + plotHeight / 2, into: &out)
 
         // The colour bar: bright (better) at the top, labelled with the values at its ends.
         let barLeft = left + plotWidth + 24, barHeight = min(plotHeight, 240)

@@ -119,11 +119,7 @@ struct LearningCurvePlot {
         Self.line(x1: left, y1: bottom, x2: right, y2: bottom, style: "stroke=\"#333\"", into: &out)
         Self.line(x1: left, y1: top, x2: left, y2: bottom, style: "stroke=\"#333\"", into: &out)
         Self.label("epoch", x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
-        out.append("<text transform=\"translate(")
-        out.append(originX + 16, decimals: 1)
-        out.append(" ")
-        out.append((top + bottom) / 2, decimals: 1)
-        out.append(") rotate(-90)\" text-anchor=\"middle\">\(Self.escape(panel.metric))</text>\n")
+        Self.verticalLabel(panel.metric, x: originX + 16, y: (top + bottom) / 2, into: &out)
 
         // Bands first so every mean line is drawn above every band.
         out.append("<g clip-path=\"url(#plot-area-\(number))\">\n")
@@ -195,6 +191,15 @@ struct LearningCurvePlot {
         out.append("\" y2=\"")
         out.append(y2, decimals: 2)
         out.append("\" \(style)/>\n")
+    }
+
+    /// An axis title turned to read upwards, centred on (x, y).
+    static func verticalLabel(_ text: String, x: Double, y: Double, into out: inout TextBuffer) {
+        out.append("<text transform=\"translate(")
+        out.append(x, decimals: 1)
+        out.append(" ")
+        out.append(y, decimals: 1)
+        out.append(") rotate(-90)\" text-anchor=\"middle\">\(escape(text))</text>\n")
     }
 
     static func label(_ text: String, x: Double, y: Double, anchor: String, into out: inout TextBuffer) {

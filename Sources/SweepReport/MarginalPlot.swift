@@ -60,11 +60,7 @@ struct MarginalPlot {
             LearningCurvePlot.label(String(ReportFormat.value(marginal.values[index]).prefix(16)), x: px(index), y: bottom + 16, anchor: "middle", into: &out)
         }
         LearningCurvePlot.label(marginal.key, x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
-        out.append("<text transform=\"translate(")
-        out.append(originX + 16, decimals: 1)
-        out.append(" ")
-        out.append((top + bottom) / 2, decimals: 1)
-        out.append(") rotate(-90)\" text-anchor=\"middle\">\(LearningCurvePlot.escape(metric))</text>\n")
+        LearningCurvePlot.verticalLabel(metric, x: originX + 16, y: (top + bottom) / 2, into: &out)
 
         // Bars first, then the line and the points above them.
         for (index, summary) in marginal.summaries.enumerated() {
