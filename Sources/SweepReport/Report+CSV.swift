@@ -29,7 +29,7 @@ extension Report {
     private func writeTidyCSV(
         into buffer: inout TextBuffer, flushThreshold: Int, flush: (TextBuffer) throws -> Void
     ) rethrows {
-        let jobs = doneJobs
+        let jobs = doneJobIndices.map { input.jobs[$0] }
         let paramKeys = Set(jobs.flatMap(\.params.keys)).sorted()
         let fixedColumns = ["sweep", "job", "seed", "attempt", "epoch", "metric", "value"]
         let paramColumns = CSVText.paramColumnNames(paramKeys, fixed: Set(fixedColumns))

@@ -68,7 +68,7 @@ extension Report {
             let until = input.isRunning ? "now" : "last finish"
             lines.append("- Elapsed: \(ReportFormat.duration(lastFinish.timeIntervalSince(firstStart))) from first start to \(until)")
         }
-        let wallTimes = doneJobs.compactMap(\.wallTime)
+        let wallTimes = doneJobIndices.compactMap { input.jobs[$0].wallTime }
         if let summary = SampleSummary(wallTimes) {
             var text = "- Job wall time: \(ReportFormat.duration(wallTimes.reduce(0, +))) summed over \(wallTimes.count) done jobs; "
             text += "per job \(ReportFormat.duration(summary.mean))"

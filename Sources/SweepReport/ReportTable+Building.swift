@@ -47,8 +47,8 @@ extension ReportTable {
             groups[key, default: []].append(index)
         }
         let order = ValueOrder(axisOrder: axisOrder)
-        let rows = Set(groups.keys.map(\.row)).sorted { order.precedes($0, $1, keys: rowKeys) }
-        let columnGroups = Set(groups.keys.map(\.column)).sorted { order.precedes($0, $1, keys: spec.columns) }
+        let rows = order.sorted(Array(Set(groups.keys.map(\.row))), keys: rowKeys)
+        let columnGroups = order.sorted(Array(Set(groups.keys.map(\.column))), keys: spec.columns)
 
         let recorded = Set(selected.lazy.filter { jobs[$0].state == .done }.flatMap { jobs[$0].metrics.keys })
         let metrics = spec.metrics.isEmpty ? recorded.sorted() : spec.metrics

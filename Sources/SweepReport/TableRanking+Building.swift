@@ -32,10 +32,13 @@ extension TableRanking {
         }
         let swept = keys.indices.filter { values[$0].count > 1 }
 
-        // The heatmap's axes: the row and the column param when the table has one of each,
-        // else the two swept params with the most values (the first of equals).
+        // The heatmap's axes: the spec's, else the row and the column param when the table has
+        // one of each, else the two swept params with the most values (the first of equals).
         var heatmapKeys: (x: Int, y: Int)?
-        if table.rowKeys.count == 1, table.columnKeys.count == 1, swept.count == 2 {
+        if let asked = table.spec.heatmap, let y = keys.firstIndex(of: asked[0]), let x = keys.firstIndex(of: asked[1]),
+           swept.contains(x), swept.contains(y) {
+            heatmapKeys = (x: x, y: y)
+        } else if table.rowKeys.count == 1, table.columnKeys.count == 1, swept.count == 2 {
             heatmapKeys = (x: 1, y: 0)
         } else if swept.count >= 2 {
             let byCount = swept.enumerated().sorted { a, b in

@@ -41,6 +41,9 @@ public struct TableSpec: Sendable, Equatable {
     public var top: Int?
     /// Whether the main metric (the first) is better high or low; nil: from its name.
     public var direction: Direction?
+    /// The heatmap's two params, down then across (both among `rows` and `columns`); nil:
+    /// the row and the column param, or the two swept params with the most values.
+    public var heatmap: [String]?
 
     /// Creates a table layout.
     ///
@@ -49,7 +52,7 @@ public struct TableSpec: Sendable, Equatable {
     public init(
         title: String? = nil, rows: [String] = [], columns: [String] = [], metrics: [String] = [],
         window: Int = TableSpec.defaultWindow, filter: [String: [JSONValue]] = [:], decimals: Int? = nil,
-        top: Int? = nil, direction: Direction? = nil
+        top: Int? = nil, direction: Direction? = nil, heatmap: [String]? = nil
     ) {
         precondition(window > 0, "TableSpec: window must be positive")
         precondition(decimals.map { (0...12).contains($0) } ?? true, "TableSpec: decimals must be in 0...12")
@@ -63,5 +66,6 @@ public struct TableSpec: Sendable, Equatable {
         self.decimals = decimals
         self.top = top
         self.direction = direction
+        self.heatmap = heatmap
     }
 }

@@ -185,6 +185,8 @@ import Testing
             (["--window", "0"], "--window: expected a positive number of epochs, got 0"),
             (["--format", "pdf"], "'pdf' is invalid for '--format <formats>'"),
             (["--rows", "value", "--columns", "value"], #""value" is already in --rows"#),
+            (["--top", "0"], "--top: expected a number of configurations from 1 to 1000, got 0"),
+            (["--maximize", "--minimize"], "--maximize"),
         ] {
             let run = try sandbox.run(["report", "v"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.stderr)")

@@ -55,6 +55,41 @@ struct BigReportTests {
         }
     }
 
+    @Test("a table's top and direction are read from the spec, and bad ones reported at their position")
+    func specFields() throws {
+        let tables = try TableSpec.reportSection(of: SpecDocument(file: "s.json", text: """
+            {"report": {"tables": [{"rows": ["a"], "metrics": ["score"], "top": 5, "direction": "minimize"}]}}
+            """))
+        #expect(tables == [TableSpec(rows: ["a"], metrics: ["score"], top: 5, direction: .minimize)])
+        #expect(tables[0].direction(of: "score") == .minimize)
+        #expect(TableSpec().direction(of: "score") == .maximize)
+        do {
+            _ = try TableSpec.reportSection(of: SpecDocument(file: "Sweeps/x.json", text: """
+                {"report": {"tables": [
+                   {"top": 1001, "direction": "down"}
+                 ]}}
+                """))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("Sweeps/x.json:2:12: report.tables[0].top: expected an integer from 1 to 1000, got 1001"))
+            #expect(error.description.contains(#"Sweeps/x.json:2:36: report.tables[0].direction: expected "maximize" or "minimize", got "down""#))
+        }
+    }
+
+    @Test("Table IV's heatmap is KAN width down and grid across, as its spec asks")
+    func paperTableFourHeatmap() throws {
+        let report = Report(try Fixtures.paperSweep())
+        let grid = try #require(report.rankings[3]?.heatmap)
+        #expect(grid.yKey == "kan.width" && grid.xKey == "kan.grid")
+        #expect(report.plots().contains { $0.fileName == "table-4-heatmap.svg" })
+        do {
+            _ = try TableSpec.reportSection(of: SpecDocument(file: "s.json", text: #"{"report": {"tables": [{"rows": ["a"], "heatmap": ["a", "b"]}]}}"#))
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains(#"report.tables[0].heatmap: "b" is neither in rows nor in columns"#))
+        }
+    }
+
     @Test("the best configurations are ordered by the main metric in its direction, and --top and --maximize apply")
     func topOrderAndDirection() throws {
         let report = Report(Self.tiny)
