@@ -72,7 +72,7 @@ struct BigReportTests {
             Issue.record("expected an error")
         } catch {
             #expect(error.description.contains("Sweeps/x.json:2:12: report.tables[0].top: expected an integer from 1 to 1000, got 1001"))
-            #expect(error.description.contains(#"Sweeps/x.json:2:36: report.tables[0].direction: expected "maximize" or "minimize", got "down""#))
+            #expect(error.description.contains(#"Sweeps/x.json:2:31: report.tables[0].direction: expected "maximize" or "minimize", got "down""#))
         }
     }
 
