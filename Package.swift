@@ -52,11 +52,13 @@ let package = Package(
             "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], swiftSettings: strict),
         // Coordinator <-> worker message protocol.
-        .target(name: "SweepWire", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
+        .target(name: "SweepWire", dependencies: ["SweepCore"], swiftSettings: strict),
+        // OS plumbing of each process's event loop: child processes, owned descriptors, line I/O, clocks.
+        .target(name: "SweepRuntime", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
         // Headless worker and the job-runner processes it supervises.
-        .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire"], swiftSettings: strict),
-        // Scheduler, transports, progress.
-        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepWire"], swiftSettings: strict),
+        .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
+        // Scheduler, transports, progress, launch orchestration.
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves.
         .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
@@ -71,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepWorker",
+                "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
                 "SweepCoordinator", "SweepRemote", "SweepReport", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -83,6 +85,11 @@ let package = Package(
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
+        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore"], swiftSettings: strict),
+        .testTarget(name: "SweepCoordinatorTests", dependencies: [
+            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore",
+        ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),

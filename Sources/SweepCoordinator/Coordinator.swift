@@ -1,61 +1,79 @@
-import Foundation
 import SweepCore
+import SweepRuntime
 import SweepStore
 import SweepWire
 
 /// Runs a sweep's pending jobs on a set of worker hosts until each is done or failed,
 /// recording every message in the store.
 ///
-/// One loop consumes events (worker messages, closed connections, Ctrl-C) in order and
-/// is the store's only writer. Metrics are written in batches; an attempt's metrics are
-/// always flushed before the attempt is closed, so a done job has all of its rows.
+/// One loop, on the thread that calls `run()`, owns all of this state and is the store's
+/// only writer: it takes events (worker messages, closed connections, Ctrl-C) from its
+/// `EventQueue` in order, sleeping until the next one or until its earliest timer is due
+/// (heartbeat grace, reconnect backoff, metric flush, progress line, job timeout). Timers
+/// read an injected monotonic `LoopClock`, so tests step the same loop with `start()`,
+/// `runPending()` and a `ManualClock` instead of sleeping.
+///
+/// Metrics are written in batches; an attempt's metrics are always flushed before the
+/// attempt is closed, so a done job has all of its rows.
 public final class Coordinator {
     /// Retry, timeout and host-health policy.
     public struct Options: Sendable {
-        /// Attempts that may fail before a job stays failed. Lost attempts don't count.
+        /// Attempts that may fail before a job stays failed. Lost attempts don't count, and
+        /// a failure the job reports itself is never retried.
         public var maxAttempts = 2
-        /// Seconds after which a job is killed; nil for none.
-        public var timeout: Double?
-        /// Seconds without any message after which a host is declared lost.
-        public var hostGrace: Double = 30
+        /// How long a job may run before it is killed; nil for no limit.
+        public var timeout: Duration?
+        /// How long a host may stay silent before it is declared lost.
+        public var hostGrace: Duration = .seconds(30)
         /// Distinct jobs failing in a row on a host after which it gets no more jobs in this
         /// sweep (a job failing again on retry says more about the job than the host).
         public var quarantineAfter = 3
         /// Times a lost host is reconnected (with backoff) before it is given up.
         public var reconnects = 5
-        /// The longest wait between reconnection attempts, in seconds.
-        public var maxBackoff: Double = 30
-
+        /// The longest wait between reconnection attempts.
+        public var maxBackoff: Duration = .seconds(30)
+        /// How often buffered metrics are written, at the latest.
+        public var flushInterval: Duration = .milliseconds(250)
+        /// How often the progress line is refreshed.
+        public var progressInterval: Duration = .milliseconds(200)
         public init() {}
     }
 
     /// How the run ended.
     public struct Outcome: Sendable {
         public var counts: StateCounts
-        public var elapsed: Double
+        public var elapsed: Duration
         /// Jobs this run finished (ok or failed).
         public var finished: Int
         /// True if Ctrl-C stopped the run before every job was done.
         public var interrupted: Bool
-        /// Why hosts stopped being used (lost, quarantined, would not start).
+        /// Why hosts stopped being used (lost, quarantined, unusable, would not start).
         public var hostProblems: [String]
+    }
+
+    /// One attempt running on a host.
+    private struct RunningAttempt {
+        var number: Int
+        var started: Duration
     }
 
     /// What the coordinator knows about one host.
     private final class Host {
         let transport: any WorkerTransport
         var info: WorkerInfo?
-        var running: [Int64: Int] = [:]  // job -> attempt
+        var running: [Int64: RunningAttempt] = [:]
         /// Usable: started and not declared lost.
         var alive = false
         /// Between `start` and the transport's `.closed`: a new connection waits for this.
         var connected = false
         var quarantined = false
+        /// Failed permanently (`HostFailure.permanent`): never reconnected in this sweep.
+        var unusable = false
         /// The jobs that failed on this host since its last success.
         var failureStreak: Set<Int64> = []
-        var lastSeen = Date()
+        var lastSeen: Duration = .zero
         var reconnects = 0
-        var reconnectAt: Date?
+        var reconnectAt: Duration?
 
         init(transport: any WorkerTransport) { self.transport = transport }
 
@@ -65,7 +83,9 @@ public final class Coordinator {
         }
 
         /// Could still run jobs: usable now, or lost but due to be reconnected.
-        var hasFuture: Bool { !quarantined && (alive || reconnectAt != nil) }
+        var hasFuture: Bool { !quarantined && !unusable && (alive || reconnectAt != nil) }
+
+        func runs(_ job: Int64, attempt: Int) -> Bool { running[job]?.number == attempt }
     }
 
     private let store: Store
@@ -73,27 +93,32 @@ public final class Coordinator {
     private let options: Options
     private let progress: ProgressLine
     private let events: EventQueue
+    private let clock: any LoopClock
     private var hosts: [String: Host] = [:]
     private var hostOrder: [String] = []
     private var queue: [Int64] = []
     private var jobs: [Int64: StoredJob] = [:]
     private var metricBuffer: [MetricRow] = []
     private var logBuffer: [(job: Int64, attempt: Int, line: String)] = []
-    private var lastFlush = Date()
-    private var lastProgress = Date.distantPast
+    private var started: Duration = .zero
+    private var lastFlush: Duration = .zero
+    private var lastProgress: Duration?
     private var draining = false
     private var cancelling = false
     private var finished = 0
     private var hostProblems: [String] = []
 
-    /// - Parameter events: the queue transports and signal handlers post to.
+    /// - Parameters:
+    ///   - events: the queue transports and signal handlers post to.
+    ///   - clock: the loop's timers; `MonotonicClock()` outside tests.
     public init(store: Store, sweep: SweepInfo, transports: [any WorkerTransport], events: EventQueue,
-                options: Options, progress: ProgressLine) {
+                options: Options, progress: ProgressLine, clock: any LoopClock = MonotonicClock()) {
         self.store = store
         self.sweep = sweep
         self.options = options
         self.progress = progress
         self.events = events
+        self.clock = clock
         for transport in transports {
             hosts[transport.hostName] = Host(transport: transport)
             hostOrder.append(transport.hostName)
@@ -102,30 +127,66 @@ public final class Coordinator {
 
     /// Runs until every pending job is done or failed, the hosts are all gone, or Ctrl-C.
     public func run() throws -> Outcome {
-        let started = Date()
+        try start()
+        while !isFinished {
+            if let event = events.next(timeout: max(.zero, nextDeadline - clock.now)) { try handle(event) }
+            try runPending()
+        }
+        return try finish()
+    }
+
+    // MARK: Stepping (what `run()` is made of; tests call these with a manual clock)
+
+    /// Queues the sweep's pending jobs, starts every host and hands out the first jobs.
+    public func start() throws {
+        started = clock.now
+        lastFlush = started
         for job in try store.jobs(of: sweep.id, states: [.pending]) {
             jobs[job.id] = job
             queue.append(job.id)
         }
         for name in hostOrder { try connect(name) }
+        try assign()
+    }
 
-        while !isFinished {
-            if let event = events.pop(timeout: 0.1) { try handle(event) }
-            try checkHostHealth()
-            try reconnectDueHosts()
-            if Date().timeIntervalSince(lastFlush) > 0.25 || metricBuffer.count > 5000 { try flush() }
-            try assign()
-            if Date().timeIntervalSince(lastProgress) > 0.2 {
-                progress.update(try store.counts(of: sweep.id), finishedThisRun: finished, note: note)
-                lastProgress = Date()
+    /// Handles every event already posted, fires the timers due by the clock's `now`, and
+    /// fills free slots. Never blocks.
+    public func runPending() throws {
+        while let event = events.poll() { try handle(event) }
+        try fireTimers()
+        try assign()
+    }
+
+    /// True once nothing is running and nothing more can start.
+    public var isFinished: Bool {
+        guard runningCount == 0 else { return false }
+        if queue.isEmpty || draining || cancelling { return true }
+        // Nothing can run the queue: every host is gone for good or quarantined.
+        return !hosts.values.contains { $0.hasFuture }
+    }
+
+    /// The earliest time a timer is due (the progress line's, at the latest).
+    public var nextDeadline: Duration {
+        var deadline = lastProgress.map { $0 + options.progressInterval } ?? clock.now
+        if !metricBuffer.isEmpty || !logBuffer.isEmpty { deadline = min(deadline, lastFlush + options.flushInterval) }
+        for host in hosts.values {
+            if host.alive { deadline = min(deadline, host.lastSeen + options.hostGrace) }
+            if let due = host.reconnectAt { deadline = min(deadline, due) }
+            if let limit = attemptLimit {
+                for attempt in host.running.values { deadline = min(deadline, attempt.started + limit) }
             }
         }
+        return deadline
+    }
+
+    /// Flushes, closes every connection and says how the run ended.
+    public func finish() throws -> Outcome {
         try flush()
         for host in hosts.values { host.transport.close() }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
-        return Outcome(counts: counts, elapsed: Date().timeIntervalSince(started), finished: finished,
+        return Outcome(counts: counts, elapsed: clock.now - started, finished: finished,
                        interrupted: (draining || cancelling) && counts.pending + counts.cancelled > 0,
                        hostProblems: hostProblems)
     }
@@ -138,12 +199,9 @@ public final class Coordinator {
 
     private var runningCount: Int { hosts.values.reduce(0) { $0 + $1.running.count } }
 
-    private var isFinished: Bool {
-        guard runningCount == 0 else { return false }
-        if queue.isEmpty || draining || cancelling { return true }
-        // Nothing can run the queue: every host is gone for good or quarantined.
-        return !hosts.values.contains { $0.hasFuture }
-    }
+    /// How long past its start an attempt is given up by the coordinator: the job's
+    /// timeout, which the worker enforces, plus the host grace for the worker to say so.
+    private var attemptLimit: Duration? { options.timeout.map { $0 + options.hostGrace } }
 
     // MARK: Events
 
@@ -151,12 +209,17 @@ public final class Coordinator {
         switch event {
         case .message(let name, let message):
             guard let host = hosts[name], host.alive else { return }
-            host.lastSeen = Date()
+            host.lastSeen = clock.now
             try handle(message, from: name, host: host)
-        case .closed(let name, let reason):
+        case .closed(let name, let reason, let failure):
             guard let host = hosts[name] else { return }
             host.connected = false
-            if host.alive { try lose(name, host: host, reason: reason) }
+            if host.alive {
+                try lose(name, host: host, reason: reason, failure: failure)
+            } else if failure == .permanent, !host.unusable {
+                // It failed for good while waiting to be reconnected: stop waiting.
+                try giveUp(name, host: host, reason: reason)
+            }
         case .interrupt:
             if !draining {
                 draining = true
@@ -183,25 +246,27 @@ public final class Coordinator {
         case .started, .heartbeat:
             break
         case .metric(let job, let attempt, let epoch, let values):
-            guard host.running[job] == attempt else { return }
+            guard host.runs(job, attempt: attempt) else { return }
             for (metric, value) in values {
                 metricBuffer.append(MetricRow(job: job, attempt: attempt, epoch: epoch, name: metric, value: value))
             }
+            if metricBuffer.count > 5000 { try flush() }
         case .log(let job, let attempt, let line):
-            guard host.running[job] == attempt else { return }
+            guard host.runs(job, attempt: attempt) else { return }
             logBuffer.append((job, attempt, line))
         case .finished(let result):
-            guard host.running[result.job] == result.attempt else { return }
-            try finish(result, on: name, host: host)
+            guard host.runs(result.job, attempt: result.attempt) else { return }
+            try complete(result, on: name, host: host)
         }
     }
 
-    private func finish(_ result: AttemptResult, on name: String, host: Host) throws {
+    /// Records the end of an attempt the worker reported.
+    private func complete(_ result: AttemptResult, on name: String, host: Host) throws {
         try flush()
         host.running[result.job] = nil
         finished += 1
         defer { FaultInjection.pass("finished") }
-        guard var job = jobs[result.job] else { return }
+        guard let job = jobs[result.job] else { return }
         switch result.status {
         case .ok:
             host.failureStreak.removeAll()
@@ -211,36 +276,49 @@ public final class Coordinator {
                 status: .cancelled, error: result.error ?? "cancelled", stderrTail: result.stderrTail,
                 signal: result.signal, then: .cancelled))
         case .failed:
-            job.failures += 1
-            jobs[job.id] = job
-            let retry = job.failures < options.maxAttempts && !cancelling
-            let error = result.error ?? "failed"
-            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .failed(
-                status: .failed, error: error, stderrTail: result.stderrTail, signal: result.signal,
-                then: retry ? .pending : .failed))
-            if retry {
-                queue.append(job.id)
-            } else {
-                progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
-            }
-            // A failure the job reported itself (e.g. its data set is missing) says nothing
-            // about the host: only crashes, kills and timeouts count towards quarantine.
-            guard !result.reportedByJob else { return }
-            host.failureStreak.insert(job.id)
-            if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
-                host.quarantined = true
-                try hostDown(name, state: .quarantined,
-                             reason: "\(host.failureStreak.count) jobs failed in a row there; last: \(error)")
-            }
+            try fail(job, attempt: result.attempt, error: result.error ?? "failed", stderrTail: result.stderrTail,
+                     signal: result.signal, reportedByJob: result.reportedByJob, on: name, host: host)
         }
     }
+
+    /// Records a failed attempt and decides the job's fate. A failure the job reported
+    /// itself (an exception, a missing data set, a bad config) happens again on every try:
+    /// it fails the job at once. Crashes, kills and timeouts may be the host's or the
+    /// moment's: retried up to `maxAttempts`, and counted towards the host's quarantine.
+    private func fail(_ job: StoredJob, attempt: Int, error: String, stderrTail: String?, signal: Int32?,
+                      reportedByJob: Bool, on name: String, host: Host) throws {
+        var job = job
+        job.failures += 1
+        jobs[job.id] = job
+        let retry = !reportedByJob && job.failures < options.maxAttempts && !cancelling
+        try store.finishAttempt(job: job.id, attempt: attempt, outcome: .failed(
+            status: .failed, error: error, stderrTail: stderrTail, signal: signal, then: retry ? .pending : .failed))
+        if retry {
+            queue.append(job.id)
+        } else if reportedByJob {
+            progress.message("job \(job.id) failed (not retried: the job reported it): \(error)")
+        } else {
+            progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
+        }
+        // A failure the job reported itself (e.g. its data set is missing) says nothing
+        // about the host: only crashes, kills and timeouts count towards quarantine.
+        guard !reportedByJob else { return }
+        host.failureStreak.insert(job.id)
+        if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
+            host.quarantined = true
+            try hostDown(name, state: .quarantined,
+                         reason: "\(host.failureStreak.count) jobs failed in a row there; last: \(error)")
+        }
+    }
+
+    // MARK: Hosts
 
     /// Starts (or restarts) a host's worker; a failure counts as losing the host.
     private func connect(_ name: String) throws {
         let host = hosts[name]!
         host.reconnectAt = nil
         host.info = nil
-        host.lastSeen = Date()
+        host.lastSeen = clock.now
         do {
             try host.transport.start(events: events)
             host.alive = true
@@ -253,38 +331,39 @@ public final class Coordinator {
     }
 
     /// A host went away: its running attempts are lost and their jobs run again elsewhere
-    /// (or on this host once it is reconnected). `hung` kills a worker that stopped talking.
-    private func lose(_ name: String, host: Host, reason: String, hung: Bool = false) throws {
+    /// (or on this host once it is reconnected, unless it failed permanently). `hung`
+    /// kills a worker that stopped talking.
+    private func lose(_ name: String, host: Host, reason: String, failure: HostFailure = .transient,
+                      hung: Bool = false) throws {
         host.alive = false
         try flush()
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
-            try store.finishAttempt(job: job, attempt: attempt, outcome: .lost(reason: "host \(name) lost: \(reason)"))
+            try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
             queue.insert(job, at: 0)
         }
         host.running.removeAll()
         if hung { host.transport.abort() } else { host.transport.close() }
-        try hostDown(name, state: .lost, reason: reason)
-        scheduleReconnect(host)
+        if failure == .permanent {
+            try giveUp(name, host: host, reason: reason)
+        } else {
+            try hostDown(name, state: .lost, reason: reason)
+            scheduleReconnect(host)
+        }
+    }
+
+    /// Drops a host that cannot work for the rest of the sweep: reported once, never reconnected.
+    private func giveUp(_ name: String, host: Host, reason: String) throws {
+        host.unusable = true
+        host.reconnectAt = nil
+        try hostDown(name, state: .unusable, reason: reason + " (not retried in this sweep)")
     }
 
     /// Exponential backoff: 1, 2, 4 ... seconds up to `maxBackoff`, `reconnects` times.
     private func scheduleReconnect(_ host: Host) {
-        guard host.reconnects < options.reconnects, !host.quarantined else { return }
-        host.reconnectAt = Date(timeIntervalSinceNow: min(options.maxBackoff, pow(2, Double(host.reconnects))))
+        guard host.reconnects < options.reconnects, !host.quarantined, !host.unusable else { return }
+        let backoff = min(options.maxBackoff, .seconds(1 << min(host.reconnects, 30)))
+        host.reconnectAt = clock.now + backoff
         host.reconnects += 1
-    }
-
-    /// Reconnects lost hosts whose backoff has passed, once their old connection is closed.
-    private func reconnectDueHosts() throws {
-        guard !queue.isEmpty, !draining, !cancelling else { return }
-        let now = Date()
-        for name in hostOrder {
-            let host = hosts[name]!
-            if !host.alive, !host.connected, let due = host.reconnectAt, due <= now {
-                progress.message("reconnecting host \(name) (try \(host.reconnects) of \(options.reconnects))")
-                try connect(name)
-            }
-        }
     }
 
     private func hostDown(_ name: String, state: StoredHost.State, reason: String) throws {
@@ -295,13 +374,51 @@ public final class Coordinator {
         try store.record(event: "host-\(state.rawValue)", message: reason, sweep: sweep.id, host: name)
     }
 
-    /// Hosts that stopped talking past the grace period are lost.
-    private func checkHostHealth() throws {
-        let now = Date()
+    // MARK: Timers
+
+    private func fireTimers() throws {
+        let now = clock.now
         for name in hostOrder {
             let host = hosts[name]!
-            if host.alive, now.timeIntervalSince(host.lastSeen) > options.hostGrace {
-                try lose(name, host: host, reason: "no message for \(Int(options.hostGrace)) s", hung: true)
+            // A host silent past the grace period is lost (and its worker killed).
+            if host.alive, now - host.lastSeen > options.hostGrace {
+                try lose(name, host: host, reason: "no message for \(Int(options.hostGrace.inSeconds)) s", hung: true)
+            }
+            if host.alive, let limit = attemptLimit {
+                try expireAttempts(on: name, host: host, now: now, limit: limit)
+            }
+        }
+        try reconnectDueHosts(now: now)
+        if now - lastFlush >= options.flushInterval { try flush() }
+        if lastProgress.map({ now - $0 >= options.progressInterval }) ?? true {
+            progress.update(try store.counts(of: sweep.id), finishedThisRun: finished, note: note)
+            lastProgress = now
+        }
+    }
+
+    /// The worker kills a job at its timeout and says so; one that is still running
+    /// `hostGrace` later is failed here (retryable, like any timeout) and cancelled there.
+    private func expireAttempts(on name: String, host: Host, now: Duration, limit: Duration) throws {
+        for (id, attempt) in host.running.sorted(by: { $0.key < $1.key }) where now - attempt.started > limit {
+            guard let job = jobs[id] else { continue }
+            try flush()
+            host.running[id] = nil
+            finished += 1
+            host.transport.send(.cancel(job: id))
+            let seconds = options.timeout.map { "\($0.inSeconds)" } ?? "?"
+            try fail(job, attempt: attempt.number, error: "timed out after \(seconds) s (the worker did not stop it)",
+                     stderrTail: nil, signal: nil, reportedByJob: false, on: name, host: host)
+        }
+    }
+
+    /// Reconnects lost hosts whose backoff has passed, once their old connection is closed.
+    private func reconnectDueHosts(now: Duration) throws {
+        guard !queue.isEmpty, !draining, !cancelling else { return }
+        for name in hostOrder {
+            let host = hosts[name]!
+            if !host.alive, !host.connected, let due = host.reconnectAt, due <= now {
+                progress.message("reconnecting host \(name) (try \(host.reconnects) of \(options.reconnects))")
+                try connect(name)
             }
         }
     }
@@ -319,10 +436,10 @@ public final class Coordinator {
                 guard let job = jobs[id] else { continue }
                 let attempt = try store.startAttempt(job: id, host: name)
                 FaultInjection.pass("started")
-                host.running[id] = attempt
+                host.running[id] = RunningAttempt(number: attempt, started: clock.now)
                 free -= 1
                 let request = RunRequest(job: id, attempt: attempt, workload: job.workload, config: job.config,
-                                         timeout: options.timeout)
+                                         timeout: options.timeout?.inSeconds)
                 if !host.transport.send(.run(request)) {
                     try lose(name, host: host, reason: "connection closed")
                     break
@@ -332,9 +449,10 @@ public final class Coordinator {
     }
 
     private func flush() throws {
+        lastFlush = clock.now
+        guard !metricBuffer.isEmpty || !logBuffer.isEmpty else { return }
         try store.append(metrics: metricBuffer, logs: logBuffer)
         metricBuffer.removeAll(keepingCapacity: true)
         logBuffer.removeAll(keepingCapacity: true)
-        lastFlush = Date()
     }
 }

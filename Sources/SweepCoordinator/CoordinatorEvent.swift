@@ -1,4 +1,4 @@
-import Foundation
+import SweepRuntime
 import SweepWire
 
 /// Something the coordinator's loop reacts to. Transports and signal handlers post
@@ -6,42 +6,41 @@ import SweepWire
 public enum CoordinatorEvent: Sendable {
     case message(host: String, WorkerMessage)
     /// The host's connection ended (worker exited, channel closed, host unreachable).
-    case closed(host: String, reason: String)
+    /// `failure` says whether trying again can help.
+    case closed(host: String, reason: String, failure: HostFailure = .transient)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
 }
 
-/// A thread-safe FIFO of events with a blocking, time-limited `pop`.
-public final class EventQueue: @unchecked Sendable {
-    // @unchecked: `items` is only touched while holding `condition`.
-    private let condition = NSCondition()
-    private var items: [CoordinatorEvent] = []
-    private var head = 0
+/// Whether a host's failure can heal.
+public enum HostFailure: Sendable, Hashable {
+    /// Connection refused or reset, a timeout, a lost link, sshd restarting: reconnect
+    /// with backoff.
+    case transient
+    /// Cannot work for this sweep whatever we retry (authentication refused, changed host
+    /// key, missing runtime, wrong CPU): report once, with the fix, and drop the host.
+    case permanent
+}
+
+/// The coordinator's inbox: transports and signal handlers post from any thread; the
+/// coordinator's loop thread takes events in order.
+public final class EventQueue: Sendable {
+    private let queue = LoopQueue<CoordinatorEvent>()
 
     public init() {}
 
     /// Appends an event; callable from any thread.
     public func post(_ event: CoordinatorEvent) {
-        condition.lock()
-        items.append(event)
-        condition.signal()
-        condition.unlock()
+        queue.post(event)
     }
 
-    /// The oldest event, waiting up to `timeout` seconds; nil if none came.
-    public func pop(timeout: Double) -> CoordinatorEvent? {
-        condition.lock()
-        defer { condition.unlock() }
-        let deadline = Date(timeIntervalSinceNow: timeout)
-        while head == items.count {
-            if !condition.wait(until: deadline) { return nil }
-        }
-        let event = items[head]
-        head += 1
-        if head > 1024, head * 2 > items.count {
-            items.removeFirst(head)
-            head = 0
-        }
-        return event
+    /// The oldest event, waiting up to `timeout` (forever if nil); nil if none came.
+    func next(timeout: Duration?) -> CoordinatorEvent? {
+        queue.next(timeout: timeout)
+    }
+
+    /// The oldest event if one is waiting.
+    func poll() -> CoordinatorEvent? {
+        queue.poll()
     }
 }

@@ -2,17 +2,22 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
+import SweepRuntime
 import SweepWire
 
 /// The embedded local worker: `sweep worker` as a child process, spoken to through pipes.
-public final class LocalTransport: WorkerTransport, @unchecked Sendable {
-    // @unchecked: `process` is set once in `start` before any reader thread exists and
-    // only read afterwards.
+///
+/// Two reader threads per connection (stdout: messages, stderr: the tail kept for the
+/// closing reason) post to the coordinator's queue; the stdout reader reaps the child and
+/// posts `.closed`. The coordinator's loop only writes to stdin.
+public final class LocalTransport: WorkerTransport, Sendable {
     public let hostName = "local"
     public let slots: Int
     private let executable: String
     private let arguments: [String]
-    private var process: ChildProcess?
+    /// The current connection's process; replaced on reconnect.
+    private let process = Mutex<ChildProcess?>(nil)
 
     /// - Parameters:
     ///   - executable: the `sweep` binary to run as the worker (usually this one).
@@ -25,59 +30,55 @@ public final class LocalTransport: WorkerTransport, @unchecked Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        let process = try ChildProcess.spawn(executable: executable, arguments: arguments)
-        self.process = process
+        let child = try ChildProcess.spawn(executable: executable, arguments: arguments)
+        process.withLock { $0 = child }
         let host = hostName
         let stderrTail = StderrTail()
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            let reader = LineReader(fileDescriptor: process.stderrFD)
-            while let line = reader.readLine() { stderrTail.append(line) }
+            child.forEachLine(of: .stderr) { stderrTail.append($0) }
             stderrDone.signal()
         }
         Thread.detachNewThread {
-            let reader = LineReader(fileDescriptor: process.stdoutFD)
-            while let line = reader.readLine() {
-                guard !line.isEmpty else { continue }
+            child.forEachLine(of: .stdout) { line in
+                guard !line.isEmpty else { return }
                 do {
                     events.post(.message(host: host, try WorkerMessage(line: line)))
                 } catch {
                     stderrTail.append("\(error)")
                 }
             }
-            process.killGroup(SIGKILL)
+            child.killGroup(SIGKILL)
             stderrDone.wait()
-            let termination = process.wait()
+            let termination = child.wait()
             let tail = stderrTail.text
             events.post(.closed(host: host, reason: "local worker \(termination)" + (tail.isEmpty ? "" : ": " + tail)))
         }
     }
 
     public func send(_ message: CoordinatorMessage) -> Bool {
-        process?.stdin.write(message.line) ?? false
+        process.withLock { $0?.stdin.write(message.line) } ?? false
     }
 
     public func close() {
-        process?.closeStdin()
+        process.withLock { $0?.closeStdin() }
     }
 
     public func abort() {
-        process?.killGroup(SIGKILL)
+        process.withLock { $0?.killGroup(SIGKILL) }
     }
 }
 
 /// The last few lines a worker wrote to stderr, for the message when it dies.
-final class StderrTail: @unchecked Sendable {
-    // @unchecked: `lines` is only touched under `lock`.
-    private let lock = Lock()
-    private var lines: [String] = []
+final class StderrTail: Sendable {
+    private let lines = Mutex<[String]>([])
 
     func append(_ line: String) {
-        lock.withLock {
+        lines.withLock { lines in
             lines.append(line)
             if lines.count > 10 { lines.removeFirst() }
         }
     }
 
-    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+    var text: String { lines.withLock { $0.joined(separator: "\n") } }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SweepRuntime
 import SweepStore
 
 /// The live progress of a sweep: one line rewritten in place on a terminal, or a plain
@@ -15,21 +16,25 @@ public final class ProgressLine {
 
     private let style: Style
     private let name: String
-    private let started = Date()
-    private var lastPrint = Date.distantPast
+    private let clock: any LoopClock
+    private let started: Duration
+    private var lastPrint: Duration?
     private var lastText = ""
 
     /// Writes to stderr; `.live` on a terminal, periodic lines otherwise, unless `style` is given.
-    public init(sweep name: String, style: Style? = nil) {
+    public init(sweep name: String, style: Style? = nil, clock: any LoopClock = MonotonicClock()) {
         self.name = name
+        self.clock = clock
+        started = clock.now
         self.style = style ?? (isatty(2) == 1 ? .live : .periodic(interval: 10))
     }
 
     /// Shows the counts now if due (always when `force`).
     /// - Parameter finishedThisRun: jobs this coordinator finished, for the ETA.
     public func update(_ counts: StateCounts, finishedThisRun: Int, note: String = "", force: Bool = false) {
-        let now = Date()
-        let elapsed = now.timeIntervalSince(started)
+        let now = clock.now
+        let elapsed = (now - started).inSeconds
+        let sincePrint = lastPrint.map { (now - $0).inSeconds } ?? .infinity
         var text = "[\(name)] \(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
             + "\(counts.pending) pending · \(Self.clock(elapsed)) elapsed"
         let remaining = counts.pending + counts.running
@@ -41,10 +46,10 @@ public final class ProgressLine {
         case .quiet:
             return
         case .live:
-            guard force || text != lastText, force || now.timeIntervalSince(lastPrint) > 0.2 else { return }
+            guard force || text != lastText, force || sincePrint > 0.2 else { return }
             emit("\r\u{1B}[2K" + text)
         case .periodic(let interval):
-            guard force || now.timeIntervalSince(lastPrint) >= interval else { return }
+            guard force || sincePrint >= interval else { return }
             emit(text + "\n")
         }
         lastText = text

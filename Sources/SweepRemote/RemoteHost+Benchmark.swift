@@ -1,11 +1,10 @@
 import Foundation
-import SweepCoordinator
 import SweepSSH
 
 extension RemoteHost {
     /// Measures what a sweep pays per host: connect + auth, opening an exec channel,
-    /// a short command, a line's round trip over a long-lived channel, and SFTP upload
-    /// speed (of `uploadPath`, to a scratch file in the remote home, removed afterwards).
+    /// a short command, a line's round trip over a long-lived channel, and upload speed over
+    /// SFTP and over an exec channel, the one sweep uses (of `uploadPath`, to a scratch file in the remote home, removed afterwards).
     /// - Returns: (name, median milliseconds or MB/s) pairs, in that order.
     public static func benchmark(_ host: HostFile, uploadPath: String) async throws -> [(String, Double)] {
         let clock = ContinuousClock()
@@ -45,15 +44,19 @@ extension RemoteHost {
             await channel.close()
             let size = (try FileManager.default.attributesOfItem(atPath: uploadPath)[.size] as? NSNumber)?.doubleValue ?? 0
             let scratch = ".cache/sweep/bench-upload-\(UUID().uuidString)"
-            let start = clock.now
-            try await session.upload(localPath: uploadPath, to: scratch, mode: 0o644)
+            var start = clock.now
+            try await session.uploadOverSFTP(localPath: uploadPath, to: scratch, mode: 0o644)
             let upload = (clock.now - start).seconds
+            start = clock.now
+            try await session.upload(localPath: uploadPath, to: scratch, mode: 0o644)
+            let execUpload = (clock.now - start).seconds
             _ = try await session.run("rm -f \(scratch)")
             await session.close()
             return [
                 ("connect_auth_ms", medianMilliseconds(connects)), ("exec_open_ms", medianMilliseconds(opens)),
                 ("run_true_ms", medianMilliseconds(runs)), ("line_round_trip_ms", medianMilliseconds(trips)),
                 ("sftp_upload_MBps", size / upload / 1e6),
+                ("exec_upload_MBps", size / execUpload / 1e6),
             ]
         } catch {
             await session.close()

@@ -1,5 +1,4 @@
 import Foundation
-import SweepCoordinator
 import SweepCore
 import SweepSSH
 
@@ -19,8 +18,10 @@ public struct HostReport: Sendable {
     /// `uname -sm`, e.g. "Linux x86_64".
     public var system: String
     public var cores: Int
-    /// Whether `~/.cache/sweep/bin/<hash>/sweep` of this binary's hash is there.
+    /// Whether `~/.cache/sweep/bin/<hash>/sweep` of this binary's hash was there before the check.
     public var hasBinary: Bool
+    /// Whether the check shipped the binary and started it there (the launch preflight).
+    public var binaryStarts: Bool
 }
 
 /// Operations on one worker host over SSH: connecting as its host file says, checking it,
@@ -38,20 +39,28 @@ public enum RemoteHost {
         ".cache/sweep/bin/\(hash)/sweep"
     }
 
-    /// Logs in and reports latency, system, cores and whether the binary is there.
-    public static func check(_ host: HostFile, binaryHash: String, acceptNew: Bool = false) async throws -> HostReport {
+    /// Logs in and reports latency, system, cores and whether the binary is there. With
+    /// `preflight`, also runs what `launch` runs before starting a worker (`ensureBinary`:
+    /// architecture and CPU features, upload, the binary starts), so a host that cannot work
+    /// is refused when it is added or checked rather than in the middle of a sweep.
+    /// - Throws: `SSHError` or `RemoteHostError`; `RemoteHost.explain(_:host:)` words them.
+    public static func check(_ host: HostFile, binary: (path: String, hash: String), acceptNew: Bool = false,
+                             preflight: Bool = true) async throws -> HostReport {
         let start = ContinuousClock.now
         let session = try await SSHSession.connect(to: target(host, acceptNew: acceptNew))
         do {
             let connected = ContinuousClock.now
             _ = try await session.run("true")
             let latency = ContinuousClock.now - connected
-            let facts = try await session.run("uname -sm; nproc; test -x \(binaryPath(hash: binaryHash)) && echo present || echo absent")
+            let facts = try await session.run("uname -sm; nproc; test -x \(binaryPath(hash: binary.hash)) && echo present || echo absent")
             let lines = facts.stdoutText.split(separator: "\n").map(String.init)
+            if preflight {
+                _ = try await ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
+            }
             let report = HostReport(
                 name: host.name, endpoint: await session.endpoint, connectSeconds: (connected - start).seconds,
                 latencySeconds: latency.seconds, system: lines.first ?? "?",
-                cores: lines.count > 1 ? Int(lines[1]) ?? 0 : 0, hasBinary: lines.last == "present")
+                cores: lines.count > 1 ? Int(lines[1]) ?? 0 : 0, hasBinary: lines.last == "present", binaryStarts: preflight)
             await session.close()
             return report
         } catch {
@@ -60,23 +69,54 @@ public enum RemoteHost {
         }
     }
 
-    /// Makes sure the host has the binary at `localPath` (whose SHA-256 is `hash`): uploads
-    /// it over SFTP when missing (atomically, mode 0755), then checks that it starts there.
+    /// CPU features the binary needs on x86-64: KANKit is built for x86-64-v3 (Package.swift),
+    /// whose kernels use AVX2 and FMA; names as in the `flags` line of /proc/cpuinfo.
+    #if arch(x86_64)
+    static let requiredCPUFlags = ["avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe"]
+    #else
+    static let requiredCPUFlags: [String] = []
+    #endif
+
+    /// The required CPU flags missing from a /proc/cpuinfo `flags` line.
+    static func missingCPUFlags(_ flagsLine: String) -> [String] {
+        let present = Set(flagsLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }).map(String.init))
+        return requiredCPUFlags.filter { !present.contains($0) }
+    }
+
+    /// Makes sure the host can run the binary at `localPath` (whose SHA-256 is `hash`):
+    /// checks the architecture and CPU features, uploads it when missing (atomically, mode
+    /// 0755, hash-checked on the host; over SFTP or, without it, an exec channel), then checks
+    /// that it starts there.
     /// - Returns: the remote path, relative to the remote home.
-    /// - Throws: `RemoteHostError` for another architecture or missing shared libraries.
+    /// - Throws: `RemoteHostError` (permanent) for another architecture, missing CPU features,
+    ///   missing shared libraries or an upload the host refuses.
     public static func ensureBinary(on session: SSHSession, name: String, localPath: String, hash: String) async throws -> String {
         let path = binaryPath(hash: hash)
-        let present = try await session.run("test -x \(path) && echo present; uname -m")
-        let lines = present.stdoutText.split(separator: "\n").map(String.init)
-        if !lines.contains("present") {
-            let remoteArch = lines.last ?? "?"
-            let localArch = localMachine()
-            guard remoteArch == localArch else {
+        let facts = try await session.run("test -x \(path) && echo present; uname -m; grep -m1 '^flags' /proc/cpuinfo")
+        let lines = facts.stdoutText.split(separator: "\n").map(String.init)
+        let remoteArch = lines.first { $0 != "present" } ?? "?"
+        let localArch = localMachine()
+        guard remoteArch == localArch else {
+            throw RemoteHostError(host: name, message:
+                "is \(remoteArch) but this sweep binary is \(localArch); build sweep on that host "
+                + "(swift build -c release) or launch from a coordinator of the same architecture")
+        }
+        if let flags = lines.first(where: { $0.hasPrefix("flags") }) {
+            let missing = missingCPUFlags(flags)
+            guard missing.isEmpty else {
                 throw RemoteHostError(host: name, message:
-                    "is \(remoteArch) but this sweep binary is \(localArch); build sweep on that host "
-                    + "(swift build -c release) or launch from a coordinator of the same architecture")
+                    "lacks CPU features this binary was built for (x86-64-v3): \(missing.joined(separator: ", ")). "
+                    + "Use a newer machine, or build a portable binary (drop -march=x86-64-v3 in Package.swift)")
             }
-            try await session.upload(localPath: localPath, to: path, mode: 0o755)
+        }
+        if !lines.contains("present") {
+            do {
+                try await session.upload(localPath: localPath, to: path, mode: 0o755, sha256: hash)
+            } catch let error as SSHError where error.kind == .channel || error.kind == .sftp {
+                throw RemoteHostError(host: name, message:
+                    "cannot receive the sweep binary at ~/\(path): \(error.message). Check the disk space and "
+                    + "permissions of ~/.cache there")
+            }
         }
         let version = try await session.run("\(path) --version")
         guard version.exitStatus == 0 else {
@@ -91,12 +131,8 @@ public enum RemoteHost {
     public static func ensure(_ file: DataFile, on session: SSHSession, name: String) async throws {
         let check = "sha256sum \(shellQuoted(file.remotePath)) 2>/dev/null"
         if try await session.run(check).stdoutText.hasPrefix(file.sha256) { return }
-        try await session.upload(localPath: file.localPath, to: file.remotePath, mode: 0o644)
-        let copied = try await session.run(check).stdoutText
-        guard copied.hasPrefix(file.sha256) else {
-            throw RemoteHostError(host: name, message: "has a corrupt copy of \(file.remotePath) after upload "
-                + "(sha256 \(copied.prefix(64)), expected \(file.sha256))")
-        }
+        // The host checks the copy's SHA-256 before it takes the final name.
+        try await session.upload(localPath: file.localPath, to: file.remotePath, mode: 0o644, sha256: file.sha256)
     }
 
     /// `'text'` for a POSIX shell.
@@ -124,7 +160,8 @@ public enum RemoteHost {
     }
 }
 
-/// A host that cannot serve as a worker, and what to do about it.
+/// A host that cannot serve as a worker, and what to do about it. Retrying does not help
+/// (another architecture, a missing library): the sweep drops the host at once.
 public struct RemoteHostError: Error, Sendable, CustomStringConvertible {
     public var host: String
     public var message: String

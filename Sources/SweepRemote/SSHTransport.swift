@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SweepCoordinator
 import SweepCore
 import SweepSSH
@@ -11,17 +12,15 @@ import SweepWire
 /// a task, and any failure arrives as a `.closed` event, so a slow or dead host never
 /// blocks the coordinator's loop. Before a job's `run` is forwarded, the data files it
 /// needs are copied to the host if it lacks them (lab machines often have no internet).
-public final class SSHTransport: WorkerTransport, @unchecked Sendable {
-    // @unchecked: `outgoing` and `task` are only touched under `lock`.
+public final class SSHTransport: WorkerTransport, Sendable {
     public let hostName: String
     public let slots: Int
     private let host: HostFile
     private let binary: (path: String, hash: String)
     private let heartbeat: Double
     private let dataFiles: @Sendable (RunRequest) -> [DataFile]
-    private let lock = Lock()
-    private var outgoing: AsyncStream<CoordinatorMessage>.Continuation?
-    private var task: Task<Void, Never>?
+    /// The current connection's outgoing messages and task.
+    private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
 
     /// - Parameters:
     ///   - binary: this coordinator's executable and its SHA-256, shipped to the host.
@@ -40,29 +39,26 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
         let host = host, binary = binary, slots = slots, heartbeat = heartbeat, dataFiles = dataFiles
         let task = Task {
-            let reason = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
-                                          dataFiles: dataFiles, messages: messages, events: events)
-            events.post(.closed(host: host.name, reason: reason))
+            let (reason, permanent) = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
+                                                       dataFiles: dataFiles, messages: messages, events: events)
+            events.post(.closed(host: host.name, reason: reason, failure: permanent ? .permanent : .transient))
         }
-        lock.withLock {
-            outgoing = continuation
-            self.task = task
-        }
+        connection.withLock { $0 = (continuation, task) }
     }
 
     public func send(_ message: CoordinatorMessage) -> Bool {
-        lock.withLock {
-            guard let outgoing else { return false }
+        connection.withLock {
+            guard let outgoing = $0.outgoing else { return false }
             if case .terminated = outgoing.yield(message) { return false }
             return true
         }
     }
 
     public func close() {
-        lock.withLock {
-            outgoing?.finish()
-            outgoing = nil
-            task?.cancel()
+        connection.withLock {
+            $0.outgoing?.finish()
+            $0.outgoing = nil
+            $0.task?.cancel()
         }
     }
 
@@ -72,21 +68,25 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
         close()
     }
 
-    /// Runs one connection to its end; returns why it ended.
+    /// Runs one connection to its end; returns why it ended, and whether retrying cannot help
+    /// (a refused login or host key, a binary that cannot run there: see `RemoteHost.isPermanent`).
     private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
                               dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
-                              messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> String {
+                              messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> (String, Bool) {
+        func failure(_ error: any Error) -> (String, Bool) {
+            (RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"), RemoteHost.isPermanent(error))
+        }
         let session: SSHSession
         do {
             session = try await SSHSession.connect(to: RemoteHost.target(host))
         } catch {
-            return "\(error)"
+            return failure(error)
         }
         defer { Task { await session.close() } }
         do {
             let path = try await RemoteHost.ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
             let channel = try await session.openExec("exec \(path) worker --slots \(slots) --heartbeat \(heartbeat)")
-            return await withTaskGroup(of: String?.self) { group in
+            return await withTaskGroup(of: (String, Bool)?.self) { group in
                 group.addTask {
                     do {
                         var shipped = Set<String>()
@@ -103,11 +103,11 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                         try await channel.closeInput()
                         return nil
                     } catch {
-                        return "\(error)"
+                        return failure(error)
                     }
                 }
-                group.addTask { await readWorker(channel, host: host.name, events: events) }
-                var reason = "closed"
+                group.addTask { (await readWorker(channel, host: host.name, events: events), false) }
+                var reason = ("closed", false)
                 for await result in group {
                     if let result {
                         reason = result
@@ -119,7 +119,7 @@ public final class SSHTransport: WorkerTransport, @unchecked Sendable {
                 return reason
             }
         } catch {
-            return "\(error)"
+            return failure(error)
         }
     }
 

@@ -56,6 +56,16 @@ public struct SSHError: Error, Sendable, Equatable, CustomStringConvertible {
         self.fingerprint = fingerprint
     }
 
+    /// Whether retrying cannot help: a refused login, an unknown or changed host key, a
+    /// configuration sweep refuses, an unreadable local file. Connection failures, lost
+    /// connections and channel errors may heal (the host reboots, sshd restarts).
+    public var isPermanent: Bool {
+        switch kind {
+        case .hostKeyUnknown, .hostKeyChanged, .hostKey, .authentication, .configuration, .localFile: true
+        case .connect, .channel, .sftp, .connectionLost, .closed: false
+        }
+    }
+
     /// `host: message (function, code N)`.
     public var description: String {
         "\(host): \(message) (\(function)\(code != 0 ? ", code \(code)" : ""))"

@@ -51,6 +51,18 @@ final class SSHOwnerThread: SerialExecutor {
         }
     }
 
+    /// Lets the jobs already queued on this thread run, then resumes the caller (a job on this
+    /// executor).
+    ///
+    /// `Task.yield()` enqueues the caller on the global concurrent pool before it hops back
+    /// here, so every yield of a long upload would wait there while CPU-bound tasks hold the
+    /// pool; this stays on the owner thread.
+    func yield(isolation: isolated (any Actor)? = #isolation) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            core.resumeLater(continuation)
+        }
+    }
+
     /// Resumes the parked waiter at once, if there is one.
     func wakeWaiter() {
         core.unpark()?.resume()
@@ -72,6 +84,8 @@ private final class Core: Sendable {
         /// Queued jobs with the executor each must run on.
         var work: [(UnownedJob, UnownedSerialExecutor)] = []
         var waiter: Waiter?
+        /// Callers of `yield()`, resumed once the jobs queued before them have run.
+        var yielded: [CheckedContinuation<Void, Never>] = []
         /// Jobs started so far; numbers the job that is running.
         var jobsStarted: UInt64 = 0
         var stopping = false
@@ -98,6 +112,11 @@ private final class Core: Sendable {
     func submit(_ work: (UnownedJob, UnownedSerialExecutor)) {
         state.withLock { $0.work.append(work) }
         wake()
+    }
+
+    func resumeLater(_ continuation: CheckedContinuation<Void, Never>) {
+        precondition(isCurrentThread, "only a job of this SSHOwnerThread may yield on it")
+        state.withLock { $0.yielded.append(continuation) }
     }
 
     func stop() {
@@ -133,11 +152,16 @@ private final class Core: Sendable {
         ownerThread.store(pthread_self(), ordering: .releasing)
         var fds = [pollfd](repeating: pollfd(), count: 2)
         while true {
-            let work = state.withLock { state in
-                defer { state.work.removeAll(keepingCapacity: true) }
-                return state.work
+            let (work, yielded) = state.withLock { state in
+                defer {
+                    state.work.removeAll(keepingCapacity: true)
+                    state.yielded.removeAll(keepingCapacity: true)
+                }
+                return (state.work, state.yielded)
             }
-            if !work.isEmpty {
+            // Their jobs were queued behind `work`: resuming enqueues them after it.
+            for continuation in yielded { continuation.resume() }
+            if !work.isEmpty || !yielded.isEmpty {
                 for (job, executor) in work {
                     state.withLock { $0.jobsStarted &+= 1 }
                     job.runSynchronously(on: executor)

@@ -68,19 +68,21 @@ extension SSHSession {
     }
 
     func write(_ bytes: [UInt8], toChannel id: Int) throws {
+        try bytes.withUnsafeBytes { try write($0, toChannel: id) }
+    }
+
+    func write(_ raw: UnsafeRawBufferPointer, toChannel id: Int) throws {
         _ = try liveHandle("ssh_channel_write")
         guard let record = channels[id] else {
             throw SSHError(kind: .channel, function: "ssh_channel_write", message: "the remote command has already ended", host: endpoint)
         }
         precondition(!record.inputClosed, "SSHExecChannel.write after closeInput()")
-        try bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = try check(
-                    ssh_channel_write(record.pointer, raw.baseAddress! + offset, UInt32(clamping: raw.count - offset)),
-                    "ssh_channel_write", .channel)
-                offset += Int(written)
-            }
+        var offset = 0
+        while offset < raw.count {
+            let written = try check(
+                ssh_channel_write(record.pointer, raw.baseAddress! + offset, UInt32(clamping: raw.count - offset)),
+                "ssh_channel_write", .channel)
+            offset += Int(written)
         }
     }
 
@@ -135,7 +137,7 @@ extension SSHSession {
             guard self.handle != nil, failure == nil, !channels.isEmpty else { break }
             if moreBuffered {
                 // A chatty channel hit its per-round limit: let queued requests run first.
-                await Task.yield()
+                await owner.yield()
             } else {
                 await owner.waitForActivity(on: ssh_get_fd(handle), until: nextKeepalive)
             }

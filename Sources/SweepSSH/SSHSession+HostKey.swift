@@ -10,6 +10,12 @@ extension SSHSession {
         let handle = try liveHandle("ssh_session_is_known_server")
         let fingerprint = try serverFingerprint(handle)
         let knownHosts = target.knownHostsFile ?? "~/.ssh/known_hosts"
+        var port: UInt32 = 22
+        _ = ssh_options_get_port(handle, &port)
+        let host = option(handle, SSH_OPTIONS_HOST) ?? target.host
+        // known_hosts names a host on another port `[host]:port`, as ssh-keygen -R wants it.
+        let entry = port == 22 ? host : "'[\(host)]:\(port)'"
+        let fileArgument = target.knownHostsFile.map { " -f " + Self.shellQuoted($0) } ?? ""
         switch ssh_session_is_known_server(handle) {
         case SSH_KNOWN_HOSTS_OK:
             return
@@ -19,8 +25,8 @@ extension SSHSession {
                 message: """
                     REMOTE HOST KEY CHANGED: the host now presents \(fingerprint), which does not \
                     match \(knownHosts). Someone may be intercepting the connection. If the host \
-                    was reinstalled on purpose, remove its old entry (ssh-keygen -R HOST -f \
-                    \(knownHosts)) and connect again.
+                    was reinstalled on purpose, remove its old entry (ssh-keygen -R \
+                    \(entry)\(fileArgument)) and connect again.
                     """,
                 host: endpoint, fingerprint: fingerprint)
         case SSH_KNOWN_HOSTS_UNKNOWN, SSH_KNOWN_HOSTS_NOT_FOUND:

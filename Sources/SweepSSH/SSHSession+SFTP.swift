@@ -9,7 +9,10 @@ extension SSHSession {
     /// Bytes per SFTP write: one request round trip each, well under OpenSSH's 256 KiB limit.
     static let uploadChunkSize = 128 * 1024
 
-    /// Copies a local file to `remotePath` atomically, creating missing parent directories.
+    /// Copies a local file to `remotePath` over SFTP, atomically, creating missing parent
+    /// directories. `upload(localPath:to:mode:sha256:)` is faster and needs no SFTP subsystem:
+    /// libssh 0.10 waits for each write's reply, which through a jump host costs a round trip
+    /// (and a delayed ACK) per chunk.
     ///
     /// Writes to a hidden temporary name next to the target (`sftp_open`, `sftp_write`),
     /// flushes it to disk when the server supports `fsync@openssh.com` (`sftp_fsync`), sets
@@ -23,19 +26,16 @@ extension SSHSession {
     /// - Returns: The number of bytes uploaded.
     /// - Throws: `SSHError` of kind `.localFile` or `.sftp`.
     @discardableResult
-    public func upload(localPath: String, to remotePath: String, mode: UInt32 = 0o644) async throws -> UInt64 {
+    public func uploadOverSFTP(localPath: String, to remotePath: String, mode: UInt32 = 0o644) async throws -> UInt64 {
         precondition(mode <= 0o7777, "upload mode \(String(mode, radix: 8)) is not a permission mask")
         precondition(!remotePath.isEmpty && !remotePath.hasSuffix("/"), "upload needs a remote file path, got '\(remotePath)'")
         let sftp = try sftpSession()
-        let local = open(localPath, O_RDONLY | O_CLOEXEC)
-        guard local >= 0 else {
-            throw SSHError(kind: .localFile, function: "open", code: errno, message: "cannot read \(localPath): \(String(cString: strerror(errno)))", host: endpoint)
-        }
+        let local = try openLocal(localPath)
         defer { Glibc.close(local) }
 
         let (directory, name) = Self.split(remotePath)
         if let directory { try makeDirectories(directory, sftp) }
-        let temporary = (directory.map { $0 + "/" } ?? "") + ".\(name).upload-\(UInt32.random(in: 0 ... .max))"
+        let temporary = Self.temporaryName(directory, name)
         guard let file = sftp_open(sftp, temporary, O_WRONLY | O_CREAT | O_TRUNC, mode_t(0o600)) else {
             throw sftpError("sftp_open(\(temporary))", sftp)
         }
@@ -75,6 +75,20 @@ extension SSHSession {
                 kind: .sftp, function: "mv", code: moved.exitStatus,
                 message: "cannot replace \(destination): \(moved.stderrText)", host: endpoint)
         }
+    }
+
+    /// Opens `path` for reading.
+    func openLocal(_ path: String) throws -> Int32 {
+        let local = open(path, O_RDONLY | O_CLOEXEC)
+        guard local >= 0 else {
+            throw SSHError(kind: .localFile, function: "open", code: errno, message: "cannot read \(path): \(String(cString: strerror(errno)))", host: endpoint)
+        }
+        return local
+    }
+
+    /// A hidden, unique name in `directory`, next to the file `name`.
+    static func temporaryName(_ directory: String?, _ name: String) -> String {
+        (directory.map { $0 + "/" } ?? "") + ".\(name).upload-\(UInt32.random(in: 0 ... .max))"
     }
 
     /// `text` as one single-quoted POSIX shell word.
@@ -134,7 +148,7 @@ extension SSHSession {
             total += UInt64(count)
             chunks += 1
             if chunks % 8 == 0 {
-                await Task.yield()
+                await owner.yield()
                 _ = try liveHandle("sftp_write")
             }
         }
@@ -156,7 +170,7 @@ extension SSHSession {
     }
 
     /// Splits `a/b/c` into (`a/b`, `c`); a bare name has no directory.
-    private static func split(_ path: String) -> (directory: String?, name: String) {
+    static func split(_ path: String) -> (directory: String?, name: String) {
         guard let slash = path.lastIndex(of: "/") else { return (nil, path) }
         let directory = String(path[..<slash])
         return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))

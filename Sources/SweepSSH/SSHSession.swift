@@ -31,6 +31,8 @@ public actor SSHSession {
     var handle: OpaquePointer?
     /// The SFTP subsystem, opened on first use and freed by `close()`.
     var sftp: sftp_session?
+    /// The proxy or jump command the connection runs through, if any; killed by `close()`.
+    var proxy: SSHProxyProcess?
     /// Processes incoming packets for all channels without blocking (`ssh_event_dopoll`).
     var event: OpaquePointer?
     /// Streaming channels by id; see `SSHSession+Exec.swift`.
@@ -60,7 +62,10 @@ public actor SSHSession {
 
     /// Connects to `target`, verifies its host key against known_hosts and authenticates.
     ///
-    /// Reads the SSH configuration (`ssh_options_parse_config`), connects (`ssh_connect`),
+    /// Refuses a named configuration file that could run a command (`SSHConfigCheck`), reads
+    /// the SSH configuration (`ssh_options_parse_config`), starts its proxy or jump command
+    /// itself if there is one (`SSHProxyProcess`, so a failing jump's own message is reported),
+    /// connects (`ssh_connect`),
     /// checks the host key (`ssh_session_is_known_server`, recording it with
     /// `ssh_session_update_known_hosts` under `.acceptNew`), then tries ssh-agent, the default
     /// identities (both via `ssh_userauth_publickey_auto`) and `target.identityFile`, in that
@@ -112,10 +117,14 @@ public actor SSHSession {
         }
         self.handle = handle
         try configure(handle)
-        try check(ssh_connect(handle), "ssh_connect", .connect)
-        endpoint = resolvedEndpoint(handle)
-        try verifyHostKey()
-        try authenticate()
+        do {
+            try check(ssh_connect(handle), "ssh_connect", .connect)
+            endpoint = resolvedEndpoint(handle)
+            try verifyHostKey()
+            try authenticate()
+        } catch let error as SSHError {
+            throw proxyFailure(error)
+        }
         tuneSocket(ssh_get_fd(handle))
         event = ssh_event_new()
         guard let event, ssh_event_add_session(event, handle) == SSH_OK else {
@@ -137,6 +146,13 @@ public actor SSHSession {
         if let directory = target.sshDirectory {
             try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_SSH_DIR, directory), "SSH_DIR")
         }
+        if let file = target.configFile {
+            // A file named here is data (a host file's ssh_config): it must not run commands.
+            guard !file.contains("%") else {
+                throw SSHError(kind: .configuration, function: "ssh_config", message: "\(file): '%' in a configuration file path", host: endpoint)
+            }
+            try SSHConfigCheck.refuseCommands(inFile: file, host: endpoint)
+        }
         // Explicit values were set first: libssh's config parser only fills options still unset.
         if ssh_options_parse_config(handle, target.configFile) != SSH_OK {
             throw lastError("ssh_options_parse_config(\(target.configFile ?? "~/.ssh/config"))", .configuration)
@@ -156,20 +172,80 @@ public actor SSHSession {
         try set(sweep_ssh_options_set_long(handle, SSH_OPTIONS_TIMEOUT_USEC, Int(microseconds)), "TIMEOUT_USEC")
         // Worker messages are small lines; Nagle would add tens of milliseconds to each.
         try set(sweep_ssh_options_set_int(handle, SSH_OPTIONS_NODELAY, 1), "NODELAY")
+        if let command = try proxyCommand(handle) {
+            let proxy = try SSHProxyProcess(command: command)
+            self.proxy = proxy
+            // libssh connects over this descriptor instead of running the command itself.
+            try set(sweep_ssh_options_set_int(handle, SSH_OPTIONS_FD, proxy.socket), "FD")
+        }
+    }
+
+    /// The `ProxyCommand` (or the `ssh -W` command libssh made of `ProxyJump`) with its `%`
+    /// escapes expanded as libssh's `ssh_path_expand_escape` does; nil when there is none.
+    private func proxyCommand(_ handle: OpaquePointer) throws -> String? {
+        guard let command = option(handle, SSH_OPTIONS_PROXYCOMMAND), command.lowercased() != "none" else { return nil }
+        var port: UInt32 = 22
+        _ = ssh_options_get_port(handle, &port)
+        var expanded = ""
+        var escape = false
+        for character in command {
+            guard escape else {
+                if character == "%" { escape = true } else { expanded.append(character) }
+                continue
+            }
+            escape = false
+            switch character {
+            case "h": expanded += option(handle, SSH_OPTIONS_HOST) ?? target.host
+            case "p": expanded += "\(port)"
+            case "r": expanded += option(handle, SSH_OPTIONS_USER) ?? ""
+            case "u": expanded += ProcessInfo.processInfo.userName
+            case "d": expanded += target.sshDirectory ?? NSHomeDirectory() + "/.ssh"
+            case "l": expanded += ProcessInfo.processInfo.hostName
+            case "%": expanded += "%"
+            default:
+                throw SSHError(kind: .configuration, function: "ProxyCommand",
+                               message: "unknown escape %\(character) in the proxy command '\(command)'", host: endpoint)
+            }
+        }
+        return expanded
+    }
+
+    /// A string option as libssh resolved it (`ssh_options_get`), or nil.
+    func option(_ handle: OpaquePointer, _ type: ssh_options_e) -> String? {
+        var value: UnsafeMutablePointer<CChar>?
+        guard ssh_options_get(handle, type, &value) == SSH_OK, let value else { return nil }
+        defer { ssh_string_free_char(value) }
+        return String(cString: value)
+    }
+
+    /// `error`, or when the connection ran through a proxy or jump command that said why it
+    /// failed, that reason: the jump's own words ("Host key verification failed.") instead of
+    /// "Connection reset by peer", with the kind they imply.
+    private func proxyFailure(_ error: SSHError) -> SSHError {
+        guard let proxy, error.kind == .connect || error.kind == .connectionLost else { return error }
+        let said = proxy.stderrTail()
+        guard !said.isEmpty else { return error }
+        var failure = error
+        failure.message = "the jump/proxy command failed (\(proxy.command)): \(said)"
+        if said.contains("Host key verification failed") || said.contains("REMOTE HOST IDENTIFICATION HAS CHANGED") {
+            failure.kind = .hostKey
+            failure.message = """
+                host key verification failed for the jump host (\(proxy.command)): \(said) \
+                Check the jump host's key: connect to it once with ssh, which records or explains it.
+                """
+        } else if said.contains("Permission denied") {
+            failure.kind = .authentication
+            failure.message = "the jump host refused the login (\(proxy.command)): \(said)"
+        }
+        return failure
     }
 
     /// `user@host:port` as libssh resolved it from the target and the configuration.
     private func resolvedEndpoint(_ handle: OpaquePointer) -> String {
-        func option(_ type: ssh_options_e) -> String? {
-            var value: UnsafeMutablePointer<CChar>?
-            guard ssh_options_get(handle, type, &value) == SSH_OK, let value else { return nil }
-            defer { ssh_string_free_char(value) }
-            return String(cString: value)
-        }
         var port: UInt32 = 0
         _ = ssh_options_get_port(handle, &port)
-        let user = option(SSH_OPTIONS_USER) ?? target.user ?? "?"
-        let host = option(SSH_OPTIONS_HOST) ?? target.host
+        let user = option(handle, SSH_OPTIONS_USER) ?? target.user ?? "?"
+        let host = option(handle, SSH_OPTIONS_HOST) ?? target.host
         return "\(user)@\(host):\(port)"
     }
 
@@ -207,6 +283,7 @@ public actor SSHSession {
         ssh_disconnect(handle)
         ssh_free(handle)
         self.handle = nil
+        proxy?.close()
         owner.wakeWaiter()
     }
 
@@ -217,6 +294,7 @@ public actor SSHSession {
         if let sftp { sftp_free(sftp) }
         if let event { ssh_event_free(event) }
         if let handle { ssh_free(handle) }
+        proxy?.close()
         readBuffer.deallocate()
     }
 

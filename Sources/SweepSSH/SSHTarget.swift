@@ -21,7 +21,9 @@ public struct SSHTarget: Sendable, Hashable {
     public var user: String?
     /// A private key tried after ssh-agent and the default identities.
     public var identityFile: String?
-    /// The SSH configuration file to read; `nil` reads `~/.ssh/config` and `/etc/ssh/ssh_config`.
+    /// The SSH configuration file to read; `nil` reads the user's own `config` in the SSH
+    /// directory (`~/.ssh/config`) and `/etc/ssh/ssh_config`, honoured as `ssh` does. A file
+    /// named here is treated as data: it is refused if it could run a command (`SSHConfigCheck`).
     public var configFile: String?
     /// The known_hosts file to check and update; `nil` uses the configuration or `~/.ssh/known_hosts`.
     public var knownHostsFile: String?

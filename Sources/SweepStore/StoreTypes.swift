@@ -60,6 +60,8 @@ public struct StoredHost: Sendable, Hashable {
     /// A host's state, as stored in `hosts.state`.
     public enum State: String, Sendable, Hashable, CaseIterable, Codable {
         case up, lost, quarantined, unreachable
+        /// Cannot work for this sweep (refused key, missing runtime, wrong CPU): never reconnected.
+        case unusable
     }
 
     public var name: String

@@ -32,6 +32,11 @@ public final class TestSSHD: @unchecked Sendable {
     public let user: String
     /// The current host key's fingerprint, `SHA256:...`, as `ssh-keygen -l` prints it.
     public private(set) var hostKeyFingerprint: String
+    /// Whether sshd offers the SFTP subsystem (minimal configurations and appliances do not).
+    public let sftp: Bool
+    /// A fresh directory that commands run in and see as `$HOME` instead of the user's home,
+    /// so a test sees an account where nothing is cached yet; nil for the real home.
+    public let home: String?
 
     private let hostKeyPath: String
     /// The sshd listener, spawned directly: sshd closes every inherited descriptor at start-up,
@@ -42,7 +47,12 @@ public final class TestSSHD: @unchecked Sendable {
     private var agentPID: pid_t?
 
     /// Creates keys and configuration, then starts sshd and waits until it accepts connections.
-    public init() throws {
+    /// - Parameters:
+    ///   - sftp: offer the SFTP subsystem (`Subsystem sftp internal-sftp`).
+    ///   - freshHome: run every command in a new empty directory as `$HOME` (`ForceCommand`),
+    ///     like a fresh account: nothing under `~/.cache` from earlier tests.
+    public init(sftp: Bool = true, freshHome: Bool = false) throws {
+        self.sftp = sftp
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sweep-sshd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -54,6 +64,8 @@ public final class TestSSHD: @unchecked Sendable {
         knownHostsPath = directory.appendingPathComponent("known_hosts").path
         emptySSHDirectory = directory.appendingPathComponent("client-ssh").path
         try FileManager.default.createDirectory(atPath: emptySSHDirectory, withIntermediateDirectories: true)
+        home = freshHome ? directory.appendingPathComponent("home").path : nil
+        if let home { try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true) }
         hostKeyFingerprint = ""
 
         for key in [hostKeyPath, userKeyPath, unauthorizedKeyPath] {
@@ -170,9 +182,11 @@ public final class TestSSHD: @unchecked Sendable {
             KbdInteractiveAuthentication no
             PrintMotd no
             MaxStartups 64
-            Subsystem sftp internal-sftp
 
             """
+            + (sftp ? "Subsystem sftp internal-sftp\n" : "")
+            // The client's command runs from the fresh home, which it also sees as $HOME.
+            + (home.map { "ForceCommand cd \($0) && HOME=\($0) exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n" } ?? "")
         try config.write(to: directory.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
     }
 

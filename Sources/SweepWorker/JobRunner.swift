@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import SweepCore
+import SweepRuntime
 import SweepWire
 
 /// The job-runner process (`sweep job --stdio`): runs the jobs its worker sends, one at
@@ -18,30 +19,32 @@ public final class JobRunner {
         self.workloads = workloads
     }
 
-    /// Serves until standard input closes, then exits at once, even mid-job: a runner
-    /// whose worker is gone must not keep burning the host.
-    public func serve() -> Never {
+    /// Serves until standard input closes, then calls `inputClosed` at once, from the
+    /// reader thread, even mid-job: a runner whose worker is gone must not keep burning
+    /// the host, so the caller ends the process there (`_exit(0)`).
+    public func serve(inputClosed: @escaping @Sendable () -> Never) -> Never {
         // The protocol owns the real stdout; anything a workload prints goes to stderr.
         let protocolFD = dup(1)
         dup2(2, 1)
-        let output = LineWriter(fileDescriptor: protocolFD)
-        let requests = RequestQueue()
+        let output = LineWriter(Descriptor(protocolFD))
+        let requests = LoopQueue<RunRequest>()
 
         Thread.detachNewThread {
             let input = LineReader(fileDescriptor: 0)
             while let line = input.readLine() {
                 guard !line.isEmpty else { continue }
                 switch Result(catching: { () throws(WireError) in try CoordinatorMessage(line: line) }) {
-                case .success(.run(let request)): requests.push(request)
+                case .success(.run(let request)): requests.post(request)
                 case .success: break  // cancel and drain are the worker's business
                 case .failure(let error): FileHandle.standardError.write(Data("sweep job: \(error)\n".utf8))
                 }
             }
-            _exit(0)
+            inputClosed()
         }
 
+        // Jobs run on this (the main) thread, one at a time, in the order they came.
         while true {
-            let request = requests.pop()
+            guard let request = requests.next(timeout: nil) else { continue }
             output.write(WorkerMessage.started(job: request.job, attempt: request.attempt).line)
             output.write(WorkerMessage.finished(run(request, output: output)).line)
         }
@@ -78,26 +81,5 @@ private final class RunnerContext: JobContext {
 
     func log(_ message: String) {
         output.write(WorkerMessage.log(job: request.job, attempt: request.attempt, line: message).line)
-    }
-}
-
-/// Run requests handed from the reader thread to the runner's main thread.
-private final class RequestQueue: @unchecked Sendable {
-    // @unchecked: `items` is only touched while holding `condition`.
-    private let condition = NSCondition()
-    private var items: [RunRequest] = []
-
-    func push(_ request: RunRequest) {
-        condition.lock()
-        items.append(request)
-        condition.signal()
-        condition.unlock()
-    }
-
-    func pop() -> RunRequest {
-        condition.lock()
-        defer { condition.unlock() }
-        while items.isEmpty { condition.wait() }
-        return items.removeFirst()
     }
 }

@@ -3,16 +3,19 @@ import Glibc
 #endif
 import Foundation
 import SweepCore
+import SweepRuntime
 import SweepWire
 
 /// The headless worker (`sweep worker`): speaks the wire protocol on stdin/stdout, runs
 /// each job in a job-runner child process, up to `slots` at once.
 ///
-/// It exits when its standard input closes (the coordinator or the SSH channel is gone)
-/// and kills its runners' process groups first, so no orphan keeps burning a host.
-public final class Worker: @unchecked Sendable {
-    // @unchecked: mutable state (`runners`, `queue`, `draining`) is only touched under `lock`.
-
+/// One loop, on the thread that calls `serve()`, owns every runner and the queue. Reader
+/// threads (stdin, and each runner's stdout and stderr) only post events to its
+/// `LoopQueue`; heartbeats and job timeouts are timers on an injected `LoopClock`.
+/// `serve()` returns when its input closes (the coordinator or the SSH channel is gone)
+/// or a drain completes, after killing its runners' process groups, so no orphan keeps
+/// burning a host. The caller exits.
+public final class Worker {
     /// How to start a job runner and how often to say the worker is alive.
     public struct Options: Sendable {
         public var slots: Int
@@ -31,69 +34,161 @@ public final class Worker: @unchecked Sendable {
         }
     }
 
-    /// One runner process and the job it is running.
-    private final class Runner: @unchecked Sendable {
-        // @unchecked: `process` and `stderrDone` are thread-safe; the rest is only
-        // touched under the worker's `lock`.
+    /// What the loop reacts to; posted by the reader threads.
+    enum Event: Sendable {
+        case coordinator(CoordinatorMessage)
+        case inputClosed
+        /// A runner's `finished` (its other messages are forwarded by its reader thread).
+        case runnerMessage(runner: Int, WorkerMessage)
+        case runnerStderr(runner: Int, line: String)
+        case runnerEnded(runner: Int, Termination)
+    }
+
+    /// One runner process and the job it is running; touched only by the loop.
+    private final class Runner {
+        let id: Int
         let process: ChildProcess
         var job: RunRequest?
-        var deadline: Double?
+        var deadline: Duration?
         /// Why the worker killed it, if it did ("cancelled", "timed out after 30 s").
         var killReason: (status: AttemptStatus, message: String)?
         var stderrTail: [String] = []
-        let stderrDone = DispatchSemaphore(value: 0)
 
-        init(process: ChildProcess) { self.process = process }
+        init(id: Int, process: ChildProcess) {
+            self.id = id
+            self.process = process
+        }
     }
 
     private let options: Options
     private let info: WorkerInfo
+    private let input: Int32
     private let output: LineWriter
-    private let lock = Lock()
+    private let clock: any LoopClock
+    private let events = LoopQueue<Event>()
     private var runners: [Runner] = []
+    private var nextRunnerID = 0
     private var queue: [RunRequest] = []
     private var draining = false
+    private var inputClosed = false
+    private var nextHeartbeat: Duration = .zero
 
-    /// Takes over this process's stdout for the protocol (stray prints go to stderr).
-    public init(options: Options, info: WorkerInfo) {
+    /// Speaks the protocol on `input` and `output`; by default takes over this process's
+    /// stdin and stdout (stray prints then go to stderr).
+    /// - Parameters:
+    ///   - input: the descriptor coordinator messages arrive on; not closed by the worker.
+    ///   - output: where worker messages go; nil for this process's stdout.
+    public init(options: Options, info: WorkerInfo, input: Int32 = 0, output: Descriptor? = nil,
+                clock: any LoopClock = MonotonicClock()) {
         self.options = options
         self.info = info
-        let protocolFD = dup(1)
-        dup2(2, 1)
-        output = LineWriter(fileDescriptor: protocolFD)
+        self.clock = clock
+        self.input = input
+        if let output {
+            self.output = LineWriter(output)
+        } else {
+            let protocolFD = dup(1)
+            dup2(2, 1)
+            self.output = LineWriter(Descriptor(protocolFD))
+        }
     }
 
-    /// Runs the worker until its input closes or a drain completes; never returns.
-    public func serve() -> Never {
-        signal(SIGPIPE, SIG_IGN)
+    /// Runs the worker until its input closes or a drain completes.
+    public func serve() {
         // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
         // thread's frames, without register and image dumps (unless the user chose).
         setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
-        output.write(WorkerMessage.ready(info).line)
-        Thread.detachNewThread { [self] in tick() }
-        let input = LineReader(fileDescriptor: 0)
-        while let line = input.readLine() {
-            guard !line.isEmpty else { continue }
-            do {
-                switch try CoordinatorMessage(line: line) {
-                case .run(let request): lock.withLock { queue.append(request); dispatch() }
-                case .cancel(let job): cancel(job)
-                case .drain: lock.withLock { draining = true; exitIfDrained() }
+        send(.ready(info))
+        let events = events, fd = input
+        Thread.detachNewThread {
+            let input = LineReader(fileDescriptor: fd)
+            while let line = input.readLine() {
+                guard !line.isEmpty else { continue }
+                do {
+                    events.post(.coordinator(try CoordinatorMessage(line: line)))
+                } catch {
+                    FileHandle.standardError.write(Data("sweep worker: \(error)\n".utf8))
                 }
-            } catch {
-                FileHandle.standardError.write(Data("sweep worker: \(error)\n".utf8))
             }
+            events.post(.inputClosed)
+        }
+        nextHeartbeat = clock.now + .seconds(options.heartbeatInterval)
+        while !isDone {
+            if let event = events.next(timeout: nextDeadline - clock.now) { handle(event) }
+            fireTimers()
         }
         shutDown()
     }
 
-    /// Kills every runner's process group and exits.
-    private func shutDown() -> Never {
-        lock.withLock { for runner in runners { runner.process.killGroup(SIGKILL) } }
-        exit(0)
+    /// Input closed, or a drain with nothing left to wait for.
+    private var isDone: Bool {
+        inputClosed || (draining && queue.isEmpty && runners.allSatisfy { $0.job == nil })
     }
 
-    /// Starts queued jobs on idle runners, starting runners up to `slots`. Holds `lock`.
+    private var nextDeadline: Duration {
+        runners.reduce(nextHeartbeat) { deadline, runner in runner.deadline.map { min(deadline, $0) } ?? deadline }
+    }
+
+    private func handle(_ event: Event) {
+        switch event {
+        case .coordinator(.run(let request)):
+            queue.append(request)
+            dispatch()
+        case .coordinator(.cancel(let job)):
+            cancel(job)
+        case .coordinator(.drain):
+            draining = true
+        case .inputClosed:
+            inputClosed = true
+        case .runnerMessage(let id, let message):
+            send(message)
+            if let runner = runner(id) {
+                runner.job = nil
+                runner.deadline = nil
+                dispatch()
+            }
+        case .runnerStderr(let id, let line):
+            guard let runner = runner(id) else { return }
+            runner.stderrTail.append(line)
+            if runner.stderrTail.count > options.stderrTailLines { runner.stderrTail.removeFirst() }
+            if let job = runner.job { send(.log(job: job.job, attempt: job.attempt, line: line)) }
+        case .runnerEnded(let id, let termination):
+            guard let runner = runner(id) else { return }
+            runners.removeAll { $0 === runner }
+            if let job = runner.job { send(.finished(result(of: job, runner: runner, termination: termination))) }
+            dispatch()
+        }
+    }
+
+    private func runner(_ id: Int) -> Runner? { runners.first { $0.id == id } }
+
+    /// The end of a job whose runner died: killed by us (cancel, timeout) or crashed.
+    private func result(of job: RunRequest, runner: Runner, termination: Termination) -> AttemptResult {
+        let tail = runner.stderrTail.joined(separator: "\n")
+        if let reason = runner.killReason {
+            return AttemptResult(job: job.job, attempt: job.attempt, status: reason.status, error: reason.message, stderrTail: tail)
+        }
+        var signal: Int32?
+        if case .signaled(let s) = termination { signal = s }
+        return AttemptResult(job: job.job, attempt: job.attempt, status: .failed, error: "job process \(termination)",
+                             stderrTail: tail, signal: signal)
+    }
+
+    /// Heartbeats and timeouts due by the clock.
+    private func fireTimers() {
+        let now = clock.now
+        for runner in runners {
+            if let deadline = runner.deadline, now >= deadline, let job = runner.job {
+                kill(runner, status: .failed, message: "timed out after \(job.timeout ?? 0) s")
+            }
+        }
+        if now >= nextHeartbeat {
+            send(.heartbeat(running: runners.compactMap { $0.job?.job }))
+            nextHeartbeat = now + .seconds(options.heartbeatInterval)
+        }
+    }
+
+    /// Starts queued jobs on idle runners, starting runners up to `slots`.
     private func dispatch() {
         while !queue.isEmpty, !draining {
             let runner: Runner
@@ -101,132 +196,87 @@ public final class Worker: @unchecked Sendable {
                 runner = idle
             } else if runners.count < options.slots {
                 do {
-                    runner = Runner(process: try ChildProcess.spawn(
-                        executable: options.runnerExecutable, arguments: options.runnerArguments))
+                    runner = try startRunner()
                 } catch {
                     let request = queue.removeFirst()
                     send(.finished(AttemptResult(job: request.job, attempt: request.attempt, status: .failed,
                                                  error: "cannot start a job process: \(error)")))
                     continue
                 }
-                runners.append(runner)
-                watch(runner)
             } else {
                 return
             }
             let request = queue.removeFirst()
             runner.job = request
             runner.stderrTail.removeAll()
-            runner.deadline = request.timeout.map { now() + $0 }
+            runner.deadline = request.timeout.map { clock.now + .seconds($0) }
             runner.process.stdin.write(CoordinatorMessage.run(request).line)
         }
     }
 
     private func cancel(_ job: Int64) {
-        lock.withLock {
-            if let index = queue.firstIndex(where: { $0.job == job }) {
-                let request = queue.remove(at: index)
-                send(.finished(AttemptResult(job: job, attempt: request.attempt, status: .cancelled, error: "cancelled before it started")))
-            } else if let runner = runners.first(where: { $0.job?.job == job }) {
-                kill(runner, status: .cancelled, message: "cancelled by the coordinator")
-            }
+        if let index = queue.firstIndex(where: { $0.job == job }) {
+            let request = queue.remove(at: index)
+            send(.finished(AttemptResult(job: job, attempt: request.attempt, status: .cancelled, error: "cancelled before it started")))
+        } else if let runner = runners.first(where: { $0.job?.job == job }) {
+            kill(runner, status: .cancelled, message: "cancelled by the coordinator")
         }
     }
 
-    /// Kills a runner (and so its job); its reader thread reports the job's end. Holds `lock`.
+    /// Kills a runner (and so its job); its `.runnerEnded` event reports the job's end.
     private func kill(_ runner: Runner, status: AttemptStatus, message: String) {
         guard runner.killReason == nil else { return }
         runner.killReason = (status, message)
         runner.process.killGroup(SIGKILL)
     }
 
-    /// Reader threads for a runner's stdout (protocol) and stderr (the job's own output).
-    private func watch(_ runner: Runner) {
-        Thread.detachNewThread { [self] in
-            let errors = LineReader(fileDescriptor: runner.process.stderrFD)
-            while let line = errors.readLine() {
-                lock.withLock {
-                    runner.stderrTail.append(line)
-                    if runner.stderrTail.count > options.stderrTailLines { runner.stderrTail.removeFirst() }
-                    if let job = runner.job { send(.log(job: job.job, attempt: job.attempt, line: line)) }
-                }
-            }
-            runner.stderrDone.signal()
+    /// Starts a runner process and its two reader threads.
+    private func startRunner() throws -> Runner {
+        let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments)
+        let id = nextRunnerID
+        nextRunnerID += 1
+        let runner = Runner(id: id, process: process)
+        runners.append(runner)
+        let events = events, output = output
+        let stderrDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            process.forEachLine(of: .stderr) { events.post(.runnerStderr(runner: id, line: $0)) }
+            stderrDone.signal()
         }
-        Thread.detachNewThread { [self] in
-            let messages = LineReader(fileDescriptor: runner.process.stdoutFD)
-            while let line = messages.readLine() {
-                guard !line.isEmpty else { continue }
+        Thread.detachNewThread {
+            process.forEachLine(of: .stdout) { line in
+                guard !line.isEmpty else { return }
                 guard let message = try? WorkerMessage(line: line) else {
                     FileHandle.standardError.write(Data("sweep worker: bad line from job process: \(line)\n".utf8))
-                    continue
+                    return
                 }
-                lock.withLock {
-                    send(message)
-                    if case .finished = message {
-                        runner.job = nil
-                        runner.deadline = nil
-                        dispatch()
-                        exitIfDrained()
-                    }
+                // Only `finished` changes the loop's state; metrics and logs go straight out
+                // (the writer serialises lines), which keeps a thread hop off every epoch.
+                if case .finished = message {
+                    events.post(.runnerMessage(runner: id, message))
+                } else {
+                    output.write(message.line)
                 }
             }
-            // The runner is gone: make sure its group is too, then report its job.
-            runner.process.killGroup(SIGKILL)
-            runner.stderrDone.wait()
-            let termination = runner.process.wait()
-            lock.withLock {
-                runners.removeAll { $0 === runner }
-                if let job = runner.job {
-                    let tail = runner.stderrTail.joined(separator: "\n")
-                    let result: AttemptResult
-                    if let reason = runner.killReason {
-                        result = AttemptResult(job: job.job, attempt: job.attempt, status: reason.status,
-                                               error: reason.message, stderrTail: tail)
-                    } else {
-                        var signal: Int32?
-                        if case .signaled(let s) = termination { signal = s }
-                        result = AttemptResult(job: job.job, attempt: job.attempt, status: .failed,
-                                               error: "job process \(termination)", stderrTail: tail, signal: signal)
-                    }
-                    send(.finished(result))
-                }
-                dispatch()
-                exitIfDrained()
-            }
+            // The runner is gone: make sure its group is too, then reap it.
+            process.killGroup(SIGKILL)
+            stderrDone.wait()
+            events.post(.runnerEnded(runner: id, process.wait()))
         }
+        return runner
     }
 
-    /// Heartbeats and timeouts.
-    private func tick() {
-        while true {
-            Thread.sleep(forTimeInterval: options.heartbeatInterval)
-            lock.withLock {
-                let time = now()
-                for runner in runners {
-                    if let deadline = runner.deadline, time > deadline, let job = runner.job {
-                        kill(runner, status: .failed, message: "timed out after \(job.timeout ?? 0) s")
-                    }
-                }
-                send(.heartbeat(running: runners.compactMap { $0.job?.job }))
-            }
-        }
-    }
-
-    /// Exits once a drain has nothing left to wait for. Holds `lock`.
-    private func exitIfDrained() {
-        guard draining, queue.isEmpty, runners.allSatisfy({ $0.job == nil }) else { return }
+    /// Kills every runner's process group and waits (briefly) until each is reaped.
+    private func shutDown() {
         for runner in runners { runner.process.killGroup(SIGKILL) }
-        exit(0)
+        let limit = clock.now + .seconds(2)
+        while !runners.isEmpty, clock.now < limit {
+            guard let event = events.next(timeout: limit - clock.now) else { break }
+            if case .runnerEnded(let id, _) = event { runners.removeAll { $0.id == id } }
+        }
     }
 
     private func send(_ message: WorkerMessage) {
         output.write(message.line)
-    }
-
-    private func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

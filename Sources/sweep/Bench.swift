@@ -41,7 +41,12 @@ extension Sweep.Bench {
 
         @Option(help: "Jobs to run.") var jobs = 1000
         @Option(help: "Local worker slots.") var slots = 8
-        @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "Print JSON (only it goes to stdout).") var json = false
+
+        func validate() throws {
+            guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
+        }
 
         func run() throws {
             try withScratchDirectory { directory in
@@ -51,7 +56,9 @@ extension Sweep.Bench {
                 let database = directory.appendingPathComponent("sweep.sqlite").path
                 let options = try RunOptions.parse(["--local-slots", String(slots), "--quiet"])
                 let start = Date()
-                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options)
+                // With --json, stdout carries only the JSON: the run's own lines go to stderr.
+                try SweepRun.launch(plan: SpecFiles.plan(specPath), databasePath: database, options: options,
+                                    say: json ? { FileHandle.standardError.write(Data(($0 + "\n").utf8)) } : { print($0) })
                 let seconds = Date().timeIntervalSince(start)
                 printResult([("jobs", Double(jobs)), ("total_s", seconds), ("ms_per_job", seconds * 1000 / Double(jobs))], json: json)
             }
@@ -77,8 +84,11 @@ extension Sweep.Bench {
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
-            guard values >= 1, columns >= 1, values * columns <= jobs, epochs >= 1, metrics >= 1 else {
-                throw ValidationError("expected --values x --columns between 1 and --jobs, and at least one epoch and metric")
+            guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
+            guard (1...1000).contains(metrics) else { throw ValidationError("--metrics must be in 1...1000") }
+            guard values >= 1, columns >= 1, values * columns <= jobs, jobs / (values * columns) <= 10_000 else {
+                throw ValidationError("--values x --columns must be between 1 and --jobs, with at most 10000 seeds each")
             }
         }
 

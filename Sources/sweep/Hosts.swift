@@ -1,7 +1,6 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import SweepCoordinator
 import SweepCore
 import SweepRemote
 
@@ -13,7 +12,10 @@ extension Sweep {
                 A host needs only an SSH login: the coordinator ships its own binary to \
                 ~/.cache/sweep/bin/<hash>/sweep there. Authentication tries ssh-agent, the \
                 default identities, then the host's identity file; ~/.ssh/config is honoured. \
-                Host keys must be in known_hosts (--accept-new records a new host's key once).
+                Host keys must be in known_hosts (--accept-new records a new host's key once). \
+                A host file's own ssh_config may not run commands (ProxyCommand, LocalCommand, \
+                KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
+                log in, architecture and CPU features, ship the binary, start it.
                 """,
             subcommands: [Add.self, List.self, Check.self, Remove.self])
     }
@@ -27,8 +29,13 @@ struct HostsDirectory: ParsableArguments {
     func file(_ name: String) -> String { (hostsDir as NSString).appendingPathComponent(name + ".json") }
 
     func load() throws -> [HostFile] {
-        FileManager.default.fileExists(atPath: hostsDir) ? try HostFile.load(hostsDir) : []
+        FileManager.default.fileExists(atPath: hostsDir) ? try HostFile.load(hostsDir, allowEmpty: true) : []
     }
+}
+
+/// A host that failed its check, in words with the fix (see `RemoteHost.explain`).
+struct HostCheckFailure: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Runs async work from a synchronous command and returns its result.
@@ -103,13 +110,19 @@ extension Sweep.Hosts {
             let expand = { (path: String?) in path.map { ($0 as NSString).expandingTildeInPath } }
             let host = HostFile(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                                 identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig))
-            let hash = try ShippedBinary.get().hash
+            let binary = try ShippedBinary.get()
             let acceptNew = acceptNew
-            let report = try blocking { try await RemoteHost.check(host, binaryHash: hash, acceptNew: acceptNew) }
+            let report: HostReport
+            do {
+                report = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
+            } catch {
+                let again = CommandLine.arguments.dropFirst().joined(separator: " ")
+                throw HostCheckFailure(description: RemoteHost.explain(error, acceptNew: "sweep \(again) --accept-new"))
+            }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
             print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots "
-                + "(binary \(report.hasBinary ? "present" : "shipped on first launch")) -> \(path)")
+                + "(binary \(report.hasBinary ? "present" : "shipped") and starts) -> \(path)")
         }
     }
 
@@ -124,13 +137,13 @@ extension Sweep.Hosts {
                 print("no hosts in \(directory.hostsDir)/ (only the local worker); add one: sweep hosts add NAME --ssh user@host")
                 return
             }
-            let hash = try ShippedBinary.get().hash
+            let binary = try ShippedBinary.get()
             let rows = try blocking {
                 await withTaskGroup(of: (Int, [String]).self) { group in
                     for (index, host) in hosts.enumerated() {
                         group.addTask {
                             do {
-                                let r = try await RemoteHost.check(host, binaryHash: hash)
+                                let r = try await RemoteHost.check(host, binary: binary, preflight: false)
                                 return (index, [host.name, host.sshAddress, "\(host.slots)",
                                                 "up (\(Int(r.latencySeconds * 1000)) ms)", r.hasBinary ? "current" : "missing"])
                             } catch {
@@ -154,22 +167,26 @@ extension Sweep.Hosts {
         @Argument(help: ArgumentHelp("Check only this host.", valueName: "name"))
         var name: String?
 
+        @Flag(help: "Record a host's key in known_hosts if it is not there yet (never replaces a changed key).")
+        var acceptNew = false
+
         @OptionGroup var directory: HostsDirectory
 
         func run() throws {
             let hosts = try directory.load().filter { name == nil || $0.name == name }
             if let name, hosts.isEmpty { throw ValidationError("no host \"\(name)\" in \(directory.hostsDir)/") }
-            let hash = try ShippedBinary.get().hash
+            let binary = try ShippedBinary.get()
+            let acceptNew = acceptNew
             var failed = false
             for host in hosts {
                 do {
-                    let r = try blocking { try await RemoteHost.check(host, binaryHash: hash) }
+                    let r = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
                     print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
                         + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
-                        + (r.hasBinary ? "matches" : "missing (shipped on the next launch)"))
+                        + (r.hasBinary ? "matches" : "shipped") + " and starts")
                 } catch {
                     failed = true
-                    print("\(host.name) \(host.sshAddress): \(error)")
+                    print("\(host.name): " + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))
                 }
             }
             if failed { throw ExitCode.failure }

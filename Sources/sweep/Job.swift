@@ -26,7 +26,7 @@ extension Sweep {
         }
 
         func run() throws {
-            if stdio { JobRunner(workloads: WorkloadRegistry.all).serve() }
+            if stdio { JobRunner(workloads: WorkloadRegistry.all).serve(inputClosed: { _exit(0) }) }
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec!))
             guard plan.jobs.indices.contains(index) else {
                 throw ValidationError("--index must be in 0..<\(plan.jobs.count) for this spec")
@@ -50,6 +50,11 @@ extension Sweep {
         @Option(help: ArgumentHelp("Seconds between heartbeats.", valueName: "seconds"))
         var heartbeat = 2.0
 
+        func validate() throws {
+            guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+            guard heartbeat >= 0.01, heartbeat <= 3600 else { throw ValidationError("--heartbeat must be 0.01 to 3600 seconds") }
+        }
+
         func run() throws {
             let executable = try SelfExecutable.path()
             let info = WorkerInfo(
@@ -59,6 +64,7 @@ extension Sweep {
             Worker(options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
                                   runnerArguments: ["job", "--stdio"]),
                    info: info).serve()
+            // Input closed or drained: exit 0, which also ends any reader thread.
         }
     }
 }

@@ -83,16 +83,16 @@ extension Sweep {
 
         func run() throws {
             guard let holder = Store.writer(databasePath: store.db) else {
-                throw ValidationError("no coordinator is running on \(store.db)")
+                throw CommandFailure("no coordinator is running on \(store.db)")
             }
             if let sweep, let running = holder.sweep, sweep != running {
-                throw ValidationError("the coordinator on \(store.db) runs sweep \"\(running)\", not \"\(sweep)\"")
+                throw CommandFailure("the coordinator on \(store.db) runs sweep \"\(running)\", not \"\(sweep)\"")
             }
             guard let pid = holder.pid, holder.host == ProcessInfo.processInfo.hostName else {
-                throw ValidationError("the coordinator on \(store.db) (\(holder)) is not a process of this machine; stop it where it runs")
+                throw CommandFailure("the coordinator on \(store.db) (\(holder)) is not a process of this machine; stop it where it runs")
             }
             guard kill(pid, SIGINT) == 0 else {
-                throw ValidationError("cannot signal the coordinator (pid \(pid)): \(String(cString: strerror(errno)))")
+                throw CommandFailure("cannot signal the coordinator (pid \(pid)): \(String(cString: strerror(errno)))")
             }
             print("asked the coordinator of sweep \(holder.sweep ?? "?") (pid \(pid)) to stop; run cancel again to cancel running jobs")
         }

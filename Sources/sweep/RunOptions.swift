@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepCoordinator
+import SweepRemote
 
 /// Options of every command that runs jobs (launch, resume, retry).
 struct RunOptions: ParsableArguments {
@@ -12,7 +13,7 @@ struct RunOptions: ParsableArguments {
                                valueName: "n"))
     var localSlots: Int?
 
-    @Option(help: "Attempts a job may fail before it stays failed.")
+    @Option(help: "Attempts a job gets when it crashes, is killed or times out; a job that reports its own error fails at once.")
     var maxAttempts = 2
 
     @Option(help: ArgumentHelp("Stop using a host after this many different jobs crashed, were killed or timed out there in a row (0: never); errors a job reports itself do not count.",
@@ -30,28 +31,36 @@ struct RunOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        if let localSlots, localSlots < 0 { throw ValidationError("--local-slots must be 0 or more") }
-        // Written as negations so that NaN (which compares false to everything) fails too.
-        if !(hostGrace >= 5 && hostGrace.isFinite) { throw ValidationError("--host-grace must be a number of seconds, at least 5 (workers send a heartbeat every 2 s)") }
+        if let localSlots, !(0...1024).contains(localSlots) { throw ValidationError("--local-slots must be in 0...1024") }
+        // Written so that NaN fails too: every comparison with NaN is false.
+        guard hostGrace >= 5, hostGrace <= Self.longest else {
+            throw ValidationError("--host-grace must be a number of seconds from 5 (workers send a heartbeat every 2 s) "
+                + "to \(Int(Self.longest)), not \(hostGrace)")
+        }
         if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
-        if let timeout, !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds") }
+        if let timeout, !(timeout > 0 && timeout <= Self.longest) {
+            throw ValidationError("--timeout must be a positive number of seconds up to \(Int(Self.longest)), not \(timeout)")
+        }
     }
+
+    /// The longest duration an option takes: 30 days, far below `Duration`'s range.
+    static let longest: Double = 30 * 24 * 3600
 
     /// The SSH hosts to use besides the local worker.
     func hostFiles() throws -> [HostFile] {
         if let hosts { return try HostFile.load(hosts) }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: "Hosts", isDirectory: &isDirectory), isDirectory.boolValue else { return [] }
-        return try HostFile.load("Hosts")
+        return try HostFile.load("Hosts", allowEmpty: true)
     }
 
     var coordinatorOptions: Coordinator.Options {
         var options = Coordinator.Options()
         options.maxAttempts = maxAttempts
-        options.timeout = timeout
+        options.timeout = timeout.map { .seconds($0) }
         options.quarantineAfter = quarantineAfter
-        options.hostGrace = hostGrace
+        options.hostGrace = .seconds(hostGrace)
         return options
     }
 }

@@ -18,20 +18,25 @@ enum SpecFiles {
         throw ValidationError("no spec file \(name)")
     }
 
-    /// Reads, validates and expands the spec at `path`; an invalid spec is printed and
-    /// exits 64 (bad usage), like any other usage error.
+    /// Reads, validates and expands the spec at `path`.
+    /// - Throws: `CommandFailure` with status 64 naming every problem.
     static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs) throws -> SweepPlan {
-        do {
-            return try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
-        } catch {
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode.validationFailure
-        }
+        try invalidSpecIsUsage { try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs) }
     }
 
     /// Validates and expands a spec's text as stored with its sweep. Not capped: the
     /// spec passed `--max-jobs` (maybe a raised one) when it was launched.
     static func plan(file: String, text: String) throws -> SweepPlan {
-        try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan(maxJobs: .max)
+        try invalidSpecIsUsage {
+            try SweepSpec(document: SpecDocument(file: file, text: text), workloads: WorkloadRegistry.all).plan(maxJobs: .max)
+        }
+    }
+
+    private static func invalidSpecIsUsage(_ body: () throws -> SweepPlan) throws -> SweepPlan {
+        do {
+            return try body()
+        } catch {
+            throw CommandFailure("\(error)", exitCode: CommandFailure.invalidSpec)
+        }
     }
 }

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Foundation
+import SweepStore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `sweep` command: parameter sweeps of KAN reinforcement-learning experiments over
 /// a few machines.
@@ -21,6 +26,28 @@ struct Sweep: ParsableCommand {
             Launch.self, Resume.self, Status.self, ReportCommand.self, Logs.self, Retry.self, Cancel.self, Hosts.self, DataCommand.self, Workloads.self, Bench.self,
             Job.self, WorkerCommand.self,
         ])
+
+    /// Process-wide set-up, once, before any command: a write to a pipe whose reader is
+    /// gone (a dead worker, a closed channel) must fail with EPIPE, not kill the process.
+    /// Then parse and run; a `CommandFailure` exits with its own status and no usage line
+    /// (ArgumentParser gives every error but `ExitCode` status 1); another coordinator
+    /// holding the database exits 75.
+    static func main() {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
+            Foundation.exit(failure.exitCode)
+        } catch let error as StoreError where error.kind == .locked {
+            // Another coordinator runs on this database: nothing to fix, only to wait (EX_TEMPFAIL).
+            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+            Foundation.exit(75)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
 
 /// The database option every command that touches the store shares.

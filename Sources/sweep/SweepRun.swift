@@ -6,15 +6,48 @@ import Dispatch
 import Foundation
 import SweepCoordinator
 import SweepRemote
+import SweepRuntime
 import SweepCore
 import SweepSpec
 import SweepStore
 import SweepWire
 
-/// Launch, resume and retry all come down to this: record the plan, then run what is pending.
+/// Launch, resume and retry: choose the transports, hand the plan to `Launcher`, print.
 enum SweepRun {
-    static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false) throws {
+    /// - Parameter say: where the lines for the user go (stdout; stderr when stdout is JSON).
+    static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false,
+                       say: (String) -> Void = { print($0) }) throws {
         // Hosts are read before anything is written, so a bad host file changes nothing.
+        let transports = try self.transports(for: plan, options: options)
+        var launcher = Launcher(databasePath: databasePath, options: options.coordinatorOptions)
+        launcher.requeueFailed = requeueFailed
+        let prepared = try launcher.prepare(Launcher.Plan(
+            name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
+            specText: plan.spec.document.text,
+            jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }))
+        if let requeued = prepared.requeued { say("re-queued \(requeued) failed jobs") }
+        let registration = prepared.registration, before = prepared.before
+        var line = "sweep \(prepared.sweep.name): \(prepared.planned) jobs (\(registration.added) new, \(before.done) already done"
+        if registration.recovered > 0 { line += ", \(registration.recovered) interrupted ones re-queued" }
+        say(line + ")")
+        guard before.pending > 0 else {
+            summary(prepared, counts: before, outcome: nil).forEach(say)
+            return
+        }
+
+        let events = EventQueue()
+        let signals = interruptSources(posting: events)
+        defer { withExtendedLifetime(signals) {} }
+        let outcome = try prepared.run(
+            on: transports, events: events,
+            progress: ProgressLine(sweep: prepared.sweep.name, style: options.quiet ? .quiet : nil))
+        summary(prepared, counts: outcome.counts, outcome: outcome).forEach(say)
+        if outcome.interrupted { throw ExitCode(130) }
+        if outcome.counts.failed > 0 || outcome.counts.pending > 0 { throw ExitCode.failure }
+    }
+
+    /// The local worker (unless `--local-slots 0`) and every SSH host.
+    private static func transports(for plan: SweepPlan, options: RunOptions) throws -> [any WorkerTransport] {
         let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
         var transports: [any WorkerTransport] = []
         if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots)) }
@@ -29,43 +62,7 @@ enum SweepRun {
         guard !transports.isEmpty else {
             throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")
         }
-        let store: Store
-        do {
-            store = try Store(path: databasePath, coordinating: plan.spec.name)
-        } catch {
-            guard error.kind == .locked else { throw error }
-            // Another coordinator runs on this database: nothing to fix, only to wait (EX_TEMPFAIL).
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            throw ExitCode(75)
-        }
-        let registration = try store.register(
-            name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
-            specText: plan.spec.document.text,
-            jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) })
-        let sweep = registration.sweep
-        FaultInjection.pass("registered")
-        if requeueFailed {
-            print("re-queued \(try store.requeueFailed(sweep: sweep.id)) failed jobs")
-        }
-        let before = try store.counts(of: sweep.id)
-        var line = "sweep \(sweep.name): \(plan.jobs.count) jobs (\(registration.added) new, \(before.done) already done"
-        if registration.recovered > 0 { line += ", \(registration.recovered) interrupted ones re-queued" }
-        print(line + ")")
-        guard before.pending > 0 else {
-            printSummary(sweep: sweep, counts: before, outcome: nil, store: store)
-            return
-        }
-
-        let events = EventQueue()
-        let signals = interruptSources(posting: events)
-        defer { withExtendedLifetime(signals) {} }
-        let coordinator = Coordinator(
-            store: store, sweep: sweep, transports: transports, events: events, options: options.coordinatorOptions,
-            progress: ProgressLine(sweep: sweep.name, style: options.quiet ? .quiet : nil))
-        let outcome = try coordinator.run()
-        printSummary(sweep: sweep, counts: outcome.counts, outcome: outcome, store: store)
-        if outcome.interrupted { throw ExitCode(130) }
-        if outcome.counts.failed > 0 || outcome.counts.pending > 0 { throw ExitCode.failure }
+        return transports
     }
 
     /// Ctrl-C and SIGTERM become `.interrupt` events; the loop decides what they mean.
@@ -79,23 +76,42 @@ enum SweepRun {
         }
     }
 
-    static func printSummary(sweep: SweepInfo, counts: StateCounts, outcome: Coordinator.Outcome?, store: Store) {
+    /// The lines printed after a run (or instead of one, when nothing was pending).
+    static func summary(_ prepared: Launcher.Prepared, counts: StateCounts, outcome: Coordinator.Outcome?) -> [String] {
+        let sweep = prepared.sweep
         var text = "sweep \(sweep.name): \(counts.done) done, \(counts.failed) failed"
         if counts.pending + counts.cancelled > 0 { text += ", \(counts.pending + counts.cancelled) not run" }
         if let outcome {
-            text += " · ran \(outcome.finished) in \(ProgressLine.clock(outcome.elapsed))"
+            text += " · ran \(outcome.finished) in \(ProgressLine.clock(outcome.elapsed.inSeconds))"
         }
-        print(text)
-        for problem in outcome?.hostProblems ?? [] { print("  \(problem)") }
-        if counts.failed > 0, let failed = try? store.jobs(of: sweep.id, states: [.failed]) {
-            for job in failed.prefix(10) {
-                print("  job \(job.id) failed: \(job.error ?? "?") (sweep logs \(job.id))")
+        var lines = [text]
+        for problem in outcome?.hostProblems ?? [] { lines.append("  \(problem)") }
+        if counts.failed > 0, let failed = try? prepared.failedJobs(limit: 10) {
+            for job in failed.jobs {
+                lines.append("  job \(job.id) failed: \(job.error ?? "?") (sweep logs \(job.id))")
             }
-            if failed.count > 10 { print("  … and \(failed.count - 10) more (sweep status \(sweep.name))") }
+            if failed.total > 10 { lines.append("  … and \(failed.total - 10) more (sweep status \(sweep.name))") }
         }
-        if counts.pending + counts.cancelled > 0 { print("Resume with: sweep resume \(sweep.name)") }
-        else if counts.failed > 0 { print("Retry failed jobs with: sweep retry \(sweep.name) --failed") }
+        if counts.pending + counts.cancelled > 0 { lines.append("Resume with: sweep resume \(sweep.name)") }
+        else if counts.failed > 0 { lines.append("Retry failed jobs with: sweep retry \(sweep.name) --failed") }
+        return lines
     }
+}
+
+/// A failure the command line reports without a usage line, with its own exit status:
+/// 1 for a failure at run time, 64 for an invalid spec (bad usage of `sweep` itself is
+/// ArgumentParser's `ValidationError`, also 64).
+struct CommandFailure: Error, CustomStringConvertible {
+    var description: String
+    var exitCode: Int32
+
+    init(_ description: String, exitCode: Int32 = 1) {
+        self.description = description
+        self.exitCode = exitCode
+    }
+
+    /// The exit status of a spec that cannot be read, validated or expanded.
+    static let invalidSpec: Int32 = 64
 }
 
 /// This process's executable, which the coordinator runs as the local worker and ships to hosts.
@@ -103,7 +119,7 @@ enum SelfExecutable {
     static func path() throws -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { throw ValidationError("cannot find this program's executable (/proc/self/exe)") }
+        guard n > 0 else { throw CommandFailure("cannot find this program's executable (/proc/self/exe)") }
         return String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

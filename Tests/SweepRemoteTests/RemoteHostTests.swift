@@ -1,4 +1,5 @@
-import SweepCoordinator
+import Foundation
+import SweepSSH
 import Testing
 
 @testable import SweepRemote
@@ -30,8 +31,51 @@ import Testing
         #expect(parsed.user == user && parsed.host == host && parsed.port == port)
     }
 
-    @Test(arguments: ["", "@host", "host:0", "host:70000", "a b", "[::1", "user@"])
+    @Test(arguments: ["", "@host", "host:0", "host:70000", "a b", "[::1", "user@", "a;touch${IFS}x", "$(id)", "-oProxyCommand=x",
+                      "`id`@h", "u@h|x", "x'y"])
     func badAddressesAreRefused(_ text: String) {
         #expect(HostFile.parseAddress(text) == nil)
+    }
+
+    @Test(arguments: [".", "..", "local", "a/b", String(repeating: "x", count: 65)])
+    func unsafeHostNamesAreRefused(_ name: String) {
+        #expect(!HostFile.isValidName(name))
+    }
+
+    @Test func anEmptyHostsFolderIsAnErrorUnlessAllowed() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-hosts-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = #expect(throws: HostFileError.self) { try HostFile.load(directory) }
+        #expect(error?.description == "\(directory): the folder is empty (no *.json host files); add one with sweep hosts add NAME --ssh user@host --hosts-dir \(directory)")
+        #expect(try HostFile.load(directory, allowEmpty: true).isEmpty)
+    }
+
+    #if arch(x86_64)
+    @Test func cpuFlagsOfTheBuildTargetAreChecked() {
+        let haswell = "flags\t\t: fpu vme sse sse2 avx avx2 bmi1 bmi2 f16c fma movbe abm xsave"
+        #expect(RemoteHost.missingCPUFlags(haswell).isEmpty)
+        let sandyBridge = "flags\t\t: fpu vme sse sse2 avx xsave"
+        #expect(RemoteHost.missingCPUFlags(sandyBridge) == ["avx2", "bmi1", "bmi2", "f16c", "fma", "movbe"])
+    }
+    #endif
+
+    @Test func errorsThatCannotHealArePermanent() {
+        func ssh(_ kind: SSHError.Kind) -> SSHError { SSHError(kind: kind, function: "f", message: "m", host: "h") }
+        for kind in [SSHError.Kind.authentication, .hostKeyUnknown, .hostKeyChanged, .configuration] {
+            #expect(RemoteHost.isPermanent(ssh(kind)), "\(kind)")
+        }
+        for kind in [SSHError.Kind.connect, .connectionLost, .channel] {
+            #expect(!RemoteHost.isPermanent(ssh(kind)), "\(kind)")
+        }
+        #expect(RemoteHost.isPermanent(RemoteHostError(host: "h", message: "is aarch64 ...")))
+        #expect(!RemoteHost.isPermanent(CancellationError()))
+    }
+
+    @Test func anUnknownHostKeyNamesAcceptNew() {
+        let error = SSHError(kind: .hostKeyUnknown, function: "ssh_session_is_known_server", message: "m",
+                             host: "alice@gpu1:22", fingerprint: "SHA256:abc")
+        let text = RemoteHost.explain(error, acceptNew: "sweep hosts check gpu1 --accept-new")
+        #expect(text.contains("SHA256:abc") && text.hasSuffix("record it: sweep hosts check gpu1 --accept-new"), "\(text)")
     }
 }

@@ -250,7 +250,7 @@ struct SSHSessionTests {
             let remote = remoteDirectory + "/sweep"
 
             #expect(try await session.fileInfo(atRemotePath: remote) == nil)
-            let sent = try await session.upload(localPath: local.path, to: remote, mode: 0o755)
+            let sent = try await session.uploadOverSFTP(localPath: local.path, to: remote, mode: 0o755)
             #expect(sent == UInt64(bytes.count))
             let info = try #require(try await session.fileInfo(atRemotePath: remote))
             #expect(info == SSHRemoteFileInfo(size: UInt64(bytes.count), permissions: 0o755, isDirectory: false))
@@ -259,21 +259,21 @@ struct SSHSessionTests {
 
             // Replacing an existing file works and leaves no temporary files behind.
             try Data("second version\n".utf8).write(to: local)
-            try await session.upload(localPath: local.path, to: remote, mode: 0o644)
+            try await session.uploadOverSFTP(localPath: local.path, to: remote, mode: 0o644)
             #expect(try await session.run("cat \(remote)").stdoutText == "second version\n")
             #expect(try await session.run("ls -A \(remoteDirectory)").stdoutText == "sweep\n")
             #expect(try await session.fileInfo(atRemotePath: remote)?.permissions == 0o644)
             #expect(try await session.fileInfo(atRemotePath: remoteDirectory)?.isDirectory == true)
 
             let error = await #expect(throws: SSHError.self) {
-                try await session.upload(localPath: sshd.directory.appendingPathComponent("missing").path, to: remote)
+                try await session.uploadOverSFTP(localPath: sshd.directory.appendingPathComponent("missing").path, to: remote)
             }
             #expect(error?.kind == .localFile)
         }
     }
 
-    @Test("replaces a file whose path has spaces and quotes")
-    func sftpReplaceAwkwardPath() async throws {
+    @Test("replaces a file whose path has spaces and quotes, over SFTP and over an exec channel", arguments: [true, false])
+    func sftpReplaceAwkwardPath(overSFTP: Bool) async throws {
         let sshd = try TestSSHD()
         defer { sshd.stop() }
         let local = sshd.directory.appendingPathComponent("payload.txt")
@@ -281,12 +281,18 @@ struct SSHSessionTests {
         try await SSHSession.withConnection(to: sshd.target()) { session in
             for content in ["first\n", "the second version\n"] {
                 try Data(content.utf8).write(to: local)
-                try await session.upload(localPath: local.path, to: remote, mode: 0o700)
+                if overSFTP {
+                    try await session.uploadOverSFTP(localPath: local.path, to: remote, mode: 0o700)
+                } else {
+                    try await session.upload(localPath: local.path, to: remote, mode: 0o700)
+                }
                 let info = try await session.fileInfo(atRemotePath: remote)
                 #expect(info == SSHRemoteFileInfo(size: UInt64(content.utf8.count), permissions: 0o700, isDirectory: false))
             }
         }
         #expect(try String(contentsOfFile: remote, encoding: .utf8) == "the second version\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: (remote as NSString).deletingLastPathComponent)
+        #expect(leftovers == ["sweep \"bin\""], "\(leftovers)")
     }
 
     @Test("concurrent commands share one session while a channel streams")

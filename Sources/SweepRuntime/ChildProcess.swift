@@ -4,53 +4,40 @@ import Glibc
 import CSweepShims
 import SweepCore
 
-/// How a child process ended.
-public enum Termination: Sendable, Hashable, CustomStringConvertible {
-    case exited(Int32)
-    case signaled(Int32)
-
-    public var description: String {
-        switch self {
-        case .exited(let code): return "exited with status \(code)"
-        case .signaled(let signal): return "killed by signal \(signal) (\(Termination.signalName(signal)))"
-        }
-    }
-
-    static func signalName(_ signal: Int32) -> String {
-        switch signal {
-        case SIGKILL: return "SIGKILL"
-        case SIGABRT: return "SIGABRT"
-        case SIGSEGV: return "SIGSEGV"
-        case SIGILL: return "SIGILL"
-        case SIGTRAP: return "SIGTRAP"
-        case SIGTERM: return "SIGTERM"
-        case SIGINT: return "SIGINT"
-        case SIGBUS: return "SIGBUS"
-        case SIGFPE: return "SIGFPE"
-        default: return "signal \(signal)"
-        }
-    }
-}
-
 /// A child process connected by three pipes, in a process group of its own so that
-/// killing it also kills anything it started. The protocol's local byte pipe.
-public final class ChildProcess: @unchecked Sendable {
-    // @unchecked: all stored properties are immutable; the pipes are used by one reader
-    // thread each and `stdin` serialises writes.
+/// killing it also kills anything it started.
+///
+/// It owns the pipes' descriptors and never hands them out: `stdin` writes lines,
+/// `lines(of:)` reads them, `closeStdin()` and `wait()` close them, each once. A
+/// `ChildProcess` dropped before `wait()` leaks a zombie and descriptors, which
+/// `deinit` asserts (like SwiftNIO's `BaseSocket`).
+public final class ChildProcess: Sendable {
+    /// Which output pipe to read.
+    public enum Output: Sendable {
+        case stdout, stderr
+    }
+
     public let pid: pid_t
     /// Lines to the child's standard input.
     public let stdin: LineWriter
-    public let stdinFD: Int32
-    public let stdoutFD: Int32
-    public let stderrFD: Int32
+    private let stdinPipe: Descriptor
+    private let stdoutPipe: Descriptor
+    private let stderrPipe: Descriptor
 
     private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
         self.pid = pid
-        self.stdinFD = stdinFD
-        self.stdoutFD = stdoutFD
-        self.stderrFD = stderrFD
-        stdin = LineWriter(fileDescriptor: stdinFD)
+        stdinPipe = Descriptor(stdinFD)
+        stdoutPipe = Descriptor(stdoutFD)
+        stderrPipe = Descriptor(stderrFD)
+        stdin = LineWriter(stdinPipe)
     }
+
+    deinit {
+        assert(isClosed, "leak of a ChildProcess (pid \(pid)): wait() was never called")
+    }
+
+    /// Whether every pipe is closed (after `wait()`).
+    public var isClosed: Bool { stdinPipe.isClosed && stdoutPipe.isClosed && stderrPipe.isClosed }
 
     /// Starts `executable` with `arguments` (argv[1...]) and the current environment.
     ///
@@ -102,23 +89,32 @@ public final class ChildProcess: @unchecked Sendable {
         return ChildProcess(pid: pid, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
     }
 
-    /// Closes the child's standard input, which tells a worker or runner to exit.
-    public func closeStdin() {
-        close(stdinFD)
+    /// Reads one output pipe line by line until the child closes it; call from one thread
+    /// per pipe, before `wait()`.
+    public func forEachLine(of output: Output, _ body: (String) -> Void) {
+        guard let fd = (output == .stdout ? stdoutPipe : stderrPipe).forReading else { return }
+        let reader = LineReader(fileDescriptor: fd)
+        while let line = reader.readLine() { body(line) }
     }
 
-    /// Sends `signal` to the child's whole process group.
+    /// Closes the child's standard input, which tells a worker or runner to exit.
+    public func closeStdin() {
+        stdinPipe.close()
+    }
+
+    /// Sends `signal` to the child's whole process group. The C function is `kill(-pid)`.
     public func killGroup(_ signal: Int32 = SIGKILL) {
         _ = Glibc.kill(-pid, signal)
     }
 
-    /// Waits for the child to end and reaps it. Closes the output pipes' read ends, so
-    /// call it after the readers have seen end of input.
+    /// Waits for the child to end, reaps it and closes every pipe. Call it after the
+    /// readers have seen end of input. The corresponding C function is `waitpid`.
     public func wait() -> Termination {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        close(stdoutFD)
-        close(stderrFD)
+        stdinPipe.close()
+        stdoutPipe.close()
+        stderrPipe.close()
         // WIFEXITED/WTERMSIG are macros Swift can't import.
         let signal = status & 0x7f
         return signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)

@@ -63,7 +63,10 @@ public struct HostFile: Sendable, Hashable {
         } else {
             host = rest
         }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { return nil }
+        // The host may end up on a proxy command line (%h): plain characters only, as OpenSSH requires.
+        guard !host.isEmpty, !host.hasPrefix("-"), host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-_:%".contains($0)) }),
+              user.map({ !$0.hasPrefix("-") && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || ".-_".contains($0)) } }) ?? true
+        else { return nil }
         var port: Int?
         if let portText {
             guard let p = Int(portText), (1...65535).contains(p) else { return nil }
@@ -74,6 +77,8 @@ public struct HostFile: Sendable, Hashable {
 
     /// Reads and validates a host file; errors name the file and the field.
     public init(contentsOf path: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= 64 * 1024 else { throw HostFileError(file: path, message: "larger than 64 KiB; a host file is a few lines") }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw HostFileError(file: path, message: "cannot read the file")
         }
@@ -94,7 +99,7 @@ public struct HostFile: Sendable, Hashable {
             throw fail("name", "expected a host name of \(PlainName.rule) (not \"local\")")
         }
         guard let ssh = fields["ssh"]?.stringValue, let address = HostFile.parseAddress(ssh) else {
-            throw fail("ssh", "expected [user@]host[:port], e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
+            throw fail("ssh", "expected [user@]host[:port] of letters, digits, '.', '-', '_', e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
         }
         guard let slots = fields["slots"]?.intValue ?? (fields["slots"] == nil ? 1 : nil), (1...1024).contains(slots) else {
             throw fail("slots", "expected an integer in 1...1024")
@@ -109,6 +114,7 @@ public struct HostFile: Sendable, Hashable {
                   sshConfig: try optionalPath("ssh_config"))
     }
 
+    /// A plain name (`PlainName`); "local" is the embedded worker.
     public static func isValidName(_ name: String) -> Bool {
         name != "local" && PlainName.isValid(name)
     }
@@ -123,8 +129,11 @@ public struct HostFile: Sendable, Hashable {
     }
 
     /// Every host file of `path`: a directory's `*.json` files, or one file.
-    /// - Throws: `HostFileError` for a bad file or two files naming the same host.
-    public static func load(_ path: String) throws -> [HostFile] {
+    /// - Parameter allowEmpty: whether a directory without host files is fine (the default
+    ///   `Hosts/`) or an error (a folder the user named).
+    /// - Throws: `HostFileError` for a bad file, two files naming the same host, or an empty
+    ///   directory unless `allowEmpty`.
+    public static func load(_ path: String, allowEmpty: Bool = false) throws -> [HostFile] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw HostFileError(file: path, message: "no such file or directory")
@@ -133,6 +142,10 @@ public struct HostFile: Sendable, Hashable {
             ? try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") }.sorted()
                 .map { (path as NSString).appendingPathComponent($0) }
             : [path]
+        if files.isEmpty && !allowEmpty {
+            throw HostFileError(file: path, message: "the folder is empty (no *.json host files); add one with sweep hosts add NAME --ssh user@host --hosts-dir \(path)")
+        }
+        guard files.count <= 1024 else { throw HostFileError(file: path, message: "more than 1024 host files") }
         var hosts: [HostFile] = []
         var seen: [String: String] = [:]
         for file in files {

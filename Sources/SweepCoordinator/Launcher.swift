@@ -1,0 +1,92 @@
+import SweepCore
+import SweepRuntime
+import SweepStore
+
+/// Launch, resume and retry all come down to this: take the database's writer lock,
+/// record the plan, re-queue what should run again, then run what is pending.
+///
+/// In two steps so the command line can print what was registered before the run:
+/// `prepare` (lock, register, requeue) and `Prepared.run` (the coordinator's loop).
+/// The transports are chosen by the caller; the library never picks SSH.
+public struct Launcher {
+    /// The sweep to record: what a parsed spec expands to.
+    public struct Plan: Sendable {
+        public var name: String
+        public var workload: String
+        public var specPath: String
+        public var specText: String
+        public var jobs: [NewJob]
+
+        public init(name: String, workload: String, specPath: String, specText: String, jobs: [NewJob]) {
+            self.name = name
+            self.workload = workload
+            self.specPath = specPath
+            self.specText = specText
+            self.jobs = jobs
+        }
+    }
+
+    public var databasePath: String
+    public var options: Coordinator.Options
+    /// Re-queue the sweep's failed jobs first (`sweep retry --failed`).
+    public var requeueFailed = false
+
+    public init(databasePath: String, options: Coordinator.Options) {
+        self.databasePath = databasePath
+        self.options = options
+    }
+
+    /// Opens the database as its one writer (the store holds the lock for its life) and
+    /// records the plan; nothing has run yet.
+    /// - Throws: `StoreError` of kind `.locked` if another coordinator holds the database,
+    ///   or another kind if it cannot be written.
+    public func prepare(_ plan: Plan) throws -> Prepared {
+        let store = try Store(path: databasePath, coordinating: plan.name)
+        let registration = try store.register(
+            name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs)
+        FaultInjection.pass("registered")
+        let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id) : nil
+        return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
+                        requeued: requeued, before: try store.counts(of: registration.sweep.id))
+    }
+
+    /// A registered sweep, holding the database's writer lock (through its store) for as
+    /// long as it lives.
+    public final class Prepared {
+        public let store: Store
+        private let options: Coordinator.Options
+        /// How many jobs the plan has.
+        public let planned: Int
+        public let registration: Registration
+        /// Failed jobs put back to pending, when asked to.
+        public let requeued: Int?
+        /// The sweep's counts before anything ran.
+        public let before: StateCounts
+
+        init(store: Store, options: Coordinator.Options, planned: Int, registration: Registration,
+             requeued: Int?, before: StateCounts) {
+            self.store = store
+            self.options = options
+            self.planned = planned
+            self.registration = registration
+            self.requeued = requeued
+            self.before = before
+        }
+
+        public var sweep: SweepInfo { registration.sweep }
+
+        /// Runs the pending jobs on `transports` until done, all hosts are gone, or an
+        /// interrupt posted to `events` stops it.
+        public func run(on transports: [any WorkerTransport], events: EventQueue, progress: ProgressLine,
+                        clock: any LoopClock = MonotonicClock()) throws -> Coordinator.Outcome {
+            try Coordinator(store: store, sweep: sweep, transports: transports, events: events, options: options,
+                            progress: progress, clock: clock).run()
+        }
+
+        /// The sweep's failed jobs, for the summary: up to `limit`, and how many there are.
+        public func failedJobs(limit: Int) throws -> (jobs: [StoredJob], total: Int) {
+            let failed = try store.jobs(of: sweep.id, states: [.failed])
+            return (Array(failed.prefix(limit)), failed.count)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads newline-terminated lines from a file descriptor, blocking, with one buffer.
+///
+/// Not thread-safe: one reader thread owns it. Does not close the descriptor (its owner
+/// does, after `readLine` returned nil).
+public final class LineReader {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var atEnd = false
+
+    public init(fileDescriptor: Int32) {
+        fd = fileDescriptor
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    /// The next line without its newline, or nil at end of input (a partial last line
+    /// is returned first). Retries EINTR; any other read error counts as end of input.
+    public func readLine() -> String? {
+        while true {
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[start..<newline], as: UTF8.self)
+                start = newline + 1
+                return line
+            }
+            if atEnd {
+                guard start < buffer.count else { return nil }
+                let line = String(decoding: buffer[start...], as: UTF8.self)
+                start = buffer.count
+                return line
+            }
+            fill()
+        }
+    }
+
+    private func fill() {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        let chunk = 1 << 16
+        let oldCount = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: chunk))
+        var n: Int
+        repeat {
+            n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + oldCount, chunk) }
+        } while n < 0 && errno == EINTR
+        buffer.removeLast(chunk - max(n, 0))
+        if n <= 0 { atEnd = true }
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import SweepCore
+import SweepStore
+import Testing
+
+/// Exit codes and output streams of the command line: usage errors are 64 with a usage
+/// line, runtime failures 1 without one, and `--json` output is JSON alone.
+@Suite struct CommandLineTests {
+    static let badDurations: [[String]] = [
+        ["--host-grace", "nan"], ["--host-grace", "inf"], ["--host-grace", "-30"], ["--host-grace", "1e300"],
+        ["--timeout", "nan"], ["--timeout", "inf"], ["--timeout", "-1"], ["--timeout", "0"],
+    ]
+
+    @Test(arguments: badDurations)
+    func aDurationThatIsNotAFiniteNumberOfSecondsIsAUsageError(_ option: [String]) throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        let run = try sandbox.run(["launch", "p.json"] + option)
+        #expect(run.status == 64, "\(option): \(run.stderr)")
+        #expect(run.stderr.contains(option[0]))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written")
+    }
+
+    @Test func aRuntimeFailureExitsOneWithoutAUsageLine() throws {
+        let sandbox = try SweepSandbox()
+        let run = try sandbox.run(["cancel"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("no coordinator is running"))
+        #expect(!run.stderr.contains("Usage:"))
+    }
+
+    @Test func benchDispatchWithJSONPrintsOnlyJSONOnStdout() throws {
+        let sandbox = try SweepSandbox()
+        let run = try sandbox.run(["bench", "dispatch", "--jobs", "4", "--slots", "2", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let value = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(value["jobs"]?.doubleValue == 4)
+        #expect(run.stderr.contains("sweep bench: 4 jobs"), "the run's own lines go to stderr")
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import SweepCore
+import SweepStore
+import SweepTestSupport
+import Testing
+
+/// Hosts that cannot work are refused at once with the fix, never retried; hosts that merely
+/// lack SFTP still work; a host file's ssh_config never makes sweep run a command.
+@Suite(.serialized) struct HostProblemTests {
+    /// Writes `Hosts/NAME.json` for a test sshd, with extra fields.
+    func addHostFile(_ sandbox: SweepSandbox, name: String, sshd: TestSSHD, identity: String? = nil,
+                     sshConfig: String = "/dev/null") throws {
+        let hosts = sandbox.directory.appendingPathComponent("Hosts")
+        try FileManager.default.createDirectory(at: hosts, withIntermediateDirectories: true)
+        let json: JSONValue = [
+            "name": .string(name), "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"), "slots": 2,
+            "identity": .string(identity ?? sshd.userKeyPath), "known_hosts": .string(sshd.knownHostsPath),
+            "ssh_config": .string(sshConfig),
+        ]
+        try json.canonicalText.write(to: hosts.appendingPathComponent("\(name).json"), atomically: true, encoding: .utf8)
+    }
+
+    func probeSpec(_ sandbox: SweepSandbox, _ name: String) throws {
+        try sandbox.write("\(name).json", #"{"name": "\#(name)", "workload": "probe", "base": {"epochs": 2}, "grid": {"value": [1, 2, 3]}}"#)
+    }
+
+    func binaryHash() throws -> String { try Digest.sha256Hex(fileAtPath: SweepSandbox.binary.path) }
+
+    @Test func aHostFilesSSHConfigCannotRunACommandOnCheckOrLaunch() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD()
+        defer { sshd.stop() }
+        let marker = sandbox.directory.appendingPathComponent("pwned").path
+        try sandbox.write("evil_ssh_config", "Host *\n  ProxyCommand touch \(marker)\n")
+        try addHostFile(sandbox, name: "evil", sshd: sshd, sshConfig: "evil_ssh_config")
+
+        let check = try sandbox.run(["hosts", "check"])
+        #expect(check.status != 0)
+        #expect(check.stdout.contains("evil_ssh_config:2: ProxyCommand"), "\(check.stdout)")
+
+        try probeSpec(sandbox, "e")
+        let started = Date()
+        let launch = try sandbox.run(["launch", "e.json", "--local-slots", "1"], timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("evil_ssh_config:2: ProxyCommand"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("reconnecting") && !launch.stderr.contains("reconnecting"))
+        #expect(Date().timeIntervalSince(started) < 60)
+        #expect(!FileManager.default.fileExists(atPath: marker), "the host file's ProxyCommand ran")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "e", jobs: 3, epochs: 2)
+    }
+
+    @Test func aRefusedKeyIsGivenUpInSecondsWithoutReconnecting() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD()
+        defer { sshd.stop() }
+        try addHostFile(sandbox, name: "stranger", sshd: sshd, identity: sshd.unauthorizedKeyPath)
+        try probeSpec(sandbox, "k")
+        let started = Date()
+        let launch = try sandbox.run(["launch", "k.json", "--local-slots", "0"], timeout: 60)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(launch.status == 1, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(elapsed < 5, "took \(elapsed) s")
+        #expect(launch.stdout.contains("permission denied"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("reconnecting") && !launch.stderr.contains("reconnecting"), "\(launch.stdout)")
+        #expect(launch.stdout.contains("Resume with"))
+    }
+
+    @Test func aChangedHostKeyIsGivenUpAtOnceNamingTheRealCommand() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD()
+        defer { sshd.stop() }
+        try addHostFile(sandbox, name: "moved", sshd: sshd)
+        try sshd.restartWithNewHostKey()
+        try probeSpec(sandbox, "c")
+        let started = Date()
+        let launch = try sandbox.run(["launch", "c.json", "--local-slots", "0"], timeout: 60)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(launch.status == 1)
+        #expect(launch.stdout.contains("ssh-keygen -R '[127.0.0.1]:\(sshd.port)'"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("reconnecting"))
+    }
+
+    @Test func aHostWithoutSFTPInAFreshAccountIsAddedAndRunsJobs() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD(sftp: false, freshHome: true)
+        defer { sshd.stop() }
+        let home = try #require(sshd.home)
+        let shipped = "\(home)/.cache/sweep/bin/\(try binaryHash())/sweep"
+        let add = try sandbox.run([
+            "hosts", "add", "bare", "--ssh", "\(sshd.user)@127.0.0.1:\(sshd.port)", "--slots", "2",
+            "--identity", sshd.userKeyPath, "--known-hosts", sshd.knownHostsPath, "--ssh-config", "/dev/null",
+        ])
+        #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
+        // hosts add ran the launch preflight: the binary is on the host and starts there.
+        #expect(add.stdout.contains("(binary shipped and starts)"), "\(add.stdout)")
+        #expect(FileManager.default.isExecutableFile(atPath: shipped))
+        try FileManager.default.removeItem(atPath: shipped)
+
+        try probeSpec(sandbox, "b")
+        let launch = try sandbox.run(["launch", "b.json", "--local-slots", "0"], timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(!launch.stdout.contains("sftp"), "\(launch.stdout)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "b", jobs: 3, epochs: 2)
+        let store = try Store(path: sandbox.database, readOnly: true)
+        #expect(Set(try store.jobs(of: try #require(try store.sweep(named: "b")).id).compactMap(\.host)) == ["bare"])
+        #expect(FileManager.default.isExecutableFile(atPath: shipped))
+    }
+
+    @Test func aHostWhereTheBinaryCannotLoadItsLibrariesIsRefusedOnAddAndDroppedAtOnceOnLaunch() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD(freshHome: true)
+        defer { sshd.stop() }
+        let home = try #require(sshd.home)
+        // What the loader prints on a host without the Swift runtime, from a stand-in binary
+        // already in the cache (so it is not replaced by the real one).
+        let directory = "\(home)/.cache/sweep/bin/\(try binaryHash())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let loaderError = "sweep: error while loading shared libraries: libswiftCore.so: cannot open shared object file: No such file or directory"
+        try "#!/bin/sh\necho '\(loaderError)' >&2\nexit 127\n".write(toFile: directory + "/sweep", atomically: true, encoding: .utf8)
+        chmod(directory + "/sweep", 0o755)
+
+        let add = try sandbox.run([
+            "hosts", "add", "old", "--ssh", "\(sshd.user)@127.0.0.1:\(sshd.port)",
+            "--identity", sshd.userKeyPath, "--known-hosts", sshd.knownHostsPath, "--ssh-config", "/dev/null",
+        ])
+        #expect(add.status != 0)
+        #expect(add.stderr.contains("missing shared library libswiftCore.so: install the Swift runtime"), "\(add.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/old.json").path))
+
+        try addHostFile(sandbox, name: "old", sshd: sshd)
+        try probeSpec(sandbox, "r")
+        let started = Date()
+        let launch = try sandbox.run(["launch", "r.json", "--local-slots", "0"], timeout: 60)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(launch.status == 1)
+        #expect(launch.stdout.contains("missing shared library libswiftCore.so"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("reconnecting"))
+    }
+
+    @Test func anEmptyHostsFolderSaysSo() throws {
+        let sandbox = try SweepSandbox()
+        try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("Nobody"), withIntermediateDirectories: true)
+        try probeSpec(sandbox, "n")
+        let launch = try sandbox.run(["launch", "n.json", "--hosts", "Nobody", "--local-slots", "0"])
+        #expect(launch.status != 0)
+        #expect(launch.stderr.contains("Nobody: the folder is empty"), "\(launch.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import SweepCoordinator
+import SweepCore
+import SweepRuntime
+import SweepStore
+
+/// A coordinator over a real SQLite store in a temp directory, scripted transports and a
+/// manual clock: each step is `step()` (handle what was posted, fire due timers, assign).
+final class CoordinatorHarness {
+    let directory: URL
+    let prepared: Launcher.Prepared
+    let clock = ManualClock()
+    let events = EventQueue()
+    let coordinator: Coordinator
+    /// Job ids in plan order.
+    let jobs: [Int64]
+
+    var store: Store { prepared.store }
+
+    init(jobs count: Int, transports: [ScriptedTransport], configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-coordinator-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var options = Coordinator.Options()
+        configure(&options)
+        let plan = Launcher.Plan(
+            name: "t", workload: "probe", specPath: "t.json", specText: "{}",
+            jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(["value": .int($0), "seed": 0])) })
+        prepared = try Launcher(databasePath: directory.appendingPathComponent("sweep.sqlite").path, options: options).prepare(plan)
+        self.jobs = try prepared.store.jobs(of: prepared.sweep.id).map(\.id)
+        coordinator = Coordinator(store: prepared.store, sweep: prepared.sweep, transports: transports, events: events,
+                                  options: options, progress: ProgressLine(sweep: "t", style: .quiet, clock: clock), clock: clock)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func start() throws { try coordinator.start() }
+
+    /// Starts, lets `hosts` say they are ready, and hands out the first jobs.
+    func startWithReady(_ hosts: ScriptedTransport...) throws {
+        try coordinator.start()
+        for host in hosts { host.ready() }
+        try step()
+    }
+
+    func step() throws { try coordinator.runPending() }
+
+    /// Moves time on, then steps.
+    func advance(_ duration: Duration) throws {
+        clock.advance(by: duration)
+        try step()
+    }
+
+    func state(_ job: Int64) throws -> JobState? {
+        try store.jobs(of: prepared.sweep.id).first { $0.id == job }?.state
+    }
+
+    func attemptStatuses(_ job: Int64) throws -> [String] {
+        try store.attempts(of: job).map(\.status.rawValue)
+    }
+
+    var counts: StateCounts { get throws { try store.counts(of: prepared.sweep.id) } }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import SweepCoordinator
+import SweepCore
+import SweepRuntime
+import SweepStore
+import Testing
+
+/// Launch orchestration without the command line: lock, register, requeue, run.
+@Suite final class LauncherTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-launcher-\(UUID().uuidString)")
+    var database: String { directory.appendingPathComponent("sweep.sqlite").path }
+
+    init() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func plan(_ jobs: Int) -> Launcher.Plan {
+        Launcher.Plan(name: "l", workload: "probe", specPath: "l.json", specText: "{}",
+                      jobs: (0..<jobs).map { NewJob(key: "l-\($0)", workload: "probe", config: JobConfig(["value": .int($0), "seed": 0])) })
+    }
+
+    @Test func aSecondLaunchOnTheDatabaseIsRefusedWhileTheFirstHoldsIt() throws {
+        var first: Launcher.Prepared? = try Launcher(databasePath: database, options: .init()).prepare(plan(2))
+        #expect(first?.before.pending == 2)
+        #expect(throws: (any Error).self) { try Launcher(databasePath: database, options: .init()).prepare(plan(2)) }
+        first = nil
+        let again = try Launcher(databasePath: database, options: .init()).prepare(plan(2))
+        #expect(again.registration.added == 0 && again.registration.reused == 2)
+    }
+
+    @Test func runEndsTheJobsAndRetryRequeuesTheFailedOnes() throws {
+        let host = ScriptedTransport("a", slots: 2)
+        var prepared: Launcher.Prepared? = try Launcher(databasePath: database, options: .init()).prepare(plan(2))
+        let jobs = try prepared!.store.jobs(of: prepared!.sweep.id).map(\.id)
+        // The scripted worker answers from another thread, as a real one would.
+        let worker = Thread {
+            while host.starts == 0 { Thread.sleep(forTimeInterval: 0.001) }
+            host.ready()
+            while host.runs.count < 2 { Thread.sleep(forTimeInterval: 0.001) }
+            host.done(jobs[0])
+            host.failed(jobs[1], error: "bad config")
+        }
+        worker.start()
+        let outcome = try prepared!.run(on: [host], events: EventQueue(), progress: ProgressLine(sweep: "l", style: .quiet))
+        #expect(outcome.counts.done == 1 && outcome.counts.failed == 1 && !outcome.interrupted)
+        #expect(try prepared!.failedJobs(limit: 10).jobs.map(\.error) == ["bad config"])
+        prepared = nil
+
+        var retry = Launcher(databasePath: database, options: .init())
+        retry.requeueFailed = true
+        let again = try retry.prepare(plan(2))
+        #expect(again.requeued == 1)
+        #expect(again.before.pending == 1 && again.before.done == 1)
+    }
+}

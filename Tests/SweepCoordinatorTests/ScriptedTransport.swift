@@ -1,0 +1,122 @@
+import SweepCoordinator
+import SweepCore
+import Synchronization
+import SweepWire
+
+/// An in-memory worker host, scripted by the test (SwiftNIO's `EmbeddedChannel` is the
+/// model): it records what the coordinator sends and posts what the test says the worker
+/// answered, on the coordinator's own queue.
+final class ScriptedTransport: WorkerTransport, Sendable {
+    private struct State {
+        var events: EventQueue?
+        var sent: [CoordinatorMessage] = []
+        var starts = 0
+        var closes = 0
+        var aborts = 0
+        var refuseStart: String?
+        var connected = false
+    }
+
+    struct StartRefused: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let hostName: String
+    let slots: Int
+    private let state = Mutex(State())
+
+    init(_ name: String, slots: Int) {
+        hostName = name
+        self.slots = slots
+    }
+
+    // MARK: WorkerTransport
+
+    func start(events: EventQueue) throws {
+        try state.withLock { state in
+            state.starts += 1
+            if let reason = state.refuseStart { throw StartRefused(description: reason) }
+            state.events = events
+            state.connected = true
+        }
+    }
+
+    func send(_ message: CoordinatorMessage) -> Bool {
+        state.withLock { state in
+            guard state.connected else { return false }
+            state.sent.append(message)
+            return true
+        }
+    }
+
+    func close() { state.withLock { $0.closes += 1 } }
+
+    func abort() { state.withLock { $0.aborts += 1 } }
+
+    // MARK: What the coordinator did
+
+    var starts: Int { state.withLock { $0.starts } }
+    var closes: Int { state.withLock { $0.closes } }
+    var aborts: Int { state.withLock { $0.aborts } }
+
+    /// Every `run` sent, in order.
+    var runs: [RunRequest] {
+        state.withLock { $0.sent.compactMap { if case .run(let request) = $0 { request } else { nil } } }
+    }
+
+    /// Jobs the coordinator asked to cancel.
+    var cancels: [Int64] {
+        state.withLock { $0.sent.compactMap { if case .cancel(let job) = $0 { job } else { nil } } }
+    }
+
+    /// The attempt number of the last `run` of `job`.
+    func attempt(of job: Int64) -> Int? { runs.last { $0.job == job }?.attempt }
+
+    // MARK: What the worker says
+
+    func refuseStarts(_ reason: String?) { state.withLock { $0.refuseStart = reason } }
+
+    private func post(_ event: CoordinatorEvent) {
+        let events = state.withLock { $0.events }
+        events!.post(event)
+    }
+
+    private func say(_ message: WorkerMessage) { post(.message(host: hostName, message)) }
+
+    func ready(slots: Int? = nil) {
+        say(.ready(WorkerInfo(version: "test", binaryHash: "0", hostname: hostName, cores: 2, slots: slots ?? self.slots)))
+    }
+
+    func heartbeat() {
+        say(.heartbeat(running: runs.map(\.job)))
+    }
+
+    func metric(_ job: Int64, epoch: Int, _ values: [String: Double], attempt: Int? = nil) {
+        say(.metric(job: job, attempt: attempt ?? self.attempt(of: job)!, epoch: epoch, values: values))
+    }
+
+    func done(_ job: Int64, attempt: Int? = nil) {
+        say(.finished(AttemptResult(job: job, attempt: attempt ?? self.attempt(of: job)!, status: .ok, summary: ["ok": true])))
+    }
+
+    /// The workload threw: its own error.
+    func failed(_ job: Int64, error: String) {
+        say(.finished(AttemptResult(job: job, attempt: attempt(of: job)!, status: .failed, error: error, reportedByJob: true)))
+    }
+
+    /// The job's process died by a signal.
+    func crashed(_ job: Int64, signal: Int32 = 6) {
+        say(.finished(AttemptResult(job: job, attempt: attempt(of: job)!, status: .failed,
+                                    error: "job process killed by signal \(signal)", signal: signal)))
+    }
+
+    func cancelled(_ job: Int64, attempt: Int? = nil) {
+        say(.finished(AttemptResult(job: job, attempt: attempt ?? self.attempt(of: job)!, status: .cancelled, error: "cancelled")))
+    }
+
+    /// The connection ends (the worker exited, the channel closed).
+    func closeConnection(_ reason: String, failure: HostFailure = .transient) {
+        state.withLock { $0.connected = false }
+        post(.closed(host: hostName, reason: reason, failure: failure))
+    }
+}

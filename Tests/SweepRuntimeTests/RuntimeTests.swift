@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SweepRuntime
+import Testing
+
+@Suite struct LoopQueueTests {
+    @Test func eventsComeOutInOrderAndAnEmptyQueueTimesOut() {
+        let queue = LoopQueue<Int>()
+        #expect(queue.poll() == nil)
+        for i in 0..<3000 { queue.post(i) }
+        var seen: [Int] = []
+        while let i = queue.poll() { seen.append(i) }
+        #expect(seen == Array(0..<3000))
+        #expect(queue.next(timeout: .milliseconds(20)) == nil)
+    }
+
+    @Test func aWaitingOwnerWakesForAnEventPostedFromAnotherThread() {
+        let queue = LoopQueue<String>()
+        // A thread, not a task: the waiting test blocks a thread of the cooperative pool.
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 0.02)
+            queue.post("hello")
+        }
+        #expect(queue.next(timeout: .seconds(10)) == "hello")
+    }
+}
+
+@Suite struct ClockTests {
+    @Test func theManualClockMovesOnlyWhenAdvanced() {
+        let clock = ManualClock()
+        #expect(clock.now == .zero)
+        clock.advance(by: .milliseconds(1500))
+        #expect(clock.now == .milliseconds(1500))
+        #expect(clock.now.inSeconds == 1.5)
+    }
+
+    @Test func theMonotonicClockNeverGoesBack() {
+        let clock = MonotonicClock()
+        var last = clock.now
+        for _ in 0..<1000 {
+            let now = clock.now
+            #expect(now >= last)
+            last = now
+        }
+    }
+}
+
+@Suite(.serialized) struct ChildProcessTests {
+    @Test func linesGoInAndComeOutAndEveryPipeIsClosedOnce() throws {
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", "read x; echo got $x; echo oops >&2; exit 3"])
+        #expect(child.stdin.write("ping\n"))
+        var out: [String] = [], err: [String] = []
+        child.forEachLine(of: .stdout) { out.append($0) }
+        child.forEachLine(of: .stderr) { err.append($0) }
+        #expect(!child.isClosed)
+        #expect(child.wait() == .exited(3))
+        #expect(child.isClosed)
+        #expect(out == ["got ping"])
+        #expect(err == ["oops"])
+        #expect(!child.stdin.write("late\n"), "stdin is closed after wait")
+        child.closeStdin()  // a second close is harmless
+    }
+
+    @Test func killingTheGroupEndsTheChild() throws {
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", "sleep 30"])
+        child.killGroup(SIGKILL)
+        child.forEachLine(of: .stdout) { _ in }
+        #expect(child.wait() == .signaled(SIGKILL))
+    }
+
+    @Test func aMissingExecutableIsAnErrorNamingIt() {
+        #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: []) } throws: { error in
+            "\(error)".contains("/nonexistent/sweep")
+        }
+    }
+}

@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SweepCore
+import SweepRuntime
+import SweepWire
+import SweepWorker
+import Synchronization
+
+/// A `Worker` serving on a thread, spoken to through pipes, with `/bin/sh` scripts as its
+/// job runners: real processes, no coordinator.
+final class WorkerHarness: Sendable {
+    /// A runner that answers each `run` with `finished ok`, unless the job's `value` says
+    /// to sleep (for timeouts, cancels, shutdown) or to crash. It records its pid in `pids`.
+    static func runnerScript(pids: String) -> String {
+        #"""
+        echo $$ >> '\#(pids)'
+        while IFS= read -r line; do
+          job=$(printf '%s' "$line" | sed -n 's/.*"job":\([0-9]*\).*/\1/p')
+          attempt=$(printf '%s' "$line" | sed -n 's/.*"attempt":\([0-9]*\).*/\1/p')
+          case "$line" in
+            *'"value":"sleep"'*) sleep 30 ;;
+            *'"value":"crash"'*) echo dying >&2; kill -SEGV $$ ;;
+          esac
+          printf '{"v":1,"type":"finished","job":%s,"attempt":%s,"status":"ok"}\n' "$job" "$attempt"
+        done
+        """#
+    }
+
+    let pidsFile: String
+    private let toWorker: Descriptor
+    private let workerInput: Descriptor
+    private let workerOutput: Descriptor
+    private let received = Inbox()
+    private let served = DispatchSemaphore(value: 0)
+
+    init(slots: Int, heartbeat: Double = 0.05) {
+        pidsFile = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-worker-\(UUID().uuidString)").path
+        var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
+        precondition(pipe(&input) == 0 && pipe(&output) == 0)
+        toWorker = Descriptor(input[1])
+        workerInput = Descriptor(input[0])
+        workerOutput = Descriptor(output[1])
+        let fromWorker = Descriptor(output[0])
+        let worker = Worker(
+            options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: "/bin/sh",
+                           runnerArguments: ["-c", Self.runnerScript(pids: pidsFile)]),
+            info: WorkerInfo(version: "test", binaryHash: "0", hostname: "h", cores: 1, slots: slots),
+            input: input[0], output: workerOutput)
+        let served = served
+        nonisolated(unsafe) let unsafeWorker = worker
+        Thread.detachNewThread {
+            unsafeWorker.serve()
+            served.signal()
+        }
+        let received = received, outputRead = output[0]
+        Thread.detachNewThread {
+            let reader = LineReader(fileDescriptor: outputRead)
+            while let line = reader.readLine() {
+                if let message = try? WorkerMessage(line: line) { received.messages.withLock { $0.append(message) } }
+            }
+            fromWorker.close()
+        }
+    }
+
+    deinit {
+        toWorker.close()
+        workerInput.close()
+        workerOutput.close()
+        unlink(pidsFile)
+    }
+
+    func send(_ message: CoordinatorMessage) {
+        LineWriter(toWorker).write(message.line)
+    }
+
+    func run(_ job: Int64, value: String = "ok", timeout: Double? = nil) {
+        send(.run(RunRequest(job: job, attempt: 1, workload: "sh", config: JobConfig(["value": .string(value)]), timeout: timeout)))
+    }
+
+    var messages: [WorkerMessage] { received.messages.withLock { $0 } }
+
+    /// The `finished` results so far, by job.
+    var results: [Int64: AttemptResult] {
+        var results: [Int64: AttemptResult] = [:]
+        for case .finished(let result) in messages { results[result.job] = result }
+        return results
+    }
+
+    /// Waits up to `seconds` for `condition`.
+    func wait(_ seconds: Double = 10, until condition: () -> Bool) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while !condition() {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return true
+    }
+
+    /// Closes the worker's input (the coordinator went away); true if `serve()` returned in time.
+    func closeInput(within seconds: Double = 5) -> Bool {
+        toWorker.close()
+        return hasServed(within: seconds)
+    }
+
+    func hasServed(within seconds: Double) -> Bool {
+        served.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Runner pids that are still alive (not reaped).
+    var liveRunners: [Int32] {
+        let text = (try? String(contentsOfFile: pidsFile, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { Int32($0) }.filter { kill($0, 0) == 0 }
+    }
+}
+
+/// What the worker wrote, shared with the reader thread.
+private final class Inbox: Sendable {
+    let messages = Mutex<[WorkerMessage]>([])
+}

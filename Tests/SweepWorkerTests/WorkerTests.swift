@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SweepRuntime
+import SweepWire
+import Testing
+
+/// The worker's loop with real runner processes (shell scripts) and real time, in
+/// fractions of a second: dispatch, heartbeats, timeouts, crashes, cancel, drain, shutdown.
+@Suite(.serialized) struct WorkerTests {
+    @Test func itSaysReadyRunsJobsUpToItsSlotsAndHeartbeats() throws {
+        let worker = WorkerHarness(slots: 1)
+        for job in 1...3 { worker.run(Int64(job)) }
+        #expect(worker.wait { worker.results.count == 3 })
+        guard case .ready(let info)? = worker.messages.first else {
+            Issue.record("the first message is not ready: \(worker.messages.first.map { "\($0)" } ?? "none")")
+            return
+        }
+        #expect(info.slots == 1)
+        #expect(worker.results.values.allSatisfy { $0.status == .ok })
+        #expect(worker.wait { worker.messages.contains { if case .heartbeat = $0 { true } else { false } } })
+        #expect(worker.liveRunners.count == 1, "one slot: one runner served the three jobs")
+        #expect(worker.closeInput())
+    }
+
+    @Test func aJobPastItsTimeoutIsKilledAndReportedAsTimedOut() throws {
+        let worker = WorkerHarness(slots: 1)
+        let started = Date()
+        worker.run(1, value: "sleep", timeout: 0.3)
+        #expect(worker.wait { worker.results[1] != nil })
+        #expect(Date().timeIntervalSince(started) < 5)
+        let result = try #require(worker.results[1])
+        #expect(result.status == .failed && !result.reportedByJob)
+        #expect(result.error == "timed out after 0.3 s")
+        #expect(worker.closeInput())
+    }
+
+    @Test func aCrashingRunnerFailsItsJobWithTheSignalAndStderrAndANewRunnerTakesTheNext() throws {
+        let worker = WorkerHarness(slots: 1)
+        worker.run(1, value: "crash")
+        worker.run(2)
+        #expect(worker.wait { worker.results.count == 2 })
+        let crashed = try #require(worker.results[1])
+        #expect(crashed.status == .failed && crashed.signal == SIGSEGV && !crashed.reportedByJob)
+        #expect(crashed.error?.contains("SIGSEGV") == true)
+        #expect(crashed.stderrTail == "dying")
+        #expect(worker.results[2]?.status == .ok)
+        #expect(worker.closeInput())
+    }
+
+    @Test func cancelKillsARunningJobAndDropsAQueuedOne() throws {
+        let worker = WorkerHarness(slots: 1)
+        worker.run(1, value: "sleep")
+        worker.run(2)
+        #expect(worker.wait { worker.liveRunners.count == 1 })
+        worker.send(.cancel(job: 2))
+        worker.send(.cancel(job: 1))
+        #expect(worker.wait { worker.results.count == 2 })
+        #expect(worker.results[1]?.status == .cancelled)
+        #expect(worker.results[2]?.error == "cancelled before it started")
+        #expect(worker.closeInput())
+    }
+
+    @Test func closingItsInputKillsAndReapsItsRunnersAndReturns() throws {
+        let worker = WorkerHarness(slots: 2)
+        worker.run(1, value: "sleep")
+        worker.run(2, value: "sleep")
+        #expect(worker.wait { worker.liveRunners.count == 2 })
+        let started = Date()
+        #expect(worker.closeInput())
+        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(worker.liveRunners.isEmpty, "no runner left, not even a zombie")
+    }
+
+    @Test func aDrainFinishesTheRunningJobThenReturns() throws {
+        let worker = WorkerHarness(slots: 1)
+        worker.run(1)
+        worker.send(.drain)
+        #expect(worker.hasServed(within: 5))
+        #expect(worker.wait { worker.results[1]?.status == .ok })
+    }
+}
