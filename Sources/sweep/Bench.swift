@@ -87,7 +87,7 @@ extension Sweep.Bench {
             guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
             guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
             guard (1...1000).contains(metrics) else { throw ValidationError("--metrics must be in 1...1000") }
-            guard values >= 1, columns >= 1, values * columns <= jobs, jobs / (values * columns) <= 10_000 else {
+            guard (1...jobs).contains(values), (1...jobs).contains(columns), values * columns <= jobs, jobs / (values * columns) <= 10_000 else {
                 throw ValidationError("--values x --columns must be between 1 and --jobs, with at most 10000 seeds each")
             }
         }
