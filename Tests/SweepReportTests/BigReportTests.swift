@@ -153,6 +153,17 @@ struct BigReportTests {
         #expect(flipped.best?.x == 0 && flipped.best?.y == 2)  // a=3, b=x: loss 0.9
     }
 
+    @Test("heatmap and marginal labels with markup characters are escaped")
+    func escapedLabels() throws {
+        let hostile = ParamValue.string("<b>&\"x\"")
+        let report = Report(Self.gridInput([[0.1, 0.2], [0.3, 0.4]], a: [.int(1), .int(2)], b: [hostile, .string("y")]))
+        for kind in [ReportPlot.Kind.heatmap, .marginals] {
+            let svg = try #require(report.plots().first { $0.kind == kind }).svg
+            _ = try XMLElementCounter.parse(svg)
+            #expect(svg.contains("&lt;b&gt;&amp;&quot;x&quot;") && !svg.contains("<b>"), "\(kind)")
+        }
+    }
+
     @Test("the heatmap and the best-configurations section match their golden files")
     func goldenFiles() throws {
         var input = Self.tiny
