@@ -77,11 +77,10 @@ extension TableRanking {
             }
         }
         let betterFirst: (Double, Double) -> Bool = direction == .maximize ? { $0 > $1 } : { $0 < $1 }
-        let k = table.spec.top ?? TableSpec.defaultTop
         // Ties keep table order, so the ranking is deterministic.
         let best = ranked.enumerated().sorted { lhs, rhs in
             lhs.element.mean != rhs.element.mean ? betterFirst(lhs.element.mean, rhs.element.mean) : lhs.offset < rhs.offset
-        }.prefix(k).map(\.element)
+        }.prefix(table.spec.top ?? TableSpec.defaultTop).map(\.element)
 
         var heatmap: HeatmapGrid?
         if let heatmapKeys {
@@ -96,7 +95,7 @@ extension TableRanking {
                 means: means, best: bestCell.map { (x: $0 % width, y: $0 / width) }, averagesOtherParams: swept.count > 2)
         }
         self.init(
-            metric: metric, metricIndex: metricIndex, direction: direction, k: k, best: Array(best),
+            metric: metric, metricIndex: metricIndex, direction: direction, best: Array(best),
             sweptKeys: swept.map { keys[$0] },
             marginals: swept.enumerated().map { sweptIndex, key in
                 Marginal(key: keys[key], values: values[key], summaries: marginalValues[sweptIndex].map { SampleSummary($0) })

@@ -23,8 +23,6 @@ public struct TableRanking: Sendable {
     public let metricIndex: Int
     /// Whether high or low values are better.
     public let direction: TableSpec.Direction
-    /// How many best configurations were asked for.
-    public let k: Int
     /// The best `k` configurations (fewer when the table has fewer with a value), best first.
     public let best: [Configuration]
     /// The row and column params with more than one value, in table order.
