@@ -44,7 +44,7 @@ extension Report {
         if let specFile = input.specFile { lines.append("- Spec: " + ReportFormat.codeSpan(specFile)) }
         if let source = input.specSource { lines.append("- Spec source: " + ReportFormat.markdownText(source)) }
         if !input.producedBy.isEmpty {
-            lines.append("- Hosts: " + input.producedBy.map(ReportFormat.markdownText).joined(separator: "; "))
+            lines.append("- Produced by: " + input.producedBy.map(ReportFormat.markdownText).joined(separator: "; "))
         }
         lines.append("- Generated at: \(ReportFormat.timestamp(input.generatedAt))")
         var counts: [JobState: Int] = [:]
