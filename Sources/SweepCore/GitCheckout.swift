@@ -7,11 +7,12 @@ import Glibc
 /// Never runs `git`: a repository's config can make `git status` run a command
 /// (`core.fsmonitor`, hooks), and no file in a working tree may make `sweep` run one. So
 /// only the commit is read (`.git` folder or `gitdir:` file, HEAD, the ref's file or
-/// `packed-refs`); whether the tree is dirty is not known (nil) rather than guessed.
+/// `packed-refs`), and the tree is said dirty only when the index proves it (see
+/// `GitCheckout+Index.swift`); otherwise that is not known (nil) rather than guessed.
 public struct GitCheckout: Sendable, Hashable {
     /// The commit's hex id (40 characters, 64 for SHA-256 repositories).
     public var commit: String
-    /// Whether the working tree differs from the commit; nil when not determined.
+    /// True when the working tree certainly differs from the commit; nil when not determined.
     public var dirty: Bool?
 
     public init(commit: String, dirty: Bool?) {
@@ -27,12 +28,17 @@ public struct GitCheckout: Sendable, Hashable {
     static let maxSymbolicRefs = 5
 
     /// The checkout `folder` is in, or nil when it is in no repository, HEAD is unborn,
-    /// or the repository's files cannot be read as expected.
-    public static func enclosing(_ folder: String) -> GitCheckout? {
-        guard var directory = realPath(folder) else { return nil }
+    /// or the repository's files cannot be read as expected. With `file` (the spec, in
+    /// `folder`), a spec git does not track makes the checkout dirty too.
+    public static func enclosing(_ folder: String, file: String? = nil) -> GitCheckout? {
+        guard let start = realPath(folder) else { return nil }
+        var directory = start
         for _ in 0..<maxDepth {
             if let gitDir = gitDirectory(in: directory) {
-                return head(gitDir: gitDir).map { GitCheckout(commit: $0, dirty: nil) }
+                guard let commit = head(gitDir: gitDir) else { return nil }
+                let name = file.map { String($0.split(separator: "/").last ?? "") }
+                return GitCheckout(commit: commit, dirty: dirty(root: directory, gitDir: gitDir, folder: start, fileName: name,
+                                                                hashBytes: commit.utf8.count / 2))
             }
             guard directory != "/" else { return nil }
             let parent = directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)]
@@ -96,7 +102,7 @@ public struct GitCheckout: Sendable, Hashable {
         return isHex && (text.utf8.count == 40 || text.utf8.count == 64) ? text : nil
     }
 
-    private static func join(_ folder: String, _ name: String) -> String {
+    static func join(_ folder: String, _ name: String) -> String {
         folder.hasSuffix("/") ? folder + name : folder + "/" + name
     }
 
@@ -114,6 +120,11 @@ public struct GitCheckout: Sendable, Hashable {
 
     /// A regular file's text, or nil when missing, not regular, longer than `limit` or not UTF-8.
     private static func readFile(_ path: String, limit: Int) -> String? {
+        readBytes(path, limit: limit).flatMap { String(validating: $0, as: UTF8.self) }
+    }
+
+    /// A regular file's bytes, or nil when missing, not regular or longer than `limit`.
+    static func readBytes(_ path: String, limit: Int) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -127,6 +138,6 @@ public struct GitCheckout: Sendable, Hashable {
             guard n > 0 else { break }
             filled += n
         }
-        return String(validating: bytes[..<filled], as: UTF8.self)
+        return Array(bytes[..<filled])
     }
 }

@@ -61,7 +61,7 @@ extension Sweep {
                 return
             }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions,
-                                checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path))
+                                checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path, file: file))
         }
 
         /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,

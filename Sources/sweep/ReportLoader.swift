@@ -45,7 +45,7 @@ enum ReportLoader {
             sweep: sweep.name, specFile: specFile, spec: spec, jobs: jobs, flagTable: flagTable, generatedAt: now)
         // What produced the table: the revision's commit, and the hosts and binaries of the done attempts.
         input.specSource = revision?.gitCommit.map { commit in
-            let dirty = revision?.gitDirty.map { $0 ? "dirty" : "clean" } ?? "not checked"
+            let dirty = revision?.gitDirty.map { $0 ? "dirty" : "clean" } ?? "state unknown"
             return "git commit \(commit), tree \(dirty)"
         }
         input.producedBy = try store.machines(of: sweep.id).map { host, machine in

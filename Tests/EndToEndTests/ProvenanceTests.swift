@@ -59,9 +59,17 @@ import Testing
         // The report's header: the revision's commit and the host and binary of the done jobs.
         #expect(try sandbox.run(["report", "p"]).status == 0)
         let markdown = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/p/report.md"), encoding: .utf8)
-        #expect(markdown.contains("- Spec source: git commit \(head), tree not checked"), "\(markdown)")
+        #expect(markdown.contains("- Spec source: git commit \(head), tree state unknown"), "\(markdown)")
         let hosts = try #require(markdown.split(separator: "\n").first { $0.hasPrefix("- Produced by: local (") }, "\(markdown)")
         #expect(hosts.contains("\(ProcessInfo.processInfo.activeProcessorCount) cores, sweep \(version) \(hash!.prefix(12))"), "\(hosts)")
+
+        // The spec edited and not committed: the new revision says so.
+        try sandbox.write("Sweeps/p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 2}, "grid": {"value": [1, 2, 3]}}"#)
+        let again = try sandbox.run(["launch", "p", "--local-slots", "1"])
+        #expect(again.status == 0 && again.stdout.contains("(revision 2)"), "\(again.stdout)\n\(again.stderr)")
+        #expect(try sandbox.run(["report", "p"]).status == 0)
+        let edited = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/p/report.md"), encoding: .utf8)
+        #expect(edited.contains("revision 2 of") && edited.contains("- Spec source: git commit \(head), tree dirty"), "\(edited)")
     }
 
     @Test func aSpecOutsideARepositoryHasNoCommit() throws {

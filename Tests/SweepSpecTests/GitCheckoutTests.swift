@@ -28,6 +28,10 @@ import Testing
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    func indexHeader() throws -> Data {
+        try #require(FileManager.default.contents(atPath: path("repo/.git/index"))).prefix(8)
+    }
+
     func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
     func commit(_ message: String) throws -> String {
@@ -79,5 +83,47 @@ import Testing
         // A HEAD far too long is not read at all.
         try String(repeating: "a", count: 1 << 20).write(toFile: head, atomically: true, encoding: .utf8)
         #expect(GitCheckout.enclosing(path("repo")) == nil)
+    }
+
+    /// Dirty only when the index proves it: an untracked spec, a tracked file under the
+    /// spec's folder missing or of another size. Otherwise unknown, never "clean".
+    @Test(arguments: [2, 3, 4])
+    func dirtyWhenTheIndexProvesIt(indexVersion: Int) throws {
+        try git(["init", "-q"])
+        try "{}".write(toFile: path("repo/outside.json"), atomically: true, encoding: .utf8)
+        _ = try commit("one")
+        try git(["update-index", "--index-version", "\(indexVersion)"])
+        // Git writes version 3 only when an entry has extended flags (below), else 2.
+        #expect(try indexHeader() == Data("DIRC".utf8 + [0, 0, 0, UInt8(indexVersion == 3 ? 2 : indexVersion)]))
+        let folder = path("repo/Sweeps/deep"), spec = path("repo/Sweeps/deep/s.json")
+        #expect(GitCheckout.enclosing(folder, file: spec)?.dirty == nil, "committed as is")
+
+        try "twice as long".write(toFile: spec, atomically: true, encoding: .utf8)
+        #expect(GitCheckout.enclosing(folder, file: spec)?.dirty == true, "a tracked file of another size")
+        try "one".write(toFile: spec, atomically: true, encoding: .utf8)
+        #expect(GitCheckout.enclosing(folder, file: spec)?.dirty == nil, "same size: cannot tell without hashing")
+
+        let new = path("repo/Sweeps/deep/new.json")
+        try "{}".write(toFile: new, atomically: true, encoding: .utf8)
+        #expect(GitCheckout.enclosing(folder, file: new)?.dirty == true, "the spec itself is untracked")
+        #expect(GitCheckout.enclosing(folder, file: spec)?.dirty == nil, "another untracked file is not looked for")
+
+        try "{\"changed\": true}".write(toFile: path("repo/outside.json"), atomically: true, encoding: .utf8)
+        #expect(GitCheckout.enclosing(folder, file: spec)?.dirty == nil, "outside the spec's folder is not looked at")
+        #expect(GitCheckout.enclosing(path("repo"))?.dirty == true, "from the top it is")
+
+        try FileManager.default.removeItem(atPath: spec)
+        #expect(GitCheckout.enclosing(folder)?.dirty == true, "a tracked file deleted")
+        if indexVersion == 3 {
+            // skip-worktree entries (sparse checkouts) are not compared, as git does not.
+            // The entry after the extended one is still read: parsing went on past it.
+            try "{}".write(toFile: path("repo/Sweeps/deep/t.json"), atomically: true, encoding: .utf8)
+            try git(["add", "Sweeps/deep/t.json"])
+            try git(["update-index", "--skip-worktree", "Sweeps/deep/s.json"])
+            #expect(try indexHeader() == Data("DIRC".utf8 + [0, 0, 0, 3]))
+            #expect(GitCheckout.enclosing(folder)?.dirty == nil)
+            try "{\"a\": 1}".write(toFile: path("repo/Sweeps/deep/t.json"), atomically: true, encoding: .utf8)
+            #expect(GitCheckout.enclosing(folder)?.dirty == true)
+        }
     }
 }
