@@ -39,12 +39,12 @@ extension Sweep.Bench {
         static let configuration = CommandConfiguration(
             abstract: "Run zero-duration probe jobs on the local worker, end to end with SQLite; prints ms per job.")
 
-        @Option(help: "Jobs to run.") var jobs = 1000
+        @Option(help: "Jobs to run (one per seed, so at most a spec's 10,000 seeds).") var jobs = 1000
         @Option(help: "Local worker slots.") var slots = 8
         @Flag(help: "Print JSON (only it goes to stdout).") var json = false
 
         func validate() throws {
-            guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            guard (1...10_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...10000") }
             guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
         }
 
