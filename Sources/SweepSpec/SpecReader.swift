@@ -8,6 +8,8 @@ struct SpecReader {
     /// Problems past `SpecError.maxDiagnostics`, counted but not described.
     private var unreported = 0
     private var schema: [String: ParamSpec] = [:]
+    /// The workload takes parameters of any name besides its schema's.
+    private var isOpen = false
 
     init(document: SpecDocument, workloads: [any Workload.Type]) {
         self.document = document
@@ -25,6 +27,7 @@ struct SpecReader {
         let name = readName(root["name"])
         guard let workload = readWorkload(root["workload"]) else { throw failure }
         schema = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0) })
+        isOpen = workload.acceptsOtherParameters
 
         let base = readParams(root["base"], path: "base")
         let grid = readAxes(root["grid"], path: "grid", positional: false)
@@ -52,7 +55,7 @@ struct SpecReader {
         let exclude = excludes.prefix(SweepSpec.maxExcludes).map { readFilter($0.value, path: $0.path) }
         let seeds = readSeeds(root["seeds"])
         reportOverlaps(base: base, grid: grid, zip: zip)
-        var reportReader = ReportSectionReader(document: document, schema: schema)
+        var reportReader = ReportSectionReader(document: document, schema: isOpen ? nil : schema)
         let tables = reportReader.read(root["report"])
         diagnostics += reportReader.diagnostics
 
@@ -144,7 +147,7 @@ struct SpecReader {
                 report(axisPath, "empty list: an axis needs at least one value")
                 continue
             }
-            guard name != "seed", schema[name] != nil else {
+            guard name != "seed", schema[name] != nil || isOpen else {
                 _ = coerce(items[0], param: name, path: axisPath)  // reports the unknown name once
                 continue
             }
@@ -220,6 +223,7 @@ struct SpecReader {
             return nil
         }
         guard let spec = schema[param] else {
+            if isOpen { return value }  // a free parameter: the user's program reads it
             let (workload, names) = (document.root["workload"]?.stringValue ?? "", schema.keys)
             report(path, "unknown parameter \"\(param)\" of workload \"\(workload)\""
                 + DidYouMean.suggestion(for: param, among: Array(names)))

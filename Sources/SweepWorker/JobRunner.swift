@@ -59,6 +59,8 @@ public final class JobRunner {
         do {
             let summary = try workload.run(request.config, context: context)
             return AttemptResult(job: request.job, attempt: request.attempt, status: .ok, summary: summary)
+        } catch let crash as JobCrash {
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: crash.message, signal: crash.signal)
         } catch {
             return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: "\(error)", reportedByJob: true)
         }
@@ -82,4 +84,6 @@ private final class RunnerContext: JobContext {
     func log(_ message: String) {
         output.write(WorkerMessage.log(job: request.job, attempt: request.attempt, line: message).line)
     }
+
+    var attempt: Int { request.attempt }
 }

@@ -1,0 +1,189 @@
+import Foundation
+import SweepCore
+import SweepStore
+import Testing
+
+/// The `command` workload through the real binary: Python scripts as the user's programs.
+@Suite struct CommandSweepTests {
+    /// Runs `sweep ARGS` with the sandbox as `$HOME`, so the file cache starts empty.
+    @discardableResult
+    func sweep(_ sandbox: SweepSandbox, _ arguments: [String], timeout: Double = 120) throws -> Run {
+        let run = try sandbox.start(arguments, environment: ["HOME": sandbox.directory.path])
+        run.wait(timeout: timeout)
+        return run
+    }
+
+    func jobs(_ sandbox: SweepSandbox, sweep name: String) throws -> [StoredJob] {
+        let store = try Store(path: sandbox.database, readOnly: true)
+        return try store.jobs(of: try #require(try store.sweep(named: name)).id)
+    }
+
+    func metrics(_ sandbox: SweepSandbox, job: Int64) throws -> [String: Double] {
+        let store = try Store(path: sandbox.database, readOnly: true)
+        return Dictionary(try store.metrics(of: job).map { ("\($0.epoch)/\($0.name)", $0.value) }) { $1 }
+    }
+
+    static let trainScript = """
+        import json, os, sys
+        lr, width = float(sys.argv[1]), int(sys.argv[2])
+        seed = int(os.environ["SWEEP_SEED"])
+        config = json.loads(os.environ["SWEEP_CONFIG"])
+        fresh = not os.path.exists("marker")
+        open("marker", "w").write("x")
+        for epoch in (1, 2):
+            print(f"epoch: {epoch}")
+            print(f"loss: {lr * epoch + seed}")
+            print("an ordinary line: not a metric")
+        print(json.dumps({"step": 3, "width": width, "model_depth": config["model"]["depth"]}))
+        print(f"key8: {int(os.environ['SWEEP_JOB'][:8], 16)}")
+        print(f"attempt: {os.environ['SWEEP_ATTEMPT']}")
+        print(f"fresh: {int(fresh)}")
+        with open(os.environ["SWEEP_METRICS"], "a") as f:
+            f.write(json.dumps({"epoch": 4, "from_file": lr}) + "\\n")
+        os.makedirs(os.environ["SWEEP_OUTPUT"], exist_ok=True)
+        """
+
+    @Test func aPythonScriptSweptLocallyRecordsExactlyTheMetricsItPrints() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("train.py", Self.trainScript)
+        try sandbox.write("c.json", """
+            {"name": "c", "workload": "command",
+             "base": {"command": "python3 train.py {lr} {width}", "files": ["train.py"], "model": {"depth": 3}, "width": 64},
+             "grid": {"lr": [0.5, 0.25]}, "seeds": 2}
+            """)
+        let run = try sweep(sandbox, ["launch", "c.json", "--local-slots", "2"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let stored = try jobs(sandbox, sweep: "c")
+        #expect(stored.count == 4)
+        for job in stored {
+            #expect(job.state == .done, "\(job.error ?? "")")
+            let lr = try #require(job.config["lr"]?.doubleValue), seed = Double(job.config.int("seed"))
+            let expected: [String: Double] = [
+                "1/loss": lr + seed, "2/loss": 2 * lr + seed, "3/width": 64, "3/model_depth": 3,
+                "3/key8": Double(try #require(Int(job.key.prefix(8), radix: 16))), "3/attempt": 1, "3/fresh": 1,
+                "4/from_file": lr,
+            ]
+            #expect(try metrics(sandbox, job: job.id) == expected)
+            // The file's content hash is part of the config, so of the key.
+            let files = try #require(job.config["files"]?.arrayValue)
+            let sha = Digest.sha256Hex(Array(Self.trainScript.utf8))
+            #expect(files.first?["sha256"]?.stringValue == sha && files.first?["path"]?.stringValue == "train.py")
+        }
+        let logs = try sweep(sandbox, ["logs", "\(stored[0].id)"])
+        #expect(logs.stdout.contains("an ordinary line: not a metric"), "\(logs.stdout)")
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    @Test func aFailingProgramFailsItsJobOnceWithItsStatusAndStderr() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("fail.py", "import sys\nprint('loss: 1')\nprint('the data is broken', file=sys.stderr)\nsys.exit(3)\n")
+        try sandbox.write("f.json", """
+            {"name": "f", "workload": "command", "base": {"command": ["python3", "fail.py"], "files": ["fail.py"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "f.json", "--max-attempts", "3"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try jobs(sandbox, sweep: "f").first)
+        #expect(job.state == .failed)
+        #expect(job.attempts == 1, "a program's own failure is not retried")
+        let error = job.error ?? ""
+        #expect(error.contains("exited with status 3") && error.contains("the data is broken"), "\(error)")
+        #expect(try metrics(sandbox, job: job.id) == ["0/loss": 1])
+    }
+
+    @Test func aPlaceholderTypoOrABadFileIsRefusedAtLaunchWithItsPosition() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("train.py", "print('loss: 1')\n")
+        try sandbox.write("t.json", """
+            {"name": "t", "workload": "command", "base": {"command": "python3 train.py --lr {lrr}", "files": ["train.py"]},
+             "grid": {"lr": [0.1, 0.2]}}
+            """)
+        let typo = try sweep(sandbox, ["launch", "t.json"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("t.json:1:") && typo.stderr.contains("{lrr}") && typo.stderr.contains("word 4"), "\(typo.stderr)")
+        for (files, expected) in [("\"../x.py\"", "leaves the spec's folder"), ("\"/etc/passwd\"", "leaves the spec's folder"),
+                                  ("\"missing.py\"", "does not exist")] {
+            try sandbox.write("b.json", """
+                {"name": "b", "workload": "command", "base": {"command": "python3 train.py", "files": [\(files)]}}
+                """)
+            let bad = try sweep(sandbox, ["launch", "b.json"])
+            #expect(bad.status == 64 && bad.stderr.contains("files") && bad.stderr.contains(expected), "\(files): \(bad.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written for a refused spec")
+    }
+
+    @Test func editingAFileMakesNewJobsAndAnUnchangedOneIsNeverRerun() throws {
+        let sandbox = try SweepSandbox()
+        func spec(_ name: String) -> String {
+            """
+            {"name": "\(name)", "workload": "command", "base": {"command": "python3 train.py", "files": ["train.py"]}, "seeds": 2}
+            """
+        }
+        try sandbox.write("train.py", "print('loss: 1')\n")
+        try sandbox.write("a.json", spec("a"))
+        #expect(try sweep(sandbox, ["launch", "a.json"]).status == 0)
+        let first = try jobs(sandbox, sweep: "a").map(\.key)
+
+        try sandbox.write("train.py", "print('loss: 2')\n")
+        try sandbox.write("b.json", spec("b"))
+        let edited = try sweep(sandbox, ["launch", "b.json"])
+        #expect(edited.stdout.contains("2 new"), "\(edited.stdout)")
+        let second = try jobs(sandbox, sweep: "b")
+        #expect(Set(second.map(\.key)).isDisjoint(with: first))
+        #expect(try metrics(sandbox, job: second[0].id) == ["0/loss": 2])
+
+        try sandbox.write("train.py", "print('loss: 1')\n")
+        try sandbox.write("c.json", spec("c"))
+        let unchanged = try sweep(sandbox, ["launch", "c.json"])
+        #expect(unchanged.stdout.contains("0 new, 2 already done"), "\(unchanged.stdout)")
+        #expect(try jobs(sandbox, sweep: "c").map(\.key) == first)
+    }
+
+    @Test func aTimeoutKillsTheProgramAndItsChildrenAndChildrenLeftBehindAreKilled() throws {
+        let sandbox = try SweepSandbox()
+        let marker = String(Int.random(in: 100_000...999_999))
+        try sandbox.write("fork.py", """
+            import subprocess, sys, time
+            subprocess.Popen(["sleep", "1\(marker)"])
+            if sys.argv[1] == "hang":
+                time.sleep(1000)
+            print("loss: 2")
+            """)
+        try sandbox.write("k.json", """
+            {"name": "k", "workload": "command", "base": {"command": "python3 fork.py {mode}", "files": ["fork.py"]},
+             "grid": {"mode": ["hang", "exit"]}}
+            """)
+        let started = Date()
+        let run = try sweep(sandbox, ["launch", "k.json", "--timeout", "3", "--max-attempts", "1", "--local-slots", "2"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        #expect(Date().timeIntervalSince(started) < 60)
+        let byMode = Dictionary(uniqueKeysWithValues: try jobs(sandbox, sweep: "k").map { ($0.config["mode"]?.stringValue ?? "", $0) })
+        #expect(byMode["exit"]?.state == .done, "a child left running must not hold the job: \(byMode["exit"]?.error ?? "")")
+        #expect(byMode["hang"]?.state == .failed && (byMode["hang"]?.error ?? "").contains("timed out"))
+        #expect(sandbox.waitForNoLeftovers().isEmpty, "the programs' children were left running")
+    }
+
+    @Test func aProgramPrintingAMillionLinesAndAHugeLineKeepsBoundedLogsAndEveryMetric() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("many.py", """
+            import sys
+            w = sys.stdout.write
+            for i in range(1000000):
+                w("noise %d\\n" % i)
+                if i % 250000 == 0:
+                    w("epoch: %d\\nloss: %d\\n" % (i // 250000, i))
+            w("x" * 5000000 + "\\n")
+            w("last: 7\\n")
+            """)
+        try sandbox.write("m.json", """
+            {"name": "m", "workload": "command", "base": {"command": "python3 many.py", "files": ["many.py"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "m.json"], timeout: 300)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try jobs(sandbox, sweep: "m").first)
+        #expect(try metrics(sandbox, job: job.id) == ["0/loss": 0, "1/loss": 250_000, "2/loss": 500_000, "3/loss": 750_000, "3/last": 7])
+        let logs = try Store(path: sandbox.database, readOnly: true).logs(of: job.id)
+        #expect(logs.count <= 1_100, "\(logs.count) log lines kept")
+        #expect(logs.map(\.line.utf8.count).max() ?? 0 <= 64 << 10)
+        #expect(logs.contains { $0.line == "noise 999999" }, "the tail of the output is kept")
+    }
+}
