@@ -90,6 +90,25 @@ import Testing
         #expect(try metrics(sandbox, job: job.id) == ["0/loss": 1])
     }
 
+    @Test func aProgramKilledByASignalIsRetried() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("crash.py", """
+            import os, signal
+            if os.environ["SWEEP_ATTEMPT"] == "1":
+                os.kill(os.getpid(), signal.SIGKILL)
+            print("loss: 1")
+            """)
+        try sandbox.write("s.json", """
+            {"name": "s", "workload": "command", "base": {"command": "python3 crash.py", "files": ["crash.py"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "s.json", "--max-attempts", "2"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try jobs(sandbox, sweep: "s").first)
+        #expect(job.state == .done && job.attempts == 2)
+        let attempts = try Store(path: sandbox.database, readOnly: true).attempts(of: job.id)
+        #expect(attempts.first?.status == .failed && attempts.first?.error?.contains("SIGKILL") == true, "\(attempts)")
+    }
+
     @Test func aPlaceholderTypoOrABadFileIsRefusedAtLaunchWithItsPosition() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("train.py", "print('loss: 1')\n")
