@@ -78,10 +78,14 @@ public protocol JobContext: AnyObject {
     func log(_ message: String)
     /// Which attempt at the job this is, from 1.
     var attempt: Int { get }
+    /// Sends part of an output file (`path` relative to the job's output folder) to the
+    /// coordinator's side, from `offset`; see `JobOutput`.
+    func output(path: String, offset: Int, bytes: ArraySlice<UInt8>)
 }
 
 extension JobContext {
     public var attempt: Int { 1 }
+    public func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {}
 }
 
 /// A job that gives up with a message meant for the user (bad data, diverged training).

@@ -86,4 +86,8 @@ private final class RunnerContext: JobContext {
     }
 
     var attempt: Int { request.attempt }
+
+    func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {
+        output.write(WorkerMessage.output(job: request.job, attempt: request.attempt, path: path, offset: offset, bytes: Array(bytes)).line)
+    }
 }

@@ -19,6 +19,7 @@ extension RemoteSweepTests {
             scale = float(open("data/scale.txt").read())
             print(f"epoch: 1\\nloss: {float(sys.argv[1]) * scale}")
             print(f"home_is_remote: {int(os.environ['HOME'] == '\(remoteHome)')}")
+            open(os.environ["SWEEP_OUTPUT"] + "/result.txt", "w").write(f"x={sys.argv[1]}")
             """)
         try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("data"), withIntermediateDirectories: true)
         try sandbox.write("data/scale.txt", "\(scale)")
@@ -38,6 +39,8 @@ extension RemoteSweepTests {
             let x = try #require(job.config["x"]?.doubleValue)
             let metrics = Dictionary(try store.metrics(of: job.id).map { ("\($0.epoch)/\($0.name)", $0.value) }) { $1 }
             #expect(metrics == ["1/loss": x * Double(scale), "1/home_is_remote": 1])
+            let result = sandbox.directory.appendingPathComponent("sweep-outputs/job-\(job.id)/attempt-1/result.txt")
+            #expect(try String(contentsOf: result, encoding: .utf8) == "x=\(Int(x))", "the output did not come back from the host")
         }
         // Both files sit in the host's cache under their hashes.
         for name in ["train.py", "data/scale.txt"] {

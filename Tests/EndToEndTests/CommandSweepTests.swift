@@ -40,7 +40,10 @@ import Testing
         print(f"fresh: {int(fresh)}")
         with open(os.environ["SWEEP_METRICS"], "a") as f:
             f.write(json.dumps({"epoch": 4, "from_file": lr}) + "\\n")
-        os.makedirs(os.environ["SWEEP_OUTPUT"], exist_ok=True)
+        out = os.environ["SWEEP_OUTPUT"]
+        os.makedirs(out + "/sub", exist_ok=True)
+        open(out + "/model.txt", "w").write(f"lr={lr} seed={seed}")
+        open(out + "/sub/curve.csv", "w").write("epoch,loss\\n" * 50000)
         """
 
     @Test func aPythonScriptSweptLocallyRecordsExactlyTheMetricsItPrints() throws {
@@ -69,8 +72,17 @@ import Testing
             let sha = Digest.sha256Hex(Array(Self.trainScript.utf8))
             #expect(files.first?["sha256"]?.stringValue == sha && files.first?["path"]?.stringValue == "train.py")
         }
+        // $SWEEP_OUTPUT came back beside the database, per job and attempt, listed by sweep logs.
+        for job in stored {
+            let folder = sandbox.directory.appendingPathComponent("sweep-outputs/job-\(job.id)/attempt-1")
+            let model = try String(contentsOf: folder.appendingPathComponent("model.txt"), encoding: .utf8)
+            #expect(model == "lr=\(job.config["lr"]?.doubleValue ?? 0) seed=\(job.config.int("seed"))")
+            let curve = FileManager.default.contents(atPath: folder.appendingPathComponent("sub/curve.csv").path)
+            #expect(curve == Data(String(repeating: "epoch,loss\n", count: 50000).utf8))
+        }
         let logs = try sweep(sandbox, ["logs", "\(stored[0].id)"])
         #expect(logs.stdout.contains("an ordinary line: not a metric"), "\(logs.stdout)")
+        #expect(logs.stdout.contains("attempt-1/model.txt") && logs.stdout.contains("attempt-1/sub/curve.csv  550000 bytes"), "\(logs.stdout)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
@@ -88,6 +100,30 @@ import Testing
         let error = job.error ?? ""
         #expect(error.contains("exited with status 3") && error.contains("the data is broken"), "\(error)")
         #expect(try metrics(sandbox, job: job.id) == ["0/loss": 1])
+    }
+
+    @Test func anOutputFolderPastTheCapBringsBackWhatFitsAndSaysWhatNot() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("big.py", """
+            import os
+            out = os.environ["SWEEP_OUTPUT"]
+            with open(out + "/big.bin", "wb") as f:
+                f.truncate(\(JobOutput.maxBytes + 1))
+            open(out + "/small.txt", "w").write("kept")
+            os.symlink("/etc/passwd", out + "/link")
+            """)
+        try sandbox.write("o.json", """
+            {"name": "o", "workload": "command", "base": {"command": "python3 big.py", "files": ["big.py"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "o.json"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try jobs(sandbox, sweep: "o").first)
+        let folder = sandbox.directory.appendingPathComponent("sweep-outputs/job-\(job.id)/attempt-1")
+        #expect(try String(contentsOf: folder.appendingPathComponent("small.txt"), encoding: .utf8) == "kept")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("big.bin").path))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("link").path))
+        let logs = try Store(path: sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        #expect(logs.contains { $0.contains("1 output files not returned") }, "\(logs)")
     }
 
     @Test func aProgramKilledByASignalIsRetried() throws {

@@ -95,6 +95,7 @@ struct CommandRun {
         let termination = process.wait()
         parser.flush()
         readMetricsFile(context: context)
+        sendOutputFiles(context: context)
         output.finish()
         let tail = stderrTail.withLock { $0 }
         for line in tail { context.log("stderr: " + line) }
@@ -161,6 +162,37 @@ struct CommandRun {
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
             return pid
+        }
+    }
+
+    /// Sends the regular files of `$SWEEP_OUTPUT` (links are not followed) to the
+    /// coordinator's side, in chunks, up to `JobOutput`'s bounds; says what was left out.
+    private func sendOutputFiles(context: any JobContext) {
+        guard let walker = FileManager.default.enumerator(atPath: outputFolder) else { return }
+        var (bytes, files, skipped) = (0, 0, 0)
+        while let path = walker.nextObject() as? String {
+            guard walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular else { continue }
+            let size = walker.fileAttributes?[.size] as? Int ?? 0
+            guard JobOutput.isSafe(path), files < JobOutput.maxFiles, bytes + size <= JobOutput.maxBytes,
+                  let handle = FileHandle(forReadingAtPath: outputFolder + "/" + path) else {
+                skipped += 1
+                continue
+            }
+            defer { try? handle.close() }
+            files += 1
+            var offset = 0
+            repeat {
+                let chunk = (try? handle.read(upToCount: min(JobOutput.chunkBytes, JobOutput.maxBytes - bytes))) ?? nil
+                let data = [UInt8](chunk ?? Data())
+                guard !data.isEmpty || offset == 0 else { break }
+                context.output(path: path, offset: offset, bytes: data[...])
+                offset += data.count
+                bytes += data.count
+                if data.isEmpty { break }
+            } while bytes < JobOutput.maxBytes
+        }
+        if skipped > 0 {
+            context.log("command: \(skipped) output files not returned (over \(JobOutput.maxFiles) files or \(JobOutput.maxBytes >> 20) MiB)")
         }
     }
 
