@@ -86,6 +86,26 @@ import Testing
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    @Test func theExampleInSweepsRunsAndReports() throws {
+        let sandbox = try SweepSandbox()
+        let sweeps = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sweeps")
+        for name in ["command-example.json", "command-example"] {
+            try FileManager.default.copyItem(at: sweeps.appendingPathComponent(name), to: sandbox.directory.appendingPathComponent(name))
+        }
+        let run = try sweep(sandbox, ["launch", "command-example.json", "--local-slots", "2"], timeout: 300)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let stored = try jobs(sandbox, sweep: "command-example")
+        #expect(stored.count == 18 && stored.allSatisfy { $0.state == .done })
+        // 20 epochs of loss and w each; a large enough rate fits w = 3.
+        for job in stored {
+            let rows = try metrics(sandbox, job: job.id)
+            #expect(rows.count == 40)
+            if job.config["lr"]?.doubleValue == 0.3 { #expect(abs((rows["20/w"] ?? 0) - 3) < 0.1, "\(rows)") }
+        }
+        #expect(try sweep(sandbox, ["report", "command-example"]).status == 0)
+    }
+
     @Test func aFailingProgramFailsItsJobOnceWithItsStatusAndStderr() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("fail.py", "import sys\nprint('loss: 1')\nprint('the data is broken', file=sys.stderr)\nsys.exit(3)\n")
