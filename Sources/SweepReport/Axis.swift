@@ -14,8 +14,11 @@ struct Axis {
 
     /// Creates an axis covering `low...high`; an empty or degenerate range gets a unit span.
     ///
-    /// - Parameter integral: Whether only whole-number ticks make sense (epochs).
-    init(low: Double, high: Double, integral: Bool) {
+    /// - Parameters:
+    ///   - integral: Whether only whole-number ticks make sense (epochs).
+    ///   - endsAtData: Whether the axis ends at `high` itself rather than the next tick (the
+    ///     epoch axis ends at the last epoch).
+    init(low: Double, high: Double, integral: Bool, endsAtData: Bool = false) {
         var low = low.isFinite ? low : 0
         var high = high.isFinite ? high : 1
         if high <= low {
@@ -25,14 +28,14 @@ struct Axis {
         var step = Self.niceStep((high - low) / 5)
         if integral { step = max(1, step.rounded()) }
         self.low = (low / step).rounded(.down) * step
-        self.high = (high / step).rounded(.up) * step
+        self.high = endsAtData ? high : (high / step).rounded(.up) * step
         self.step = step
         decimals = min(12, max(0, -Int(log10(step).rounded(.down))))
     }
 
-    /// Tick positions from `low` to `high` inclusive.
+    /// Tick positions from `low` to `high` inclusive, one step apart.
     var ticks: [Double] {
-        let count = Int(((high - low) / step).rounded()) + 1
+        let count = Int(((high - low) / step * (1 + 1e-9)).rounded(.down)) + 1
         return (0..<count).map { low + Double($0) * step }
     }
 

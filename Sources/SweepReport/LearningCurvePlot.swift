@@ -41,20 +41,7 @@ struct LearningCurvePlot {
         let height = panelsTop + Self.panelHeight * Double(max(1, panelRows))
 
         var out = TextBuffer(capacity: 16384)
-        out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"")
-        out.append(width, decimals: 0)
-        out.append("\" height=\"")
-        out.append(height, decimals: 0)
-        out.append("\" viewBox=\"0 0 ")
-        out.append(width, decimals: 0)
-        out.append(" ")
-        out.append(height, decimals: 0)
-        out.append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n")
-        out.append("<title>\(Self.escape(title))</title>\n")
-        out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n")
-        out.append("<text x=\"12\" y=\"22\" font-size=\"14\" font-weight=\"bold\">\(Self.escape(title))</text>\n")
-
+        Self.open(width: width, height: height, title: title, into: &out)
         out.append("<g class=\"legend\">\n")
         for (index, label) in seriesLabels.enumerated() {
             let y = legendTop + Self.legendLine * Double(index) + 9
@@ -95,7 +82,7 @@ struct LearningCurvePlot {
                 valueRange = (min(valueRange.low, curve.means[index] - spread), max(valueRange.high, curve.means[index] + spread))
             }
         }
-        let xAxis = Axis(low: epochRange.low, high: epochRange.high, integral: true)
+        let xAxis = Axis(low: epochRange.low, high: epochRange.high, integral: true, endsAtData: true)
         let yAxis = Axis(low: valueRange.low, high: valueRange.high, integral: false)
         func px(_ epoch: Double) -> Double { left + (epoch - xAxis.low) / (xAxis.high - xAxis.low) * (right - left) }
         func py(_ value: Double) -> Double { bottom - (value - yAxis.low) / (yAxis.high - yAxis.low) * (bottom - top) }
@@ -119,24 +106,20 @@ struct LearningCurvePlot {
         // Grid, ticks and tick labels.
         for tick in xAxis.ticks {
             let position = px(tick)
-            line(x1: position, y1: top, x2: position, y2: bottom, style: "stroke=\"#e6e6e6\"", into: &out)
-            line(x1: position, y1: bottom, x2: position, y2: bottom + 4, style: "stroke=\"#333\"", into: &out)
-            label(xAxis.label(tick), x: position, y: bottom + 16, anchor: "middle", into: &out)
+            Self.line(x1: position, y1: top, x2: position, y2: bottom, style: "stroke=\"#e6e6e6\"", into: &out)
+            Self.line(x1: position, y1: bottom, x2: position, y2: bottom + 4, style: "stroke=\"#333\"", into: &out)
+            Self.label(xAxis.label(tick), x: position, y: bottom + 16, anchor: "middle", into: &out)
         }
         for tick in yAxis.ticks {
             let position = py(tick)
-            line(x1: left, y1: position, x2: right, y2: position, style: "stroke=\"#e6e6e6\"", into: &out)
-            line(x1: left - 4, y1: position, x2: left, y2: position, style: "stroke=\"#333\"", into: &out)
-            label(yAxis.label(tick), x: left - 7, y: position + 4, anchor: "end", into: &out)
+            Self.line(x1: left, y1: position, x2: right, y2: position, style: "stroke=\"#e6e6e6\"", into: &out)
+            Self.line(x1: left - 4, y1: position, x2: left, y2: position, style: "stroke=\"#333\"", into: &out)
+            Self.label(yAxis.label(tick), x: left - 7, y: position + 4, anchor: "end", into: &out)
         }
-        line(x1: left, y1: bottom, x2: right, y2: bottom, style: "stroke=\"#333\"", into: &out)
-        line(x1: left, y1: top, x2: left, y2: bottom, style: "stroke=\"#333\"", into: &out)
-        label("epoch", x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
-        out.append("<text transform=\"translate(")
-        out.append(originX + 16, decimals: 1)
-        out.append(" ")
-        out.append((top + bottom) / 2, decimals: 1)
-        out.append(") rotate(-90)\" text-anchor=\"middle\">\(Self.escape(panel.metric))</text>\n")
+        Self.line(x1: left, y1: bottom, x2: right, y2: bottom, style: "stroke=\"#333\"", into: &out)
+        Self.line(x1: left, y1: top, x2: left, y2: bottom, style: "stroke=\"#333\"", into: &out)
+        Self.label("epoch", x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
+        Self.verticalLabel(panel.metric, x: originX + 16, y: (top + bottom) / 2, into: &out)
 
         // Bands first so every mean line is drawn above every band.
         out.append("<g clip-path=\"url(#plot-area-\(number))\">\n")
@@ -180,7 +163,25 @@ struct LearningCurvePlot {
         out.append(y, decimals: 2)
     }
 
-    private func line(x1: Double, y1: Double, x2: Double, y2: Double, style: String, into out: inout TextBuffer) {
+    /// The document's start: XML declaration, `<svg>` of the size, title, white background
+    /// and the caption.
+    static func open(width: Double, height: Double, title: String, into out: inout TextBuffer) {
+        out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
+        out.append("<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"")
+        out.append(width, decimals: 0)
+        out.append("\" height=\"")
+        out.append(height, decimals: 0)
+        out.append("\" viewBox=\"0 0 ")
+        out.append(width, decimals: 0)
+        out.append(" ")
+        out.append(height, decimals: 0)
+        out.append("\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n")
+        out.append("<title>\(escape(title))</title>\n")
+        out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n")
+        out.append("<text x=\"12\" y=\"22\" font-size=\"14\" font-weight=\"bold\">\(escape(title))</text>\n")
+    }
+
+    static func line(x1: Double, y1: Double, x2: Double, y2: Double, style: String, into out: inout TextBuffer) {
         out.append("<line x1=\"")
         out.append(x1, decimals: 2)
         out.append("\" y1=\"")
@@ -192,7 +193,16 @@ struct LearningCurvePlot {
         out.append("\" \(style)/>\n")
     }
 
-    private func label(_ text: String, x: Double, y: Double, anchor: String, into out: inout TextBuffer) {
+    /// An axis title turned to read upwards, centred on (x, y).
+    static func verticalLabel(_ text: String, x: Double, y: Double, into out: inout TextBuffer) {
+        out.append("<text transform=\"translate(")
+        out.append(x, decimals: 1)
+        out.append(" ")
+        out.append(y, decimals: 1)
+        out.append(") rotate(-90)\" text-anchor=\"middle\">\(escape(text))</text>\n")
+    }
+
+    static func label(_ text: String, x: Double, y: Double, anchor: String, into out: inout TextBuffer) {
         out.append("<text x=\"")
         out.append(x, decimals: 2)
         out.append("\" y=\"")

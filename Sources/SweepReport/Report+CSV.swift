@@ -29,7 +29,7 @@ extension Report {
     private func writeTidyCSV(
         into buffer: inout TextBuffer, flushThreshold: Int, flush: (TextBuffer) throws -> Void
     ) rethrows {
-        let jobs = doneJobs
+        let jobs = doneJobIndices.map { input.jobs[$0] }
         let paramKeys = Set(jobs.flatMap(\.params.keys)).sorted()
         let fixedColumns = ["sweep", "job", "seed", "attempt", "epoch", "metric", "value"]
         let paramColumns = CSVText.paramColumnNames(paramKeys, fixed: Set(fixedColumns))
@@ -92,22 +92,45 @@ extension Report {
     /// seeds, `jobs` all jobs of the configuration; empty cells leave mean and sd empty.
     /// Values are full precision; wall time is in seconds.
     public func tableCSV(_ table: ReportTable) -> String {
-        var buffer = TextBuffer(capacity: 4096)
+        var buffer = TextBuffer(capacity: 4096 + table.rows.count * table.columnGroups.count * table.metrics.count * 64)
         let fixedColumns = ["metric", "mean", "sd", "sd_over", "n", "jobs", "window"]
         let labelColumns = CSVText.paramColumnNames(table.rowKeys + table.columnKeys, fixed: Set(fixedColumns))
         CSVText.appendRecord(labelColumns + fixedColumns, to: &buffer)
+        // Fields that repeat are built once: a configuration's labels, each metric's name.
+        let metricFields = table.metrics.map { metric in
+            var field = TextBuffer(capacity: 32)
+            CSVText.appendField(metric, to: &field)
+            field.append(byte: UInt8(ascii: ","))
+            return field
+        }
+        var labels = TextBuffer(capacity: 256)
         for (rowIndex, row) in table.rows.enumerated() {
             for (groupIndex, group) in table.columnGroups.enumerated() {
-                let labels = (row + group).map { $0?.description ?? "" }
-                for (metricIndex, metric) in table.metrics.enumerated() {
+                labels.removeAll()
+                for value in row + group {
+                    if let value { CSVText.appendField(value.description, to: &labels) }
+                    labels.append(byte: UInt8(ascii: ","))
+                }
+                for metricIndex in table.metrics.indices {
                     let cell = table.cells[rowIndex][groupIndex * table.metrics.count + metricIndex]
-                    let mean = cell.summary.map { $0.mean.description } ?? ""
-                    let sd = cell.summary?.sd.map(\.description) ?? ""
-                    let record = labels + [
-                        metric, mean, sd, cell.summary == nil ? "" : cell.spread.rawValue,
-                        String(cell.seeds), String(cell.jobs), String(table.spec.window),
-                    ]
-                    CSVText.appendRecord(record, to: &buffer)
+                    buffer.append(labels)
+                    buffer.append(metricFields[metricIndex])
+                    if let summary = cell.summary {
+                        buffer.append(roundTrip: summary.mean)
+                        buffer.append(byte: UInt8(ascii: ","))
+                        if let sd = summary.sd { buffer.append(roundTrip: sd) }
+                        buffer.append(byte: UInt8(ascii: ","))
+                        buffer.append(cell.spread.rawValue)
+                    } else {
+                        buffer.append(",,")
+                    }
+                    buffer.append(byte: UInt8(ascii: ","))
+                    buffer.append(integer: cell.seeds)
+                    buffer.append(byte: UInt8(ascii: ","))
+                    buffer.append(integer: cell.jobs)
+                    buffer.append(byte: UInt8(ascii: ","))
+                    buffer.append(integer: table.spec.window)
+                    buffer.append(byte: UInt8(ascii: "\n"))
                 }
             }
         }

@@ -13,6 +13,16 @@ extension Report {
         "table-\(table.number).csv"
     }
 
+    /// File name of a table's heatmap.
+    public static func heatmapFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-heatmap.svg"
+    }
+
+    /// File name of a table's marginals figure.
+    public static func marginalsFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-marginals.svg"
+    }
+
     /// The index (`index.md`): links to the report, the CSVs and each table's plots.
     ///
     /// - Parameters:
@@ -25,10 +35,15 @@ extension Report {
         for table in tables {
             lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
             if formats.contains(.csv) { lines.append("- [Table CSV](\(Self.tableFileName(table)))") }
+            guard formats.contains(.svg) else { continue }
             let tablePlots = plots.filter { $0.tableNumber == table.number }
-            if formats.contains(.svg), !tablePlots.isEmpty {
+            for plot in tablePlots where plot.kind != .curves {
+                lines.append("- [\(plot.kind == .heatmap ? "Heatmap" : "Marginals"): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+            }
+            let curves = tablePlots.filter { $0.kind == .curves }
+            if !curves.isEmpty {
                 lines.append("- Learning curves:")
-                for plot in tablePlots {
+                for plot in curves {
                     lines.append("  - [\(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
                 }
             }

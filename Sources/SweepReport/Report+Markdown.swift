@@ -68,7 +68,7 @@ extension Report {
             let until = input.isRunning ? "now" : "last finish"
             lines.append("- Elapsed: \(ReportFormat.duration(lastFinish.timeIntervalSince(firstStart))) from first start to \(until)")
         }
-        let wallTimes = doneJobs.compactMap(\.wallTime)
+        let wallTimes = doneJobIndices.compactMap { input.jobs[$0].wallTime }
         if let summary = SampleSummary(wallTimes) {
             var text = "- Job wall time: \(ReportFormat.duration(wallTimes.reduce(0, +))) summed over \(wallTimes.count) done jobs; "
             text += "per job \(ReportFormat.duration(summary.mean))"
@@ -112,6 +112,25 @@ extension Report {
         }
         lines.append("")
 
+        let ranking = rankings[table.number - 1]
+        if Self.isSummarised(table) {
+            lines.append("The table has \(table.rows.count) rows, more than the \(Self.markdownRowLimit) shown in full: every row is in "
+                + ReportFormat.codeSpan(Self.tableFileName(table)) + "; here are the best configurations and each param's marginal"
+                + (ranking?.heatmap == nil ? "." : ", and the heatmap " + ReportFormat.codeSpan(Self.heatmapFileName(table)) + " pictures two params."))
+        } else {
+            lines += fullTable(table)
+        }
+        if let ranking, Self.isSummarised(table) || table.spec.top != nil {
+            lines += [""] + bestConfigurations(table, ranking)
+            if ranking.marginals.count > 1 {
+                lines += [""] + marginals(table, ranking)
+            }
+        }
+        return lines
+    }
+
+    private func fullTable(_ table: ReportTable) -> [String] {
+        var lines: [String] = []
         let labelHeaders = table.rowKeys.isEmpty ? ["jobs"] : table.rowKeys
         var headers = labelHeaders
         for group in table.columnGroups {
@@ -131,6 +150,60 @@ extension Report {
         }
         return lines
     }
+
+    /// The best configurations by the main metric, every metric of each.
+    private func bestConfigurations(_ table: ReportTable, _ ranking: TableRanking) -> [String] {
+        let better = ranking.direction == .maximize ? "higher" : "lower"
+        var lines = [
+            "### Best \(ranking.best.count) of \(ranking.rankedCount) by \(ReportFormat.codeSpan(ranking.metric)) (\(better) is better)", "",
+        ]
+        let keys = table.rowKeys + table.columnKeys
+        let headers = ["rank"] + keys + table.metrics
+        lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+        lines.append("| ---: | " + (keys.map { _ in "---" } + table.metrics.map { _ in "---:" }).joined(separator: " | ") + " |")
+        for (rank, configuration) in ranking.best.enumerated() {
+            var cells = [String(rank + 1)] + (table.rows[configuration.row] + table.columnGroups[configuration.group]).map(ReportFormat.value)
+            for (metricIndex, metric) in table.metrics.enumerated() {
+                let cell = table.cells[configuration.row][configuration.group * table.metrics.count + metricIndex]
+                cells.append(ReportFormat.cell(cell, metric: metric, decimals: table.decimals[metricIndex]))
+            }
+            lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    /// Each swept param's marginal: mean ± sd of the main metric over the configurations
+    /// with each value, and their number; a param with many values shows its best ones.
+    private func marginals(_ table: ReportTable, _ ranking: TableRanking) -> [String] {
+        var lines = [
+            "### Marginals of \(ReportFormat.codeSpan(ranking.metric))", "",
+            "Per value of each param: the mean ± sd of the configurations' \(ReportFormat.codeSpan(ranking.metric)) over every "
+                + "other param, and n, the number of configurations.",
+        ]
+        let decimals = table.decimals[ranking.metricIndex]
+        for marginal in ranking.marginals {
+            var shown = Array(marginal.values.indices)
+            lines += ["", "#### \(ReportFormat.codeSpan(marginal.key))", ""]
+            if shown.count > Self.marginalRowLimit {
+                let better: (Double, Double) -> Bool = ranking.direction == .maximize ? { $0 > $1 } : { $0 < $1 }
+                shown = shown.filter { marginal.summaries[$0] != nil }
+                    .sorted { better(marginal.summaries[$0]!.mean, marginal.summaries[$1]!.mean) }
+                shown = Array(shown.prefix(Self.marginalRowLimit))
+                lines += ["\(marginal.values.count) values; the best \(shown.count) are shown (every value is in "
+                    + ReportFormat.codeSpan(Self.marginalsFileName(table)) + ").", ""]
+            }
+            lines += ["| " + ReportFormat.markdownText(marginal.key) + " | " + ReportFormat.markdownText(ranking.metric) + " | n |", "| --- | ---: | ---: |"]
+            for index in shown {
+                let text = marginal.summaries[index].map { ReportFormat.meanAndSD($0, decimals: decimals) } ?? "—"
+                let count = marginal.summaries[index]?.count ?? 0
+                lines.append("| " + ReportFormat.markdownText(ReportFormat.value(marginal.values[index])) + " | \(text) | \(count) |")
+            }
+        }
+        return lines
+    }
+
+    /// A marginal with more values than this lists only its best ones in `report.md`.
+    static let marginalRowLimit = 30
 
     /// A job's config as `key=value` pairs sorted by key, then its seed.
     func configText(of job: ReportJob) -> String {

@@ -2,50 +2,129 @@ import SweepCore
 import SweepSpec
 
 extension Report {
-    /// Learning-curve figures: for every table row, one SVG with a panel per metric and, in
-    /// each panel, one series per column group (mean across seeds, ± sd band).
+    /// The figures of every table: learning curves, then a heatmap and the marginals when
+    /// the table sweeps two params or more.
     ///
-    /// Only done jobs are drawn, and rows without any are skipped; `wall_time` has no epochs and is not plotted. File names are
+    /// A table of at most `curvesPerRowLimit` rows and column groups gets one learning-curve
+    /// figure per row (a panel per metric, a series per column group); a bigger one gets a
+    /// bounded set instead: the best configurations, and one figure per swept param with a
+    /// series per value. Only done jobs are drawn, rows without any are skipped, and
+    /// `wall_time` has no epochs and is not plotted. Per-row file names are
     /// `table-<n>-<row values>.svg`, made unique with a numeric suffix when slugs collide.
     public func plots() -> [ReportPlot] {
         var plots: [ReportPlot] = []
-        for table in tables {
+        for (tableIndex, table) in tables.enumerated() {
             let metrics = table.metrics.filter { $0 != TableSpec.wallTimeMetric }
-            guard !metrics.isEmpty else { continue }
-            var usedNames: Set<String> = []
-            for (rowIndex, row) in table.rows.enumerated() {
-                let rowLabel = table.rowKeys.isEmpty
-                    ? "all jobs"
-                    : zip(table.rowKeys, row).map { "\($0)=\(ReportFormat.value($1))" }.joined(separator: ", ")
-                let groups = table.jobIndices[rowIndex]
-                // A row with nothing done yet would be empty axes: leave it out.
-                guard groups.joined().contains(where: { input.jobs[$0].state == .done }) else { continue }
-                let labels = zip(table.columnGroups, groups).map { group, members in
-                    let label = table.columnKeys.isEmpty ? "mean" : ReportFormat.groupLabel(group)
-                    let done = members.filter { input.jobs[$0].state == .done }.count
-                    return members.count > 1 ? "\(label) (n=\(done))" : label
+            let ranking = rankings[tableIndex]
+            if !metrics.isEmpty {
+                if table.rows.count <= Self.curvesPerRowLimit, table.columnGroups.count <= Self.curvesPerRowLimit {
+                    plots += rowCurves(table, metrics: metrics)
+                } else if let ranking {
+                    plots += groupedCurves(table, ranking, metrics: metrics)
                 }
-                let panels = metrics.map { metric in
-                    LearningCurvePlot.Panel(metric: metric, curves: groups.map { members in
-                        LearningCurve(seeds: members.compactMap { index in
-                            input.jobs[index].state == .done ? input.jobs[index].metrics[metric] : nil
-                        })
-                    })
-                }
-                let plot = LearningCurvePlot(
-                    title: "\(input.sweep) — \(table.heading): \(rowLabel)", seriesLabels: labels, panels: panels
-                )
-                let base = "table-\(table.number)-" + (table.rowKeys.isEmpty ? "all" : ReportFormat.slug(row.map(ReportFormat.value).joined(separator: "-")))
-                var fileName = base + ".svg"
-                var suffix = 2
-                while usedNames.contains(fileName) {
-                    fileName = "\(base)-\(suffix).svg"
-                    suffix += 1
-                }
-                usedNames.insert(fileName)
-                plots.append(ReportPlot(tableNumber: table.number, rowLabel: rowLabel, fileName: fileName, svg: plot.svg()))
+            }
+            guard let ranking else { continue }
+            if let grid = ranking.heatmap {
+                let plot = HeatmapPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, grid: grid)
+                plots.append(ReportPlot(
+                    tableNumber: table.number, rowLabel: "\(ranking.metric) by \(grid.yKey) and \(grid.xKey)",
+                    fileName: Self.heatmapFileName(table), svg: plot.svg(), kind: .heatmap))
+            }
+            if ranking.marginals.count > 1 {
+                let plot = MarginalPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, marginals: ranking.marginals)
+                plots.append(ReportPlot(
+                    tableNumber: table.number, rowLabel: "\(ranking.metric) by each of " + ranking.sweptKeys.joined(separator: ", "),
+                    fileName: Self.marginalsFileName(table), svg: plot.svg(), kind: .marginals))
             }
         }
         return plots
+    }
+
+    /// One figure per row, a series per column group.
+    private func rowCurves(_ table: ReportTable, metrics: [String]) -> [ReportPlot] {
+        var plots: [ReportPlot] = []
+        var usedNames: Set<String> = []
+        for (rowIndex, row) in table.rows.enumerated() {
+            let rowLabel = table.rowKeys.isEmpty ? "all jobs" : ReportFormat.assignments(table.rowKeys, row)
+            let groups = table.jobIndices[rowIndex]
+            // A row with nothing done yet would be empty axes: leave it out.
+            guard groups.joined().contains(where: { input.jobs[$0].state == .done }) else { continue }
+            // The legend names the params (`dataset=mnist`); without column params, the row.
+            let labels = table.columnGroups.map { table.columnKeys.isEmpty ? rowLabel : ReportFormat.assignments(table.columnKeys, $0) }
+            let plot = LearningCurvePlot(
+                title: "\(input.sweep) — \(table.heading): \(rowLabel)", seriesLabels: labels, panels: panels(metrics, series: groups))
+            let base = "table-\(table.number)-" + (table.rowKeys.isEmpty ? "all" : ReportFormat.slug(row.map(ReportFormat.value).joined(separator: "-")))
+            var fileName = base + ".svg"
+            var suffix = 2
+            while usedNames.contains(fileName) {
+                fileName = "\(base)-\(suffix).svg"
+                suffix += 1
+            }
+            usedNames.insert(fileName)
+            plots.append(ReportPlot(tableNumber: table.number, rowLabel: rowLabel, fileName: fileName, svg: plot.svg()))
+        }
+        return plots
+    }
+
+    /// The bounded figures of a big table: the best configurations' curves, and per swept
+    /// param (at most `maxCurveParams`) the curves of its values, each averaged over every
+    /// configuration with that value (at most `maxSeries` values, evenly spaced).
+    private func groupedCurves(_ table: ReportTable, _ ranking: TableRanking, metrics: [String]) -> [ReportPlot] {
+        var plots: [ReportPlot] = []
+        let keys = table.rowKeys + table.columnKeys
+        if !ranking.best.isEmpty {
+            let best = ranking.best.prefix(Self.maxSeries)
+            let labels = best.map { ReportFormat.assignments(keys, table.rows[$0.row] + table.columnGroups[$0.group]) }
+            let label = "best \(best.count) by \(ranking.metric)"
+            let plot = LearningCurvePlot(
+                title: "\(input.sweep) — \(table.heading): \(label)", seriesLabels: labels,
+                panels: panels(metrics, series: best.map { table.jobIndices[$0.row][$0.group] }))
+            plots.append(ReportPlot(tableNumber: table.number, rowLabel: label, fileName: "table-\(table.number)-best.svg", svg: plot.svg()))
+        }
+        var usedNames: Set<String> = []
+        for marginal in ranking.marginals.prefix(Self.maxCurveParams) {
+            guard let keyIndex = keys.firstIndex(of: marginal.key) else { continue }
+            var position: [ParamValue?: Int] = [:]
+            for (index, value) in marginal.values.enumerated() { position[value] = index }
+            var members = [[Int]](repeating: [], count: marginal.values.count)
+            let rowCount = table.rowKeys.count
+            for row in table.rows.indices {
+                for group in table.columnGroups.indices {
+                    let value = keyIndex < rowCount ? table.rows[row][keyIndex] : table.columnGroups[group][keyIndex - rowCount]
+                    members[position[value]!] += table.jobIndices[row][group]
+                }
+            }
+            let shown = Self.evenlySpaced(marginal.values.count, atMost: Self.maxSeries)
+            let label = "by \(marginal.key)" + (shown.count < marginal.values.count ? " (\(shown.count) of \(marginal.values.count) values)" : "")
+            let plot = LearningCurvePlot(
+                title: "\(input.sweep) — \(table.heading): \(label), mean over the other params",
+                seriesLabels: shown.map { "\(marginal.key)=\(ReportFormat.value(marginal.values[$0]))" },
+                panels: panels(metrics, series: shown.map { members[$0] }))
+            var fileName = "table-\(table.number)-curves-\(ReportFormat.slug(marginal.key)).svg"
+            if !usedNames.insert(fileName).inserted { fileName = "table-\(table.number)-curves-\(usedNames.count).svg" }
+            plots.append(ReportPlot(tableNumber: table.number, rowLabel: label, fileName: fileName, svg: plot.svg()))
+        }
+        return plots
+    }
+
+    /// Series in a grouped figure, and swept params given their own figure, at most.
+    static let maxSeries = 12
+    static let maxCurveParams = 6
+
+    /// A panel per metric with, per series, the curve across its done jobs.
+    private func panels(_ metrics: [String], series: [[Int]]) -> [LearningCurvePlot.Panel] {
+        metrics.map { metric in
+            LearningCurvePlot.Panel(metric: metric, curves: series.map { members in
+                LearningCurve(seeds: members.compactMap { index in
+                    input.jobs[index].state == .done ? input.jobs[index].metrics[metric] : nil
+                })
+            })
+        }
+    }
+
+    /// `count` indices spread evenly from the first to the last, at most `limit` of them.
+    static func evenlySpaced(_ count: Int, atMost limit: Int) -> [Int] {
+        guard count > limit else { return Array(0..<count) }
+        return (0..<limit).map { $0 * (count - 1) / (limit - 1) }
     }
 }

@@ -12,6 +12,15 @@ public struct Report: Sendable {
     public let input: ReportInput
     /// The computed tables: the input's table specs, or the default table when it has none.
     public let tables: [ReportTable]
+    /// Per table, its best configurations, marginals and heatmap (nil: no metric).
+    public let rankings: [TableRanking?]
+
+    /// Tables with more rows than this are summarised in `report.md` (best configurations,
+    /// marginals, heatmap); their CSV always has every row.
+    public static let markdownRowLimit = 300
+    /// Tables with more rows or column groups than this get grouped learning curves (the
+    /// best configurations, and one figure per swept param) instead of one figure per row.
+    public static let curvesPerRowLimit = 20
 
     /// Computes the report's tables.
     ///
@@ -23,6 +32,13 @@ public struct Report: Sendable {
         tables = specs.enumerated().map { offset, spec in
             ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
         }
+        let order = ValueOrder(axisOrder: input.axisOrder)
+        rankings = tables.map { TableRanking(table: $0, order: order) }
+    }
+
+    /// Whether `report.md` shows a summary of the table rather than every row.
+    static func isSummarised(_ table: ReportTable) -> Bool {
+        table.rows.count > markdownRowLimit
     }
 
     /// Jobs not in state `done`, by id: they are left out of every number and listed.
@@ -30,8 +46,9 @@ public struct Report: Sendable {
         input.jobs.filter { $0.state != .done }.sorted { $0.id < $1.id }
     }
 
-    /// Done jobs by id, the rows of `metrics.csv`.
-    var doneJobs: [ReportJob] {
-        input.jobs.filter { $0.state == .done }.sorted { $0.id < $1.id }
+    /// Indices of the done jobs, by id: the rows of `metrics.csv` (indices, so 100,000 jobs
+    /// are not copied).
+    var doneJobIndices: [Int] {
+        input.jobs.indices.filter { input.jobs[$0].state == .done }.sorted { input.jobs[$0].id < input.jobs[$1].id }
     }
 }

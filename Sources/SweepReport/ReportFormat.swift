@@ -35,6 +35,35 @@ enum ReportFormat {
         return text.string
     }
 
+    /// A summary as `mean ± sd` (just the mean without an sd), with more decimals than
+    /// asked when the sd would otherwise print as 0.
+    static func meanAndSD(_ summary: SampleSummary, decimals: Int) -> String {
+        var text = TextBuffer(capacity: 32)
+        var decimals = decimals
+        if let sd = summary.sd, isVisible(sd, mean: summary.mean), (sd * pow(10, Double(decimals))).rounded(.toNearestOrAwayFromZero) == 0 {
+            decimals = max(decimals, self.decimals(showing: sd))
+        }
+        text.append(summary.mean, decimals: decimals)
+        if let sd = summary.sd {
+            text.append(" ± ")
+            text.append(sd, decimals: decimals)
+        }
+        return text.string
+    }
+
+    /// Whether an sd is more than rounding noise of the mean (identical values in floating
+    /// point can leave an sd of 1e-17), so it deserves digits of its own.
+    static func isVisible(_ sd: Double, mean: Double) -> Bool {
+        sd.isFinite && sd > 1e-9 * max(1e-300, abs(mean))
+    }
+
+    /// Decimals that show `sd` to one significant figure, as papers print it (0.002 -> 3,
+    /// 0.03 -> 2, 4.2 -> 0), at most 6; 0 for a zero, missing or non-finite sd.
+    static func decimals(showing sd: Double?) -> Int {
+        guard let sd, sd.isFinite, sd > 0 else { return 0 }
+        return min(6, max(0, -Int(log10(sd).rounded(.down))))
+    }
+
     /// A duration in seconds as `h:mm:ss` (rounded to whole seconds; `—` if not finite).
     static func duration(_ seconds: Double) -> String {
         guard seconds.isFinite else { return "—" }
@@ -112,6 +141,11 @@ enum ReportFormat {
         let fence = String(repeating: "`", count: longest + 1)
         let pad = longest > 0 ? " " : ""
         return fence + pad + flat + pad + fence
+    }
+
+    /// Params with their values, `dataset=mnist, seed=1`: legends and captions name the param.
+    static func assignments(_ keys: [String], _ values: [ParamValue?]) -> String {
+        zip(keys, values).map { "\($0)=\(value($1))" }.joined(separator: ", ")
     }
 
     /// A column-group label: its values joined by ` / ` (empty when there are no column params).

@@ -47,8 +47,8 @@ extension ReportTable {
             groups[key, default: []].append(index)
         }
         let order = ValueOrder(axisOrder: axisOrder)
-        let rows = Set(groups.keys.map(\.row)).sorted { order.precedes($0, $1, keys: rowKeys) }
-        let columnGroups = Set(groups.keys.map(\.column)).sorted { order.precedes($0, $1, keys: spec.columns) }
+        let rows = order.sorted(Array(Set(groups.keys.map(\.row))), keys: rowKeys)
+        let columnGroups = order.sorted(Array(Set(groups.keys.map(\.column))), keys: spec.columns)
 
         let recorded = Set(selected.lazy.filter { jobs[$0].state == .done }.flatMap { jobs[$0].metrics.keys })
         let metrics = spec.metrics.isEmpty ? recorded.sorted() : spec.metrics
@@ -132,19 +132,23 @@ extension ReportTable {
 
     /// Decimals per metric: the spec's fixed number, else from the largest |mean| in the
     /// metric's cells: 0 from 10 up (123.4 -> 123), 2 from 0.1 up (0.93, 1.0 -> 1.00), then two
-    /// significant digits (0.037 -> 3, 0.00037 -> 5), at most 6.
+    /// significant digits (0.037 -> 3, 0.00037 -> 5); more when the smallest non-zero sd would
+    /// print as 0 (0.93 ± 0.002 -> 3 decimals, one significant figure of the sd); at most 6.
     private static func decimals(spec: TableSpec, metrics: [String], cells: [[TableCell]]) -> [Int] {
         metrics.indices.map { metricIndex in
             if let fixed = spec.decimals { return fixed }
             var largest = 0.0
+            var smallestSD = Double.infinity
             for row in cells {
                 for cellIndex in stride(from: metricIndex, to: row.count, by: metrics.count) {
-                    if let mean = row[cellIndex].summary?.mean, mean.isFinite { largest = max(largest, abs(mean)) }
+                    guard let summary = row[cellIndex].summary else { continue }
+                    if summary.mean.isFinite { largest = max(largest, abs(summary.mean)) }
+                    if let sd = summary.sd, ReportFormat.isVisible(sd, mean: summary.mean) { smallestSD = min(smallestSD, sd) }
                 }
             }
-            guard largest > 0 else { return 2 }
-            if largest >= 10 { return 0 }
-            return min(6, max(2, 1 - Int(log10(largest).rounded(.down))))
+            let base = largest >= 10 ? 0 : largest > 0 ? min(6, max(2, 1 - Int(log10(largest).rounded(.down)))) : 2
+            guard smallestSD.isFinite, (smallestSD * pow(10, Double(base))).rounded(.toNearestOrAwayFromZero) == 0 else { return base }
+            return max(base, ReportFormat.decimals(showing: smallestSD))
         }
     }
 }

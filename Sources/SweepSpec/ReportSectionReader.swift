@@ -10,7 +10,7 @@ import SweepCore
 /// that parameter, so `{"value": 1}` matches jobs whose `value` is the real 1.0.
 struct ReportSectionReader {
     /// Fields a table object may have, in the order error messages list them.
-    static let tableFields = ["title", "rows", "columns", "metrics", "window", "filter", "decimals"]
+    static let tableFields = ["title", "rows", "columns", "metrics", "window", "filter", "decimals", "top", "direction", "heatmap"]
     /// Bounds on what a section may ask for.
     static let maxTables = 100
     static let maxWindow = 1_000_000
@@ -82,8 +82,37 @@ struct ReportSectionReader {
                 report("\(path).decimals", "expected an integer from 0 to 12, got \(Self.describe(value))")
             }
         }
+        var top: Int?
+        if let value = object["top"] {
+            if let number = Self.integer(value), (1...TableSpec.maxTop).contains(number) {
+                top = number
+            } else {
+                report("\(path).top", "expected an integer from 1 to \(TableSpec.maxTop), got \(Self.describe(value))")
+            }
+        }
+        var direction: TableSpec.Direction?
+        if let value = object["direction"] {
+            if case .string(let text) = value, let known = TableSpec.Direction(rawValue: text) {
+                direction = known
+            } else {
+                report("\(path).direction", "expected \"maximize\" or \"minimize\", got \(Self.describe(value))")
+            }
+        }
+        var heatmap: [String]?
+        if let value = object["heatmap"] {
+            let axes = names(value, path: "\(path).heatmap", params: true)
+            if axes.count != 2 {
+                report("\(path).heatmap", "expected two params, down then across, like [\"kan.width\", \"kan.grid\"], got \(Self.describe(value))")
+            } else if let stray = axes.first(where: { !(rows + columns).contains($0) }) {
+                report("\(path).heatmap", "\"\(stray)\" is neither in rows nor in columns; a heatmap pictures two of them")
+            } else {
+                heatmap = axes
+            }
+        }
         guard diagnostics.count == before, let window else { return nil }
-        return TableSpec(title: title, rows: rows, columns: columns, metrics: metrics, window: window, filter: filter, decimals: decimals)
+        return TableSpec(
+            title: title, rows: rows, columns: columns, metrics: metrics, window: window, filter: filter, decimals: decimals,
+            top: top, direction: direction, heatmap: heatmap)
     }
 
     private mutating func report(_ path: String, _ message: String) {

@@ -7,9 +7,9 @@ struct SpecReader {
     private var diagnostics: [SpecDiagnostic] = []
     /// Problems past `SpecError.maxDiagnostics`, counted but not described.
     private var unreported = 0
-    private var schema: [String: ParamSpec] = [:]
+    private(set) var schema: [String: ParamSpec] = [:]
     /// The workload takes parameters of any name besides its schema's.
-    private var isOpen = false
+    private(set) var isOpen = false
 
     init(document: SpecDocument, workloads: [any Workload.Type]) {
         self.document = document
@@ -54,7 +54,8 @@ struct SpecReader {
         }
         let exclude = excludes.prefix(SweepSpec.maxExcludes).map { readFilter($0.value, path: $0.path) }
         let seeds = readSeeds(root["seeds"])
-        reportOverlaps(base: base, grid: grid, zip: zip)
+        let sample = readSample(root["sample"])
+        reportOverlaps(base: base, grid: grid, zip: zip, sampled: sample?.params.map(\.name) ?? [])
         var reportReader = ReportSectionReader(document: document, schema: isOpen ? nil : schema)
         let tables = reportReader.read(root["report"])
         diagnostics += reportReader.diagnostics
@@ -62,12 +63,12 @@ struct SpecReader {
         if !diagnostics.isEmpty { throw failure }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
-            include: include, exclude: exclude, seeds: seeds, report: tables)
+            include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables)
     }
 
     /// Records a problem; the message (which may search for a did-you-mean) is built only
     /// for the first `SpecError.maxDiagnostics`.
-    private mutating func report(_ path: String, _ message: @autoclosure () -> String) {
+    mutating func report(_ path: String, _ message: @autoclosure () -> String) {
         guard diagnostics.count < SpecError.maxDiagnostics else {
             unreported += 1
             return
@@ -217,7 +218,7 @@ struct SpecReader {
     }
 
     /// Checks a value against the parameter's schema; reports and returns nil if it fails.
-    private mutating func coerce(_ value: JSONValue, param: String, path: String) -> JSONValue? {
+    mutating func coerce(_ value: JSONValue, param: String, path: String) -> JSONValue? {
         if param == "seed" {
             report(path, "\"seed\" is set by the top-level \"seeds\" (a count or a list), not as a parameter")
             return nil
@@ -237,7 +238,8 @@ struct SpecReader {
     }
 
     /// A parameter set in two of base/grid/zip is ambiguous: say which wins instead of guessing.
-    private mutating func reportOverlaps(base: [String: JSONValue], grid: [SweepSpec.Axis], zip: [[SweepSpec.Axis]]) {
+    private mutating func reportOverlaps(base: [String: JSONValue], grid: [SweepSpec.Axis], zip: [[SweepSpec.Axis]],
+                                         sampled: [String]) {
         var seen: [String: String] = [:]
         let sources = [("grid", grid)] + zip.enumerated().map { ("zip[\($0.offset)]", $0.element) }
         for (source, axes) in sources {
@@ -250,6 +252,10 @@ struct SpecReader {
                 }
                 seen[axis.param] = source
             }
+        }
+        for name in sampled {
+            if base[name] != nil { report("sample.params.\(name)", "\"\(name)\" is also fixed in base; keep it in one place") }
+            if let other = seen[name] { report("sample.params.\(name)", "\"\(name)\" is already an axis in \(other)") }
         }
     }
 }

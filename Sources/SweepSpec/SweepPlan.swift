@@ -39,7 +39,7 @@ extension SweepSpec {
         let count = jobCount
         guard count <= maxJobs else {
             let shown = count == .max ? "more than \(Int.max)" : "\(count)"
-            let anchor = !grid.isEmpty ? "grid" : !zip.isEmpty ? "zip" : !include.isEmpty ? "include" : "seeds"
+            let anchor = !grid.isEmpty ? "grid" : !zip.isEmpty ? "zip" : sample != nil ? "sample" : !include.isEmpty ? "include" : "seeds"
             throw SpecError([document.diagnostic(anchor, "the spec expands to \(shown) jobs (\(countBreakdown)), "
                 + "more than the cap of \(maxJobs): sweep fewer values, or raise the cap with --max-jobs N")])
         }
@@ -116,11 +116,12 @@ extension SweepSpec {
     }
 
     /// How many jobs the spec expands to before `exclude` and duplicates are dropped:
-    /// (grid sizes x zip lengths + includes) x seeds, saturating at `Int.max`. Computed
-    /// from the axes' sizes alone, so a spec of 10^9 jobs is refused without expanding it.
+    /// (grid sizes x zip lengths x sample n + includes) x seeds, saturating at `Int.max`.
+    /// Computed from the axes' sizes alone, so a spec of 10^9 jobs is refused without
+    /// expanding it.
     public var jobCount: Int {
-        var configs = grid.isEmpty && zip.isEmpty ? (include.isEmpty ? 1 : 0) : 1
-        for size in grid.map(\.values.count) + zip.map({ $0[0].values.count }) {
+        var configs = !hasAxes ? (include.isEmpty ? 1 : 0) : 1
+        for size in grid.map(\.values.count) + zip.map({ $0[0].values.count }) + [sample?.count ?? 1] {
             configs = Self.saturatingProduct(configs, size)
         }
         let (withIncludes, overflow) = configs.addingReportingOverflow(include.count)
@@ -132,6 +133,7 @@ extension SweepSpec {
         var parts: [String] = []
         if !grid.isEmpty { parts.append("grid " + grid.map { "\($0.values.count)" }.joined(separator: " x ")) }
         if !zip.isEmpty { parts.append("zip " + zip.map { "\($0[0].values.count)" }.joined(separator: " x ")) }
+        if let sample { parts.append("sample \(sample.count)") }
         if !include.isEmpty { parts.append("\(include.count) includes") }
         parts.append(seeds.count == 1 ? "1 seed" : "\(seeds.count) seeds")
         return parts.joined(separator: ", ")
@@ -142,10 +144,14 @@ extension SweepSpec {
         return overflow ? .max : product
     }
 
-    /// Every grid combination crossed with every zip position. Without grid or zip it is
-    /// `base` alone, unless `include` lists the configs: then those are the sweep.
+    /// Whether the spec has a grid, zip groups or a sample (else it is `base` or `include`).
+    var hasAxes: Bool { !grid.isEmpty || !zip.isEmpty || sample != nil }
+
+    /// Every grid combination crossed with every zip position and every sample draw.
+    /// Without any of them it is `base` alone, unless `include` lists the configs: then
+    /// those are the sweep.
     func combinations() -> [[String: JSONValue]] {
-        if grid.isEmpty, zip.isEmpty, !include.isEmpty { return [] }
+        if !hasAxes, !include.isEmpty { return [] }
         var result: [[String: JSONValue]] = [[:]]
         for axis in grid {
             result = result.flatMap { partial in
@@ -159,6 +165,9 @@ extension SweepSpec {
                     partial.merging(group.map { ($0.param, $0.values[position]) }) { $1 }
                 }
             }
+        }
+        if let draws = sample?.draws() {
+            result = result.flatMap { partial in draws.map { partial.merging($0) { $1 } } }
         }
         return result
     }

@@ -32,13 +32,15 @@ public struct SweepSpec: Sendable {
     public var include: [[String: JSONValue]]
     public var exclude: [Filter]
     public var seeds: [Int]
+    /// Random configs crossed with the grid (see `Sample`), or nil.
+    public var sample: Sample?
     /// The tables of the `report` section, for `sweep report` (empty: the default table).
     public var report: [TableSpec]
 
     /// The most `exclude` entries a spec may have: each config is checked against each.
     public static let maxExcludes = 1_000
 
-    static let topLevelKeys = ["name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "report"]
+    static let topLevelKeys = ["name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "sample", "report"]
 
     /// Reads and validates the spec at `path` against the workloads' parameter schemas.
     public init(contentsOf path: String, workloads: [any Workload.Type]) throws(SpecError) {
@@ -54,7 +56,7 @@ public struct SweepSpec: Sendable {
     init(
         name: String, workload: any Workload.Type, document: SpecDocument, base: [String: JSONValue],
         grid: [Axis], zip: [[Axis]], include: [[String: JSONValue]], exclude: [Filter], seeds: [Int],
-        report: [TableSpec]
+        sample: Sample?, report: [TableSpec]
     ) {
         self.name = name
         self.workload = workload
@@ -65,6 +67,7 @@ public struct SweepSpec: Sendable {
         self.include = include
         self.exclude = exclude
         self.seeds = seeds
+        self.sample = sample
         self.report = report
     }
 }

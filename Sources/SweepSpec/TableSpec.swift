@@ -36,16 +36,27 @@ public struct TableSpec: Sendable, Equatable {
     public var filter: [String: [JSONValue]]
     /// Fixed number of decimals for every cell; nil chooses per metric.
     public var decimals: Int?
+    /// How many best configurations to list (`top`); nil: the default, shown only when the
+    /// table is too long to print in full.
+    public var top: Int?
+    /// Whether the main metric (the first) is better high or low; nil: from its name.
+    public var direction: Direction?
+    /// The heatmap's two params, down then across (both among `rows` and `columns`); nil:
+    /// the row and the column param, or the two swept params with the most values.
+    public var heatmap: [String]?
 
     /// Creates a table layout.
     ///
-    /// - Precondition: `window > 0`; `decimals`, when given, in 0...12.
+    /// - Precondition: `window > 0`; `decimals`, when given, in 0...12; `top`, when given,
+    ///   in `1...TableSpec.maxTop`.
     public init(
         title: String? = nil, rows: [String] = [], columns: [String] = [], metrics: [String] = [],
-        window: Int = TableSpec.defaultWindow, filter: [String: [JSONValue]] = [:], decimals: Int? = nil
+        window: Int = TableSpec.defaultWindow, filter: [String: [JSONValue]] = [:], decimals: Int? = nil,
+        top: Int? = nil, direction: Direction? = nil, heatmap: [String]? = nil
     ) {
         precondition(window > 0, "TableSpec: window must be positive")
         precondition(decimals.map { (0...12).contains($0) } ?? true, "TableSpec: decimals must be in 0...12")
+        precondition(top.map { (1...Self.maxTop).contains($0) } ?? true, "TableSpec: top must be in 1...\(Self.maxTop)")
         self.title = title
         self.rows = rows
         self.columns = columns
@@ -53,5 +64,8 @@ public struct TableSpec: Sendable, Equatable {
         self.window = window
         self.filter = filter
         self.decimals = decimals
+        self.top = top
+        self.direction = direction
+        self.heatmap = heatmap
     }
 }

@@ -9,8 +9,12 @@ extension Store {
     /// back to pending the jobs of this sweep that a dead coordinator left running or
     /// that were cancelled. One transaction.
     ///
-    /// - Throws: `StoreError.Kind.conflict` when a sweep of the same name exists with
-    ///   other jobs; `.invalidRequest` when `name` is not a plain name.
+    /// A sweep follows its spec: registering another spec under an existing name makes
+    /// `jobs` the sweep's job set. Jobs still in it keep their state (done ones never run
+    /// again), new ones are added, and jobs no longer in it leave the sweep but stay in
+    /// the store. A spec text not seen last time is stored as the sweep's next revision.
+    ///
+    /// - Throws: `.invalidRequest` when `name` is not a plain name.
     public func register(name: String, workload: String, specPath: String, specText: String,
                          jobs: [NewJob], now: Date = Date()) throws(StoreError) -> Registration {
         // The name becomes a report folder; the spec reader refuses such names first.
@@ -20,12 +24,18 @@ extension Store {
         let planHash = Digest.sha256Hex(jobs.map(\.key).joined(separator: "\n").utf8)
         return try write { db in
             var sweep: SweepRecord
+            var difference = SweepDifference(added: jobs.count, kept: 0, keptDone: 0, dropped: 0)
+            var recovered = 0
             if let existing = try SweepRecord.filter(Column("name") == name).fetchOne(db) {
-                guard existing.planHash == planHash else {
-                    throw StoreError(.conflict, "a different sweep named \"\(name)\" is already in \(path) (its spec expanded "
-                        + "to other jobs); give this spec another \"name\", or use another --db")
-                }
                 sweep = existing
+                // Jobs a dead coordinator left running are put back before any leaves the sweep.
+                recovered = try Self.recover(db, sweepID: existing.id!, now: now)
+                difference = try Self.difference(db, sweepID: existing.id!, keys: jobs.map(\.key), planHash: planHash)
+                if existing.planHash != planHash {
+                    try db.execute(sql: "DELETE FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!])
+                }
+                sweep.workload = workload
+                sweep.planHash = planHash
                 sweep.launchedAt = now
                 sweep.specPath = specPath
                 sweep.specText = specText
@@ -53,10 +63,14 @@ extension Store {
                 added += db.changesCount
                 try link.execute(arguments: [sweepID, position, job.key])
             }
-            let recovered = try Self.recover(db, sweepID: sweepID, now: now)
+            recovered += try Self.recover(db, sweepID: sweepID, now: now)
+            let revision = try Self.recordRevision(db, sweepID: sweepID, specPath: specPath, specText: specText,
+                                                   planHash: planHash, jobs: jobs.count, now: now)
             try Self.event(db, now: now, sweep: sweepID, kind: "launch",
-                           message: "\(jobs.count) jobs: \(added) new, \(jobs.count - added) reused, \(recovered) recovered")
-            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered)
+                           message: "revision \(revision), \(jobs.count) jobs: \(difference); \(added) new to the store, "
+                               + "\(jobs.count - added) reused, \(recovered) recovered")
+            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered,
+                                difference: difference, revision: revision)
         }
     }
 
@@ -116,7 +130,7 @@ extension Store {
         }
     }
 
-    /// The job with id `id`, or whose key starts with `id` (at least 6 characters).
+    /// The job with id `id`, or whose key starts with `id` (at least `minKeyPrefix` characters).
     ///
     /// - Throws: `StoreError.Kind.invalidRequest` when the prefix matches several jobs.
     public func job(_ reference: String) throws(StoreError) -> StoredJob? {
@@ -124,12 +138,34 @@ extension Store {
             if let id = Int64(reference), let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
                 return job
             }
-            guard reference.count >= 6 else { return nil }
+            guard reference.count >= Self.minKeyPrefix else { return nil }
             let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference + "%"])
             if jobs.count > 1 { throw StoreError(.invalidRequest, "job key prefix \(reference) is ambiguous; give more characters") }
             return jobs.first
         }
     }
+
+    /// The numbers of the jobs among `keys` that the store has (any sweep's), by key: what
+    /// `launch --dry-run` shows so its rows carry the numbers `status` and `logs` use.
+    public func jobIDs(keys: [String]) throws(StoreError) -> [String: Int64] {
+        try read { db in
+            var ids: [String: Int64] = [:]
+            // SQLite binds at most 32,766 parameters: look keys up 500 at a time.
+            var start = 0
+            while start < keys.count {
+                let chunk = keys[start..<min(start + 500, keys.count)]
+                let sql = "SELECT id, key FROM jobs WHERE key IN (" + chunk.map { _ in "?" }.joined(separator: ",") + ")"
+                for row in try Row.fetchAll(db, sql: sql, arguments: StatementArguments(Array(chunk))) {
+                    ids[row["key"]] = row["id"]
+                }
+                start += 500
+            }
+            return ids
+        }
+    }
+
+    /// The shortest key prefix `job(_:)` looks up: 16 bits, unambiguous among a few hundred jobs.
+    public static let minKeyPrefix = 4
 
     /// Counts of the sweep's jobs by state.
     public func counts(of sweep: Int64) throws(StoreError) -> StateCounts {

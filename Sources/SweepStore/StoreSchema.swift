@@ -108,6 +108,25 @@ enum StoreSchema {
                 );
                 """)
         }
+        migrator.registerMigration("v3-spec-revisions") { db in
+            // Each spec text a sweep was launched with, numbered from 1: a sweep follows its
+            // spec, so the text in `sweeps` is only the latest. Existing sweeps get theirs as 1.
+            try db.execute(sql: """
+                CREATE TABLE spec_revisions (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    revision INTEGER NOT NULL,
+                    spec_path TEXT NOT NULL,
+                    spec_text TEXT NOT NULL,
+                    plan_hash TEXT NOT NULL,
+                    jobs INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, revision)
+                ) WITHOUT ROWID;
+                INSERT INTO spec_revisions (sweep_id, revision, spec_path, spec_text, plan_hash, jobs, created_at)
+                    SELECT id, 1, spec_path, spec_text, plan_hash,
+                           (SELECT count(*) FROM sweep_jobs WHERE sweep_id = sweeps.id), launched_at FROM sweeps;
+                """)
+        }
         return migrator
     }
 }

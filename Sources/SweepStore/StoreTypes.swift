@@ -143,4 +143,43 @@ public struct Registration: Sendable, Hashable {
     public var reused: Int
     /// Jobs a dead coordinator left running, or that were cancelled, put back to pending.
     public var recovered: Int
+    /// How the sweep's job set changed (all new for a new sweep).
+    public var difference: SweepDifference
+    /// The sweep's spec revision now (1 for a new sweep; +1 for each new spec text).
+    public var revision: Int
+}
+
+/// How a sweep's job set changes when its spec is launched again.
+public struct SweepDifference: Sendable, Hashable, CustomStringConvertible {
+    /// Jobs new to the sweep (maybe already in the store through another sweep).
+    public var added: Int
+    /// Jobs in the sweep before and after.
+    public var kept: Int
+    /// Of the kept jobs, those already done (never run again).
+    public var keptDone: Int
+    /// Jobs that leave the sweep (they stay in the store).
+    public var dropped: Int
+
+    public init(added: Int, kept: Int, keptDone: Int, dropped: Int) {
+        self.added = added
+        self.kept = kept
+        self.keptDone = keptDone
+        self.dropped = dropped
+    }
+
+    /// `+4 new, 8 kept (6 done), 2 dropped`
+    public var description: String { "+\(added) new, \(kept) kept (\(keptDone) done), \(dropped) dropped" }
+}
+
+/// One spec text a sweep was launched with.
+public struct SpecRevision: Sendable, Hashable {
+    /// 1 for the first spec, +1 for each changed one.
+    public var revision: Int
+    public var specPath: String
+    public var specText: String
+    /// Hash of its job keys (as `SweepInfo.planHash`).
+    public var planHash: String
+    /// How many jobs it expanded to.
+    public var jobs: Int
+    public var createdAt: Date
 }

@@ -68,29 +68,41 @@ extension Sweep.Bench {
     struct ReportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "report",
-            abstract: "Fill a store with jobs x epochs x metrics rows, then time `sweep report` on it (load + render + write).")
+            abstract: "Fill a store with jobs x epochs x metrics rows, then time `sweep report` on it (load + render + write).",
+            discussion: """
+                The jobs sweep `value` (--values) x `sleep_ms` (--columns) with jobs / (values x columns) \
+                seeds; they are never run, their metrics are made up. The 1M-row case is the default \
+                shape with --epochs 100 --metrics 10; a big grid is --jobs 100000 --values 1000 \
+                --columns 100 --epochs 10 --metrics 2.
+                """)
 
-        @Option(help: "Jobs (100 configs x jobs/100 seeds).") var jobs = 1000
+        @Option(help: "Jobs: values x columns configurations x the remaining factor as seeds.") var jobs = 1000
         @Option(help: "Epochs per job.") var epochs = 100
-        @Option(help: "Metrics per epoch.") var metrics = 10
+        @Option(help: "Metrics per epoch (the first two are loss and acc).") var metrics = 10
+        @Option(help: "Values of the first swept param (value).") var values = 100
+        @Option(help: "Values of the second swept param (sleep_ms).") var columns = 1
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
             guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
             guard (1...1000).contains(metrics) else { throw ValidationError("--metrics must be in 1...1000") }
+            guard (1...jobs).contains(values), (1...jobs).contains(columns), values * columns <= jobs, jobs / (values * columns) <= 10_000 else {
+                throw ValidationError("--values x --columns must be between 1 and --jobs, with at most 10000 seeds each")
+            }
         }
 
         func run() throws {
             try withScratchDirectory { directory in
                 let database = directory.appendingPathComponent("sweep.sqlite").path
-                let seeds = max(1, jobs / 100)
-                let spec = #"{"name": "bench", "workload": "probe", "grid": {"value": [\#((1...(jobs / seeds)).map(String.init).joined(separator: ","))]}, "seeds": \#(seeds)}"#
+                let seeds = max(1, jobs / (values * columns))
+                let grid = #""value": [\#((1...values).map(String.init).joined(separator: ","))], "sleep_ms": [\#((0..<columns).map(String.init).joined(separator: ","))]"#
+                let spec = #"{"name": "bench", "workload": "probe", "grid": {\#(grid)}, "seeds": \#(seeds)}"#
                 let plan = try SpecFiles.plan(file: "bench.json", text: spec)
                 let store = try Store(path: database)
                 let sweep = try store.register(name: "bench", workload: "probe", specPath: "bench.json", specText: spec,
                                                jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
-                let names = (0..<metrics).map { "metric_\($0)" }
+                let names = (0..<metrics).map { $0 == 0 ? "loss" : $0 == 1 ? "acc" : "metric_\($0)" }
                 for job in try store.jobs(of: sweep.id) {
                     let attempt = try store.startAttempt(job: job.id, host: "local")
                     var rows: [MetricRow] = []
@@ -107,11 +119,16 @@ extension Sweep.Bench {
                 let start = Date()
                 let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep)
                 let loaded = Date()
-                let written = try Report(input).write(to: directory.appendingPathComponent("report"), formats: .all)
+                let report = Report(input)
+                let computed = Date()
+                let written = try report.write(to: directory.appendingPathComponent("report"), formats: .all)
                 let end = Date()
+                let bytes = written.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
                 printResult([
-                    ("rows", Double(jobs * epochs * metrics)), ("files", Double(written.count)),
-                    ("load_s", loaded.timeIntervalSince(start)), ("render_write_s", end.timeIntervalSince(loaded)),
+                    ("jobs", Double(plan.jobs.count)), ("rows", Double(plan.jobs.count * epochs * metrics)), ("files", Double(written.count)),
+                    ("megabytes", Double(bytes) / 1e6),
+                    ("load_s", loaded.timeIntervalSince(start)), ("tables_s", computed.timeIntervalSince(loaded)),
+                    ("render_write_s", end.timeIntervalSince(computed)),
                     ("total_s", end.timeIntervalSince(start)),
                 ], json: json)
             }

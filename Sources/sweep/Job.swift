@@ -18,6 +18,10 @@ extension Sweep {
         @Option(help: "Which job of the spec to run, as numbered by launch --dry-run.")
         var index = 0
 
+        @Option(help: ArgumentHelp("Or: the job whose key starts with this (4+ characters, as shown by launch --dry-run, status and logs).",
+                                   valueName: "prefix"))
+        var key: String?
+
         @Flag(help: .hidden)
         var stdio = false
 
@@ -28,6 +32,16 @@ extension Sweep {
         func run() throws {
             if stdio { JobRunner(workloads: WorkloadRegistry.all).serve(inputClosed: { _exit(0) }) }
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec!))
+            var index = self.index
+            if let key {
+                let matches = plan.jobs.indices.filter { plan.jobs[$0].key.hasPrefix(key.lowercased()) }
+                guard key.count >= 4, matches.count == 1 else {
+                    throw ValidationError(key.count < 4 ? "--key needs at least 4 characters of the job's key"
+                        : matches.isEmpty ? "no job of this spec has a key starting with \(key)"
+                        : "--key \(key) matches \(matches.count) jobs of this spec; give more characters")
+                }
+                index = matches[0]
+            }
             guard plan.jobs.indices.contains(index) else {
                 throw ValidationError("--index must be in 0..<\(plan.jobs.count) for this spec")
             }

@@ -3,16 +3,21 @@ import SweepCore
 
 /// The `--dry-run` listing: how many jobs, and what varies between them.
 enum PlanTable {
-    static func render(_ plan: SweepPlan) -> String {
+    /// - Parameter ids: the store's numbers of jobs it already has; with any, a `job`
+    ///   column shows them (`new` for the others), the numbers `status` and `logs` use.
+    static func render(_ plan: SweepPlan, ids: [String: Int64] = [:]) -> String {
         let spec = plan.spec
         var header = "sweep \(spec.name) (\(spec.workload.name)): \(plan.jobs.count) jobs = "
             + "\(plan.jobs.count / spec.seeds.count) configs x \(spec.seeds.count) seeds"
         if plan.duplicates > 0 { header += "; \(plan.duplicates) duplicate configs dropped" }
         if plan.excluded > 0 { header += "; \(plan.excluded) excluded" }
-        let headers = ["#"] + plan.varying + ["seed", "key"]
-        let rows = plan.jobs.enumerated().map { index, job in
-            ["\(index)"] + plan.varying.map { job.config[$0]?.displayText ?? "" }
-                + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]
+        let numbered = !ids.isEmpty
+        let headers = ["#"] + (numbered ? ["job"] : []) + plan.varying + ["seed", "key"]
+        let rows = plan.jobs.enumerated().map { index, job -> [String] in
+            var row = ["\(index)"]
+            if numbered { row.append(ids[job.key].map { String($0) } ?? "new") }
+            row += plan.varying.map { job.config[$0]?.displayText ?? "" }
+            return row + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]
         }
         return header + "\n" + TextTable.render(headers: headers, rows: rows)
     }

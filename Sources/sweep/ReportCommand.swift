@@ -14,7 +14,10 @@ extension Sweep {
                 Tables come from --rows/--columns/--metrics if given, else from the spec's \
                 "report" section, else one row per configuration with every metric. Cells are \
                 mean ± sd over each job's last --window epochs, and across seeds when a \
-                configuration has several. Only attempts that finished ok are counted.
+                configuration has several. Only attempts that finished ok are counted. A table \
+                longer than \(Report.markdownRowLimit) rows is summarised in report.md (best \
+                configurations by its first metric, each param's marginal, a heatmap); its CSV \
+                always has every row.
                 """)
 
         @Argument(help: ArgumentHelp("The sweep's name (default: the one launched last).", valueName: "sweep"))
@@ -48,13 +51,24 @@ extension Sweep {
             valueName: "param=v1,v2"))
         var filters: [String] = []
 
+        @Option(help: ArgumentHelp(
+            "List the K best configurations of each table by its first metric (default \(TableSpec.defaultTop), listed anyway when a table is summarised).",
+            valueName: "k"))
+        var top: Int?
+
+        @Flag(help: "Whether higher or lower values of each table's first metric are better (default: from its name, or the spec's \"direction\").")
+        var direction: TableSpec.Direction?
+
         func validate() throws {
             _ = try flagTable()
+            if let top, !(1...TableSpec.maxTop).contains(top) {
+                throw ValidationError("--top: expected a number of configurations from 1 to \(TableSpec.maxTop), got \(top)")
+            }
         }
 
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
-            let input: ReportInput
+            var input: ReportInput
             do {
                 input = try ReportLoader.input(store: Store(path: store.db, readOnly: true), sweep: info, flagTable: flagTable())
             } catch let error as ReportSpecError {
@@ -62,6 +76,7 @@ extension Sweep {
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
                 throw ExitCode(64)
             }
+            input.rank(top: top, direction: direction)
             let report = Report(input)
             if stdout {
                 print(report.markdown(), terminator: "")
@@ -80,6 +95,12 @@ extension Sweep {
                 throw ValidationError(error.description)
             }
         }
+    }
+}
+
+extension TableSpec.Direction: EnumerableFlag {
+    public static func help(for value: Self) -> ArgumentHelp? {
+        value == .maximize ? "Higher values of each table's first metric are better." : "Lower values of each table's first metric are better."
     }
 }
 

@@ -38,7 +38,10 @@ enum ReportLoader {
         } catch {
             FileHandle.standardError.write(Data("warning: the spec stored with sweep \"\(sweep.name)\" no longer validates, so the report has the default table:\n\(error)\n".utf8))
         }
+        // Which text of an edited spec the report used: its latest revision.
+        let revision = try store.revisions(of: sweep.id).last
+        let specFile = revision.map { "\(sweep.specPath) (revision \($0.revision) of \($0.createdAt.formatted(.iso8601)))" } ?? sweep.specPath
         return try ReportInput(
-            sweep: sweep.name, specFile: sweep.specPath, spec: spec, jobs: jobs, flagTable: flagTable, generatedAt: now)
+            sweep: sweep.name, specFile: specFile, spec: spec, jobs: jobs, flagTable: flagTable, generatedAt: now)
     }
 }

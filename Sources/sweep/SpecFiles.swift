@@ -19,9 +19,23 @@ enum SpecFiles {
     }
 
     /// Reads, validates and expands the spec at `path`.
+    ///
+    /// With `overrides` (`key=value` arguments) the spec is first validated as written,
+    /// then changed and named `name` (default: derived from the overrides, printed).
     /// - Throws: `CommandFailure` with status 64 naming every problem.
-    static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs) throws -> SweepPlan {
-        try invalidSpecIsUsage { try SweepSpec(contentsOf: path, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs) }
+    static func plan(_ path: String, maxJobs: Int = SweepPlan.defaultMaxJobs,
+                     overrides arguments: [String] = [], name: String? = nil) throws -> SweepPlan {
+        try invalidSpecIsUsage {
+            var document = try SpecDocument(contentsOf: path)
+            let written = try SweepSpec(document: document, workloads: WorkloadRegistry.all)
+            if !arguments.isEmpty || name != nil {
+                let overrides = try SpecOverrides(arguments)
+                let sweepName = name ?? overrides.derivedName(from: written.name)
+                if name == nil { print("sweep name: \(sweepName) (from the overrides; --name NEW to choose)") }
+                document = try overrides.apply(to: document, name: sweepName, workloads: WorkloadRegistry.all)
+            }
+            return try SweepSpec(document: document, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
+        }
     }
 
     /// Validates and expands a spec's text as stored with its sweep. Not capped: the

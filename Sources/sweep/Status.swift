@@ -17,21 +17,28 @@ extension Sweep {
         @Flag(help: "Only the counts, not every job.")
         var brief = false
 
-        @Flag(help: "Keep showing the counts every 2 s until no coordinator runs the sweep (Ctrl-C to stop).")
+        @Flag(help: "Keep showing the counts and a sweep ETA every 2 s until no coordinator runs the sweep (on a terminal, one screen redrawn in place with the running jobs; Ctrl-C to stop).")
         var watch = false
+
+        @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see README, Output for programs).")
+        var json = false
+
+        @Option(help: ArgumentHelp("The metric shown for running jobs (default: the first of the spec's first report table).",
+                                   valueName: "name"))
+        var metric: String?
 
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
-            if watch {
-                while true {
-                    let c = try db.counts(of: info.id)
-                    print("\(Date().formatted(.iso8601)) [\(info.name)] \(c.done)/\(c.total) done · \(c.running) running · "
-                        + "\(c.failed) failed · \(c.pending) pending")
-                    guard db.writer()?.sweep == info.name else { return }
-                    Thread.sleep(forTimeInterval: 2)
-                }
+            if json {
+                let writer = db.writer()
+                let counts = try db.counts(of: info.id)
+                print(JSONOutput.status(sweep: info, revision: try db.revisions(of: info.id).last?.revision ?? 1, counts: counts,
+                                        writer: writer, hosts: try db.hosts(), jobs: brief ? nil : try db.jobs(of: info.id),
+                                        progress: writer == nil || brief ? [:] : try db.progress(of: info.id)).canonicalText)
+                return
             }
+            if watch { return try StatusWatch.run(db: db, sweep: info, metric: metric) }
             // Whether jobs marked running really run is the writer lock's to say: a
             // coordinator that died (kill -9) left them marked running.
             let writer = db.writer()
@@ -51,17 +58,22 @@ extension Sweep {
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)
             let varying = Self.varying(jobs)
+            let progress = writer == nil ? [:] : try db.progress(of: info.id)
+            let metric = self.metric ?? StatusProgress.mainMetric(of: info)
             let rows = jobs.map { job -> [String] in
                 var time = ""
                 if let start = job.startedAt {
                     time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
                 }
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
-                return ["\(job.id)", state, "\(job.attempts)", job.host ?? ""]
+                return ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
                     + varying.map { job.config[$0]?.displayText ?? "" }
-                    + [job.config["seed"]?.displayText ?? "", time, Self.oneLine(job.error ?? "")]
+                    + [job.config["seed"]?.displayText ?? "", time,
+                       progress[job.id].map { StatusProgress.describe($0, job: job, metric: metric) } ?? "",
+                       Self.oneLine(job.error ?? "")]
             }
-            print(TextTable.render(headers: ["job", "state", "tries", "host"] + varying + ["seed", "time", "error"], rows: rows))
+            print(TextTable.render(headers: ["job", "key", "state", "tries", "host"] + varying + ["seed", "time", "progress", "error"],
+                                   rows: rows))
         }
 
         static func varying(_ jobs: [StoredJob]) -> [String] {
@@ -78,17 +90,28 @@ extension Sweep {
     struct Logs: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a job's attempts and captured output.",
-            discussion: "JOB is the job's number (see sweep status) or a prefix of its key.")
+            discussion: "JOB is the job's number (see sweep status) or a prefix of its key (4 characters or more, unambiguous).")
 
         @Argument(help: ArgumentHelp("The job's number or key prefix.", valueName: "job"))
         var job: String
 
         @OptionGroup var store: StoreOptions
 
+        @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
+        var json = false
+
+        @Flag(help: "Print the summary whole (by default each of its entries is cut at \(SummaryText.width) characters).")
+        var full = false
+
         func run() throws {
             let db = try Store(path: store.db, readOnly: true)
             guard let job = try db.job(self.job) else {
                 throw ValidationError("no job \(self.job) in \(store.db)")
+            }
+            if json {
+                print(JSONOutput.logs(job: job, attempts: try db.attempts(of: job.id), output: try db.logs(of: job.id),
+                                      coordinatorRuns: db.writer() != nil).canonicalText)
+                return
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
             print("config: \(job.config.nested.canonicalText)")
@@ -106,7 +129,7 @@ extension Sweep {
             let logs = try db.logs(of: job.id)
             if !logs.isEmpty { print("output:") }
             for entry in logs { print("[\(entry.attempt)] \(entry.line)") }
-            if let summary = job.summary { print("summary: \(summary.canonicalText)") }
+            if let summary = job.summary { print(SummaryText.render(summary, full: full)) }
             printOutputFiles(of: job.id)
         }
 

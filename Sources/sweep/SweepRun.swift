@@ -27,9 +27,10 @@ enum SweepRun {
             jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }))
         if let requeued = prepared.requeued { say("re-queued \(requeued) failed jobs") }
         let registration = prepared.registration, before = prepared.before
-        var line = "sweep \(prepared.sweep.name): \(prepared.planned) jobs (\(registration.added) new, \(before.done) already done"
-        if registration.recovered > 0 { line += ", \(registration.recovered) interrupted ones re-queued" }
-        say(line + ")")
+        // `sweep dist (revision 2): 12 jobs: +4 new, 8 kept (6 done), 2 dropped`
+        var line = "sweep \(prepared.sweep.name) (revision \(registration.revision)): \(prepared.planned) jobs: \(registration.difference)"
+        if registration.recovered > 0 { line += "; \(registration.recovered) interrupted ones re-queued" }
+        say(line)
         guard before.pending > 0 else {
             summary(prepared, counts: before, outcome: nil).forEach(say)
             return

@@ -11,10 +11,17 @@ extension Sweep {
         @Argument(help: ArgumentHelp("Show only this workload.", valueName: "name"))
         var name: String?
 
+        @Flag(help: "Print JSON: each workload with its parameters (type, min, max, choices, default, doc).")
+        var json = false
+
         func run() throws {
             let all = WorkloadRegistry.all.filter { name == nil || $0.name == name }
             guard !all.isEmpty else {
                 throw ValidationError("no workload \"\(name ?? "")\"; known: " + WorkloadRegistry.all.map { $0.name }.joined(separator: ", "))
+            }
+            if json {
+                print(JSONOutput.workloads(all).canonicalText)
+                return
             }
             for workload in all {
                 print("\(workload.name) (version \(workload.version)): \(workload.summary)")

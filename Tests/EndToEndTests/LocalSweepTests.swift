@@ -57,7 +57,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         // Launching again runs nothing: every job is done.
         let again = try sandbox.run(["launch", "probe.json"])
         #expect(again.status == 0)
-        #expect(again.stdout.contains("0 new, 6 already done"))
+        #expect(again.stdout.contains("sweep p (revision 1): 6 jobs: +0 new, 6 kept (6 done), 0 dropped"), "\(again.stdout)")
         let status = try sandbox.run(["status", "p"])
         #expect(status.stdout.contains("6/6 done"))
     }

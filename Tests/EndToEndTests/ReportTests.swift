@@ -67,6 +67,66 @@ import Testing
         #expect(stdout.stdout.contains("over the last 3 epochs"))
     }
 
+    /// A grid too long for one learning-curve figure per row: grouped curves, a heatmap and
+    /// marginals, a bounded set of files; a heatmap cell and a marginal recomputed from the
+    /// SQLite rows with the sqlite3 tool.
+    @Test func aBigGridGetsAHeatmapMarginalsAndBoundedFiles() throws {
+        let sandbox = try SweepSandbox()
+        let values = [1, 2, 3, 4, 5, 6], lengths = [3, 4, 5, 6]
+        try sandbox.write("g.json", """
+            {"name": "g", "workload": "probe", "grid": {"value": \(values), "epochs": \(lengths)}}
+            """)
+        #expect(try sandbox.run(["launch", "g.json", "--local-slots", "4"]).status == 0)
+        let report = try sandbox.run(["report", "g", "--rows", "value,epochs", "--metrics", "acc,loss", "--top", "3"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let out = sandbox.directory.appendingPathComponent("Reports/g")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(names == [
+            "index.md", "metrics.csv", "report.md", "table-1-best.svg", "table-1-curves-epochs.svg", "table-1-curves-value.svg",
+            "table-1-heatmap.svg", "table-1-marginals.svg", "table-1.csv",
+        ])
+        let markdown = try String(contentsOf: out.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("### Best 3 of 24 by `acc` (higher is better)"))
+        #expect(markdown.split(separator: "\n").count < 80)
+
+        // Every acc row of the ok attempts, straight from SQLite.
+        let query = Process()
+        let pipe = Pipe()
+        query.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        query.arguments = ["-separator", ",", sandbox.database, """
+            SELECT json_extract(j.config, '$.value'), json_extract(j.config, '$.epochs'), m.value
+            FROM metrics m JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt WHERE m.name = 'acc'
+            """]
+        query.standardOutput = pipe
+        try query.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        query.waitUntilExit()
+        var sums: [String: (sum: Double, count: Int)] = [:]
+        for row in csvRows(output) {
+            let key = "\(Double(row[0])!)/\(Int(row[1])!)"
+            sums[key, default: (0, 0)] = (sums[key, default: (0, 0)].sum + Double(row[2])!, sums[key, default: (0, 0)].count + 1)
+        }
+        #expect(sums.count == values.count * lengths.count)
+        // Each job has at most 6 epochs, inside the window of 10: a cell is the mean of all of them.
+        func cell(_ value: Int, _ epochs: Int) -> Double { sums["\(Double(value))/\(epochs)"].map { $0.sum / Double($0.count) } ?? .nan }
+
+        // The heatmap's best cell is the best acc cell, and the table CSV holds that cell.
+        let best = values.flatMap { v in lengths.map { (v, $0) } }.max { cell($0.0, $0.1) < cell($1.0, $1.1) }!
+        let heatmap = try String(contentsOf: out.appendingPathComponent("table-1-heatmap.svg"), encoding: .utf8)
+        // value has more values, so it goes across; epochs down.
+        #expect(heatmap.contains("<title>best: epochs=\(best.1), value=\(best.0): "))
+        let table = csvRows(try String(contentsOf: out.appendingPathComponent("table-1.csv"), encoding: .utf8))
+        let row = try #require(table.first { $0[0] == "\(best.0)" && $0[1] == "\(best.1)" && $0[2] == "acc" })
+        #expect(abs(try #require(Double(row[3])) - cell(best.0, best.1)) < 1e-12)
+
+        // The marginal of value=2: mean and sample sd over the four epoch lengths, n = 4.
+        let means = lengths.map { cell(2, $0) }
+        let mean = means.reduce(0, +) / 4
+        let sd = (means.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+        let expected = "| 2 | " + String(format: "%.2f ± %.2f", mean, sd) + " | 4 |"
+        #expect(markdown.contains(expected), "\(expected)")
+    }
+
     @Test func aFailedJobIsLeftOutAndListed() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("f.json", """
@@ -125,6 +185,8 @@ import Testing
             (["--window", "0"], "--window: expected a positive number of epochs, got 0"),
             (["--format", "pdf"], "'pdf' is invalid for '--format <formats>'"),
             (["--rows", "value", "--columns", "value"], #""value" is already in --rows"#),
+            (["--top", "0"], "--top: expected a number of configurations from 1 to 1000, got 0"),
+            (["--maximize", "--minimize"], "--maximize"),
         ] {
             let run = try sandbox.run(["report", "v"] + arguments)
             #expect(run.status == 64, "\(arguments): \(run.stderr)")

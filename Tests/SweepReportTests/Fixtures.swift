@@ -95,7 +95,8 @@ extension Fixtures {
             {"title": "Table IV: KAN width and grid",
              "rows": ["model", "dataset", "conv_layers", "filters", "kan.width", "kan.grid"],
              "metrics": ["precision", "recall", "f1", "train_acc", "test_acc", "wall_time"],
-             "filter": {"model": "kan", "feature_selection": true, "distribution": "beta", "conv_layers": 2, "filters": 4}}
+             "filter": {"model": "kan", "feature_selection": true, "distribution": "beta", "conv_layers": 2, "filters": 4},
+             "heatmap": ["kan.width", "kan.grid"]}
           ]
         }
         """

@@ -20,7 +20,11 @@ struct WriteTests {
         let report = Report(Fixtures.distSweep())
         let written = try report.write(to: directory)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
-        #expect(names == ["index.md", "metrics.csv", "report.md", "table-1-bernoulli.svg", "table-1-beta.svg", "table-1.csv"])
+        // Two swept params (distribution x dataset): a heatmap and the marginals besides the curves.
+        #expect(names == [
+            "index.md", "metrics.csv", "report.md", "table-1-bernoulli.svg", "table-1-beta.svg", "table-1-heatmap.svg",
+            "table-1-marginals.svg", "table-1.csv",
+        ])
         #expect(Set(written.map(\.lastPathComponent)) == Set(names))
         if let dump = ProcessInfo.processInfo.environment["SWEEP_REPORT_DUMP"] {
             _ = try report.write(to: URL(fileURLWithPath: dump))
@@ -146,7 +150,7 @@ struct WriteTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
         // A plain name in a fresh folder works, and lands in out/<name>.
         let (folder, files) = try Report(Fixtures.distSweep()).write(intoFolder: root.appendingPathComponent("fresh/Reports"))
-        #expect(folder.lastPathComponent == "dist-mini" && files.count == 6)
+        #expect(folder.lastPathComponent == "dist-mini" && files.count == 8)
     }
 
     @Test("unknown formats are rejected naming the flag")

@@ -1,0 +1,104 @@
+import SweepCore
+
+extension SpecReader {
+    static let sampleKeys = ["n", "seed", "params"]
+    static let distributions = ["uniform", "log_uniform", "int_uniform", "choice"]
+
+    /// Reads `"sample": {"n": 20, "seed": 0, "params": {"lr": {"log_uniform": [1e-4, 1e-1]}}}`.
+    mutating func readSample(_ value: JSONValue?) -> SweepSpec.Sample? {
+        guard let value else { return nil }
+        guard case .object(let members) = value else {
+            report("sample", "expected an object like {\"n\": 20, \"seed\": 0, \"params\": {\"lr\": {\"log_uniform\": [1e-4, 1e-1]}}}")
+            return nil
+        }
+        for key in members.keys.sorted() where !key.hasPrefix("//") && !Self.sampleKeys.contains(key) {
+            report("sample.\(key)", "unknown key" + DidYouMean.suggestion(for: key, among: Self.sampleKeys))
+        }
+        var count = 0
+        if let n = members["n"]?.intValue, (1...SweepSpec.Sample.maxCount).contains(n) {
+            count = n
+        } else {
+            report("sample.n", "expected the number of configs to draw, an integer in 1...\(SweepSpec.Sample.maxCount)")
+        }
+        var seed: UInt64 = 0
+        if let given = members["seed"] {
+            if let s = given.intValue, s >= 0 { seed = UInt64(s) } else { report("sample.seed", "expected a non-negative integer") }
+        }
+        guard case .object(let params)? = members["params"], !params.isEmpty else {
+            report("sample.params", "expected an object of parameters and how to draw them, like {\"lr\": {\"log_uniform\": [1e-4, 1e-1]}}")
+            return nil
+        }
+        var drawn: [(name: String, distribution: SweepSpec.Sample.Distribution)] = []
+        for (name, spec) in params.sorted(by: { $0.key < $1.key }) where !name.hasPrefix("//") {
+            if let distribution = readDistribution(spec, param: name, path: "sample.params.\(name)") {
+                drawn.append((name, distribution))
+            }
+        }
+        guard count > 0, drawn.count == params.keys.filter({ !$0.hasPrefix("//") }).count else { return nil }
+        return SweepSpec.Sample(count: count, seed: seed, params: drawn)
+    }
+
+    private mutating func readDistribution(_ value: JSONValue, param: String, path: String) -> SweepSpec.Sample.Distribution? {
+        let kinds = Self.distributions.joined(separator: ", ")
+        guard case .object(let members) = value, members.count == 1, let (kind, argument) = members.first else {
+            report(path, "expected one distribution, like {\"uniform\": [0, 0.5]} (one of \(kinds))")
+            return nil
+        }
+        let at = path + "." + kind
+        guard param != "seed", let spec = schema[param] else {
+            _ = coerce(.null, param: param, path: path)  // reports the unknown name, or "seed"
+            return nil
+        }
+        switch kind {
+        case "choice":
+            guard case .array(let items) = argument, !items.isEmpty else {
+                report(at, "expected a non-empty list of values")
+                return nil
+            }
+            var values: [JSONValue] = []
+            var seen = Set<JSONValue>()
+            for (i, item) in items.enumerated() {
+                guard let v = coerce(item, param: param, path: "\(at)[\(i)]") else { continue }
+                if seen.insert(v).inserted { values.append(v) } else { report("\(at)[\(i)]", "duplicate value \(v.canonicalText)") }
+            }
+            return values.count == items.count ? .choice(values) : nil
+        case "uniform", "log_uniform", "int_uniform":
+            guard case .array(let bounds) = argument, bounds.count == 2 else {
+                report(at, "expected two bounds [low, high]")
+                return nil
+            }
+            switch (kind, spec.kind) {
+            case ("int_uniform", .int):
+                guard let low = coerce(bounds[0], param: param, path: at + "[0]")?.intValue,
+                      let high = coerce(bounds[1], param: param, path: at + "[1]")?.intValue else { return nil }
+                guard low <= high else {
+                    report(at, "the low bound \(low) is above the high bound \(high)")
+                    return nil
+                }
+                return .intUniform(low, high)
+            case ("uniform", .real), ("log_uniform", .real):
+                guard let low = coerce(bounds[0], param: param, path: at + "[0]")?.doubleValue,
+                      let high = coerce(bounds[1], param: param, path: at + "[1]")?.doubleValue else { return nil }
+                guard low <= high else {
+                    report(at, "the low bound \(low) is above the high bound \(high)")
+                    return nil
+                }
+                if kind == "log_uniform" {
+                    guard low > 0 else {
+                        report(at + "[0]", "log_uniform needs a positive low bound, got \(low)")
+                        return nil
+                    }
+                    return .logUniform(low, high)
+                }
+                return .uniform(low, high)
+            default:
+                let use = if case .int = spec.kind { "int_uniform or choice" } else if case .real = spec.kind { "uniform, log_uniform or choice" } else { "choice" }
+                report(at, "\(kind) cannot draw \"\(param)\", which takes \(spec.expectation): use \(use)")
+                return nil
+            }
+        default:
+            report(at, "unknown distribution \"\(kind)\": expected one of \(kinds)" + DidYouMean.suggestion(for: kind, among: Self.distributions))
+            return nil
+        }
+    }
+}

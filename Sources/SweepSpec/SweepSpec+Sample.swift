@@ -1,0 +1,74 @@
+import Foundation
+import SweepCore
+
+extension SweepSpec {
+    /// The `sample` section: `n` random configs drawn from per-parameter distributions,
+    /// crossed with the grid, zip groups and seeds.
+    ///
+    /// Draws come from `SplitMix64` seeded with `seed`: draw i takes the parameters in
+    /// name order, one generator step each, so the same spec gives the same configs (and
+    /// job keys) everywhere. Reals are rounded to `significantDigits` significant digits,
+    /// which keeps them readable and independent of the platform's `log`/`exp`.
+    public struct Sample: Sendable {
+        /// How one parameter is drawn.
+        public enum Distribution: Sendable, Hashable {
+            /// A real uniformly in [low, high].
+            case uniform(Double, Double)
+            /// A real whose logarithm is uniform: low > 0 (learning rates, weight decays).
+            case logUniform(Double, Double)
+            /// An integer in low...high, each equally likely.
+            case intUniform(Int, Int)
+            /// One of the values, each equally likely.
+            case choice([JSONValue])
+        }
+
+        public var count: Int
+        public var seed: UInt64
+        /// Parameters in name order: the order they are drawn in.
+        public var params: [(name: String, distribution: Distribution)]
+
+        /// The most configs a `sample` section may draw.
+        public static let maxCount = 100_000
+        /// Significant digits kept of a drawn real.
+        public static let significantDigits = 6
+
+        /// The `count` drawn configs, in draw order.
+        public func draws() -> [[String: JSONValue]] {
+            var generator = SplitMix64(seed: seed)
+            var result: [[String: JSONValue]] = []
+            result.reserveCapacity(count)
+            for _ in 0..<count {
+                var config: [String: JSONValue] = [:]
+                for (name, distribution) in params {
+                    config[name] = distribution.draw(&generator)
+                }
+                result.append(config)
+            }
+            return result
+        }
+    }
+}
+
+extension SweepSpec.Sample.Distribution {
+    func draw(_ generator: inout SplitMix64) -> JSONValue {
+        switch self {
+        case .uniform(let low, let high):
+            return .double(Self.readable(low + (high - low) * generator.unit(), in: low...high))
+        case .logUniform(let low, let high):
+            let value = exp(log(low) + (log(high) - log(low)) * generator.unit())
+            return .double(Self.readable(value, in: low...high))
+        case .intUniform(let low, let high):
+            // The span in UInt64 arithmetic (low <= high was checked); 0 means all 2^64 values.
+            let span = UInt64(bitPattern: Int64(high) &- Int64(low)) &+ 1
+            return .int(low &+ Int(truncatingIfNeeded: span == 0 ? generator.next() : generator.below(span)))
+        case .choice(let values):
+            return values[Int(generator.below(UInt64(values.count)))]
+        }
+    }
+
+    /// `value` rounded to `significantDigits` (by the correctly rounded `%g`), kept in range.
+    static func readable(_ value: Double, in range: ClosedRange<Double>) -> Double {
+        let rounded = Double(String(format: "%.\(SweepSpec.Sample.significantDigits)g", value)) ?? value
+        return min(max(rounded, range.lowerBound), range.upperBound)
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SweepCore
+import SweepStore
+
+/// The `--json` shapes of `status`, `logs` and `workloads` (`list` has its own, beside it).
+/// Keys are snake_case and sorted, times ISO 8601 UTC, absent values `null`; README's
+/// "Output for programs" documents them. Printed as one line of canonical JSON.
+enum JSONOutput {
+    static func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }
+
+    static func text(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+
+    static func stateCounts(_ c: StateCounts) -> JSONValue {
+        ["pending": .int(c.pending), "running": .int(c.running), "done": .int(c.done), "failed": .int(c.failed),
+         "cancelled": .int(c.cancelled)]
+    }
+
+    /// `sweep status --json`: the sweep, its counts, the coordinator (null when none runs),
+    /// hosts, and (unless `--brief`) its jobs in spec order, a running job with its latest
+    /// epoch and metrics.
+    static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
+                       jobs: [StoredJob]?, progress: [Int64: JobProgress]) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "sweep": .string(sweep.name), "workload": .string(sweep.workload), "spec": .string(sweep.specPath),
+            "revision": .int(revision), "launched_at": time(sweep.launchedAt), "counts": stateCounts(counts),
+            "coordinator": writer.map { ["pid": $0.pid.map { .int(Int($0)) } ?? .null, "host": text($0.host), "since": time($0.since)] } ?? .null,
+            "interrupted": .bool(writer == nil && counts.running + counts.pending + counts.cancelled > 0),
+            "hosts": .array(hosts.map { ["name": .string($0.name), "state": .string($0.state.rawValue), "detail": text($0.detail)] }),
+        ]
+        if let jobs {
+            object["jobs"] = .array(jobs.map { job in
+                // A job marked running with no coordinator was cut off when it died.
+                let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
+                return ["job": .int(Int(job.id)), "key": .string(job.key), "state": .string(state), "attempts": .int(job.attempts),
+                        "host": text(job.host), "config": job.config.nested, "started_at": time(job.startedAt),
+                        "finished_at": time(job.finishedAt), "error": text(job.error),
+                        "progress": progress[job.id].map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null]
+            })
+        }
+        return .object(object)
+    }
+
+    /// `sweep logs JOB --json`: the job, its attempts, its output lines and summary.
+    static func logs(job: StoredJob, attempts: [StoredAttempt], output: [(attempt: Int, line: String)], coordinatorRuns: Bool) -> JSONValue {
+        [
+            "job": .int(Int(job.id)), "key": .string(job.key), "workload": .string(job.workload), "state": .string(job.state.rawValue),
+            "config": job.config.nested, "summary": job.summary ?? .null,
+            "attempts": .array(attempts.map { attempt in
+                let status = attempt.status == .running && !coordinatorRuns ? "interrupted" : attempt.status.rawValue
+                return ["attempt": .int(attempt.attempt), "host": .string(attempt.host), "status": .string(status),
+                        "started_at": time(attempt.startedAt), "finished_at": time(attempt.finishedAt),
+                        "error": text(attempt.error), "stderr_tail": text(attempt.stderrTail)]
+            }),
+            "output": .array(output.map { ["attempt": .int($0.attempt), "line": .string($0.line)] }),
+        ]
+    }
+
+    /// `sweep workloads --json`: each workload with its parameters' types, ranges and defaults.
+    static func workloads(_ all: [any Workload.Type]) -> JSONValue {
+        .array(all.map { workload in
+            [
+                "name": .string(workload.name), "version": .int(workload.version), "summary": .string(workload.summary),
+                "parameters": .array(workload.parameters.map(parameter)),
+            ]
+        })
+    }
+
+    private static func parameter(_ p: ParamSpec) -> JSONValue {
+        var object: [String: JSONValue] = ["name": .string(p.name), "default": p.defaultValue, "doc": .string(p.doc),
+                                           "min": .null, "max": .null, "choices": .null]
+        switch p.kind {
+        case .int(let r): (object["type"], object["min"], object["max"]) = ("int", .int(r.lowerBound), .int(r.upperBound))
+        case .real(let r): (object["type"], object["min"], object["max"]) = ("real", .double(r.lowerBound), .double(r.upperBound))
+        case .bool: object["type"] = "bool"
+        case .choice(let options): (object["type"], object["choices"]) = ("choice", .array(options.map(JSONValue.string)))
+        case .text: object["type"] = "text"
+        case .json(let shape): (object["type"], object["takes"]) = ("json", .string(shape))
+        }
+        return .object(object)
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import SweepCore
+import SweepStore
+
+extension Sweep {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every sweep in the store: workload, jobs by state, spec revision, last activity.",
+            discussion: """
+                With --json, prints one JSON array, an object per sweep: {"name", "workload", \
+                "spec", "revision", "jobs", "counts": {"pending", "running", "done", "failed", \
+                "cancelled"}, "launched_at", "last_activity", "running"} (times in ISO 8601 UTC; \
+                "running" is true while a coordinator runs the sweep).
+                """)
+
+        @OptionGroup var store: StoreOptions
+
+        @Flag(help: "Print JSON (see the discussion for its shape).")
+        var json = false
+
+        func run() throws {
+            let db = try Store(path: store.db, readOnly: true)
+            let overviews = try db.overviews()
+            let running = db.writer()?.sweep
+            if json {
+                print(JSONValue.array(overviews.map { Self.json($0, running: $0.sweep.name == running) }).canonicalText)
+                return
+            }
+            guard !overviews.isEmpty else {
+                print("no sweeps in \(store.db) yet")
+                return
+            }
+            let rows = overviews.map { o -> [String] in
+                let c = o.counts
+                return [o.sweep.name, o.sweep.workload, "\(c.done)/\(c.total)", "\(c.running)", "\(c.failed)", "\(c.pending + c.cancelled)",
+                        "\(o.revision)", o.lastActivity.formatted(.iso8601),
+                        o.sweep.name == running ? "running" : (c.running > 0 ? "interrupted" : "")]
+            }
+            print(TextTable.render(headers: ["sweep", "workload", "done", "running", "failed", "not run", "rev", "last activity", "coordinator"],
+                                   rows: rows))
+        }
+
+        static func json(_ o: SweepOverview, running: Bool) -> JSONValue {
+            [
+                "name": .string(o.sweep.name), "workload": .string(o.sweep.workload), "spec": .string(o.sweep.specPath),
+                "revision": .int(o.revision), "jobs": .int(o.counts.total),
+                "counts": JSONOutput.stateCounts(o.counts), "launched_at": JSONOutput.time(o.sweep.launchedAt),
+                "last_activity": JSONOutput.time(o.lastActivity), "running": .bool(running),
+            ]
+        }
+    }
+}

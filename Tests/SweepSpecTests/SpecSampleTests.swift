@@ -1,0 +1,115 @@
+import Foundation
+import SweepCore
+import Testing
+import Workloads
+
+@testable import SweepSpec
+
+@Suite struct SpecSampleTests {
+    static let spec = """
+        {"name": "s", "workload": "hitl-ddqn", "base": {"epochs": 2},
+         "grid": {"dataset": ["mnist", "fashion-mnist"]},
+         "sample": {"n": 20, "seed": 0, "params": {
+            "lr": {"log_uniform": [1e-4, 1e-1]}, "kan.width": {"choice": [8, 16, 32]},
+            "fsnet.dropout": {"uniform": [0, 0.5]}, "kan.order": {"int_uniform": [1, 3]}}},
+         "seeds": 2}
+        """
+
+    @Test func splitMix64MatchesItsPublishedSequence() {
+        // The reference implementation's first outputs for seed 0 (Vigna's splitmix64.c).
+        var generator = SplitMix64(seed: 0)
+        #expect(generator.next() == 0xE220_A839_7B1D_CDAF)
+        #expect(generator.next() == 0x6E78_9E6A_A1B9_65F4)
+        #expect(generator.next() == 0x06C4_5D18_8009_454F)
+    }
+
+    @Test func drawsAreCrossedWithTheGridAndSeedsAndStayInBounds() throws {
+        let p = try plan(Self.spec)
+        #expect(p.jobs.count == 2 * 20 * 2)
+        #expect(p.spec.jobCount == 80)
+        for job in p.jobs {
+            let lr = job.config.double("lr")
+            #expect(lr >= 1e-4 && lr <= 1e-1)
+            #expect([8, 16, 32].contains(job.config.int("kan.width")))
+            let dropout = job.config.double("fsnet.dropout")
+            #expect(dropout >= 0 && dropout <= 0.5)
+            #expect((1...3).contains(job.config.int("kan.order")))
+            // Rounded to 6 significant digits: the text round-trips through %g.
+            #expect(Double(String(format: "%.6g", lr)) == lr)
+        }
+        // Each grid point gets the same 20 draws.
+        func draws(_ dataset: String) -> [String] {
+            p.jobs.filter { $0.config.string("dataset") == dataset && $0.config.seed == 0 }
+                .map { "\($0.config.double("lr")) \($0.config.int("kan.width")) \($0.config.int("kan.order"))" }
+        }
+        #expect(draws("mnist") == draws("fashion-mnist"))
+        #expect(Set(draws("mnist")).count == 20)
+        // Every choice and every integer comes up in 20 draws; log-uniform spans decades.
+        let lrs = p.jobs.map { $0.config.double("lr") }
+        #expect(Set(p.jobs.map { $0.config.int("kan.width") }) == [8, 16, 32])
+        #expect(Set(p.jobs.map { $0.config.int("kan.order") }) == [1, 2, 3])
+        #expect(lrs.contains { $0 < 1e-3 } && lrs.contains { $0 > 1e-2 })
+    }
+
+    @Test func theSameSpecGivesTheSameJobsAndAnotherSeedOthers() throws {
+        let first = try plan(Self.spec).jobs.map(\.key)
+        #expect(try plan(Self.spec).jobs.map(\.key) == first)
+        // Pinned (computed apart, from the reference SplitMix64 in Python): a change of
+        // generator, draw order or rounding changes job keys, so it must show here.
+        let first0 = try plan(Self.spec).jobs[0].config
+        #expect(first0.double("fsnet.dropout") == 0.441655)
+        #expect(first0.int("kan.order") == 2)
+        #expect(first0.int("kan.width") == 8)
+        #expect(first0.double("lr") == 0.0817798)
+        let reseeded = try plan(Self.spec.replacingOccurrences(of: #""seed": 0"#, with: #""seed": 1"#)).jobs.map(\.key)
+        #expect(Set(reseeded).isDisjoint(with: first))
+    }
+
+    @Test func sampleAloneRunsBaseWithEachDraw() throws {
+        let p = try plan(#"{"workload": "probe", "sample": {"n": 5, "params": {"value": {"uniform": [-1, 1]}}}}"#)
+        #expect(p.jobs.count == 5)
+        #expect(p.varying == ["value"])
+    }
+
+    @Test func theDrawsCountAgainstTheJobCap() throws {
+        let huge = try SweepSpec(document: SpecDocument(file: "big.json", text: """
+            {"workload": "probe", "grid": {"epochs": [1, 2, 3]}, "sample": {"n": 50000, "params": {"value": {"uniform": [0, 1]}}}}
+            """), workloads: WorkloadRegistry.all)
+        #expect(huge.jobCount == 150_000)
+        #expect { try huge.plan() } throws: { error in
+            "\(error)".contains("150000 jobs (grid 3, sample 50000, 1 seed), more than the cap of 100000")
+        }
+        let spec = try SweepSpec(document: SpecDocument(file: "small.json", text: """
+            {"workload": "probe", "grid": {"epochs": [1, 2, 3]}, "sample": {"n": 2000, "params": {"value": {"uniform": [0, 1]}}}}
+            """), workloads: WorkloadRegistry.all)
+        #expect(throws: SpecError.self) { try spec.plan(maxJobs: 5_999) }
+        // Draws are rounded to 6 digits, so among 2,000 one may coincide with another: one job.
+        let raised = try spec.plan(maxJobs: 6_000)
+        #expect(raised.jobs.count + raised.duplicates == 6_000)
+        #expect(raised.jobs.count > 5_900)
+    }
+
+    @Test(arguments: [
+        (#""sample": {"n": 3, "params": {"epochs": {"uniform": [1, 5]}}}"#,
+         #"bad.json:1:75: sample.params.epochs.uniform: uniform cannot draw "epochs", which takes an integer in 0...1000000: use int_uniform or choice"#),
+        (#""sample": {"n": 3, "params": {"value": {"log_uniform": [0, 5]}}}"#,
+         "bad.json:1:79: sample.params.value.log_uniform[0]: log_uniform needs a positive low bound, got 0.0"),
+        (#""sample": {"n": 3, "params": {"epochs": {"int_uniform": [1, 2000000]}}}"#,
+         "bad.json:1:83: sample.params.epochs.int_uniform[1]: expected an integer in 0...1000000, got 2000000"),
+        (#""sample": {"n": 3, "params": {"epochs": {"int_uniform": [5, 1]}}}"#,
+         "bad.json:1:79: sample.params.epochs.int_uniform: the low bound 5 is above the high bound 1"),
+        (#""sample": {"n": 3, "params": {"valu": {"uniform": [0, 1]}}}"#,
+         #"bad.json:1:61: sample.params.valu: unknown parameter "valu" of workload "probe"; did you mean "value"?"#),
+        (#""sample": {"n": 3, "params": {"value": {"unifrom": [0, 1]}}}"#,
+         #"bad.json:1:74: sample.params.value.unifrom: unknown distribution "unifrom": expected one of uniform, log_uniform, int_uniform, choice; did you mean "uniform"?"#),
+        (#""sample": {"n": 0, "params": {"value": {"uniform": [0, 1]}}}"#,
+         "bad.json:1:39: sample.n: expected the number of configs to draw, an integer in 1...100000"),
+        (#""grid": {"value": [1, 2]}, "sample": {"n": 3, "params": {"value": {"uniform": [0, 1]}}}"#,
+         #"bad.json:1:89: sample.params.value: "value" is already an axis in grid"#),
+        (#""sample": {"n": 3, "params": {"epochs": {"choice": [1, "x"]}}}"#,
+         #"bad.json:1:78: sample.params.epochs.choice[1]: expected an integer in 0...1000000, got "x""#),
+    ])
+    func badSamplesAreReportedWithTheirPositions(section: String, expected: String) {
+        #expect(problems(#"{"workload": "probe", "# + section + "}") == [expected])
+    }
+}
