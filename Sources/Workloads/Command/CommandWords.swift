@@ -57,22 +57,16 @@ struct CommandWords: Sendable {
                 if inWord { words.append(word) }
                 word = ""
                 inWord = false
-            case "'":
+            case "'", "\"":
+                // Single quotes keep everything; double quotes take \ before " \ $ ` as an escape.
                 let start = column
+                let unclosed = Problem(description: "the quote \(c) at character \(start) is never closed")
                 inWord = true
                 while true {
-                    guard let q = next() else { throw Problem(description: "the quote ' at character \(start) is never closed") }
-                    if q == "'" { break }
-                    word.append(q)
-                }
-            case "\"":
-                let start = column
-                inWord = true
-                while true {
-                    guard let q = next() else { throw Problem(description: "the quote \" at character \(start) is never closed") }
-                    if q == "\"" { break }
-                    if q == "\\" {
-                        guard let escaped = next() else { throw Problem(description: "the quote \" at character \(start) is never closed") }
+                    guard let q = next() else { throw unclosed }
+                    if q == c { break }
+                    if c == "\"", q == "\\" {
+                        guard let escaped = next() else { throw unclosed }
                         if !"\"\\$`".contains(escaped) { word.append("\\") }
                         word.append(escaped)
                     } else {
