@@ -15,11 +15,16 @@ public final class LineReader {
     /// The rest of a line cut at `maxLineBytes` is being dropped.
     private var skipping = false
 
-    /// - Parameter maxLineBytes: a longer line is cut to its first `maxLineBytes` bytes and
-    ///   the rest dropped, so a writer that never ends its line cannot fill the memory.
-    public init(fileDescriptor: Int32, maxLineBytes: Int = .max) {
+    private let idle: (milliseconds: Int32, handler: () -> Void)?
+
+    /// - Parameters:
+    ///   - maxLineBytes: a longer line is cut to its first `maxLineBytes` bytes and the rest
+    ///     dropped, so a writer that never ends its line cannot fill the memory.
+    ///   - idle: called on the reading thread whenever no input came for that long.
+    public init(fileDescriptor: Int32, maxLineBytes: Int = .max, idle: (milliseconds: Int32, handler: () -> Void)? = nil) {
         fd = fileDescriptor
         self.maxLineBytes = maxLineBytes
+        self.idle = idle
         buffer.reserveCapacity(1 << 16)
     }
 
@@ -58,6 +63,10 @@ public final class LineReader {
         if start > 0 {
             buffer.removeSubrange(0..<start)
             start = 0
+        }
+        if let idle {
+            var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            while poll(&request, 1, idle.milliseconds) == 0 { idle.handler() }
         }
         let chunk = 1 << 16
         let oldCount = buffer.count

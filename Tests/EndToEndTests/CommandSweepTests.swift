@@ -146,6 +146,37 @@ import Testing
         #expect(logs.contains { $0.contains("1 output files not returned") }, "\(logs)")
     }
 
+    @Test func metricsAreLiveWhileTheProgramRunsFromStdoutAndFromItsMetricsFile() throws {
+        let sandbox = try SweepSandbox()
+        let marker = sandbox.directory.appendingPathComponent("go-on").path
+        try sandbox.write("live.py", """
+            import json, os, sys, time
+            print("epoch: 1\\nloss: 0.5", flush=True)
+            with open(os.environ["SWEEP_METRICS"], "a") as f:
+                f.write(json.dumps({"epoch": 1, "acc": 0.75}) + "\\n")
+            print("epoch: 2", flush=True)  # ends epoch 1 on stdout
+            for _ in range(600):  # until the test has seen both metrics in the store
+                if os.path.exists("\(marker)"):
+                    sys.exit(0)
+                time.sleep(0.1)
+            sys.exit(5)
+            """)
+        try sandbox.write("l.json", """
+            {"name": "l", "workload": "command", "base": {"command": "python3 live.py", "files": ["live.py"]}}
+            """)
+        let run = try sandbox.start(["launch", "l.json"], environment: ["HOME": sandbox.directory.path])
+        let seen = sandbox.waitUntil(timeout: 50) {
+            guard let store = try? Store(path: sandbox.database, readOnly: true),
+                  let sweep = try? store.sweep(named: "l"), let job = try? store.jobs(of: sweep.id).first,
+                  let rows = try? store.metrics(of: job.id) else { return false }
+            return Set(rows.map { "\($0.epoch)/\($0.name)=\($0.value)" }) == ["1/loss=0.5", "1/acc=0.75"]
+        }
+        #expect(seen, "the metrics were not in the store while the program ran")
+        _ = FileManager.default.createFile(atPath: marker, contents: nil)
+        run.wait(timeout: 60)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+    }
+
     @Test func aProgramKilledByASignalIsRetried() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("crash.py", """

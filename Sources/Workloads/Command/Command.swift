@@ -72,7 +72,7 @@ public enum Command: Workload {
         } catch {
             throw JobFailure("command: \(error)")
         }
-        var run = try CommandRun(config: config, key: config.key(workload: name, version: version), attempt: context.attempt)
+        let run = try CommandRun(config: config, key: config.key(workload: name, version: version), attempt: context.attempt)
         defer { run.removeFolder() }
         return try run.execute(words, parseStdout: config["parse_stdout"]?.boolValue ?? true, context: context)
     }

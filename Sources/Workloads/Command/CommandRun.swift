@@ -49,7 +49,7 @@ struct CommandRun {
     }
 
     /// Runs `words` to its end and returns the summary, or throws the attempt's failure.
-    mutating func execute(_ words: [String], parseStdout: Bool, context: any JobContext) throws -> JSONValue {
+    func execute(_ words: [String], parseStdout: Bool, context: any JobContext) throws -> JSONValue {
         try CommandFiles.stage(CommandFiles.entries(of: config), into: workFolder, home: CommandFiles.home)
         let environment = self.environment()
         let executable = try Self.locate(words[0], path: environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) })
@@ -61,6 +61,9 @@ struct CommandRun {
             throw JobFailure("command: cannot start \(words[0]): \(error)")
         }
         process.closeStdin()
+        let metricsFile = MetricsFileFollower(path: self.metricsFile, maxBytes: Self.maxMetricsFileBytes,
+                                              maxLineBytes: Self.maxLineBytes, context: context)
+        metricsFile.start()
 
         // Kills what the program left behind as soon as it exits, so that a child holding
         // its stdout open does not keep the attempt waiting.
@@ -86,7 +89,9 @@ struct CommandRun {
 
         var parser = MetricLineParser { epoch, metrics in context.report(epoch: epoch, metrics: metrics) }
         var output = OutputTail(context: context)
-        process.forEachLine(of: .stdout, maxLineBytes: Self.maxLineBytes) { line in
+        // Held metrics go out when the program pauses, so an epoch's are live before the next starts.
+        let flushWhenIdle: (milliseconds: Int32, handler: () -> Void) = (200, { parser.flush() })
+        process.forEachLine(of: .stdout, maxLineBytes: Self.maxLineBytes, idle: flushWhenIdle) { line in
             if parseStdout, parser.take(line[...]) { return }
             output.take(line)
         }
@@ -94,7 +99,9 @@ struct CommandRun {
         reaped.wait()
         let termination = process.wait()
         parser.flush()
-        readMetricsFile(context: context)
+        if metricsFile.stop() {
+            context.log("command: only the first \(Self.maxMetricsFileBytes >> 20) MiB of $SWEEP_METRICS were read")
+        }
         sendOutputFiles(context: context)
         output.finish()
         let tail = stderrTail.withLock { $0 }
@@ -193,21 +200,6 @@ struct CommandRun {
         }
         if skipped > 0 {
             context.log("command: \(skipped) output files not returned (over \(JobOutput.maxFiles) files or \(JobOutput.maxBytes >> 20) MiB)")
-        }
-    }
-
-    /// Reads `$SWEEP_METRICS`: one JSON object of numbers per line, as on stdout.
-    private func readMetricsFile(context: any JobContext) {
-        guard let handle = FileHandle(forReadingAtPath: metricsFile) else { return }
-        defer { try? handle.close() }
-        guard let data = try? handle.read(upToCount: Self.maxMetricsFileBytes) else { return }
-        var parser = MetricLineParser { epoch, metrics in context.report(epoch: epoch, metrics: metrics) }
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") where line.utf8.count <= Self.maxLineBytes {
-            _ = parser.take(line)
-        }
-        parser.flush()
-        if data.count == Self.maxMetricsFileBytes {
-            context.log("command: only the first \(Self.maxMetricsFileBytes >> 20) MiB of $SWEEP_METRICS were read")
         }
     }
 }
