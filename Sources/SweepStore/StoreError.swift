@@ -15,8 +15,6 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case locked
         /// Another coordinator took the writer lease over; this one must stop writing.
         case leaseLost
-        /// A sweep of the same name with other jobs is already stored.
-        case conflict
         /// The request cannot be answered as given (an ambiguous job key prefix).
         case invalidRequest
         /// Any other SQLite failure: I/O, a full disk, a corrupt file, a read-only file.
