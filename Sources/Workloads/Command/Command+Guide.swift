@@ -23,8 +23,9 @@ extension Command {
         Metrics: a stdout line "name: number" records a metric; "epoch: N" or "step: N" sets
         the epoch the following ones belong to (0 before any); a line that is a JSON object
         of numbers ({"epoch": 3, "loss": 0.25}) records them all. The same JSON lines may be
-        appended to $SWEEP_METRICS instead (read when the program ends); parse_stdout: false
-        ignores stdout. Other lines are ordinary output: the first 1000 go to the job's log
+        appended to $SWEEP_METRICS instead (followed every 0.5 s); parse_stdout: false
+        ignores stdout. Metrics are sent while the program runs (an epoch's once the program
+        pauses for 0.2 s or starts the next), so sweep status shows them live. Other lines are ordinary output: the first 1000 go to the job's log
         (sweep logs JOB), then only the last 40; lines are cut at 64 KiB.
 
         Ending: exit status 0 is done; any other status fails the job at once (not retried),
