@@ -31,6 +31,10 @@ import Workloads
         #expect(Set(plan.varying).isSuperset(of: ["act", "width", "lr"]))
     }
 
+    @Test func aNameCannotHoldBothAValueAndNestedValues() throws {
+        #expect(throws: SpecError.self) { try plan(#"{"workload": "command", "base": {"command": "p", "a": 1, "a-x": 2}, "grid": {"a.b.c": [1, 2]}}"#) }
+    }
+
     @Test func aPlaceholderNamingNothingIsRefusedWhereTheCommandIsWritten() throws {
         let text = """
             {"workload": "command",

@@ -34,6 +34,16 @@ public enum Command: Workload {
         if let problem = CommandFiles.problem(in: config["files"] ?? []) {
             problems.append(ConfigProblem(param: "files", message: problem))
         }
+        // Configs are stored nested: "a" and "a.b" cannot both hold a value.
+        for name in config.values.keys.sorted() {
+            var prefix = Substring(name)
+            while let dot = prefix.lastIndex(of: ".") {
+                prefix = prefix[..<dot]
+                if config[String(prefix)] != nil {
+                    problems.append(ConfigProblem(param: name, message: "\"\(prefix)\" is also set, and one name cannot hold a value and \"\(name)\""))
+                }
+            }
+        }
         return problems
     }
 
