@@ -62,7 +62,15 @@ public final class Coordinator {
     /// What the coordinator knows about one host.
     private final class Host {
         let transport: any WorkerTransport
-        var info: WorkerInfo?
+        var info: WorkerInfo? {
+            didSet {
+                machine = info.map {
+                    AttemptMachine(os: $0.os, cpu: $0.cpu, cores: $0.cores, sweepVersion: $0.version, binaryHash: $0.binaryHash)
+                }
+            }
+        }
+        /// What each attempt on this host records as having run it (from `info`).
+        private(set) var machine: AttemptMachine?
         var running: [Int64: RunningAttempt] = [:]
         /// Usable: started and not declared lost.
         var alive = false
@@ -443,7 +451,7 @@ public final class Coordinator {
             while free > 0, !queue.isEmpty {
                 let id = queue.removeFirst()
                 guard let job = jobs[id] else { continue }
-                let attempt = try store.startAttempt(job: id, host: name)
+                let attempt = try store.startAttempt(job: id, host: name, machine: host.machine)
                 FaultInjection.pass("started")
                 host.running[id] = RunningAttempt(number: attempt, started: clock.now)
                 free -= 1

@@ -16,13 +16,17 @@ public struct Launcher {
         public var specPath: String
         public var specText: String
         public var jobs: [NewJob]
+        /// The git commit the spec's folder is at, if it is in a repository.
+        public var checkout: GitCheckout?
 
-        public init(name: String, workload: String, specPath: String, specText: String, jobs: [NewJob]) {
+        public init(name: String, workload: String, specPath: String, specText: String, jobs: [NewJob],
+                    checkout: GitCheckout? = nil) {
             self.name = name
             self.workload = workload
             self.specPath = specPath
             self.specText = specText
             self.jobs = jobs
+            self.checkout = checkout
         }
     }
 
@@ -44,7 +48,8 @@ public struct Launcher {
     public func prepare(_ plan: Plan) throws -> Prepared {
         let store = try Store(path: databasePath, coordinating: plan.name)
         let registration = try store.register(
-            name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs)
+            name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs,
+            checkout: plan.checkout)
         FaultInjection.pass("registered")
         let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id) : nil
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,

@@ -42,6 +42,10 @@ extension Report {
     private func header() -> [String] {
         var lines: [String] = []
         if let specFile = input.specFile { lines.append("- Spec: " + ReportFormat.codeSpan(specFile)) }
+        if let source = input.specSource { lines.append("- Spec source: " + ReportFormat.markdownText(source)) }
+        if !input.producedBy.isEmpty {
+            lines.append("- Produced by: " + input.producedBy.map(ReportFormat.markdownText).joined(separator: "; "))
+        }
         lines.append("- Generated at: \(ReportFormat.timestamp(input.generatedAt))")
         var counts: [JobState: Int] = [:]
         for job in input.jobs { counts[job.state, default: 0] += 1 }

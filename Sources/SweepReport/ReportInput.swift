@@ -18,6 +18,11 @@ public struct ReportInput: Sendable {
     /// Declared value order per param (the spec's axis lists); rows and columns follow it,
     /// values not listed come after in natural order.
     public var axisOrder: [String: [ParamValue]]
+    /// Where the spec revision came from (`git 1a2b3c4d5e6f, tree dirty: not checked`), shown
+    /// in the header; nil outside a repository.
+    public var specSource: String?
+    /// What produced the done jobs, one entry per host and binary (`local (Debian 12, ..., sweep 0.1.0 3f2a…)`).
+    public var producedBy: [String] = []
 
     /// Creates an input; see the properties for the meaning of each argument.
     public init(

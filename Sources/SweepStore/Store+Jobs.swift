@@ -15,8 +15,9 @@ extension Store {
     /// the store. A spec text not seen last time is stored as the sweep's next revision.
     ///
     /// - Throws: `.invalidRequest` when `name` is not a plain name.
+    /// `checkout` is the git commit the spec's folder was at, kept with a new revision.
     public func register(name: String, workload: String, specPath: String, specText: String,
-                         jobs: [NewJob], now: Date = Date()) throws(StoreError) -> Registration {
+                         jobs: [NewJob], checkout: GitCheckout? = nil, now: Date = Date()) throws(StoreError) -> Registration {
         // The name becomes a report folder; the spec reader refuses such names first.
         if let problem = PlainName.problem(name) {
             throw StoreError(.invalidRequest, "sweep name \"\(name)\" is not a plain name (\(problem)): use \(PlainName.rule)")
@@ -65,7 +66,7 @@ extension Store {
             }
             recovered += try Self.recover(db, sweepID: sweepID, now: now)
             let revision = try Self.recordRevision(db, sweepID: sweepID, specPath: specPath, specText: specText,
-                                                   planHash: planHash, jobs: jobs.count, now: now)
+                                                   planHash: planHash, jobs: jobs.count, checkout: checkout, now: now)
             try Self.event(db, now: now, sweep: sweepID, kind: "launch",
                            message: "revision \(revision), \(jobs.count) jobs: \(difference); \(added) new to the store, "
                                + "\(jobs.count - added) reused, \(recovered) recovered")
@@ -210,15 +211,18 @@ extension Store {
 
     // MARK: Attempts
 
-    /// Marks a job running on `host` and opens its next attempt; returns the attempt number.
-    public func startAttempt(job: Int64, host: String, now: Date = Date()) throws(StoreError) -> Int {
+    /// Marks a job running on `host` and opens its next attempt, recording what runs it;
+    /// returns the attempt number.
+    public func startAttempt(job: Int64, host: String, machine: AttemptMachine? = nil, now: Date = Date()) throws(StoreError) -> Int {
         try write { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'running', attempts = attempts + 1, host = ?, started_at = ?,
                     finished_at = NULL, error = NULL WHERE id = ?
                 """, arguments: [host, now, job])
             let attempt = try Int.fetchOne(db, sql: "SELECT attempts FROM jobs WHERE id = ?", arguments: [job])!
-            try AttemptRecord(jobID: job, attempt: attempt, host: host, status: .running, startedAt: now).insert(db)
+            try AttemptRecord(jobID: job, attempt: attempt, host: host, status: .running, startedAt: now,
+                              os: machine?.os, cpu: machine?.cpu, cores: machine?.cores,
+                              sweepVersion: machine?.sweepVersion, binaryHash: machine?.binaryHash).insert(db)
             return attempt
         }
     }

@@ -65,16 +65,17 @@ extension Store {
     }
 
     /// Stores the spec text as the sweep's next revision unless it is the latest one's;
-    /// returns the sweep's revision now.
+    /// returns the sweep's revision now. A revision keeps the commit it was first stored
+    /// with: the same text relaunched from a later commit is the same revision.
     static func recordRevision(_ db: Database, sweepID: Int64, specPath: String, specText: String, planHash: String,
-                               jobs: Int, now: Date) throws -> Int {
+                               jobs: Int, checkout: GitCheckout?, now: Date) throws -> Int {
         let latest = try latestRevision(db, sweepID: sweepID)
         if let latest, latest.specText == specText, latest.planHash == planHash { return latest.revision }
         let revision = (latest?.revision ?? 0) + 1
         try db.execute(sql: """
-            INSERT INTO spec_revisions (sweep_id, revision, spec_path, spec_text, plan_hash, jobs, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [sweepID, revision, specPath, specText, planHash, jobs, now])
+            INSERT INTO spec_revisions (sweep_id, revision, spec_path, spec_text, plan_hash, jobs, created_at, git_commit, git_dirty)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [sweepID, revision, specPath, specText, planHash, jobs, now, checkout?.commit, checkout?.dirty])
         return revision
     }
 }
@@ -82,6 +83,7 @@ extension Store {
 extension SpecRevision {
     init(row: Row) {
         self.init(revision: row["revision"], specPath: row["spec_path"], specText: row["spec_text"],
-                  planHash: row["plan_hash"], jobs: row["jobs"], createdAt: row["created_at"])
+                  planHash: row["plan_hash"], jobs: row["jobs"], createdAt: row["created_at"],
+                  gitCommit: row["git_commit"], gitDirty: row["git_dirty"])
     }
 }

@@ -127,6 +127,19 @@ enum StoreSchema {
                            (SELECT count(*) FROM sweep_jobs WHERE sweep_id = sweeps.id), launched_at FROM sweeps;
                 """)
         }
+        migrator.registerMigration("v4-provenance") { db in
+            // What produced each attempt (the host's OS, CPU and cores, the sweep binary) and
+            // the git commit each spec revision came from. Nullable: older rows do not know.
+            try db.execute(sql: """
+                ALTER TABLE attempts ADD COLUMN os TEXT;
+                ALTER TABLE attempts ADD COLUMN cpu TEXT;
+                ALTER TABLE attempts ADD COLUMN cores INTEGER;
+                ALTER TABLE attempts ADD COLUMN sweep_version TEXT;
+                ALTER TABLE attempts ADD COLUMN binary_hash TEXT;
+                ALTER TABLE spec_revisions ADD COLUMN git_commit TEXT;
+                ALTER TABLE spec_revisions ADD COLUMN git_dirty INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -53,6 +53,39 @@ public struct StoredAttempt: Sendable, Hashable {
     public var finishedAt: Date?
     public var error: String?
     public var stderrTail: String?
+    /// The host and binary that ran it; nil for attempts stored before provenance.
+    public var machine: AttemptMachine?
+}
+
+/// What ran an attempt: the host's OS and CPU as its worker described them, and the
+/// `sweep` binary's version and SHA-256.
+public struct AttemptMachine: Sendable, Hashable {
+    public var os: String?
+    public var cpu: String?
+    public var cores: Int?
+    public var sweepVersion: String
+    public var binaryHash: String
+
+    public init(os: String?, cpu: String?, cores: Int?, sweepVersion: String, binaryHash: String) {
+        self.os = os
+        self.cpu = cpu
+        self.cores = cores
+        self.sweepVersion = sweepVersion
+        self.binaryHash = binaryHash
+    }
+}
+
+extension AttemptMachine: CustomStringConvertible {
+    /// `Debian GNU/Linux 12 (bookworm), Linux 6.1.0-18-amd64, x86_64, Intel(R) Xeon(R) CPU @ 2.20GHz,
+    /// 2 cores, sweep 0.1.0 3f2a9c1b04de`: the unknown parts left out, the hash cut to 12.
+    public var description: String {
+        var parts: [String] = []
+        if let os { parts.append(os) }
+        if let cpu { parts.append(cpu) }
+        if let cores { parts.append("\(cores) cores") }
+        parts.append("sweep \(sweepVersion) \(binaryHash.prefix(12))")
+        return parts.joined(separator: ", ")
+    }
 }
 
 /// A host the coordinator has used, with its latest state.
@@ -182,4 +215,8 @@ public struct SpecRevision: Sendable, Hashable {
     /// How many jobs it expanded to.
     public var jobs: Int
     public var createdAt: Date
+    /// The commit of the repository the spec was in when this revision was stored (nil
+    /// outside a repository), and whether its tree was dirty (nil: not determined).
+    public var gitCommit: String?
+    public var gitDirty: Bool?
 }

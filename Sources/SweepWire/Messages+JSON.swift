@@ -29,6 +29,8 @@ extension WorkerMessage {
             fields["hostname"] = .string(info.hostname)
             fields["cores"] = .int(info.cores)
             fields["slots"] = .int(info.slots)
+            if let os = info.os { fields["os"] = .string(os) }
+            if let cpu = info.cpu { fields["cpu"] = .string(cpu) }
         case .started(let job, let attempt):
             fields["type"] = "started"
             fields["job"] = .int(Int(job))
@@ -75,7 +77,10 @@ extension WorkerMessage {
         case "ready":
             self = .ready(WorkerInfo(
                 version: try fields.string("version"), binaryHash: try fields.string("binary"),
-                hostname: try fields.string("hostname"), cores: try fields.int("cores"), slots: try fields.int("slots")))
+                hostname: try fields.string("hostname"), cores: try fields.int("cores"), slots: try fields.int("slots"),
+                // Optional (older workers send neither) and bounded: they end up in every attempt row.
+                os: fields.object["os"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
+                cpu: fields.object["cpu"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) }))
         case "started":
             self = .started(job: try fields.job(), attempt: try fields.int("attempt"))
         case "metric":

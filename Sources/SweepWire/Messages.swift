@@ -17,13 +17,22 @@ public struct WorkerInfo: Sendable, Hashable {
     public var hostname: String
     public var cores: Int
     public var slots: Int
+    /// The host's OS and CPU model, for each attempt's provenance; nil from a worker that
+    /// does not say (older ones) or cannot tell. At most `maxDescription` characters.
+    public var os: String?
+    public var cpu: String?
 
-    public init(version: String, binaryHash: String, hostname: String, cores: Int, slots: Int) {
+    public static let maxDescription = 200
+
+    public init(version: String, binaryHash: String, hostname: String, cores: Int, slots: Int,
+                os: String? = nil, cpu: String? = nil) {
         self.version = version
         self.binaryHash = binaryHash
         self.hostname = hostname
         self.cores = cores
         self.slots = slots
+        self.os = os
+        self.cpu = cpu
     }
 }
 

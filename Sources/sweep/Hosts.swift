@@ -131,32 +131,57 @@ extension Sweep.Hosts {
 
         @OptionGroup var directory: HostsDirectory
 
+        @Flag(help: "Print JSON: each host with its slots, state, latency and binary (see README, Output for programs).")
+        var json = false
+
+        /// One host as `list` found it: `error` says why it could not be reached.
+        private struct Row: Sendable {
+            var host: HostFile
+            var latencyMS: Int?
+            var hasBinary: Bool?
+            var error: String?
+        }
+
         func run() throws {
             let hosts = try directory.load()
             guard !hosts.isEmpty else {
+                if json { print(JSONValue.array([]).canonicalText); return }
                 print("no hosts in \(directory.hostsDir)/ (only the local worker); add one: sweep hosts add NAME --ssh user@host")
                 return
             }
             let binary = try ShippedBinary.get()
             let rows = try blocking {
-                await withTaskGroup(of: (Int, [String]).self) { group in
+                await withTaskGroup(of: (Int, Row).self) { group in
                     for (index, host) in hosts.enumerated() {
                         group.addTask {
                             do {
                                 let r = try await RemoteHost.check(host, binary: binary, preflight: false)
-                                return (index, [host.name, host.sshAddress, "\(host.slots)",
-                                                "up (\(Int(r.latencySeconds * 1000)) ms)", r.hasBinary ? "current" : "missing"])
+                                return (index, Row(host: host, latencyMS: Int(r.latencySeconds * 1000), hasBinary: r.hasBinary))
                             } catch {
-                                return (index, [host.name, host.sshAddress, "\(host.slots)", "unreachable: \(error)", "?"])
+                                return (index, Row(host: host, error: "\(error)"))
                             }
                         }
                     }
-                    var rows: [(Int, [String])] = []
+                    var rows: [(Int, Row)] = []
                     for await row in group { rows.append(row) }
                     return rows.sorted { $0.0 < $1.0 }.map(\.1)
                 }
             }
-            print(TextTable.render(headers: ["host", "ssh", "slots", "state", "binary"], rows: rows))
+            if json {
+                print(JSONValue.array(rows.map { row in
+                    ["name": .string(row.host.name), "ssh": .string(row.host.sshAddress), "slots": .int(row.host.slots),
+                     "state": .string(row.error == nil ? "up" : "unreachable"),
+                     "latency_ms": row.latencyMS.map(JSONValue.int) ?? .null,
+                     "binary": row.hasBinary.map { .string($0 ? "current" : "missing") } ?? .null,
+                     "error": JSONOutput.text(row.error)]
+                }).canonicalText)
+                return
+            }
+            print(TextTable.render(headers: ["host", "ssh", "slots", "state", "binary"], rows: rows.map { row in
+                let state = row.error.map { "unreachable: \($0)" } ?? "up (\(row.latencyMS ?? 0) ms)"
+                let binary = row.hasBinary.map { $0 ? "current" : "missing" } ?? "?"
+                return [row.host.name, row.host.sshAddress, "\(row.host.slots)", state, binary]
+            }))
         }
     }
 

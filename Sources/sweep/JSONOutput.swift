@@ -49,10 +49,17 @@ enum JSONOutput {
                 let status = attempt.status == .running && !coordinatorRuns ? "interrupted" : attempt.status.rawValue
                 return ["attempt": .int(attempt.attempt), "host": .string(attempt.host), "status": .string(status),
                         "started_at": time(attempt.startedAt), "finished_at": time(attempt.finishedAt),
-                        "error": text(attempt.error), "stderr_tail": text(attempt.stderrTail)]
+                        "error": text(attempt.error), "stderr_tail": text(attempt.stderrTail),
+                        "machine": attempt.machine.map(machine) ?? .null]
             }),
             "output": .array(output.map { ["attempt": .int($0.attempt), "line": .string($0.line)] }),
         ]
+    }
+
+    /// What ran an attempt (`machine` of `logs --json`).
+    static func machine(_ m: AttemptMachine) -> JSONValue {
+        ["os": text(m.os), "cpu": text(m.cpu), "cores": m.cores.map(JSONValue.int) ?? .null,
+         "sweep_version": .string(m.sweepVersion), "binary_sha256": .string(m.binaryHash)]
     }
 
     /// `sweep workloads --json`: each workload with its parameters' types, ranges and defaults.

@@ -74,7 +74,7 @@ extension Sweep {
             let info = WorkerInfo(
                 version: Sweep.version, binaryHash: try Digest.sha256Hex(fileAtPath: executable),
                 hostname: ProcessInfo.processInfo.hostName, cores: ProcessInfo.processInfo.activeProcessorCount,
-                slots: slots)
+                slots: slots, os: MachineDescription.os(), cpu: MachineDescription.cpu())
             Worker(options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
                                   runnerArguments: ["job", "--stdio"]),
                    info: info).serve()

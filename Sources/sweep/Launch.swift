@@ -51,7 +51,8 @@ extension Sweep {
         }
 
         func run() throws {
-            let plan = try SpecFiles.plan(SpecFiles.resolve(spec), maxJobs: maxJobs, overrides: overrides, name: name)
+            let file = try SpecFiles.resolve(spec)
+            let plan = try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]
@@ -59,7 +60,8 @@ extension Sweep {
                 if let difference = try difference(plan) { print(difference) }
                 return
             }
-            try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions)
+            try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions,
+                                checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path, file: file))
         }
 
         /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,

@@ -41,7 +41,16 @@ enum ReportLoader {
         // Which text of an edited spec the report used: its latest revision.
         let revision = try store.revisions(of: sweep.id).last
         let specFile = revision.map { "\(sweep.specPath) (revision \($0.revision) of \($0.createdAt.formatted(.iso8601)))" } ?? sweep.specPath
-        return try ReportInput(
+        var input = try ReportInput(
             sweep: sweep.name, specFile: specFile, spec: spec, jobs: jobs, flagTable: flagTable, generatedAt: now)
+        // What produced the table: the revision's commit, and the hosts and binaries of the done attempts.
+        input.specSource = revision?.gitCommit.map { commit in
+            let dirty = revision?.gitDirty.map { $0 ? "dirty" : "clean" } ?? "state unknown"
+            return "git commit \(commit), tree \(dirty)"
+        }
+        input.producedBy = try store.machines(of: sweep.id).map { host, machine in
+            machine.map { "\(host) (\($0))" } ?? "\(host) (not recorded)"
+        }
+        return input
     }
 }

@@ -122,6 +122,7 @@ extension Sweep {
                 var line = "attempt \(attempt.attempt) on \(attempt.host): \(status)"
                 if let error = attempt.error { line += ": \(error)" }
                 print(line)
+                if let machine = attempt.machine { print("  ran on: \(machine)") }
                 if let tail = attempt.stderrTail, !tail.isEmpty {
                     print(tail.split(separator: "\n", omittingEmptySubsequences: false).map { "  | \($0)" }.joined(separator: "\n"))
                 }

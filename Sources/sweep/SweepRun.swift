@@ -15,7 +15,9 @@ import SweepWire
 /// Launch, resume and retry: choose the transports, hand the plan to `Launcher`, print.
 enum SweepRun {
     /// - Parameter say: where the lines for the user go (stdout; stderr when stdout is JSON).
+    /// - Parameter checkout: the git commit of the spec's folder, kept with a new revision.
     static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false,
+                       checkout: GitCheckout? = nil,
                        say: (String) -> Void = { print($0) }) throws {
         // Hosts are read before anything is written, so a bad host file changes nothing.
         let transports = try self.transports(for: plan, options: options)
@@ -24,7 +26,8 @@ enum SweepRun {
         let prepared = try launcher.prepare(Launcher.Plan(
             name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
             specText: plan.spec.document.text,
-            jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }))
+            jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) },
+            checkout: checkout))
         if let requeued = prepared.requeued { say("re-queued \(requeued) failed jobs") }
         let registration = prepared.registration, before = prepared.before
         // `sweep dist (revision 2): 12 jobs: +4 new, 8 kept (6 done), 2 dropped`

@@ -35,6 +35,6 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let value = try JSONParser.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(value["jobs"]?.doubleValue == 4)
-        #expect(run.stderr.contains("sweep bench: 4 jobs"), "the run's own lines go to stderr")
+        #expect(run.stderr.contains("sweep bench (revision 1): 4 jobs"), "the run's own lines go to stderr")
     }
 }

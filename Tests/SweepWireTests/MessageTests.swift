@@ -5,6 +5,8 @@ import Testing
 @Suite struct MessageTests {
     static let workerMessages: [WorkerMessage] = [
         .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4)),
+        .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4,
+                          os: "Debian GNU/Linux 12 (bookworm), Linux 6.1.0, x86_64", cpu: "Intel(R) Xeon(R) CPU @ 2.20GHz")),
         .started(job: 7, attempt: 2),
         .metric(job: 7, attempt: 2, epoch: 3, values: ["loss": 0.125, "acc": 1]),
         .log(job: 7, attempt: 2, line: "a \"quoted\"\tline ✓"),
@@ -22,6 +24,17 @@ import Testing
         #expect(line.hasSuffix("\n"))
         #expect(line.dropLast().contains("\n") == false)
         #expect(try WorkerMessage(line: line) == message)
+    }
+
+    /// A worker from before provenance sends no os/cpu: it still parses; a long one is cut.
+    @Test func readyWithoutOrWithOverlongMachineFields() throws {
+        let old = #"{"v":1,"type":"ready","version":"0.0.9","binary":"abc","hostname":"h","cores":2,"slots":1}"#
+        guard case .ready(let info) = try WorkerMessage(line: old) else { Issue.record("not ready"); return }
+        #expect(info.os == nil && info.cpu == nil && info.version == "0.0.9")
+        let long = String(repeating: "x", count: 5000)
+        let line = WorkerMessage.ready(WorkerInfo(version: "1", binaryHash: "b", hostname: "h", cores: 1, slots: 1, os: long, cpu: long)).line
+        guard case .ready(let cut) = try WorkerMessage(line: line) else { Issue.record("not ready"); return }
+        #expect(cut.os?.count == WorkerInfo.maxDescription && cut.cpu?.count == WorkerInfo.maxDescription)
     }
 
     @Test func coordinatorMessagesRoundTrip() throws {

@@ -14,14 +14,23 @@ struct AttemptRecord: Codable, FetchableRecord, PersistableRecord {
     var error: String?
     var stderrTail: String?
     var signal: Int32?
+    // Provenance (v4); absent in a database a reader opens unmigrated, so decoded as nil.
+    var os: String?
+    var cpu: String?
+    var cores: Int?
+    var sweepVersion: String?
+    var binaryHash: String?
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", attempt, host, status, startedAt = "started_at", finishedAt = "finished_at", error,
-             stderrTail = "stderr_tail", signal
+             stderrTail = "stderr_tail", signal, os, cpu, cores, sweepVersion = "sweep_version", binaryHash = "binary_hash"
     }
 
     var stored: StoredAttempt {
         StoredAttempt(job: jobID, attempt: attempt, host: host, status: status, startedAt: startedAt,
-                      finishedAt: finishedAt, error: error, stderrTail: stderrTail)
+                      finishedAt: finishedAt, error: error, stderrTail: stderrTail,
+                      machine: sweepVersion.map { version in
+                          AttemptMachine(os: os, cpu: cpu, cores: cores, sweepVersion: version, binaryHash: binaryHash ?? "")
+                      })
     }
 }
