@@ -68,7 +68,7 @@ let package = Package(
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.
         .target(name: "KANKit", swiftSettings: strict + numerics),
         // The jobs themselves.
-        .target(name: "Workloads", dependencies: ["SweepCore", "KANKit", "CZlib"], swiftSettings: strict + numerics),
+        .target(name: "Workloads", dependencies: ["SweepCore", "SweepRuntime", "KANKit", "CZlib"], swiftSettings: strict + numerics),
         // The command line.
         .executableTarget(
             name: "sweep",

@@ -36,6 +36,8 @@ public final class Coordinator {
         public var flushInterval: Duration = .milliseconds(250)
         /// How often the progress line is refreshed.
         public var progressInterval: Duration = .milliseconds(200)
+        /// Where jobs' output files are kept (`JobOutput`); nil drops them.
+        public var outputRoot: String?
         public init() {}
     }
 
@@ -108,6 +110,7 @@ public final class Coordinator {
     private var jobs: [Int64: StoredJob] = [:]
     private var metricBuffer: [MetricRow] = []
     private var logBuffer: [(job: Int64, attempt: Int, line: String)] = []
+    private let outputs: OutputWriter?
     private var started: Duration = .zero
     private var lastFlush: Duration = .zero
     private var lastProgress: Duration?
@@ -127,6 +130,7 @@ public final class Coordinator {
         self.progress = progress
         self.events = events
         self.clock = clock
+        outputs = options.outputRoot.map(OutputWriter.init)
         for transport in transports {
             hosts[transport.hostName] = Host(transport: transport)
             hostOrder.append(transport.hostName)
@@ -262,6 +266,11 @@ public final class Coordinator {
         case .log(let job, let attempt, let line):
             guard host.runs(job, attempt: attempt) else { return }
             logBuffer.append((job, attempt, line))
+        case .output(let job, let attempt, let path, let offset, let bytes):
+            guard host.runs(job, attempt: attempt), let outputs else { return }
+            if let problem = outputs.write(job: job, attempt: attempt, path: path, offset: offset, bytes: bytes) {
+                logBuffer.append((job, attempt, problem))
+            }
         case .finished(let result):
             guard host.runs(result.job, attempt: result.attempt) else { return }
             try complete(result, on: name, host: host)

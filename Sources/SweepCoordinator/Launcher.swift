@@ -38,6 +38,7 @@ public struct Launcher {
     public init(databasePath: String, options: Coordinator.Options) {
         self.databasePath = databasePath
         self.options = options
+        if self.options.outputRoot == nil { self.options.outputRoot = JobOutput.root(database: databasePath) }
     }
 
     /// Opens the database as its one writer (the store holds the lock for its life) and

@@ -11,6 +11,8 @@ public struct ParamSpec: Sendable {
         case choice([String])
         /// Free text (a path, a name).
         case text
+        /// Any JSON value; the workload checks its shape in `problems(in:)`.
+        case json(String)
     }
 
     public var name: String
@@ -58,6 +60,7 @@ public struct ParamSpec: Sendable {
         case .bool: return "true or false"
         case .choice(let options): return "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
         case .text: return "a string"
+        case .json(let shape): return shape
         }
     }
 
@@ -81,7 +84,7 @@ public struct ParamSpec: Sendable {
             // Not `? value : nil`: that nil would be JSONValue's nil literal, `.null`, and accept any string.
             guard options.contains(v) else { return nil }
             return value
-        case (.text, .string):
+        case (.text, .string), (.json, _):
             return value
         default:
             return nil

@@ -12,6 +12,9 @@ public protocol Workload: Sendable {
     static var summary: String { get }
     /// Every parameter with its default; `seed` is implicit and must not be listed.
     static var parameters: [ParamSpec] { get }
+    /// More than the parameter table says (how the job runs, what it reads and writes),
+    /// for `sweep workloads NAME`; empty when the table says it all.
+    static var guide: String { get }
     /// Checks that span several parameters (e.g. conv depth and filters); the returned
     /// problems name the parameter and what would fit. Called on every resolved config.
     static func problems(in config: JobConfig) -> [ConfigProblem]
@@ -20,11 +23,21 @@ public protocol Workload: Sendable {
     /// Files a job needs that a remote host may lack (data sets): the coordinator copies its
     /// own copies there before the job starts. Files the coordinator doesn't have are left out.
     static func dataFiles(for config: JobConfig) -> [DataFile]
+    /// Whether a spec may set parameters `parameters` does not list (any name, any JSON
+    /// value): for workloads that hand the config to a program of the user's.
+    static var acceptsOtherParameters: Bool { get }
+    /// Turns valid configs into what the jobs run and are keyed by, given the folder of the
+    /// spec (a workload that reads the user's files puts their content hashes in the
+    /// config). Called once per plan on every config before seeds are added.
+    static func resolve(_ configs: [JobConfig], specFolder: String) throws(ConfigProblem) -> [JobConfig]
 }
 
 extension Workload {
     public static func problems(in config: JobConfig) -> [ConfigProblem] { [] }
     public static func dataFiles(for config: JobConfig) -> [DataFile] { [] }
+    public static var acceptsOtherParameters: Bool { false }
+    public static var guide: String { "" }
+    public static func resolve(_ configs: [JobConfig], specFolder: String) throws(ConfigProblem) -> [JobConfig] { configs }
 }
 
 /// A file a job reads, as the coordinator has it and where a worker host looks for it.
@@ -45,7 +58,7 @@ public struct DataFile: Sendable, Hashable {
 }
 
 /// A config that is valid param by param but not as a whole.
-public struct ConfigProblem: Sendable, Hashable {
+public struct ConfigProblem: Error, Sendable, Hashable {
     /// The parameter to change.
     public var param: String
     /// What is wrong and what would fit.
@@ -63,6 +76,16 @@ public protocol JobContext: AnyObject {
     func report(epoch: Int, metrics: [String: Double])
     /// A human-readable progress line, kept in the job's log.
     func log(_ message: String)
+    /// Which attempt at the job this is, from 1.
+    var attempt: Int { get }
+    /// Sends part of an output file (`path` relative to the job's output folder) to the
+    /// coordinator's side, from `offset`; see `JobOutput`.
+    func output(path: String, offset: Int, bytes: ArraySlice<UInt8>)
+}
+
+extension JobContext {
+    public var attempt: Int { 1 }
+    public func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {}
 }
 
 /// A job that gives up with a message meant for the user (bad data, diverged training).
@@ -71,6 +94,20 @@ public struct JobFailure: Error, Sendable, CustomStringConvertible {
 
     public init(_ message: String) {
         self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// A job that ended in a way that may not happen again (its program was killed by a
+/// signal): the attempt fails and is retried, as when a runner crashes.
+public struct JobCrash: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var signal: Int32
+
+    public init(_ message: String, signal: Int32) {
+        self.message = message
+        self.signal = signal
     }
 
     public var description: String { message }

@@ -43,7 +43,13 @@ public final class ChildProcess: Sendable {
     ///
     /// The child's descriptors 0, 1, 2 are pipes; every other descriptor is closed in it.
     /// The corresponding C function is `posix_spawn`.
-    public static func spawn(executable: String, arguments: [String]) throws -> ChildProcess {
+    /// - Parameters:
+    ///   - environment: `NAME=value` entries instead of this process's environment.
+    ///   - directory: the child's working directory instead of this process's.
+    ///   - ownGroup: false keeps the child in this process's group (a job runner's program,
+    ///     so that killing the runner's group kills it too).
+    public static func spawn(executable: String, arguments: [String], environment: [String]? = nil,
+                             directory: String? = nil, ownGroup: Bool = true) throws -> ChildProcess {
         var pipes: [Int32] = Array(repeating: -1, count: 6)
         for i in 0..<3 {
             guard pipes.withUnsafeMutableBufferPointer({ sweep_pipe_cloexec($0.baseAddress! + 2 * i) }) == 0 else {
@@ -60,6 +66,7 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, pipes[3], 1)
         posix_spawn_file_actions_adddup2(&actions, pipes[5], 2)
         sweep_spawn_closefrom(&actions, 3)
+        if let directory { sweep_spawn_chdir(&actions, directory) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -73,12 +80,16 @@ public final class ChildProcess: Sendable {
         var empty = sigset_t()
         sigemptyset(&empty)
         posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let group = ownGroup ? POSIX_SPAWN_SETPGROUP : 0
+        posix_spawnattr_setflags(&attributes, Int16(group | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for arg in argv { free(arg) } }
+        var envp = environment.map { $0.map { strdup($0) } + [nil] } ?? []
+        defer { for entry in envp { free(entry) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let rc = environment == nil ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+            : posix_spawn(&pid, executable, &actions, &attributes, argv, &envp)
         close(pipes[0])
         close(pipes[3])
         close(pipes[5])
@@ -90,10 +101,12 @@ public final class ChildProcess: Sendable {
     }
 
     /// Reads one output pipe line by line until the child closes it; call from one thread
-    /// per pipe, before `wait()`.
-    public func forEachLine(of output: Output, _ body: (String) -> Void) {
+    /// per pipe, before `wait()`. A line longer than `maxLineBytes` is cut there; `idle` is
+    /// called whenever the pipe stayed silent for its time.
+    public func forEachLine(of output: Output, maxLineBytes: Int = .max,
+                            idle: (milliseconds: Int32, handler: () -> Void)? = nil, _ body: (String) -> Void) {
         guard let fd = (output == .stdout ? stdoutPipe : stderrPipe).forReading else { return }
-        let reader = LineReader(fileDescriptor: fd)
+        let reader = LineReader(fileDescriptor: fd, maxLineBytes: maxLineBytes, idle: idle)
         while let line = reader.readLine() { body(line) }
     }
 

@@ -90,7 +90,8 @@ public struct SpecOverrides: Sendable {
     public func apply(to document: SpecDocument, name: String, workloads: [any Workload.Type]) throws(SpecError) -> SpecDocument {
         guard var root = document.root.objectValue else { throw SpecError([document.diagnostic("", "expected an object")]) }
         let workloadName = root["workload"]?.stringValue ?? ""
-        let schema = workloads.first { $0.name == workloadName }
+        // An open workload (command) takes any parameter: its reader checks the result.
+        let schema = workloads.first { $0.name == workloadName && !$0.acceptsOtherParameters }
             .map { Dictionary(uniqueKeysWithValues: $0.parameters.map { ($0.name, $0) }) } ?? [:]
         var base = Self.flat(root["base"])
         var grid = Self.flat(root["grid"])

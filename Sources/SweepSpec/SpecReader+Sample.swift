@@ -38,6 +38,16 @@ extension SpecReader {
         return SweepSpec.Sample(count: count, seed: seed, params: drawn)
     }
 
+    /// A parameter of an open workload's program, typed by how it is sampled.
+    private func freeParameter(_ name: String, sampledBy kind: String) -> ParamSpec? {
+        guard isOpen else { return nil }
+        switch kind {
+        case "int_uniform": return ParamSpec(name, .int(Int.min...Int.max), default: 0, "")
+        case "uniform", "log_uniform": return ParamSpec(name, .real(-Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude), default: 0.0, "")
+        default: return ParamSpec(name, .json("any value"), default: .null, "")
+        }
+    }
+
     private mutating func readDistribution(_ value: JSONValue, param: String, path: String) -> SweepSpec.Sample.Distribution? {
         let kinds = Self.distributions.joined(separator: ", ")
         guard case .object(let members) = value, members.count == 1, let (kind, argument) = members.first else {
@@ -45,7 +55,7 @@ extension SpecReader {
             return nil
         }
         let at = path + "." + kind
-        guard param != "seed", let spec = schema[param] else {
+        guard param != "seed", let spec = schema[param] ?? freeParameter(param, sampledBy: kind) else {
             _ = coerce(.null, param: param, path: path)  // reports the unknown name, or "seed"
             return nil
         }

@@ -8,6 +8,8 @@ struct SpecReader {
     /// Problems past `SpecError.maxDiagnostics`, counted but not described.
     private var unreported = 0
     private(set) var schema: [String: ParamSpec] = [:]
+    /// The workload takes parameters of any name besides its schema's.
+    private(set) var isOpen = false
 
     init(document: SpecDocument, workloads: [any Workload.Type]) {
         self.document = document
@@ -25,6 +27,7 @@ struct SpecReader {
         let name = readName(root["name"])
         guard let workload = readWorkload(root["workload"]) else { throw failure }
         schema = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0) })
+        isOpen = workload.acceptsOtherParameters
 
         let base = readParams(root["base"], path: "base")
         let grid = readAxes(root["grid"], path: "grid", positional: false)
@@ -53,7 +56,7 @@ struct SpecReader {
         let seeds = readSeeds(root["seeds"])
         let sample = readSample(root["sample"])
         reportOverlaps(base: base, grid: grid, zip: zip, sampled: sample?.params.map(\.name) ?? [])
-        var reportReader = ReportSectionReader(document: document, schema: schema)
+        var reportReader = ReportSectionReader(document: document, schema: isOpen ? nil : schema)
         let tables = reportReader.read(root["report"])
         diagnostics += reportReader.diagnostics
 
@@ -145,7 +148,7 @@ struct SpecReader {
                 report(axisPath, "empty list: an axis needs at least one value")
                 continue
             }
-            guard name != "seed", schema[name] != nil else {
+            guard name != "seed", schema[name] != nil || isOpen else {
                 _ = coerce(items[0], param: name, path: axisPath)  // reports the unknown name once
                 continue
             }
@@ -221,6 +224,7 @@ struct SpecReader {
             return nil
         }
         guard let spec = schema[param] else {
+            if isOpen { return value }  // a free parameter: the user's program reads it
             let (workload, names) = (document.root["workload"]?.stringValue ?? "", schema.keys)
             report(path, "unknown parameter \"\(param)\" of workload \"\(workload)\""
                 + DidYouMean.suggestion(for: param, among: Array(names)))

@@ -9,8 +9,7 @@ public struct PlannedJob: Sendable, Hashable {
 
     /// The job key for a workload and a resolved config.
     public static func key(workload: String, version: Int, config: JobConfig) -> String {
-        let identity: JSONValue = ["workload": .string(workload), "version": .int(version), "config": config.nested]
-        return Digest.sha256Hex(identity.canonicalText.utf8)
+        config.key(workload: workload, version: version)
     }
 }
 
@@ -73,23 +72,30 @@ extension SweepSpec {
             throw SpecError([document.diagnostic("exclude", "every config is excluded: the sweep would have no jobs")])
         }
 
-        let varying = workload.parameters.map(\.name).filter { name in
+        let names = workload.acceptsOtherParameters ? Set(kept.flatMap { $0.0.keys }).sorted() : workload.parameters.map(\.name)
+        let varying = names.filter { name in
             Set(kept.map { $0.0[name] }).count > 1
         }
         var diagnostics: [SpecDiagnostic] = []
         for (config, source) in kept {
             for problem in workload.problems(in: JobConfig(config)) {
                 let which = source.isEmpty ? Self.describe(config, varying: varying) : source
-                diagnostics.append(document.diagnostic(source, "config \(which): \(problem.param): \(problem.message)"))
+                diagnostics.append(document.diagnostic(anchor(of: problem.param, in: source), "config \(which): \(problem.param): \(problem.message)"))
             }
         }
         guard diagnostics.isEmpty else { throw SpecError(Array(Set(diagnostics)).sorted { $0.message < $1.message }) }
 
+        let resolved: [JobConfig]
+        do {
+            resolved = try workload.resolve(kept.map { JobConfig($0.0) }, specFolder: document.folder)
+        } catch {
+            throw SpecError([document.diagnostic("base.\(error.param)", "\(error.param): \(error.message)")])
+        }
         var jobs: [PlannedJob] = []
         jobs.reserveCapacity(kept.count * seeds.count)
-        for (config, _) in kept {
+        for config in resolved {
             for seed in seeds {
-                var values = config
+                var values = config.values
                 values["seed"] = .int(seed)
                 let jobConfig = JobConfig(values)
                 jobs.append(PlannedJob(
@@ -98,6 +104,15 @@ extension SweepSpec {
             }
         }
         return SweepPlan(spec: self, jobs: jobs, varying: varying, duplicates: duplicates, excluded: excluded)
+    }
+
+    /// Where a config's parameter was set, for the position of a problem with it: its
+    /// include entry, grid axis, zip group or base (each falling back to the enclosing value).
+    private func anchor(of param: String, in source: String) -> String {
+        if !source.isEmpty { return source + "." + param }
+        if grid.contains(where: { $0.param == param }) { return "grid." + param }
+        if let group = zip.firstIndex(where: { $0.contains { $0.param == param } }) { return "zip[\(group)]." + param }
+        return "base." + param
     }
 
     /// How many jobs the spec expands to before `exclude` and duplicates are dropped:

@@ -1,3 +1,4 @@
+import Foundation
 import SweepCore
 
 /// A line that is not a valid message of this protocol version.
@@ -45,6 +46,13 @@ extension WorkerMessage {
             fields["job"] = .int(Int(job))
             fields["attempt"] = .int(attempt)
             fields["line"] = .string(text)
+        case .output(let job, let attempt, let path, let offset, let bytes):
+            fields["type"] = "output"
+            fields["job"] = .int(Int(job))
+            fields["attempt"] = .int(attempt)
+            fields["path"] = .string(path)
+            fields["offset"] = .int(offset)
+            fields["data"] = .string(Data(bytes).base64EncodedString())
         case .finished(let result):
             fields["type"] = "finished"
             fields["job"] = .int(Int(result.job))
@@ -85,6 +93,10 @@ extension WorkerMessage {
             self = .metric(job: try fields.job(), attempt: try fields.int("attempt"), epoch: try fields.int("epoch"), values: values)
         case "log":
             self = .log(job: try fields.job(), attempt: try fields.int("attempt"), line: try fields.string("line"))
+        case "output":
+            guard let data = Data(base64Encoded: try fields.string("data")) else { throw fields.error("data is not base64") }
+            self = .output(job: try fields.job(), attempt: try fields.int("attempt"), path: try fields.string("path"),
+                           offset: try fields.int("offset"), bytes: Array(data))
         case "finished":
             guard let status = AttemptStatus(rawValue: try fields.string("status")) else { throw fields.error("bad status") }
             self = .finished(AttemptResult(

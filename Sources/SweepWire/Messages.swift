@@ -92,6 +92,8 @@ public enum WorkerMessage: Sendable, Hashable {
     case started(job: Int64, attempt: Int)
     case metric(job: Int64, attempt: Int, epoch: Int, values: [String: Double])
     case log(job: Int64, attempt: Int, line: String)
+    /// Part of a file of the job's output folder (`JobOutput`), from `offset`.
+    case output(job: Int64, attempt: Int, path: String, offset: Int, bytes: [UInt8])
     case finished(AttemptResult)
     /// Sent periodically; `running` lists the jobs the worker is running now.
     case heartbeat(running: [Int64])

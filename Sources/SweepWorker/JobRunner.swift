@@ -59,6 +59,8 @@ public final class JobRunner {
         do {
             let summary = try workload.run(request.config, context: context)
             return AttemptResult(job: request.job, attempt: request.attempt, status: .ok, summary: summary)
+        } catch let crash as JobCrash {
+            return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: crash.message, signal: crash.signal)
         } catch {
             return AttemptResult(job: request.job, attempt: request.attempt, status: .failed, error: "\(error)", reportedByJob: true)
         }
@@ -81,5 +83,11 @@ private final class RunnerContext: JobContext {
 
     func log(_ message: String) {
         output.write(WorkerMessage.log(job: request.job, attempt: request.attempt, line: message).line)
+    }
+
+    var attempt: Int { request.attempt }
+
+    func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {
+        output.write(WorkerMessage.output(job: request.job, attempt: request.attempt, path: path, offset: offset, bytes: Array(bytes)).line)
     }
 }

@@ -81,6 +81,7 @@ enum JSONOutput {
         case .bool: object["type"] = "bool"
         case .choice(let options): (object["type"], object["choices"]) = ("choice", .array(options.map(JSONValue.string)))
         case .text: object["type"] = "text"
+        case .json(let shape): (object["type"], object["takes"]) = ("json", .string(shape))
         }
         return .object(object)
     }

@@ -131,6 +131,23 @@ extension Sweep {
             if !logs.isEmpty { print("output:") }
             for entry in logs { print("[\(entry.attempt)] \(entry.line)") }
             if let summary = job.summary { print(SummaryText.render(summary, full: full)) }
+            printOutputFiles(of: job.id)
+        }
+
+        /// The files the job's attempts left in $SWEEP_OUTPUT, as kept beside the database.
+        private func printOutputFiles(of job: Int64) {
+            let folder = JobOutput.root(database: store.db) + "/job-\(job)"
+            guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
+            var files: [String] = []
+            while let path = walker.nextObject() as? String, files.count <= JobOutput.maxFiles * 4 {
+                if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { files.append(path) }
+            }
+            guard !files.isEmpty else { return }
+            print("output files (\(folder)):")
+            for path in files.sorted() {
+                let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + path))?[.size] as? Int
+                print("  \(path)" + (size.map { "  \($0) bytes" } ?? ""))
+            }
         }
     }
 }

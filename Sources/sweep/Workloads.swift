@@ -29,6 +29,7 @@ extension Sweep {
                     [p.name, p.defaultValue.displayText, p.expectation, p.doc]
                 }
                 print(TextTable.render(headers: ["parameter", "default", "takes", "meaning"], rows: rows))
+                if !workload.guide.isEmpty { print("\n" + workload.guide) }
                 print()
             }
         }

@@ -29,7 +29,7 @@ func problems(_ text: String, file: String = "bad.json") -> [String] {
         Case(spec: #"{"workload": "probe", "base": {"epoch": 5}}"#,
              expected: #"bad.json:1:41: base.epoch: unknown parameter "epoch" of workload "probe"; did you mean "epochs"?"#),
         Case(spec: #"{"workload": "prob"}"#,
-             expected: #"bad.json:1:14: workload: unknown workload "prob": expected one of probe, hitl-ddqn, lb-ppo; did you mean "probe"?"#),
+             expected: #"bad.json:1:14: workload: unknown workload "prob": expected one of probe, hitl-ddqn, lb-ppo, command; did you mean "probe"?"#),
         Case(spec: #"{"workload": "probe", "gird": {}}"#,
              expected: #"bad.json:1:31: gird: unknown key; did you mean "grid"?"#),
         Case(spec: #"{"workload": "probe", "grid": {"value": []}}"#,
@@ -51,7 +51,7 @@ func problems(_ text: String, file: String = "bad.json") -> [String] {
         Case(spec: "{\"workload\": \"probe\",\n  \"base\": {\"epochs\": 2,}\n}",
              expected: "bad.json:2:24: invalid JSON: expected a quoted member name"),
         Case(spec: #"{"name": "x"}"#,
-             expected: #"bad.json:1:1: missing "workload": expected one of probe, hitl-ddqn, lb-ppo"#),
+             expected: #"bad.json:1:1: missing "workload": expected one of probe, hitl-ddqn, lb-ppo, command"#),
     ]
 
     @Test(arguments: cases)

@@ -10,6 +10,8 @@ import Testing
         .started(job: 7, attempt: 2),
         .metric(job: 7, attempt: 2, epoch: 3, values: ["loss": 0.125, "acc": 1]),
         .log(job: 7, attempt: 2, line: "a \"quoted\"\tline ✓"),
+        .output(job: 7, attempt: 2, path: "sub/model.bin", offset: 196_608, bytes: [0, 255, 10, 13, 34, 92]),
+        .output(job: 7, attempt: 2, path: "empty.txt", offset: 0, bytes: []),
         .finished(AttemptResult(job: 7, attempt: 2, status: .failed, error: "boom", stderrTail: "x\ny", signal: 6)),
         .finished(AttemptResult(job: 8, attempt: 1, status: .ok, summary: ["f": [1, 2.5]])),
         .finished(AttemptResult(job: 9, attempt: 1, status: .failed, error: "data set missing", reportedByJob: true)),

@@ -1,0 +1,37 @@
+extension Command {
+    public static let guide = """
+        Every other parameter is free: any name, any JSON value, in base, grid, zip, include
+        and exclude. The program gets them through {name} placeholders or $SWEEP_CONFIG.
+
+        command   "python3 train.py --lr {lr} --seed {seed}" is split into words like a shell
+                  would ('...', "...", backslash), but no shell runs it: write sh -c '...' for
+                  pipes or variables. {name} is replaced inside its word by the job's value
+                  (so a value with spaces stays one argument), {seed} by its seed, {{ and }}
+                  are literal braces. A placeholder naming nothing the job defines is refused
+                  at launch (exit 64) with its word and position.
+        files     ["train.py", "data/"]: files and folders inside the spec's folder (no ..,
+                  no absolute paths; at most 10000 files, 1 GiB). Their content hashes are
+                  part of the job key: editing train.py makes new jobs, an unchanged file
+                  never reruns one. They are cached by hash in ~/.cache/sweep/files, here at
+                  launch and on each SSH host before its first job, and copied into a fresh
+                  working folder for every attempt.
+
+        Environment: SWEEP_CONFIG (the job's config as JSON), SWEEP_SEED, SWEEP_JOB (its key),
+        SWEEP_ATTEMPT (from 1), SWEEP_OUTPUT (a folder for the program's output files),
+        SWEEP_METRICS (a file for JSON lines of metrics).
+
+        Metrics: a stdout line "name: number" records a metric; "epoch: N" or "step: N" sets
+        the epoch the following ones belong to (0 before any); a line that is a JSON object
+        of numbers ({"epoch": 3, "loss": 0.25}) records them all. The same JSON lines may be
+        appended to $SWEEP_METRICS instead (followed every 0.5 s); parse_stdout: false
+        ignores stdout. Metrics are sent while the program runs (an epoch's once the program
+        pauses for 0.2 s or starts the next), so sweep status shows them live. Other lines are ordinary output: the first 1000 go to the job's log
+        (sweep logs JOB), then only the last 40; lines are cut at 64 KiB.
+
+        Ending: exit status 0 is done; any other status fails the job at once (not retried),
+        with the status and the end of stderr in its error. Death by a signal is retried
+        like a crash. The program runs in its job runner's process group: a timeout, cancel,
+        Ctrl-C or lost host kills it and everything it started, and whatever it leaves
+        running when it exits is killed.
+        """
+}

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import SweepCore
+
+/// The `files` of a command job: read from the spec's folder at plan time into a manifest
+/// of (path, SHA-256, size, executable) that replaces the list in the job's config, so
+/// the content is part of the job key. The content itself goes to a content-addressed
+/// cache, `~/.cache/sweep/files/<sha256>`, here at plan time and on a host before its
+/// first job (as data files are shipped); each attempt copies it into a fresh folder.
+enum CommandFiles {
+    /// One file of the manifest.
+    struct Entry: Sendable, Hashable {
+        var path: String
+        var sha256: String
+        var size: Int
+        var executable: Bool
+
+        var json: JSONValue {
+            ["path": .string(path), "sha256": .string(sha256), "size": .int(size), "executable": .bool(executable)]
+        }
+
+        init(path: String, sha256: String, size: Int, executable: Bool) {
+            (self.path, self.sha256, self.size, self.executable) = (path, sha256, size, executable)
+        }
+
+        /// Reads an entry of a resolved config's manifest.
+        init?(_ value: JSONValue) {
+            guard let path = value["path"]?.stringValue, let sha256 = value["sha256"]?.stringValue,
+                  let size = value["size"]?.intValue, let executable = value["executable"]?.boolValue,
+                  sha256.count == 64, sha256.allSatisfy(\.isHexDigit), CommandFiles.isInside(path) else { return nil }
+            self.init(path: path, sha256: sha256, size: size, executable: executable)
+        }
+    }
+
+    /// The most files a job may take, and their largest total size.
+    static let maxFiles = 10_000
+    static let maxTotalBytes = 1 << 30
+
+    /// The cache folder relative to a home.
+    static let cacheFolder = ".cache/sweep/files"
+
+    /// The checks of a `files` value that need no disk: a list of relative paths that
+    /// stay inside the spec's folder.
+    static func problem(in value: JSONValue) -> String? {
+        guard let items = value.arrayValue else { return "expected a list of files and folders relative to the spec's folder, got \(value.kindDescription)" }
+        guard items.count <= maxFiles else { return "\(items.count) entries, more than \(maxFiles)" }
+        for (i, item) in items.enumerated() {
+            guard let path = item.stringValue, !path.isEmpty else { return "entry \(i + 1) is \(item.kindDescription), expected a path" }
+            guard isInside(path) else {
+                return "entry \(i + 1) (\"\(path)\") leaves the spec's folder: give a path inside it, without .. or a leading /"
+            }
+        }
+        return nil
+    }
+
+    /// A relative path with no `..` component.
+    static func isInside(_ path: String) -> Bool {
+        !path.hasPrefix("/") && !path.split(separator: "/").contains("..") && !path.contains("\0")
+    }
+
+    /// The manifest of `paths` under `folder` (folders walked, sorted by path), each file
+    /// copied into the local cache.
+    static func manifest(of paths: [String], in folder: String, home: String) throws(ConfigProblem) -> [Entry] {
+        func problem(_ message: String) -> ConfigProblem { ConfigProblem(param: "files", message: message) }
+        let root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        var found: [String: String] = [:]  // relative path -> real path
+        for path in paths {
+            let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+            let full = root + "/" + trimmed
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isFolder) else {
+                throw problem("\"\(path)\" does not exist in \(root)")
+            }
+            let real = URL(fileURLWithPath: full).resolvingSymlinksInPath().path
+            guard real == root || real.hasPrefix(root + "/") else {
+                throw problem("\"\(path)\" leads outside the spec's folder (to \(real)); copy it into \(root)")
+            }
+            if isFolder.boolValue {
+                guard let walker = FileManager.default.enumerator(atPath: real) else { throw problem("cannot read the folder \"\(path)\"") }
+                while let relative = walker.nextObject() as? String {
+                    let member = real + "/" + relative
+                    var memberIsFolder: ObjCBool = false
+                    guard FileManager.default.fileExists(atPath: member, isDirectory: &memberIsFolder), !memberIsFolder.boolValue else { continue }
+                    let resolved = URL(fileURLWithPath: member).resolvingSymlinksInPath().path
+                    guard resolved.hasPrefix(root + "/") else {
+                        throw problem("\"\(trimmed)/\(relative)\" leads outside the spec's folder (to \(resolved))")
+                    }
+                    found[String(real.dropFirst(root.count + 1)) + "/" + relative] = resolved
+                    guard found.count <= maxFiles else { throw problem("more than \(maxFiles) files; ship an archive instead") }
+                }
+            } else {
+                found[String(real.dropFirst(root.count + 1))] = real
+            }
+        }
+        var entries: [Entry] = []
+        var total = 0
+        for (path, real) in found.sorted(by: { $0.key < $1.key }) {
+            var info = stat()
+            guard stat(real, &info) == 0 else { throw problem("cannot read \"\(path)\": \(String(cString: strerror(errno)))") }
+            total += Int(info.st_size)
+            guard total <= maxTotalBytes else {
+                throw problem("the files add up to more than \(maxTotalBytes >> 20) MiB; let the program read large data from where it is")
+            }
+            let sha256: String
+            do {
+                sha256 = try Digest.sha256Hex(fileAtPath: real)
+                try cache(real, sha256: sha256, home: home)
+            } catch {
+                throw problem("cannot read or cache \"\(path)\": \(error)")
+            }
+            entries.append(Entry(path: path, sha256: sha256, size: Int(info.st_size), executable: info.st_mode & S_IXUSR != 0))
+        }
+        return entries
+    }
+
+    /// Copies `path` to the cache under its hash unless it is there already.
+    static func cache(_ path: String, sha256: String, home: String) throws {
+        let folder = home + "/" + cacheFolder
+        let target = folder + "/" + sha256
+        if FileManager.default.fileExists(atPath: target) { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A temporary name, then rename: a reader never sees half a file under its hash.
+        let temporary = target + ".part-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.copyItem(atPath: path, toPath: temporary)
+        guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
+    }
+
+    /// The manifest of a resolved config.
+    static func entries(of config: JobConfig) -> [Entry] {
+        (config["files"]?.arrayValue ?? []).compactMap(Entry.init)
+    }
+
+    /// Copies the manifest's files from the cache under `home` into `folder`.
+    static func stage(_ entries: [Entry], into folder: String, home: String) throws(JobFailure) {
+        for entry in entries {
+            let source = home + "/" + cacheFolder + "/" + entry.sha256
+            let target = folder + "/" + entry.path
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.copyItem(atPath: source, toPath: target)
+                chmod(target, entry.executable ? 0o755 : 0o644)
+            } catch {
+                throw JobFailure("command: cannot put \(entry.path) (\(entry.sha256.prefix(12))) in the job's folder: "
+                    + "\(error.localizedDescription); the copy in ~/\(cacheFolder) is missing: launch the spec again to restore it")
+            }
+        }
+    }
+
+    /// This process's home folder.
+    static var home: String {
+        ProcessInfo.processInfo.environment["HOME"] ?? NSHomeDirectory()
+    }
+}
