@@ -40,8 +40,10 @@ enum JSONOutput {
         return .object(object)
     }
 
-    /// `sweep logs JOB --json`: the job, its attempts, its output lines and summary.
-    static func logs(job: StoredJob, attempts: [StoredAttempt], output: [(attempt: Int, line: String)], coordinatorRuns: Bool) -> JSONValue {
+    /// `sweep logs JOB --json`: the job, its attempts, its output lines, the files its
+    /// attempts left in $SWEEP_OUTPUT, and its summary.
+    static func logs(job: StoredJob, attempts: [StoredAttempt], output: [(attempt: Int, line: String)],
+                     files: [(path: String, bytes: Int?)], coordinatorRuns: Bool) -> JSONValue {
         [
             "job": .int(Int(job.id)), "key": .string(job.key), "workload": .string(job.workload), "state": .string(job.state.rawValue),
             "config": job.config.nested, "summary": job.summary ?? .null,
@@ -53,6 +55,7 @@ enum JSONOutput {
                         "machine": attempt.machine.map(machine) ?? .null]
             }),
             "output": .array(output.map { ["attempt": .int($0.attempt), "line": .string($0.line)] }),
+            "output_files": .array(files.map { ["path": .string($0.path), "bytes": $0.bytes.map(JSONValue.int) ?? .null] }),
         ]
     }
 

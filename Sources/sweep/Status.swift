@@ -110,7 +110,7 @@ extension Sweep {
             }
             if json {
                 print(JSONOutput.logs(job: job, attempts: try db.attempts(of: job.id), output: try db.logs(of: job.id),
-                                      coordinatorRuns: db.writer() != nil).canonicalText)
+                                      files: outputFiles(of: job.id), coordinatorRuns: db.writer() != nil).canonicalText)
                 return
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
@@ -134,20 +134,25 @@ extension Sweep {
             printOutputFiles(of: job.id)
         }
 
-        /// The files the job's attempts left in $SWEEP_OUTPUT, as kept beside the database.
-        private func printOutputFiles(of job: Int64) {
-            let folder = JobOutput.root(database: store.db) + "/job-\(job)"
-            guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
+        /// The files the job's attempts left in $SWEEP_OUTPUT, as kept beside the database:
+        /// paths relative to the job's folder (`attempt-N/...`), with their sizes.
+        private func outputFiles(of job: Int64) -> [(path: String, bytes: Int?)] {
+            let folder = outputFolder(of: job)
+            guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
             var files: [String] = []
             while let path = walker.nextObject() as? String, files.count <= JobOutput.maxFiles * 4 {
                 if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { files.append(path) }
             }
+            return files.sorted().map { ($0, (try? FileManager.default.attributesOfItem(atPath: folder + "/" + $0))?[.size] as? Int) }
+        }
+
+        private func outputFolder(of job: Int64) -> String { JobOutput.root(database: store.db) + "/job-\(job)" }
+
+        private func printOutputFiles(of job: Int64) {
+            let files = outputFiles(of: job)
             guard !files.isEmpty else { return }
-            print("output files (\(folder)):")
-            for path in files.sorted() {
-                let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + path))?[.size] as? Int
-                print("  \(path)" + (size.map { "  \($0) bytes" } ?? ""))
-            }
+            print("output files (\(outputFolder(of: job))):")
+            for file in files { print("  \(file.path)" + (file.bytes.map { "  \($0) bytes" } ?? "")) }
         }
     }
 }

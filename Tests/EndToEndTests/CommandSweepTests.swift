@@ -83,6 +83,10 @@ import Testing
         let logs = try sweep(sandbox, ["logs", "\(stored[0].id)"])
         #expect(logs.stdout.contains("an ordinary line: not a metric"), "\(logs.stdout)")
         #expect(logs.stdout.contains("attempt-1/model.txt") && logs.stdout.contains("attempt-1/sub/curve.csv  550000 bytes"), "\(logs.stdout)")
+        let json = try JSONParser.parse(try sweep(sandbox, ["logs", "\(stored[0].id)", "--json"]).stdout)
+        let files = try #require(json["output_files"]?.arrayValue)
+        #expect(files.compactMap { $0["path"]?.stringValue } == ["attempt-1/model.txt", "attempt-1/sub/curve.csv"], "\(files)")
+        #expect(files.last?["bytes"]?.intValue == 550000)
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
