@@ -31,7 +31,6 @@ struct HeatmapPlot {
         let left = 40 + longestY * Self.characterWidth
         let top = 56.0
         let plotWidth = cellWidth * Double(columns), plotHeight = cellHeight * Double(rows)
-        let width = max(left + plotWidth + 130, 440)
         let height = top + plotHeight + 56
         // Show every n-th label so neighbours never overlap.
         let xEvery = max(1, Int(((longestX * Self.characterWidth + 8) / cellWidth).rounded(.up)))
@@ -43,13 +42,18 @@ struct HeatmapPlot {
             high = max(high, mean)
         }
 
-        var out = TextBuffer(capacity: 256 + columns * rows * 64)
-        LearningCurvePlot.open(width: width, height: height, title: title, into: &out)
         let better = direction == .maximize ? "higher" : "lower"
         var caption = "mean \(metric)" + (grid.averagesOtherParams ? " over the other params" : "") + "; \(better) is better, the best cell outlined"
         if let best = grid.best {
             caption += " (\(grid.yKey)=\(yLabels[best.y]), \(grid.xKey)=\(xLabels[best.x]))"
         }
+        // Wide enough for the title (14 px bold) and the caption, so a small grid does not
+        // cut them off; bounded, as a title can be long.
+        let textWidth = min(1600, 24 + max(Double(title.count) * 8.6, Double(caption.count) * Self.characterWidth))
+        let width = max(left + plotWidth + 130, 440, textWidth)
+
+        var out = TextBuffer(capacity: 256 + columns * rows * 64)
+        LearningCurvePlot.open(width: width, height: height, title: title, into: &out)
         LearningCurvePlot.label(caption, x: 12, y: 40, anchor: "start", into: &out)
         out.append("<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
             + "<rect width=\"6\" height=\"6\" fill=\"#f4f4f4\"/><line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#bbbbbb\" stroke-width=\"2\"/></pattern>\n")

@@ -153,6 +153,17 @@ struct BigReportTests {
         #expect(flipped.best?.x == 0 && flipped.best?.y == 2)  // a=3, b=x: loss 0.9
     }
 
+    @Test("a small heatmap is wide enough for its title")
+    func smallHeatmapFitsItsTitle() throws {
+        var input = Self.gridInput([[0.1, 0.2], [0.3, 0.4]], a: [.int(1), .int(2)], b: [.int(3), .int(4)])
+        input.sweep = String(repeating: "a-long-sweep-name-", count: 4)
+        let svg = try #require(Report(input).plots().first { $0.kind == .heatmap }).svg
+        let title = try #require(svg.firstMatch(of: /<title>([^<]*)<\/title>/)?.1)
+        let width = try #require(svg.firstMatch(of: /<svg [^>]*width="(\d+)"/).flatMap { Double($0.1) })
+        // 14 px bold text is about 8 px a character in DejaVu Sans.
+        #expect(width >= Double(title.count) * 8, "width \(width) for a \(title.count)-character title")
+    }
+
     @Test("heatmap and marginal labels with markup characters are escaped")
     func escapedLabels() throws {
         let hostile = ParamValue.string("<b>&\"x\"")
