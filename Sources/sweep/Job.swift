@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepCore
 import SweepSpec
+import SweepStore
 import SweepWire
 import SweepWorker
 import Workloads
@@ -15,40 +16,49 @@ extension Sweep {
         @Argument(help: ArgumentHelp("The spec file or its bare name.", valueName: "spec"))
         var spec: String?
 
-        @Option(help: "Which job of the spec to run, as numbered by launch --dry-run.")
-        var index = 0
+        @Argument(help: ArgumentHelp(
+            "The job: its number in the store (as status, logs and launch --dry-run show it) or 4+ characters of its key.",
+            valueName: "job"))
+        var job: String?
 
-        @Option(help: ArgumentHelp("Or: the job whose key starts with this (4+ characters, as shown by launch --dry-run, status and logs).",
-                                   valueName: "prefix"))
-        var key: String?
+        @OptionGroup var store: StoreOptions
 
         @Flag(help: .hidden)
         var stdio = false
 
         func validate() throws {
-            if !stdio, spec == nil { throw ValidationError("give the spec to take the job from: sweep job SPEC --index N") }
+            if !stdio, spec == nil || job == nil { throw ValidationError("say which job of which spec: sweep job SPEC JOB") }
         }
 
         func run() throws {
             if stdio { JobRunner(workloads: WorkloadRegistry.all).serve(inputClosed: { _exit(0) }) }
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec!))
-            var index = self.index
-            if let key {
-                let matches = plan.jobs.indices.filter { plan.jobs[$0].key.hasPrefix(key.lowercased()) }
-                guard key.count >= 4, matches.count == 1 else {
-                    throw ValidationError(key.count < 4 ? "--key needs at least 4 characters of the job's key"
-                        : matches.isEmpty ? "no job of this spec has a key starting with \(key)"
-                        : "--key \(key) matches \(matches.count) jobs of this spec; give more characters")
-                }
-                index = matches[0]
-            }
-            guard plan.jobs.indices.contains(index) else {
-                throw ValidationError("--index must be in 0..<\(plan.jobs.count) for this spec")
-            }
+            let index = try position(of: job!, in: plan)
             let job = plan.jobs[index]
-            print("job \(index): \(job.config.nested.canonicalText)")
+            print("job \(self.job!) (\(job.key.prefix(12))): \(job.config.nested.canonicalText)")
             let summary = try plan.spec.workload.run(job.config, context: PrintingContext())
             print("summary: \(summary.canonicalText)")
+        }
+
+        /// Where the job named by `reference` is in `plan`: a number is the store's (one
+        /// numbering with status and logs), anything else a key prefix.
+        private func position(of reference: String, in plan: SweepPlan) throws -> Int {
+            var key = reference.lowercased()
+            if Int64(reference) != nil, FileManager.default.fileExists(atPath: store.db),
+               let stored = try Store(path: store.db, readOnly: true).job(reference) {
+                key = stored.key
+            } else if key.count < 4 {
+                throw CommandFailure(Int64(reference) == nil ? "a job key prefix needs at least 4 characters"
+                    : "no job \(reference) in \(store.db); name it by 4+ characters of its key (launch --dry-run shows them)",
+                    exitCode: CommandFailure.badJob)
+            }
+            let matches = plan.jobs.indices.filter { plan.jobs[$0].key.hasPrefix(key) }
+            guard matches.count == 1 else {
+                throw CommandFailure(matches.isEmpty ? "job \(reference) is not a job of this spec"
+                    : "\(reference) matches \(matches.count) jobs of this spec; give more characters of the key",
+                    exitCode: CommandFailure.badJob)
+            }
+            return matches[0]
         }
     }
 

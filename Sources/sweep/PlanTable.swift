@@ -3,8 +3,9 @@ import SweepCore
 
 /// The `--dry-run` listing: how many jobs, and what varies between them.
 enum PlanTable {
-    /// - Parameter ids: the store's numbers of jobs it already has; with any, a `job`
-    ///   column shows them (`new` for the others), the numbers `status` and `logs` use.
+    /// - Parameter ids: the store's numbers of jobs it already has, the numbers `status`,
+    ///   `logs` and `job` use: a `#` column shows them (`new` for the others) once the
+    ///   store has any. Before that, jobs are named by their key's first characters.
     static func render(_ plan: SweepPlan, ids: [String: Int64] = [:]) -> String {
         let spec = plan.spec
         var header = "sweep \(spec.name) (\(spec.workload.name)): \(plan.jobs.count) jobs = "
@@ -12,9 +13,9 @@ enum PlanTable {
         if plan.duplicates > 0 { header += "; \(plan.duplicates) duplicate configs dropped" }
         if plan.excluded > 0 { header += "; \(plan.excluded) excluded" }
         let numbered = !ids.isEmpty
-        let headers = ["#"] + (numbered ? ["job"] : []) + plan.varying + ["seed", "key"]
-        let rows = plan.jobs.enumerated().map { index, job -> [String] in
-            var row = ["\(index)"]
+        let headers = (numbered ? ["#"] : []) + plan.varying + ["seed", "key"]
+        let rows = plan.jobs.map { job -> [String] in
+            var row: [String] = []
             if numbered { row.append(ids[job.key].map { String($0) } ?? "new") }
             row += plan.varying.map { job.config[$0]?.displayText ?? "" }
             return row + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]

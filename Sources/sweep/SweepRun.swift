@@ -116,6 +116,8 @@ struct CommandFailure: Error, CustomStringConvertible {
 
     /// The exit status of a spec that cannot be read, validated or expanded.
     static let invalidSpec: Int32 = 64
+    /// The exit status of a job argument that names no job (bad usage, without a usage line).
+    static let badJob: Int32 = 64
 }
 
 /// This process's executable, which the coordinator runs as the local worker and ships to hosts.

@@ -53,10 +53,15 @@ import Testing
         let second = dry.stdout.split(separator: "\n")[3]  // header, column names, job 0, job 1
         // With a store, rows carry the job numbers status and logs use.
         let number = try #require(jobs[1]["job"] as? Int)
-        #expect(second.split(separator: " ").prefix(2) == ["1", "\(number)"], "\(dry.stdout)")
+        #expect(second.split(separator: " ").first == "\(number)", "\(dry.stdout)")
         let key = try #require(second.split(separator: " ").last.map(String.init))
-        let job = try sandbox.run(["job", "j.json", "--key", String(key.prefix(6))])
+        let job = try sandbox.run(["job", "j.json", String(key.prefix(6))])
         #expect(job.status == 0 && job.stdout.contains(#""value":2.0"#), "\(job.stdout)\n\(job.stderr)")
+        // The same job by the number status and logs use: one numbering.
+        let byNumber = try sandbox.run(["job", "j.json", "\(number)"])
+        #expect(byNumber.status == 0 && byNumber.stdout.contains(#""value":2.0"#), "\(byNumber.stdout)\n\(byNumber.stderr)")
+        let unknown = try sandbox.run(["job", "j.json", "999"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("no job 999"), "\(unknown.stderr)")
         let status2 = try sandbox.run(["status", "j"])
         #expect(status2.stdout.contains(String(key.prefix(8))))
     }
