@@ -31,8 +31,9 @@ enum SpecFiles {
             if !arguments.isEmpty || name != nil {
                 let overrides = try SpecOverrides(arguments)
                 let sweepName = name ?? overrides.derivedName(from: written.name)
-                if name == nil { print("sweep name: \(sweepName) (from the overrides; --name NEW to choose)") }
                 document = try overrides.apply(to: document, name: sweepName, workloads: WorkloadRegistry.all)
+                // Named only once the overrides hold: a refused launch has no sweep to name.
+                if name == nil { print("sweep name: \(sweepName) (from the overrides; --name NEW to choose)") }
             }
             return try SweepSpec(document: document, workloads: WorkloadRegistry.all).plan(maxJobs: maxJobs)
         }

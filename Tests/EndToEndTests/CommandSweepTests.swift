@@ -245,6 +245,32 @@ import Testing
         for job in first { #expect(try store.attempts(of: job.id).count == 1) }
     }
 
+    /// The spec's own folder as `files`: the database beside the spec, hidden folders and
+    /// sweep's outputs are left out, so a relaunch gives the same keys and reruns nothing.
+    @Test func theSpecsFolderAsFilesShipsTheProgramButNotTheStore() throws {
+        let sandbox = try SweepSandbox()
+        for folder in ["exp/.git", "exp/sweep-outputs"] {
+            try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        try sandbox.write("exp/dot.json", """
+            {"name": "dot", "workload": "command", "base": {"command": "python3 train.py", "files": ["."]}}
+            """)
+        try sandbox.write("exp/train.py", "print('loss: 3')\n")
+        try sandbox.write("exp/.git/HEAD", "ref: refs/heads/main\n")
+        try sandbox.write("exp/sweep-outputs/old.txt", "x")
+        let launch = ["launch", "exp/dot.json", "--db", "exp/sweep.sqlite"]
+        let run = try sweep(sandbox, launch)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let store = try Store(path: sandbox.directory.appendingPathComponent("exp/sweep.sqlite").path, readOnly: true)
+        let first = try store.jobs(of: try #require(try store.sweep(named: "dot")).id)
+        let shipped = (first.first?.config["files"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
+        #expect(shipped == ["dot.json", "train.py"], "\(shipped)")
+        #expect(first.first?.state == .done, "train.py was in the job's folder")
+
+        let again = try sweep(sandbox, launch)
+        #expect(again.status == 0 && again.stdout.contains("+0 new, 1 kept (1 done), 0 dropped"), "\(again.stdout)")
+    }
+
     @Test func aTimeoutKillsTheProgramAndItsChildrenAndChildrenLeftBehindAreKilled() throws {
         let sandbox = try SweepSandbox()
         let marker = String(Int.random(in: 100_000...999_999))

@@ -99,6 +99,7 @@ import Testing
         #expect(bad.status == 64)
         #expect(bad.stderr.contains(#"override 2 (value=x): expected a number in -1000000000.0...1000000000.0, got "x""#), "\(bad.stderr)")
         #expect(bad.stderr.contains(#"override 3 (valu=2): unknown parameter "valu" of workload "probe"; did you mean "value"?"#))
+        #expect(!bad.stdout.contains("sweep name:"), "a refused launch names no sweep: \(bad.stdout)")
         let badName = try sandbox.run(["launch", "o.yaml", "epochs=3", "--name", "../x"])
         #expect(badName.status == 64 && badName.stderr.contains("--name \"../x\" is not a plain name"))
     }

@@ -10,7 +10,9 @@ extension Command {
                   are literal braces. A placeholder naming nothing the job defines is refused
                   at launch (exit 64) with its word and position.
         files     ["train.py", "data/"]: files and folders inside the spec's folder (no ..,
-                  no absolute paths; at most 10000 files, 1 GiB). Their content hashes are
+                  no absolute paths; at most 10000 files, 1 GiB). A folder leaves out hidden
+                  entries (.git, ...), *.sqlite files, sweep-outputs/ and Reports/, which
+                  change by themselves; name such a file on its own to ship it. Content hashes are
                   part of the job key: editing train.py makes new jobs, an unchanged file
                   never reruns one. They are cached by hash in ~/.cache/sweep/files, here at
                   launch and on each SSH host before its first job, and copied into a fresh

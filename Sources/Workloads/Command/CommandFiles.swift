@@ -55,6 +55,15 @@ enum CommandFiles {
         return nil
     }
 
+    /// What a folder in `files` leaves out: hidden entries (`.git`, `.build`, editor files)
+    /// and what sweep itself writes beside a spec (its database, `sweep-outputs/`,
+    /// `Reports/`). These change by themselves, so shipping them would give every launch
+    /// new job keys. A file named on its own is always shipped.
+    static func isSkippedInFolders(_ name: String) -> Bool {
+        name.hasPrefix(".") || name == "sweep-outputs" || name == "Reports"
+            || [".sqlite", ".sqlite-wal", ".sqlite-shm", ".sqlite-journal"].contains { name.hasSuffix($0) }
+    }
+
     /// A relative path with no `..` component.
     static func isInside(_ path: String) -> Bool {
         !path.hasPrefix("/") && !path.split(separator: "/").contains("..") && !path.contains("\0")
@@ -79,15 +88,22 @@ enum CommandFiles {
             }
             if isFolder.boolValue {
                 guard let walker = FileManager.default.enumerator(atPath: real) else { throw problem("cannot read the folder \"\(path)\"") }
+                // Paths in the manifest are relative to the spec's folder: "" for the folder itself.
+                let base = real == root ? "" : String(real.dropFirst(root.count + 1)) + "/"
                 while let relative = walker.nextObject() as? String {
                     let member = real + "/" + relative
                     var memberIsFolder: ObjCBool = false
-                    guard FileManager.default.fileExists(atPath: member, isDirectory: &memberIsFolder), !memberIsFolder.boolValue else { continue }
+                    guard FileManager.default.fileExists(atPath: member, isDirectory: &memberIsFolder) else { continue }
+                    if Self.isSkippedInFolders((relative as NSString).lastPathComponent) {
+                        if memberIsFolder.boolValue { walker.skipDescendants() }
+                        continue
+                    }
+                    guard !memberIsFolder.boolValue else { continue }
                     let resolved = URL(fileURLWithPath: member).resolvingSymlinksInPath().path
                     guard resolved.hasPrefix(root + "/") else {
                         throw problem("\"\(trimmed)/\(relative)\" leads outside the spec's folder (to \(resolved))")
                     }
-                    found[String(real.dropFirst(root.count + 1)) + "/" + relative] = resolved
+                    found[base + relative] = resolved
                     guard found.count <= maxFiles else { throw problem("more than \(maxFiles) files; ship an archive instead") }
                 }
             } else {
