@@ -8,6 +8,9 @@ public enum CoordinatorEvent: Sendable {
     /// The host's connection ended (worker exited, channel closed, host unreachable).
     /// `failure` says whether trying again can help.
     case closed(host: String, reason: String, failure: HostFailure = .transient)
+    /// What a started host's worker is waiting for before it runs (a Slurm job pending in
+    /// the queue): shown as the host's state `pending` until its `ready`.
+    case waiting(host: String, detail: String)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
 }

@@ -140,6 +140,10 @@ enum StoreSchema {
                 ALTER TABLE spec_revisions ADD COLUMN git_dirty INTEGER;
                 """)
         }
+        migrator.registerMigration("v5-slurm-node") { db in
+            // The Slurm node an attempt ran on (a Slurm worker's SLURMD_NODENAME).
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN node TEXT")
+        }
         return migrator
     }
 }

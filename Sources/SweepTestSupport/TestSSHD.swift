@@ -190,8 +190,10 @@ public final class TestSSHD: @unchecked Sendable {
         try config.write(to: directory.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
     }
 
-    /// Starts `tool` with stdout and stderr appended to `log`.
-    private static func spawn(_ tool: String, _ arguments: [String], log: String) throws -> pid_t {
+    /// Starts `tool` with stdout and stderr appended to `log`, with this process's
+    /// environment plus `environment`.
+    static func spawn(_ tool: String, _ arguments: [String], log: String,
+                      environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -212,8 +214,11 @@ public final class TestSSHD: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        let rc = posix_spawn(&pid, tool, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw TestSSHDError(message: "cannot start \(tool): error \(rc)") }
         return pid
     }
@@ -229,7 +234,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     @discardableResult
-    private static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -247,7 +252,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1 (released again for sshd to bind).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -279,7 +284,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// All transitive children of `root`, read from `/proc/*/stat`.
-    private static func descendants(of root: pid_t) -> [pid_t] {
+    static func descendants(of root: pid_t) -> [pid_t] {
         var parents: [pid_t: [pid_t]] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {
