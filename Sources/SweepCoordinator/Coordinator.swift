@@ -197,7 +197,13 @@ public final class Coordinator {
     /// Flushes, closes every connection and says how the run ended.
     public func finish() throws -> Outcome {
         try flush()
-        for host in hosts.values { host.transport.close() }
+        for (name, host) in hosts {
+            host.transport.close()
+            // Its Slurm job was still waiting in the queue: closing took it out.
+            if host.alive, host.info == nil, host.transport.readyLimit != nil {
+                try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
+            }
+        }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
@@ -235,9 +241,9 @@ public final class Coordinator {
                 // It failed for good while waiting to be reconnected: stop waiting.
                 try giveUp(name, host: host, reason: reason)
             }
-        case .waiting(let name, let detail):
+        case .waiting(let name, let job, let detail):
             guard let host = hosts[name], host.alive, host.info == nil else { return }
-            try store.updateHost(name: name, state: .pending, detail: detail)
+            try store.updateHost(name: name, state: .pending, detail: detail, slurmJob: job)
         case .interrupt:
             if !draining {
                 draining = true
@@ -259,10 +265,11 @@ public final class Coordinator {
         case .ready(let info):
             host.info = info
             host.reconnects = 0
-            let slurm = info.slurmJob.map { "slurm job \($0) running on \(info.node ?? info.hostname), " } ?? ""
+            let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
             try store.updateHost(name: name, state: .up,
-                                 detail: slurm + "\(info.hostname), \(info.cores) cores, sweep \(info.version)",
-                                 binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots))
+                                 detail: "\(slurm ?? info.hostname), \(info.cores) cores, sweep \(info.version)",
+                                 binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots),
+                                 slurmJob: info.slurmJob)
         case .started, .heartbeat:
             break
         case .metric(let job, let attempt, let epoch, let values):

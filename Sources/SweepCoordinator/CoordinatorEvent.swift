@@ -10,7 +10,8 @@ public enum CoordinatorEvent: Sendable {
     case closed(host: String, reason: String, failure: HostFailure = .transient)
     /// What a started host's worker is waiting for before it runs (a Slurm job pending in
     /// the queue): shown as the host's state `pending` until its `ready`.
-    case waiting(host: String, detail: String)
+    /// `job` is the scheduler's id for it.
+    case waiting(host: String, job: String, detail: String)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
 }

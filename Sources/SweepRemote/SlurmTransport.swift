@@ -163,7 +163,7 @@ final class SlurmJobState: Sendable {
             state.id = id
             return (state.events, state.held)
         }
-        events?.post(.waiting(host: host, detail: "slurm job \(id) pending in the queue" + (held ? " (held)" : "")))
+        events?.post(.waiting(host: host, job: id, detail: "slurm job \(id) pending in the queue" + (held ? " (held)" : "")))
     }
 }
 

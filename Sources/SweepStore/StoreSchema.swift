@@ -141,8 +141,9 @@ enum StoreSchema {
                 """)
         }
         migrator.registerMigration("v5-slurm-node") { db in
-            // The Slurm node an attempt ran on (a Slurm worker's SLURMD_NODENAME).
-            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN node TEXT")
+            // The Slurm node an attempt ran on (a Slurm worker's SLURMD_NODENAME), and a
+            // Slurm worker's job id.
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN node TEXT; ALTER TABLE hosts ADD COLUMN slurm_job TEXT")
         }
         return migrator
     }

@@ -107,6 +107,15 @@ public struct StoredHost: Sendable, Hashable {
     public var state: State
     /// What the host said about itself, or why it went down.
     public var detail: String?
+    /// A Slurm worker's job id (its state is `state`: pending, up for running).
+    public var slurmJob: String?
+
+    public init(name: String, state: State, detail: String?, slurmJob: String? = nil) {
+        self.name = name
+        self.state = state
+        self.detail = detail
+        self.slurmJob = slurmJob
+    }
 }
 
 /// How many of a sweep's jobs are in each state.

@@ -8,7 +8,8 @@ import Glibc
 /// socket, slurmctld and slurmd in the foreground as this process's children, all state in a
 /// fresh temporary directory, on ports the kernel just handed out (so two fixtures do not meet).
 ///
-/// The node is this machine (`hostname -s`, `nproc` CPUs) in one partition, `debug`. Slurm's
+/// The node is this machine (`hostname -s`, `nproc` CPUs) in one partition, `debug`; jobs are
+/// given cores, not memory (`CR_Core`), so as many one-CPU jobs run at once as there are CPUs. Slurm's
 /// clients (`srun`, `squeue`, `scancel`, `sinfo`) find this cluster through `SLURM_CONF`:
 /// pass `environment` to every process that runs them. `stop()` (or `deinit`) cancels what is
 /// still queued, stops the daemons and kills whatever they left. Debian packages:
@@ -122,10 +123,16 @@ public final class TestSlurm: @unchecked Sendable {
         for i in key.indices { key[i] = UInt8.random(in: 0...255) }
         guard FileManager.default.createFile(atPath: path("munge.key"), contents: Data(key), attributes: [.posixPermissions: 0o600])
         else { throw TestSSHDError(message: "cannot write \(path("munge.key"))") }
-        try TestSSHD.runTool("/usr/sbin/munged", [
+        // Its output goes to a file, not a pipe: the daemon keeps what it inherits open.
+        let pid = try TestSSHD.spawn("/usr/sbin/munged", [
             "--force", "--socket=\(path("munge.sock"))", "--key-file=\(path("munge.key"))",
             "--pid-file=\(path("munged.pid"))", "--log-file=\(path("munged.log"))", "--seed-file=\(path("munge.seed"))",
-        ])
+        ], log: path("munged.out"))
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        guard status == 0 else {
+            throw TestSSHDError(message: "munged failed: " + ((try? String(contentsOfFile: path("munged.out"), encoding: .utf8)) ?? ""))
+        }
     }
 
     private func writeConfig() throws {
@@ -141,6 +148,7 @@ public final class TestSlurm: @unchecked Sendable {
             ProctrackType=proctrack/pgid
             TaskPlugin=task/none
             SelectType=select/cons_tres
+            SelectTypeParameters=CR_Core
             SlurmUser=root
             SlurmdUser=root
             SlurmctldPort=\(controllerPort)
