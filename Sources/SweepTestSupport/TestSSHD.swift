@@ -37,6 +37,8 @@ public final class TestSSHD: @unchecked Sendable {
     /// A fresh directory that commands run in and see as `$HOME` instead of the user's home,
     /// so a test sees an account where nothing is cached yet; nil for the real home.
     public let home: String?
+    /// Variables every session sees (`SetEnv`), e.g. `SLURM_CONF` for a test Slurm cluster.
+    public let environment: [String: String]
 
     private let hostKeyPath: String
     /// The sshd listener, spawned directly: sshd closes every inherited descriptor at start-up,
@@ -51,8 +53,10 @@ public final class TestSSHD: @unchecked Sendable {
     ///   - sftp: offer the SFTP subsystem (`Subsystem sftp internal-sftp`).
     ///   - freshHome: run every command in a new empty directory as `$HOME` (`ForceCommand`),
     ///     like a fresh account: nothing under `~/.cache` from earlier tests.
-    public init(sftp: Bool = true, freshHome: Bool = false) throws {
+    ///   - environment: variables set for every session (`SetEnv`; no spaces or quotes).
+    public init(sftp: Bool = true, freshHome: Bool = false, environment: [String: String] = [:]) throws {
         self.sftp = sftp
+        self.environment = environment
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sweep-sshd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -185,6 +189,8 @@ public final class TestSSHD: @unchecked Sendable {
 
             """
             + (sftp ? "Subsystem sftp internal-sftp\n" : "")
+            + (environment.isEmpty ? "" : "SetEnv " + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+                .joined(separator: " ") + "\n")
             // The client's command runs from the fresh home, which it also sees as $HOME.
             + (home.map { "ForceCommand cd \($0) && HOME=\($0) exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n" } ?? "")
         try config.write(to: directory.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)

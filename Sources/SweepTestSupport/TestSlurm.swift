@@ -98,21 +98,27 @@ public final class TestSlurm: @unchecked Sendable {
         _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
         _ = waitForEmptyQueue(timeout: 5)
         for pid in pids.reversed() { kill(pid, SIGTERM) }
-        let deadline = Date().addingTimeInterval(10)
-        for pid in pids.reversed() {
-            var status: Int32 = 0
-            while waitpid(pid, &status, WNOHANG) == 0 {
-                if Date() > deadline { kill(pid, SIGKILL) }
-                usleep(20_000)
-            }
-        }
+        for pid in pids.reversed() { Self.waitForExit(pid) }
         pids = []
         for pid in leftovers() { kill(pid, SIGKILL) }
         if let munged = try? String(contentsOfFile: path("munged.pid"), encoding: .utf8),
            let pid = pid_t(munged.trimmingCharacters(in: .whitespacesAndNewlines)) {
             kill(pid, SIGTERM)
+            Self.waitForExit(pid)
         }
+        // Only now: a daemon still shutting down would write its state and logs again.
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Waits until `pid` is gone (reaped here, by Foundation's child monitor, or by init when
+    /// it is not our child); SIGKILL after 10 s.
+    private static func waitForExit(_ pid: pid_t) {
+        let deadline = Date().addingTimeInterval(10)
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 || kill(pid, 0) == 0 {
+            if Date() > deadline { kill(pid, SIGKILL) }
+            usleep(20_000)
+        }
     }
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }

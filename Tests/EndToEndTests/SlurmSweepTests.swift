@@ -139,13 +139,42 @@ struct SlurmSweepTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    @Test func srunRunsOnALoginNodeReachedOverSSH() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        // The "login node" is a test sshd whose sessions see the cluster's SLURM_CONF and a
+        // fresh home, where the binary is shipped and from which the nodes run it.
+        let sshd = try TestSSHD(freshHome: true, environment: slurm.environment)
+        defer { sshd.stop() }
+        let sandbox = try setUp(jobs: 12, epochs: 2, sleepMS: 50)
+        let json: JSONValue = [
+            "name": "c", "slurm": true, "workers": 2, "slots": 1, "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"),
+            "identity": .string(sshd.userKeyPath), "known_hosts": .string(sshd.knownHostsPath), "ssh_config": "/dev/null",
+        ]
+        try sandbox.write("c.json", json.canonicalText)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"])
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 12, epochs: 2)
+        let attempts = try attempts(sandbox)
+        #expect(Set(attempts.map(\.host)).isSubset(of: ["c.1", "c.2"]))
+        #expect(attempts.allSatisfy { $0.machine?.node == slurm.nodeName })
+        let home = try #require(sshd.home)
+        #expect(FileManager.default.fileExists(atPath: home + "/.cache/sweep/bin"))
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
     @Test func aMixedFleetRunsOnTheLocalWorkerAndSlurmInOneLaunch() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
-        let sandbox = try setUp(jobs: 16, epochs: 2, sleepMS: 150, workers: 1)
+        // Without a shared home: srun --bcast copies the binary to the node's /tmp.
+        let sandbox = try setUp(jobs: 16, epochs: 2, sleepMS: 150, workers: 1, extra: #", "shared_home": false"#)
+        let copy = "/tmp/sweep-" + (try Digest.sha256Hex(fileAtPath: SweepSandbox.binary.path)).prefix(16)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
         launch.wait(timeout: 120)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: copy))
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 2)
         let hosts = Set(try attempts(sandbox).filter { $0.status == .ok }.map(\.host))
         #expect(hosts == ["local", "c.1"], "\(hosts)")
