@@ -172,6 +172,8 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     private func writeConfig() throws {
+        let variables: [String] = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let setEnv = variables.isEmpty ? "" : "SetEnv " + variables.joined(separator: " ") + "\n"
         let config = """
             Port \(port)
             ListenAddress 127.0.0.1
@@ -189,8 +191,7 @@ public final class TestSSHD: @unchecked Sendable {
 
             """
             + (sftp ? "Subsystem sftp internal-sftp\n" : "")
-            + (environment.isEmpty ? "" : "SetEnv " + environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-                .joined(separator: " ") + "\n")
+            + setEnv
             // The client's command runs from the fresh home, which it also sees as $HOME.
             + (home.map { "ForceCommand cd \($0) && HOME=\($0) exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n" } ?? "")
         try config.write(to: directory.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)

@@ -83,7 +83,9 @@ extension Sweep.Hosts {
         @Option(help: "With --slurm: workers (Slurm jobs) to run.")
         var workers = 1
 
-        @Option(help: ArgumentHelp("With --slurm: extra srun options, split at spaces (no shell), long form only.",
+        // Unconditional: the value itself starts with "--".
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("With --slurm: extra srun options, split at spaces (no shell), long form only.",
                                    valueName: "options"))
         var slurmArgs: String?
 

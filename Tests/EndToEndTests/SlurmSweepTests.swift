@@ -34,6 +34,23 @@ struct SlurmSweepTests {
         return try store.jobs(of: try #require(try store.sweep(named: "p")).id).flatMap { try store.attempts(of: $0.id) }
     }
 
+    @Test func hostsAddSlurmWritesTheHostFileAndRefusesOptionsThatRunSomethingElse() throws {
+        let sandbox = try SweepSandbox()
+        let add = try sandbox.run(["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
+                                   "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"])
+        #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
+        #expect(add.stdout.contains("3 workers of 2 slots"), "\(add.stdout)")
+        let text = try String(contentsOf: sandbox.directory.appendingPathComponent("Hosts/c.json"), encoding: .utf8)
+        #expect(text == #"{"name":"c","pending_limit":30,"slots":2,"slurm":true,"slurm_args":["--partition=debug","--time=01:00:00"],"workers":3}"# + "\n")
+        for bad in [["--slurm-args", "--hold /bin/sh"], ["--slurm-args", "--task-prolog=/tmp/x"], ["--workers", "0"]] {
+            let refused = try sandbox.run(["hosts", "add", "d", "--slurm"] + bad)
+            #expect(refused.status == 64, "\(bad): \(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/d.json").path))
+        }
+        let noSSH = try sandbox.run(["hosts", "add", "e", "--workers", "2"])
+        #expect(noSSH.status == 64 && noSSH.stderr.contains("--ssh is required"), "\(noSSH.stderr)")
+    }
+
     @Test func aProbeSweepRunsThroughTwoSlurmWorkersAndLeavesNoJob() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
@@ -79,31 +96,24 @@ struct SlurmSweepTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
-    @Test func ctrlCTwiceLeavesNoSlurmJob() throws {
+    /// Ctrl-C twice (SIGINT to the coordinator) or `sweep cancel` twice from another terminal:
+    /// the running jobs are cancelled and so are both workers' Slurm jobs.
+    @Test(arguments: ["SIGINT", "sweep cancel"])
+    func interruptingTwiceLeavesNoSlurmJob(how: String) throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
         let sandbox = try setUp(jobs: 20, epochs: 50, sleepMS: 100)
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
         #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox)?.running ?? 0) == 2 })
         #expect(try slurm.queue().count == 2)
-        kill(launch.process.processIdentifier, SIGINT)
-        usleep(300_000)
-        kill(launch.process.processIdentifier, SIGINT)
-        launch.wait(timeout: 60)
-        #expect(launch.status == 130, "\(launch.stdout)\n\(launch.stderr)")
-        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
-        #expect(sandbox.waitForNoLeftovers().isEmpty)
-    }
-
-    @Test func sweepCancelLeavesNoSlurmJob() throws {
-        let slurm = try TestSlurm()
-        defer { slurm.stop() }
-        let sandbox = try setUp(jobs: 20, epochs: 50, sleepMS: 100)
-        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
-        #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox)?.running ?? 0) == 2 })
-        #expect(try sandbox.run(["cancel", "p"]).status == 0)
-        usleep(300_000)
-        #expect(try sandbox.run(["cancel", "p"]).status == 0)
+        for _ in 0..<2 {
+            if how == "SIGINT" {
+                kill(launch.process.processIdentifier, SIGINT)
+            } else {
+                #expect(try sandbox.run(["cancel", "p"]).status == 0)
+            }
+            usleep(300_000)
+        }
         launch.wait(timeout: 60)
         #expect(launch.status == 130, "\(launch.stdout)\n\(launch.stderr)")
         #expect((counts(sandbox)?.done ?? 20) < 20)
