@@ -1,5 +1,5 @@
+import Foundation
 import SweepCore
-import SweepRuntime
 
 /// How a host file's Slurm cluster runs its workers:
 ///
@@ -124,22 +124,18 @@ public struct SlurmArgumentError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Whether Slurm's clients run on this machine.
+/// Whether Slurm's clients are on this machine.
 public enum SlurmCheck {
-    /// `srun --version` ("slurm 22.05.8").
-    /// - Throws: `SlurmArgumentError` saying how to fix it when srun is missing or fails.
-    public static func version() throws -> String {
-        let fix = "install Slurm's clients (Debian: slurm-client) or give the login node with --ssh"
-        guard let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: ["srun", "--version"]) else {
-            throw SlurmArgumentError(message: "cannot run srun: \(fix)")
+    /// Where `srun` is on `PATH` (its `--version` would need the cluster's configuration,
+    /// which a launch finds and `hosts add` need not).
+    /// - Throws: `SlurmArgumentError` saying how to fix it when there is none.
+    public static func srunPath() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/srun"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        child.closeStdin()
-        var lines: [String] = []
-        child.forEachLine(of: .stdout) { lines.append($0) }
-        child.forEachLine(of: .stderr) { _ in }
-        guard case .exited(0) = child.wait(), let version = lines.first else {
-            throw SlurmArgumentError(message: "srun --version failed: \(fix)")
-        }
-        return version
+        throw SlurmArgumentError(message:
+            "no srun on PATH: install Slurm's clients (Debian: slurm-client), or give the login node with --ssh")
     }
 }

@@ -146,10 +146,10 @@ extension Sweep.Hosts {
                                 slurm: settings)
             if let settings, !host.usesSSH {
                 // Nothing to log in to: check that Slurm's clients are here, then write the file.
-                let version = try SlurmCheck.version()
+                let srun = try SlurmCheck.srunPath()
                 try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
                 try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-                print("added \(name): Slurm (\(version)) through srun here, \(settings.workers) workers of \(slots) slots -> \(path)")
+                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots -> \(path)")
                 return
             }
             let binary = try ShippedBinary.get()
@@ -252,7 +252,7 @@ extension Sweep.Hosts {
             for host in hosts {
                 if !host.usesSSH {
                     do {
-                        print("\(host.name): Slurm (\(try SlurmCheck.version())) through srun here")
+                        print("\(host.name): Slurm through \(try SlurmCheck.srunPath()) here")
                     } catch {
                         failed = true
                         print("\(host.name): \(error)")
