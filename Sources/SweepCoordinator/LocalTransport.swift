@@ -21,6 +21,7 @@ public final class LocalTransport: WorkerTransport, Sendable {
     private let executable: String
     private let arguments: [String]
     private let stderrLine: @Sendable (String) -> Void
+    private let failure: @Sendable (String) -> HostFailure
     /// The current connection's process; replaced on reconnect.
     private let process = Mutex<ChildProcess?>(nil)
 
@@ -35,20 +36,24 @@ public final class LocalTransport: WorkerTransport, Sendable {
 
     /// A worker started by `executable arguments` (which must end up running `sweep worker`
     /// on its stdin and stdout).
-    /// - Parameter stderrLine: called with each line of the process's stderr, on a reader thread.
+    /// - Parameters:
+    ///   - stderrLine: called with each line of the process's stderr, on a reader thread.
+    ///   - failure: whether the connection's end (its reason, with the stderr tail) can heal.
     public init(hostName: String, executable: String, arguments: [String], slots: Int,
-                stderrLine: @escaping @Sendable (String) -> Void = { _ in }) {
+                stderrLine: @escaping @Sendable (String) -> Void = { _ in },
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
         self.hostName = hostName
         self.executable = executable
         self.arguments = arguments
         self.slots = slots
         self.stderrLine = stderrLine
+        self.failure = failure
     }
 
     public func start(events: EventQueue) throws {
         let child = try ChildProcess.spawn(executable: executable, arguments: arguments)
         process.withLock { $0 = child }
-        let host = hostName, stderrLine = stderrLine
+        let host = hostName, stderrLine = stderrLine, failure = failure
         let stderrTail = StderrTail()
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
@@ -71,7 +76,8 @@ public final class LocalTransport: WorkerTransport, Sendable {
             stderrDone.wait()
             let termination = child.wait()
             let tail = stderrTail.text
-            events.post(.closed(host: host, reason: "\(host == "local" ? "local worker" : host) \(termination)" + (tail.isEmpty ? "" : ": " + tail)))
+            let reason = "\(host == "local" ? "local worker" : host) \(termination)" + (tail.isEmpty ? "" : ": " + tail)
+            events.post(.closed(host: host, reason: reason, failure: failure(reason)))
         }
     }
 

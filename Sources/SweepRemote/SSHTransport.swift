@@ -21,6 +21,7 @@ public final class SSHTransport: WorkerTransport, Sendable {
     /// The command the exec channel runs, given the binary's path on the host.
     private let command: @Sendable (String) -> String
     private let stderrLine: @Sendable (String) -> Void
+    private let failure: @Sendable (String) -> HostFailure
     /// The current connection's outgoing messages and task.
     private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
 
@@ -31,10 +32,12 @@ public final class SSHTransport: WorkerTransport, Sendable {
     ///   - command: what the exec channel runs, given the binary's path there (a launcher such
     ///     as `srun` that ends up running `sweep worker`); by default the worker itself.
     ///   - stderrLine: called with each line the channel writes to stderr.
+    ///   - failure: whether an end that SSH itself does not call permanent can heal, from its reason.
     public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2,
                 dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] },
                 hostName: String? = nil, command: (@Sendable (String) -> String)? = nil,
-                stderrLine: @escaping @Sendable (String) -> Void = { _ in }) {
+                stderrLine: @escaping @Sendable (String) -> Void = { _ in },
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
         self.host = host
         self.hostName = hostName ?? host.name
         slots = host.slots
@@ -43,16 +46,18 @@ public final class SSHTransport: WorkerTransport, Sendable {
         let slots = host.slots
         self.command = command ?? { "exec \($0) worker --slots \(slots) --heartbeat \(heartbeat)" }
         self.stderrLine = stderrLine
+        self.failure = failure
     }
 
     public func start(events: EventQueue) throws {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
-        let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine
+        let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine,
+            failure = failure
         let task = Task {
             let (reason, permanent) = await Self.serve(host: host, name: name, binary: binary, command: command,
                                                        stderrLine: stderrLine, dataFiles: dataFiles, messages: messages,
                                                        events: events)
-            events.post(.closed(host: name, reason: reason, failure: permanent ? .permanent : .transient))
+            events.post(.closed(host: name, reason: reason, failure: permanent ? .permanent : failure(reason)))
         }
         connection.withLock { $0 = (continuation, task) }
     }

@@ -57,13 +57,13 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                                      (["exec", "srun"] + words.map(RemoteHost.shellQuoted)).joined(separator: " ")
                                          + " \"$HOME\"/" + RemoteHost.shellQuoted(path) + " " + worker.joined(separator: " ")
                                  },
-                                 stderrLine: job.read)
+                                 stderrLine: job.read, failure: SlurmJobState.failure)
         } else {
             let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles) : nil
             localCache = cache
             inner = LocalTransport(hostName: name, executable: "/usr/bin/env",
                                    arguments: ["srun"] + srun + [cache?.binaryPath ?? binary.path] + worker,
-                                   slots: host.slots, stderrLine: job.read)
+                                   slots: host.slots, stderrLine: job.read, failure: SlurmJobState.failure)
         }
     }
 
@@ -150,6 +150,21 @@ final class SlurmJobState: Sendable {
 
     func begin(events: EventQueue) {
         state.withLock { $0 = (events, nil, false) }
+    }
+
+    /// What srun says when Slurm refuses the request itself (a partition, account, size or
+    /// option it will never grant): asking again would be refused again.
+    static let refusals = [
+        "Unable to allocate resources: Invalid", "Unable to allocate resources: Requested node configuration is not available",
+        "Unable to allocate resources: Access/permission denied", "Unable to allocate resources: More processors requested",
+        "Unable to allocate resources: Job violates accounting", "Memory specification can not be satisfied",
+        "srun: unrecognized option", "srun: error: Invalid", "srun: error: invalid",
+    ]
+
+    /// Whether a worker connection's end (reason and srun's last stderr lines) can heal: a
+    /// cancelled, preempted or timed-out job can; a request Slurm refuses cannot.
+    @Sendable static func failure(_ reason: String) -> HostFailure {
+        refusals.contains { reason.contains($0) } ? .permanent : .transient
     }
 
     /// One stderr line of srun: `srun: job 12 queued and waiting for resources` (only when

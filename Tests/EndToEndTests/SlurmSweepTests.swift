@@ -149,6 +149,20 @@ struct SlurmSweepTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    @Test func aRequestSlurmRefusesIsReportedOnceAndNotRetried() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 4, epochs: 2, sleepMS: 0, workers: 1, extra: #", "slurm_args": ["--partition=nope"]"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        launch.wait(timeout: 60)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable") && launch.stdout.contains("Invalid partition name specified"),
+                "\(launch.stdout)")
+        #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
     @Test func srunRunsOnALoginNodeReachedOverSSH() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
