@@ -221,11 +221,16 @@ public final class TestSSHD: @unchecked Sendable {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, &attributes, argv, envp)
+        let rc: Int32
+        if environment.isEmpty {
+            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        } else {
+            let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { envp.forEach { free($0) } }
+            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, envp)
+        }
         guard rc == 0 else { throw TestSSHDError(message: "cannot start \(tool): error \(rc)") }
         return pid
     }
