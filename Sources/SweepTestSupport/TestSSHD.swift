@@ -198,9 +198,9 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// Starts `tool` with stdout and stderr appended to `log`, with this process's
-    /// environment plus `environment`.
+    /// environment plus `environment`; `ownGroup` puts it in a process group of its own.
     static func spawn(_ tool: String, _ arguments: [String], log: String,
-                      environment: [String: String] = [:]) throws -> pid_t {
+                      environment: [String: String] = [:], ownGroup: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -218,7 +218,7 @@ public final class TestSSHD: @unchecked Sendable {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (ownGroup ? POSIX_SPAWN_SETPGROUP : 0)))
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0

@@ -52,9 +52,9 @@ public final class TestSlurm: @unchecked Sendable {
             try startMunge()
             try writeConfig()
             pids.append(try TestSSHD.spawn("/usr/sbin/slurmctld", ["-D", "-i", "-f", configPath], log: path("slurmctld.out"),
-                                           environment: environment))
+                                           environment: environment, ownGroup: true))
             pids.append(try TestSSHD.spawn("/usr/sbin/slurmd", ["-D", "-f", configPath], log: path("slurmd.out"),
-                                           environment: environment))
+                                           environment: environment, ownGroup: true))
             try waitUntilIdle(timeout: timeout)
         } catch {
             stop()
@@ -98,27 +98,38 @@ public final class TestSlurm: @unchecked Sendable {
         _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
         _ = waitForEmptyQueue(timeout: 5)
         for pid in pids.reversed() { kill(pid, SIGTERM) }
-        for pid in pids.reversed() { Self.waitForExit(pid) }
+        for pid in pids.reversed() { Self.waitForChild(pid) }
         pids = []
         for pid in leftovers() { kill(pid, SIGKILL) }
+        // munged daemonized (init is its parent): wait by its pid while that is still munged
+        // (pids are reused quickly on a busy machine).
         if let munged = try? String(contentsOfFile: path("munged.pid"), encoding: .utf8),
-           let pid = pid_t(munged.trimmingCharacters(in: .whitespacesAndNewlines)) {
+           let pid = pid_t(munged.trimmingCharacters(in: .whitespacesAndNewlines)), isOurMunged(pid) {
             kill(pid, SIGTERM)
-            Self.waitForExit(pid)
+            let deadline = Date().addingTimeInterval(10)
+            while isOurMunged(pid) {
+                if Date() > deadline { kill(pid, SIGKILL) }
+                usleep(20_000)
+            }
         }
         // Only now: a daemon still shutting down would write its state and logs again.
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// Waits until `pid` is gone (reaped here, by Foundation's child monitor, or by init when
-    /// it is not our child); SIGKILL after 10 s.
-    private static func waitForExit(_ pid: pid_t) {
+    /// Waits until the child `pid` has exited (reaped here, or already by Foundation's child
+    /// monitor: then waitpid fails); SIGKILL after 10 s.
+    private static func waitForChild(_ pid: pid_t) {
         let deadline = Date().addingTimeInterval(10)
         var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 || kill(pid, 0) == 0 {
+        while waitpid(pid, &status, WNOHANG) == 0 {
             if Date() > deadline { kill(pid, SIGKILL) }
             usleep(20_000)
         }
+    }
+
+    private func isOurMunged(_ pid: pid_t) -> Bool {
+        guard let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: line, as: UTF8.self).contains(path("munge.sock"))
     }
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -133,7 +144,7 @@ public final class TestSlurm: @unchecked Sendable {
         let pid = try TestSSHD.spawn("/usr/sbin/munged", [
             "--force", "--socket=\(path("munge.sock"))", "--key-file=\(path("munge.key"))",
             "--pid-file=\(path("munged.pid"))", "--log-file=\(path("munged.log"))", "--seed-file=\(path("munge.seed"))",
-        ], log: path("munged.out"))
+        ], log: path("munged.out"), ownGroup: true)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         guard status == 0 else {
