@@ -64,7 +64,7 @@ let package = Package(
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
-        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepSSH", "SweepWire"], swiftSettings: strict),
+        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.
         .target(name: "KANKit", swiftSettings: strict + numerics),
         // The jobs themselves.

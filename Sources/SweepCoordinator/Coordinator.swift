@@ -65,7 +65,8 @@ public final class Coordinator {
         var info: WorkerInfo? {
             didSet {
                 machine = info.map {
-                    AttemptMachine(os: $0.os, cpu: $0.cpu, cores: $0.cores, sweepVersion: $0.version, binaryHash: $0.binaryHash)
+                    AttemptMachine(os: $0.os, cpu: $0.cpu, cores: $0.cores, sweepVersion: $0.version, binaryHash: $0.binaryHash,
+                                   node: $0.node)
                 }
             }
         }
@@ -82,6 +83,8 @@ public final class Coordinator {
         /// The jobs that failed on this host since its last success.
         var failureStreak: Set<Int64> = []
         var lastSeen: Duration = .zero
+        /// When the current connection was started (its `ready` limit counts from here).
+        var connectedAt: Duration = .zero
         var reconnects = 0
         var reconnectAt: Duration?
 
@@ -182,7 +185,7 @@ public final class Coordinator {
         var deadline = lastProgress.map { $0 + options.progressInterval } ?? clock.now
         if !metricBuffer.isEmpty || !logBuffer.isEmpty { deadline = min(deadline, lastFlush + options.flushInterval) }
         for host in hosts.values {
-            if host.alive { deadline = min(deadline, host.lastSeen + options.hostGrace) }
+            if host.alive { deadline = min(deadline, host.lastSeen + silenceLimit(host)) }
             if let due = host.reconnectAt { deadline = min(deadline, due) }
             if let limit = attemptLimit {
                 for attempt in host.running.values { deadline = min(deadline, attempt.started + limit) }
@@ -194,7 +197,13 @@ public final class Coordinator {
     /// Flushes, closes every connection and says how the run ended.
     public func finish() throws -> Outcome {
         try flush()
-        for host in hosts.values { host.transport.close() }
+        for (name, host) in hosts {
+            host.transport.close()
+            // Its Slurm job was still waiting in the queue: closing took it out.
+            if host.alive, host.info == nil, host.transport.readyLimit != nil {
+                try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
+            }
+        }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
@@ -232,6 +241,9 @@ public final class Coordinator {
                 // It failed for good while waiting to be reconnected: stop waiting.
                 try giveUp(name, host: host, reason: reason)
             }
+        case .waiting(let name, let job, let detail):
+            guard let host = hosts[name], host.alive, host.info == nil else { return }
+            try store.updateHost(name: name, state: .pending, detail: detail, slurmJob: job)
         case .interrupt:
             if !draining {
                 draining = true
@@ -253,8 +265,11 @@ public final class Coordinator {
         case .ready(let info):
             host.info = info
             host.reconnects = 0
-            try store.updateHost(name: name, state: .up, detail: "\(info.hostname), \(info.cores) cores, sweep \(info.version)",
-                                 binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots))
+            let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
+            try store.updateHost(name: name, state: .up,
+                                 detail: "\(slurm ?? info.hostname), \(info.cores) cores, sweep \(info.version)",
+                                 binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots),
+                                 slurmJob: info.slurmJob)
         case .started, .heartbeat:
             break
         case .metric(let job, let attempt, let epoch, let values):
@@ -336,6 +351,7 @@ public final class Coordinator {
         host.reconnectAt = nil
         host.info = nil
         host.lastSeen = clock.now
+        host.connectedAt = clock.now
         do {
             try host.transport.start(events: events)
             host.alive = true
@@ -397,8 +413,13 @@ public final class Coordinator {
         let now = clock.now
         for name in hostOrder {
             let host = hosts[name]!
+            // A worker that never started within its transport's limit (a Slurm job stuck
+            // in the queue) is given up: waiting longer would not run the sweep.
+            if host.alive, host.info == nil, let limit = host.transport.readyLimit, now - host.connectedAt > limit {
+                try lose(name, host: host, reason: host.transport.readyLimitReason, failure: .permanent, hung: true)
+            }
             // A host silent past the grace period is lost (and its worker killed).
-            if host.alive, now - host.lastSeen > options.hostGrace {
+            if host.alive, now - host.lastSeen > silenceLimit(host) {
                 try lose(name, host: host, reason: "no message for \(Int(options.hostGrace.inSeconds)) s", hung: true)
             }
             if host.alive, let limit = attemptLimit {
@@ -411,6 +432,13 @@ public final class Coordinator {
             progress.update(try store.counts(of: sweep.id), finishedThisRun: finished, note: note)
             lastProgress = now
         }
+    }
+
+    /// How long a host may stay silent: the grace, or before its `ready` the transport's
+    /// ready limit when it has one (then checked on its own, from the start).
+    private func silenceLimit(_ host: Host) -> Duration {
+        guard host.info == nil, let limit = host.transport.readyLimit else { return options.hostGrace }
+        return max(limit + .seconds(1), options.hostGrace)
     }
 
     /// The worker kills a job at its timeout and says so; one that is still running

@@ -8,6 +8,10 @@ public enum CoordinatorEvent: Sendable {
     /// The host's connection ended (worker exited, channel closed, host unreachable).
     /// `failure` says whether trying again can help.
     case closed(host: String, reason: String, failure: HostFailure = .transient)
+    /// What a started host's worker is waiting for before it runs (a Slurm job pending in
+    /// the queue): shown as the host's state `pending` until its `ready`.
+    /// `job` is the scheduler's id for it.
+    case waiting(host: String, job: String, detail: String)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
 }

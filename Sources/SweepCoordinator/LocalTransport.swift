@@ -11,11 +11,17 @@ import SweepWire
 /// Two reader threads per connection (stdout: messages, stderr: the tail kept for the
 /// closing reason) post to the coordinator's queue; the stdout reader reaps the child and
 /// posts `.closed`. The coordinator's loop only writes to stdin.
+///
+/// The worker may also be started through a launcher on this machine (`srun ... sweep worker`,
+/// see SlurmTransport): `executable` and `arguments` are then the launcher's, and
+/// `stderrLine` sees what the launcher says before the worker runs.
 public final class LocalTransport: WorkerTransport, Sendable {
-    public let hostName = "local"
+    public let hostName: String
     public let slots: Int
     private let executable: String
     private let arguments: [String]
+    private let stderrLine: @Sendable (String) -> Void
+    private let failure: @Sendable (String) -> HostFailure
     /// The current connection's process; replaced on reconnect.
     private let process = Mutex<ChildProcess?>(nil)
 
@@ -23,20 +29,38 @@ public final class LocalTransport: WorkerTransport, Sendable {
     ///   - executable: the `sweep` binary to run as the worker (usually this one).
     ///   - slots: jobs to run at once.
     ///   - heartbeat: seconds between the worker's heartbeats.
-    public init(executable: String, slots: Int, heartbeat: Double = 2) {
+    public convenience init(executable: String, slots: Int, heartbeat: Double = 2) {
+        self.init(hostName: "local", executable: executable,
+                  arguments: ["worker", "--slots", String(slots), "--heartbeat", String(heartbeat)], slots: slots)
+    }
+
+    /// A worker started by `executable arguments` (which must end up running `sweep worker`
+    /// on its stdin and stdout).
+    /// - Parameters:
+    ///   - stderrLine: called with each line of the process's stderr, on a reader thread.
+    ///   - failure: whether the connection's end (its reason, with the stderr tail) can heal.
+    public init(hostName: String, executable: String, arguments: [String], slots: Int,
+                stderrLine: @escaping @Sendable (String) -> Void = { _ in },
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
+        self.hostName = hostName
         self.executable = executable
+        self.arguments = arguments
         self.slots = slots
-        arguments = ["worker", "--slots", String(slots), "--heartbeat", String(heartbeat)]
+        self.stderrLine = stderrLine
+        self.failure = failure
     }
 
     public func start(events: EventQueue) throws {
         let child = try ChildProcess.spawn(executable: executable, arguments: arguments)
         process.withLock { $0 = child }
-        let host = hostName
+        let host = hostName, stderrLine = stderrLine, failure = failure
         let stderrTail = StderrTail()
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            child.forEachLine(of: .stderr) { stderrTail.append($0) }
+            child.forEachLine(of: .stderr) {
+                stderrTail.append($0)
+                stderrLine($0)
+            }
             stderrDone.signal()
         }
         Thread.detachNewThread {
@@ -52,7 +76,8 @@ public final class LocalTransport: WorkerTransport, Sendable {
             stderrDone.wait()
             let termination = child.wait()
             let tail = stderrTail.text
-            events.post(.closed(host: host, reason: "local worker \(termination)" + (tail.isEmpty ? "" : ": " + tail)))
+            let reason = "\(host == "local" ? "local worker" : host) \(termination)" + (tail.isEmpty ? "" : ": " + tail)
+            events.post(.closed(host: host, reason: reason, failure: failure(reason)))
         }
     }
 

@@ -20,4 +20,15 @@ public protocol WorkerTransport: AnyObject, Sendable {
     /// Ends the connection at once for a worker presumed hung (no heartbeats): kills it
     /// where the transport can, so that `.closed` is posted even if it would never exit.
     func abort()
+    /// How long the worker may take from `start` to its `ready` before the host is given up
+    /// for the sweep (`readyLimitReason` says why); nil: the host grace, as for any silence.
+    /// A Slurm worker may wait in the queue for a long time without being lost.
+    var readyLimit: Duration? { get }
+    /// Why a worker that missed `readyLimit` is given up, with what to do about it.
+    var readyLimitReason: String { get }
+}
+
+extension WorkerTransport {
+    public var readyLimit: Duration? { nil }
+    public var readyLimitReason: String { "the worker did not start" }
 }

@@ -7,10 +7,12 @@ import SweepCore
 /// {"name": "gpu1", "ssh": "alice@gpu1.lab:2222", "slots": 4, "identity": "~/.ssh/id_ed25519"}
 /// ```
 /// `ssh` may be a `~/.ssh/config` alias; `known_hosts` and `ssh_config` override the files
-/// SSH reads (useful for test hosts and shared lab accounts).
+/// SSH reads (useful for test hosts and shared lab accounts). A Slurm cluster (`"slurm": true`,
+/// see `SlurmSettings`) has `ssh` only when the coordinator reaches its login node over SSH.
 public struct HostFile: Sendable, Hashable {
     public var name: String
-    /// The host as `ssh` would take it, without user and port.
+    /// The host as `ssh` would take it, without user and port; empty for a Slurm cluster
+    /// whose login node is this machine.
     public var address: String
     public var user: String?
     public var port: Int?
@@ -18,9 +20,11 @@ public struct HostFile: Sendable, Hashable {
     public var identity: String?
     public var knownHosts: String?
     public var sshConfig: String?
+    /// Set for a Slurm cluster: its workers are Slurm jobs.
+    public var slurm: SlurmSettings?
 
     public init(name: String, address: String, user: String? = nil, port: Int? = nil, slots: Int,
-                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil) {
+                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil, slurm: SlurmSettings? = nil) {
         self.name = name
         self.address = address
         self.user = user
@@ -29,13 +33,19 @@ public struct HostFile: Sendable, Hashable {
         self.identity = identity
         self.knownHosts = knownHosts
         self.sshConfig = sshConfig
+        self.slurm = slurm
     }
 
-    static let keys = ["name", "ssh", "slots", "identity", "known_hosts", "ssh_config"]
+    static let keys = ["name", "ssh", "slots", "identity", "known_hosts", "ssh_config"] + SlurmSettings.keys
+
+    /// Whether the coordinator reaches this host over SSH (false: a Slurm cluster whose
+    /// login node is this machine).
+    public var usesSSH: Bool { !address.isEmpty }
 
     /// `[user@]host[:port]` as written in the file.
     public var sshAddress: String {
-        (user.map { $0 + "@" } ?? "") + (address.contains(":") ? "[\(address)]" : address) + (port.map { ":\($0)" } ?? "")
+        guard usesSSH else { return "" }
+        return (user.map { $0 + "@" } ?? "") + (address.contains(":") ? "[\(address)]" : address) + (port.map { ":\($0)" } ?? "")
     }
 
     /// Parses `[user@]host[:port]` (an IPv6 address in brackets); nil when malformed.
@@ -98,8 +108,13 @@ public struct HostFile: Sendable, Hashable {
         guard let name = fields["name"]?.stringValue, HostFile.isValidName(name) else {
             throw fail("name", "expected a host name of \(PlainName.rule) (not \"local\")")
         }
-        guard let ssh = fields["ssh"]?.stringValue, let address = HostFile.parseAddress(ssh) else {
-            throw fail("ssh", "expected [user@]host[:port] of letters, digits, '.', '-', '_', e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
+        let slurm = try SlurmSettings(fields: fields, file: path)
+        var address: (user: String?, host: String, port: Int?) = (nil, "", nil)
+        if fields["ssh"] != nil || slurm == nil {
+            guard let ssh = fields["ssh"]?.stringValue, let parsed = HostFile.parseAddress(ssh) else {
+                throw fail("ssh", "expected [user@]host[:port] of letters, digits, '.', '-', '_', e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
+            }
+            address = parsed
         }
         guard let slots = fields["slots"]?.intValue ?? (fields["slots"] == nil ? 1 : nil), (1...1024).contains(slots) else {
             throw fail("slots", "expected an integer in 1...1024")
@@ -111,7 +126,7 @@ public struct HostFile: Sendable, Hashable {
         }
         self.init(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                   identity: try optionalPath("identity"), knownHosts: try optionalPath("known_hosts"),
-                  sshConfig: try optionalPath("ssh_config"))
+                  sshConfig: try optionalPath("ssh_config"), slurm: slurm)
     }
 
     /// A plain name (`PlainName`); "local" is the embedded worker.
@@ -121,7 +136,9 @@ public struct HostFile: Sendable, Hashable {
 
     /// The file's JSON text.
     public var json: String {
-        var fields: [String: JSONValue] = ["name": .string(name), "ssh": .string(sshAddress), "slots": .int(slots)]
+        var fields: [String: JSONValue] = ["name": .string(name), "slots": .int(slots)]
+        if usesSSH { fields["ssh"] = .string(sshAddress) }
+        slurm?.write(to: &fields)
         if let identity { fields["identity"] = .string(identity) }
         if let knownHosts { fields["known_hosts"] = .string(knownHosts) }
         if let sshConfig { fields["ssh_config"] = .string(sshConfig) }
@@ -150,10 +167,13 @@ public struct HostFile: Sendable, Hashable {
         var seen: [String: String] = [:]
         for file in files {
             let host = try HostFile(contentsOf: file)
-            if let other = seen[host.name] {
-                throw HostFileError(file: file, message: "name: host \"\(host.name)\" is also defined in \(other)")
+            // A Slurm cluster's workers are hosts NAME.1, NAME.2, ... in the store.
+            for name in [host.name] + (host.slurm?.workerNames(host.name) ?? []) {
+                if let other = seen[name] {
+                    throw HostFileError(file: file, message: "name: host \"\(name)\" is also defined in \(other)")
+                }
+                seen[name] = file
             }
-            seen[host.name] = file
             hosts.append(host)
         }
         return hosts

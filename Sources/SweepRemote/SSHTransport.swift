@@ -17,31 +17,47 @@ public final class SSHTransport: WorkerTransport, Sendable {
     public let slots: Int
     private let host: HostFile
     private let binary: (path: String, hash: String)
-    private let heartbeat: Double
     private let dataFiles: @Sendable (RunRequest) -> [DataFile]
+    /// The command the exec channel runs, given the binary's path on the host.
+    private let command: @Sendable (String) -> String
+    private let stderrLine: @Sendable (String) -> Void
+    private let failure: @Sendable (String) -> HostFailure
     /// The current connection's outgoing messages and task.
     private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
 
     /// - Parameters:
     ///   - binary: this coordinator's executable and its SHA-256, shipped to the host.
     ///   - dataFiles: the files a job needs on the host (see `Workload.dataFiles(for:)`).
+    ///   - hostName: the name in the store, if not the host file's (a Slurm cluster's worker).
+    ///   - command: what the exec channel runs, given the binary's path there (a launcher such
+    ///     as `srun` that ends up running `sweep worker`); by default the worker itself.
+    ///   - stderrLine: called with each line the channel writes to stderr.
+    ///   - failure: whether an end that SSH itself does not call permanent can heal, from its reason.
     public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2,
-                dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] }) {
+                dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] },
+                hostName: String? = nil, command: (@Sendable (String) -> String)? = nil,
+                stderrLine: @escaping @Sendable (String) -> Void = { _ in },
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
         self.host = host
-        hostName = host.name
+        self.hostName = hostName ?? host.name
         slots = host.slots
         self.binary = binary
-        self.heartbeat = heartbeat
         self.dataFiles = dataFiles
+        let slots = host.slots
+        self.command = command ?? { "exec \($0) worker --slots \(slots) --heartbeat \(heartbeat)" }
+        self.stderrLine = stderrLine
+        self.failure = failure
     }
 
     public func start(events: EventQueue) throws {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
-        let host = host, binary = binary, slots = slots, heartbeat = heartbeat, dataFiles = dataFiles
+        let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine,
+            failure = failure
         let task = Task {
-            let (reason, permanent) = await Self.serve(host: host, binary: binary, slots: slots, heartbeat: heartbeat,
-                                                       dataFiles: dataFiles, messages: messages, events: events)
-            events.post(.closed(host: host.name, reason: reason, failure: permanent ? .permanent : .transient))
+            let (reason, permanent) = await Self.serve(host: host, name: name, binary: binary, command: command,
+                                                       stderrLine: stderrLine, dataFiles: dataFiles, messages: messages,
+                                                       events: events)
+            events.post(.closed(host: name, reason: reason, failure: permanent ? .permanent : failure(reason)))
         }
         connection.withLock { $0 = (continuation, task) }
     }
@@ -70,8 +86,9 @@ public final class SSHTransport: WorkerTransport, Sendable {
 
     /// Runs one connection to its end; returns why it ended, and whether retrying cannot help
     /// (a refused login or host key, a binary that cannot run there: see `RemoteHost.isPermanent`).
-    private static func serve(host: HostFile, binary: (path: String, hash: String), slots: Int, heartbeat: Double,
-                              dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
+    private static func serve(host: HostFile, name: String, binary: (path: String, hash: String),
+                              command: @escaping @Sendable (String) -> String,
+                              stderrLine: @escaping @Sendable (String) -> Void, dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
                               messages: AsyncStream<CoordinatorMessage>, events: EventQueue) async -> (String, Bool) {
         func failure(_ error: any Error) -> (String, Bool) {
             (RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"), RemoteHost.isPermanent(error))
@@ -85,7 +102,7 @@ public final class SSHTransport: WorkerTransport, Sendable {
         defer { Task { await session.close() } }
         do {
             let path = try await RemoteHost.ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
-            let channel = try await session.openExec("exec \(path) worker --slots \(slots) --heartbeat \(heartbeat)")
+            let channel = try await session.openExec(command(path))
             return await withTaskGroup(of: (String, Bool)?.self) { group in
                 group.addTask {
                     do {
@@ -106,7 +123,7 @@ public final class SSHTransport: WorkerTransport, Sendable {
                         return failure(error)
                     }
                 }
-                group.addTask { (await readWorker(channel, host: host.name, events: events), false) }
+                group.addTask { (await readWorker(channel, host: name, events: events, stderrLine: stderrLine), false) }
                 var reason = ("closed", false)
                 for await result in group {
                     if let result {
@@ -124,7 +141,8 @@ public final class SSHTransport: WorkerTransport, Sendable {
     }
 
     /// Turns the channel's stdout into messages until it ends; returns why it ended.
-    private static func readWorker(_ channel: SSHExecChannel, host: String, events: EventQueue) async -> String {
+    private static func readWorker(_ channel: SSHExecChannel, host: String, events: EventQueue,
+                                   stderrLine: @Sendable (String) -> Void) async -> String {
         var pending: [UInt8] = []
         var stderrTail: [String] = []
         do {
@@ -143,7 +161,9 @@ public final class SSHTransport: WorkerTransport, Sendable {
                         }
                     }
                 case .stderr(let bytes):
-                    stderrTail += String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+                    let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
+                    lines.forEach(stderrLine)
+                    stderrTail += lines
                     if stderrTail.count > 10 { stderrTail.removeFirst(stderrTail.count - 10) }
                 case .exit(let status, let signal):
                     let tail = stderrTail.joined(separator: "\n")

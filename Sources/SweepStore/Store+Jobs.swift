@@ -222,7 +222,8 @@ extension Store {
             let attempt = try Int.fetchOne(db, sql: "SELECT attempts FROM jobs WHERE id = ?", arguments: [job])!
             try AttemptRecord(jobID: job, attempt: attempt, host: host, status: .running, startedAt: now,
                               os: machine?.os, cpu: machine?.cpu, cores: machine?.cores,
-                              sweepVersion: machine?.sweepVersion, binaryHash: machine?.binaryHash).insert(db)
+                              sweepVersion: machine?.sweepVersion, binaryHash: machine?.binaryHash,
+                              node: machine?.node).insert(db)
             return attempt
         }
     }

@@ -98,14 +98,15 @@ extension Store {
     /// Records what a host said about itself, or that it was lost or quarantined; fields
     /// given as nil keep their last value.
     public func updateHost(name: String, state: StoredHost.State, detail: String?, binaryHash: String? = nil, cores: Int? = nil,
-                           slots: Int? = nil, now: Date = Date()) throws(StoreError) {
+                           slots: Int? = nil, slurmJob: String? = nil, now: Date = Date()) throws(StoreError) {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO hosts (name, state, detail, binary_hash, cores, slots, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO hosts (name, state, detail, binary_hash, cores, slots, last_seen, slurm_job) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET state = excluded.state, detail = excluded.detail,
                     binary_hash = coalesce(excluded.binary_hash, binary_hash), cores = coalesce(excluded.cores, cores),
-                    slots = coalesce(excluded.slots, slots), last_seen = excluded.last_seen
-                """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now])
+                    slots = coalesce(excluded.slots, slots), last_seen = excluded.last_seen,
+                    slurm_job = coalesce(excluded.slurm_job, slurm_job)
+                """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now, slurmJob])
         }
     }
 

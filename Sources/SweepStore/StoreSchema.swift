@@ -140,6 +140,11 @@ enum StoreSchema {
                 ALTER TABLE spec_revisions ADD COLUMN git_dirty INTEGER;
                 """)
         }
+        migrator.registerMigration("v5-slurm-node") { db in
+            // The Slurm node an attempt ran on (a Slurm worker's SLURMD_NODENAME), and a
+            // Slurm worker's job id.
+            try db.execute(sql: "ALTER TABLE attempts ADD COLUMN node TEXT; ALTER TABLE hosts ADD COLUMN slurm_job TEXT")
+        }
         return migrator
     }
 }

@@ -65,13 +65,16 @@ public struct AttemptMachine: Sendable, Hashable {
     public var cores: Int?
     public var sweepVersion: String
     public var binaryHash: String
+    /// The Slurm node it ran on (`SLURMD_NODENAME`); nil outside Slurm.
+    public var node: String?
 
-    public init(os: String?, cpu: String?, cores: Int?, sweepVersion: String, binaryHash: String) {
+    public init(os: String?, cpu: String?, cores: Int?, sweepVersion: String, binaryHash: String, node: String? = nil) {
         self.os = os
         self.cpu = cpu
         self.cores = cores
         self.sweepVersion = sweepVersion
         self.binaryHash = binaryHash
+        self.node = node
     }
 }
 
@@ -80,6 +83,7 @@ extension AttemptMachine: CustomStringConvertible {
     /// 2 cores, sweep 0.1.0 3f2a9c1b04de`: the unknown parts left out, the hash cut to 12.
     public var description: String {
         var parts: [String] = []
+        if let node { parts.append("node \(node)") }
         if let os { parts.append(os) }
         if let cpu { parts.append(cpu) }
         if let cores { parts.append("\(cores) cores") }
@@ -93,6 +97,8 @@ public struct StoredHost: Sendable, Hashable {
     /// A host's state, as stored in `hosts.state`.
     public enum State: String, Sendable, Hashable, CaseIterable, Codable {
         case up, lost, quarantined, unreachable
+        /// Started but its worker is not running yet: a Slurm job waiting in the queue.
+        case pending
         /// Cannot work for this sweep (refused key, missing runtime, wrong CPU): never reconnected.
         case unusable
     }
@@ -101,6 +107,15 @@ public struct StoredHost: Sendable, Hashable {
     public var state: State
     /// What the host said about itself, or why it went down.
     public var detail: String?
+    /// A Slurm worker's job id (its state is `state`: pending, up for running).
+    public var slurmJob: String?
+
+    public init(name: String, state: State, detail: String?, slurmJob: String? = nil) {
+        self.name = name
+        self.state = state
+        self.detail = detail
+        self.slurmJob = slurmJob
+    }
 }
 
 /// How many of a sweep's jobs are in each state.

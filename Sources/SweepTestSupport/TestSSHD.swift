@@ -37,6 +37,8 @@ public final class TestSSHD: @unchecked Sendable {
     /// A fresh directory that commands run in and see as `$HOME` instead of the user's home,
     /// so a test sees an account where nothing is cached yet; nil for the real home.
     public let home: String?
+    /// Variables every session sees (`SetEnv`), e.g. `SLURM_CONF` for a test Slurm cluster.
+    public let environment: [String: String]
 
     private let hostKeyPath: String
     /// The sshd listener, spawned directly: sshd closes every inherited descriptor at start-up,
@@ -51,8 +53,10 @@ public final class TestSSHD: @unchecked Sendable {
     ///   - sftp: offer the SFTP subsystem (`Subsystem sftp internal-sftp`).
     ///   - freshHome: run every command in a new empty directory as `$HOME` (`ForceCommand`),
     ///     like a fresh account: nothing under `~/.cache` from earlier tests.
-    public init(sftp: Bool = true, freshHome: Bool = false) throws {
+    ///   - environment: variables set for every session (`SetEnv`; no spaces or quotes).
+    public init(sftp: Bool = true, freshHome: Bool = false, environment: [String: String] = [:]) throws {
         self.sftp = sftp
+        self.environment = environment
         directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("sweep-sshd-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -168,6 +172,8 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     private func writeConfig() throws {
+        let variables: [String] = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let setEnv = variables.isEmpty ? "" : "SetEnv " + variables.joined(separator: " ") + "\n"
         let config = """
             Port \(port)
             ListenAddress 127.0.0.1
@@ -185,13 +191,16 @@ public final class TestSSHD: @unchecked Sendable {
 
             """
             + (sftp ? "Subsystem sftp internal-sftp\n" : "")
+            + setEnv
             // The client's command runs from the fresh home, which it also sees as $HOME.
             + (home.map { "ForceCommand cd \($0) && HOME=\($0) exec /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n" } ?? "")
         try config.write(to: directory.appendingPathComponent("sshd_config"), atomically: true, encoding: .utf8)
     }
 
-    /// Starts `tool` with stdout and stderr appended to `log`.
-    private static func spawn(_ tool: String, _ arguments: [String], log: String) throws -> pid_t {
+    /// Starts `tool` with stdout and stderr appended to `log`, with this process's
+    /// environment plus `environment`; `ownGroup` puts it in a process group of its own.
+    static func spawn(_ tool: String, _ arguments: [String], log: String,
+                      environment: [String: String] = [:], ownGroup: Bool = false) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -209,11 +218,19 @@ public final class TestSSHD: @unchecked Sendable {
         sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (ownGroup ? POSIX_SPAWN_SETPGROUP : 0)))
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        let rc: Int32
+        if environment.isEmpty {
+            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+        } else {
+            let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { envp.forEach { free($0) } }
+            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, envp)
+        }
         guard rc == 0 else { throw TestSSHDError(message: "cannot start \(tool): error \(rc)") }
         return pid
     }
@@ -229,7 +246,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     @discardableResult
-    private static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
@@ -247,7 +264,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// A port the kernel just handed out for 127.0.0.1 (released again for sshd to bind).
-    private static func freePort() throws -> Int {
+    static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -279,7 +296,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     /// All transitive children of `root`, read from `/proc/*/stat`.
-    private static func descendants(of root: pid_t) -> [pid_t] {
+    static func descendants(of root: pid_t) -> [pid_t] {
         var parents: [pid_t: [pid_t]] = [:]
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         for entry in entries {

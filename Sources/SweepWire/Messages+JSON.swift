@@ -31,6 +31,8 @@ extension WorkerMessage {
             fields["slots"] = .int(info.slots)
             if let os = info.os { fields["os"] = .string(os) }
             if let cpu = info.cpu { fields["cpu"] = .string(cpu) }
+            if let node = info.node { fields["node"] = .string(node) }
+            if let job = info.slurmJob { fields["slurm_job"] = .string(job) }
         case .started(let job, let attempt):
             fields["type"] = "started"
             fields["job"] = .int(Int(job))
@@ -80,7 +82,9 @@ extension WorkerMessage {
                 hostname: try fields.string("hostname"), cores: try fields.int("cores"), slots: try fields.int("slots"),
                 // Optional (older workers send neither) and bounded: they end up in every attempt row.
                 os: fields.object["os"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
-                cpu: fields.object["cpu"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) }))
+                cpu: fields.object["cpu"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
+                node: fields.object["node"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
+                slurmJob: fields.object["slurm_job"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) }))
         case "started":
             self = .started(job: try fields.job(), attempt: try fields.int("attempt"))
         case "metric":

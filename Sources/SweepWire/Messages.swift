@@ -21,11 +21,15 @@ public struct WorkerInfo: Sendable, Hashable {
     /// does not say (older ones) or cannot tell. At most `maxDescription` characters.
     public var os: String?
     public var cpu: String?
+    /// The Slurm node (`SLURMD_NODENAME`) and job id (`SLURM_JOB_ID`) of a worker started by
+    /// Slurm; nil elsewhere. At most `maxDescription` characters.
+    public var node: String?
+    public var slurmJob: String?
 
     public static let maxDescription = 200
 
     public init(version: String, binaryHash: String, hostname: String, cores: Int, slots: Int,
-                os: String? = nil, cpu: String? = nil) {
+                os: String? = nil, cpu: String? = nil, node: String? = nil, slurmJob: String? = nil) {
         self.version = version
         self.binaryHash = binaryHash
         self.hostname = hostname
@@ -33,6 +37,8 @@ public struct WorkerInfo: Sendable, Hashable {
         self.slots = slots
         self.os = os
         self.cpu = cpu
+        self.node = node
+        self.slurmJob = slurmJob
     }
 }
 

@@ -13,19 +13,19 @@ extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self])
+            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self, Slurm.self])
     }
 }
 
 /// A scratch directory for a benchmark, removed afterwards.
-private func withScratchDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+func withScratchDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-bench-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
     return try body(directory)
 }
 
-private func printResult(_ values: [(String, Double)], json: Bool) {
+func printResult(_ values: [(String, Double)], json: Bool) {
     if json {
         let object = JSONValue.object(Dictionary(uniqueKeysWithValues: values.map { ($0.0, JSONValue.double($0.1)) }))
         print(object.canonicalText)

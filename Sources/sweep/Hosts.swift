@@ -7,7 +7,7 @@ import SweepRemote
 extension Sweep {
     struct Hosts: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Manage the worker hosts jobs run on over SSH (Hosts/NAME.json).",
+            abstract: "Manage the worker hosts jobs run on over SSH or through Slurm (Hosts/NAME.json).",
             discussion: """
                 A host needs only an SSH login: the coordinator ships its own binary to \
                 ~/.cache/sweep/bin/<hash>/sweep there. Authentication tries ssh-agent, the \
@@ -15,7 +15,9 @@ extension Sweep {
                 Host keys must be in known_hosts (--accept-new records a new host's key once). \
                 A host file's own ssh_config may not run commands (ProxyCommand, LocalCommand, \
                 KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
-                log in, architecture and CPU features, ship the binary, start it.
+                log in, architecture and CPU features, ship the binary, start it. A Slurm cluster \
+                (--slurm) runs --workers Slurm jobs of --slots CPUs each, through srun on this \
+                machine or, with --ssh, on the login node.
                 """,
             subcommands: [Add.self, List.self, Check.self, Remove.self])
     }
@@ -71,8 +73,28 @@ extension Sweep.Hosts {
         @Argument(help: ArgumentHelp("The host's name in sweep (letters, digits, - _ .).", valueName: "name"))
         var name: String
 
-        @Option(help: ArgumentHelp("[user@]host[:port], or a ~/.ssh/config alias.", valueName: "address"))
-        var ssh: String
+        @Option(help: ArgumentHelp("[user@]host[:port], or a ~/.ssh/config alias (with --slurm: the login node; "
+                                   + "without it srun runs on this machine).", valueName: "address"))
+        var ssh: String?
+
+        @Flag(help: "A Slurm cluster: each worker is a Slurm job started with srun.")
+        var slurm = false
+
+        @Option(help: "With --slurm: workers (Slurm jobs) to run.")
+        var workers = 1
+
+        // Unconditional: the value itself starts with "--".
+        @Option(parsing: .unconditional,
+                help: ArgumentHelp("With --slurm: extra srun options, split at spaces (no shell), long form only.",
+                                   valueName: "options"))
+        var slurmArgs: String?
+
+        @Option(help: ArgumentHelp("With --slurm: seconds a worker may wait in the queue before it is given up.",
+                                   valueName: "seconds"))
+        var pendingLimit = SlurmSettings.defaultPendingLimit
+
+        @Flag(inversion: .prefixedNo, help: "With --slurm: the nodes share this home (else srun --bcast ships the binary).")
+        var sharedHome = true
 
         @Option(help: "Jobs to run at once on the host.")
         var slots = 1
@@ -95,10 +117,19 @@ extension Sweep.Hosts {
             guard HostFile.isValidName(name) else {
                 throw ValidationError("host name \"\(name)\": use \(PlainName.rule) (\"local\" is the embedded worker)")
             }
-            guard HostFile.parseAddress(ssh) != nil else {
-                throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
+            if let ssh {
+                guard HostFile.parseAddress(ssh) != nil else {
+                    throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
+                }
+            } else if !slurm {
+                throw ValidationError("--ssh is required (or --slurm for a Slurm cluster reached from this machine)")
             }
             guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
+            guard slurm || (workers == 1 && slurmArgs == nil && pendingLimit == SlurmSettings.defaultPendingLimit && sharedHome)
+            else { throw ValidationError("--workers, --slurm-args, --pending-limit and --no-shared-home need --slurm") }
+            guard (1...256).contains(workers) else { throw ValidationError("--workers must be in 1...256") }
+            guard (1...86_400).contains(pendingLimit) else { throw ValidationError("--pending-limit must be 1...86400 seconds") }
+            do { _ = try SlurmSettings.splitArguments(slurmArgs ?? "") } catch { throw ValidationError("--slurm-args: \(error)") }
         }
 
         func run() throws {
@@ -106,10 +137,21 @@ extension Sweep.Hosts {
             if let existing = try directory.load().first(where: { $0.name == name }) {
                 throw ValidationError("host \"\(name)\" already exists (\(existing.sshAddress)); remove it first: sweep hosts remove \(name)")
             }
-            let address = HostFile.parseAddress(ssh)!
+            let address = ssh.flatMap(HostFile.parseAddress) ?? (nil, "", nil)
             let expand = { (path: String?) in path.map { ($0 as NSString).expandingTildeInPath } }
+            let settings = slurm ? SlurmSettings(workers: workers, arguments: try SlurmSettings.splitArguments(slurmArgs ?? ""),
+                                                 pendingLimit: pendingLimit, sharedHome: sharedHome) : nil
             let host = HostFile(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
-                                identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig))
+                                identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig),
+                                slurm: settings)
+            if let settings, !host.usesSSH {
+                // Nothing to log in to: check that Slurm's clients are here, then write the file.
+                let srun = try SlurmCheck.srunPath()
+                try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
+                try host.json.write(toFile: path, atomically: true, encoding: .utf8)
+                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots -> \(path)")
+                return
+            }
             let binary = try ShippedBinary.get()
             let acceptNew = acceptNew
             let report: HostReport
@@ -121,7 +163,8 @@ extension Sweep.Hosts {
             }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-            print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots "
+            print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots"
+                + (settings.map { " x \($0.workers) Slurm workers" } ?? "") + " "
                 + "(binary \(report.hasBinary ? "present" : "shipped") and starts) -> \(path)")
         }
     }
@@ -154,6 +197,7 @@ extension Sweep.Hosts {
                 await withTaskGroup(of: (Int, Row).self) { group in
                     for (index, host) in hosts.enumerated() {
                         group.addTask {
+                            guard host.usesSSH else { return (index, Row(host: host)) }
                             do {
                                 let r = try await RemoteHost.check(host, binary: binary, preflight: false)
                                 return (index, Row(host: host, latencyMS: Int(r.latencySeconds * 1000), hasBinary: r.hasBinary))
@@ -171,6 +215,7 @@ extension Sweep.Hosts {
                 print(JSONValue.array(rows.map { row in
                     ["name": .string(row.host.name), "ssh": .string(row.host.sshAddress), "slots": .int(row.host.slots),
                      "state": .string(row.error == nil ? "up" : "unreachable"),
+                     "slurm_workers": row.host.slurm.map { .int($0.workers) } ?? .null,
                      "latency_ms": row.latencyMS.map(JSONValue.int) ?? .null,
                      "binary": row.hasBinary.map { .string($0 ? "current" : "missing") } ?? .null,
                      "error": JSONOutput.text(row.error)]
@@ -178,9 +223,10 @@ extension Sweep.Hosts {
                 return
             }
             print(TextTable.render(headers: ["host", "ssh", "slots", "state", "binary"], rows: rows.map { row in
-                let state = row.error.map { "unreachable: \($0)" } ?? "up (\(row.latencyMS ?? 0) ms)"
+                let state = row.error.map { "unreachable: \($0)" } ?? row.latencyMS.map { "up (\($0) ms)" } ?? "srun here"
                 let binary = row.hasBinary.map { $0 ? "current" : "missing" } ?? "?"
-                return [row.host.name, row.host.sshAddress, "\(row.host.slots)", state, binary]
+                let slots = row.host.slurm.map { "\($0.workers) x \(row.host.slots) (slurm)" } ?? "\(row.host.slots)"
+                return [row.host.name, row.host.sshAddress, slots, state, binary]
             }))
         }
     }
@@ -204,6 +250,15 @@ extension Sweep.Hosts {
             let acceptNew = acceptNew
             var failed = false
             for host in hosts {
+                if !host.usesSSH {
+                    do {
+                        print("\(host.name): Slurm through \(try SlurmCheck.srunPath()) here")
+                    } catch {
+                        failed = true
+                        print("\(host.name): \(error)")
+                    }
+                    continue
+                }
                 do {
                     let r = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
                     print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "

@@ -25,7 +25,10 @@ enum JSONOutput {
             "revision": .int(revision), "launched_at": time(sweep.launchedAt), "counts": stateCounts(counts),
             "coordinator": writer.map { ["pid": $0.pid.map { .int(Int($0)) } ?? .null, "host": text($0.host), "since": time($0.since)] } ?? .null,
             "interrupted": .bool(writer == nil && counts.running + counts.pending + counts.cancelled > 0),
-            "hosts": .array(hosts.map { ["name": .string($0.name), "state": .string($0.state.rawValue), "detail": text($0.detail)] }),
+            "hosts": .array(hosts.map {
+                ["name": .string($0.name), "state": .string($0.state.rawValue), "detail": text($0.detail),
+                 "slurm_job": text($0.slurmJob)]
+            }),
         ]
         if let jobs {
             object["jobs"] = .array(jobs.map { job in
@@ -62,7 +65,7 @@ enum JSONOutput {
     /// What ran an attempt (`machine` of `logs --json`).
     static func machine(_ m: AttemptMachine) -> JSONValue {
         ["os": text(m.os), "cpu": text(m.cpu), "cores": m.cores.map(JSONValue.int) ?? .null,
-         "sweep_version": .string(m.sweepVersion), "binary_sha256": .string(m.binaryHash)]
+         "sweep_version": .string(m.sweepVersion), "binary_sha256": .string(m.binaryHash), "node": text(m.node)]
     }
 
     /// `sweep workloads --json`: each workload with its parameters' types, ranges and defaults.

@@ -84,7 +84,10 @@ extension Sweep {
             let info = WorkerInfo(
                 version: Sweep.version, binaryHash: try Digest.sha256Hex(fileAtPath: executable),
                 hostname: ProcessInfo.processInfo.hostName, cores: ProcessInfo.processInfo.activeProcessorCount,
-                slots: slots, os: MachineDescription.os(), cpu: MachineDescription.cpu())
+                slots: slots, os: MachineDescription.os(), cpu: MachineDescription.cpu(),
+                // Set by Slurm when this worker runs as a Slurm job (SlurmTransport).
+                node: ProcessInfo.processInfo.environment["SLURMD_NODENAME"],
+                slurmJob: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])
             Worker(options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
                                   runnerArguments: ["job", "--stdio"]),
                    info: info).serve()

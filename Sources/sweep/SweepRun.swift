@@ -50,7 +50,7 @@ enum SweepRun {
         if outcome.counts.failed > 0 || outcome.counts.pending > 0 { throw ExitCode.failure }
     }
 
-    /// The local worker (unless `--local-slots 0`) and every SSH host.
+    /// The local worker (unless `--local-slots 0`), every SSH host and each Slurm cluster's workers.
     private static func transports(for plan: SweepPlan, options: RunOptions) throws -> [any WorkerTransport] {
         let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
         var transports: [any WorkerTransport] = []
@@ -59,8 +59,15 @@ enum SweepRun {
         if !remote.isEmpty {
             let binary = try ShippedBinary.get()
             let workload = plan.spec.workload
-            transports += remote.map {
-                SSHTransport(host: $0, binary: binary, dataFiles: { workload.dataFiles(for: $0.config) }) as any WorkerTransport
+            let dataFiles: @Sendable (RunRequest) -> [DataFile] = { workload.dataFiles(for: $0.config) }
+            // Part of every Slurm job name of this run, so that it cancels only its own jobs.
+            let launch = String(UUID().uuidString.prefix(8)).lowercased()
+            for host in remote {
+                if host.slurm != nil {
+                    transports += SlurmTransport.workers(of: host, launch: launch, binary: binary, dataFiles: dataFiles)
+                } else {
+                    transports.append(SSHTransport(host: host, binary: binary, dataFiles: dataFiles))
+                }
             }
         }
         guard !transports.isEmpty else {

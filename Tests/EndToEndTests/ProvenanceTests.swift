@@ -96,6 +96,7 @@ import Testing
         #expect(host["name"] as? String == "closed" && host["ssh"] as? String == "nobody@127.0.0.1:1" && host["slots"] as? Int == 3)
         #expect(host["state"] as? String == "unreachable" && host["latency_ms"] is NSNull && host["binary"] is NSNull)
         #expect((host["error"] as? String)?.isEmpty == false, "\(host)")
-        #expect(Set(host.keys) == ["name", "ssh", "slots", "state", "latency_ms", "binary", "error"])
+        #expect(Set(host.keys) == ["name", "ssh", "slots", "state", "latency_ms", "binary", "error", "slurm_workers"])
+        #expect(host["slurm_workers"] is NSNull, "an SSH host is not a Slurm cluster")
     }
 }

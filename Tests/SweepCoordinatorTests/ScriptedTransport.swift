@@ -23,11 +23,15 @@ final class ScriptedTransport: WorkerTransport, Sendable {
 
     let hostName: String
     let slots: Int
+    /// As a Slurm worker's: how long it may wait (in the queue) before its `ready`.
+    let readyLimit: Duration?
+    var readyLimitReason: String { "still queued" }
     private let state = Mutex(State())
 
-    init(_ name: String, slots: Int) {
+    init(_ name: String, slots: Int, readyLimit: Duration? = nil) {
         hostName = name
         self.slots = slots
+        self.readyLimit = readyLimit
     }
 
     // MARK: WorkerTransport
@@ -85,6 +89,11 @@ final class ScriptedTransport: WorkerTransport, Sendable {
 
     func ready(slots: Int? = nil) {
         say(.ready(WorkerInfo(version: "test", binaryHash: "0", hostname: hostName, cores: 2, slots: slots ?? self.slots)))
+    }
+
+    /// The transport says the worker waits in the scheduler's queue as job `job`.
+    func waiting(job: String) {
+        post(.waiting(host: hostName, job: job, detail: "slurm job \(job) pending in the queue"))
     }
 
     func heartbeat() {

@@ -20,17 +20,20 @@ struct AttemptRecord: Codable, FetchableRecord, PersistableRecord {
     var cores: Int?
     var sweepVersion: String?
     var binaryHash: String?
+    // The Slurm node (v5); nil elsewhere and in unmigrated databases.
+    var node: String?
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", attempt, host, status, startedAt = "started_at", finishedAt = "finished_at", error,
-             stderrTail = "stderr_tail", signal, os, cpu, cores, sweepVersion = "sweep_version", binaryHash = "binary_hash"
+             stderrTail = "stderr_tail", signal, os, cpu, cores, sweepVersion = "sweep_version", binaryHash = "binary_hash", node
     }
 
     var stored: StoredAttempt {
         StoredAttempt(job: jobID, attempt: attempt, host: host, status: status, startedAt: startedAt,
                       finishedAt: finishedAt, error: error, stderrTail: stderrTail,
                       machine: sweepVersion.map { version in
-                          AttemptMachine(os: os, cpu: cpu, cores: cores, sweepVersion: version, binaryHash: binaryHash ?? "")
+                          AttemptMachine(os: os, cpu: cpu, cores: cores, sweepVersion: version, binaryHash: binaryHash ?? "",
+                                         node: node)
                       })
     }
 }

@@ -12,10 +12,12 @@ struct HostRecord: Codable, FetchableRecord, PersistableRecord {
     var cores: Int?
     var slots: Int?
     var lastSeen: Date?
+    /// The Slurm job of a Slurm worker (v5); nil elsewhere and in unmigrated databases.
+    var slurmJob: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, state, detail, binaryHash = "binary_hash", cores, slots, lastSeen = "last_seen"
+        case name, state, detail, binaryHash = "binary_hash", cores, slots, lastSeen = "last_seen", slurmJob = "slurm_job"
     }
 
-    var stored: StoredHost { StoredHost(name: name, state: state, detail: detail) }
+    var stored: StoredHost { StoredHost(name: name, state: state, detail: detail, slurmJob: slurmJob) }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import SweepCore
+
+/// How a host file's Slurm cluster runs its workers:
+///
+/// ```json
+/// {"name": "hpc", "slurm": true, "ssh": "alice@login.hpc", "workers": 4, "slots": 8,
+///  "slurm_args": ["--partition=cpu", "--time=04:00:00"], "pending_limit": 600, "shared_home": true}
+/// ```
+/// Each worker is one Slurm job (`srun --ntasks=1 --cpus-per-task=SLOTS ... sweep worker`),
+/// known in the store as host `NAME.1` ... `NAME.N`.
+public struct SlurmSettings: Sendable, Hashable {
+    /// Workers (Slurm jobs) to keep running.
+    public var workers: Int
+    /// Extra `srun` options, one word each, checked by `checkArgument`.
+    public var arguments: [String]
+    /// Seconds a worker may wait in the queue before it is reported and given up.
+    public var pendingLimit: Int
+    /// Whether the compute nodes see the login node's home (the binary is shared through
+    /// `~/.cache/sweep`); false ships it with `srun --bcast`.
+    public var sharedHome: Bool
+
+    public static let defaultPendingLimit = 600
+    public static let maxArguments = 32
+
+    public init(workers: Int, arguments: [String] = [], pendingLimit: Int = defaultPendingLimit, sharedHome: Bool = true) {
+        self.workers = workers
+        self.arguments = arguments
+        self.pendingLimit = pendingLimit
+        self.sharedHome = sharedHome
+    }
+
+    static let keys = ["slurm", "workers", "slurm_args", "pending_limit", "shared_home"]
+
+    /// The names the workers have in the store and on the progress line.
+    public func workerNames(_ host: String) -> [String] { (1...workers).map { "\(host).\($0)" } }
+
+    /// The `srun` options sweep sets itself, or that would make srun run something else, read
+    /// its input from elsewhere or mangle the worker's output (`--label`, `--output`).
+    static let reserved: Set<String> = [
+        "ntasks", "ntasks-per-node", "cpus-per-task", "job-name", "jobid", "bcast", "bcast-exclude", "multi-prog",
+        "pty", "input", "output", "error", "label", "prolog", "epilog", "task-prolog", "task-epilog", "container",
+        "container-id", "het-group", "export", "export-file", "get-user-env", "uid", "gid", "chdir", "help", "usage",
+        "version", "test-only", "disable-status", "open-mode", "send-libs", "no-allocate", "wrap", "propagate",
+    ]
+
+    /// Checks one `srun` option: long form (`--name` or `--name=value`), not one sweep sets or
+    /// one that runs or reads something else; nil when fine, else the problem.
+    public static func checkArgument(_ word: String) -> String? {
+        guard word.count <= 256 else { return "\"\(word.prefix(40))…\" is longer than 256 characters" }
+        guard word.hasPrefix("--"), word.count > 2 else {
+            return "\"\(word)\": expected an srun option in its long form (--partition=gpu, not -p gpu); "
+                + "sweep runs the worker itself, so no command or short option may follow"
+        }
+        guard word.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\0" && $0 != "'" && $0 != "\"" && $0 != "\\" })
+        else { return "\"\(word)\": only printable ASCII without quotes or backslashes" }
+        let name = String(word.dropFirst(2).prefix { $0 != "=" })
+        if reserved.contains(name) {
+            return "\"\(word)\": --\(name) is set by sweep or would change what srun runs or how it talks to the worker"
+        }
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            return "\"\(word)\": not an srun option name"
+        }
+        return nil
+    }
+
+    /// Splits `--slurm-args` text into words at whitespace (no shell: no quotes, no
+    /// variables) and checks each; throws the first problem.
+    public static func splitArguments(_ text: String) throws(SlurmArgumentError) -> [String] {
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        guard words.count <= maxArguments else { throw SlurmArgumentError(message: "more than \(maxArguments) srun options") }
+        for word in words { if let problem = checkArgument(word) { throw SlurmArgumentError(message: problem) } }
+        return words
+    }
+
+    /// Reads the Slurm fields of a host file; nil when it is not a Slurm cluster.
+    init?(fields: [String: JSONValue], file: String) throws(HostFileError) {
+        func fail(_ field: String, _ message: String) -> HostFileError {
+            HostFileError(file: file, message: "\(field): \(message)")
+        }
+        guard let flag = fields["slurm"] else {
+            for key in Self.keys.dropFirst() where fields[key] != nil {
+                throw fail(key, "only for a Slurm cluster (\"slurm\": true)")
+            }
+            return nil
+        }
+        guard flag.boolValue == true else { throw fail("slurm", "expected true (or leave the field out)") }
+        guard let workers = fields["workers"]?.intValue ?? (fields["workers"] == nil ? 1 : nil), (1...256).contains(workers) else {
+            throw fail("workers", "expected an integer in 1...256")
+        }
+        var arguments: [String] = []
+        if let value = fields["slurm_args"] {
+            guard let items = value.arrayValue, items.count <= Self.maxArguments else {
+                throw fail("slurm_args", "expected an array of at most \(Self.maxArguments) srun options, e.g. [\"--partition=gpu\"]")
+            }
+            for (index, item) in items.enumerated() {
+                guard let word = item.stringValue else { throw fail("slurm_args[\(index)]", "expected a string") }
+                if let problem = Self.checkArgument(word) { throw fail("slurm_args[\(index)]", problem) }
+                arguments.append(word)
+            }
+        }
+        let limit = fields["pending_limit"]
+        guard let pendingLimit = limit?.intValue ?? (limit == nil ? Self.defaultPendingLimit : nil), (1...86_400).contains(pendingLimit)
+        else { throw fail("pending_limit", "expected seconds in 1...86400") }
+        let shared = fields["shared_home"]
+        guard let sharedHome = shared?.boolValue ?? (shared == nil ? true : nil) else {
+            throw fail("shared_home", "expected true or false")
+        }
+        self.init(workers: workers, arguments: arguments, pendingLimit: pendingLimit, sharedHome: sharedHome)
+    }
+
+    func write(to fields: inout [String: JSONValue]) {
+        fields["slurm"] = .bool(true)
+        fields["workers"] = .int(workers)
+        if !arguments.isEmpty { fields["slurm_args"] = .array(arguments.map(JSONValue.string)) }
+        if pendingLimit != Self.defaultPendingLimit { fields["pending_limit"] = .int(pendingLimit) }
+        if !sharedHome { fields["shared_home"] = .bool(false) }
+    }
+}
+
+/// `--slurm-args` that cannot be used.
+public struct SlurmArgumentError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// Whether Slurm's clients are on this machine.
+public enum SlurmCheck {
+    /// Where `srun` is on `PATH` (its `--version` would need the cluster's configuration,
+    /// which a launch finds and `hosts add` need not).
+    /// - Throws: `SlurmArgumentError` saying how to fix it when there is none.
+    public static func srunPath() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for folder in path.split(separator: ":") {
+            let candidate = "\(folder)/srun"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw SlurmArgumentError(message:
+            "no srun on PATH: install Slurm's clients (Debian: slurm-client), or give the login node with --ssh")
+    }
+}

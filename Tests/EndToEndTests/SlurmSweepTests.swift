@@ -1,0 +1,208 @@
+import Foundation
+import SweepCore
+import SweepStore
+import SweepTestSupport
+import Testing
+
+/// Sweeps through a real single-node Slurm cluster (`TestSlurm`: munged, slurmctld, slurmd in a
+/// temp folder): workers are Slurm jobs started by srun; faults are real `scancel`s, Ctrl-C
+/// and `sweep cancel`; after each, Slurm's queue must be empty.
+@Suite(.serialized, .enabled(if: TestSlurm.isInstalled, "Slurm is not installed (apt-get install slurmd slurmctld slurm-client munge)"))
+struct SlurmSweepTests {
+    /// A sandbox with a probe spec and a Slurm host file `c.json` (`workers` x 1 slot).
+    func setUp(jobs: Int, epochs: Int, sleepMS: Int, workers: Int = 2, extra: String = "") throws -> SweepSandbox {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", """
+            {"name": "p", "workload": "probe", "base": {"epochs": \(epochs), "sleep_ms": \(sleepMS)}, "seeds": \(jobs)}
+            """)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": \#(workers), "slots": 1\#(extra)}"#)
+        return sandbox
+    }
+
+    /// The queue, for a failure's message.
+    func queued(_ slurm: TestSlurm) -> Comment { "\((try? slurm.queue().map { "\($0.id) \($0.name) \($0.state)" }) ?? [])" }
+
+    func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
+
+    func counts(_ sandbox: SweepSandbox) -> StateCounts? {
+        guard let store = try? store(sandbox), let info = try? store.sweep(named: "p") else { return nil }
+        return try? store.counts(of: info.id)
+    }
+
+    func attempts(_ sandbox: SweepSandbox) throws -> [StoredAttempt] {
+        let store = try store(sandbox)
+        return try store.jobs(of: try #require(try store.sweep(named: "p")).id).flatMap { try store.attempts(of: $0.id) }
+    }
+
+    @Test func hostsAddSlurmWritesTheHostFileAndRefusesOptionsThatRunSomethingElse() throws {
+        let sandbox = try SweepSandbox()
+        let add = try sandbox.run(["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
+                                   "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"])
+        #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
+        #expect(add.stdout.contains("3 workers of 2 slots"), "\(add.stdout)")
+        let text = try String(contentsOf: sandbox.directory.appendingPathComponent("Hosts/c.json"), encoding: .utf8)
+        #expect(text == #"{"name":"c","pending_limit":30,"slots":2,"slurm":true,"slurm_args":["--partition=debug","--time=01:00:00"],"workers":3}"# + "\n")
+        for bad in [["--slurm-args", "--hold /bin/sh"], ["--slurm-args", "--task-prolog=/tmp/x"], ["--workers", "0"]] {
+            let refused = try sandbox.run(["hosts", "add", "d", "--slurm"] + bad)
+            #expect(refused.status == 64, "\(bad): \(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/d.json").path))
+        }
+        let noSSH = try sandbox.run(["hosts", "add", "e", "--workers", "2"])
+        #expect(noSSH.status == 64 && noSSH.stderr.contains("--ssh is required"), "\(noSSH.stderr)")
+    }
+
+    @Test func aProbeSweepRunsThroughTwoSlurmWorkersAndLeavesNoJob() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 30, epochs: 2, sleepMS: 0)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 30, epochs: 2)
+        let attempts = try attempts(sandbox)
+        // Every attempt ran on a Slurm worker and records the node Slurm put it on.
+        #expect(Set(attempts.map(\.host)).isSubset(of: ["c.1", "c.2"]))
+        #expect(attempts.allSatisfy { $0.machine?.node == slurm.nodeName }, "\(attempts.map { $0.machine?.node })")
+        let hosts = try store(sandbox).hosts()
+        #expect(hosts.map(\.name) == ["c.1", "c.2"])
+        #expect(hosts.allSatisfy { $0.slurmJob.map { Int($0) != nil } ?? false }, "\(hosts)")
+        let status = try sandbox.run(["status", "p", "--brief"])
+        #expect(status.stdout.contains("slurm job"), "\(status.stdout)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    @Test func aScancelledWorkerLosesNothingAndIsReplaced() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 24, epochs: 3, sleepMS: 60)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        var victim: String?
+        #expect(sandbox.waitUntil(timeout: 60) {
+            victim = try? slurm.queue().first { $0.name.hasSuffix("-c.1") && $0.state == "RUNNING" }?.id
+            return victim != nil && (counts(sandbox)?.done ?? 0) >= 2 && (counts(sandbox)?.running ?? 0) > 0
+        })
+        try slurm.run("scancel", [try #require(victim)])
+        launch.wait(timeout: 180)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 24, epochs: 3)
+        let attempts = try attempts(sandbox)
+        #expect(attempts.contains { $0.status == .lost && $0.host == "c.1" }, "\(attempts.map { ($0.host, $0.status) })")
+        // The replacement is a new Slurm job.
+        let replaced = try store(sandbox).hosts().first { $0.name == "c.1" }
+        #expect(replaced?.slurmJob != victim, "\(String(describing: replaced))")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// Ctrl-C twice (SIGINT to the coordinator) or `sweep cancel` twice from another terminal:
+    /// the running jobs are cancelled and so are both workers' Slurm jobs.
+    @Test(arguments: ["SIGINT", "sweep cancel"])
+    func interruptingTwiceLeavesNoSlurmJob(how: String) throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 20, epochs: 50, sleepMS: 100)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox)?.running ?? 0) == 2 })
+        #expect(try slurm.queue().count == 2)
+        for _ in 0..<2 {
+            if how == "SIGINT" {
+                kill(launch.process.processIdentifier, SIGINT)
+            } else {
+                #expect(try sandbox.run(["cancel", "p"]).status == 0)
+            }
+            usleep(300_000)
+        }
+        launch.wait(timeout: 60)
+        #expect(launch.status == 130, "\(launch.stdout)\n\(launch.stderr)")
+        #expect((counts(sandbox)?.done ?? 20) < 20)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    @Test func aWorkerPendingPastItsLimitIsReportedAndGivenUp() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        // Held jobs never start; the local worker runs the sweep meanwhile.
+        let sandbox = try setUp(jobs: 8, epochs: 2, sleepMS: 500, workers: 1,
+                                extra: #", "slurm_args": ["--hold"], "pending_limit": 4"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        // While it waits, status shows the worker pending with its Slurm job id.
+        var pending: StoredHost?
+        #expect(sandbox.waitUntil(timeout: 30) {
+            pending = try? store(sandbox).hosts().first { $0.name == "c.1" && $0.state == .pending }
+            return pending != nil
+        })
+        let id = try #require(pending?.slurmJob)
+        #expect(try slurm.queue().contains { $0.id == id && $0.state == "PENDING" })
+        let status = try sandbox.run(["status", "p", "--json"])
+        #expect(status.stdout.contains(#""slurm_job":"\#(id)""#), "\(status.stdout)")
+        #expect(status.stdout.contains(#""state":"pending""#), "\(status.stdout)")
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable: Slurm job \(id) did not start within pending_limit (4 s)"),
+                "\(launch.stdout)\n\(launch.stderr)")
+        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.state == .unusable)
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    @Test func aRequestSlurmRefusesIsReportedOnceAndNotRetried() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 4, epochs: 2, sleepMS: 0, workers: 1, extra: #", "slurm_args": ["--partition=nope"]"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        launch.wait(timeout: 60)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable") && launch.stdout.contains("Invalid partition name specified"),
+                "\(launch.stdout)")
+        #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    @Test func srunRunsOnALoginNodeReachedOverSSH() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        // The "login node" is a test sshd whose sessions see the cluster's SLURM_CONF and a
+        // fresh home, where the binary is shipped and from which the nodes run it.
+        let sshd = try TestSSHD(freshHome: true, environment: slurm.environment)
+        defer { sshd.stop() }
+        let sandbox = try setUp(jobs: 12, epochs: 2, sleepMS: 50)
+        let json: JSONValue = [
+            "name": "c", "slurm": true, "workers": 2, "slots": 1, "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"),
+            "identity": .string(sshd.userKeyPath), "known_hosts": .string(sshd.knownHostsPath), "ssh_config": "/dev/null",
+        ]
+        try sandbox.write("c.json", json.canonicalText)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"])
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 12, epochs: 2)
+        let attempts = try attempts(sandbox)
+        #expect(Set(attempts.map(\.host)).isSubset(of: ["c.1", "c.2"]))
+        #expect(attempts.allSatisfy { $0.machine?.node == slurm.nodeName })
+        let home = try #require(sshd.home)
+        #expect(FileManager.default.fileExists(atPath: home + "/.cache/sweep/bin"))
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    @Test func aMixedFleetRunsOnTheLocalWorkerAndSlurmInOneLaunch() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        // Without a shared home: srun --bcast copies the binary to the node's /tmp.
+        let sandbox = try setUp(jobs: 16, epochs: 2, sleepMS: 150, workers: 1, extra: #", "shared_home": false"#)
+        let copy = "/tmp/sweep-" + (try Digest.sha256Hex(fileAtPath: SweepSandbox.binary.path)).prefix(16)
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(FileManager.default.isExecutableFile(atPath: copy))
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 2)
+        let hosts = Set(try attempts(sandbox).filter { $0.status == .ok }.map(\.host))
+        #expect(hosts == ["local", "c.1"], "\(hosts)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+}

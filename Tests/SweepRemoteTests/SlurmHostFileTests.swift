@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+
+@testable import SweepRemote
+
+/// Slurm host files: fields, defaults, limits, and srun options that could make srun run
+/// something else refused with the file and field.
+struct SlurmHostFileTests {
+    func read(_ text: String) throws -> HostFile {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-hosts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("c.json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try HostFile(contentsOf: path)
+    }
+
+    func problem(_ text: String) -> String {
+        do {
+            _ = try read(text)
+            return "accepted"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func aSlurmClusterWithoutSSHRunsSrunHereAndRoundTrips() throws {
+        let host = try read(#"{"name": "c", "slurm": true, "workers": 3, "slots": 4, "slurm_args": ["--partition=cpu", "--time=01:00:00"]}"#)
+        #expect(!host.usesSSH)
+        #expect(host.slurm == SlurmSettings(workers: 3, arguments: ["--partition=cpu", "--time=01:00:00"]))
+        #expect(host.slurm?.workerNames("c") == ["c.1", "c.2", "c.3"])
+        #expect(try read(host.json) == host)
+        let defaults = try read(#"{"name": "c", "slurm": true, "ssh": "alice@login:2222"}"#)
+        #expect(defaults.usesSSH && defaults.port == 2222)
+        #expect(defaults.slurm == SlurmSettings(workers: 1, arguments: [], pendingLimit: 600, sharedHome: true))
+        let noShare = try read(#"{"name": "c", "slurm": true, "shared_home": false, "pending_limit": 30}"#)
+        #expect(noShare.slurm?.sharedHome == false && noShare.slurm?.pendingLimit == 30)
+        #expect(try read(noShare.json) == noShare)
+    }
+
+    @Test(arguments: [
+        (#"{"name": "c", "workers": 2, "ssh": "h"}"#, "workers: only for a Slurm cluster"),
+        (#"{"name": "c", "slurm": false, "ssh": "h"}"#, "slurm: expected true"),
+        (#"{"name": "c", "slurm": true, "workers": 0}"#, "workers: expected an integer in 1...256"),
+        (#"{"name": "c", "slurm": true, "pending_limit": 0}"#, "pending_limit: expected seconds in 1...86400"),
+        (#"{"name": "c", "slurm": true, "shared_home": "no"}"#, "shared_home: expected true or false"),
+        (#"{"name": "c", "slurm": true, "slurm_args": "--partition=gpu"}"#, "slurm_args: expected an array"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--partition=gpu", 3]}"#, "slurm_args[1]: expected a string"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["-p", "gpu"]}"#, "slurm_args[0]: \"-p\": expected an srun option in its long form"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--partition=gpu", "/bin/sh"]}"#, "slurm_args[1]: \"/bin/sh\": expected an srun option"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--multi-prog"]}"#, "slurm_args[0]: \"--multi-prog\": --multi-prog is set by sweep"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--task-prolog=/tmp/x"]}"#, "--task-prolog is set by sweep or would change what srun runs"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--label"]}"#, "--label is set by sweep"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--job-name=x"]}"#, "--job-name is set by sweep"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--comment=$(id)'"]}"#, "only printable ASCII without quotes"),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--a;b"]}"#, "not an srun option name"),
+        (#"{"name": "c", "slots": 2}"#, "ssh: expected [user@]host[:port]"),
+    ])
+    func badSlurmFieldsAreRefusedNamingTheField(text: String, expected: String) {
+        let message = problem(text)
+        #expect(message.contains("c.json: ") && message.contains(expected), "\(message)")
+    }
+
+    @Test func argumentsAreSplitWithoutAShellAndBounded() throws {
+        #expect(try SlurmSettings.splitArguments("  --partition=gpu\t--time=04:00:00 --mem=8G ") == ["--partition=gpu", "--time=04:00:00", "--mem=8G"])
+        #expect(try SlurmSettings.splitArguments("") == [])
+        #expect(throws: SlurmArgumentError.self) { try SlurmSettings.splitArguments("--partition=gpu hostname") }
+        #expect(throws: SlurmArgumentError.self) { try SlurmSettings.splitArguments("--comment='a b'") }
+        #expect(throws: SlurmArgumentError.self) {
+            try SlurmSettings.splitArguments(Array(repeating: "--hold", count: 33).joined(separator: " "))
+        }
+        #expect(throws: SlurmArgumentError.self) { try SlurmSettings.splitArguments("--comment=" + String(repeating: "x", count: 300)) }
+    }
+
+    @Test func aWorkerNameMeetingAnotherHostFileIsRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-hosts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try #"{"name": "c", "slurm": true, "workers": 2}"#.write(to: directory.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
+        try #"{"name": "c.2", "ssh": "h"}"#.write(to: directory.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
+        #expect(throws: HostFileError.self) { try HostFile.load(directory.path) }
+    }
+}
