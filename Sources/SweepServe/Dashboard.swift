@@ -15,9 +15,15 @@ public final class Dashboard: Sendable {
     /// - Parameter workloads: The workloads stored specs are read with (the main metric,
     ///   the report's tables).
     /// - Throws: `ServeError` when the address cannot be listened on.
-    public init(databasePath: String, host: String = "127.0.0.1", port: Int = 8080, workloads: [any Workload.Type],
-                limits: DashboardServer.Limits = DashboardServer.Limits()) throws(ServeError) {
-        let token = Self.isLoopback(host) ? nil : AccessToken()
+    public convenience init(databasePath: String, host: String = "127.0.0.1", port: Int = 8080, workloads: [any Workload.Type],
+                            limits: DashboardServer.Limits = DashboardServer.Limits()) throws(ServeError) {
+        try self.init(databasePath: databasePath, host: host, port: port, workloads: workloads, limits: limits,
+                      token: Self.isLoopback(host) ? nil : AccessToken())
+    }
+
+    /// With `token`, the dashboard requires it whatever the address (tests stay on loopback).
+    init(databasePath: String, host: String, port: Int, workloads: [any Workload.Type], limits: DashboardServer.Limits,
+         token: AccessToken?) throws(ServeError) {
         let routes = DashboardRoutes(databasePath: databasePath, workloads: workloads, token: token)
         let server = try DashboardServer(host: host, port: port, limits: limits) { routes.respond(to: $0) }
         routes.allowedHosts.withLock { hosts in

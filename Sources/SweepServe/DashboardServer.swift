@@ -118,8 +118,8 @@ public final class DashboardServer: Sendable {
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         var end: Int?
-        while end == nil {
-            guard buffer.count <= limits.request.headBytes else {
+        while end.map({ $0 > limits.request.headBytes }) ?? true {
+            guard buffer.count <= limits.request.headBytes, end == nil else {
                 return answer(client, .error(.headersTooLarge, "the request head is longer than \(limits.request.headBytes) bytes"), head: false)
             }
             guard Date() < deadline else {
