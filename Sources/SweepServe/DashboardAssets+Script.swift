@@ -120,8 +120,12 @@ extension DashboardAssets {
               el("dt", {}, "ETA"), el("dd", {}, summary.eta_seconds !== null ? clock(summary.eta_seconds) : "—"),
               el("dt", {}, "spec"), el("dd", {}, status.spec + " (revision " + status.revision + ")"),
               el("dt", {}, "launched"), el("dd", {}, when(status.launched_at))));
-          const parts = await Promise.all([curvesCard(name, base), jobsCard(name, base), reportCard(base)]);
-          return [head, ...parts];
+          const parts = await Promise.all([curvesCard(name, base), jobsCard(name, base)]);
+          // The report of a big sweep takes longer: the page is ready without it, and it fills in.
+          const report = el("div", { class: "card", id: "report" }, el("h2", {}, "Report"), el("p", { class: "muted" }, "computing…"));
+          reportCard(base).then(card => report.replaceChildren(...card.childNodes),
+                                error => report.replaceChildren(el("h2", {}, "Report"), el("p", { class: "error" }, String(error.message || error))));
+          return [head, ...parts, report];
         }
 
         async function curvesCard(name, base) {

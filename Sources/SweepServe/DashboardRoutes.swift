@@ -15,7 +15,9 @@ final class DashboardRoutes: Sendable {
     let allowedHosts = Mutex<[String]?>(nil)
     /// Report and curve answers by URL, kept while the store is unchanged: the page asks
     /// again every time the store changes, and a 10,000-job report takes a while.
-    let cache = Mutex<[String: (version: String, response: HTTPResponse)]>([:])
+    let cache = Mutex<[String: (version: String, made: ContinuousClock.Instant, cost: Duration, response: HTTPResponse)]>([:])
+    /// Each sweep's configurations, by sweep, for the spec revision they were computed from.
+    let configs = Mutex<[Int64: (planHash: String, configs: SweepConfigs)]>([:])
 
     init(databasePath: String, workloads: [any Workload.Type], token: AccessToken?) {
         self.databasePath = databasePath
@@ -102,16 +104,31 @@ final class DashboardRoutes: Sendable {
     }
 
     /// The answer for this URL from the cache while the store is unchanged, else made now.
+    /// A changed store still gets the cached answer while it is younger than ten times what
+    /// it took to make: a running sweep changes the store every few hundred milliseconds,
+    /// and a 10,000-job report takes a while, so pages polling it would keep a core busy;
+    /// a small sweep's answers stay fresh.
     private func cached(_ request: HTTPRequest, _ make: () throws -> HTTPResponse) throws -> HTTPResponse {
         let key = request.path + "?" + request.query.keys.sorted().map { "\($0)=\(request.query[$0]!)" }.joined(separator: "&")
         let now = version()
-        if let hit = cache.withLock({ $0[key] }), hit.version == now { return hit.response }
+        if let hit = cache.withLock({ $0[key] }), hit.version == now || hit.made.duration(to: .now) < min(hit.cost * 10, .seconds(10)) {
+            return hit.response
+        }
+        let started = ContinuousClock.now
         let response = try make()
         cache.withLock { entries in
             if entries.count >= 16 { entries.removeAll() }
-            entries[key] = (now, response)
+            entries[key] = (now, started, started.duration(to: .now), response)
         }
         return response
+    }
+
+    /// The sweep's configurations, computed once per spec revision.
+    func configurations(_ store: Store, sweep: SweepInfo) throws -> SweepConfigs {
+        if let hit = configs.withLock({ $0[sweep.id] }), hit.planHash == sweep.planHash { return hit.configs }
+        let computed = SweepConfigs(sweep: sweep, jobs: try store.jobs(of: sweep.id), workloads: workloads)
+        configs.withLock { $0[sweep.id] = (sweep.planHash, computed) }
+        return computed
     }
 
     /// A fresh read-only store: each request sees the latest commit, and a reader that

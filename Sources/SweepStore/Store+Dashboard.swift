@@ -8,26 +8,110 @@ public struct LatestMetric: Sendable, Hashable {
     public var value: Double?
 }
 
+/// Which of a sweep's jobs to list, in what order, and which page of them.
+public struct JobPageQuery: Sendable, Hashable {
+    /// What jobs sort by; `epoch` and `metric` are those of the metric's latest value.
+    public enum Sort: String, Sendable, CaseIterable {
+        case job, state, host, attempts, epoch, metric, started, finished
+    }
+
+    public var state: JobState?
+    /// Jobs whose number, key, host or config (as JSON) contain it, ignoring ASCII case.
+    public var text: String?
+    /// The metric whose latest value each job carries (and `.metric` sorts by).
+    public var metric: String?
+    public var sort: Sort = .job
+    public var descending = false
+    public var offset = 0
+    public var limit = 100
+
+    public init() {}
+}
+
+/// One page of a sweep's jobs: how many match, and those on the page with their latest metric.
+public struct JobPage: Sendable {
+    public var matched: Int
+    public var jobs: [StoredJob]
+    public var latest: [Int64: LatestMetric]
+}
+
 extension Store {
     // MARK: Reads for `sweep serve`
 
-    /// Each of the sweep's jobs' latest value of `metric` in the attempt that counts (the
-    /// one that finished ok, else the latest), by job. Two index seeks per job on the
-    /// metrics' primary key, so a 10,000-job sweep answers in milliseconds.
-    public func latest(_ metric: String, of sweep: Int64) throws(StoreError) -> [Int64: LatestMetric] {
+    /// One page of the sweep's jobs, filtered, sorted and cut in SQL, so a page of a
+    /// 10,000-job sweep decodes only its own rows. A job's latest metric comes from the
+    /// attempt that counts (the one that finished ok, else the latest): two index seeks on
+    /// the metrics' primary key per job.
+    public func jobPage(of sweep: Int64, _ query: JobPageQuery) throws(StoreError) -> JobPage {
         try read { db in
-            var latest: [Int64: LatestMetric] = [:]
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT j.id, m.epoch, m.value FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
-                JOIN metrics m ON m.job_id = j.id AND m.attempt = coalesce(j.ok_attempt, j.attempts) AND m.name = ?
-                  AND m.epoch = (SELECT max(epoch) FROM metrics l WHERE l.job_id = j.id AND l.attempt = coalesce(j.ok_attempt, j.attempts)
-                                 AND l.name = ?)
-                WHERE sj.sweep_id = ?
-                """, arguments: [metric, metric, sweep])
-            while let row = try rows.next() {
-                latest[row[0]] = LatestMetric(epoch: row[1], value: row[2])
+            var filter = "sj.sweep_id = :sweep"
+            var arguments: [String: (any DatabaseValueConvertible)?] = ["sweep": sweep, "metric": query.metric]
+            if let state = query.state {
+                filter += " AND j.state = :state"
+                arguments["state"] = state.rawValue
             }
-            return latest
+            if let text = query.text, !text.isEmpty {
+                filter += " AND (CAST(j.id AS TEXT) || ' ' || j.key || ' ' || coalesce(j.host, '') || ' ' || j.config) LIKE :text ESCAPE '\\'"
+                arguments["text"] = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+            let from = """
+                FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
+                LEFT JOIN metrics lm ON lm.job_id = j.id AND lm.attempt = coalesce(j.ok_attempt, j.attempts) AND lm.name = :metric
+                  AND lm.epoch = (SELECT max(epoch) FROM metrics l WHERE l.job_id = j.id
+                                  AND l.attempt = coalesce(j.ok_attempt, j.attempts) AND l.name = :metric)
+                WHERE \(filter)
+                """
+            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id WHERE \(filter)",
+                                           arguments: StatementArguments(arguments.filter { $0.key != "metric" })) ?? 0
+            let column = switch query.sort {
+            case .job: "j.id"
+            case .state: "j.state"
+            case .host: "j.host"
+            case .attempts: "j.attempts"
+            case .epoch: "lm.epoch"
+            case .metric: "lm.value"
+            case .started: "j.started_at"
+            case .finished: "j.finished_at"
+            }
+            let direction = query.descending ? "DESC" : "ASC"
+            arguments["limit"] = query.limit
+            arguments["offset"] = query.offset
+            // Jobs without the value sort last either way; ties by number.
+            var latest: [Int64: LatestMetric] = [:]
+            var ids: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT j.id, lm.epoch, lm.value \(from)
+                ORDER BY (\(column) IS NULL), \(column) \(direction), j.id \(direction) LIMIT :limit OFFSET :offset
+                """, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                ids.append(id)
+                if let epoch: Int = row[1] { latest[id] = LatestMetric(epoch: epoch, value: row[2]) }
+            }
+            guard !ids.isEmpty else { return JobPage(matched: matched, jobs: [], latest: [:]) }
+            let found = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ",") + ")",
+                                            arguments: StatementArguments(ids))
+            let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+            return JobPage(matched: matched, jobs: ids.compactMap { byID[$0] }, latest: latest)
+        }
+    }
+
+    /// The metric named `metric` of the attempts that finished ok, for those of `jobs` that
+    /// are done, by job then epoch. `body` sees each row once.
+    public func forEachOkMetric(ofJobs jobs: [Int64], named metric: String,
+                                _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+        try read { db in
+            // SQLite binds at most 32,766 parameters: 500 jobs at a time.
+            for start in stride(from: 0, to: jobs.count, by: 500) {
+                let chunk = Array(jobs[start..<min(start + 500, jobs.count)]).sorted()
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT m.job_id, m.epoch, m.value FROM jobs j JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt AND m.name = ?
+                    WHERE j.state = 'done' AND j.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                    ORDER BY m.job_id, m.epoch
+                    """, arguments: StatementArguments([metric as any DatabaseValueConvertible] + chunk.map { $0 as any DatabaseValueConvertible }))
+                while let row = try rows.next() { body(row[0], row[1], row[2]) }
+            }
         }
     }
 

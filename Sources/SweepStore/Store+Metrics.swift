@@ -33,20 +33,18 @@ extension Store {
         }
     }
 
-    /// Every metric value of the attempts that finished ok, for the sweep's done jobs (only
-    /// the metric `named`, when given), ordered by job, then epoch, then metric name. `body`
-    /// sees each row once.
-    public func forEachOkMetric(of sweep: Int64, named metric: String? = nil,
-                                _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+    /// Every metric value of the attempts that finished ok, for the sweep's done jobs,
+    /// ordered by job, then epoch, then metric name. `body` sees each row once.
+    public func forEachOkMetric(of sweep: Int64, _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
         try read { db in
             let statement = try db.makeStatement(sql: """
                 SELECT m.job_id, m.name, m.epoch, m.value FROM sweep_jobs s
                 JOIN jobs j ON j.id = s.job_id AND j.state = 'done'
                 JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt
-                WHERE s.sweep_id = ? AND (?2 IS NULL OR m.name = ?2)
+                WHERE s.sweep_id = ?
                 ORDER BY s.job_id, m.epoch, m.name
                 """)  // the order of the keys walked: SQLite streams the rows without sorting
-            try statement.setArguments([sweep, metric])
+            try statement.setArguments([sweep])
             // Reports read a million rows: step the statement directly, and reuse one
             // String per distinct metric name instead of decoding it from every row.
             let raw = statement.sqliteStatement

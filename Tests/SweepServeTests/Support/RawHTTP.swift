@@ -17,10 +17,10 @@ struct RawHTTP {
     }
 
     /// `GET path` with `Host: 127.0.0.1:port` and any extra headers.
-    func get(_ path: String, headers: [String: String] = [:], method: String = "GET") throws -> Response {
+    func get(_ path: String, headers: [String: String] = [:], method: String = "GET", timeout: Double = 10) throws -> Response {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        return try exchange(Array((head + "\r\n").utf8))
+        return try exchange(Array((head + "\r\n").utf8), timeout: timeout)
     }
 
     /// Sends `bytes`, then reads until the server closes (at most `timeout` seconds).
