@@ -43,6 +43,6 @@ public final class Dashboard: Sendable {
 
     /// 127.0.0.0/8 and ::1.
     static func isLoopback(_ host: String) -> Bool {
-        host == "::1" || host == "localhost" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
+        host == "::1" || (host.hasPrefix("127.") && host.split(separator: ".").count == 4)
     }
 }

@@ -113,10 +113,10 @@ extension DashboardAssets {
             el("h1", {}, status.sweep, " ", el("span", { class: "muted" }, status.workload)),
             progressBar(status.counts), el("div", { class: "counts", id: "counts" }, counts(status.counts)),
             el("dl", { class: "facts" },
-              el("dt", {}, "coordinator"), el("dd", {}, status.coordinator ? "running (pid " + status.coordinator.pid + " on " + status.coordinator.host + ")"
+              el("dt", {}, "coordinator"), el("dd", {}, summary.running && status.coordinator
+                ? "running (pid " + status.coordinator.pid + " on " + status.coordinator.host + ")"
                 : status.interrupted ? "interrupted: sweep resume " + status.sweep : "idle"),
-              el("dt", {}, "hosts"), el("dd", {}, summary.hosts.length ? summary.hosts.map(h => h.name + " (" + h.running + " running)").join(", ")
-                : status.hosts.map(h => h.name + ": " + h.state).join(", ") || "—"),
+              el("dt", {}, "hosts"), el("dd", {}, summary.hosts.length ? summary.hosts.map(h => h.name + " (" + h.running + " running)").join(", ") : "—"),
               el("dt", {}, "ETA"), el("dd", {}, summary.eta_seconds !== null ? clock(summary.eta_seconds) : "—"),
               el("dt", {}, "spec"), el("dd", {}, status.spec + " (revision " + status.revision + ")"),
               el("dt", {}, "launched"), el("dd", {}, when(status.launched_at))));
@@ -296,12 +296,6 @@ extension DashboardAssets {
             }
           }
           root.appendChild(plot);
-          series.forEach((s, i) => {
-            const y = T + 4 + i * 15;
-            if (i >= 10) return;
-            root.appendChild(svg("rect", { x: W - R - 230, y: y, width: 10, height: 10, fill: s.color }));
-            root.appendChild(svg("text", { x: W - R - 215, y: y + 9 }, s.label.length > 38 ? s.label.slice(0, 37) + "…" : s.label));
-          });
           // Drag across the plot to zoom into those epochs.
           const selection = svg("rect", { class: "selection", x: 0, y: T, width: 0, height: H - T - B, visibility: "hidden" });
           root.appendChild(selection);

@@ -34,17 +34,14 @@ extension DashboardRoutes {
         page.descending = query["order"] == "desc"
         let writer = store.writer()
         // Jobs marked running are "interrupted" when no coordinator runs: filter as they are shown.
-        var nothing = false
         if let wanted = query["state"], !wanted.isEmpty {
             guard let state = wanted == "interrupted" ? JobState.running : JobState(rawValue: wanted) else {
                 throw DashboardError(.badRequest, "state: expected one of \(JobState.allCases.map(\.rawValue).joined(separator: ", ")), interrupted; got \"\(wanted.prefix(40))\"")
             }
             page.state = state
-            nothing = state == .running && (wanted == "interrupted") == (writer != nil)
         }
-        if nothing { page.limit = 0 }
-        var found = try store.jobPage(of: sweep.id, page)
-        if nothing { found.matched = 0 }
+        let shownAsAsked = page.state != .running || (query["state"] == "interrupted") == (writer == nil)
+        let found = shownAsAsked ? try store.jobPage(of: sweep.id, page) : JobPage(matched: 0, jobs: [], latest: [:])
         let progress = writer == nil || !found.jobs.contains(where: { $0.state == .running }) ? [:] : try store.progress(of: sweep.id)
         return [
             "sweep": .string(sweep.name), "metric": page.metric.map(JSONValue.string) ?? .null, "metrics": .array(metrics.map(JSONValue.string)),

@@ -33,6 +33,12 @@ public struct JobPage: Sendable {
     public var matched: Int
     public var jobs: [StoredJob]
     public var latest: [Int64: LatestMetric]
+
+    public init(matched: Int, jobs: [StoredJob], latest: [Int64: LatestMetric]) {
+        self.matched = matched
+        self.jobs = jobs
+        self.latest = latest
+    }
 }
 
 extension Store {

@@ -37,6 +37,8 @@ import Testing
 
         let running = try #require(try f.json("/api/sweeps/alpha/jobs?state=running") as? [String: Any])
         #expect(running["matched"] as? Int == 1)
+        // With its coordinator running, a running job is not interrupted.
+        #expect((try f.json("/api/sweeps/alpha/jobs?state=interrupted") as? [String: Any])?["matched"] as? Int == 0)
         let found = try #require(try f.json("/api/sweeps/beta/jobs?q=onerror") as? [String: Any])
         #expect(found["matched"] as? Int == 2)
         let none = try #require(try f.json("/api/sweeps/beta/jobs?q=nothing-like-this") as? [String: Any])
