@@ -136,7 +136,7 @@ extension DashboardAssets {
           const data = await api(base + "/curves?" + query);
           const card = el("div", { class: "card", id: "curves" }, el("h2", {}, "Learning curves"));
           if (!data.metric) return card.appendChild(el("p", { class: "muted" }, "No metrics recorded yet.")), card;
-          if (!c.show) c.show = data.curves.map(x => x.index);
+          if (!c.show) c.show = data.configs.slice(0, 8).map(x => x.index);
           const metric = el("select", { onchange: e => { c.metric = e.target.value; c.zoom = null; render(); } },
             (data.metrics.length ? data.metrics : [data.metric]).map(m => { const o = el("option", { value: m }, m); if (m === data.metric) o.selected = true; return o; }));
           const filter = el("input", { placeholder: "filter configurations", value: c.filter, oninput: e => { c.filter = e.target.value; drawList(); } });
@@ -249,6 +249,11 @@ extension DashboardAssets {
         }
 
         // ---------- the chart: mean lines with ± sd bands, drag to zoom ----------
+        // 1, 2 or 5 times a power of ten, at least `raw`: axis ticks a reader can add up.
+        function niceStep(raw) {
+          const power = Math.pow(10, Math.floor(Math.log10(raw)));
+          return [1, 2, 2.5, 5, 10].map(m => m * power).find(step => step >= raw);
+        }
         function chart(series, metric, state) {
           const W = 760, H = 340, L = 64, R = 16, T = 14, B = 40;
           let x0 = Infinity, x1 = -Infinity;
@@ -267,13 +272,14 @@ extension DashboardAssets {
           if (y1 - y0 < 1e-12) { y0 -= 0.5; y1 += 0.5; }
           const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad;
           const X = e => L + (e - x0) / (x1 - x0) * (W - L - R), Y = v => T + (y1 - v) / (y1 - y0) * (H - T - B);
-          for (let i = 0; i <= 5; i++) {
-            const v = y0 + (y1 - y0) * i / 5, y = Y(v);
+          const yStep = niceStep((y1 - y0) / 6);
+          for (let v = Math.ceil(y0 / yStep) * yStep; v <= y1; v += yStep) {
+            const y = Y(v);
             root.appendChild(svg("line", { class: "gridline", x1: L, x2: W - R, y1: y, y2: y }));
-            root.appendChild(svg("text", { x: L - 6, y: y + 4, "text-anchor": "end" }, fmt(v)));
+            root.appendChild(svg("text", { x: L - 6, y: y + 4, "text-anchor": "end" }, fmt(Number(v.toPrecision(12)))));
           }
-          const step = Math.max(1, Math.ceil((x1 - x0) / 8));
-          for (let e = Math.ceil(x0); e <= x1; e += step) root.appendChild(svg("text", { x: X(e), y: H - B + 16, "text-anchor": "middle" }, e));
+          const step = Math.max(1, niceStep((x1 - x0) / 8));
+          for (let e = Math.ceil(x0 / step) * step; e <= x1; e += step) root.appendChild(svg("text", { x: X(e), y: H - B + 16, "text-anchor": "middle" }, e));
           root.appendChild(svg("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, "epoch"));
           root.appendChild(svg("text", { x: 12, y: (T + H - B) / 2, transform: "rotate(-90 12 " + (T + H - B) / 2 + ")", "text-anchor": "middle" }, metric));
           root.appendChild(svg("line", { class: "axis", x1: L, x2: L, y1: T, y2: H - B }));

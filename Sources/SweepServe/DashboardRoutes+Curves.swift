@@ -12,7 +12,9 @@ extension DashboardRoutes {
 
     /// `/api/sweeps/NAME/curves?metric=M&show=0,3`: the sweep's configurations (its jobs
     /// grouped by config without the seed, in spec order) and, for those in `show` (default:
-    /// the first 8), the metric's mean and sample sd across the seeds' done jobs per epoch.
+    /// the first 8), the metric's mean and sample sd per epoch across the seeds that are done
+    /// or running (a running seed counts with the epochs it has reported: the curve grows
+    /// while the sweep runs).
     func curves(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
         let configs = try configurations(store, sweep: sweep)
         let metrics = try store.metricNames(of: sweep.id)
@@ -35,7 +37,7 @@ extension DashboardRoutes {
         }
         // Only the shown configurations' seeds are read.
         var collector = MetricSeriesCollector()
-        try store.forEachOkMetric(ofJobs: shown.flatMap { configs.members[$0] }, named: metric) { job, epoch, value in
+        try store.forEachMetric(ofJobs: shown.flatMap { configs.members[$0] }, named: metric) { job, epoch, value in
             collector.add(job: job, name: metric, epoch: epoch, value: value)
         }
         let series = collector.finish()

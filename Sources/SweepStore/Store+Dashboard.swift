@@ -103,17 +103,19 @@ extension Store {
         }
     }
 
-    /// The metric named `metric` of the attempts that finished ok, for those of `jobs` that
-    /// are done, by job then epoch. `body` sees each row once.
-    public func forEachOkMetric(ofJobs jobs: [Int64], named metric: String,
+    /// The metric named `metric` of those of `jobs` that are done (their attempt that finished
+    /// ok) or running (their current attempt, so far), by job then epoch. `body` sees each
+    /// row once.
+    public func forEachMetric(ofJobs jobs: [Int64], named metric: String,
                                 _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
         try read { db in
             // SQLite binds at most 32,766 parameters: 500 jobs at a time.
             for start in stride(from: 0, to: jobs.count, by: 500) {
                 let chunk = Array(jobs[start..<min(start + 500, jobs.count)]).sorted()
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT m.job_id, m.epoch, m.value FROM jobs j JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt AND m.name = ?
-                    WHERE j.state = 'done' AND j.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                    SELECT m.job_id, m.epoch, m.value FROM jobs j
+                    JOIN metrics m ON m.job_id = j.id AND m.attempt = iif(j.state = 'done', j.ok_attempt, j.attempts) AND m.name = ?
+                    WHERE j.state IN ('done', 'running') AND j.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
                     ORDER BY m.job_id, m.epoch
                     """, arguments: StatementArguments([metric as any DatabaseValueConvertible] + chunk.map { $0 as any DatabaseValueConvertible }))
                 while let row = try rows.next() { body(row[0], row[1], row[2]) }

@@ -26,7 +26,7 @@ struct BrowserTests {
         let lines = try Regex(#"<path class="curve-mean"[^>]*data-points="5"[^>]*d="M[0-9.]+,[0-9.]+(L[0-9.]+,[0-9.]+){4}""#)
         #expect(dom.matches(of: lines).count == 2, "\(dom)")
         #expect(dom.contains(#"<path class="band""#))
-        #expect(dom.contains("value=1.0 (n=2)") && dom.contains("value=2.0 (n=1)"))
+        #expect(dom.contains("value=1.0 (n=2)") && dom.contains("value=2.0 (n=2)"), "a running seed counts with its epochs so far")
         #expect(dom.matches(of: try Regex(#"<tr class="clickable" data-job="\d+""#)).count == 4)
         #expect(dom.contains("0.28 ± 0.07 (n=2)") && dom.contains("0.45 ± 0.07 (n=1 of 2)"), "the report's cells")
     }
@@ -40,7 +40,9 @@ struct BrowserTests {
         try f.writer.finishAttempt(job: running.id, attempt: 1, outcome: .ok(summary: nil))
         let after = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha")
         #expect(after.contains(">4 done<") && !after.contains(">1 running<"), "\(after)")
-        #expect(after.contains("value=2.0 (n=2)"), "the finished seed joins its curve")
+        let row = try Regex(#"data-job="\#(running.id)"><td class="num"><a [^>]*>\d+</a></td><td><span class="badge s-(\w+)""#)
+        #expect(before.firstMatch(of: row)?.output[1].substring == "running" && after.firstMatch(of: row)?.output[1].substring == "done",
+                "the job's row")
     }
 
     @Test func markupInAConfigOrALogIsShownAsText() throws {

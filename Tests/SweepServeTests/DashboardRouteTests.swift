@@ -66,9 +66,11 @@ import Testing
             #expect(abs(means[epoch - 1] - (1 / Double(epoch) + 0.05)) < 1e-12)
             #expect(abs(sds[epoch - 1] - 0.1 / 2.0.squareRoot()) < 1e-12)
         }
-        // value 2: one seed done, the other still running (not counted): no sd.
+        // value 2: seed 0 done (5 epochs), seed 1 running at epoch 2: both count where both reported.
         let second = try #require(drawn.first { $0["index"] as? Int == 1 })
-        #expect(second["seeds"] as? Int == 1 && (second["sd"] as? [Any])?.allSatisfy { $0 is NSNull } == true)
+        let sd = try #require(second["sd"] as? [Any])
+        #expect(second["seeds"] as? Int == 2 && second["epochs"] as? [Int] == [1, 2, 3, 4, 5])
+        #expect(abs((sd[1] as? Double ?? 0) - 0.1 / 2.0.squareRoot()) < 1e-12 && sd[2...].allSatisfy { $0 is NSNull }, "\(sd)")
         let one = try #require(try f.json("/api/sweeps/alpha/curves?metric=acc&show=1") as? [String: Any])
         #expect((one["curves"] as? [[String: Any]])?.map { $0["index"] as? Int } == [1] && one["metric"] as? String == "acc")
         #expect(try f.http.get("/api/sweeps/alpha/curves?show=7").status == 400)
