@@ -103,9 +103,11 @@ public final class DashboardServer: Sendable {
             }
         }
         close(listener)
+        // The answers being sent get up to 2 s to finish before the caller exits.
+        for _ in 0..<40 where active.withLock({ $0 }) > 0 { usleep(50_000) }
     }
 
-    /// Stops accepting; connections being served finish.
+    /// Stops accepting; `run()` returns once the connections being served finish (2 s at most).
     public func stop() {
         stopping.store(true, ordering: .releasing)
         shutdown(listener, Int32(SHUT_RDWR))
