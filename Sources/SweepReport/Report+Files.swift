@@ -1,4 +1,5 @@
 import Foundation
+import SweepSpec
 
 extension Report {
     /// Name of the Markdown report file.
@@ -34,7 +35,10 @@ extension Report {
         if formats.contains(.csv) { lines.append("- [All metrics, tidy CSV](\(Self.metricsFileName))") }
         for table in tables {
             lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
-            if formats.contains(.csv) { lines.append("- [Table CSV](\(Self.tableFileName(table)))") }
+            if formats.contains(.csv) {
+                lines.append("- [Table CSV](\(Self.tableFileName(table)))")
+                if !table.spec.differences.isEmpty { lines.append("- [Paired differences CSV](\(Self.differencesFileName(table)))") }
+            }
             guard formats.contains(.svg) else { continue }
             let tablePlots = plots.filter { $0.tableNumber == table.number }
             for plot in tablePlots where plot.kind != .curves {
@@ -106,6 +110,7 @@ extension Report {
                 names.append(Self.metricsFileName)
                 for table in tables {
                     try stage(Self.tableFileName(table), tableCSV(table))
+                    if !table.spec.differences.isEmpty { try stage(Self.differencesFileName(table), differencesCSV(table)) }
                 }
             }
             let plots = formats.contains(.svg) ? plots() : []

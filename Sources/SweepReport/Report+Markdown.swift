@@ -130,6 +130,7 @@ extension Report {
                 lines += [""] + marginals(table, ranking)
             }
         }
+        lines += differenceSections(table)
         return lines
     }
 

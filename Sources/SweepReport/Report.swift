@@ -14,6 +14,8 @@ public struct Report: Sendable {
     public let tables: [ReportTable]
     /// Per table, its best configurations, marginals and heatmap (nil: no metric).
     public let rankings: [TableRanking?]
+    /// Per table, its paired differences (empty when its spec asks for none).
+    public let differences: [[TableDifference]]
 
     /// Tables with more rows than this are summarised in `report.md` (best configurations,
     /// marginals, heatmap); their CSV always has every row.
@@ -34,6 +36,7 @@ public struct Report: Sendable {
         }
         let order = ValueOrder(axisOrder: input.axisOrder)
         rankings = tables.map { TableRanking(table: $0, order: order) }
+        differences = tables.map { $0.differences(jobs: input.jobs) }
     }
 
     /// Whether `report.md` shows a summary of the table rather than every row.

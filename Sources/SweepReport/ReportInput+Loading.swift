@@ -39,7 +39,15 @@ extension ReportInput {
     /// - Throws: `ReportSpecError` naming the flag (`--rows`, `--columns`, `--where`, `--metrics`).
     public func checkNames(of table: TableSpec) throws(ReportSpecError) {
         let params = Set(jobs.lazy.flatMap(\.params.keys)).union([TableSpec.seedKey])
-        for (flag, names) in [("--rows", table.rows), ("--columns", table.columns), ("--where", table.filter.keys.sorted())] {
+        let compared = table.differences.compactMap { difference -> String? in
+            if case .param(let key, _, _) = difference { return key }
+            return nil
+        }
+        let comparedMetrics = table.differences.flatMap { difference -> [String] in
+            if case .metrics(let metric, let other) = difference { return [metric, other] }
+            return []
+        }
+        for (flag, names) in [("--rows", table.rows), ("--columns", table.columns), ("--where", table.filter.keys.sorted()), ("--difference", compared)] {
             if let unknown = names.first(where: { !params.contains($0) }) {
                 throw ReportSpecError(path: flag, message: TableSpec.unknownName(unknown, kind: "parameter", among: Array(params)))
             }
@@ -48,8 +56,10 @@ extension ReportInput {
         // Metrics are known only from what done jobs recorded.
         guard !done.isEmpty else { return }
         let metrics = Set(done.lazy.flatMap(\.metrics.keys)).union([TableSpec.wallTimeMetric])
-        if let unknown = table.metrics.first(where: { !metrics.contains($0) }) {
-            throw ReportSpecError(path: "--metrics", message: TableSpec.unknownName(unknown, kind: "metric", among: Array(metrics)))
+        for (flag, names) in [("--metrics", table.metrics), ("--metric-difference", comparedMetrics)] {
+            if let unknown = names.first(where: { !metrics.contains($0) }) {
+                throw ReportSpecError(path: flag, message: TableSpec.unknownName(unknown, kind: "metric", among: Array(metrics)))
+            }
         }
     }
 }

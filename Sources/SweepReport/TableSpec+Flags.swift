@@ -9,8 +9,13 @@ extension TableSpec {
     /// Filter values are read as numbers or booleans when they look like one, `-` as "param
     /// absent", else as strings; numbers match jobs by value (`1` matches `1.0`). Whether the
     /// names exist is checked later, against the sweep (`ReportInput.checkNames(of:)`).
+    /// `--difference param=a,b` (repeatable) reports a − b paired by seed; `--metric-difference
+    /// m1,m2` reports m1 − m2 within each job.
     /// - Throws: `ReportSpecError` whose path is the flag (`--window`).
-    public init(rows: String?, columns: String?, metrics: String?, window: Int?, filters: [String] = []) throws(ReportSpecError) {
+    public init(
+        rows: String?, columns: String?, metrics: String?, window: Int?, filters: [String] = [],
+        differences: [String] = [], metricDifferences: [String] = []
+    ) throws(ReportSpecError) {
         let rowList = Self.list(rows)
         let columnList = Self.list(columns)
         if let shared = rowList.first(where: columnList.contains) {
@@ -21,17 +26,42 @@ extension TableSpec {
         }
         var filter: [String: [JSONValue]] = [:]
         for clause in filters {
-            guard let equals = clause.firstIndex(of: "="), equals != clause.startIndex else {
-                throw ReportSpecError(path: "--where", message: "expected key=value[,value...], found \"\(clause)\"")
-            }
-            let key = String(clause[..<equals]).trimmingCharacters(in: .whitespaces)
-            let values = Self.list(String(clause[clause.index(after: equals)...])).map(Self.flagValue)
+            let (key, values) = try Self.clause(clause, flag: "--where")
             guard !values.isEmpty else {
                 throw ReportSpecError(path: "--where", message: "no values given for \"\(key)\" in \"\(clause)\"")
             }
             filter[key, default: []] += values
         }
-        self.init(rows: rowList, columns: columnList, metrics: Self.list(metrics), window: window ?? Self.defaultWindow, filter: filter)
+        var contrasts: [Difference] = []
+        for clause in differences {
+            let (key, values) = try Self.clause(clause, flag: "--difference")
+            guard values.count == 2, values[0] != values[1], !values.contains(.null), key != Self.seedKey else {
+                throw ReportSpecError(path: "--difference", message: "expected param=a,b (two different values of one param; a − b is reported), found \"\(clause)\"")
+            }
+            contrasts.append(.param(key, value: values[0], other: values[1]))
+        }
+        for pair in metricDifferences {
+            let names = Self.list(pair)
+            guard names.count == 2, names[0] != names[1] else {
+                throw ReportSpecError(path: "--metric-difference", message: "expected two different metrics m1,m2 (m1 − m2 is reported), found \"\(pair)\"")
+            }
+            contrasts.append(.metrics(names[0], other: names[1]))
+        }
+        guard contrasts.count <= Self.maxDifferences else {
+            throw ReportSpecError(path: "--difference", message: "\(contrasts.count) differences; at most \(Self.maxDifferences)")
+        }
+        self.init(
+            rows: rowList, columns: columnList, metrics: Self.list(metrics), window: window ?? Self.defaultWindow, filter: filter,
+            differences: contrasts)
+    }
+
+    /// `key=v1,v2` as the key and its values.
+    private static func clause(_ clause: String, flag: String) throws(ReportSpecError) -> (String, [JSONValue]) {
+        guard let equals = clause.firstIndex(of: "="), equals != clause.startIndex else {
+            throw ReportSpecError(path: flag, message: "expected key=value[,value...], found \"\(clause)\"")
+        }
+        let key = String(clause[..<equals]).trimmingCharacters(in: .whitespaces)
+        return (key, list(String(clause[clause.index(after: equals)...])).map(flagValue))
     }
 
     private static func list(_ flag: String?) -> [String] {

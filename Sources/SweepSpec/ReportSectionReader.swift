@@ -10,7 +10,7 @@ import SweepCore
 /// that parameter, so `{"value": 1}` matches jobs whose `value` is the real 1.0.
 struct ReportSectionReader {
     /// Fields a table object may have, in the order error messages list them.
-    static let tableFields = ["title", "rows", "columns", "metrics", "window", "filter", "decimals", "top", "direction", "heatmap"]
+    static let tableFields = ["title", "rows", "columns", "metrics", "window", "filter", "decimals", "top", "direction", "heatmap", "differences"]
     /// Bounds on what a section may ask for.
     static let maxTables = 100
     static let maxWindow = 1_000_000
@@ -109,10 +109,60 @@ struct ReportSectionReader {
                 heatmap = axes
             }
         }
+        let differences = object["differences"].map { readDifferences($0, path: "\(path).differences") } ?? []
         guard diagnostics.count == before, let window else { return nil }
         return TableSpec(
             title: title, rows: rows, columns: columns, metrics: metrics, window: window, filter: filter, decimals: decimals,
-            top: top, direction: direction, heatmap: heatmap)
+            top: top, direction: direction, heatmap: heatmap, differences: differences)
+    }
+
+    /// `[{"param": "model", "values": ["kan", "mlp"]}, {"metrics": ["a", "b"]}]`.
+    private mutating func readDifferences(_ value: JSONValue, path: String) -> [TableSpec.Difference] {
+        let example = "like [{\"param\": \"model\", \"values\": [\"kan\", \"mlp\"]}] or [{\"metrics\": [\"a\", \"b\"]}]"
+        guard case .array(let entries) = value, entries.count <= TableSpec.maxDifferences else {
+            report(path, "expected a list of at most \(TableSpec.maxDifferences) differences, \(example), got \(Self.describe(value))")
+            return []
+        }
+        var differences: [TableSpec.Difference] = []
+        for (index, entry) in entries.enumerated() {
+            let entryPath = "\(path)[\(index)]"
+            guard case .object(let object) = entry, (object["param"] == nil) != (object["metrics"] == nil) else {
+                report(entryPath, "expected an object with either \"param\" and \"values\" or \"metrics\", \(example), got \(Self.describe(entry))")
+                continue
+            }
+            if let metricsValue = object["metrics"] {
+                rejectUnknownFields(of: object, allowed: ["metrics"], path: entryPath)
+                let metrics = names(metricsValue, path: "\(entryPath).metrics", params: false)
+                guard metrics.count == 2 else {
+                    report("\(entryPath).metrics", "expected two metrics, the first minus the second, got \(Self.describe(metricsValue))")
+                    continue
+                }
+                differences.append(.metrics(metrics[0], other: metrics[1]))
+                continue
+            }
+            rejectUnknownFields(of: object, allowed: ["param", "values"], path: entryPath)
+            guard case .string(let param)? = object["param"], !param.isEmpty, param != TableSpec.seedKey else {
+                report("\(entryPath).param", "expected the name of a swept param (not seed), got \(Self.describe(object["param"]!))")
+                continue
+            }
+            if let problem = unknownParam(param) {
+                report("\(entryPath).param", problem)
+                continue
+            }
+            guard case .array(let values)? = object["values"], values.count == 2 else {
+                report("\(entryPath).values", "expected two values of \"\(param)\", the first minus the second, like [\"kan\", \"mlp\"]")
+                continue
+            }
+            let coerced = values.enumerated().compactMap { offset, element in
+                element == .null ? nil : filterValue(element, param: param, path: "\(entryPath).values[\(offset)]")
+            }
+            guard coerced.count == 2, coerced[0] != coerced[1] else {
+                report("\(entryPath).values", "expected two different values of \"\(param)\", got \(Self.describe(object["values"]!))")
+                continue
+            }
+            differences.append(.param(param, value: coerced[0], other: coerced[1]))
+        }
+        return differences
     }
 
     private mutating func report(_ path: String, _ message: String) {

@@ -44,6 +44,8 @@ public struct TableSpec: Sendable, Equatable {
     /// The heatmap's two params, down then across (both among `rows` and `columns`); nil:
     /// the row and the column param, or the two swept params with the most values.
     public var heatmap: [String]?
+    /// Paired differences reported beside the table (at most `maxDifferences`).
+    public var differences: [Difference]
 
     /// Creates a table layout.
     ///
@@ -52,7 +54,7 @@ public struct TableSpec: Sendable, Equatable {
     public init(
         title: String? = nil, rows: [String] = [], columns: [String] = [], metrics: [String] = [],
         window: Int = TableSpec.defaultWindow, filter: [String: [JSONValue]] = [:], decimals: Int? = nil,
-        top: Int? = nil, direction: Direction? = nil, heatmap: [String]? = nil
+        top: Int? = nil, direction: Direction? = nil, heatmap: [String]? = nil, differences: [Difference] = []
     ) {
         precondition(window > 0, "TableSpec: window must be positive")
         precondition(decimals.map { (0...12).contains($0) } ?? true, "TableSpec: decimals must be in 0...12")
@@ -67,5 +69,6 @@ public struct TableSpec: Sendable, Equatable {
         self.top = top
         self.direction = direction
         self.heatmap = heatmap
+        self.differences = differences
     }
 }

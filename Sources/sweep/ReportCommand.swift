@@ -53,6 +53,16 @@ extension Sweep {
             valueName: "param=v1,v2"))
         var filters: [String] = []
 
+        @Option(name: .customLong("difference"), help: ArgumentHelp(
+            "Report a − b of every metric for a param (repeatable), paired by seed, with its spread and 95 % interval.",
+            valueName: "param=a,b"))
+        var differences: [String] = []
+
+        @Option(name: .customLong("metric-difference"), help: ArgumentHelp(
+            "Report m1 − m2 within each job (repeatable), with its spread across seeds and 95 % interval.",
+            valueName: "m1,m2"))
+        var metricDifferences: [String] = []
+
         @Option(help: ArgumentHelp(
             "List the K best configurations of each table by its first metric (default \(TableSpec.defaultTop), listed anyway when a table is summarised).",
             valueName: "k"))
@@ -91,9 +101,12 @@ extension Sweep {
 
         /// The table the flags describe; nil when none of them is given.
         private func flagTable() throws(ValidationError) -> TableSpec? {
-            guard rows != nil || columns != nil || metrics != nil || window != nil || !filters.isEmpty else { return nil }
+            guard rows != nil || columns != nil || metrics != nil || window != nil || !filters.isEmpty
+                || !differences.isEmpty || !metricDifferences.isEmpty else { return nil }
             do {
-                return try TableSpec(rows: rows, columns: columns, metrics: metrics, window: window, filters: filters)
+                return try TableSpec(
+                    rows: rows, columns: columns, metrics: metrics, window: window, filters: filters,
+                    differences: differences, metricDifferences: metricDifferences)
             } catch {
                 throw ValidationError(error.description)
             }

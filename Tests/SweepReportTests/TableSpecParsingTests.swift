@@ -49,7 +49,7 @@ struct TableSpecParsingTests {
         (#"{"tables": [{"window": "10"}]}"#, #"report.tables[0].window: expected a positive integer (at most 1000000), got "10""#),
         (#"{"window": -1}"#, "report.window: expected a positive integer (at most 1000000), got -1"),
         (#"{"tables": [{"colums": ["a"]}]}"#,
-         #"report.tables[0].colums: unknown field; expected one of title, rows, columns, metrics, window, filter, decimals, top, direction, heatmap; did you mean "columns"?"#),
+         #"report.tables[0].colums: unknown field; expected one of title, rows, columns, metrics, window, filter, decimals, top, direction, heatmap, differences; did you mean "columns"?"#),
         (#"{"tables": [{"top": 0}]}"#, "report.tables[0].top: expected an integer from 1 to 1000, got 0"),
         (#"{"tables": [{"top": 2.5}]}"#, "report.tables[0].top: expected an integer from 1 to 1000, got 2.5"),
         (#"{"tables": [{"direction": "max"}]}"#, #"report.tables[0].direction: expected "maximize" or "minimize", got "max""#),

@@ -1,0 +1,92 @@
+import SweepCore
+import SweepSpec
+
+extension Report {
+    /// File name of a table's paired differences.
+    public static func differencesFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-differences.csv"
+    }
+
+    /// The Markdown sections of a table's paired differences (none when it asks for none).
+    func differenceSections(_ table: ReportTable) -> [String] {
+        var lines: [String] = []
+        for computed in differences[table.number - 1] {
+            let (first, second, pairedBy) = Self.sides(of: computed.difference)
+            lines += ["", "### Difference \(ReportFormat.markdownText(computed.difference.description)), \(pairedBy)", ""]
+            if let note = computed.note {
+                lines.append(ReportFormat.markdownText(note) + ".")
+                continue
+            }
+            let headers = computed.keys + ["metric", "\(first) − \(second)", "relative to \(second)", "n", "95 % CI", "reading"]
+            lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            lines.append("| " + (computed.keys.map { _ in "---" } + ["---", "---:", "---:", "---:", "---", "---"]).joined(separator: " | ") + " |")
+            for line in computed.lines {
+                // The table's decimals for the metric, or more when the spread would print as 0.
+                let base = table.metrics.firstIndex(of: line.metric).map { table.decimals[$0] } ?? 2
+                let decimals = max(base, line.summary?.sd.map { ReportFormat.decimals(showing: $0) } ?? 0)
+                var cells = line.labels.map(ReportFormat.value) + [line.metric]
+                cells.append(line.summary.map { Self.signed(ReportFormat.meanAndSD($0, decimals: decimals)) } ?? "—")
+                cells.append(line.relative.map { relative in
+                    Self.signed(Self.number(relative.mean * 100, 1)) + " %" + (relative.sd.map { " ± " + Self.number($0 * 100, 1) + " %" } ?? "")
+                } ?? "—")
+                cells.append(String(line.summary?.count ?? 0) + (line.unpaired > 0 ? " (\(line.unpaired) unpaired)" : ""))
+                cells.append(line.interval.map { "[" + Self.signed(Self.number($0.lowerBound, decimals)) + ", " + Self.signed(Self.number($0.upperBound, decimals)) + "]" } ?? "—")
+                cells.append(Self.reading(line, first: first))
+                lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            }
+        }
+        if !lines.isEmpty {
+            lines += ["", "A difference pairs jobs that agree on everything but what is compared (seed included) and takes the "
+                + "difference of their window means; ± is the sample sd across pairs, the interval is Student's t at 95 % for "
+                + "the mean difference, and \"within noise\" means the interval holds 0."]
+        }
+        return lines
+    }
+
+    /// A table's differences as CSV: labels, metric, mean, sd, relative mean and sd, n,
+    /// the interval and the unpaired count, full precision.
+    public func differencesCSV(_ table: ReportTable) -> String {
+        var buffer = TextBuffer(capacity: 4096)
+        let fixed = ["difference", "metric", "mean", "sd", "relative_mean", "relative_sd", "n", "ci95_low", "ci95_high", "unpaired"]
+        for computed in differences[table.number - 1] {
+            CSVText.appendRecord(CSVText.paramColumnNames(computed.keys, fixed: Set(fixed)) + fixed, to: &buffer)
+            for line in computed.lines {
+                var fields = line.labels.map { $0?.description ?? "" } + [computed.difference.description, line.metric]
+                fields += [line.summary?.mean, line.summary?.sd, line.relative?.mean, line.relative?.sd].map { $0.map { "\($0)" } ?? "" }
+                fields.append(String(line.summary?.count ?? 0))
+                fields += [line.interval?.lowerBound, line.interval?.upperBound].map { $0.map { "\($0)" } ?? "" }
+                fields.append(String(line.unpaired))
+                CSVText.appendRecord(fields, to: &buffer)
+            }
+        }
+        return buffer.string
+    }
+
+    /// The two sides' names and what pairs them.
+    private static func sides(of difference: TableSpec.Difference) -> (String, String, String) {
+        switch difference {
+        case .param(_, let value, let other):
+            return (ReportFormat.filterValue(value), ReportFormat.filterValue(other), "paired by seed")
+        case .metrics(let metric, let other):
+            return (metric, other, "within each job")
+        }
+    }
+
+    private static func reading(_ line: TableDifference.Line, first: String) -> String {
+        guard let summary = line.summary else { return "no pairs" }
+        guard summary.count >= 2 else { return "one pair: no spread" }
+        if line.isWithinNoise { return "within noise" }
+        return summary.mean > 0 ? "\(first) higher" : "\(first) lower"
+    }
+
+    private static func number(_ value: Double, _ decimals: Int) -> String {
+        var text = TextBuffer(capacity: 24)
+        text.append(value, decimals: decimals)
+        return text.string
+    }
+
+    /// A leading `+` on a non-negative number, so the sign of a difference is always shown.
+    private static func signed(_ text: String) -> String {
+        text.hasPrefix("-") || text.hasPrefix("−") ? text : "+" + text
+    }
+}
