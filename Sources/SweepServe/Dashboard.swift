@@ -21,11 +21,15 @@ public final class Dashboard: Sendable {
                       token: Self.isLoopback(host) ? nil : AccessToken())
     }
 
-    /// With `token`, the dashboard requires it whatever the address (tests stay on loopback).
+    /// With `token`, the dashboard requires it whatever the address (tests stay on loopback);
+    /// `observe` sees each request before it is answered (tests change the store then).
     init(databasePath: String, host: String, port: Int, workloads: [any Workload.Type], limits: DashboardServer.Limits,
-         token: AccessToken?) throws(ServeError) {
+         token: AccessToken?, observe: (@Sendable (HTTPRequest) -> Void)? = nil) throws(ServeError) {
         let routes = DashboardRoutes(databasePath: databasePath, workloads: workloads, token: token)
-        let server = try DashboardServer(host: host, port: port, limits: limits) { routes.respond(to: $0) }
+        let server = try DashboardServer(host: host, port: port, limits: limits) { request in
+            observe?(request)
+            return routes.respond(to: request)
+        }
         routes.allowedHosts.withLock { hosts in
             // On loopback, only the names of this machine: a page elsewhere that rebinds its
             // own name to 127.0.0.1 (DNS rebinding) is refused.

@@ -45,6 +45,23 @@ struct BrowserTests {
                 "the job's row")
     }
 
+    /// Without reloading: the page polls the store's version every 2 s and redraws when it
+    /// changed. The job finishes while the server answers the page's second poll.
+    @Test func thePageRedrawsItselfWhenTheStoreChanges() throws {
+        let f = try DashboardFixture()
+        let running = try #require(try f.writer.jobs(of: f.alpha.id, states: [.running]).first)
+        let polls = ResultBox()
+        f.dashboard.stop()
+        try f.start { [writer = f.writer] request in
+            guard request.path == "/api/version" else { return }
+            polls.add(1)
+            if polls.values.count == 2 { try? writer.finishAttempt(job: running.id, attempt: 1, outcome: .ok(summary: nil)) }
+        }
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha", budget: 10_000)
+        #expect(polls.values.count >= 2, "the page polled \(polls.values.count) times")
+        #expect(dom.contains(">4 done<") && !dom.contains(">1 running<"), "\(dom)")
+    }
+
     @Test func markupInAConfigOrALogIsShownAsText() throws {
         let f = try DashboardFixture()
         let job = try #require(try f.writer.jobs(of: f.beta.id).first)

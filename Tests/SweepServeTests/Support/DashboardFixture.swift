@@ -44,9 +44,12 @@ final class DashboardFixture: @unchecked Sendable {
         try start(limits: limits, token: token)
     }
 
-    func start(limits: DashboardServer.Limits = DashboardServer.Limits(), token: AccessToken? = nil) throws {
+    /// Serves the store on a free port (again, after `dashboard.stop()`); `observe` sees
+    /// each request before it is answered.
+    func start(limits: DashboardServer.Limits = DashboardServer.Limits(), token: AccessToken? = nil,
+               observe: (@Sendable (HTTPRequest) -> Void)? = nil) throws {
         dashboard = try Dashboard(databasePath: database, host: "127.0.0.1", port: 0, workloads: WorkloadRegistry.all, limits: limits,
-                                  token: token)
+                                  token: token, observe: observe)
         let served = dashboard!
         Thread.detachNewThread { served.run() }
         http = RawHTTP(port: Int(URL(string: served.url)!.port!))
