@@ -126,7 +126,7 @@ final class DashboardRoutes: Sendable {
     /// The sweep's configurations, computed once per spec revision.
     func configurations(_ store: Store, sweep: SweepInfo) throws -> SweepConfigs {
         if let hit = configs.withLock({ $0[sweep.id] }), hit.planHash == sweep.planHash { return hit.configs }
-        let computed = SweepConfigs(sweep: sweep, jobs: try store.jobs(of: sweep.id), workloads: workloads)
+        let computed = SweepConfigs(sweep: sweep, groups: try store.configGroups(of: sweep.id), workloads: workloads)
         configs.withLock { $0[sweep.id] = (sweep.planHash, computed) }
         return computed
     }

@@ -16,26 +16,17 @@ struct SweepConfigs: Sendable {
     /// The first metric of the spec's first report table, or nil.
     let mainMetric: String?
 
-    init(sweep: SweepInfo, jobs: [StoredJob], workloads: [any Workload.Type]) {
+    init(sweep: SweepInfo, groups: [(config: JobConfig, jobs: [Int64])], workloads: [any Workload.Type]) {
         var names = Set<String>()
-        for job in jobs { names.formUnion(job.config.values.keys) }
-        names.remove("seed")
-        let first = jobs.first
-        varying = names.sorted().filter { name in jobs.contains { $0.config[name] != first?.config[name] } }
-        var index: [[JSONValue?]: Int] = [:]
-        var members: [[Int64]] = [], labels: [String] = [], values: [JSONValue] = []
-        for job in jobs {
-            let key = varying.map { job.config[$0] }
-            if let slot = index[key] {
-                members[slot].append(job.id)
-                continue
-            }
-            index[key] = members.count
-            members.append([job.id])
-            labels.append(varying.isEmpty ? "all" : varying.map { "\($0)=\(job.config[$0]?.displayText ?? "-")" }.joined(separator: ", "))
-            values.append(.object(Dictionary(uniqueKeysWithValues: varying.map { ($0, job.config[$0] ?? .null) })))
+        for group in groups { names.formUnion(group.config.values.keys) }
+        let first = groups.first?.config
+        let varying = names.sorted().filter { name in groups.contains { $0.config[name] != first?[name] } }
+        self.varying = varying
+        members = groups.map(\.jobs)
+        labels = groups.map { group in
+            varying.isEmpty ? "all" : varying.map { "\($0)=\(group.config[$0]?.displayText ?? "-")" }.joined(separator: ", ")
         }
-        (self.members, self.labels, self.values) = (members, labels, values)
+        values = groups.map { group in .object(Dictionary(uniqueKeysWithValues: varying.map { ($0, group.config[$0] ?? .null) })) }
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
         mainMetric = spec?.report.first?.metrics.first
     }

@@ -123,6 +123,22 @@ extension Store {
         }
     }
 
+    /// The sweep's jobs grouped by config without the seed, in spec order: each group's
+    /// config and its jobs. Grouped in SQL, so a 10,000-job sweep parses one config per
+    /// group, not per job.
+    public func configGroups(of sweep: Int64) throws(StoreError) -> [(config: JobConfig, jobs: [Int64])] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT json_remove(j.config, '$.seed') AS config, group_concat(j.id) AS ids, min(sj.position) AS position
+                FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id WHERE sj.sweep_id = ?
+                GROUP BY json_remove(j.config, '$.seed') ORDER BY position
+                """, arguments: [sweep]).map { row in
+                let config: String = row["config"], ids: String = row["ids"]
+                return (JobConfig(nested: (try? JSONParser.parse(config)) ?? .object([:])), ids.split(separator: ",").compactMap { Int64($0) })
+            }
+        }
+    }
+
     /// The metric names the sweep's first jobs that ran recorded, sorted (at most 200).
     public func metricNames(of sweep: Int64) throws(StoreError) -> [String] {
         try read { db in
