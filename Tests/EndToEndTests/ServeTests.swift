@@ -34,7 +34,7 @@ import Testing
 
     @Test func servesWhatTheCLIPrintsWhileASweepRunsAndStopsOnCtrlC() async throws {
         let sandbox = try SweepSandbox()
-        try sandbox.write("w.json", #"{"name": "w", "workload": "probe", "base": {"epochs": 20, "sleep_ms": 150}, "grid": {"value": [1, 2, 3, 4]}}"#)
+        try sandbox.write("w.json", #"{"name": "w", "workload": "probe", "base": {"epochs": 30, "sleep_ms": 150}, "grid": {"value": [1, 2, 3, 4]}}"#)
         let (serve, url) = try Self.serve(sandbox)
         #expect(url.hasPrefix("http://127.0.0.1:") && !url.contains("token"))
         // Before any launch: no database yet, said so.
@@ -46,19 +46,19 @@ import Testing
         #expect(sandbox.waitUntil(timeout: 30) { Store.writer(databasePath: sandbox.database)?.sweep == "w" })
         // Readers as fast as they come while the coordinator writes every epoch.
         var rounds = 0, sawRunning = false
-        while launch.process.isRunning, Date().timeIntervalSince(started) < 60 {
-            for path in ["api/sweeps/w/jobs?sort=metric", "api/sweeps/w/curves", "api/sweeps/w/report"] {
-                let answer = try await Self.get(url + path)
-                #expect(answer.status == 200, "\(path): \(answer.body)")
-            }
+        while launch.process.isRunning, Date().timeIntervalSince(started) < 120 {
+            // A round that starts with the coordinator running: read beside it, not after.
             let status = try await Self.get(url + "api/sweeps/w?brief=1")
-            // A round that ended with the coordinator still running: read beside it, not after.
             if status.body.contains(#""coordinator":{"#) {
                 sawRunning = true
                 rounds += 1
             }
+            for path in ["api/sweeps/w/jobs?sort=metric", "api/sweeps/w/curves", "api/sweeps/w/report"] {
+                let answer = try await Self.get(url + path)
+                #expect(answer.status == 200, "\(path): \(answer.body)")
+            }
         }
-        launch.wait(timeout: 60)
+        launch.wait(timeout: 120)
         #expect(launch.status == 0, "\(launch.stderr)")
         #expect(rounds >= 1 && sawRunning, "\(rounds) rounds of reads while the coordinator ran")
 
