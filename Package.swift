@@ -61,6 +61,10 @@ let package = Package(
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves.
         .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
+        // What the CLI's --json prints and the dashboard serves: one shape for both, read from the store.
+        .target(name: "SweepViews", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport"], swiftSettings: strict),
+        // `sweep serve`: a read-only HTTP dashboard over the store (POSIX sockets, no dependency).
+        .target(name: "SweepServe", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport", "SweepViews"], swiftSettings: strict),
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
@@ -74,7 +78,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
-                "SweepCoordinator", "SweepRemote", "SweepReport", "Workloads", "KANKit",
+                "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -95,6 +99,9 @@ let package = Package(
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "SweepServeTests", dependencies: [
+            "SweepServe", "SweepViews", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",
+        ], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
 )

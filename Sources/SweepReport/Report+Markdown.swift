@@ -136,24 +136,46 @@ extension Report {
 
     private func fullTable(_ table: ReportTable) -> [String] {
         var lines: [String] = []
+        let (headers, labelColumns) = Self.headers(of: table)
+        let alignment = Array(repeating: "---", count: labelColumns) + Array(repeating: "---:", count: headers.count - labelColumns)
+        lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+        lines.append("| " + alignment.joined(separator: " | ") + " |")
+        for rowIndex in table.rows.indices {
+            lines.append("| " + Self.cells(of: table, row: rowIndex).map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    /// A full table's column headers (the row params, then each column group's metrics) and
+    /// how many of them label rows.
+    static func headers(of table: ReportTable) -> (headers: [String], labelColumns: Int) {
         let labelHeaders = table.rowKeys.isEmpty ? ["jobs"] : table.rowKeys
         var headers = labelHeaders
         for group in table.columnGroups {
             let label = ReportFormat.groupLabel(group)
             headers += table.metrics.map { label.isEmpty ? $0 : "\(label) \($0)" }
         }
-        let alignment = labelHeaders.map { _ in "---" } + Array(repeating: "---:", count: headers.count - labelHeaders.count)
-        lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
-        lines.append("| " + alignment.joined(separator: " | ") + " |")
-        for (rowIndex, row) in table.rows.enumerated() {
-            var cells = table.rowKeys.isEmpty ? ["all"] : row.map(ReportFormat.value)
-            for (cellIndex, cell) in table.cells[rowIndex].enumerated() {
-                let metricIndex = cellIndex % table.metrics.count
-                cells.append(ReportFormat.cell(cell, metric: table.metrics[metricIndex], decimals: table.decimals[metricIndex]))
-            }
-            lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+        return (headers, labelHeaders.count)
+    }
+
+    /// One row of a full table as plain text: its labels, then its cells.
+    static func cells(of table: ReportTable, row rowIndex: Int) -> [String] {
+        var cells = table.rowKeys.isEmpty ? ["all"] : table.rows[rowIndex].map(ReportFormat.value)
+        for (cellIndex, cell) in table.cells[rowIndex].enumerated() {
+            let metricIndex = cellIndex % table.metrics.count
+            cells.append(ReportFormat.cell(cell, metric: table.metrics[metricIndex], decimals: table.decimals[metricIndex]))
         }
-        return lines
+        return cells
+    }
+
+    /// One of the best configurations as plain text: its rank, labels and every metric's cell.
+    static func cells(of table: ReportTable, rank: Int, configuration: TableRanking.Configuration) -> [String] {
+        var cells = [String(rank + 1)] + (table.rows[configuration.row] + table.columnGroups[configuration.group]).map(ReportFormat.value)
+        for (metricIndex, metric) in table.metrics.enumerated() {
+            let cell = table.cells[configuration.row][configuration.group * table.metrics.count + metricIndex]
+            cells.append(ReportFormat.cell(cell, metric: metric, decimals: table.decimals[metricIndex]))
+        }
+        return cells
     }
 
     /// The best configurations by the main metric, every metric of each.
@@ -167,12 +189,8 @@ extension Report {
         lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
         lines.append("| ---: | " + (keys.map { _ in "---" } + table.metrics.map { _ in "---:" }).joined(separator: " | ") + " |")
         for (rank, configuration) in ranking.best.enumerated() {
-            var cells = [String(rank + 1)] + (table.rows[configuration.row] + table.columnGroups[configuration.group]).map(ReportFormat.value)
-            for (metricIndex, metric) in table.metrics.enumerated() {
-                let cell = table.cells[configuration.row][configuration.group * table.metrics.count + metricIndex]
-                cells.append(ReportFormat.cell(cell, metric: metric, decimals: table.decimals[metricIndex]))
-            }
-            lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            lines.append("| " + Self.cells(of: table, rank: rank, configuration: configuration).map(ReportFormat.markdownText)
+                .joined(separator: " | ") + " |")
         }
         return lines
     }

@@ -110,14 +110,14 @@ extension Store {
     /// `storedJobs` reads by index. Jobs are read and written by plain statements, not a
     /// record type: registering and reporting handle 100,000 of them, and decoding rows by
     /// column name (GRDB's Codable path) took a tenth of a big report's load.
-    private static let jobSelect = """
+    static let jobSelect = """
         SELECT jobs.id, jobs.key, jobs.workload, jobs.config, jobs.state, jobs.attempts, jobs.host, jobs.started_at,
                jobs.finished_at, jobs.error, jobs.summary, jobs.ok_attempt,
                (SELECT count(*) FROM attempts a WHERE a.job_id = jobs.id AND a.status = 'failed') AS failures
         FROM jobs
         """
 
-    private static func storedJobs(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredJob] {
+    static func storedJobs(_ db: Database, sql: String, arguments: StatementArguments) throws -> [StoredJob] {
         var jobs: [StoredJob] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         while let row = try rows.next() {

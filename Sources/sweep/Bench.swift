@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
-import SweepCore
 import KANKit
 import SweepCoordinator
+import SweepCore
 import SweepRemote
 import SweepReport
 import SweepSpec
 import SweepStore
+import SweepViews
 import Workloads
 
 extension Sweep {
@@ -117,7 +118,7 @@ extension Sweep.Bench {
                     try store.finishAttempt(job: job.id, attempt: attempt, outcome: .ok(summary: nil))
                 }
                 let start = Date()
-                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep)
+                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep, workloads: WorkloadRegistry.all)
                 let loaded = Date()
                 let report = Report(input)
                 let computed = Date()

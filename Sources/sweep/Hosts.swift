@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SweepCore
 import SweepRemote
+import SweepViews
 
 extension Sweep {
     struct Hosts: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepCore
 import SweepStore
+import SweepViews
 
 extension Sweep {
     struct List: ParsableCommand {
@@ -21,12 +22,12 @@ extension Sweep {
 
         func run() throws {
             let db = try Store(path: store.db, readOnly: true)
-            let overviews = try db.overviews()
-            let running = db.writer()?.sweep
             if json {
-                print(JSONValue.array(overviews.map { Self.json($0, running: $0.sweep.name == running) }).canonicalText)
+                print(try JSONOutput.list(db).canonicalText)
                 return
             }
+            let overviews = try db.overviews()
+            let running = db.writer()?.sweep
             guard !overviews.isEmpty else {
                 print("no sweeps in \(store.db) yet")
                 return
@@ -39,15 +40,6 @@ extension Sweep {
             }
             print(TextTable.render(headers: ["sweep", "workload", "done", "running", "failed", "not run", "rev", "last activity", "coordinator"],
                                    rows: rows))
-        }
-
-        static func json(_ o: SweepOverview, running: Bool) -> JSONValue {
-            [
-                "name": .string(o.sweep.name), "workload": .string(o.sweep.workload), "spec": .string(o.sweep.specPath),
-                "revision": .int(o.revision), "jobs": .int(o.counts.total),
-                "counts": JSONOutput.stateCounts(o.counts), "launched_at": JSONOutput.time(o.sweep.launchedAt),
-                "last_activity": JSONOutput.time(o.lastActivity), "running": .bool(running),
-            ]
         }
     }
 }

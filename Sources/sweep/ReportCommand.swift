@@ -4,6 +4,8 @@ import SweepCore
 import SweepReport
 import SweepSpec
 import SweepStore
+import SweepViews
+import Workloads
 
 extension Sweep {
     struct ReportCommand: ParsableCommand {
@@ -80,7 +82,8 @@ extension Sweep {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             var input: ReportInput
             do {
-                input = try ReportLoader.input(store: Store(path: store.db, readOnly: true), sweep: info, flagTable: flagTable())
+                input = try ReportLoader.input(store: Store(path: store.db, readOnly: true), sweep: info,
+                                              workloads: WorkloadRegistry.all, flagTable: flagTable())
             } catch let error as ReportSpecError {
                 // A flag naming what the sweep lacks: bad usage, but no usage line (the flag is named).
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

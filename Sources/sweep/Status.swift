@@ -4,6 +4,7 @@ import SweepCoordinator
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepViews
 
 extension Sweep {
     struct Status: ParsableCommand {
@@ -31,11 +32,7 @@ extension Sweep {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
             if json {
-                let writer = db.writer()
-                let counts = try db.counts(of: info.id)
-                print(JSONOutput.status(sweep: info, revision: try db.revisions(of: info.id).last?.revision ?? 1, counts: counts,
-                                        writer: writer, hosts: try db.hosts(), jobs: brief ? nil : try db.jobs(of: info.id),
-                                        progress: writer == nil || brief ? [:] : try db.progress(of: info.id)).canonicalText)
+                print(try JSONOutput.status(db, sweep: info, brief: brief).canonicalText)
                 return
             }
             if watch { return try StatusWatch.run(db: db, sweep: info, metric: metric) }
@@ -109,8 +106,7 @@ extension Sweep {
                 throw ValidationError("no job \(self.job) in \(store.db)")
             }
             if json {
-                print(JSONOutput.logs(job: job, attempts: try db.attempts(of: job.id), output: try db.logs(of: job.id),
-                                      files: outputFiles(of: job.id), coordinatorRuns: db.writer() != nil).canonicalText)
+                print(try JSONOutput.logs(db, job: job).canonicalText)
                 return
             }
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
@@ -134,24 +130,10 @@ extension Sweep {
             printOutputFiles(of: job.id)
         }
 
-        /// The files the job's attempts left in $SWEEP_OUTPUT, as kept beside the database:
-        /// paths relative to the job's folder (`attempt-N/...`), with their sizes.
-        private func outputFiles(of job: Int64) -> [(path: String, bytes: Int?)] {
-            let folder = outputFolder(of: job)
-            guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
-            var files: [String] = []
-            while let path = walker.nextObject() as? String, files.count <= JobOutput.maxFiles * 4 {
-                if walker.fileAttributes?[.type] as? FileAttributeType == .typeRegular { files.append(path) }
-            }
-            return files.sorted().map { ($0, (try? FileManager.default.attributesOfItem(atPath: folder + "/" + $0))?[.size] as? Int) }
-        }
-
-        private func outputFolder(of job: Int64) -> String { JobOutput.root(database: store.db) + "/job-\(job)" }
-
         private func printOutputFiles(of job: Int64) {
-            let files = outputFiles(of: job)
+            let files = JSONOutput.outputFiles(database: store.db, job: job)
             guard !files.isEmpty else { return }
-            print("output files (\(outputFolder(of: job))):")
+            print("output files (\(JSONOutput.outputFolder(database: store.db, job: job))):")
             for file in files { print("  \(file.path)" + (file.bytes.map { "  \($0) bytes" } ?? "")) }
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import SweepCore
 import SweepSpec
+import SweepViews
 import Workloads
 
 extension Sweep {

@@ -2,23 +2,34 @@ import Foundation
 import SweepCore
 import SweepStore
 
-/// The `--json` shapes of `status`, `logs` and `workloads` (`list` has its own, beside it).
+/// The `--json` shapes of `list`, `status`, `logs` and `workloads`, shared by the CLI and
+/// `sweep serve`'s `/api/` so the terminal and the page say the same thing.
 /// Keys are snake_case and sorted, times ISO 8601 UTC, absent values `null`; README's
 /// "Output for programs" documents them. Printed as one line of canonical JSON.
-enum JSONOutput {
-    static func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }
+public enum JSONOutput {
+    public static func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }
 
-    static func text(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
+    public static func text(_ text: String?) -> JSONValue { text.map(JSONValue.string) ?? .null }
 
-    static func stateCounts(_ c: StateCounts) -> JSONValue {
+    public static func stateCounts(_ c: StateCounts) -> JSONValue {
         ["pending": .int(c.pending), "running": .int(c.running), "done": .int(c.done), "failed": .int(c.failed),
          "cancelled": .int(c.cancelled)]
+    }
+
+    /// One sweep of `sweep list --json` (`running`: a coordinator runs it now).
+    public static func overview(_ o: SweepOverview, running: Bool) -> JSONValue {
+        [
+            "name": .string(o.sweep.name), "workload": .string(o.sweep.workload), "spec": .string(o.sweep.specPath),
+            "revision": .int(o.revision), "jobs": .int(o.counts.total),
+            "counts": stateCounts(o.counts), "launched_at": time(o.sweep.launchedAt),
+            "last_activity": time(o.lastActivity), "running": .bool(running),
+        ]
     }
 
     /// `sweep status --json`: the sweep, its counts, the coordinator (null when none runs),
     /// hosts, and (unless `--brief`) its jobs in spec order, a running job with its latest
     /// epoch and metrics.
-    static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
+    public static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
                        jobs: [StoredJob]?, progress: [Int64: JobProgress]) -> JSONValue {
         var object: [String: JSONValue] = [
             "sweep": .string(sweep.name), "workload": .string(sweep.workload), "spec": .string(sweep.specPath),
@@ -31,21 +42,24 @@ enum JSONOutput {
             }),
         ]
         if let jobs {
-            object["jobs"] = .array(jobs.map { job in
-                // A job marked running with no coordinator was cut off when it died.
-                let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
-                return ["job": .int(Int(job.id)), "key": .string(job.key), "state": .string(state), "attempts": .int(job.attempts),
-                        "host": text(job.host), "config": job.config.nested, "started_at": time(job.startedAt),
-                        "finished_at": time(job.finishedAt), "error": text(job.error),
-                        "progress": progress[job.id].map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null]
-            })
+            object["jobs"] = .array(jobs.map { job($0, coordinatorRuns: writer != nil, progress: progress[$0.id]) })
         }
         return .object(object)
     }
 
+    /// One job of `sweep status --json`.
+    public static func job(_ job: StoredJob, coordinatorRuns: Bool, progress: JobProgress?) -> JSONValue {
+        // A job marked running with no coordinator was cut off when it died.
+        let state = job.state == .running && !coordinatorRuns ? "interrupted" : job.state.rawValue
+        return ["job": .int(Int(job.id)), "key": .string(job.key), "state": .string(state), "attempts": .int(job.attempts),
+                "host": text(job.host), "config": job.config.nested, "started_at": time(job.startedAt),
+                "finished_at": time(job.finishedAt), "error": text(job.error),
+                "progress": progress.map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null]
+    }
+
     /// `sweep logs JOB --json`: the job, its attempts, its output lines, the files its
     /// attempts left in $SWEEP_OUTPUT, and its summary.
-    static func logs(job: StoredJob, attempts: [StoredAttempt], output: [(attempt: Int, line: String)],
+    public static func logs(job: StoredJob, attempts: [StoredAttempt], output: [(attempt: Int, line: String)],
                      files: [(path: String, bytes: Int?)], coordinatorRuns: Bool) -> JSONValue {
         [
             "job": .int(Int(job.id)), "key": .string(job.key), "workload": .string(job.workload), "state": .string(job.state.rawValue),
@@ -63,13 +77,13 @@ enum JSONOutput {
     }
 
     /// What ran an attempt (`machine` of `logs --json`).
-    static func machine(_ m: AttemptMachine) -> JSONValue {
+    public static func machine(_ m: AttemptMachine) -> JSONValue {
         ["os": text(m.os), "cpu": text(m.cpu), "cores": m.cores.map(JSONValue.int) ?? .null,
          "sweep_version": .string(m.sweepVersion), "binary_sha256": .string(m.binaryHash), "node": text(m.node)]
     }
 
     /// `sweep workloads --json`: each workload with its parameters' types, ranges and defaults.
-    static func workloads(_ all: [any Workload.Type]) -> JSONValue {
+    public static func workloads(_ all: [any Workload.Type]) -> JSONValue {
         .array(all.map { workload in
             [
                 "name": .string(workload.name), "version": .int(workload.version), "summary": .string(workload.summary),

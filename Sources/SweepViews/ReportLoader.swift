@@ -3,15 +3,18 @@ import SweepCore
 import SweepReport
 import SweepSpec
 import SweepStore
-import Workloads
 
 /// Feeds a sweep's stored jobs and metric rows to SweepReport (which knows nothing of the
-/// store): the only report code that touches the database.
-enum ReportLoader {
-    /// - Parameter flagTable: A table from `sweep report` flags; nil means the spec's
-    ///   `report` section, or the default table.
+/// store): the only report code that touches the database. `sweep report` and `sweep serve`
+/// both use it, so the page's tables are report.md's.
+public enum ReportLoader {
+    /// - Parameters:
+    ///   - workloads: The workloads the stored spec is validated against (the CLI's registry).
+    ///   - flagTable: A table from `sweep report` flags; nil means the spec's `report`
+    ///     section, or the default table.
     /// - Throws: `ReportSpecError` when the flag table names a param or metric the sweep lacks.
-    static func input(store: Store, sweep: SweepInfo, flagTable: TableSpec? = nil, now: Date = Date()) throws -> ReportInput {
+    public static func input(store: Store, sweep: SweepInfo, workloads: [any Workload.Type], flagTable: TableSpec? = nil,
+                             now: Date = Date()) throws -> ReportInput {
         let stored = try store.jobs(of: sweep.id)
         var collector = MetricSeriesCollector()
         try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
@@ -34,7 +37,7 @@ enum ReportLoader {
         // no longer read (say, a workload changed) still gets the default report, saying why.
         var spec: SweepSpec?
         do {
-            spec = try SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
+            spec = try SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
         } catch {
             FileHandle.standardError.write(Data("warning: the spec stored with sweep \"\(sweep.name)\" no longer validates, so the report has the default table:\n\(error)\n".utf8))
         }

@@ -1,0 +1,84 @@
+import Foundation
+import SweepCore
+import SweepReport
+import SweepStore
+import SweepViews
+
+extension DashboardRoutes {
+    /// Configurations listed by `/curves` at most (`config_count` says how many there are).
+    static let maxListedConfigs = 500
+    /// Curves one `/curves` answer carries at most.
+    static let maxShownCurves = 50
+
+    /// `/api/sweeps/NAME/curves?metric=M&show=0,3`: the sweep's configurations (its jobs
+    /// grouped by config without the seed, in spec order) and, for those in `show` (default:
+    /// the first 8), the metric's mean and sample sd per epoch across the seeds that are done
+    /// or running (a running seed counts with the epochs it has reported: the curve grows
+    /// while the sweep runs).
+    func curves(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
+        let configs = try configurations(store, sweep: sweep)
+        let metrics = try store.metricNames(of: sweep.id)
+        guard let metric = query["metric"].flatMap({ $0.isEmpty ? nil : $0 }) ?? configs.mainMetric ?? metrics.first else {
+            return ["sweep": .string(sweep.name), "metric": .null, "metrics": [], "varying": [], "config_count": 0, "configs": [], "curves": []]
+        }
+        guard metric.count <= 200 else { throw DashboardError(.badRequest, "metric: a name of at most 200 characters") }
+        let shown: [Int]
+        if let text = query["show"], !text.isEmpty {
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+            guard parts.count <= Self.maxShownCurves else { throw DashboardError(.badRequest, "show: at most \(Self.maxShownCurves) configurations") }
+            shown = try parts.map { part in
+                guard let number = Int(part), configs.members.indices.contains(number) else {
+                    throw DashboardError(.badRequest, "show: expected configuration numbers from 0 to \(configs.members.count - 1), got \"\(part.prefix(20))\"")
+                }
+                return number
+            }
+        } else {
+            shown = Array(configs.members.indices.prefix(8))
+        }
+        // Only the shown configurations' seeds are read.
+        var collector = MetricSeriesCollector()
+        try store.forEachMetric(ofJobs: shown.flatMap { configs.members[$0] }, named: metric) { job, epoch, value in
+            collector.add(job: job, name: metric, epoch: epoch, value: value)
+        }
+        let series = collector.finish()
+        let curves: [JSONValue] = shown.compactMap { slot in
+            guard let curve = LearningCurve(seeds: configs.members[slot].compactMap { series[$0]?[metric] }) else { return nil }
+            return [
+                "index": .int(slot), "label": .string(configs.labels[slot]), "seeds": .int(curve.seeds),
+                "epochs": .array(curve.epochs.map { .int(Int($0)) }), "mean": .array(curve.means.map(Self.number)),
+                "sd": .array(curve.sds.map(Self.number)),
+            ]
+        }
+        return [
+            "sweep": .string(sweep.name), "metric": .string(metric), "metrics": .array(metrics.map(JSONValue.string)),
+            "varying": .array(configs.varying.map(JSONValue.string)), "config_count": .int(configs.members.count),
+            "configs": .array(configs.members.indices.prefix(Self.maxListedConfigs).map { slot in
+                ["index": .int(slot), "label": .string(configs.labels[slot]), "config": configs.values[slot], "jobs": .int(configs.members[slot].count)]
+            }),
+            "curves": .array(curves),
+        ]
+    }
+
+    /// `/api/jobs/ID/metrics`: every metric of the job's counting attempt (the ok one, else
+    /// the latest) per epoch.
+    func jobMetrics(_ store: Store, job: StoredJob) throws -> JSONValue {
+        let attempt = job.okAttempt ?? job.attempts
+        var series: [String: (epochs: [JSONValue], values: [JSONValue])] = [:]
+        for row in try store.metrics(of: job.id) where row.attempt == attempt {
+            series[row.name, default: ([], [])].epochs.append(.int(row.epoch))
+            series[row.name, default: ([], [])].values.append(Self.number(row.value))
+        }
+        return [
+            "job": .int(Int(job.id)), "attempt": .int(attempt),
+            "metrics": .object(series.mapValues { ["epochs": .array($0.epochs), "values": .array($0.values)] }),
+        ]
+    }
+
+    /// `/api/sweeps/NAME/report`: the report's tables as report.md has them (see `Report.tablesJSON`).
+    func report(_ store: Store, sweep: SweepInfo) throws -> JSONValue {
+        Report(try ReportLoader.input(store: store, sweep: sweep, workloads: workloads)).tablesJSON()
+    }
+
+    /// A number, or null for NaN and infinities (JSON has neither).
+    static func number(_ value: Double) -> JSONValue { value.isFinite ? .double(value) : .null }
+}

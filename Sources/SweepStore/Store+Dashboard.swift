@@ -1,0 +1,160 @@
+import Foundation
+internal import GRDB
+import SweepCore
+
+/// A job's latest value of one metric: the epoch it was reported at and the value (nil: NaN).
+public struct LatestMetric: Sendable, Hashable {
+    public var epoch: Int
+    public var value: Double?
+}
+
+/// Which of a sweep's jobs to list, in what order, and which page of them.
+public struct JobPageQuery: Sendable, Hashable {
+    /// What jobs sort by; `epoch` and `metric` are those of the metric's latest value.
+    public enum Sort: String, Sendable, CaseIterable {
+        case job, state, host, attempts, epoch, metric, started, finished
+    }
+
+    public var state: JobState?
+    /// Jobs whose number, key, host or config (as JSON) contain it, ignoring ASCII case.
+    public var text: String?
+    /// The metric whose latest value each job carries (and `.metric` sorts by).
+    public var metric: String?
+    public var sort: Sort = .job
+    public var descending = false
+    public var offset = 0
+    public var limit = 100
+
+    public init() {}
+}
+
+/// One page of a sweep's jobs: how many match, and those on the page with their latest metric.
+public struct JobPage: Sendable {
+    public var matched: Int
+    public var jobs: [StoredJob]
+    public var latest: [Int64: LatestMetric]
+
+    public init(matched: Int, jobs: [StoredJob], latest: [Int64: LatestMetric]) {
+        self.matched = matched
+        self.jobs = jobs
+        self.latest = latest
+    }
+}
+
+extension Store {
+    // MARK: Reads for `sweep serve`
+
+    /// One page of the sweep's jobs, filtered, sorted and cut in SQL, so a page of a
+    /// 10,000-job sweep decodes only its own rows. A job's latest metric comes from the
+    /// attempt that counts (the one that finished ok, else the latest): two index seeks on
+    /// the metrics' primary key per job.
+    public func jobPage(of sweep: Int64, _ query: JobPageQuery) throws(StoreError) -> JobPage {
+        try read { db in
+            var filter = "sj.sweep_id = :sweep"
+            var arguments: [String: (any DatabaseValueConvertible)?] = ["sweep": sweep, "metric": query.metric]
+            if let state = query.state {
+                filter += " AND j.state = :state"
+                arguments["state"] = state.rawValue
+            }
+            if let text = query.text, !text.isEmpty {
+                filter += " AND (CAST(j.id AS TEXT) || ' ' || j.key || ' ' || coalesce(j.host, '') || ' ' || j.config) LIKE :text ESCAPE '\\'"
+                arguments["text"] = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                    .replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+            let from = """
+                FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
+                LEFT JOIN metrics lm ON lm.job_id = j.id AND lm.attempt = coalesce(j.ok_attempt, j.attempts) AND lm.name = :metric
+                  AND lm.epoch = (SELECT max(epoch) FROM metrics l WHERE l.job_id = j.id
+                                  AND l.attempt = coalesce(j.ok_attempt, j.attempts) AND l.name = :metric)
+                WHERE \(filter)
+                """
+            let matched = try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id WHERE \(filter)",
+                                           arguments: StatementArguments(arguments.filter { $0.key != "metric" })) ?? 0
+            let column = switch query.sort {
+            case .job: "j.id"
+            case .state: "j.state"
+            case .host: "j.host"
+            case .attempts: "j.attempts"
+            case .epoch: "lm.epoch"
+            case .metric: "lm.value"
+            case .started: "j.started_at"
+            case .finished: "j.finished_at"
+            }
+            let direction = query.descending ? "DESC" : "ASC"
+            arguments["limit"] = query.limit
+            arguments["offset"] = query.offset
+            // Jobs without the value sort last either way; ties by number.
+            var latest: [Int64: LatestMetric] = [:]
+            var ids: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT j.id, lm.epoch, lm.value \(from)
+                ORDER BY (\(column) IS NULL), \(column) \(direction), j.id \(direction) LIMIT :limit OFFSET :offset
+                """, arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                ids.append(id)
+                if let epoch: Int = row[1] { latest[id] = LatestMetric(epoch: epoch, value: row[2]) }
+            }
+            guard !ids.isEmpty else { return JobPage(matched: matched, jobs: [], latest: [:]) }
+            let found = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id IN (" + ids.map { _ in "?" }.joined(separator: ",") + ")",
+                                            arguments: StatementArguments(ids))
+            let byID = Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+            return JobPage(matched: matched, jobs: ids.compactMap { byID[$0] }, latest: latest)
+        }
+    }
+
+    /// The metric named `metric` of those of `jobs` that are done (their attempt that finished
+    /// ok) or running (their current attempt, so far), by job then epoch. `body` sees each
+    /// row once.
+    public func forEachMetric(ofJobs jobs: [Int64], named metric: String,
+                                _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+        try read { db in
+            // SQLite binds at most 32,766 parameters: 500 jobs at a time.
+            for start in stride(from: 0, to: jobs.count, by: 500) {
+                let chunk = Array(jobs[start..<min(start + 500, jobs.count)]).sorted()
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT m.job_id, m.epoch, m.value FROM jobs j
+                    JOIN metrics m ON m.job_id = j.id AND m.attempt = iif(j.state = 'done', j.ok_attempt, j.attempts) AND m.name = ?
+                    WHERE j.state IN ('done', 'running') AND j.id IN (\(chunk.map { _ in "?" }.joined(separator: ",")))
+                    ORDER BY m.job_id, m.epoch
+                    """, arguments: StatementArguments([metric as any DatabaseValueConvertible] + chunk.map { $0 as any DatabaseValueConvertible }))
+                while let row = try rows.next() { body(row[0], row[1], row[2]) }
+            }
+        }
+    }
+
+    /// The sweep's jobs grouped by config without the seed, in spec order: each group's
+    /// config and its jobs. Grouped in SQL, so a 10,000-job sweep parses one config per
+    /// group, not per job.
+    public func configGroups(of sweep: Int64) throws(StoreError) -> [(config: JobConfig, jobs: [Int64])] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT json_remove(j.config, '$.seed') AS config, group_concat(j.id) AS ids, min(sj.position) AS position
+                FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id WHERE sj.sweep_id = ?
+                GROUP BY json_remove(j.config, '$.seed') ORDER BY position
+                """, arguments: [sweep]).map { row in
+                let config: String = row["config"], ids: String = row["ids"]
+                return (JobConfig(nested: (try? JSONParser.parse(config)) ?? .object([:])), ids.split(separator: ",").compactMap { Int64($0) })
+            }
+        }
+    }
+
+    /// The metric names the sweep's first jobs that ran recorded, sorted (at most 200).
+    public func metricNames(of sweep: Int64) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT name FROM metrics WHERE job_id IN (
+                    SELECT sj.job_id FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
+                    WHERE sj.sweep_id = ? AND j.state IN ('done', 'running') ORDER BY sj.position LIMIT 20)
+                ORDER BY name LIMIT 200
+                """, arguments: [sweep])
+        }
+    }
+
+    /// Whether the job belongs to the sweep (a job may belong to several).
+    public func sweep(_ sweep: Int64, contains job: Int64) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM sweep_jobs WHERE sweep_id = ? AND job_id = ?", arguments: [sweep, job]) ?? false
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import SweepCore
+@testable import SweepServe
+import SweepStore
+import SweepViews
+import Testing
+
+/// Every route of the dashboard over a real store, answered by the real server on loopback.
+@Suite struct DashboardRouteTests {
+    @Test func apiAnswersWhatTheCLIPrintsByteForByte() throws {
+        let f = try DashboardFixture()
+        #expect(try f.http.get("/api/sweeps").body == (try f.cli { try JSONOutput.list($0) }))
+        #expect(try f.http.get("/api/sweeps/alpha").body == (try f.cli { try JSONOutput.status($0, sweep: f.alpha, brief: false) }))
+        #expect(try f.http.get("/api/sweeps/alpha?brief=1").body == (try f.cli { try JSONOutput.status($0, sweep: f.alpha, brief: true) }))
+        let job = try #require(try f.writer.jobs(of: f.beta.id).first)
+        #expect(try f.http.get("/api/jobs/\(job.id)").body == (try f.cli { try JSONOutput.logs($0, job: job) }))
+        #expect(try f.http.get("/api/sweeps/beta/jobs/\(job.id)").body == (try f.cli { try JSONOutput.logs($0, job: job) }))
+
+        let status = try #require(try f.json("/api/sweeps/alpha") as? [String: Any])
+        #expect(status["counts"] as? [String: Int] == ["pending": 0, "running": 1, "done": 3, "failed": 0, "cancelled": 0])
+        #expect((status["coordinator"] as? [String: Any])?["pid"] as? Int == Int(getpid()))
+    }
+
+    @Test func jobsArePagedFilteredAndSortedWithTheirLatestMetric() throws {
+        let f = try DashboardFixture()
+        let page = try #require(try f.json("/api/sweeps/alpha/jobs?limit=2&sort=metric&order=desc") as? [String: Any])
+        #expect(page["total"] as? Int == 4 && page["matched"] as? Int == 4 && page["metric"] as? String == "loss")
+        #expect(page["varying"] as? [String] == ["value"] && page["metrics"] as? [String] == ["acc", "loss"])
+        let jobs = try #require(page["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 2)
+        // The running job (value 2, seed 1, epoch 2) has the highest latest loss: 2/2 + 0.1.
+        let latest = try #require(jobs[0]["latest"] as? [String: Any])
+        #expect(latest["epoch"] as? Int == 2 && abs((latest["value"] as? Double ?? 0) - 1.1) < 1e-9, "\(jobs[0])")
+        #expect(jobs[0]["state"] as? String == "running" && (jobs[0]["progress"] as? [String: Any])?["epoch"] as? Int == 2)
+        // The next: value 2, seed 0, done at epoch 5: 2/5.
+        #expect(abs(((jobs[1]["latest"] as? [String: Any])?["value"] as? Double ?? 0) - 0.4) < 1e-9)
+
+        let running = try #require(try f.json("/api/sweeps/alpha/jobs?state=running") as? [String: Any])
+        #expect(running["matched"] as? Int == 1)
+        // With its coordinator running, a running job is not interrupted.
+        #expect((try f.json("/api/sweeps/alpha/jobs?state=interrupted") as? [String: Any])?["matched"] as? Int == 0)
+        let found = try #require(try f.json("/api/sweeps/beta/jobs?q=onerror") as? [String: Any])
+        #expect(found["matched"] as? Int == 2)
+        let none = try #require(try f.json("/api/sweeps/beta/jobs?q=nothing-like-this") as? [String: Any])
+        #expect(none["matched"] as? Int == 0 && (none["jobs"] as? [Any])?.isEmpty == true)
+        let second = try #require(try f.json("/api/sweeps/alpha/jobs?offset=3&limit=2") as? [String: Any])
+        #expect((second["jobs"] as? [Any])?.count == 1)
+        for bad in ["limit=0", "limit=501", "offset=-1", "state=sleeping", "sort=colour", "limit=x"] {
+            let response = try f.http.get("/api/sweeps/alpha/jobs?" + bad)
+            #expect(response.status == 400 && response.body.contains("error"), "\(bad): \(response.status) \(response.body)")
+        }
+    }
+
+    @Test func curvesGiveMeanAndSampleSDAcrossSeedsPerEpoch() throws {
+        let f = try DashboardFixture()
+        let curves = try #require(try f.json("/api/sweeps/alpha/curves?metric=loss") as? [String: Any])
+        #expect(curves["config_count"] as? Int == 2)
+        let configs = try #require(curves["configs"] as? [[String: Any]])
+        #expect(configs.map { $0["label"] as? String } == ["value=1.0", "value=2.0"])
+        let drawn = try #require(curves["curves"] as? [[String: Any]])
+        // value 1: two done seeds (0 and 1): loss 1/epoch + seed/10, mean 1/epoch + 0.05, sd 0.1/sqrt(2).
+        let first = try #require(drawn.first { $0["index"] as? Int == 0 })
+        #expect(first["epochs"] as? [Int] == [1, 2, 3, 4, 5] && first["seeds"] as? Int == 2)
+        let means = try #require(first["mean"] as? [Double]), sds = try #require(first["sd"] as? [Double])
+        for epoch in 1...5 {
+            #expect(abs(means[epoch - 1] - (1 / Double(epoch) + 0.05)) < 1e-12)
+            #expect(abs(sds[epoch - 1] - 0.1 / 2.0.squareRoot()) < 1e-12)
+        }
+        // value 2: seed 0 done (5 epochs), seed 1 running at epoch 2: both count where both reported.
+        let second = try #require(drawn.first { $0["index"] as? Int == 1 })
+        let sd = try #require(second["sd"] as? [Any])
+        #expect(second["seeds"] as? Int == 2 && second["epochs"] as? [Int] == [1, 2, 3, 4, 5])
+        #expect(abs((sd[1] as? Double ?? 0) - 0.1 / 2.0.squareRoot()) < 1e-12 && sd[2...].allSatisfy { $0 is NSNull }, "\(sd)")
+        let one = try #require(try f.json("/api/sweeps/alpha/curves?metric=acc&show=1") as? [String: Any])
+        #expect((one["curves"] as? [[String: Any]])?.map { $0["index"] as? Int } == [1] && one["metric"] as? String == "acc")
+        #expect(try f.http.get("/api/sweeps/alpha/curves?show=7").status == 400)
+        #expect(try f.http.get("/api/sweeps/alpha/curves?show=" + Array(repeating: "0", count: 51).joined(separator: ",")).status == 400)
+    }
+
+    @Test func reportTablesAreReportMdsCells() throws {
+        let f = try DashboardFixture()
+        let report = try #require(try f.json("/api/sweeps/alpha/report") as? [String: Any])
+        let table = try #require((report["tables"] as? [[String: Any]])?.first)
+        #expect(table["headers"] as? [String] == ["value", "loss"] && table["window"] as? Int == 2)
+        let rows = try #require(table["rows"] as? [[String]])
+        // value 1 over the last 2 epochs (4, 5): seed means 0.225 and 0.325 -> 0.28 ± 0.07 (n=2); value 2:
+        // seed 0 alone (seed 1 runs), 0.5 and 0.4 -> 0.45 ± the window's sd 0.07.
+        #expect(rows == [["1", "0.28 ± 0.07 (n=2)"], ["2", "0.45 ± 0.07 (n=1 of 2)"]])
+    }
+
+    @Test func aJobsCurvesAndLogTail() throws {
+        let f = try DashboardFixture()
+        let job = try #require(try f.writer.jobs(of: f.alpha.id).last)
+        let metrics = try #require(try f.json("/api/sweeps/alpha/jobs/\(job.id)/metrics") as? [String: Any])
+        let loss = try #require((metrics["metrics"] as? [String: Any])?["loss"] as? [String: Any])
+        #expect(loss["epochs"] as? [Int] == [1, 2] && metrics["attempt"] as? Int == 1)
+        let logs = try #require(try f.json("/api/jobs/\(job.id)") as? [String: Any])
+        #expect((logs["output"] as? [[String: Any]])?.first?["line"] as? String == "epoch 2 of job \(job.id) \(f.markup)")
+    }
+
+    @Test func unknownThingsAnother_sweepsJobAndBadMethodsAreRefused() throws {
+        let f = try DashboardFixture()
+        let betaJob = try #require(try f.writer.jobs(of: f.beta.id).first)
+        for path in ["/nope", "/api", "/api/nope", "/api/sweeps/gamma", "/api/sweeps/gamma/jobs", "/api/sweeps/alpha/nope",
+                     "/api/jobs/999", "/api/jobs/999/metrics", "/api/sweeps/alpha/jobs/\(betaJob.id)",
+                     "/api/sweeps/alpha/jobs/\(betaJob.id)/metrics", "/index.html/x", "/api/sweeps/alpha/jobs/1/nope"] {
+            let response = try f.http.get(path)
+            #expect(response.status == 404, "\(path): \(response.status) \(response.body)")
+            #expect(response.headers["content-type"]?.hasPrefix("application/json") == true)
+        }
+        #expect(try f.http.get("/api/sweeps/alpha/jobs/\(betaJob.id)").body.contains("not") == false)
+        for method in ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"] {
+            let response = try f.http.get("/api/sweeps", method: method)
+            #expect(response.status == 405 && response.headers["allow"] == "GET, HEAD", "\(method)")
+        }
+        let body = try f.http.exchange(Array("GET /api/sweeps HTTP/1.1\r\nHost: 127.0.0.1:\(f.port)\r\nContent-Length: 5\r\n\r\nhello".utf8))
+        #expect(body.status == 413 && body.closed)
+        let chunked = try f.http.get("/api/sweeps", headers: ["Transfer-Encoding": "chunked"])
+        #expect(chunked.status == 413)
+    }
+
+    @Test func thePageItsScriptAndStyleWithTheirSecurityHeaders() throws {
+        let f = try DashboardFixture()
+        for (path, type) in [("/", "text/html"), ("/app.js", "text/javascript"), ("/style.css", "text/css"), ("/api/sweeps", "application/json")] {
+            let response = try f.http.get(path)
+            #expect(response.status == 200 && response.headers["content-type"]?.hasPrefix(type) == true, "\(path)")
+            #expect(response.headers["content-security-policy"]?.hasPrefix("default-src 'self'") == true)
+            #expect(response.headers["x-content-type-options"] == "nosniff" && response.headers["connection"] == "close")
+        }
+        let page = try f.http.get("/").body
+        #expect(page.contains(#"<script src="/app.js""#) && !page.contains("<script>") && !page.contains("style=\""))
+        let script = try f.http.get("/app.js").body
+        #expect(!script.contains("innerHTML") && !script.contains("insertAdjacentHTML") && !script.contains("document.write"))
+        let outside = script.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")  // SVG's namespace, not an address
+        #expect(!outside.contains("http://") && !outside.contains("https://"), "no network beyond this server")
+        let head = try f.http.get("/", method: "HEAD")
+        #expect(head.status == 200 && head.body.isEmpty && Int(head.headers["content-length"] ?? "") == page.utf8.count)
+    }
+
+    @Test func aForeignHostHeaderIsRefusedOnLoopback() throws {
+        let f = try DashboardFixture()
+        #expect(try f.http.get("/api/sweeps").status == 200)
+        let rebound = try f.http.exchange(Array("GET /api/sweeps HTTP/1.1\r\nHost: evil.example:\(f.port)\r\n\r\n".utf8))
+        #expect(rebound.status == 421)
+        let localhost = try f.http.exchange(Array("GET /api/sweeps HTTP/1.1\r\nHost: localhost:\(f.port)\r\n\r\n".utf8))
+        #expect(localhost.status == 200)
+    }
+
+    @Test func aTokenGuardsEveryRouteAndIsKeptInACookie() throws {
+        let token = AccessToken()
+        let f = try DashboardFixture(token: token)
+        #expect(f.dashboard.url.hasSuffix("/?token=\(token.value)"))
+        for path in ["/", "/app.js", "/api/sweeps", "/api/sweeps/alpha"] {
+            #expect(try f.http.get(path).status == 401, "\(path)")
+        }
+        #expect(try f.http.get("/api/sweeps?token=" + String(token.value.dropLast()) + "0").status == 401)
+        #expect(try f.http.get("/api/sweeps?token=\(token.value)x").status == 401)
+        let first = try f.http.get("/?token=\(token.value)")
+        #expect(first.status == 200)
+        let cookie = try #require(first.headers["set-cookie"])
+        #expect(cookie.hasPrefix("sweep_token=\(token.value);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        #expect(try f.http.get("/api/sweeps", headers: ["Cookie": "other=1; sweep_token=\(token.value)"]).status == 200)
+        #expect(try f.http.get("/api/sweeps", headers: ["X-Sweep-Token": token.value]).status == 200)
+        #expect(try f.http.get("/api/sweeps", headers: ["Cookie": "sweep_token=nope"]).status == 401)
+    }
+
+    @Test func theTokenComparisonDependsOnlyOnLengths() {
+        let token = AccessToken(value: "abcdef")
+        #expect(token.matches("abcdef") && !token.matches("abcdeg") && !token.matches("abcde") && !token.matches("abcdefg") && !token.matches(""))
+        #expect(AccessToken().value.count == 64 && AccessToken().value != AccessToken().value)
+    }
+
+    @Test func noDatabaseYetSaysSo() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-serve-\(UUID().uuidString)")
+        let dashboard = try Dashboard(databasePath: directory.appendingPathComponent("sweep.sqlite").path, port: 0, workloads: [])
+        Thread.detachNewThread { dashboard.run() }
+        defer { dashboard.stop() }
+        let response = try RawHTTP(port: Int(URL(string: dashboard.url)!.port!)).get("/api/sweeps")
+        #expect(response.status == 503 && response.body.contains("no sweep database"), "\(response.body)")
+    }
+
+    @Test func aBadAddressIsAUsageError() {
+        #expect(throws: ServeError.self) { try Dashboard(databasePath: "x", host: "not-an-address", port: 0, workloads: []) }
+        #expect(Dashboard.isLoopback("127.0.0.1") && Dashboard.isLoopback("::1") && !Dashboard.isLoopback("0.0.0.0") && !Dashboard.isLoopback("10.0.0.1"))
+    }
+}
