@@ -17,10 +17,17 @@ extension Report {
                 lines.append(ReportFormat.markdownText(note) + ".")
                 continue
             }
+            guard computed.lines.contains(where: { $0.summary != nil }) else {
+                lines.append("No pairs: no configuration has done jobs on both sides (with the same seed).")
+                continue
+            }
             let headers = computed.keys + ["metric", "\(first) − \(second)", "relative to \(second)", "n", "95 % CI", "reading"]
             lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
             lines.append("| " + (computed.keys.map { _ in "---" } + ["---", "---:", "---:", "---:", "---", "---"]).joined(separator: " | ") + " |")
-            for line in computed.lines {
+            // Configurations where no pair could form (an MLP has no grid, a metric only one
+            // side records) would be rows of dashes; they are counted, and stay in the CSV.
+            let paired = computed.lines.filter { $0.summary != nil }
+            for line in paired {
                 // The table's decimals for the metric, or more when the spread would print as 0.
                 let base = table.metrics.firstIndex(of: line.metric).map { table.decimals[$0] } ?? 2
                 let decimals = max(base, line.summary?.sd.map { ReportFormat.decimals(showing: $0) } ?? 0)
@@ -33,6 +40,11 @@ extension Report {
                 cells.append(line.interval.map { "[" + Self.signed(Self.number($0.lowerBound, decimals)) + ", " + Self.signed(Self.number($0.upperBound, decimals)) + "]" } ?? "—")
                 cells.append(Self.reading(line, first: first))
                 lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            }
+            let unpaired = computed.lines.count - paired.count
+            if unpaired > 0 {
+                lines += ["", "\(unpaired) of \(computed.lines.count) lines had no pair (one side not run, not done, or without the metric) and are left out here; "
+                    + ReportFormat.codeSpan(Self.differencesFileName(table)) + " has them all."]
             }
         }
         if !lines.isEmpty {

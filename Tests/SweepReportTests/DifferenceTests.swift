@@ -71,6 +71,19 @@ struct DifferenceTests {
         #expect(markdown.contains("| 2 (1 unpaired) | \\[-0.13, +0.13\\] | within noise |"))
     }
 
+    @Test("lines without any pair are counted in report.md and kept in the CSV")
+    func linesWithoutPairs() throws {
+        var input = Self.input(differences: [.param("model", value: .string("kan"), other: .string("mlp"))])
+        input.jobs.removeAll { $0.params["model"] == .string("mlp") && $0.params["conv_layers"] == .int(2) }
+        let report = Report(input)
+        #expect(report.differences[0][0].lines.count == 2)
+        let markdown = report.markdown()
+        #expect(markdown.contains("| 1 | test_acc | +0.03 ± 0.01 |"))
+        #expect(!markdown.contains("| 2 | test_acc |"))
+        #expect(markdown.contains("1 of 2 lines had no pair"))
+        #expect(report.differencesCSV(report.tables[0]).split(separator: "\n").count == 3)
+    }
+
     @Test("a metric minus another within each job")
     func metricDifference() throws {
         let report = Report(Self.input(differences: [.metrics("symbolic_acc", other: "test_acc")]))
