@@ -57,12 +57,16 @@ import Workloads
         #expect(fsnet.head.parameters.allSatisfy { $0.gradients.allSatisfy { $0 == 0 } })
     }
 
+    /// The per-epoch metrics (without `epoch_s`) of a small run: `base`, then `overrides`.
+    static func metrics(_ base: [String: JSONValue], _ overrides: [String: JSONValue]) throws -> [[String: Double]] {
+        let context = RecordingContext()
+        _ = try HITLDDQN.run(hitlConfig(base.merging(overrides) { $1 }), context: context)
+        return context.reports.map { $0.metrics.filter { $0.key != "epoch_s" } }
+    }
+
     @Test func trainsDeterministicallyAndDiffersFromTheFeedbackOnlyRun() throws {
         func run(_ overrides: [String: JSONValue]) throws -> [[String: Double]] {
-            let context = RecordingContext()
-            let base: [String: JSONValue] = ["train_limit": 600, "test_limit": 200, "epochs": 2, "warmup": 1, "buffer": 300]
-            _ = try HITLDDQN.run(hitlConfig(base.merging(overrides) { $1 }), context: context)
-            return context.reports.map { $0.metrics.filter { $0.key != "epoch_s" } }
+            try Self.metrics(["train_limit": 600, "test_limit": 200, "epochs": 2, "warmup": 1, "buffer": 300], overrides)
         }
         for model in ["kan", "mlp"] {
             let on = try run(["fsnet.q_gradient": true, "model": .string(model)])
@@ -79,11 +83,8 @@ import Workloads
     ] as [[String: JSONValue]])
     func readingsChangeTheRun(overrides: [String: JSONValue]) throws {
         func run(_ overrides: [String: JSONValue]) throws -> [[String: Double]] {
-            let context = RecordingContext()
             // 4 epochs, so that grids are refitted (at epoch 1, while epoch < epochs / 2).
-            let base: [String: JSONValue] = ["train_limit": 300, "test_limit": 100, "epochs": 4, "warmup": 1, "kan.grid_update_every": 1]
-            _ = try HITLDDQN.run(hitlConfig(base.merging(overrides) { $1 }), context: context)
-            return context.reports.map { $0.metrics.filter { $0.key != "epoch_s" } }
+            try Self.metrics(["train_limit": 300, "test_limit": 100, "epochs": 4, "warmup": 1, "kan.grid_update_every": 1], overrides)
         }
         let changed = try run(overrides)
         #expect(changed != (try run([:])))
