@@ -314,7 +314,8 @@ final class HITLTrainer {
         }
     }
 
-    /// Refits the online and target nets' KAN grids to a sample of replayed states.
+    /// Refits the online and target nets' KAN grids to a sample of replayed states (their
+    /// stored values, also with q_gradient: the refit only needs where states lie).
     func updateGrids() {
         guard online.isKAN, replay.count > 0 else { return }
         let b = settings.batch
