@@ -15,14 +15,18 @@ public final class KAN: LayerChain {
     ///   - grid: G, grid intervals per edge.
     ///   - order: k, the spline order.
     ///   - range: the initial grid range of every input.
+    ///   - initialisation: which pykan generation's initial scales and noise.
     ///   - seed: seeds the initialisation.
-    public convenience init(widths: [Int], grid: Int = 3, order: Int = 3, range: ClosedRange<Float> = -1...1, seed: UInt64) {
+    public convenience init(
+        widths: [Int], grid: Int = 3, order: Int = 3, range: ClosedRange<Float> = -1...1,
+        initialisation: KANInitialisation = .pykan, seed: UInt64
+    ) {
         precondition(widths.count >= 2, "KAN needs at least input and output widths, got \(widths)")
         var generator = SeededGenerator(seed: seed)
         var layers: [KANLayer] = []
         for l in 0..<(widths.count - 1) {
             layers.append(KANLayer(inputs: widths[l], outputs: widths[l + 1], gridSize: grid, order: order, range: range,
-                                   generator: &generator))
+                                   noiseScale: initialisation.noiseScale, initialisation: initialisation, generator: &generator))
         }
         self.init(layers: layers)
     }

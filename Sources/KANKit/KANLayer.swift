@@ -50,10 +50,11 @@ public final class KANLayer: Layer {
 
     /// Creates a layer with a uniform grid over `range` and pykan's initialisation: spline
     /// coefficients least-squares fitted to noise of amplitude `noiseScale / G` at the grid
-    /// points, `w_s = 1/sqrt(inputs)`, `w_b` uniform in `±1/sqrt(inputs)`.
+    /// points, and the edge scales of `initialisation` (by default `w_s = 1/sqrt(inputs)`,
+    /// `w_b` uniform in `±1/sqrt(inputs)`).
     public init(
         inputs: Int, outputs: Int, gridSize: Int = 3, order: Int = 3, range: ClosedRange<Float> = -1...1,
-        noiseScale: Float = 0.3, generator: inout SeededGenerator
+        noiseScale: Float = 0.3, initialisation: KANInitialisation = .pykan, generator: inout SeededGenerator
     ) {
         precondition(inputs > 0 && outputs > 0 && gridSize > 0 && order >= 0, "KANLayer needs positive sizes, G > 0, k >= 0")
         precondition(range.upperBound > range.lowerBound, "KANLayer range must be non-empty, got \(range)")
@@ -72,8 +73,14 @@ public final class KANLayer: Layer {
         }
         let invSqrt = 1 / Float(inputs).squareRoot()
         for e in 0..<(inputs * outputs) {
-            scaleBase.value[e] = generator.uniform(-invSqrt, invSqrt)
-            scaleSpline.value[e] = invSqrt
+            switch initialisation {
+            case .pykan:
+                scaleBase.value[e] = generator.uniform(-invSqrt, invSqrt)
+                scaleSpline.value[e] = invSqrt
+            case .pykan0:
+                scaleBase.value[e] = invSqrt + 0.1 * (2 * Float(generator.normal()) - 1)
+                scaleSpline.value[e] = 1
+            }
         }
         initialiseCoefficients(noiseScale: noiseScale, generator: &generator)
     }

@@ -100,6 +100,23 @@ struct KANTests {
         #expect(report.worst < 2e-2, "\(report)")
     }
 
+    /// pykan 0.0.x's scales: w_s = 1, w_b = 1/sqrt(in) + 0.1(2z - 1) (mean 1/sqrt(in) - 0.1,
+    /// sd 0.2), and a spline of a fifth of today's noise amplitude per the 0.1 vs 0.3 noise.
+    @Test func pykan0InitialisationHasItsScales() {
+        let old = KAN(widths: [64, 8], initialisation: .pykan0, seed: 3), today = KAN(widths: [64, 8], seed: 3)
+        let base = old.layers[0].scaleBase.values.map(Double.init)
+        let mean = base.reduce(0, +) / Double(base.count)
+        let sd = (base.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(base.count)).squareRoot()
+        #expect(abs(mean - 0.025) < 0.03, "mean \(mean)")
+        #expect(abs(sd - 0.2) < 0.03, "sd \(sd)")
+        #expect(old.layers[0].scaleSpline.values.allSatisfy { $0 == 1 })
+        #expect(today.layers[0].scaleSpline.values.allSatisfy { $0 == 0.125 })
+        func amplitude(_ kan: KAN) -> Float { kan.layers[0].coefficients.values.map(abs).max()! }
+        #expect(amplitude(old) < amplitude(today) / 2)
+        let report = GradientCheck.check(old, input: GradientCheck.randomTensor([4, 64], seed: 9), step: 1e-3)
+        #expect(report.worst < 2e-2, "\(report)")
+    }
+
     @Test func gridUpdateKeepsTheFunction() {
         let network = KAN(widths: [2, 3, 1], grid: 5, order: 3, seed: 10)
         for layer in network.layers {

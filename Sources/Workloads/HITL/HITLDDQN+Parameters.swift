@@ -1,3 +1,4 @@
+import KANKit
 import SweepCore
 
 extension HITLDDQN {
@@ -18,6 +19,9 @@ extension HITLDDQN {
         .choice("distribution", "beta", MaskDistribution.allCases.map(\.rawValue), "How the feature mask a is sampled from the probabilities q."),
         .real("tau", 1.0, in: 1e-6...100, "Initial gumbel-softmax temperature."),
         .real("tau_decay", 0.99, in: 0.01...1, "Gumbel-softmax temperature factor per epoch (tau x tau_decay^epoch)."),
+        .bool("fsnet.q_gradient", false, "The Q-loss also trains FSNet's conv stack through s = F(x) x a (F differentiable, the mask a a constant sample). Replayed transitions then keep their example index and mask and recompute s and s' with the current conv stack (false: FSNet learns from the feedback cost only and replay holds stored state values)."),
+        .choice("fsnet.head", "sigmoid", ["sigmoid", "relu-sigmoid"], "FSNet output: q = sigmoid(fc2 h) (the paper's equation 6) or q = sigmoid(relu(fc2 h)) (its Algorithm 1, line 17; q >= 0.5)."),
+        .choice("fsnet.mask_from", "probabilities", ["probabilities", "logits"], "What parameterises the mask distribution: q (equations 8-16) or the logits before the sigmoid (Algorithm 1, line 24); logits only for beta, dirichlet, gaussian, laplace, cauchy and multinomial."),
         // Q-network
         .choice("model", "kan", ["kan", "mlp"], "Q-network: KAN [64, kan.width, 10] or MLP 64-mlp.width-10."),
         .int("kan.width", 8, in: 1...1024, "KAN hidden width."),
@@ -25,6 +29,8 @@ extension HITLDDQN {
         .int("kan.order", 3, in: 1...5, "KAN spline order k."),
         .real("kan.grid_min", -1, in: -1000...1000, "Lower end of the initial KAN grid."),
         .real("kan.grid_max", 1, in: -1000...1000, "Upper end of the initial KAN grid."),
+        .choice("kan.init", "pykan", KANInitialisation.allCases.map(\.rawValue), "KAN initialisation: pykan (>= 0.2: w_b uniform +-1/sqrt(in), w_s 1/sqrt(in), spline noise 0.3) or pykan-0.0 (w_b 1/sqrt(in) + 0.1(2z-1), w_s 1, spline noise 0.1)."),
+        .real("kan.grid_eps", 0.02, in: 0...1, "Grid update: mix of uniform (1) and sample-percentile (0) knots; pykan >= 0.2 uses 0.02, pykan 0.0.x's KAN 1."),
         .real("kan.lambda", 1e-4, in: 0...1000, "Weight of the KAN regulariser in the loss."),
         .real("kan.lamb_l1", 1, in: 0...1000, "KAN regulariser: weight of the L1 of edge activation scales."),
         .real("kan.lamb_entropy", 2, in: 0...1000, "KAN regulariser: weight of the entropy of edge activation scales."),
@@ -50,8 +56,38 @@ extension HITLDDQN {
         .int("target_update", 10, in: 1...100_000, "Copy the online Q-network to the target every N epochs."),
     ]
 
+    /// Parameters added after jobs were keyed: `resolve` leaves them out of a config while
+    /// they hold their default (the behaviour before they existed), so every job key from
+    /// before stays the same; `HITLSettings` reads them with `lateValue`.
+    static let lateParameters: Set<String> = ["fsnet.q_gradient", "fsnet.head", "fsnet.mask_from", "kan.init", "kan.grid_eps"]
+
+    /// Distributions whose parameter may be a logit (any real), for `fsnet.mask_from: logits`.
+    static let logitDistributions: Set<MaskDistribution> = [.beta, .dirichlet, .gaussian, .laplace, .cauchy, .multinomial]
+
+    public static func resolve(_ configs: [JobConfig], specFolder: String) throws(ConfigProblem) -> [JobConfig] {
+        let defaults = Dictionary(uniqueKeysWithValues: parameters.filter { lateParameters.contains($0.name) }.map { ($0.name, $0.defaultValue) })
+        return configs.map { config in
+            var resolved = config
+            for (name, value) in defaults where resolved[name] == value { resolved[name] = nil }
+            return resolved
+        }
+    }
+
+    /// A late parameter's value: the config's, or its default when `resolve` left it out.
+    static func lateValue(_ config: JobConfig, _ name: String) -> JSONValue {
+        config[name] ?? parameters.first { $0.name == name }!.defaultValue
+    }
+
     public static func problems(in config: JobConfig) -> [ConfigProblem] {
         var problems: [ConfigProblem] = []
+        if lateValue(config, "fsnet.mask_from").stringValue == "logits",
+           let distribution = MaskDistribution(rawValue: config.string("distribution")), !logitDistributions.contains(distribution) {
+            let fits = MaskDistribution.allCases.filter(logitDistributions.contains).map(\.rawValue).joined(separator: ", ")
+            problems.append(ConfigProblem(param: "fsnet.mask_from", message: "logits do not parameterise \(distribution.rawValue) masks; use probabilities, or one of: \(fits)"))
+        }
+        if lateValue(config, "fsnet.q_gradient").boolValue == true, !config.bool("feature_selection") {
+            problems.append(ConfigProblem(param: "fsnet.q_gradient", message: "needs feature_selection: true (without FSNet there is nothing for the Q-loss to train)"))
+        }
         let layers = config.int("conv_layers"), filters = effectiveFilters(config)
         if config.bool("feature_selection"), filters != 1 << layers {
             let fits = (1...3).map { "conv_layers \($0) with filters \(1 << $0)" }.joined(separator: ", ")

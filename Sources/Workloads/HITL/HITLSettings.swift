@@ -12,6 +12,12 @@ struct HITLSettings {
     var filters: Int
     var fsnetHidden: Int
     var fsnetDropout: Float
+    /// `fsnet.q_gradient`: the Q-loss reaches the conv stack through s = F · a.
+    var qGradient: Bool
+    /// `fsnet.head`: q = sigmoid(relu(fc2 h)) instead of sigmoid(fc2 h).
+    var reluBeforeSigmoid: Bool
+    /// `fsnet.mask_from`: the mask distribution takes the logits instead of q.
+    var maskFromLogits: Bool
     var distribution: MaskDistribution
     var tau: Double
     var tauDecay: Double
@@ -33,6 +39,7 @@ struct HITLSettings {
     var targetUpdate: Int
     var kanRegularization: KANRegularization
     var gridUpdateEvery: Int
+    var gridEpsilon: Float
     var seed: UInt64
 
     init(_ config: JobConfig) {
@@ -46,13 +53,17 @@ struct HITLSettings {
         filters = HITLDDQN.effectiveFilters(config)
         fsnetHidden = config.int("fsnet.hidden")
         fsnetDropout = Float(config.double("fsnet.dropout"))
+        qGradient = HITLDDQN.lateValue(config, "fsnet.q_gradient").boolValue!
+        reluBeforeSigmoid = HITLDDQN.lateValue(config, "fsnet.head").stringValue == "relu-sigmoid"
+        maskFromLogits = HITLDDQN.lateValue(config, "fsnet.mask_from").stringValue == "logits"
         distribution = MaskDistribution(rawValue: config.string("distribution"))!
         tau = config.double("tau")
         tauDecay = config.double("tau_decay")
         if config.string("model") == "kan" {
             model = .kan(
                 width: config.int("kan.width"), grid: config.int("kan.grid"), order: config.int("kan.order"),
-                range: Float(config.double("kan.grid_min"))...Float(config.double("kan.grid_max")))
+                range: Float(config.double("kan.grid_min"))...Float(config.double("kan.grid_max")),
+                initialisation: KANInitialisation(rawValue: HITLDDQN.lateValue(config, "kan.init").stringValue!)!)
         } else {
             model = .mlp(width: config.int("mlp.width"))
         }
@@ -76,6 +87,7 @@ struct HITLSettings {
             entropy: Float(config.double("kan.lamb_entropy")), coefficient: Float(config.double("kan.lamb_coef")),
             coefficientDifference: Float(config.double("kan.lamb_coefdiff")))
         gridUpdateEvery = config.int("kan.grid_update_every")
+        gridEpsilon = Float(HITLDDQN.lateValue(config, "kan.grid_eps").doubleValue!)
         seed = config.seed
     }
 

@@ -13,7 +13,9 @@ import Glibc
 /// after), each example's transition (s, action, reward, s of the next example) enters
 /// the replay buffer, and once it holds more than a batch a replayed batch gives the DDQN
 /// loss. One AdamW step then updates FSNet (from alpha · feedback cost) and the online net
-/// (from SmoothL1 and the KAN regulariser).
+/// (from SmoothL1 and the KAN regulariser). With `fsnet.q_gradient` the replayed s and s'
+/// are recomputed from their stored example and mask with the current conv stack, and the
+/// SmoothL1 loss (and regulariser) also reaches that conv stack through s = F · a.
 final class HITLTrainer {
     let settings: HITLSettings
     let data: PreparedDataset
@@ -46,6 +48,11 @@ final class HITLTrainer {
     private let nextAction: UnsafeMutablePointer<Int32>
     // The last example's state of the previous batch, waiting for its successor.
     private let pendingState: UnsafeMutablePointer<Float>
+    // With q_gradient: that example's index and mask, the current example's index, and the
+    // replay batch's sources and images.
+    private let pendingSource: ReplayBuffer.Sources?
+    private let replaySources: ReplayBuffer.Sources?
+    private let replayImages: Tensor?
     private var pendingAction = 0, pendingReward: Float = 0, hasPending = false
 
     /// Features selected per example at the last evaluation (64 counts) and the number of examples.
@@ -67,12 +74,13 @@ final class HITLTrainer {
         fsnet = settings.featureSelection
             ? FeatureSelectionNetwork(
                 convLayers: settings.convLayers, filters: settings.filters, hidden: settings.fsnetHidden,
-                dropout: settings.fsnetDropout, generator: &initGenerator)
+                dropout: settings.fsnetDropout, reluLogits: settings.reluBeforeSigmoid, generator: &initGenerator)
             : nil
         online = QNetwork(settings.model, inputs: stateSize, outputs: classes, generator: &initGenerator)
         target = QNetwork(settings.model, inputs: stateSize, outputs: classes, generator: &initGenerator)
         target.copyParameters(from: online)
-        replay = ReplayBuffer(capacity: settings.buffer, stateSize: stateSize)
+        let recomputesStates = settings.qGradient && settings.featureSelection
+        replay = ReplayBuffer(capacity: settings.buffer, stateSize: stateSize, keepsSources: recomputesStates)
         trainable = (fsnet?.parameters ?? []) + online.parameters
         optimizer = AdamW(parameters: trainable, learningRate: settings.learningRate, weightDecay: settings.weightDecay)
         sampler = MaskSampler(settings.distribution, features: stateSize)
@@ -88,6 +96,9 @@ final class HITLTrainer {
         takenQ = Tensor(shape: [b])
         targetValue = Tensor(shape: [b])
         pendingState = .allocate(capacity: stateSize)
+        pendingSource = recomputesStates ? .allocate(count: 1, stateSize: stateSize) : nil
+        replaySources = recomputesStates ? .allocate(count: b, stateSize: stateSize) : nil
+        replayImages = recomputesStates ? Tensor(shape: [b, 1, 8, 8]) : nil
     }
 
     deinit {
@@ -96,6 +107,8 @@ final class HITLTrainer {
         replayDone.deallocate()
         nextAction.deallocate()
         pendingState.deallocate()
+        pendingSource?.deallocate()
+        replaySources?.deallocate()
     }
 
     /// What one training pass measured.
@@ -134,16 +147,22 @@ final class HITLTrainer {
                     correct: action == Int(buffers.labels[i]), feedbackError: buffers.exampleFeedbackError[i], alpha: settings.alpha)
                 let s = buffers.state.data + i * stateSize
                 if hasPending {
-                    replay.append(state: pendingState, action: pendingAction, reward: pendingReward, nextState: s, done: false)
+                    replay.append(state: pendingState, action: pendingAction, reward: pendingReward, nextState: s, done: false,
+                                  source: transitionSource(nextExample: order[start + i], nextMask: buffers.mask.data + i * stateSize))
                 }
                 pendingState.update(from: s, count: stateSize)
+                if let pendingSource {
+                    pendingSource.example[0] = Int32(order[start + i])
+                    pendingSource.mask.update(from: buffers.mask.data + i * stateSize, count: stateSize)
+                }
                 pendingAction = action
                 pendingReward = reward
                 hasPending = true
             }
             if start + count == n {
                 // The epoch's last example ends the episode; its successor is never used.
-                replay.append(state: pendingState, action: pendingAction, reward: pendingReward, nextState: pendingState, done: true)
+                replay.append(state: pendingState, action: pendingAction, reward: pendingReward, nextState: pendingState, done: true,
+                              source: pendingSource.flatMap { transitionSource(nextExample: Int($0.example[0]), nextMask: $0.mask) })
                 hasPending = false
             }
             var stepLoss = settings.alpha * feedbackCost
@@ -161,6 +180,15 @@ final class HITLTrainer {
             feedbackCost: feedbackSum / Double(max(n, 1)))
     }
 
+    /// The sources of the transition from the pending example to (`nextExample`, `nextMask`),
+    /// or nil when replay keeps none. The next example's index goes into the pending
+    /// source's spare slot (`nextExample[0]`), so no storage is allocated per transition.
+    private func transitionSource(nextExample: Int, nextMask: UnsafeMutablePointer<Float>) -> ReplayBuffer.Sources? {
+        guard let pendingSource else { return nil }
+        pendingSource.nextExample[0] = Int32(nextExample)
+        return ReplayBuffer.Sources(example: pendingSource.example, mask: pendingSource.mask, nextExample: pendingSource.nextExample, nextMask: nextMask)
+    }
+
     /// Fills `buffers.state` (and per-example feedback errors) for the gathered batch and,
     /// when `backwardScale` is given, back-propagates `backwardScale · MSE(q, f)` into FSNet.
     /// Returns the batch's feedback MSE (0 without feature selection).
@@ -171,8 +199,8 @@ final class HITLTrainer {
             for i in 0..<count { buffers.exampleFeedbackError[i] = 0 }
             return 0
         }
-        let (features, probabilities) = fsnet.forward(buffers.images)
-        sampler.sample(probabilities.data, into: buffers.mask.data, batch: count, temperature: temperature, generator: &generator)
+        let (features, logits, probabilities) = fsnet.forward(buffers.images)
+        sampler.sample(settings.maskFromLogits ? logits.data : probabilities.data, into: buffers.mask.data, batch: count, temperature: temperature, generator: &generator)
         let d = stateSize
         var total: Float = 0
         for i in 0..<count {
@@ -194,10 +222,20 @@ final class HITLTrainer {
     }
 
     /// Samples a replay batch, computes the DDQN SmoothL1 loss (plus the KAN regulariser)
-    /// and accumulates the online net's gradients; returns the loss.
+    /// and accumulates the online net's gradients (with q_gradient also FSNet's conv
+    /// stack's); returns the loss.
     private func replayStep() -> Float {
         let b = settings.batch
-        replay.sample(batch: b, state: replayState.data, action: replayAction, reward: replayReward, nextState: replayNext.data, done: replayDone, generator: &replayGenerator)
+        replay.sample(batch: b, state: replayState.data, action: replayAction, reward: replayReward, nextState: replayNext.data, done: replayDone,
+                      source: replaySources, generator: &replayGenerator)
+        if let sources = replaySources, let images = replayImages, let fsnet {
+            // s' only feeds the targets (no gradient); s last, so the conv stack keeps its activations.
+            gatherTrainingImages(sources.nextExample, into: images)
+            fsnet.selectedFeatures(images, mask: sources.nextMask, into: replayNext)
+            gatherTrainingImages(sources.example, into: images)
+            fsnet.selectedFeatures(images, mask: sources.mask, into: replayState)
+            online.needsStateGradient = true
+        }
         // Double DQN: the online net picks a*, the target net values it.
         let onlineNext = online.forward(replayNext)
         for i in 0..<b { nextAction[i] = Int32(Self.argmax(onlineNext.data + i * classes, classes)) }
@@ -211,8 +249,22 @@ final class HITLTrainer {
         // Only the taken actions' Q-values get a gradient.
         qGradient.zero()
         for i in 0..<b { qGradient.data[i * classes + Int(replayAction[i])] = temporalDifferenceLoss.gradient!.data[i] }
-        online.backward(qGradient)
+        let stateGradient = online.backward(qGradient)
+        if let sources = replaySources, let fsnet {
+            online.needsStateGradient = false
+            fsnet.backwardSelected(stateGradient: stateGradient, mask: sources.mask)
+        }
         return loss + online.regularizationLoss
+    }
+
+    /// Copies the training images `indices[0 ..< batch]` into `images` `[batch, 1, 8, 8]`.
+    private func gatherTrainingImages(_ indices: UnsafeMutablePointer<Int32>, into images: Tensor) {
+        let d = PreparedDataset.pixelCount
+        data.train.pixels.withUnsafeBufferPointer { pixels in
+            for i in 0..<images.shape[0] {
+                (images.data + i * d).update(from: pixels.baseAddress! + Int(indices[i]) * d, count: d)
+            }
+        }
     }
 
     /// Test accuracy and confusion matrix; masks are sampled from a stream reset per
@@ -262,13 +314,14 @@ final class HITLTrainer {
         }
     }
 
-    /// Refits the online and target nets' KAN grids to a sample of replayed states.
+    /// Refits the online and target nets' KAN grids to a sample of replayed states (their
+    /// stored values, also with q_gradient: the refit only needs where states lie).
     func updateGrids() {
         guard online.isKAN, replay.count > 0 else { return }
         let b = settings.batch
         replay.sample(batch: b, state: replayState.data, action: replayAction, reward: replayReward, nextState: replayNext.data, done: replayDone, generator: &replayGenerator)
-        online.updateGrid(from: replayState)
-        target.updateGrid(from: replayState)
+        online.updateGrid(from: replayState, gridEpsilon: settings.gridEpsilon)
+        target.updateGrid(from: replayState, gridEpsilon: settings.gridEpsilon)
     }
 
     /// Up to `count` states drawn from the replay buffer, as a new tensor (for pruning and

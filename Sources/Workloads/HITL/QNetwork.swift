@@ -7,7 +7,7 @@ final class QNetwork {
     /// Which network and its sizes.
     enum Architecture: Equatable {
         /// KAN [inputs, width, outputs] with `grid` intervals of order `order` over `range`.
-        case kan(width: Int, grid: Int, order: Int, range: ClosedRange<Float>)
+        case kan(width: Int, grid: Int, order: Int, range: ClosedRange<Float>, initialisation: KANInitialisation)
         /// MLP inputs -> width -> ReLU -> outputs.
         case mlp(width: Int)
     }
@@ -21,8 +21,8 @@ final class QNetwork {
     init(_ architecture: Architecture, inputs: Int, outputs: Int, generator: inout SeededGenerator) {
         self.architecture = architecture
         switch architecture {
-        case .kan(let width, let grid, let order, let range):
-            let kan = KAN(widths: [inputs, width, outputs], grid: grid, order: order, range: range, seed: generator.next())
+        case .kan(let width, let grid, let order, let range, let initialisation):
+            let kan = KAN(widths: [inputs, width, outputs], grid: grid, order: order, range: range, initialisation: initialisation, seed: generator.next())
             self.kan = kan
             network = kan
         case .mlp(let width):
@@ -49,9 +49,18 @@ final class QNetwork {
         return network.forward(states)
     }
 
-    /// Back-propagates dL/dQ into the parameter gradients (accumulating).
-    func backward(_ gradient: Tensor) {
-        _ = network.backward(gradient)
+    /// Whether `backward` returns dL/d(states) (for `fsnet.q_gradient`); off by default,
+    /// since replayed states usually carry no gradient.
+    var needsStateGradient: Bool {
+        get { network.needsInputGradient }
+        set { network.needsInputGradient = newValue }
+    }
+
+    /// Back-propagates dL/dQ into the parameter gradients (accumulating); returns dL/d(states),
+    /// meaningful only with `needsStateGradient`.
+    @discardableResult
+    func backward(_ gradient: Tensor) -> Tensor {
+        network.backward(gradient)
     }
 
     /// `weight × R` of the last regularised forward (0 for an MLP or without regulariser).
@@ -65,10 +74,11 @@ final class QNetwork {
         network.copyParameters(from: other.network)
     }
 
-    /// Refits the KAN grids to the activations `states` produce, keeping the functions.
-    func updateGrid(from states: Tensor) {
+    /// Refits the KAN grids to the activations `states` produce, keeping the functions;
+    /// `gridEpsilon` mixes uniform (1) and percentile (0) knots.
+    func updateGrid(from states: Tensor, gridEpsilon: Float) {
         guard let kan else { return }
         kan.regularization = nil
-        kan.updateGrid(from: states)
+        kan.updateGrid(from: states, gridEpsilon: gridEpsilon)
     }
 }

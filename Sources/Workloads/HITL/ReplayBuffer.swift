@@ -3,8 +3,40 @@ import KANKit
 /// A ring buffer of DDQN transitions (s, a, r, s', done) with uniform sampling.
 ///
 /// States are stored detached (values only), `[capacity, stateSize]` row-major for s and
-/// for s'. Storage is allocated once; sampling writes into caller-owned tensors.
+/// for s'. With `keepsSources` (for `fsnet.q_gradient`) each transition also keeps where
+/// its states came from, the training-example index and the mask of s and of s', so a
+/// replayed state can be recomputed as F(image) · mask with the current FSNet. Storage is
+/// allocated once; sampling writes into caller-owned tensors.
 public final class ReplayBuffer {
+    /// The example index and mask of a transition's s and s' (masks point at `stateSize` values).
+    public struct Sources {
+        public var example: UnsafeMutablePointer<Int32>
+        public var mask: UnsafeMutablePointer<Float>
+        public var nextExample: UnsafeMutablePointer<Int32>
+        public var nextMask: UnsafeMutablePointer<Float>
+
+        /// Allocates room for `count` transitions' sources; free with `deallocate()`.
+        public static func allocate(count: Int, stateSize: Int) -> Sources {
+            Sources(example: .allocate(capacity: count), mask: .allocate(capacity: count * stateSize),
+                    nextExample: .allocate(capacity: count), nextMask: .allocate(capacity: count * stateSize))
+        }
+
+        public func deallocate() {
+            example.deallocate()
+            mask.deallocate()
+            nextExample.deallocate()
+            nextMask.deallocate()
+        }
+
+        /// Copies transition `from` of `source` into slot `to` of `self`.
+        func copy(_ to: Int, from source: Sources, at from: Int, stateSize: Int) {
+            example[to] = source.example[from]
+            nextExample[to] = source.nextExample[from]
+            (mask + to * stateSize).update(from: source.mask + from * stateSize, count: stateSize)
+            (nextMask + to * stateSize).update(from: source.nextMask + from * stateSize, count: stateSize)
+        }
+    }
+
     /// Maximum number of transitions kept; the oldest is overwritten first.
     public let capacity: Int
     /// Features per state.
@@ -17,9 +49,11 @@ public final class ReplayBuffer {
     private let actions: UnsafeMutablePointer<Int32>
     private let rewards: UnsafeMutablePointer<Float>
     private let dones: UnsafeMutablePointer<Float>
+    /// Per transition, where s and s' came from (only with `keepsSources`).
+    public let sources: Sources?
 
-    /// Makes an empty buffer.
-    public init(capacity: Int, stateSize: Int) {
+    /// Makes an empty buffer; `keepsSources` also stores each transition's `Sources`.
+    public init(capacity: Int, stateSize: Int, keepsSources: Bool = false) {
         precondition(capacity > 0 && stateSize > 0)
         self.capacity = capacity
         self.stateSize = stateSize
@@ -28,6 +62,7 @@ public final class ReplayBuffer {
         actions = .allocate(capacity: capacity)
         rewards = .allocate(capacity: capacity)
         dones = .allocate(capacity: capacity)
+        sources = keepsSources ? .allocate(count: capacity, stateSize: stateSize) : nil
     }
 
     deinit {
@@ -36,10 +71,14 @@ public final class ReplayBuffer {
         actions.deallocate()
         rewards.deallocate()
         dones.deallocate()
+        sources?.deallocate()
     }
 
     /// Appends one transition; `state` and `nextState` point at `stateSize` values.
-    public func append(state: UnsafePointer<Float>, action: Int, reward: Float, nextState: UnsafePointer<Float>, done: Bool) {
+    /// `source` (slot 0 of it is read) is required exactly when the buffer keeps sources.
+    public func append(state: UnsafePointer<Float>, action: Int, reward: Float, nextState: UnsafePointer<Float>, done: Bool, source: Sources? = nil) {
+        precondition((source == nil) == (sources == nil), "a replay buffer keeping sources needs one per transition")
+        if let sources, let source { sources.copy(next, from: source, at: 0, stateSize: stateSize) }
         (states + next * stateSize).update(from: state, count: stateSize)
         (nextStates + next * stateSize).update(from: nextState, count: stateSize)
         actions[next] = Int32(action)
@@ -54,7 +93,9 @@ public final class ReplayBuffer {
     /// - Parameters:
     ///   - state, nextState: `[batch, stateSize]` outputs.
     ///   - action, reward, done: `batch` outputs each.
-    public func sample(batch: Int, state: UnsafeMutablePointer<Float>, action: UnsafeMutablePointer<Int32>, reward: UnsafeMutablePointer<Float>, nextState: UnsafeMutablePointer<Float>, done: UnsafeMutablePointer<Float>, generator: inout SeededGenerator) {
+    ///   - source: `batch` outputs of the transitions' sources (needs `keepsSources`).
+    public func sample(batch: Int, state: UnsafeMutablePointer<Float>, action: UnsafeMutablePointer<Int32>, reward: UnsafeMutablePointer<Float>, nextState: UnsafeMutablePointer<Float>, done: UnsafeMutablePointer<Float>, source: Sources? = nil, generator: inout SeededGenerator) {
+        precondition(source == nil || sources != nil, "this replay buffer keeps no sources")
         precondition(count > 0, "sampling an empty replay buffer")
         for i in 0..<batch {
             let j = generator.index(below: count)
@@ -63,6 +104,7 @@ public final class ReplayBuffer {
             action[i] = actions[j]
             reward[i] = rewards[j]
             done[i] = dones[j]
+            if let source { source.copy(i, from: sources!, at: j, stateSize: stateSize) }
         }
     }
 }
