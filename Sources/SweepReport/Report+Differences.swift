@@ -7,27 +7,49 @@ extension Report {
         "table-\(table.number)-differences.csv"
     }
 
-    /// The Markdown sections of a table's paired differences (none when it asks for none).
-    func differenceSections(_ table: ReportTable) -> [String] {
-        var lines: [String] = []
-        for computed in differences[table.number - 1] {
+    /// One paired difference as text: what report.md and the dashboard show.
+    struct DifferenceText {
+        /// `Difference model: kan − mlp, paired by seed`.
+        var title: String
+        /// Why there is no table, when there is none.
+        var note: String?
+        var headers: [String] = []
+        /// How many leading columns are labels (the rest are numbers).
+        var labelColumns = 0
+        /// One row per configuration and metric that has a pair.
+        var rows: [[String]] = []
+        /// Configurations without any pair (left out of `rows`; the CSV has them).
+        var leftOut = 0
+        /// All configurations and metrics, with or without pairs.
+        var total = 0
+    }
+
+    /// How a difference is computed, printed once under a table's differences.
+    static let differenceNote = "A difference pairs jobs that agree on everything but what is compared (seed included) and takes the "
+        + "difference of their window means; ± is the sample sd across pairs, the interval is Student's t at 95 % for "
+        + "the mean difference, and \"within noise\" means the interval holds 0."
+
+    /// A table's paired differences as text tables (none when it asks for none).
+    func differenceTexts(_ table: ReportTable) -> [DifferenceText] {
+        differences[table.number - 1].map { computed in
             let (first, second, pairedBy) = Self.sides(of: computed.difference)
-            lines += ["", "### Difference \(ReportFormat.markdownText(computed.difference.description)), \(pairedBy)", ""]
+            var text = DifferenceText(title: "Difference \(computed.difference.description), \(pairedBy)")
             if let note = computed.note {
-                lines.append(ReportFormat.markdownText(note) + ".")
-                continue
+                text.note = note + "."
+                return text
             }
-            guard computed.lines.contains(where: { $0.summary != nil }) else {
-                lines.append("No pairs: no configuration has done jobs on both sides (with the same seed).")
-                continue
-            }
-            let headers = computed.keys + ["metric", "\(first) − \(second)", "relative to \(second)", "n", "95 % CI", "reading"]
-            lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
-            lines.append("| " + (computed.keys.map { _ in "---" } + ["---", "---:", "---:", "---:", "---", "---"]).joined(separator: " | ") + " |")
             // Configurations where no pair could form (an MLP has no grid, a metric only one
             // side records) would be rows of dashes; they are counted, and stay in the CSV.
             let paired = computed.lines.filter { $0.summary != nil }
-            for line in paired {
+            guard !paired.isEmpty else {
+                text.note = "No pairs: no configuration has done jobs on both sides (with the same seed)."
+                return text
+            }
+            text.headers = computed.keys + ["metric", "\(first) − \(second)", "relative to \(second)", "n", "95 % CI", "reading"]
+            text.labelColumns = computed.keys.count + 1
+            text.total = computed.lines.count
+            text.leftOut = computed.lines.count - paired.count
+            text.rows = paired.map { line in
                 // The table's decimals for the metric, or more when the spread would print as 0.
                 let base = table.metrics.firstIndex(of: line.metric).map { table.decimals[$0] } ?? 2
                 let decimals = max(base, line.summary?.sd.map { ReportFormat.decimals(showing: $0) } ?? 0)
@@ -39,18 +61,33 @@ extension Report {
                 cells.append(String(line.summary?.count ?? 0) + (line.unpaired > 0 ? " (\(line.unpaired) unpaired)" : ""))
                 cells.append(line.interval.map { "[" + Self.signed(Self.number($0.lowerBound, decimals)) + ", " + Self.signed(Self.number($0.upperBound, decimals)) + "]" } ?? "—")
                 cells.append(Self.reading(line, first: first))
-                lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+                return cells
             }
-            let unpaired = computed.lines.count - paired.count
-            if unpaired > 0 {
-                lines += ["", "\(unpaired) of \(computed.lines.count) lines had no pair (one side not run, not done, or without the metric) and are left out here; "
+            return text
+        }
+    }
+
+    /// The Markdown sections of a table's paired differences (none when it asks for none).
+    func differenceSections(_ table: ReportTable) -> [String] {
+        var lines: [String] = []
+        for text in differenceTexts(table) {
+            lines += ["", "### " + ReportFormat.markdownText(text.title), ""]
+            if let note = text.note {
+                lines.append(ReportFormat.markdownText(note))
+                continue
+            }
+            lines.append("| " + text.headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            lines.append("| " + text.headers.indices.map { $0 < text.labelColumns ? "---" : $0 >= text.headers.count - 2 ? "---" : "---:" }.joined(separator: " | ") + " |")
+            for row in text.rows {
+                lines.append("| " + row.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            }
+            if text.leftOut > 0 {
+                lines += ["", "\(text.leftOut) of \(text.total) lines had no pair (one side not run, not done, or without the metric) and are left out here; "
                     + ReportFormat.codeSpan(Self.differencesFileName(table)) + " has them all."]
             }
         }
         if !lines.isEmpty {
-            lines += ["", "A difference pairs jobs that agree on everything but what is compared (seed included) and takes the "
-                + "difference of their window means; ± is the sample sd across pairs, the interval is Student's t at 95 % for "
-                + "the mean difference, and \"within noise\" means the interval holds 0."]
+            lines += ["", Self.differenceNote]
         }
         return lines
     }

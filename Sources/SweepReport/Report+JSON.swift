@@ -10,6 +10,7 @@ extension Report {
         .object([
             "sweep": .string(input.sweep),
             "method": .string(Self.methodNote),
+            "difference_method": .string(Self.differenceNote),
             "tables": .array(tables.map(tableJSON)),
         ])
     }
@@ -24,6 +25,13 @@ extension Report {
             "fixed": .array(table.fixedParams.map { ["key": .string($0.key), "value": .string(ReportFormat.value($0.value))] }),
             "headers": .array(headers.map(JSONValue.string)), "label_columns": .int(labelColumns),
             "rows": .array(rows), "row_count": .int(table.rows.count), "best": .null,
+            "differences": .array(differenceTexts(table).map { text in
+                [
+                    "title": .string(text.title), "note": text.note.map(JSONValue.string) ?? .null,
+                    "headers": .array(text.headers.map(JSONValue.string)), "label_columns": .int(text.labelColumns),
+                    "rows": .array(text.rows.map { .array($0.map(JSONValue.string)) }), "left_out": .int(text.leftOut),
+                ]
+            }),
         ]
         if let ranking = rankings[table.number - 1], Self.isSummarised(table) {
             let keys = table.rowKeys + table.columnKeys

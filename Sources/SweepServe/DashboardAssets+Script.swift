@@ -213,6 +213,13 @@ extension DashboardAssets {
               card.appendChild(table(t.best.headers, t.best.rows, t.best.headers.length - t.metrics.length));
             }
             card.appendChild(table(t.headers, t.rows, t.label_columns));
+            for (const d of t.differences) {
+              card.appendChild(el("h3", {}, d.title));
+              if (d.note) { card.appendChild(el("p", { class: "muted" }, d.note)); continue; }
+              card.appendChild(table(d.headers, d.rows, d.label_columns));
+              if (d.left_out) card.appendChild(el("p", { class: "muted" }, d.left_out + " lines without a pair are left out (sweep report's CSV has them)."));
+            }
+            if (t.differences.length) card.appendChild(el("p", { class: "muted" }, data.difference_method));
           }
           card.appendChild(el("p", { class: "muted" }, data.method));
           return card;

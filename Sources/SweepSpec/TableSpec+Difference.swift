@@ -26,9 +26,13 @@ extension TableSpec {
             }
         }
 
+        /// A value as tables print it: `kan`, `2` for 2.0 (a real param's integral value).
         private static func text(_ value: JSONValue) -> String {
-            if case .string(let string) = value { return string }
-            return value.canonicalText
+            switch value {
+            case .string(let string): return string
+            case .double(let number) where number == number.rounded() && abs(number) < 1e15: return String(Int64(number))
+            default: return value.canonicalText
+            }
         }
     }
 }

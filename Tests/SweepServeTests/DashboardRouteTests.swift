@@ -86,6 +86,13 @@ import Testing
         // value 1 over the last 2 epochs (4, 5): seed means 0.225 and 0.325 -> 0.28 ± 0.07 (n=2); value 2:
         // seed 0 alone (seed 1 runs), 0.5 and 0.4 -> 0.45 ± the window's sd 0.07.
         #expect(rows == [["1", "0.28 ± 0.07 (n=2)"], ["2", "0.45 ± 0.07 (n=1 of 2)"]])
+        // value 2 − value 1, paired by seed: only seed 0 is done on both sides, 0.45 − 0.225.
+        let difference = try #require((table["differences"] as? [[String: Any]])?.first)
+        #expect(difference["title"] as? String == "Difference value: 2 − 1, paired by seed")
+        #expect(difference["headers"] as? [String] == ["metric", "2 − 1", "relative to 1", "n", "95 % CI", "reading"])
+        let line = try #require((difference["rows"] as? [[String]])?.first)
+        #expect(line[0] == "loss" && line[3] == "1 (1 unpaired)" && line[5] == "one pair: no spread")
+        #expect(line[2] == "+100.0 %")
     }
 
     @Test func aJobsCurvesAndLogTail() throws {

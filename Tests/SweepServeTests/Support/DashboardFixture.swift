@@ -31,7 +31,8 @@ final class DashboardFixture: @unchecked Sendable {
         writer = try Store(path: database, coordinating: "alpha")
         alpha = try register("alpha", #"""
             {"name": "alpha", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2]}, "seeds": 2,
-             "report": {"tables": [{"rows": ["value"], "metrics": ["loss"], "window": 2}]}}
+             "report": {"tables": [{"rows": ["value"], "metrics": ["loss"], "window": 2,
+                                     "differences": [{"param": "value", "values": [2, 1]}]}]}}
             """#)
         beta = try register("beta", #"""
             {"name": "beta", "workload": "command", "base": {"command": "true", "label": "\#(markup)"}, "grid": {"width": [1, 2]}}
