@@ -22,6 +22,8 @@ extension Report {
         var leftOut = 0
         /// All configurations and metrics, with or without pairs.
         var total = 0
+        /// Paired lines past `markdownRowLimit`, left out of `rows` (the CSV has them).
+        var cutOff = 0
     }
 
     /// How a difference is computed, printed once under a table's differences.
@@ -49,7 +51,10 @@ extension Report {
             text.labelColumns = computed.keys.count + 1
             text.total = computed.lines.count
             text.leftOut = computed.lines.count - paired.count
-            text.rows = paired.map { line in
+            // Bounded like the tables: a 100,000-configuration sweep keeps report.md and the
+            // dashboard's answer small; the CSV has every line.
+            text.cutOff = max(0, paired.count - Self.markdownRowLimit)
+            text.rows = paired.prefix(Self.markdownRowLimit).map { line in
                 // The table's decimals for the metric, or more when the spread would print as 0.
                 let base = table.metrics.firstIndex(of: line.metric).map { table.decimals[$0] } ?? 2
                 let decimals = max(base, line.summary?.sd.map { ReportFormat.decimals(showing: $0) } ?? 0)
@@ -80,6 +85,10 @@ extension Report {
             lines.append("| " + text.headers.indices.map { $0 < text.labelColumns ? "---" : $0 >= text.headers.count - 2 ? "---" : "---:" }.joined(separator: " | ") + " |")
             for row in text.rows {
                 lines.append("| " + row.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
+            }
+            if text.cutOff > 0 {
+                lines += ["", "The first \(text.rows.count) of \(text.rows.count + text.cutOff) lines with pairs are shown; "
+                    + ReportFormat.codeSpan(Self.differencesFileName(table)) + " has them all."]
             }
             if text.leftOut > 0 {
                 lines += ["", "\(text.leftOut) of \(text.total) lines had no pair (one side not run, not done, or without the metric) and are left out here; "

@@ -29,7 +29,7 @@ extension Report {
                 [
                     "title": .string(text.title), "note": text.note.map(JSONValue.string) ?? .null,
                     "headers": .array(text.headers.map(JSONValue.string)), "label_columns": .int(text.labelColumns),
-                    "rows": .array(text.rows.map { .array($0.map(JSONValue.string)) }), "left_out": .int(text.leftOut),
+                    "rows": .array(text.rows.map { .array($0.map(JSONValue.string)) }), "left_out": .int(text.leftOut), "cut_off": .int(text.cutOff),
                 ]
             }),
         ]

@@ -217,6 +217,7 @@ extension DashboardAssets {
               card.appendChild(el("h3", {}, d.title));
               if (d.note) { card.appendChild(el("p", { class: "muted" }, d.note)); continue; }
               card.appendChild(table(d.headers, d.rows, d.label_columns));
+              if (d.cut_off) card.appendChild(el("p", { class: "muted" }, "The first " + d.rows.length + " of " + (d.rows.length + d.cut_off) + " lines are shown (sweep report's CSV has them all)."));
               if (d.left_out) card.appendChild(el("p", { class: "muted" }, d.left_out + " lines without a pair are left out (sweep report's CSV has them)."));
             }
             if (t.differences.length) card.appendChild(el("p", { class: "muted" }, data.difference_method));

@@ -84,6 +84,30 @@ struct DifferenceTests {
         #expect(report.differencesCSV(report.tables[0]).split(separator: "\n").count == 3)
     }
 
+    @Test("report.md shows at most markdownRowLimit difference lines; the CSV has them all")
+    func boundedLines() throws {
+        var jobs: [ReportJob] = []
+        let series = MetricSeries(epochs: [1], values: [0.5])
+        for value in 0...Report.markdownRowLimit {
+            for model in ["kan", "mlp"] {
+                jobs.append(ReportJob(
+                    id: jobs.count + 1, key: "k\(jobs.count)", params: ["model": .string(model), "value": .int(value)],
+                    seed: 0, state: .done, metrics: ["test_acc": series]))
+            }
+        }
+        let input = ReportInput(
+            sweep: "big", generatedAt: Fixtures.generatedAt, jobs: jobs,
+            tables: [TableSpec(rows: ["value", "model"], metrics: ["test_acc"], window: 1,
+                               differences: [.param("model", value: .string("kan"), other: .string("mlp"))])])
+        let report = Report(input)
+        let lines = Report.markdownRowLimit + 1
+        #expect(report.differences[0][0].lines.count == lines)
+        let markdown = report.markdown()
+        #expect(markdown.contains("The first \(Report.markdownRowLimit) of \(lines) lines with pairs are shown"))
+        #expect(markdown.components(separatedBy: "| test_acc | +0.00 |").count - 1 == Report.markdownRowLimit)
+        #expect(report.differencesCSV(report.tables[0]).split(separator: "\n").count == lines + 1)
+    }
+
     @Test("a metric minus another within each job")
     func metricDifference() throws {
         let report = Report(Self.input(differences: [.metrics("symbolic_acc", other: "test_acc")]))
