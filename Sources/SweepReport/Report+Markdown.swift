@@ -14,14 +14,23 @@ extension Report {
         let leftOut = jobsLeftOut
         if !leftOut.isEmpty {
             lines += ["", "## Jobs left out (\(leftOut.count))", ""]
+            // The params every job shares say nothing about which job this is.
+            let varying = varyingParamKeys
             lines += ["| job | key | state | host | attempt | config | error |", "| ---: | --- | --- | --- | ---: | --- | --- |"]
-            for job in leftOut {
+            for job in leftOut.prefix(Self.markdownRowLimit) {
                 let error = job.error.map { firstLine(of: $0, limit: 160) } ?? ""
                 let cells = [
-                    String(job.id), job.key, job.state.rawValue, job.host ?? "", String(job.attempt), configText(of: job), error,
+                    String(job.id), job.key, job.state.rawValue, job.host ?? "", String(job.attempt),
+                    configText(of: job, keys: varying), error,
                 ]
                 lines.append("| " + cells.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
             }
+            if leftOut.count > Self.markdownRowLimit {
+                lines += ["", "\(leftOut.count - Self.markdownRowLimit) more jobs left out are not listed here; "
+                    + "`sweep status \(input.sweep) --json` lists every job with its state and error."]
+            }
+            lines += ["", "The config column shows the params that vary in the sweep"
+                + (varying.isEmpty ? " (none: every job has the same config but its seed)." : "; the others are the same for every job.")]
         }
         lines += ["", "[^method]: " + Self.methodNote]
         return lines.joined(separator: "\n") + "\n"
@@ -229,8 +238,9 @@ extension Report {
     static let marginalRowLimit = 30
 
     /// A job's config as `key=value` pairs sorted by key, then its seed.
-    func configText(of job: ReportJob) -> String {
-        (job.params.keys.sorted().map { "\($0)=\(job.params[$0]!)" } + ["seed=\(job.seed)"]).joined(separator: ", ")
+    /// `key=value, ..., seed=N` for the params in `keys`; a param the job lacks is left out.
+    func configText(of job: ReportJob, keys: [String]) -> String {
+        (keys.compactMap { key in job.params[key].map { "\(key)=\($0)" } } + ["seed=\(job.seed)"]).joined(separator: ", ")
     }
 
     private func firstLine(of text: String, limit: Int) -> String {

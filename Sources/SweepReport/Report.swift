@@ -49,6 +49,14 @@ public struct Report: Sendable {
         input.jobs.filter { $0.state != .done }.sorted { $0.id < $1.id }
     }
 
+    /// The params whose value differs between jobs (a param some jobs lack differs too), sorted.
+    var varyingParamKeys: [String] {
+        let jobs = input.jobs
+        guard let first = jobs.first else { return [] }
+        let keys = Set(jobs.flatMap(\.params.keys))
+        return keys.filter { key in jobs.contains { $0.params[key] != first.params[key] } }.sorted()
+    }
+
     /// Indices of the done jobs, by id: the rows of `metrics.csv` (indices, so 100,000 jobs
     /// are not copied).
     var doneJobIndices: [Int] {

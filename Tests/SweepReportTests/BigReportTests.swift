@@ -198,6 +198,20 @@ struct BigReportTests {
         #expect(report.tableCSV(report.tables[0]).split(separator: "\n").count == 1 + count * 2)
     }
 
+    @Test("the jobs left out are listed up to the row limit, each with the params that vary")
+    func jobsLeftOutAreBounded() throws {
+        let count = Report.markdownRowLimit + 50
+        // Every job shares `b`; `a` differs; all but the first fail.
+        let losses = (0..<count).map { [$0 == 0 ? 0.5 : nil] as [Double?] }
+        let markdown = Report(Self.gridInput(losses, a: (0..<count).map { .int($0) }, b: [.string("x")])).markdown()
+        #expect(markdown.contains("## Jobs left out (\(count - 1))"))
+        let listed = markdown.split(separator: "\n").filter { $0.contains("| failed |") }
+        #expect(listed.count == Report.markdownRowLimit)
+        #expect(listed.first?.contains("| a=1, seed=0 | boom |") == true, "\(listed.first ?? "")")
+        #expect(markdown.contains("\(count - 1 - Report.markdownRowLimit) more jobs left out are not listed here; `sweep status grid --json` lists every job"))
+        #expect(markdown.contains("The config column shows the params that vary in the sweep; the others are the same for every job."))
+    }
+
     @Test("20,000 jobs make a bounded number of files, with the axis ending at the last epoch")
     func boundedFiles() throws {
         let a = (0..<200).map { ParamValue.int($0) }, b = (0..<100).map { ParamValue.double(Double($0) / 10) }
