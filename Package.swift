@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator"], swiftSettings: strict),
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [
             "SweepServe", "SweepViews", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",

@@ -86,7 +86,7 @@ public enum RemoteHost {
     /// Makes sure the host can run the binary at `localPath` (whose SHA-256 is `hash`):
     /// checks the architecture and CPU features, uploads it when missing (atomically, mode
     /// 0755, hash-checked on the host; over SFTP or, without it, an exec channel), then checks
-    /// that it starts there.
+    /// that it starts there. Marks it used in the host's `BinaryCache` and prunes older builds.
     /// - Returns: the remote path, relative to the remote home.
     /// - Throws: `RemoteHostError` (permanent) for another architecture, missing CPU features,
     ///   missing shared libraries or an upload the host refuses.
@@ -118,7 +118,7 @@ public enum RemoteHost {
                     + "permissions of ~/.cache there")
             }
         }
-        let version = try await session.run("\(path) --version")
+        let version = try await session.run(BinaryCache.markUsedAndPruneScript(hash: hash) + "; \(path) --version")
         guard version.exitStatus == 0 else {
             throw RemoteHostError(host: name, message: "cannot run \(path): " + explain(version.stderrText))
         }

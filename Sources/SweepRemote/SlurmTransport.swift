@@ -192,16 +192,23 @@ final class LocalCache: Sendable {
     private let home: String
     private let shipped = Mutex<Set<String>>([])
 
-    init(binary: (path: String, hash: String), dataFiles: @escaping @Sendable (RunRequest) -> [DataFile]) {
-        home = FileManager.default.homeDirectoryForCurrentUser.path
+    init(binary: (path: String, hash: String), dataFiles: @escaping @Sendable (RunRequest) -> [DataFile],
+         home: String = FileManager.default.homeDirectoryForCurrentUser.path) {
+        self.home = home
         self.binary = binary
         self.dataFiles = dataFiles
         binaryPath = (home as NSString).appendingPathComponent(RemoteHost.binaryPath(hash: binary.hash))
     }
 
+    /// Copies the binary into the cache unless it is there, then marks it used and prunes
+    /// older builds (`BinaryCache`).
     func ensureBinary() throws {
-        guard !FileManager.default.isExecutableFile(atPath: binaryPath) else { return }
-        try copy(binary.path, to: binaryPath, sha256: binary.hash, mode: 0o755)
+        if !FileManager.default.isExecutableFile(atPath: binaryPath) {
+            try copy(binary.path, to: binaryPath, sha256: binary.hash, mode: 0o755)
+        }
+        let prune = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", BinaryCache.markUsedAndPruneScript(hash: binary.hash)],
+                                           directory: home)
+        _ = prune.wait()  // the script prints nothing: its pipes cannot fill
     }
 
     /// Copies the files a job needs to `~/<remotePath>` unless they are there with the right SHA-256.

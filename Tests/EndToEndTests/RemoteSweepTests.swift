@@ -116,6 +116,25 @@ import Testing
         try expectProbeSweepComplete(database: sandbox.database, sweep: "k", jobs: 6, epochs: 20)
     }
 
+    @Test func theHostKeepsTheThreeMostRecentlyUsedBinariesAndDropsIdleOlderOnes() throws {
+        let sandbox = try SweepSandbox()
+        let sshd = try TestSSHD(freshHome: true)
+        defer { sshd.stop() }
+        let cache = try BinaryCacheFolder(home: try #require(sshd.home))
+        let old = (1...5).map { String(repeating: String($0), count: 64) }
+        for (hash, minutes) in zip(old, [5.0, 15, 45, 300, 3000]) { try cache.add(hash, usedMinutesAgo: minutes) }
+
+        let add = try sandbox.run([
+            "hosts", "add", "box", "--ssh", "\(sshd.user)@127.0.0.1:\(sshd.port)",
+            "--identity", sshd.userKeyPath, "--known-hosts", sshd.knownHostsPath, "--ssh-config", "/dev/null",
+        ])
+        #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
+        // The binary just shipped and the two used last stay; the one used 45 min ago is past
+        // them but within the hour; those idle for hours are gone.
+        let current = try Digest.sha256Hex(fileAtPath: SweepSandbox.binary.path)
+        #expect(cache.folders == Set([current] + old.prefix(3)), "\(cache.folders)")
+    }
+
     @Test func hostsAddChecksTheHostAndRefusesAnUnknownKeyUnlessAccepted() throws {
         let sandbox = try SweepSandbox()
         let sshd = try TestSSHD()
