@@ -5,7 +5,7 @@ import SweepTestSupport
 
 /// A configuration file named by the target (a host file's ssh_config) never runs a command;
 /// the user's own configuration (~/.ssh/config, here the target's SSH directory) is honoured.
-@Suite("ssh_config from data runs no command", .serialized, .timeLimit(.minutes(2)))
+@Suite("ssh_config from data runs no command", .serialized, .timeLimit(.minutes(5)))
 struct SSHConfigCheckTests {
     /// A scratch directory with `marker`, the file every hostile command would create.
     struct Scratch {

@@ -4,7 +4,7 @@ import SweepSSH
 import SweepTestSupport
 
 /// Hosts that differ from a well-set-up one: no SFTP, keys that cannot be used, changed keys.
-@Suite("SSH hosts with problems", .serialized, .timeLimit(.minutes(2)))
+@Suite("SSH hosts with problems", .serialized, .timeLimit(.minutes(5)))
 struct SSHHostProblemTests {
     @Test("without an SFTP subsystem, uploads go over an exec channel, atomically and hash-checked")
     func uploadWithoutSFTP() async throws {

@@ -8,7 +8,7 @@ import SweepTestSupport
 /// A timing comparison: run it alone (`SWEEP_SPEED_TESTS=1 swift test --filter SSHJumpUploadTests`).
 /// Inside the parallel full suite, sweeps and sshd processes of other tests share the two
 /// cores and the two timings are taken at different moments, so it is off there.
-@Suite("uploads through a jump host", .serialized, .timeLimit(.minutes(3)),
+@Suite("uploads through a jump host", .serialized, .timeLimit(.minutes(5)),
        .enabled(if: ProcessInfo.processInfo.environment["SWEEP_SPEED_TESTS"] != nil, "a timing test; set SWEEP_SPEED_TESTS=1"))
 struct SSHJumpUploadTests {
     /// `ssh -W` through `jump` to whatever host libssh or sftp connects to.
@@ -65,9 +65,15 @@ struct SSHJumpUploadTests {
             .write(toFile: own + "/config", atomically: true, encoding: .utf8)
         let via = SSHTarget(host: "behind-jump", port: target.port, user: target.user, identityFile: target.userKeyPath,
                             knownHostsFile: target.knownHostsPath, sshDirectory: own, useAgent: false, timeout: .seconds(10))
-        let openSSH = try Self.openSSHUpload(local, to: target, via: jump)
-        let ours = try await SSHSession.withConnection(to: via) { session in
-            try await Self.timedUpload(session, local, to: target.directory.path + "/sweep-copy", sha256: hash)
+        // The best of three each, taken in turns, so a burst of load from other suites cannot
+        // fall on one side only.
+        var openSSH = Double.infinity
+        var ours = Double.infinity
+        for _ in 0..<3 {
+            openSSH = min(openSSH, try Self.openSSHUpload(local, to: target, via: jump))
+            ours = min(ours, try await SSHSession.withConnection(to: via) { session in
+                try await Self.timedUpload(session, local, to: target.directory.path + "/sweep-copy", sha256: hash)
+            })
         }
         print("upload of \(size >> 20) MiB through a jump: sweep \(ours) s, OpenSSH sftp \(openSSH) s")
         #expect(try SSHSessionTests.localSHA256(target.directory.path + "/sweep-copy") == hash)

@@ -6,7 +6,7 @@ import Testing
 import SweepSSH
 import SweepTestSupport
 
-@Suite("SSHSession against a real sshd", .serialized, .timeLimit(.minutes(2)))
+@Suite("SSHSession against a real sshd", .serialized, .timeLimit(.minutes(5)))
 struct SSHSessionTests {
     @Test("logs in by key and runs a command; a non-zero exit is data")
     func runCommand() async throws {
