@@ -43,7 +43,10 @@ extension KANLayer {
     func subLayer(inputs keptInputs: [Int], outputs keptOutputs: [Int]) -> KANLayer {
         var generator = SeededGenerator(seed: 0)  // overwritten below; only sizes matter
         let layer = KANLayer(inputs: keptInputs.count, outputs: keptOutputs.count, gridSize: gridSize, order: order,
-                             generator: &generator)
+                             bias: bias != nil, generator: &generator)
+        if let bias, let kept = layer.bias {
+            for (no, o) in keptOutputs.enumerated() { kept.value[no] = bias.value[o] }
+        }
         let nb = basisCount, nk = knotCount
         for (ni, i) in keptInputs.enumerated() {
             for j in 0..<nk { layer.grid.value[ni * nk + j] = grid.value[i * nk + j] }

@@ -21,7 +21,8 @@ extension KAN {
             })
             x = layer.forward(x)
         }
-        return SymbolicKAN(widths: widths, edges: edges)
+        let biases = layers.map { layer in (0..<layer.outputs).map { o in layer.bias.map { Double($0.value[o]) } ?? 0 } }
+        return SymbolicKAN(widths: widths, edges: edges, biases: biases)
     }
 
     /// The network as one formula string per output (see `symbolic(on:threshold:candidates:)`).

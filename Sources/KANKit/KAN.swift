@@ -16,17 +16,19 @@ public final class KAN: LayerChain {
     ///   - order: k, the spline order.
     ///   - range: the initial grid range of every input.
     ///   - initialisation: which pykan generation's initial scales and noise.
+    ///   - bias: a trainable bias on every layer's outputs (pykan 0.0.x), initially 0.
     ///   - seed: seeds the initialisation.
     public convenience init(
         widths: [Int], grid: Int = 3, order: Int = 3, range: ClosedRange<Float> = -1...1,
-        initialisation: KANInitialisation = .pykan, seed: UInt64
+        initialisation: KANInitialisation = .pykan, bias: Bool = false, seed: UInt64
     ) {
         precondition(widths.count >= 2, "KAN needs at least input and output widths, got \(widths)")
         var generator = SeededGenerator(seed: seed)
         var layers: [KANLayer] = []
         for l in 0..<(widths.count - 1) {
             layers.append(KANLayer(inputs: widths[l], outputs: widths[l + 1], gridSize: grid, order: order, range: range,
-                                   noiseScale: initialisation.noiseScale, initialisation: initialisation, generator: &generator))
+                                   noiseScale: initialisation.noiseScale, initialisation: initialisation, bias: bias,
+                                   generator: &generator))
         }
         self.init(layers: layers)
     }

@@ -3,7 +3,8 @@
 ///
 /// Shapes: input `[batch, inputs]`, output `[batch, outputs]`. Parameters: `coefficients`
 /// `[inputs·basisCount, outputs]` (row `i·basisCount + m` holds `c_m` of every edge leaving
-/// input `i`), `scaleBase` and `scaleSpline` `[inputs, outputs]`. The buffer `grid`
+/// input `i`), `scaleBase` and `scaleSpline` `[inputs, outputs]`, and optionally `bias`
+/// `[outputs]` added to every output (pykan 0.0.x's trainable `biases`, initially 0). The buffer `grid`
 /// `[inputs, gridSize + 2·order + 1]` holds each input's knots (uniform over `range`, extended
 /// by `order` knots each side, until `updateGrid(from:)`).
 ///
@@ -28,6 +29,8 @@ public final class KANLayer: Layer {
     public let scaleSpline: Parameter
     /// Per-input knots `[inputs, knotCount]` (state, not trained).
     public let grid: Parameter
+    /// A trainable bias per output `[outputs]`, or nil (pykan >= 0.2's default: none trained).
+    public let bias: Parameter?
     /// Whether `backward` computes the input gradient.
     public var needsInputGradient = true
     /// When set, training-mode forward passes evaluate the regulariser and backward adds its
@@ -51,10 +54,11 @@ public final class KANLayer: Layer {
     /// Creates a layer with a uniform grid over `range` and pykan's initialisation: spline
     /// coefficients least-squares fitted to noise of amplitude `noiseScale / G` at the grid
     /// points, and the edge scales of `initialisation` (by default `w_s = 1/sqrt(inputs)`,
-    /// `w_b` uniform in `±1/sqrt(inputs)`).
+    /// `w_b` uniform in `±1/sqrt(inputs)`). With `bias`, every output gets a trainable bias
+    /// starting at 0; it takes no random draws, so the other parameters are the same either way.
     public init(
         inputs: Int, outputs: Int, gridSize: Int = 3, order: Int = 3, range: ClosedRange<Float> = -1...1,
-        noiseScale: Float = 0.3, initialisation: KANInitialisation = .pykan, generator: inout SeededGenerator
+        noiseScale: Float = 0.3, initialisation: KANInitialisation = .pykan, bias: Bool = false, generator: inout SeededGenerator
     ) {
         precondition(inputs > 0 && outputs > 0 && gridSize > 0 && order >= 0, "KANLayer needs positive sizes, G > 0, k >= 0")
         precondition(range.upperBound > range.lowerBound, "KANLayer range must be non-empty, got \(range)")
@@ -67,6 +71,7 @@ public final class KANLayer: Layer {
         scaleBase = Parameter(name: "scaleBase", shape: [inputs, outputs])
         scaleSpline = Parameter(name: "scaleSpline", shape: [inputs, outputs])
         grid = Parameter(name: "grid", shape: [inputs, nk])
+        self.bias = bias ? Parameter(name: "bias", shape: [outputs]) : nil
         let h = (range.upperBound - range.lowerBound) / Float(gridSize)
         for i in 0..<inputs {
             for j in 0..<nk { grid.value[i * nk + j] = range.lowerBound + Float(j - order) * h }
@@ -88,8 +93,8 @@ public final class KANLayer: Layer {
     /// Switches between training (forward prepares backward and the regulariser) and evaluation.
     public func setTraining(_ training: Bool) { isTraining = training }
 
-    /// The coefficients and both scales.
-    public var parameters: [Parameter] { [coefficients, scaleBase, scaleSpline] }
+    /// The coefficients, both scales and the bias if there is one.
+    public var parameters: [Parameter] { [coefficients, scaleBase, scaleSpline] + (bias.map { [$0] } ?? []) }
 
     /// The knots.
     public var buffers: [Parameter] { [grid] }
@@ -119,6 +124,12 @@ public final class KANLayer: Layer {
                                   c: out.data, ldc: outputs, accumulate: false)
         SGEMM.multiplyTransposedA(m: batch, n: outputs, k: inputs, a: ws.siluT, lda: batch, b: scaleBase.value, ldb: outputs,
                                   c: out.data, ldc: outputs, accumulate: true)
+        if let bias {
+            for s in 0..<batch {
+                let row = out.data + s * outputs
+                for o in 0..<outputs { row[o] += bias.value[o] }
+            }
+        }
         regularizationLoss = regularizing.map { evaluateRegularization($0, ws) } ?? 0
         return out
     }
@@ -145,6 +156,12 @@ public final class KANLayer: Layer {
         }
         SGEMM.multiply(m: inputs, n: outputs, k: batch, a: ws.siluT, lda: batch, b: gradOutput.data, ldb: outputs,
                        c: scaleBase.gradient, ldc: outputs, accumulate: true)
+        if let bias {
+            for s in 0..<batch {
+                let row = gradOutput.data + s * outputs
+                for o in 0..<outputs { bias.gradient[o] += row[o] }
+            }
+        }
         if needsInputGradient {
             SGEMM.transpose(gradOutput.data, rows: batch, columns: outputs, into: ws.gradOutputT)
             SGEMM.multiply(m: inputs * nb, n: batch, k: outputs, a: ws.effective, lda: outputs, b: ws.gradOutputT, ldb: batch,

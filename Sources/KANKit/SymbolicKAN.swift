@@ -6,15 +6,20 @@ public struct SymbolicKAN: Sendable {
     public let widths: [Int]
     /// Per layer, `[inputs · outputs]` edges (index `i · outputs + o`); nil for dropped edges.
     public let edges: [[SymbolicFit?]]
+    /// Per layer, a constant added to each output node (a KAN layer's bias; zeros without).
+    public let biases: [[Double]]
 
-    /// Creates a symbolic network from per-layer edge fits.
-    public init(widths: [Int], edges: [[SymbolicFit?]]) {
+    /// Creates a symbolic network from per-layer edge fits and, optionally, output biases.
+    public init(widths: [Int], edges: [[SymbolicFit?]], biases: [[Double]]? = nil) {
         precondition(edges.count == widths.count - 1, "SymbolicKAN needs one edge list per layer")
         for (l, layer) in edges.enumerated() {
             precondition(layer.count == widths[l] * widths[l + 1], "SymbolicKAN layer \(l) needs \(widths[l] * widths[l + 1]) edges")
         }
         self.widths = widths
         self.edges = edges
+        self.biases = biases ?? widths.dropFirst().map { [Double](repeating: 0, count: $0) }
+        precondition(zip(self.biases, widths.dropFirst()).allSatisfy { $0.count == $1 } && self.biases.count == edges.count,
+                     "SymbolicKAN needs one bias per output node of each layer")
     }
 
     /// Evaluates the formulas on one input vector of `widths[0]` values.
@@ -22,7 +27,7 @@ public struct SymbolicKAN: Sendable {
         precondition(input.count == widths[0], "SymbolicKAN expects \(widths[0]) inputs, got \(input.count)")
         var x = input
         for (l, layer) in edges.enumerated() {
-            var next = [Double](repeating: 0, count: widths[l + 1])
+            var next = biases[l]
             for i in 0..<widths[l] {
                 for o in 0..<widths[l + 1] {
                     if let edge = layer[i * widths[l + 1] + o] { next[o] += edge(x[i]) }
@@ -40,7 +45,7 @@ public struct SymbolicKAN: Sendable {
         var nodes = names
         for (l, layer) in edges.enumerated() {
             nodes = (0..<widths[l + 1]).map { o in
-                var formula = "", constant = 0.0
+                var formula = "", constant = biases[l][o]
                 for i in 0..<widths[l] {
                     guard let edge = layer[i * widths[l + 1] + o] else { continue }
                     constant += edge.d

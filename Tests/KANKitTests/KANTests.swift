@@ -117,6 +117,32 @@ struct KANTests {
         #expect(report.worst < 2e-2, "\(report)")
     }
 
+    /// pykan 0.0.x's output biases: they start at 0 and take no random draws, so a biased
+    /// network computes what the plain one does until they move; then each output is shifted
+    /// by its bias, backward matches finite differences, and pruning keeps the kept biases.
+    @Test func biasedLayersShiftTheirOutputsAndPassTheGradientCheck() {
+        let plain = KAN(widths: [3, 4, 2], seed: 30), biased = KAN(widths: [3, 4, 2], bias: true, seed: 30)
+        let input = GradientCheck.randomTensor([5, 3], seed: 31)
+        #expect(biased.forward(input).values == plain.forward(input).values)
+        #expect(biased.parameters.count == plain.parameters.count + 2 && biased.parameters.last?.shape == [2])
+        let last = try! #require(biased.layers[1].bias)
+        last.value[0] = 0.25
+        last.value[1] = -0.5
+        let shifted = biased.forward(input).values, base = plain.forward(input).values
+        for b in 0..<5 {
+            #expect(abs(shifted[b * 2] - base[b * 2] - 0.25) < 1e-6 && abs(shifted[b * 2 + 1] - base[b * 2 + 1] + 0.5) < 1e-6)
+        }
+        for o in 0..<4 { biased.layers[0].bias!.value[o] = 0.1 * Float(o + 1) }
+        let report = GradientCheck.check(biased, input: GradientCheck.randomTensor([6, 3], seed: 32, range: -0.9...0.9), step: 1e-3)
+        #expect(report.worst < 2e-2, "\(report)")
+
+        let samples = GradientCheck.randomTensor([64, 3], seed: 33)
+        let (pruned, kept) = biased.pruned(on: samples, threshold: 0)
+        #expect(kept[1] == [0, 1, 2, 3])
+        let full = biased.forward(samples).values, copy = pruned.forward(samples).values
+        #expect(zip(full, copy).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
     @Test func gridUpdateKeepsTheFunction() {
         let network = KAN(widths: [2, 3, 1], grid: 5, order: 3, seed: 10)
         for layer in network.layers {

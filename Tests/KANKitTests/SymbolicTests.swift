@@ -59,6 +59,22 @@ struct SymbolicTests {
         #expect(1 - residual / total > 0.95, "network-level R² \(1 - residual / total)")
     }
 
+    @Test func biasesAreConstantsOfTheirNodes() {
+        let network = KAN(widths: [2, 2, 1], grid: 3, order: 3, bias: true, seed: 3)
+        network.layers[0].bias!.value[0] = 0.2
+        network.layers[0].bias!.value[1] = -0.1
+        network.layers[1].bias!.value[0] = 1.5  // far more than the output's spread: a missing bias shows
+        let samples = GradientCheck.randomTensor([128, 2], seed: 4)
+        let symbolic = network.symbolic(on: samples)
+        #expect(symbolic.biases.map { $0.map(Float.init) } == [[0.2, -0.1], [1.5]])
+        let exact = network.forward(samples).values.map(Double.init)
+        let approximate = (0..<128).map { symbolic([Double(samples[2 * $0]), Double(samples[2 * $0 + 1])])[0] }
+        let mean = exact.reduce(0, +) / 128
+        let residual = zip(exact, approximate).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+        let total = exact.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+        #expect(1 - residual / total > 0.95, "network-level R² \(1 - residual / total)")
+    }
+
     @Test func droppedEdgesAreOmitted() {
         let network = KAN(widths: [2, 1], seed: 5)
         network.layers[0].scaleBase.value[1] = 0

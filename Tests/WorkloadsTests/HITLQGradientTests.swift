@@ -79,7 +79,7 @@ import Workloads
     /// The other readings of the paper each change the run and still train.
     @Test(arguments: [
         ["fsnet.head": "relu-sigmoid"], ["fsnet.mask_from": "logits"], ["kan.init": "pykan-0.0"],
-        ["kan.grid_eps": 1.0],
+        ["kan.grid_eps": 1.0], ["kan.bias": true], ["q_target": "max"],
     ] as [[String: JSONValue]])
     func readingsChangeTheRun(overrides: [String: JSONValue]) throws {
         func run(_ overrides: [String: JSONValue]) throws -> [[String: Double]] {
@@ -103,16 +103,17 @@ import Workloads
     /// Parameters added later stay out of a resolved config at their default, so the keys
     /// of every job planned before them are unchanged; any other value is kept.
     @Test func lateParametersLeaveTheConfigAtTheirDefault() throws {
-        let atDefaults = hitlConfig(["fsnet.q_gradient": false, "kan.grid_eps": 0.02, "kan.init": "pykan"])
-        let changed = hitlConfig(["fsnet.q_gradient": true, "fsnet.head": "relu-sigmoid", "kan.grid_eps": 1.0])
+        let atDefaults = hitlConfig(["fsnet.q_gradient": false, "kan.grid_eps": 0.02, "kan.init": "pykan", "kan.bias": false, "q_target": "double"])
+        let changed = hitlConfig(["fsnet.q_gradient": true, "fsnet.head": "relu-sigmoid", "kan.grid_eps": 1.0, "q_target": "max"])
         let resolved = try HITLDDQN.resolve([atDefaults, changed], specFolder: "/")
-        for name in ["fsnet.q_gradient", "fsnet.head", "fsnet.mask_from", "kan.init", "kan.grid_eps"] {
+        for name in ["fsnet.q_gradient", "fsnet.head", "fsnet.mask_from", "kan.init", "kan.grid_eps", "kan.bias", "q_target"] {
             #expect(resolved[0][name] == nil, "\(name)")
         }
         #expect(resolved[0]["kan.grid"] == 3)
         #expect(resolved[1]["fsnet.q_gradient"] == true)
         #expect(resolved[1]["fsnet.head"] == "relu-sigmoid")
         #expect(resolved[1]["kan.grid_eps"] == 1.0)
+        #expect(resolved[1]["q_target"] == "max")
         #expect(resolved[1]["kan.init"] == nil)
     }
 }

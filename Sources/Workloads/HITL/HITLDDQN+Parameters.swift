@@ -31,6 +31,7 @@ extension HITLDDQN {
         .real("kan.grid_max", 1, in: -1000...1000, "Upper end of the initial KAN grid."),
         .choice("kan.init", "pykan", KANInitialisation.allCases.map(\.rawValue), "KAN initialisation: pykan (>= 0.2: w_b uniform +-1/sqrt(in), w_s 1/sqrt(in), spline noise 0.3) or pykan-0.0 (w_b 1/sqrt(in) + 0.1(2z-1), w_s 1, spline noise 0.1)."),
         .real("kan.grid_eps", 0.02, in: 0...1, "Grid update: mix of uniform (1) and sample-percentile (0) knots; pykan >= 0.2 uses 0.02, pykan 0.0.x's KAN 1."),
+        .bool("kan.bias", false, "A trainable bias on each KAN layer's outputs, initially 0 (pykan 0.0.x's bias_trainable; pykan >= 0.2 trains none)."),
         .real("kan.lambda", 1e-4, in: 0...1000, "Weight of the KAN regulariser in the loss."),
         .real("kan.lamb_l1", 1, in: 0...1000, "KAN regulariser: weight of the L1 of edge activation scales."),
         .real("kan.lamb_entropy", 2, in: 0...1000, "KAN regulariser: weight of the entropy of edge activation scales."),
@@ -54,12 +55,15 @@ extension HITLDDQN {
         .real("grad_clip", 100, in: 0...1e9, "Gradients are clipped elementwise to [-grad_clip, grad_clip] (0 = off)."),
         .real("lr_decay", 0.99, in: 0...1, "Learning-rate factor applied after each epoch."),
         .int("target_update", 10, in: 1...100_000, "Copy the online Q-network to the target every N epochs."),
+        .choice("q_target", "double", ["double", "max"], "The bootstrap target: double, Q_target(s', argmax_a Q_online(s', a)) (Double DQN, WORKLOADS.md), or max, max_a Q_target(s', a) (plain DQN, as the paper's Algorithm 2 line 26 writes it)."),
     ]
 
     /// Parameters added after jobs were keyed: `resolve` leaves them out of a config while
     /// they hold their default (the behaviour before they existed), so every job key from
     /// before stays the same; `HITLSettings` reads them with `lateValue`.
-    static let lateParameters: Set<String> = ["fsnet.q_gradient", "fsnet.head", "fsnet.mask_from", "kan.init", "kan.grid_eps"]
+    static let lateParameters: Set<String> = [
+        "fsnet.q_gradient", "fsnet.head", "fsnet.mask_from", "kan.init", "kan.grid_eps", "kan.bias", "q_target",
+    ]
 
     /// Distributions whose parameter may be a logit (any real), for `fsnet.mask_from: logits`.
     static let logitDistributions: Set<MaskDistribution> = [.beta, .dirichlet, .gaussian, .laplace, .cauchy, .multinomial]

@@ -37,6 +37,8 @@ struct HITLSettings {
     var gradClip: Float
     var lrDecay: Float
     var targetUpdate: Int
+    /// `q_target: max`: plain DQN's max over the target net instead of Double DQN's target.
+    var maxTarget: Bool
     var kanRegularization: KANRegularization
     var gridUpdateEvery: Int
     var gridEpsilon: Float
@@ -63,7 +65,8 @@ struct HITLSettings {
             model = .kan(
                 width: config.int("kan.width"), grid: config.int("kan.grid"), order: config.int("kan.order"),
                 range: Float(config.double("kan.grid_min"))...Float(config.double("kan.grid_max")),
-                initialisation: KANInitialisation(rawValue: HITLDDQN.lateValue(config, "kan.init").stringValue!)!)
+                initialisation: KANInitialisation(rawValue: HITLDDQN.lateValue(config, "kan.init").stringValue!)!,
+                bias: HITLDDQN.lateValue(config, "kan.bias").boolValue!)
         } else {
             model = .mlp(width: config.int("mlp.width"))
         }
@@ -82,6 +85,7 @@ struct HITLSettings {
         gradClip = Float(config.double("grad_clip"))
         lrDecay = Float(config.double("lr_decay"))
         targetUpdate = config.int("target_update")
+        maxTarget = HITLDDQN.lateValue(config, "q_target").stringValue == "max"
         kanRegularization = KANRegularization(
             weight: Float(config.double("kan.lambda")), l1: Float(config.double("kan.lamb_l1")),
             entropy: Float(config.double("kan.lamb_entropy")), coefficient: Float(config.double("kan.lamb_coef")),

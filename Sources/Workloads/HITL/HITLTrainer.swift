@@ -236,10 +236,16 @@ final class HITLTrainer {
             fsnet.selectedFeatures(images, mask: sources.mask, into: replayState)
             online.needsStateGradient = true
         }
-        // Double DQN: the online net picks a*, the target net values it.
-        let onlineNext = online.forward(replayNext)
-        for i in 0..<b { nextAction[i] = Int32(Self.argmax(onlineNext.data + i * classes, classes)) }
+        // Double DQN: the online net picks a*, the target net values it. Plain DQN (q_target
+        // max): the target net picks and values it.
+        if !settings.maxTarget {
+            let onlineNext = online.forward(replayNext)
+            for i in 0..<b { nextAction[i] = Int32(Self.argmax(onlineNext.data + i * classes, classes)) }
+        }
         let targetNext = target.forward(replayNext)
+        if settings.maxTarget {
+            for i in 0..<b { nextAction[i] = Int32(Self.argmax(targetNext.data + i * classes, classes)) }
+        }
         for i in 0..<b {
             targetValue.data[i] = replayReward[i] + settings.gamma * (1 - replayDone[i]) * targetNext.data[i * classes + Int(nextAction[i])]
         }

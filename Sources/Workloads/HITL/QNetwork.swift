@@ -6,8 +6,9 @@ import KANKit
 final class QNetwork {
     /// Which network and its sizes.
     enum Architecture: Equatable {
-        /// KAN [inputs, width, outputs] with `grid` intervals of order `order` over `range`.
-        case kan(width: Int, grid: Int, order: Int, range: ClosedRange<Float>, initialisation: KANInitialisation)
+        /// KAN [inputs, width, outputs] with `grid` intervals of order `order` over `range`,
+        /// with or without trainable output biases.
+        case kan(width: Int, grid: Int, order: Int, range: ClosedRange<Float>, initialisation: KANInitialisation, bias: Bool)
         /// MLP inputs -> width -> ReLU -> outputs.
         case mlp(width: Int)
     }
@@ -21,8 +22,9 @@ final class QNetwork {
     init(_ architecture: Architecture, inputs: Int, outputs: Int, generator: inout SeededGenerator) {
         self.architecture = architecture
         switch architecture {
-        case .kan(let width, let grid, let order, let range, let initialisation):
-            let kan = KAN(widths: [inputs, width, outputs], grid: grid, order: order, range: range, initialisation: initialisation, seed: generator.next())
+        case .kan(let width, let grid, let order, let range, let initialisation, let bias):
+            let kan = KAN(widths: [inputs, width, outputs], grid: grid, order: order, range: range, initialisation: initialisation,
+                          bias: bias, seed: generator.next())
             self.kan = kan
             network = kan
         case .mlp(let width):
