@@ -4,9 +4,9 @@
 /// Shapes: input `[batch, inputs]`, output `[batch, outputs]`. Parameters: `coefficients`
 /// `[inputs·basisCount, outputs]` (row `i·basisCount + m` holds `c_m` of every edge leaving
 /// input `i`), `scaleBase` and `scaleSpline` `[inputs, outputs]`, and optionally `bias`
-/// `[outputs]` added to every output (pykan 0.0.x's trainable `biases`, initially 0). The buffer `grid`
-/// `[inputs, gridSize + 2·order + 1]` holds each input's knots (uniform over `range`, extended
-/// by `order` knots each side, until `updateGrid(from:)`).
+/// `[outputs]` added to every output (pykan 0.0.x's trainable `biases`, initially 0). The
+/// buffer `grid` `[inputs, gridSize + 2·order + 1]` holds each input's knots (uniform over
+/// `range`, extended by `order` knots each side, until `updateGrid(from:)`).
 ///
 /// The forward pass is two products, `Y = Bᵀ·(c ⊙ w_s) + silu(X)·w_b`, over a feature-major
 /// basis matrix `B` `[inputs·basisCount, batch]`; backward accumulates into all gradients.

@@ -14,10 +14,10 @@ enum BinaryCache {
 
     /// POSIX sh, run in the home folder: marks the binary `hash` used now (its mtime) and
     /// removes the other binaries as described above. A subshell, so a command after it still
-    /// runs in the home folder. It prints nothing and always succeeds,
-    /// so a cache that cannot be pruned (a read-only folder) never stops a worker. Only folders
-    /// named by a SHA-256 and holding a `sweep` are touched, so an upload in progress (its
-    /// folder has no `sweep` yet) and anything else a user keeps there are left alone.
+    /// runs in the home folder. It prints nothing and always succeeds, so a cache that cannot
+    /// be pruned (a read-only folder) never stops a worker. Only folders named by a SHA-256 and
+    /// holding a `sweep` are touched, so an upload in progress (its folder has no `sweep` yet)
+    /// and anything else a user keeps there are left alone.
     static func markUsedAndPruneScript(hash: String) -> String {
         precondition(hash.count == 64 && hash.allSatisfy { "0123456789abcdef".contains($0) }, "a SHA-256 in lowercase hex")
         return """
