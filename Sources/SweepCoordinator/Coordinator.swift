@@ -204,6 +204,10 @@ public final class Coordinator {
                 try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
             }
         }
+        // The caller may exit next: let the connections finish tearing down first (in real time,
+        // whatever the loop's clock; transports with nothing to wait for return at once).
+        let deadline = ContinuousClock.now + Self.closeWait
+        for name in hostOrder { hosts[name]!.transport.waitUntilClosed(deadline: deadline) }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
@@ -219,6 +223,9 @@ public final class Coordinator {
     }
 
     private var runningCount: Int { hosts.values.reduce(0) { $0 + $1.running.count } }
+
+    /// How long `finish` waits, at most, for the closed connections to be torn down.
+    private static let closeWait: Duration = .seconds(5)
 
     /// How long past its start an attempt is given up by the coordinator: the job's
     /// timeout, which the worker enforces, plus the host grace for the worker to say so.

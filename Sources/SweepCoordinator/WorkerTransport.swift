@@ -26,9 +26,14 @@ public protocol WorkerTransport: AnyObject, Sendable {
     var readyLimit: Duration? { get }
     /// Why a worker that missed `readyLimit` is given up, with what to do about it.
     var readyLimitReason: String { get }
+    /// After `close()`: waits, until `deadline` at the latest, for every connection this
+    /// transport started to be torn down, so that the process can exit without one of its
+    /// threads still inside a library that `exit` tears down. By default returns at once.
+    func waitUntilClosed(deadline: ContinuousClock.Instant)
 }
 
 extension WorkerTransport {
     public var readyLimit: Duration? { nil }
     public var readyLimitReason: String { "the worker did not start" }
+    public func waitUntilClosed(deadline: ContinuousClock.Instant) {}
 }

@@ -24,6 +24,8 @@ public final class SSHTransport: WorkerTransport, Sendable {
     private let failure: @Sendable (String) -> HostFailure
     /// The current connection's outgoing messages and task.
     private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
+    /// Every connection started and not yet over (its session closed), current or lost.
+    private let live = DispatchGroup()
 
     /// - Parameters:
     ///   - binary: this coordinator's executable and its SHA-256, shipped to the host.
@@ -52,12 +54,14 @@ public final class SSHTransport: WorkerTransport, Sendable {
     public func start(events: EventQueue) throws {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
         let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine,
-            failure = failure
+            failure = failure, live = live
+        live.enter()
         let task = Task {
             let (reason, permanent) = await Self.serve(host: host, name: name, binary: binary, command: command,
                                                        stderrLine: stderrLine, dataFiles: dataFiles, messages: messages,
                                                        events: events)
             events.post(.closed(host: name, reason: reason, failure: permanent ? .permanent : failure(reason)))
+            live.leave()
         }
         connection.withLock { $0 = (continuation, task) }
     }
@@ -84,6 +88,15 @@ public final class SSHTransport: WorkerTransport, Sendable {
         close()
     }
 
+    /// Waits until every connection's session is closed, or `deadline`. libssh runs on the
+    /// sessions' own threads: a process that exits while one is still closing a channel or
+    /// disconnecting has `exit` free OpenSSL's global state under it (`OPENSSL_cleanup`), and
+    /// that thread crashes with SIGSEGV in `RAND_bytes`.
+    public func waitUntilClosed(deadline: ContinuousClock.Instant) {
+        let (seconds, attoseconds) = ContinuousClock.now.duration(to: deadline).components
+        _ = live.wait(timeout: .now() + max(0, Double(seconds) + Double(attoseconds) / 1e18))
+    }
+
     /// Runs one connection to its end; returns why it ended, and whether retrying cannot help
     /// (a refused login or host key, a binary that cannot run there: see `RemoteHost.isPermanent`).
     private static func serve(host: HostFile, name: String, binary: (path: String, hash: String),
@@ -99,11 +112,11 @@ public final class SSHTransport: WorkerTransport, Sendable {
         } catch {
             return failure(error)
         }
-        defer { Task { await session.close() } }
+        let outcome: (String, Bool)
         do {
             let path = try await RemoteHost.ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
             let channel = try await session.openExec(command(path))
-            return await withTaskGroup(of: (String, Bool)?.self) { group in
+            outcome = await withTaskGroup(of: (String, Bool)?.self) { group in
                 group.addTask {
                     do {
                         var shipped = Set<String>()
@@ -136,8 +149,12 @@ public final class SSHTransport: WorkerTransport, Sendable {
                 return reason
             }
         } catch {
-            return failure(error)
+            outcome = failure(error)
         }
+        // Closed before the connection counts as over (`.closed`, `waitUntilClosed`), not in a
+        // task of its own that the process's exit could overtake.
+        await session.close()
+        return outcome
     }
 
     /// Turns the channel's stdout into messages until it ends; returns why it ended.

@@ -113,6 +113,10 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         cancelJob()
     }
 
+    public func waitUntilClosed(deadline: ContinuousClock.Instant) {
+        inner.waitUntilClosed(deadline: deadline)
+    }
+
     /// `scancel --name=JOB`: whatever this worker's job is doing (waiting in the queue, or
     /// running after its stdin closed), it leaves the queue. Waits for scancel (a few tens
     /// of milliseconds; bounded by Slurm's own message timeout, or 15 s over SSH).

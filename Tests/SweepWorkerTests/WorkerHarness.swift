@@ -30,7 +30,6 @@ final class WorkerHarness: Sendable {
 
     let pidsFile: String
     private let toWorker: Descriptor
-    private let workerInput: Descriptor
     private let workerOutput: Descriptor
     private let received = Inbox()
     private let served = DispatchSemaphore(value: 0)
@@ -40,7 +39,11 @@ final class WorkerHarness: Sendable {
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
         precondition(pipe(&input) == 0 && pipe(&output) == 0)
         toWorker = Descriptor(input[1])
-        workerInput = Descriptor(input[0])
+        // The worker's input (input[0]) is never closed here: the worker reads it on a thread of
+        // its own until end of input, which may outlive `serve()` (a drain) and this harness. Closing
+        // it under that blocked read would hand its number to the next descriptor opened anywhere
+        // in the test process, which the stale reader would then read from (another test's pipe).
+        // Closing `toWorker` ends that thread; the read end, one per test, stays open.
         workerOutput = Descriptor(output[1])
         let fromWorker = Descriptor(output[0])
         let worker = Worker(
@@ -66,7 +69,6 @@ final class WorkerHarness: Sendable {
 
     deinit {
         toWorker.close()
-        workerInput.close()
         workerOutput.close()
         unlink(pidsFile)
     }
