@@ -120,6 +120,7 @@ public final class Coordinator {
     private var draining = false
     private var cancelling = false
     private var finished = 0
+    private var connectionsClosed = false
     private var hostProblems: [String] = []
 
     /// - Parameters:
@@ -142,6 +143,9 @@ public final class Coordinator {
 
     /// Runs until every pending job is done or failed, the hosts are all gone, or Ctrl-C.
     public func run() throws -> Outcome {
+        // Also when something throws: the caller may exit next, and must not while a
+        // connection is still being torn down.
+        defer { closeConnections() }
         try start()
         while !isFinished {
             if let event = events.next(timeout: max(.zero, nextDeadline - clock.now)) { try handle(event) }
@@ -197,17 +201,11 @@ public final class Coordinator {
     /// Flushes, closes every connection and says how the run ended.
     public func finish() throws -> Outcome {
         try flush()
-        for (name, host) in hosts {
-            host.transport.close()
-            // Its Slurm job was still waiting in the queue: closing took it out.
-            if host.alive, host.info == nil, host.transport.readyLimit != nil {
-                try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
-            }
+        closeConnections()
+        // Its Slurm job was still waiting in the queue: closing took it out.
+        for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
+            try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
         }
-        // The caller may exit next: let the connections finish tearing down first (in real time,
-        // whatever the loop's clock; transports with nothing to wait for return at once).
-        let deadline = ContinuousClock.now + Self.closeWait
-        for name in hostOrder { hosts[name]!.transport.waitUntilClosed(deadline: deadline) }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
@@ -223,6 +221,17 @@ public final class Coordinator {
     }
 
     private var runningCount: Int { hosts.values.reduce(0) { $0 + $1.running.count } }
+
+    /// Closes every connection (once) and waits for them to be torn down, so that the
+    /// process can exit next: in real time whatever the loop's clock, at most `closeWait`;
+    /// transports with nothing to wait for return at once.
+    private func closeConnections() {
+        guard !connectionsClosed else { return }
+        connectionsClosed = true
+        for host in hosts.values { host.transport.close() }
+        let deadline = ContinuousClock.now + Self.closeWait
+        for name in hostOrder { hosts[name]!.transport.waitUntilClosed(deadline: deadline) }
+    }
 
     /// How long `finish` waits, at most, for the closed connections to be torn down.
     private static let closeWait: Duration = .seconds(5)
