@@ -84,13 +84,13 @@ let package = Package(
             swiftSettings: strict),
 
         // Test fixtures shared by test targets: a throw-away OpenSSH server on loopback.
-        .target(name: "SweepTestSupport", swiftSettings: strict),
+        .target(name: "SweepTestSupport", dependencies: ["CSweepShims"], swiftSettings: strict),
 
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
-        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore"], swiftSettings: strict),
+        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims"], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
             "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore",
         ], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import CSweepShims
 import Foundation
 
 #if canImport(Glibc)
@@ -206,6 +207,9 @@ public final class TestSSHD: @unchecked Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // A daemon outlives the test that started it: it must not hold other tests' pipes open
+        // (a worker whose input never ends, a reader that never sees end of file).
+        sweep_spawn_closefrom(&actions, 3)
         // The calling thread may block signals (Dispatch workers do) and the test process
         // ignores SIGPIPE; the child must start with neither, or SIGTERM would not stop it.
         var attributes = posix_spawnattr_t()

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSweepShims
 import Foundation
 import SweepCore
 import SweepRuntime
@@ -37,7 +38,8 @@ final class WorkerHarness: Sendable {
     init(slots: Int, heartbeat: Double = 0.05) {
         pidsFile = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-worker-\(UUID().uuidString)").path
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
-        precondition(pipe(&input) == 0 && pipe(&output) == 0)
+        // Close-on-exec: the children other tests start must not inherit (and hold open) these.
+        precondition(sweep_pipe_cloexec(&input) == 0 && sweep_pipe_cloexec(&output) == 0)
         toWorker = Descriptor(input[1])
         // The worker's input (input[0]) is never closed here: the worker reads it on a thread of
         // its own until end of input, which may outlive `serve()` (a drain) and this harness. Closing
