@@ -8,14 +8,22 @@ import Glibc
 /// does, after `readLine` returned nil).
 public final class LineReader {
     private let fd: Int32
-    private var buffer: [UInt8] = []
+    /// Read and not yet returned: `storage[start..<end]`; the newline search resumes at
+    /// `scanned`, so a long line arriving in many reads is scanned once. Grows only while a
+    /// line longer than it is pending (at most `maxLineBytes` plus a read).
+    private var storage: [UInt8]
     private var start = 0
+    private var end = 0
+    private var scanned = 0
     private var atEnd = false
     private let maxLineBytes: Int
     /// The rest of a line cut at `maxLineBytes` is being dropped.
     private var skipping = false
 
     private let idle: (milliseconds: Int32, handler: () -> Void)?
+
+    /// The most one `read` asks for.
+    private static let chunk = 1 << 16
 
     /// - Parameters:
     ///   - maxLineBytes: a longer line is cut to its first `maxLineBytes` bytes and the rest
@@ -25,57 +33,66 @@ public final class LineReader {
         fd = fileDescriptor
         self.maxLineBytes = maxLineBytes
         self.idle = idle
-        buffer.reserveCapacity(1 << 16)
+        storage = [UInt8](repeating: 0, count: Self.chunk)
     }
 
     /// The next line without its newline, or nil at end of input (a partial last line
     /// is returned first). Retries EINTR; any other read error counts as end of input.
     public func readLine() -> String? {
         while true {
-            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[start..<(newline - start > maxLineBytes ? start + maxLineBytes : newline)], as: UTF8.self)
+            if let newline = storage[scanned..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = text(start..<(newline - start > maxLineBytes ? start + maxLineBytes : newline))
                 start = newline + 1
+                scanned = start
                 if skipping {
                     skipping = false
                     continue
                 }
                 return line
             }
+            scanned = end
             if skipping {
-                start = buffer.count
-            } else if buffer.count - start > maxLineBytes {
-                let line = String(decoding: buffer[start..<start + maxLineBytes], as: UTF8.self)
-                start = buffer.count
+                start = end
+            } else if end - start > maxLineBytes {
+                let line = text(start..<start + maxLineBytes)
+                start = end
                 skipping = true
                 return line
             }
             if atEnd {
-                guard start < buffer.count, !skipping else { return nil }
-                let line = String(decoding: buffer[start...], as: UTF8.self)
-                start = buffer.count
+                guard start < end, !skipping else { return nil }
+                let line = text(start..<end)
+                start = end
                 return line
             }
             fill()
         }
     }
 
+    private func text(_ range: Range<Int>) -> String {
+        String(decoding: storage[range], as: UTF8.self)
+    }
+
+    /// Moves the unread bytes to the front and reads once more after them.
     private func fill() {
+        let pending = end - start
         if start > 0 {
-            buffer.removeSubrange(0..<start)
-            start = 0
+            storage.withUnsafeMutableBytes { bytes in
+                if pending > 0 { memmove(bytes.baseAddress!, bytes.baseAddress! + start, pending) }
+            }
+            (start, end, scanned) = (0, pending, scanned - start)
+        }
+        if storage.count - end < Self.chunk {
+            storage.append(contentsOf: repeatElement(0, count: storage.count))
         }
         if let idle {
             var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             while poll(&request, 1, idle.milliseconds) == 0 { idle.handler() }
         }
-        let chunk = 1 << 16
-        let oldCount = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
         var n: Int
         repeat {
-            n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + oldCount, chunk) }
+            n = storage.withUnsafeMutableBytes { read(fd, $0.baseAddress! + end, min(Self.chunk, $0.count - end)) }
         } while n < 0 && errno == EINTR
-        buffer.removeLast(chunk - max(n, 0))
-        if n <= 0 { atEnd = true }
+        if n > 0 { end += n } else { atEnd = true }
     }
 }
