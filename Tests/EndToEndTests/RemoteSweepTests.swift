@@ -238,14 +238,21 @@ final class SilentListener: @unchecked Sendable {
         }
         guard ok else { throw POSIXError(.EADDRNOTAVAIL) }
         port = Int(UInt16(bigEndian: address.sin_port))
+        // The accept thread owns the descriptors and closes them when `stop` ends its accept:
+        // closing the listener from another thread could hand its number to a socket of
+        // another test before this thread's next accept.
         Thread.detachNewThread { [self] in
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { return }
                 lock.lock()
+                defer { lock.unlock() }
+                guard client >= 0 else {
+                    for connection in connections { close(connection) }
+                    close(fd)
+                    return
+                }
                 connections.append(client)
                 count += 1
-                lock.unlock()
             }
         }
     }
@@ -256,11 +263,8 @@ final class SilentListener: @unchecked Sendable {
         return count
     }
 
+    /// Ends the accept thread, which then closes every connection and the listener.
     func stop() {
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
-        lock.lock()
-        for client in connections { close(client) }
-        lock.unlock()
     }
 }
