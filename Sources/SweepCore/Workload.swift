@@ -71,6 +71,9 @@ public struct ConfigProblem: Error, Sendable, Hashable {
 }
 
 /// How a running job talks to whoever runs it: metrics, log lines, cancellation.
+///
+/// A workload may call it from several threads at once (the `command` workload reports
+/// from its program's stdout and from its metrics file), so implementations are thread-safe.
 public protocol JobContext: AnyObject {
     /// Records the metrics of one epoch (or update); names are the metric names.
     func report(epoch: Int, metrics: [String: Double])
