@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [
-            "SweepServe", "SweepViews", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",
+            "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",
         ], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]

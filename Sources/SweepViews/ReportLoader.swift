@@ -24,10 +24,15 @@ public enum ReportLoader {
         // Jobs marked running run only while a coordinator holds the store; one that died
         // left them marked so, and resume runs them again.
         let coordinatorRuns = store.writer() != nil
+        // A parameter a workload gained later is left out of configs at its default, so that
+        // older jobs keep their keys; tables, filters and differences see that default.
+        let defaults = workloads.first { $0.name == sweep.workload }.map { workload in
+            Dictionary(workload.parameters.compactMap { parameter in ParamValue(parameter.defaultValue).map { (parameter.name, $0) } }) { $1 }
+        } ?? [:]
         let jobs = stored.map { job in
             ReportJob(
                 id: Int(job.id), key: job.key,
-                params: job.config.values.filter { $0.key != TableSpec.seedKey }.compactMapValues(ParamValue.init),
+                params: defaults.merging(job.config.values.filter { $0.key != TableSpec.seedKey }.compactMapValues(ParamValue.init)) { $1 },
                 seed: job.config.int(TableSpec.seedKey),
                 state: job.state == .running && !coordinatorRuns ? .pending : job.state, host: job.host,
                 attempt: job.okAttempt ?? job.attempts, startedAt: job.startedAt, finishedAt: job.finishedAt,
