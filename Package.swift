@@ -66,7 +66,7 @@ let package = Package(
         // `sweep serve`: a read-only HTTP dashboard over the store (POSIX sockets, no dependency).
         .target(name: "SweepServe", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport", "SweepViews"], swiftSettings: strict),
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
-        .target(name: "SweepSSH", dependencies: ["CLibSSH"], swiftSettings: strict),
+        .target(name: "SweepSSH", dependencies: ["CLibSSH", "CSweepShims"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
         .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.

@@ -59,37 +59,18 @@ public final class ChildProcess: Sendable {
             }
         }
         // pipes: [stdinRead, stdinWrite, stdoutRead, stdoutWrite, stderrRead, stderrWrite]
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipes[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, pipes[3], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipes[5], 2)
-        sweep_spawn_closefrom(&actions, 3)
-        if let directory { sweep_spawn_chdir(&actions, directory) }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)
-        // The child starts with default signal handling even where we ignore SIGPIPE/SIGINT.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGCHLD] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        let group = ownGroup ? POSIX_SPAWN_SETPGROUP : 0
-        posix_spawnattr_setflags(&attributes, Int16(group | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { for arg in argv { free(arg) } }
-        var envp = environment.map { $0.map { strdup($0) } + [nil] } ?? []
-        defer { for entry in envp { free(entry) } }
+        let envp = environment.map { $0.map { strdup($0) } + [nil] }
+        defer { for entry in envp ?? [] { free(entry) } }
+        let fds = [pipes[0], pipes[3], pipes[5]]
+        let group = ownGroup ? SWEEP_SPAWN_OWN_GROUP : SWEEP_SPAWN_SAME_GROUP
         var pid: pid_t = 0
-        let rc = environment == nil ? posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
-            : posix_spawn(&pid, executable, &actions, &attributes, argv, &envp)
+        let rc = if let envp {
+            sweep_spawn(&pid, executable, argv, envp, fds, directory, group)
+        } else {
+            sweep_spawn(&pid, executable, argv, nil, fds, directory, group)
+        }
         close(pipes[0])
         close(pipes[3])
         close(pipes[5])

@@ -1,3 +1,4 @@
+import CSweepShims
 import Foundation
 
 #if canImport(Glibc)
@@ -28,7 +29,8 @@ final class SSHProxyProcess {
     init(command: String) throws {
         self.command = command
         var pair: [Int32] = [0, 0]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0 else {
+        // Close-on-exec: no other child started meanwhile may hold the connection open.
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) == 0 else {
             throw Self.failure("socketpair", errno, command)
         }
         var template = Array("/tmp/sweep-proxy-XXXXXX".utf8CString)
@@ -39,36 +41,15 @@ final class SSHProxyProcess {
             throw Self.failure("mkstemp", code, command)
         }
         unlink(template)
-        _ = fcntl(pair[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(file, F_SETFD, FD_CLOEXEC)
         socket = pair[0]
         stderrFile = file
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, pair[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, file, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        // glibc's POSIX_SPAWN_SETSID (0x80) is declared only under _GNU_SOURCE, which Swift's
-        // Glibc module does not see.
-        let setsid: Int32 = 0x80
-        posix_spawnattr_setflags(&attributes, Int16(setsid | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let words: [String] = ["/bin/sh", "-c", command]
         let argv = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var child: pid_t = 0
-        let rc = posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, environ)
+        let rc = sweep_spawn(&child, "/bin/sh", argv, nil, [pair[1], pair[1], file], nil, SWEEP_SPAWN_OWN_SESSION)
         Glibc.close(pair[1])
         guard rc == 0 else {
             Glibc.close(pair[0]); Glibc.close(file)

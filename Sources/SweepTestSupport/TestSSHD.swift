@@ -202,38 +202,25 @@ public final class TestSSHD: @unchecked Sendable {
     /// environment plus `environment`; `ownGroup` puts it in a process group of its own.
     static func spawn(_ tool: String, _ arguments: [String], log: String,
                       environment: [String: String] = [:], ownGroup: Bool = false) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // A daemon outlives the test that started it: it must not hold other tests' pipes open
-        // (a worker whose input never ends, a reader that never sees end of file).
-        sweep_spawn_closefrom(&actions, 3)
-        // The calling thread may block signals (Dispatch workers do) and the test process
-        // ignores SIGPIPE; the child must start with neither, or SIGTERM would not stop it.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (ownGroup ? POSIX_SPAWN_SETPGROUP : 0)))
+        // Close-on-exec: only the child's descriptors 1 and 2 (dup2'd by sweep_spawn) keep it.
+        let output = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw TestSSHDError(message: "cannot open \(log): \(String(cString: strerror(errno)))") }
+        defer { close(output) }
         let argv = ([tool] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        // A daemon outlives the test that started it: sweep_spawn closes every other descriptor,
+        // so it holds no other test's pipes open (a worker whose input never ends).
+        let fds: [Int32] = [-1, output, output]
+        let group = ownGroup ? SWEEP_SPAWN_OWN_GROUP : SWEEP_SPAWN_SAME_GROUP
         var pid: pid_t = 0
         let rc: Int32
         if environment.isEmpty {
-            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, environ)
+            rc = sweep_spawn(&pid, tool, argv, nil, fds, nil, group)
         } else {
             let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer { envp.forEach { free($0) } }
-            rc = posix_spawn(&pid, tool, &actions, &attributes, argv, envp)
+            rc = sweep_spawn(&pid, tool, argv, envp, fds, nil, group)
         }
         guard rc == 0 else { throw TestSSHDError(message: "cannot start \(tool): error \(rc)") }
         return pid
