@@ -125,9 +125,23 @@ extension SSHSession {
         return created
     }
 
-    /// Streams the local file into the open remote file; yields the owner thread every few
-    /// chunks so channel output and other requests keep flowing during big uploads.
+    /// Streams the local file into the open remote file.
     private func copy(from local: Int32, localPath: String, to file: sftp_file, _ sftp: sftp_session) async throws -> UInt64 {
+        try await stream(local, localPath: localPath, afterYield: { _ = try liveHandle("sftp_write") }) { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = sftp_write(file, bytes.baseAddress! + offset, bytes.count - offset)
+                guard written > 0 else { throw sftpError("sftp_write", sftp) }
+                offset += written
+            }
+        }
+    }
+
+    /// Reads the local file in `uploadChunkSize` pieces and hands each to `send`, yielding the
+    /// owner thread every few pieces (then calling `afterYield`) so that channel output and
+    /// other requests keep flowing during big uploads; returns the bytes sent.
+    func stream(_ local: Int32, localPath: String, afterYield: () throws -> Void = {},
+                send: (UnsafeRawBufferPointer) throws -> Void) async throws -> UInt64 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.uploadChunkSize, alignment: 16)
         defer { buffer.deallocate() }
         var total: UInt64 = 0
@@ -139,17 +153,12 @@ extension SSHSession {
                 throw SSHError(kind: .localFile, function: "read", code: errno, message: "cannot read \(localPath): \(String(cString: strerror(errno)))", host: endpoint)
             }
             if count == 0 { return total }
-            var offset = 0
-            while offset < count {
-                let written = sftp_write(file, buffer.baseAddress! + offset, count - offset)
-                guard written > 0 else { throw sftpError("sftp_write", sftp) }
-                offset += written
-            }
+            try send(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             total += UInt64(count)
             chunks += 1
             if chunks % 8 == 0 {
                 await owner.yield()
-                _ = try liveHandle("sftp_write")
+                try afterYield()
             }
         }
     }

@@ -39,22 +39,7 @@ extension SSHSession {
         }
         let channel = try openExec(Self.uploadScript(to: remotePath, size: Int64(status.st_size), mode: mode, sha256: sha256))
         do {
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.uploadChunkSize, alignment: 16)
-            defer { buffer.deallocate() }
-            var total: UInt64 = 0
-            var chunks = 0
-            while true {
-                let count = read(local, buffer.baseAddress, buffer.count)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    throw SSHError(kind: .localFile, function: "read", code: errno, message: "cannot read \(localPath): \(String(cString: strerror(errno)))", host: endpoint)
-                }
-                if count == 0 { break }
-                try write(UnsafeRawBufferPointer(rebasing: buffer[..<count]), toChannel: channel.id)
-                total += UInt64(count)
-                chunks += 1
-                if chunks % 8 == 0 { await owner.yield() }
-            }
+            let total = try await stream(local, localPath: localPath) { try write($0, toChannel: channel.id) }
             try closeInput(ofChannel: channel.id)
             var exitStatus: Int32 = -1
             var stderr: [UInt8] = []
