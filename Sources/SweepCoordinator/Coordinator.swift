@@ -233,7 +233,7 @@ public final class Coordinator {
         for name in hostOrder { hosts[name]!.transport.waitUntilClosed(deadline: deadline) }
     }
 
-    /// How long `finish` waits, at most, for the closed connections to be torn down.
+    /// How long `closeConnections` waits, at most, for the connections to be torn down.
     private static let closeWait: Duration = .seconds(5)
 
     /// How long past its start an attempt is given up by the coordinator: the job's
