@@ -237,7 +237,6 @@ extension Report {
     /// A marginal with more values than this lists only its best ones in `report.md`.
     static let marginalRowLimit = 30
 
-    /// A job's config as `key=value` pairs sorted by key, then its seed.
     /// `key=value, ..., seed=N` for the params in `keys`; a param the job lacks is left out.
     func configText(of job: ReportJob, keys: [String]) -> String {
         (keys.compactMap { key in job.params[key].map { "\(key)=\($0)" } } + ["seed=\(job.seed)"]).joined(separator: ", ")

@@ -49,12 +49,16 @@ public struct Report: Sendable {
         input.jobs.filter { $0.state != .done }.sorted { $0.id < $1.id }
     }
 
-    /// The params whose value differs between jobs (a param some jobs lack differs too), sorted.
+    /// The params whose value differs between jobs (a param some jobs lack differs too),
+    /// sorted; one pass over the jobs, each compared with the first.
     var varyingParamKeys: [String] {
-        let jobs = input.jobs
-        guard let first = jobs.first else { return [] }
-        let keys = Set(jobs.flatMap(\.params.keys))
-        return keys.filter { key in jobs.contains { $0.params[key] != first.params[key] } }.sorted()
+        guard let first = input.jobs.first?.params else { return [] }
+        var varying = Set<String>()
+        for job in input.jobs.dropFirst() {
+            for (key, value) in job.params where first[key] != value { varying.insert(key) }
+            for key in first.keys where job.params[key] == nil { varying.insert(key) }
+        }
+        return varying.sorted()
     }
 
     /// Indices of the done jobs, by id: the rows of `metrics.csv` (indices, so 100,000 jobs

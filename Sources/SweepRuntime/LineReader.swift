@@ -9,8 +9,8 @@ import Glibc
 public final class LineReader {
     private let fd: Int32
     /// Read and not yet returned: `storage[start..<end]`; the newline search resumes at
-    /// `scanned`, so a long line arriving in many reads is scanned once. Grows only while a
-    /// line longer than it is pending (at most `maxLineBytes` plus a read).
+    /// `scanned`, so a long line arriving in many reads is scanned once. Grows (doubling) only
+    /// while a line longer than it is pending, so it stays under twice `maxLineBytes` plus a read.
     private var storage: [UInt8]
     private var start = 0
     private var end = 0

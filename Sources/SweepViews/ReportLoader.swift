@@ -30,9 +30,11 @@ public enum ReportLoader {
             Dictionary(workload.parameters.compactMap { parameter in ParamValue(parameter.defaultValue).map { (parameter.name, $0) } }) { $1 }
         } ?? [:]
         let jobs = stored.map { job in
-            ReportJob(
+            var params = job.config.values.filter { $0.key != TableSpec.seedKey }.compactMapValues(ParamValue.init)
+            for (name, value) in defaults where params[name] == nil { params[name] = value }
+            return ReportJob(
                 id: Int(job.id), key: job.key,
-                params: defaults.merging(job.config.values.filter { $0.key != TableSpec.seedKey }.compactMapValues(ParamValue.init)) { $1 },
+                params: params,
                 seed: job.config.int(TableSpec.seedKey),
                 state: job.state == .running && !coordinatorRuns ? .pending : job.state, host: job.host,
                 attempt: job.okAttempt ?? job.attempts, startedAt: job.startedAt, finishedAt: job.finishedAt,

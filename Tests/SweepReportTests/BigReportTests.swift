@@ -212,6 +212,17 @@ struct BigReportTests {
         #expect(markdown.contains("The config column shows the params that vary in the sweep; the others are the same for every job."))
     }
 
+    @Test("a param only some jobs have varies, and a job without it lists it not")
+    func aParamSomeJobsLackVaries() {
+        let jobs = [
+            ReportJob(id: 1, key: "j1", params: ["a": .int(1), "b": .string("x")], seed: 0, state: .failed, error: "boom"),
+            ReportJob(id: 2, key: "j2", params: ["a": .int(1), "b": .string("x"), "c": .int(7)], seed: 0, state: .failed, error: "boom"),
+        ]
+        let markdown = Report(ReportInput(sweep: "lack", generatedAt: Fixtures.generatedAt, jobs: jobs, tables: [])).markdown()
+        #expect(markdown.contains("| 1 | j1 | failed |  | 1 | seed=0 | boom |"), "\(markdown)")
+        #expect(markdown.contains("| 2 | j2 | failed |  | 1 | c=7, seed=0 | boom |"), "\(markdown)")
+    }
+
     @Test("20,000 jobs make a bounded number of files, with the axis ending at the last epoch")
     func boundedFiles() throws {
         let a = (0..<200).map { ParamValue.int($0) }, b = (0..<100).map { ParamValue.double(Double($0) / 10) }
