@@ -70,6 +70,33 @@ import Testing
         #expect(child.wait() == .signaled(SIGKILL))
     }
 
+    /// sweep_spawn's hygiene: a descriptor this process leaves inheritable does not reach the
+    /// child, SIGPIPE (which sweep ignores) is back to its default there, and the directory
+    /// and process group are as asked.
+    @Test func theChildGetsOnlyItsThreeDescriptorsDefaultSignalsAndItsDirectory() throws {
+        var leaked: [Int32] = [0, 0]
+        #expect(pipe(&leaked) == 0)  // no close-on-exec
+        defer { close(leaked[0]); close(leaked[1]) }
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        // The shell lists its own descriptors by glob (no pipeline, no other process).
+        let script = "echo /proc/$$/fd/*; grep SigIgn /proc/$$/status; pwd; ps -o pgid= -p $$"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: "/tmp")
+        var out: [String] = []
+        child.forEachLine(of: .stdout) { out.append($0) }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .exited(0))
+        #expect(out.count == 4, "\(out)")
+        // 0-2, and at most the directory the glob itself reads; the leaked pipe's two ends and
+        // the test process's other descriptors would make more.
+        let descriptors = (out.first ?? "").split(separator: " ").compactMap { $0.split(separator: "/").last.flatMap { Int32($0) } }.sorted()
+        #expect(descriptors.prefix(3) == [0, 1, 2] && descriptors.count <= 4, "\(descriptors)")
+        let ignored = UInt64(out.count > 1 ? out[1].split(separator: "\t").last.map(String.init) ?? "" : "", radix: 16) ?? .max
+        #expect(ignored & (1 << (UInt64(SIGPIPE) - 1)) == 0, "SIGPIPE ignored in the child: \(out)")
+        #expect(out.count > 2 && out[2] == "/tmp")
+        #expect(out.count > 3 && Int32(out[3].trimmingCharacters(in: .whitespaces)) == child.pid, "its own process group: \(out)")
+    }
+
     @Test func aMissingExecutableIsAnErrorNamingIt() {
         #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: []) } throws: { error in
             "\(error)".contains("/nonexistent/sweep")
