@@ -17,15 +17,17 @@ extension Sweep {
                 a second Ctrl-C cancels running jobs.
 
                 Overrides change the spec from the command line and make a new sweep \
-                (named by --name, or a name derived from them): epochs=5 fixes a parameter, \
-                model=kan,mlp makes or replaces a grid axis, seeds=3 sets the seeds, \
-                sample.n=50 changes the sample. Example: sweep launch dist epochs=5 model=kan,mlp
+                (named by --name, or a name derived from them), in Hydra's override grammar: \
+                epochs=5 fixes a parameter, model=kan,mlp, x=choice(1,2) or x=range(1,5) make \
+                a grid axis, lr=interval(0,1) samples it, +key=v adds a parameter, ++key=v sets \
+                or adds, ~key removes, seeds=3 sets the seeds, sample.n=50 changes the sample. \
+                Example: sweep launch dist epochs=5 model=kan,mlp
                 """)
 
         @Argument(help: ArgumentHelp("The spec file or its bare name.", valueName: "spec"))
         var spec: String
 
-        @Argument(help: ArgumentHelp("Changes to the spec: key=value (a base value), key=a,b (a grid axis), seeds=N.",
+        @Argument(help: ArgumentHelp("Changes to the spec in Hydra's grammar: key=value, key=a,b, +key=v, ~key, seeds=N.",
                                      valueName: "key=value"))
         var overrides: [String] = []
 
