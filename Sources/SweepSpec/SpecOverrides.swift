@@ -50,6 +50,10 @@ public struct SpecOverrides: Sendable {
                 continue
             }
             let key = String(text[..<equals])
+            if let problem = JobConfig.nameProblem(key) {
+                problems.append(Self.diagnostic(label, problem))
+                continue
+            }
             if let first = firstByKey[key] {
                 problems.append(Self.diagnostic(label, "\"\(key)\" is already set by override \(first); give it once"))
                 continue
@@ -102,11 +106,12 @@ public struct SpecOverrides: Sendable {
             let problem: String?
             switch item.key {
             case "seeds":
-                if let seeds = Self.seeds(item.values) {
+                switch Self.seeds(item.values) {
+                case .success(let seeds):
                     root["seeds"] = seeds
                     problem = nil
-                } else {
-                    problem = "expected a count n in 1...10000 (seeds 0..n-1) or a list of seeds, like seeds=3 or seeds=0,4"
+                case .failure(let message):
+                    problem = message.text
                 }
             case "sample.n", "sample.seed":
                 if sample == nil {
@@ -147,13 +152,24 @@ public struct SpecOverrides: Sendable {
         return try SpecDocument(file: file, text: JSONValue.object(root).canonicalText)
     }
 
-    /// `seeds=3` is a count, `seeds=0,4` a list: the spec's own forms.
-    private static func seeds(_ values: [JSONValue]) -> JSONValue? {
+    /// Why an override is wrong, as a `Result`'s failure.
+    private struct Problem: Error {
+        var text: String
+    }
+
+    /// `seeds=3` is a count, `seeds=0,4` a list: the spec's own forms. A repeated seed is
+    /// named, as the spec's reader names it.
+    private static func seeds(_ values: [JSONValue]) -> Result<JSONValue, Problem> {
+        let expected = Problem(text: "expected a count n in 1...10000 (seeds 0..n-1) or a list of seeds, like seeds=3 or seeds=0,4")
         let numbers = values.compactMap(\.intValue)
-        guard numbers.count == values.count else { return nil }
-        if numbers.count == 1 { return (1...10_000).contains(numbers[0]) ? .int(numbers[0]) : nil }
-        guard numbers.allSatisfy({ $0 >= 0 }), Set(numbers).count == numbers.count else { return nil }
-        return .array(numbers.map(JSONValue.int))
+        guard numbers.count == values.count else { return .failure(expected) }
+        if numbers.count == 1 { return (1...10_000).contains(numbers[0]) ? .success(.int(numbers[0])) : .failure(expected) }
+        guard numbers.allSatisfy({ $0 >= 0 }) else { return .failure(expected) }
+        var seen = Set<Int>()
+        for (i, seed) in numbers.enumerated() where !seen.insert(seed).inserted {
+            return .failure(Problem(text: "duplicate seed \(seed) (value \(i + 1) of the list): give each seed once"))
+        }
+        return .success(.array(numbers.map(JSONValue.int)))
     }
 
     /// Why a parameter override is wrong, in the spec reader's words, or nil. On success
