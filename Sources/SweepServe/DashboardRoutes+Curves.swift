@@ -59,18 +59,43 @@ extension DashboardRoutes {
         ]
     }
 
+    /// Points one curve of `/api/jobs/ID/metrics` carries at most.
+    static let maxPointsPerCurve = 2_000
+    /// Points one `/api/jobs/ID/metrics` answer carries at most, over all its curves: a job
+    /// with many metrics gets fewer points per curve (but at least `minPointsPerCurve`).
+    static let maxPointsPerAnswer = 40_000
+    static let minPointsPerCurve = 8
+    /// Metrics one `/api/jobs/ID/metrics` answer carries at most (the first by name).
+    static let maxMetricsPerAnswer = 1_000
+
     /// `/api/jobs/ID/metrics`: every metric of the job's counting attempt (the ok one, else
-    /// the latest) per epoch.
+    /// the latest) per epoch. Streamed from the store and thinned as it comes (see
+    /// `CurveThinning`), so an answer is at most `maxPointsPerAnswer` points whatever the
+    /// job's length: a thinned curve says `"downsampled": true` and how many values it has
+    /// (`count`), and keeps its first and last points and each bucket's lowest and highest.
     func jobMetrics(_ store: Store, job: StoredJob) throws -> JSONValue {
         let attempt = job.okAttempt ?? job.attempts
-        var series: [String: (epochs: [JSONValue], values: [JSONValue])] = [:]
-        for row in try store.metrics(of: job.id) where row.attempt == attempt {
-            series[row.name, default: ([], [])].epochs.append(.int(row.epoch))
-            series[row.name, default: ([], [])].values.append(Self.number(row.value))
+        var curves: [String: CurveThinning] = [:]
+        var counts: [String: Int] = [:]
+        try store.forEachMetric(ofJob: job.id, attempt: attempt, counts: { byName in
+            counts = byName
+            let names = byName.keys.sorted().prefix(Self.maxMetricsPerAnswer)
+            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, names.count)))
+            for name in names { curves[name] = CurveThinning(count: byName[name]!, maxPoints: points) }
+        }) { epoch, name, value in
+            curves[name]?.add(epoch: epoch, value: value)
+        }
+        var metrics: [String: JSONValue] = [:]
+        for (name, var curve) in curves {
+            curve.finish()
+            metrics[name] = [
+                "epochs": .array(curve.epochs.map { .int($0) }), "values": .array(curve.values.map { $0.map(Self.number) ?? .null }),
+                "count": .int(counts[name] ?? 0), "downsampled": .bool(curve.isThinned),
+            ]
         }
         return [
-            "job": .int(Int(job.id)), "attempt": .int(attempt),
-            "metrics": .object(series.mapValues { ["epochs": .array($0.epochs), "values": .array($0.values)] }),
+            "job": .int(Int(job.id)), "attempt": .int(attempt), "metrics": .object(metrics),
+            "metrics_omitted": .int(counts.count - curves.count),
         ]
     }
 

@@ -53,6 +53,10 @@ public struct SpecOverrides: Sendable {
                 problems.append(Self.diagnostic(label, "\(error) (overrides are key=value, like epochs=5, model=kan,mlp or seeds=3)"))
                 continue
             }
+            if let problem = JobConfig.nameProblem(parsed.key) {
+                problems.append(Self.diagnostic(label, problem))
+                continue
+            }
             if let first = firstByKey[parsed.key] {
                 problems.append(Self.diagnostic(label, "\"\(parsed.key)\" is already set by override \(first); give it once"))
                 continue
@@ -109,10 +113,11 @@ public struct SpecOverrides: Sendable {
             var problem: String?
             switch item.key {
             case "seeds":
-                if let values = try? item.parsed.value.map(Self.values), item.parsed.kind != .delete, let seeds = Self.seeds(values) {
-                    root["seeds"] = seeds
-                } else {
-                    problem = "expected a count n in 1...10000 (seeds 0..n-1) or a list of seeds, like seeds=3 or seeds=0,4"
+                do throws(Problem) {
+                    guard item.parsed.kind != .delete, let value = item.parsed.value else { throw Problem(Self.seedsExpected) }
+                    root["seeds"] = try Self.seeds(try Self.values(value))
+                } catch {
+                    problem = error.message
                 }
             case "sample.n", "sample.seed":
                 if sample == nil {
@@ -264,12 +269,22 @@ public struct SpecOverrides: Sendable {
         }
     }
 
-    /// `seeds=3` is a count, `seeds=0,4` a list: the spec's own forms.
-    private static func seeds(_ values: [HydraValue]) -> JSONValue? {
+    static let seedsExpected = "expected a count n in 1...10000 (seeds 0..n-1) or a list of seeds, like seeds=3 or seeds=0,4"
+
+    /// `seeds=3` is a count, `seeds=0,4` a list: the spec's own forms. A repeated seed is
+    /// named, as the spec's reader names it.
+    private static func seeds(_ values: [HydraValue]) throws(Problem) -> JSONValue {
         let numbers = values.compactMap { if case .int(let n) = $0 { n } else { nil } }
-        guard numbers.count == values.count else { return nil }
-        if numbers.count == 1 { return (1...10_000).contains(numbers[0]) ? .int(numbers[0]) : nil }
-        guard numbers.allSatisfy({ $0 >= 0 }), Set(numbers).count == numbers.count else { return nil }
+        guard numbers.count == values.count else { throw Problem(seedsExpected) }
+        if numbers.count == 1 {
+            guard (1...10_000).contains(numbers[0]) else { throw Problem(seedsExpected) }
+            return .int(numbers[0])
+        }
+        guard numbers.allSatisfy({ $0 >= 0 }) else { throw Problem(seedsExpected) }
+        var seen = Set<Int>()
+        for (i, seed) in numbers.enumerated() where !seen.insert(seed).inserted {
+            throw Problem("duplicate seed \(seed) (value \(i + 1) of the list): give each seed once")
+        }
         return .array(numbers.map(JSONValue.int))
     }
 

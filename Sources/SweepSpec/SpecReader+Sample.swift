@@ -30,6 +30,7 @@ extension SpecReader {
         }
         var drawn: [(name: String, distribution: SweepSpec.Sample.Distribution)] = []
         for (name, spec) in params.sorted(by: { $0.key < $1.key }) where !name.hasPrefix("//") {
+            guard isParamName(name, path: "sample.params.\(name)") else { continue }
             if let distribution = readDistribution(spec, param: name, path: "sample.params.\(name)") {
                 drawn.append((name, distribution))
             }

@@ -118,7 +118,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var params: [String: JSONValue] = [:]
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             if let coerced = coerce(raw, param: name, path: path + "." + name) { params[name] = coerced }
         }
         return params
@@ -138,7 +138,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var axes: [SweepSpec.Axis] = []
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             let axisPath = path + "." + name
             guard case .array(let items) = raw else {
                 report(axisPath, "expected a list of values, got \(raw.kindDescription) (put fixed values in \"base\")")
@@ -175,7 +175,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var match: [String: Set<JSONValue>] = [:]
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             // A list in an exclude entry means "any of these".
             let items = raw.arrayValue ?? [raw]
             let isList = raw.arrayValue != nil
@@ -215,6 +215,14 @@ struct SpecReader {
             report("seeds", "expected a count n in 1...10000 (seeds 0..n-1) or a non-empty list of seeds")
             return [0]
         }
+    }
+
+    /// Reports a parameter name with an empty dotted part (`a.`, `.a`, `a..b`): two such
+    /// names would make one job key or another from run to run. True when `name` is fine.
+    mutating func isParamName(_ name: String, path: String) -> Bool {
+        guard let problem = JobConfig.nameProblem(name) else { return true }
+        report(path, problem)
+        return false
     }
 
     /// Checks a value against the parameter's schema; reports and returns nil if it fails.

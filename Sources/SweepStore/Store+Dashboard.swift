@@ -123,6 +123,25 @@ extension Store {
         }
     }
 
+    /// Every value one attempt of a job recorded, by epoch then name (the primary key's
+    /// order: streamed, never sorted or held). `counts` first sees how many values each
+    /// name has, from the same snapshot, so the caller can size what it keeps; then `body`
+    /// sees each row once.
+    public func forEachMetric(ofJob job: Int64, attempt: Int, counts: ([String: Int]) -> Void,
+                              _ body: (_ epoch: Int, _ name: String, _ value: Double?) -> Void) throws(StoreError) {
+        try read { db in
+            var byName: [String: Int] = [:]
+            let names = try Row.fetchCursor(db, sql: "SELECT name, count(*) FROM metrics WHERE job_id = ? AND attempt = ? GROUP BY name",
+                                            arguments: [job, attempt])
+            while let row = try names.next() { byName[row[0]] = row[1] }
+            counts(byName)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT epoch, name, value FROM metrics WHERE job_id = ? AND attempt = ? ORDER BY job_id, attempt, epoch, name
+                """, arguments: [job, attempt])
+            while let row = try rows.next() { body(row[0], row[1], row[2]) }
+        }
+    }
+
     /// The sweep's jobs grouped by config without the seed, in spec order: each group's
     /// config and its jobs. Grouped in SQL, so a 10,000-job sweep parses one config per
     /// group, not per job.

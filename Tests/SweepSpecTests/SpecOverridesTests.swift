@@ -64,6 +64,10 @@ import Workloads
         #expect(messages(["model=kan,kan"]) == [#"override 1 (model=kan,kan): duplicate value "kan" (a grid axis lists each value once)"#])
         #expect(messages(["seeds=0"])
             == ["override 1 (seeds=0): expected a count n in 1...10000 (seeds 0..n-1) or a list of seeds, like seeds=3 or seeds=0,4"])
+        #expect(messages(["seeds=0,0"]) == ["override 1 (seeds=0,0): duplicate seed 0 (value 2 of the list): give each seed once"])
+        #expect(messages(["seeds=3,1,4,1"]) == ["override 1 (seeds=3,1,4,1): duplicate seed 1 (value 4 of the list): give each seed once"])
+        #expect(messages(["kan..width=16"]).first?.hasPrefix(#"override 1 (kan..width=16): at character 5: empty part in the key "kan..width""#) == true)
+        #expect(messages([".epochs=5", "epochs.=5"]).count == 2)
         #expect(messages(["workload=probe"]) == [#"override 1 (workload=probe): "workload" cannot be overridden: edit the spec"#])
         #expect(messages(["sample.n=5"]) == [#"override 1 (sample.n=5): the spec has no "sample" section to change"#])
         // Every bad override is reported in one pass.
