@@ -47,6 +47,19 @@ import Testing
         #expect(!removed.stdout.contains("sweep rm p --purge"), "a hint naming the removed sweep cannot work: \(removed.stdout)")
     }
 
+    @Test func twoSpecFilesWithOneNameWarnBeforeTheSecondReplacesTheFirstsJobs() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("a.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [1, 2]}}"#)
+        try sandbox.write("b.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [3]}}"#)
+        let first = try sandbox.run(["launch", "a.json"])
+        #expect(first.status == 0 && !first.stderr.contains("warning"), "\(first.stderr)")
+        let again = try sandbox.run(["launch", "a.json", "--dry-run"])
+        #expect(!again.stderr.contains("warning"), "the same file again is a relaunch: \(again.stderr)")
+        let second = try sandbox.run(["launch", "b.json", "--dry-run"])
+        #expect(second.stderr.contains(#"warning: sweep "same" in sweep.sqlite was launched from a.json; launching b.json makes a new revision"#),
+                "\(second.stderr)")
+    }
+
     @Test func benchDispatchWithJSONPrintsOnlyJSONOnStdout() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["bench", "dispatch", "--jobs", "4", "--slots", "2", "--json"])
