@@ -344,9 +344,9 @@ public final class Coordinator {
         if retry {
             queue.append(job.id)
         } else if reportedByJob {
-            progress.message("job \(job.id) failed (not retried: the job reported it): \(error)")
+            progress.jobFailed("job \(job.id) failed (not retried: the job reported it): \(error)")
         } else {
-            progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
+            progress.jobFailed("job \(job.id) failed after \(job.failures) attempts: \(error)")
         }
         // A failure the job reported itself (e.g. its data set is missing) says nothing
         // about the host: only crashes, kills and timeouts count towards quarantine.

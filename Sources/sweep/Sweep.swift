@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepCore
 import SweepStore
 #if canImport(Glibc)
 import Glibc
@@ -32,21 +33,36 @@ struct Sweep: ParsableCommand {
     /// Then parse and run; a `CommandFailure` exits with its own status and no usage line
     /// (ArgumentParser gives every error but `ExitCode` status 1); another coordinator
     /// holding the database exits 75.
+    /// Errors quote what the user or a job wrote (file names, values, a job's stderr), so
+    /// their control characters are shown, not sent to the terminal (`TerminalText`).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
-            Foundation.exit(failure.exitCode)
+            fail("Error: \(failure)", status: failure.exitCode)
         } catch let error as StoreError where error.kind == .locked {
             // Another coordinator runs on this database: nothing to fix, only to wait (EX_TEMPFAIL).
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            Foundation.exit(75)
+            fail("Error: \(error)", status: 75)
         } catch {
-            exit(withError: error)
+            // Help and --version exit 0 and print to stdout: ArgumentParser's own way.
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            fail(fullMessage(for: error), status: code.rawValue)
         }
+    }
+
+    private static func fail(_ message: String, status: Int32) -> Never {
+        // write(2), not FileHandle: its write traps when stderr is gone (a hung-up terminal).
+        var bytes = Array((TerminalText.visible(message, keepingLines: true) + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes = bytes.dropFirst(n)
+        }
+        Foundation.exit(status)
     }
 }
 

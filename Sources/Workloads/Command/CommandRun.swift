@@ -57,8 +57,10 @@ struct CommandRun {
         do {
             process = try ChildProcess.spawn(executable: executable, arguments: Array(words.dropFirst()),
                                              environment: environment, directory: workFolder, ownGroup: false)
+        } catch let error as FileError {
+            throw JobFailure("command: cannot start \(words[0]): \(String(cString: strerror(error.errno)))")
         } catch {
-            throw JobFailure("command: cannot start \(words[0]): \(error)")
+            throw JobFailure("command: \(error)")
         }
         process.closeStdin()
         let metricsFile = MetricsFileFollower(path: self.metricsFile, maxBytes: Self.maxMetricsFileBytes,
