@@ -126,6 +126,18 @@ import Testing
         #expect(try metrics(sandbox, job: job.id) == ["0/loss": 1])
     }
 
+    @Test func aProgramThatCannotStartSaysWhyOnce() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("run.sh", "echo never\n")  // not executable
+        try sandbox.write("x.json", """
+            {"name": "x", "workload": "command", "base": {"command": "./run.sh", "files": ["run.sh"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "x.json"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        let error = try #require(try jobs(sandbox, sweep: "x").first?.error)
+        #expect(error == "command: cannot start ./run.sh: Permission denied", "\(error)")
+    }
+
     @Test func anOutputFolderPastTheCapBringsBackWhatFitsAndSaysWhatNot() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("big.py", """
