@@ -86,8 +86,7 @@ extension Sweep {
                                               workloads: WorkloadRegistry.all, flagTable: flagTable())
             } catch let error as ReportSpecError {
                 // A flag naming what the sweep lacks: bad usage, but no usage line (the flag is named).
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                throw ExitCode(64)
+                throw CommandFailure("\(error)", exitCode: 64)
             }
             input.rank(top: top, direction: direction)
             let report = Report(input)
