@@ -63,7 +63,7 @@ import Testing
             #expect(try store.attempts(of: job.id).last?.host == job.host)
         }
         #expect(sandbox.waitForNoLeftovers().isEmpty)
-        #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers(a, b).isEmpty }, "remote workers left: \(remoteWorkers(a, b))")
+        #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a, b).isEmpty }, "remote workers left: \(remoteWorkers(a, b))")
     }
 
     @Test func stoppingOneSSHDMidSweepMovesItsJobsElsewhere() throws {
@@ -92,7 +92,7 @@ import Testing
         let lost = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
             .flatMap { try store.attempts(of: $0.id) }.filter { $0.status == .lost }
         #expect(!lost.isEmpty && lost.allSatisfy { $0.host == "beta" })
-        #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers(a, b).isEmpty }, "remote workers left: \(remoteWorkers(a, b))")
+        #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a, b).isEmpty }, "remote workers left: \(remoteWorkers(a, b))")
     }
 
     @Test func remoteWorkersDieWithTheirCoordinatorAndResumeFinishes() throws {
@@ -112,7 +112,7 @@ import Testing
         kill(launch.process.processIdentifier, SIGKILL)
         launch.wait(timeout: 10)
         // The TCP connection drops, sshd closes the channel, the worker sees end of input.
-        #expect(sandbox.waitUntil(timeout: 15) { remoteWorkers(a).isEmpty }, "remote workers left: \(remoteWorkers(a))")
+        #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a).isEmpty }, "remote workers left: \(remoteWorkers(a))")
         let resume = try sandbox.run(["resume", "k", "--local-slots", "0"], timeout: 120)
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "k", jobs: 6, epochs: 20)

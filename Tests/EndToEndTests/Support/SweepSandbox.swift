@@ -68,8 +68,9 @@ struct SweepSandbox {
         }
     }
 
-    /// Waits until no tagged process is left; returns the ones still there after `timeout`.
-    func waitForNoLeftovers(timeout: Double = 10) -> [Int32] {
+    /// Waits until no tagged process is left; returns the ones still there after `timeout`
+    /// (a hang guard: process teardown on a busy machine takes its time).
+    func waitForNoLeftovers(timeout: Double = 30) -> [Int32] {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             let left = leftoverProcesses()
