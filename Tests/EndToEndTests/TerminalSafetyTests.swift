@@ -76,6 +76,19 @@ import Testing
         #expect(!Self.holdsJobEscapes(run.stderr), "\(run.stderr.debugDescription)")
     }
 
+    @Test func aParameterNameAndValueWithEscapesAreShownInTheDryRunTable() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("a.py", "print('loss: 1')\n")
+        try sandbox.write("p.json", """
+            {"name": "p", "workload": "command", "base": {"command": "python3 a.py", "files": ["a.py"]},
+             "grid": {"\\u001b[2Jp": ["\\u001b]0;t\\u0007v", "w"]}}
+            """)
+        let run = try sandbox.run(["launch", "p.json", "--dry-run"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("^[[2Jp") && run.stdout.contains("^[]0;t^Gv"), "\(run.stdout.debugDescription)")
+        #expect(!run.stdout.contains(Self.escape), "\(run.stdout.debugDescription)")
+    }
+
     @Test func quietWithManyFailingJobsPrintsTheFirstTwentyAndACount() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("q.json", """
