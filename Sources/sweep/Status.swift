@@ -116,7 +116,7 @@ extension Sweep {
         @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
         var json = false
 
-        @Flag(help: "Print the summary whole (by default each of its entries is cut at \(SummaryText.width) characters).")
+        @Flag(help: "Print output lines and the summary whole (by default each entry is cut at \(SummaryText.width) characters).")
         var full = false
 
         func run() throws {
