@@ -93,7 +93,7 @@ struct CommandRun {
         }
 
         var parser = MetricLineParser(report: { epoch, metrics in context.report(epoch: epoch, metrics: metrics) },
-                                      dropping: { Self.warnDroppedNames(epoch: $0, from: "stdout", context: context) })
+                                      dropping: { context.log(MetricLineParser.droppedNames(epoch: $0, from: "stdout")) })
         var output = OutputTail(context: context)
         // Held metrics go out when the program pauses, so an epoch's are live before the next starts.
         let flushWhenIdle: (milliseconds: Int32, handler: () -> Void) = (200, { parser.flush() })
@@ -127,12 +127,6 @@ struct CommandRun {
         case .signaled(let signal):
             throw JobCrash("command was \(termination)", signal: signal)
         }
-    }
-
-    /// Says once per source that an epoch had more metric names than a job may report.
-    static func warnDroppedNames(epoch: Int, from source: String, context: any JobContext) {
-        context.log("command: epoch \(epoch) had more than \(MetricLineParser.maxNames) metric names on \(source): "
-            + "the names past \(MetricLineParser.maxNames) are dropped in every epoch")
     }
 
     /// This process's environment with the job's variables.

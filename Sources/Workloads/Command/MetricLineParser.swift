@@ -87,6 +87,11 @@ struct MetricLineParser {
         pending[name] = value
     }
 
+    /// The job's log line saying, once per source, that an epoch had more names than kept.
+    static func droppedNames(epoch: Int, from source: String) -> String {
+        "command: epoch \(epoch) had more than \(maxNames) metric names on \(source): the names past \(maxNames) are dropped in every epoch"
+    }
+
     /// `loss`, `val/acc`, `train.loss-avg`: a letter or _ first, then letters, digits, _ . / -.
     static func isName(_ name: Substring) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic,

@@ -25,7 +25,7 @@ final class MetricsFileFollower: @unchecked Sendable {
         self.maxBytes = maxBytes
         self.maxLineBytes = maxLineBytes
         parser = MetricLineParser(report: { epoch, metrics in context.report(epoch: epoch, metrics: metrics) },
-                                  dropping: { CommandRun.warnDroppedNames(epoch: $0, from: "$SWEEP_METRICS", context: context) })
+                                  dropping: { context.log(MetricLineParser.droppedNames(epoch: $0, from: "$SWEEP_METRICS")) })
     }
 
     /// Starts following on a thread of its own.
