@@ -55,7 +55,8 @@ struct Sweep: ParsableCommand {
 
     private static func fail(_ message: String, status: Int32) -> Never {
         // write(2), not FileHandle: its write traps when stderr is gone (a hung-up terminal).
-        var bytes = Array((TerminalText.visible(message, keepingLines: true) + "\n").utf8)[...]
+        // An `ExitCode` (a run that failed or was interrupted has said so already) has no message.
+        var bytes = message.isEmpty ? [][...] : Array((TerminalText.visible(message, keepingLines: true) + "\n").utf8)[...]
         while !bytes.isEmpty {
             let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             if n < 0, errno == EINTR { continue }

@@ -100,6 +100,7 @@ import Testing
         let failures = run.stderr.split(separator: "\n").filter { $0.hasPrefix("job ") && $0.contains(" failed") }
         #expect(failures.count == 20, "\(run.stderr)")
         #expect(run.stderr.contains("… and 40 more jobs failed; see sweep status q"), "\(run.stderr)")
+        #expect(!run.stderr.hasSuffix("\n\n"), "the exit status adds no empty error line")
         #expect(run.stderr.split(separator: "\n").count <= 25 && run.stdout.split(separator: "\n").count <= 20,
                 "\(run.stdout)\n\(run.stderr)")
     }
