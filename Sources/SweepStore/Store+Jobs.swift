@@ -26,7 +26,7 @@ extension Store {
         return try write { db in
             var sweep: SweepRecord
             var difference = SweepDifference(added: jobs.count, kept: 0, keptDone: 0, dropped: 0)
-            var recovered = 0
+            var recovered: Set<Int64> = []
             if let existing = try SweepRecord.filter(Column("name") == name).fetchOne(db) {
                 sweep = existing
                 // Jobs a dead coordinator left running are put back before any leaves the sweep.
@@ -64,20 +64,27 @@ extension Store {
                 added += db.changesCount
                 try link.execute(arguments: [sweepID, position, job.key])
             }
-            recovered += try Self.recover(db, sweepID: sweepID, now: now)
+            recovered.formUnion(try Self.recover(db, sweepID: sweepID, now: now))
+            // Only those still in the sweep run again; jobs the new spec dropped do not.
+            if !recovered.isEmpty, difference.dropped > 0 {
+                recovered.formIntersection(try Int64.fetchSet(db, sql: "SELECT job_id FROM sweep_jobs WHERE sweep_id = ?", arguments: [sweepID]))
+            }
             let revision = try Self.recordRevision(db, sweepID: sweepID, specPath: specPath, specText: specText,
                                                    planHash: planHash, jobs: jobs.count, checkout: checkout, now: now)
             try Self.event(db, now: now, sweep: sweepID, kind: "launch",
                            message: "revision \(revision), \(jobs.count) jobs: \(difference); \(added) new to the store, "
-                               + "\(jobs.count - added) reused, \(recovered) recovered")
-            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered,
+                               + "\(jobs.count - added) reused, \(recovered.count) recovered")
+            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered.count,
                                 difference: difference, revision: revision)
         }
     }
 
     /// Jobs left running (by a coordinator that died) or cancelled go back to pending;
-    /// their open attempts are marked lost.
-    private static func recover(_ db: Database, sweepID: Int64, now: Date) throws -> Int {
+    /// their open attempts are marked lost. Returns those jobs.
+    private static func recover(_ db: Database, sweepID: Int64, now: Date) throws -> Set<Int64> {
+        let jobs = try Int64.fetchSet(db, sql: """
+            SELECT id FROM jobs WHERE state IN ('running', 'cancelled') AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+            """, arguments: [sweepID])
         try db.execute(sql: """
             UPDATE attempts SET status = 'lost', finished_at = ?, error = 'the coordinator stopped while it ran'
             WHERE status = 'running' AND job_id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
@@ -86,7 +93,7 @@ extension Store {
             UPDATE jobs SET state = 'pending', host = NULL
             WHERE state IN ('running', 'cancelled') AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
             """, arguments: [sweepID])
-        return db.changesCount
+        return jobs
     }
 
     /// The sweep named `name`, or, for nil, the one launched last.

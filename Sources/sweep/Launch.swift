@@ -41,12 +41,12 @@ extension Sweep {
         @Flag(help: "Print the jobs the spec expands to and stop; writes nothing.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
                                    valueName: "n"))
         var maxJobs = SweepPlan.defaultMaxJobs
 
         func validate() throws {
-            if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
+            if maxJobs < 1 { throw ValidationError("--max-jobs must be a positive number of jobs, not \(maxJobs)") }
             if let name, let problem = PlainName.problem(name) {
                 throw ValidationError("--name \"\(name)\" is not a plain name (\(problem)): use \(PlainName.rule)")
             }

@@ -33,6 +33,8 @@ struct Sweep: ParsableCommand {
     /// Then parse and run; a `CommandFailure` exits with its own status and no usage line
     /// (ArgumentParser gives every error but `ExitCode` status 1); another coordinator
     /// holding the database exits 75.
+    /// Errors quote what the user or a job wrote (file names, values, a job's stderr), so
+    /// their control characters are shown, not sent to the terminal (`TerminalText`).
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         do {
@@ -51,15 +53,29 @@ struct Sweep: ParsableCommand {
                 throw CommandFailure(error.message, exitCode: exitCode(for: error).rawValue)
             }
         } catch let failure as CommandFailure {
-            FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
-            Foundation.exit(failure.exitCode)
+            fail("Error: \(failure)", status: failure.exitCode)
         } catch let error as StoreError where error.kind == .locked {
             // Another coordinator runs on this database: nothing to fix, only to wait (EX_TEMPFAIL).
-            FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-            Foundation.exit(75)
+            fail("Error: \(error)", status: 75)
         } catch {
-            exit(withError: error)
+            // Help and --version exit 0 and print to stdout: ArgumentParser's own way.
+            let code = exitCode(for: error)
+            if code == .success { exit(withError: error) }
+            fail(fullMessage(for: error), status: code.rawValue)
         }
+    }
+
+    private static func fail(_ message: String, status: Int32) -> Never {
+        // write(2), not FileHandle: its write traps when stderr is gone (a hung-up terminal).
+        // An `ExitCode` (a run that failed or was interrupted has said so already) has no message.
+        var bytes = message.isEmpty ? [][...] : Array((TerminalText.visible(message, keepingLines: true) + "\n").utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { break }
+            bytes = bytes.dropFirst(n)
+        }
+        Foundation.exit(status)
     }
 }
 
@@ -71,9 +87,8 @@ extension Sweep {
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         guard !names.contains(word) else { return nil }
         let suggestion = DidYouMean.suggestion(for: word, among: names)
-        // The word is echoed: no control character of it reaches the terminal.
-        let shown = String(String.UnicodeScalarView(word.unicodeScalars.prefix(64).map { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? "?" : $0 }))
-        return CommandFailure("unknown command '\(shown)'\(suggestion) (see sweep --help)", exitCode: ExitCode.validationFailure.rawValue)
+        return CommandFailure("unknown command '\(TerminalText.oneLine(word, limit: 64))'\(suggestion) (see sweep --help)",
+                              exitCode: ExitCode.validationFailure.rawValue)
     }
 }
 

@@ -21,6 +21,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written")
     }
 
+    static let negativeNumbers: [[String]] = [
+        ["--timeout", "-5"], ["--host-grace", "-30"], ["--local-slots", "-1"], ["--max-attempts", "-2"],
+        ["--quarantine-after", "-1"], ["--max-jobs", "-3"],
+    ]
+
+    /// ArgumentParser takes `-5` for an option ("Missing value for '--timeout'"): a negative
+    /// number reaches the option's own check, which says what it must be.
+    @Test(arguments: negativeNumbers)
+    func aNegativeNumberIsRefusedForWhatItIs(_ option: [String]) throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        let run = try sandbox.run(["launch", "p.json"] + option)
+        #expect(run.status == 64, "\(option): \(run.stderr)")
+        #expect(!run.stderr.contains("Missing value"), "\(run.stderr)")
+        #expect(run.stderr.contains("\(option[0]) must be") && run.stderr.contains("not \(option[1])"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written")
+    }
+
+    @Test func statusWithAMetricNoJobReportedNamesItAndTheKnownOnes() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("m.json", #"{"name": "m", "workload": "probe", "base": {"epochs": 2}}"#)
+        #expect(try sandbox.run(["launch", "m.json", "--local-slots", "1"]).status == 0)
+        let typo = try sandbox.run(["status", "m", "--metric", "los"])
+        #expect(typo.status == 64, "\(typo.stdout)\n\(typo.stderr)")
+        #expect(typo.stderr.contains(#"--metric: unknown metric "los"; did you mean "loss"?"#), "\(typo.stderr)")
+        let unknown = try sandbox.run(["status", "m", "--metric", "zzz"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains(#"unknown metric "zzz"; expected one of acc, loss"#), "\(unknown.stderr)")
+        let known = try sandbox.run(["status", "m", "--metric", "acc"])
+        #expect(known.status == 0, "\(known.stderr)")
+    }
+
     @Test func aRuntimeFailureExitsOneWithoutAUsageLine() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["cancel"])

@@ -240,7 +240,7 @@ struct SSHConfigFileTests {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: SSHError.self) { try await SSHSession.connect(to: target) }
-        #expect(clock.now - start < .seconds(8))
+        #expect(clock.now - start < .seconds(60))  // A hang guard only: how fast is for benchmarks, not tests (a busy machine is slow).
         #expect(error?.kind == .hostKey, "\(String(describing: error))")
         #expect(error?.message.contains("Host key verification failed") == true, "\(String(describing: error))")
         #expect(error?.message.contains("Connection reset") == false)

@@ -422,7 +422,7 @@ struct SSHSessionTests {
         let start = clock.now
         let error = await #expect(throws: SSHError.self) { try await SSHSession.connect(to: target) }
         #expect(error?.kind == .connect)
-        #expect(clock.now - start < .seconds(5))
+        #expect(clock.now - start < .seconds(60))  // A hang guard only: how fast is for benchmarks, not tests (a busy machine is slow).
     }
 
     static func localSHA256(_ path: String) throws -> String {
