@@ -37,6 +37,10 @@ import Testing
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(accepted.stdout.contains("6 jobs = 3 configs x 2 seeds"), "\(accepted.stdout)")
         #expect(try sandbox.run(["launch", "six.json", "--max-jobs", "0"]).status == 64)
+        // No ceiling let a 10^7-job dry run take 7 GB: 1,000,000 at most, said at once.
+        let ceiling = try sandbox.run(["launch", "six.json", "--dry-run", "--max-jobs", "10000000"])
+        #expect(ceiling.status == 64 && ceiling.stderr.contains("--max-jobs must be at most 1000000"), "\(ceiling.stderr)")
+        #expect(try sandbox.run(["launch", "six.json", "--dry-run", "--max-jobs", "1000000"]).status == 0)
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
     }
 
