@@ -44,6 +44,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
     }
 
+    /// A folder given as the spec is named as one (it printed "NSCocoaErrorDomain error
+    /// 256"); a FIFO is refused without waiting for a writer.
+    @Test func aFolderOrAFIFOAsTheSpecIsNamedAsSuch() throws {
+        let sandbox = try SweepSandbox()
+        try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("specs"), withIntermediateDirectories: true)
+        let folder = try sandbox.run(["launch", "specs", "--dry-run"], timeout: 30)
+        #expect(folder.status == 64 && folder.stderr.contains("specs: is a directory, expected a spec file (.json/.yaml)"), "\(folder.stderr)")
+        #expect(!folder.stderr.contains("NSCocoaErrorDomain"))
+        let fifo = sandbox.directory.appendingPathComponent("pipe.json").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let piped = try sandbox.run(["launch", fifo, "--dry-run"], timeout: 30)
+        #expect(piped.status == 64 && piped.stderr.contains("pipe.json: is not a regular file"), "\(piped.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database))
+    }
+
     @Test func durationsThatAreNotNumbersAreUsageErrors() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("one.json", #"{"workload": "probe"}"#)
