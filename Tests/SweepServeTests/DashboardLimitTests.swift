@@ -82,6 +82,14 @@ import Testing
         }
         let loss = try #require(metrics["loss"]?["values"] as? [Double])
         #expect(loss.min() == -50 && loss.max() == 70)
+        // The sweep's curve of that configuration (its one running seed) is bounded the same way.
+        let curves = try #require(try f.json("/api/sweeps/beta/curves?metric=loss&show=1") as? [String: Any])
+        let curve = try #require((curves["curves"] as? [[String: Any]])?.first)
+        let epochsShown = try #require(curve["epochs"] as? [Int]), means = try #require(curve["mean"] as? [Double])
+        #expect(curve["downsampled"] as? Bool == true && curve["count"] as? Int == epochs && curve["seeds"] as? Int == 1)
+        #expect(epochsShown.count == means.count && epochsShown.count <= DashboardRoutes.maxPointsPerCurve)
+        #expect(epochsShown.first == 1 && epochsShown.last == epochs && means.min() == -50 && means.max() == 70)
+        #expect((curve["sd"] as? [Any])?.allSatisfy { $0 is NSNull } == true)
         // A short job's curve comes whole.
         let short = try #require(try f.json("/api/jobs/1/metrics") as? [String: Any])
         let whole = try #require((short["metrics"] as? [String: [String: Any]])?["loss"])
