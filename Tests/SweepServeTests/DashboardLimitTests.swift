@@ -41,6 +41,13 @@ import Testing
             #expect(response.closed, "\(name): the connection stays open")
         }
         #expect(try f.http.get("/api/sweeps").status == 200, "still serving")
+        // A job is found by its number as written, or a prefix of its key: never by LIKE's
+        // wildcards (%, _) or another spelling of the number.
+        for reference in ["%25%25%25%25", "____", "2eeb%25", "+1", "01", "%201"] {
+            #expect(try f.http.get("/api/jobs/\(reference)").status == 404, "\(reference)")
+        }
+        let key = try f.writer.jobs(of: f.alpha.id)[0].key
+        #expect(try f.http.get("/api/jobs/1").status == 200 && f.http.get("/api/jobs/\(key.prefix(6).uppercased())").status == 200)
         let nul = try f.http.get("/api/sweeps/alpha%00beta")
         #expect(nul.body.contains("path segment 3 decodes to a control character (U+0000)"), "\(nul.body)")
         #expect(try f.http.get("/api/sweeps/alpha").status == 200)
