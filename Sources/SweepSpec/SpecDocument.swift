@@ -46,11 +46,25 @@ public struct SpecDocument: Sendable {
     }
 
     /// Reads and parses the spec at `path`, reading no more than `maxBytes` + 1 bytes
-    /// (a device or a huge file is refused, not read into memory).
+    /// (a huge file is refused, not read into memory). Only a regular file is read: a
+    /// folder is named as one, and a FIFO or device is refused without blocking on it.
     public init(contentsOf path: String) throws(SpecError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SpecError([SpecDiagnostic(file: path, location: nil, path: "", message: "cannot read the file (does it exist?)")])
+        func failure(_ message: String) -> SpecError {
+            SpecError([SpecDiagnostic(file: path, location: nil, path: "", message: message)])
         }
+        // O_NONBLOCK: opening a FIFO with no writer would wait for one.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw failure(errno == ENOENT ? "cannot read the file (does it exist?)" : "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            let isFolder = info.st_mode & S_IFMT == S_IFDIR
+            close(fd)
+            throw failure(isFolder ? "is a directory, expected a spec file (.json/.yaml)"
+                                   : "is not a regular file (a FIFO, socket or device), expected a spec file (.json/.yaml)")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? handle.close() }
         let data: Data
         do {

@@ -26,6 +26,9 @@ public struct SweepPlan: Sendable {
 
     /// The default of `sweep launch --max-jobs`: the most jobs a spec may expand to.
     public static let defaultMaxJobs = 100_000
+    /// The most `--max-jobs` may raise the cap to: planning holds every job in memory
+    /// (about 1.6 KB each, so 1.6 GB at this cap; 10^7 jobs took 7 GB).
+    public static let maxJobsCeiling = 1_000_000
 }
 
 extension SweepSpec {

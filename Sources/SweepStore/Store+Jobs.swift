@@ -159,14 +159,19 @@ extension Store {
 
     /// The job with id `id`, or whose key starts with `id` (at least `minKeyPrefix` characters).
     ///
+    /// Only one spelling finds a job: a number as `String(id)` writes it (not `+1` or `01`),
+    /// a prefix of hex digits (any case); `%` or `_` would be LIKE's wildcards and find a job
+    /// whose key they are not.
     /// - Throws: `StoreError.Kind.invalidRequest` when the prefix matches several jobs.
     public func job(_ reference: String) throws(StoreError) -> StoredJob? {
         try read { db in
-            if let id = Int64(reference), let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
+            if let id = Int64(reference), String(id) == reference,
+               let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
                 return job
             }
-            guard reference.count >= Self.minKeyPrefix else { return nil }
-            let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference + "%"])
+            let isHex = reference.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+            guard reference.count >= Self.minKeyPrefix, isHex else { return nil }
+            let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference.lowercased() + "%"])
             if jobs.count > 1 { throw StoreError(.invalidRequest, "job key prefix \(reference) is ambiguous; give more characters") }
             return jobs.first
         }

@@ -47,6 +47,10 @@ extension Sweep {
 
         func validate() throws {
             if maxJobs < 1 { throw ValidationError("--max-jobs must be a positive number of jobs, not \(maxJobs)") }
+            if maxJobs > SweepPlan.maxJobsCeiling {
+                throw ValidationError("--max-jobs must be at most \(SweepPlan.maxJobsCeiling) (planning holds every job in memory, "
+                    + "about 1.6 KB each), got \(maxJobs): split the sweep into several specs")
+            }
             if let name, let problem = PlainName.problem(name) {
                 throw ValidationError("--name \"\(name)\" is not a plain name (\(problem)): use \(PlainName.rule)")
             }
