@@ -332,9 +332,10 @@ public final class Coordinator {
     /// Records a failed attempt and decides the job's fate. A failure the job reported
     /// itself (an exception, a missing data set, a bad config) happens again on every try:
     /// it fails the job at once. Crashes, kills and timeouts may be the host's or the
-    /// moment's: retried up to `maxAttempts`, and counted towards the host's quarantine.
+    /// moment's: retried up to `maxAttempts`, and counted towards the host's quarantine
+    /// (unless `countsAgainstHost` is false: a job that outlasted its worker's time limit).
     private func fail(_ job: StoredJob, attempt: Int, error: String, stderrTail: String?, signal: Int32?,
-                      reportedByJob: Bool, on name: String, host: Host) throws {
+                      reportedByJob: Bool, on name: String, host: Host, countsAgainstHost: Bool = true) throws {
         var job = job
         job.failures += 1
         jobs[job.id] = job
@@ -350,7 +351,7 @@ public final class Coordinator {
         }
         // A failure the job reported itself (e.g. its data set is missing) says nothing
         // about the host: only crashes, kills and timeouts count towards quarantine.
-        guard !reportedByJob else { return }
+        guard !reportedByJob, countsAgainstHost else { return }
         host.failureStreak.insert(job.id)
         if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
             host.quarantined = true
@@ -386,7 +387,21 @@ public final class Coordinator {
                       hung: Bool = false) throws {
         host.alive = false
         try flush()
+        if case .timeLimit(let limit, let fix) = failure, !host.running.isEmpty {
+            progress.message("host \(name): its worker reached its time limit"
+                + (limit.map { " (\(ProgressLine.clock(Double($0))))" } ?? "") + " with \(host.running.count) jobs running; \(fix)")
+        }
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
+            if case .timeLimit(let limit, let fix) = failure, let stored = jobs[job] {
+                // Run again, it would meet the same limit: a failure of the job, not a lost host.
+                finished += 1
+                let ran = ProgressLine.clock((clock.now - attempt.started).inSeconds)
+                let error = "outlasts the time limit of host \(name)'s worker: ran \(ran), limit "
+                    + (limit.map { ProgressLine.clock(Double($0)) } ?? "unknown") + "; \(fix)"
+                try fail(stored, attempt: attempt.number, error: error, stderrTail: reason, signal: nil, reportedByJob: false,
+                         on: name, host: host, countsAgainstHost: false)
+                continue
+            }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
             queue.insert(job, at: 0)
         }

@@ -32,6 +32,36 @@ public struct SlurmSettings: Sendable, Hashable {
 
     static let keys = ["slurm", "workers", "slurm_args", "pending_limit", "shared_home"]
 
+    /// The `--time=` among the srun options, in seconds; nil when not given (the partition's
+    /// default applies) or unlimited.
+    public var timeLimit: Int? {
+        guard let word = arguments.last(where: { $0.hasPrefix("--time=") }) else { return nil }
+        return Self.seconds(slurmTime: String(word.dropFirst("--time=".count)))
+    }
+
+    /// A Slurm time (`minutes`, `minutes:seconds`, `hours:minutes:seconds`, `days-hours`,
+    /// `days-hours:minutes`, `days-hours:minutes:seconds`) in seconds; nil for anything else
+    /// (`UNLIMITED`, `INFINITE`, a typo, which srun itself refuses).
+    static func seconds(slurmTime text: String) -> Int? {
+        let dash = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(dash.count) else { return nil }
+        let parts = dash.last!.split(separator: ":", omittingEmptySubsequences: false)
+        let numbers = parts.map { Int($0) }
+        guard (1...3).contains(parts.count), numbers.allSatisfy({ ($0 ?? -1) >= 0 && ($0 ?? 0) < 1_000_000 }) else { return nil }
+        let values = numbers.map { $0! }
+        if dash.count == 2 {
+            guard let days = Int(dash[0]), days >= 0, days < 10_000 else { return nil }
+            // days-hours[:minutes[:seconds]]
+            let units = [3600, 60, 1]
+            return days * 86_400 + zip(values, units).map { $0 * $1 }.reduce(0, +)
+        }
+        switch values.count {
+        case 1: return values[0] * 60
+        case 2: return values[0] * 60 + values[1]
+        default: return values[0] * 3600 + values[1] * 60 + values[2]
+        }
+    }
+
     /// The names the workers have in the store and on the progress line.
     public func workerNames(_ host: String) -> [String] { (1...workers).map { "\(host).\($0)" } }
 

@@ -42,7 +42,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         self.host = host
         self.settings = settings
         jobName = "sweep-\(launch)-\(name)"
-        let job = SlurmJobState(host: name)
+        let job = SlurmJobState(host: name, hostFile: host.name, settings: settings,
+                                slurm: { Self.slurmCommand($0, host: host) })
         self.job = job
         var srun = ["--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=\(jobName)"] + settings.arguments
         // Without a shared home srun copies the binary to each node's /tmp and runs that copy.
@@ -57,13 +58,13 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                                      (["exec", "srun"] + words.map(RemoteHost.shellQuoted)).joined(separator: " ")
                                          + " \"$HOME\"/" + RemoteHost.shellQuoted(path) + " " + worker.joined(separator: " ")
                                  },
-                                 stderrLine: job.read, failure: SlurmJobState.failure)
+                                 stderrLine: job.read, failure: job.failure, explain: job.explain)
         } else {
             let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles) : nil
             localCache = cache
             inner = LocalTransport(hostName: name, executable: "/usr/bin/env",
                                    arguments: ["srun"] + srun + [cache?.binaryPath ?? binary.path] + worker,
-                                   slots: host.slots, stderrLine: job.read, failure: SlurmJobState.failure)
+                                   slots: host.slots, stderrLine: job.read, failure: job.failure, explain: job.explain)
         }
     }
 
@@ -85,7 +86,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        job.begin(events: events)
+        // A job Slurm will never start (see `SlurmJobState.watch`) ends this connection at once.
+        job.begin(events: events, refuse: { [weak self] in self?.abort() })
         try localCache?.ensureBinary()
         try inner.start(events: events)
     }
@@ -121,39 +123,82 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     /// running after its stdin closed), it leaves the queue. Waits for scancel (a few tens
     /// of milliseconds; bounded by Slurm's own message timeout, or 15 s over SSH).
     private func cancelJob() {
-        let arguments = ["scancel", "--quiet", "--name=\(jobName)"]
+        _ = Self.slurmCommand(["scancel", "--quiet", "--name=\(jobName)"], host: host)
+    }
+
+    /// Runs a Slurm client (`scancel`, `squeue`, `srun --test-only`) where this cluster's
+    /// srun runs: here, or on the login node over a session of its own (bounded by 15 s).
+    /// - Returns: its exit status and output (stdout, then stderr); nil if it could not run.
+    static func slurmCommand(_ arguments: [String], host: HostFile) -> (status: Int32, output: String)? {
         if host.usesSSH {
             let done = DispatchSemaphore(value: 0)
-            let host = host
+            let result = Mutex<(status: Int32, output: String)?>(nil)
             Task {
                 if let session = try? await SSHSession.connect(to: RemoteHost.target(host)) {
-                    _ = try? await session.run(arguments.joined(separator: " "))
+                    if let run = try? await session.run(arguments.map(RemoteHost.shellQuoted).joined(separator: " ")) {
+                        result.withLock { $0 = (run.exitStatus, run.stdoutText + run.stderrText) }
+                    }
                     await session.close()
                 }
                 done.signal()
             }
             _ = done.wait(timeout: .now() + 15)
-        } else if let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: arguments) {
-            child.closeStdin()
-            child.forEachLine(of: .stdout) { _ in }
-            child.forEachLine(of: .stderr) { _ in }
-            _ = child.wait()
+            return result.withLock { $0 }
         }
+        guard let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: arguments) else { return nil }
+        child.closeStdin()
+        let output = Mutex<[String]>([]), errors = Mutex<[String]>([])
+        let stderrDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            child.forEachLine(of: .stderr, maxLineBytes: 4096) { line in errors.withLock { if $0.count < 50 { $0.append(line) } } }
+            stderrDone.signal()
+        }
+        child.forEachLine(of: .stdout, maxLineBytes: 4096) { line in output.withLock { if $0.count < 50 { $0.append(line) } } }
+        stderrDone.wait()
+        let termination = child.wait()
+        let text = (output.withLock { $0 } + errors.withLock { $0 }).joined(separator: "\n")
+        if case .exited(let status) = termination { return (status, text) }
+        return (-1, text)
     }
 }
 
 /// What srun said about the current connection's Slurm job: its id once known; posts
-/// `.waiting` while it is pending in the queue.
+/// `.waiting` while it is pending in the queue, and gives it up at once when Slurm says it
+/// will never start (`watch`).
 final class SlurmJobState: Sendable {
-    private let host: String
-    private let state = Mutex<(events: EventQueue?, id: String?, held: Bool)>((nil, nil, false))
+    private struct Connection {
+        var events: EventQueue?
+        var id: String?
+        var held = false
+        /// Counts connections, so that a watcher of an earlier one stops.
+        var number = 0
+        /// Why Slurm will never start this connection's job, once the watcher knows.
+        var refusal: String?
+        var refuse: (@Sendable () -> Void)?
+    }
 
-    init(host: String) { self.host = host }
+    private let host: String
+    private let hostFile: String
+    private let settings: SlurmSettings
+    private let slurm: @Sendable ([String]) -> (status: Int32, output: String)?
+    private let state = Mutex(Connection())
+
+    /// - Parameters:
+    ///   - host: the worker's name (`c.1`); `hostFile`: the host file's (`c`).
+    ///   - slurm: runs a Slurm client where srun runs (`SlurmTransport.slurmCommand`).
+    init(host: String, hostFile: String, settings: SlurmSettings,
+         slurm: @escaping @Sendable ([String]) -> (status: Int32, output: String)?) {
+        self.host = host
+        self.hostFile = hostFile
+        self.settings = settings
+        self.slurm = slurm
+    }
 
     var id: String? { state.withLock { $0.id } }
 
-    func begin(events: EventQueue) {
-        state.withLock { $0 = (events, nil, false) }
+    /// A new connection; `refuse` ends it (when Slurm will never start its job).
+    func begin(events: EventQueue, refuse: @escaping @Sendable () -> Void) {
+        state.withLock { $0 = Connection(events: events, number: $0.number + 1, refuse: refuse) }
     }
 
     /// What srun says when Slurm refuses the request itself (a partition, account, size or
@@ -165,10 +210,44 @@ final class SlurmJobState: Sendable {
         "srun: unrecognized option", "srun: error: Invalid", "srun: error: invalid",
     ]
 
+    /// Pending reasons (`squeue -o %r`) that never heal by waiting: the request itself is
+    /// beyond what the partition, account or nodes allow. Each with what to change.
+    static let hopelessReasons: [String: String] = [
+        "PartitionConfig": "the request (its --cpus-per-task, i.e. slots, memory or other slurm_args) is more than any node "
+            + "of the partition has or its limits allow: lower slots or choose another --partition (sinfo -o '%P %c %m %l')",
+        "PartitionNodeLimit": "the request needs more nodes than the partition allows: drop --nodes from slurm_args",
+        "PartitionTimeLimit": "--time is longer than the partition's limit: lower --time in slurm_args (sinfo -o '%P %l')",
+        "InvalidAccount": "the account is not valid: fix --account in slurm_args (sacctmgr show assoc user=$USER)",
+        "InvalidQOS": "the QOS is not valid: fix --qos in slurm_args (sacctmgr show assoc user=$USER)",
+        "AccountNotAllowed": "the partition does not allow this account: fix --account or --partition in slurm_args",
+        "QOSNotAllowed": "the partition does not allow this QOS: fix --qos or --partition in slurm_args",
+        "BadConstraints": "no node has the requested features: fix --constraint in slurm_args (sinfo -o '%N %f')",
+        "DependencyNeverSatisfied": "its dependency can never be satisfied: fix --dependency in slurm_args",
+        "QOSMaxWallDurationPerJobLimit": "--time is longer than the QOS allows: lower --time in slurm_args",
+        "AssocMaxWallDurationPerJobLimit": "--time is longer than the account allows: lower --time in slurm_args",
+        "QOSMaxCpuPerJobLimit": "more CPUs per job than the QOS allows: lower slots",
+        "AssocMaxCpuPerJobLimit": "more CPUs per job than the account allows: lower slots",
+        "QOSMaxNodePerJobLimit": "more nodes per job than the QOS allows: drop --nodes from slurm_args",
+        "AssocMaxNodesPerJobLimit": "more nodes per job than the account allows: drop --nodes from slurm_args",
+    ]
+
     /// Whether a worker connection's end (reason and srun's last stderr lines) can heal: a
-    /// cancelled, preempted or timed-out job can; a request Slurm refuses cannot.
-    @Sendable static func failure(_ reason: String) -> HostFailure {
-        refusals.contains { reason.contains($0) } ? .permanent : .transient
+    /// cancelled or preempted job can; a request Slurm refuses or will never start cannot;
+    /// a worker Slurm ended at its time limit is `.timeLimit` (its jobs outlast `--time`).
+    @Sendable func failure(_ reason: String) -> HostFailure {
+        if state.withLock({ $0.refusal }) != nil || Self.refusals.contains(where: { reason.contains($0) }) { return .permanent }
+        guard reason.contains("DUE TO TIME LIMIT") else { return .transient }
+        let fix = settings.arguments.last { $0.hasPrefix("--time=") }.map {
+            "raise \($0) in slurm_args of host file \(hostFile), or make the jobs shorter"
+        } ?? "no --time in slurm_args of host file \(hostFile), so the partition's default applies (sinfo -o '%P %L'): "
+            + "set a longer --time there, or make the jobs shorter"
+        return .timeLimit(seconds: settings.timeLimit, fix: fix)
+    }
+
+    /// The connection's end in words: why Slurm will never start the job, when the watcher
+    /// found out (srun itself only says it was cancelled).
+    @Sendable func explain(_ reason: String) -> String {
+        state.withLock { $0.refusal } ?? reason
     }
 
     /// One stderr line of srun: `srun: job 12 queued and waiting for resources` (only when
@@ -178,11 +257,37 @@ final class SlurmJobState: Sendable {
         guard let range = line.range(of: "srun: job "), line.contains("queued and waiting") else { return }
         let id = String(line[range.upperBound...].prefix { $0.isNumber })
         guard !id.isEmpty else { return }
-        let (events, held) = state.withLock { state in
+        let (events, held, number) = state.withLock { state in
             state.id = id
-            return (state.events, state.held)
+            return (state.events, state.held, state.number)
         }
         events?.post(.waiting(host: host, job: id, detail: "slurm job \(id) pending in the queue" + (held ? " (held)" : "")))
+        Thread.detachNewThread { self.watch(id, connection: number) }
+    }
+
+    /// Asks Slurm why job `id` is pending (after 1, 2, 4 ... s, then every 30 s) until it
+    /// runs, leaves the queue or its connection ends; a reason that never heals
+    /// (`hopelessReasons`) ends the connection at once, permanently, with the reason and
+    /// the fix, instead of waiting out `pending_limit`.
+    private func watch(_ id: String, connection number: Int) {
+        var delay: UInt32 = 1
+        while true {
+            sleep(delay)
+            delay = min(delay * 2, 30)
+            guard state.withLock({ $0.number == number && $0.refusal == nil }) else { return }
+            guard let answer = slurm(["squeue", "--noheader", "--jobs=\(id)", "--format=%T|%r"]), answer.status == 0 else { return }
+            let fields = answer.output.split(separator: "\n").first?.split(separator: "|").map(String.init) ?? []
+            guard fields.count == 2, fields[0] == "PENDING" else { return }
+            guard let fix = Self.hopelessReasons[fields[1]] else { continue }
+            let text = "Slurm will never start job \(id) (pending, reason \(fields[1])): \(fix); in the host file of \(hostFile)"
+            let refuse = state.withLock { state -> (@Sendable () -> Void)? in
+                guard state.number == number else { return nil }
+                state.refusal = text
+                return state.refuse
+            }
+            refuse?()
+            return
+        }
     }
 }
 
@@ -239,5 +344,39 @@ final class LocalCache: Sendable {
         }
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: temporary)
         if rename(temporary, target) != 0 { throw FileError(path: target, operation: "rename", errno: errno) }
+    }
+}
+
+extension SlurmCheck {
+    /// Asks Slurm whether it could run one worker of `host` at all: `srun --test-only` with
+    /// the worker's request (submits nothing), where the host's srun runs. Catches a bogus
+    /// partition, account or constraint and a request larger than any node before a launch.
+    /// - Returns: Slurm's estimate, e.g. "Job 3 to start at 2026-12-07T09:27:44 using 1
+    ///   processors on nodes vm in partition debug".
+    /// - Throws: `SlurmArgumentError` with srun's answer and what to change in the host file.
+    public static func testRequest(_ host: HostFile) throws(SlurmArgumentError) -> String {
+        let settings = host.slurm ?? SlurmSettings(workers: 1)
+        let words = ["srun", "--test-only", "--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=sweep-check-\(host.name)"]
+            + settings.arguments + ["true"]
+        guard let answer = SlurmTransport.slurmCommand(words, host: host) else {
+            throw SlurmArgumentError(message: "cannot run srun" + (host.usesSSH ? " on \(host.sshAddress)" : "") + " to test the request")
+        }
+        let said = answer.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if answer.status == 0, let estimate = said.last(where: { $0.contains("to start at") }) {
+            return estimate.hasPrefix("srun: ") ? String(estimate.dropFirst(6)) : estimate
+        }
+        let text = said.suffix(3).joined(separator: "; ")
+        let fix: String
+        if text.contains("Invalid partition") || text.contains("invalid partition") {
+            fix = "choose a partition that sinfo lists (sinfo -s) in --partition"
+        } else if text.contains("node configuration is not available") || text.contains("More processors requested") {
+            fix = "no node of the partition has \(host.slots) CPUs (slots) and the memory asked: lower slots or choose another "
+                + "partition (sinfo -o '%P %c %m')"
+        } else if text.contains("feature") {
+            fix = "no node has the requested features: fix --constraint (sinfo -o '%N %f')"
+        } else {
+            fix = "fix slurm_args (they are passed to srun as given)"
+        }
+        throw SlurmArgumentError(message: "Slurm cannot run a worker of \(host.name) (srun --test-only: \(text.isEmpty ? "no answer" : text)): \(fix)")
     }
 }

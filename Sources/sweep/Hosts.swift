@@ -148,9 +148,11 @@ extension Sweep.Hosts {
             if let settings, !host.usesSSH {
                 // Nothing to log in to: check that Slurm's clients are here, then write the file.
                 let srun = try SlurmCheck.srunPath()
+                let estimate = try SlurmCheck.testRequest(host)
                 try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
                 try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots -> \(path)")
+                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots "
+                    + "(srun --test-only: \(estimate)) -> \(path)")
                 return
             }
             let binary = try ShippedBinary.get()
@@ -162,6 +164,8 @@ extension Sweep.Hosts {
                 let again = CommandLine.arguments.dropFirst().joined(separator: " ")
                 throw HostCheckFailure(description: RemoteHost.explain(error, acceptNew: "sweep \(again) --accept-new"))
             }
+            // The login node works; would Slurm ever run the workers it asks for?
+            if settings != nil { _ = try SlurmCheck.testRequest(host) }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
             print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots"
@@ -253,7 +257,8 @@ extension Sweep.Hosts {
             for host in hosts {
                 if !host.usesSSH {
                     do {
-                        print("\(host.name): Slurm through \(try SlurmCheck.srunPath()) here")
+                        let srun = try SlurmCheck.srunPath()
+                        print("\(host.name): Slurm through \(srun) here, srun --test-only: \(try SlurmCheck.testRequest(host))")
                     } catch {
                         failed = true
                         print("\(host.name): \(error)")
@@ -262,9 +267,10 @@ extension Sweep.Hosts {
                 }
                 do {
                     let r = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
+                    let slurm = host.slurm == nil ? "" : ", srun --test-only: " + (try SlurmCheck.testRequest(host))
                     print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
                         + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
-                        + (r.hasBinary ? "matches" : "shipped") + " and starts")
+                        + (r.hasBinary ? "matches" : "shipped") + " and starts" + slurm)
                 } catch {
                     failed = true
                     print("\(host.name): " + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))

@@ -22,6 +22,13 @@ struct SlurmSweepTests {
     /// The queue, for a failure's message.
     func queued(_ slurm: TestSlurm) -> Comment { "\((try? slurm.queue().map { "\($0.id) \($0.name) \($0.state)" }) ?? [])" }
 
+    /// `sweep ARGS` to completion, talking to `slurm`.
+    func run(_ sandbox: SweepSandbox, _ arguments: [String], _ slurm: TestSlurm) throws -> Run {
+        let run = try sandbox.start(arguments, environment: slurm.environment)
+        run.wait(timeout: 120)
+        return run
+    }
+
     func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
 
     func counts(_ sandbox: SweepSandbox) -> StateCounts? {
@@ -161,6 +168,72 @@ struct SlurmSweepTests {
         #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 2)
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    /// Slurm's shortest `--time` is a minute (the fixture's OverTimeLimit is 0): two attempts
+    /// of a job that needs 10 minutes take about two minutes of this test.
+    @Test(.timeLimit(.minutes(5)))
+    func aJobLongerThanTheWorkersTimeLimitIsCountedAndFailsAfterMaxAttempts() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 1, epochs: 600, sleepMS: 1000, workers: 1, extra: #", "slurm_args": ["--time=1"]"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0", "--max-attempts", "2"],
+                                       environment: slurm.environment)
+        launch.wait(timeout: 280)
+        #expect(launch.status == 1, "\(launch.stdout)\n\(launch.stderr)")
+        let attempts = try attempts(sandbox)
+        #expect(attempts.map(\.status) == [.failed, .failed], "counted, not lost: \(attempts.map { ($0.status, $0.error) })")
+        #expect(counts(sandbox)?.failed == 1)
+        let error = try #require(attempts.last?.error)
+        // Both durations: what the job ran and the worker's limit.
+        #expect(error.contains("outlasts the time limit of host c.1's worker: ran 01:"), "\(error)")
+        #expect(error.contains("limit 01:00; raise --time=1 in slurm_args of host file c"), "\(error)")
+        #expect(launch.stdout.contains("job 1 failed: outlasts the time limit"), "\(launch.stdout)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// More CPUs than the node has: srun is queued with reason PartitionConfig, which never
+    /// heals; the worker is given up at once, not after pending_limit (600 s).
+    @Test func aRequestSlurmCanNeverStartIsGivenUpAtOnceWithTheReason() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try SweepSandbox()
+        // The local worker runs the sweep meanwhile, for long enough to see the worker given up.
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 2, "sleep_ms": 500}, "seeds": 8}"#)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": 1, "slots": \#(slurm.cpus * 4)}"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable: Slurm will never start job"), "\(launch.stdout)")
+        #expect(launch.stdout.contains("reason PartitionConfig): the request"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("pending_limit"), "\(launch.stdout)")
+        #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    /// `hosts add --slurm` and `hosts check` ask Slurm (`srun --test-only`) whether it could
+    /// ever run a worker: a bogus partition or more CPUs than any node is refused there.
+    @Test func hostsAddAndCheckRefuseARequestSlurmCannotRun() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try SweepSandbox()
+        let bogus = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slurm-args", "--partition=nope"], slurm)
+        #expect(bogus.status == 1, "\(bogus.stdout)\n\(bogus.stderr)")
+        #expect(bogus.stderr.contains("Slurm cannot run a worker of c") && bogus.stderr.contains("Invalid partition name"),
+                "\(bogus.stderr)")
+        #expect(bogus.stderr.contains("choose a partition that sinfo lists"), "\(bogus.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/c.json").path))
+        let big = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slots", "\(slurm.cpus * 4)"], slurm)
+        #expect(big.status == 1 && big.stderr.contains("lower slots"), "\(big.stderr)")
+        let add = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slurm-args", "--partition=debug"], slurm)
+        #expect(add.status == 0 && add.stdout.contains("in partition debug"), "\(add.stdout)\n\(add.stderr)")
+        #expect(try run(sandbox, ["hosts", "check"], slurm).status == 0)
+        // A host file edited by hand afterwards is caught by check.
+        try sandbox.write("Hosts/c.json", #"{"name": "c", "slurm": true, "slurm_args": ["--partition=gone"]}"#)
+        let check = try run(sandbox, ["hosts", "check"], slurm)
+        #expect(check.status == 1 && check.stdout.contains("Invalid partition name"), "\(check.stdout)\n\(check.stderr)")
     }
 
     @Test func srunRunsOnALoginNodeReachedOverSSH() throws {
