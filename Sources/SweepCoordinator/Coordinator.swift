@@ -49,7 +49,8 @@ public final class Coordinator {
         public var finished: Int
         /// True if Ctrl-C stopped the run before every job was done.
         public var interrupted: Bool
-        /// Why hosts stopped being used (lost, quarantined, unusable, would not start).
+        /// Why hosts stopped being used (lost, quarantined, unusable, would not start), and
+        /// which were reconnected during the run and how often.
         public var hostProblems: [String]
     }
 
@@ -87,6 +88,8 @@ public final class Coordinator {
         var connectedAt: Duration = .zero
         var reconnects = 0
         var reconnectAt: Duration?
+        /// Reconnections that came back (`ready`) in this run, for the summary.
+        var reconnected = 0
 
         init(transport: any WorkerTransport) { self.transport = transport }
 
@@ -206,6 +209,10 @@ public final class Coordinator {
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
             try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
         }
+        for name in hostOrder where hosts[name]!.reconnected > 0 {
+            let times = hosts[name]!.reconnected
+            hostProblems.append("host \(name): reconnected \(times) time\(times == 1 ? "" : "s")")
+        }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
         progress.finish()
@@ -280,6 +287,7 @@ public final class Coordinator {
         switch message {
         case .ready(let info):
             host.info = info
+            if host.reconnects > 0 { host.reconnected += 1 }
             host.reconnects = 0
             let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
             try store.updateHost(name: name, state: .up,

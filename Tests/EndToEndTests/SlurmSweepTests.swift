@@ -170,6 +170,26 @@ struct SlurmSweepTests {
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
     }
 
+    /// After a coordinator's kill -9 its Slurm workers are gone with it: status says the
+    /// hosts are interrupted, not "up (slurm job 3 running ...)".
+    @Test func afterACoordinatorKillStatusShowsItsHostsInterrupted() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 6, epochs: 50, sleepMS: 100, workers: 1)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox)?.running ?? 0) == 1 })
+        let running = try run(sandbox, ["status", "p", "--brief"], slurm)
+        #expect(running.stdout.contains("host c.1: up (slurm job"), "\(running.stdout)")
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 30)
+        let status = try run(sandbox, ["status", "p", "--brief"], slurm)
+        #expect(status.stdout.contains("host c.1: interrupted (no coordinator running; was up) (slurm job"), "\(status.stdout)")
+        let json = try run(sandbox, ["status", "p", "--brief", "--json"], slurm)
+        #expect(json.stdout.contains(#""state":"interrupted""#) && !json.stdout.contains(#""state":"up""#), "\(json.stdout)")
+        #expect(slurm.waitForEmptyQueue(timeout: 30), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
     /// Slurm's shortest `--time` is a minute (the fixture's OverTimeLimit is 0): two attempts
     /// of a job that needs 10 minutes take about two minutes of this test.
     @Test(.timeLimit(.minutes(5)))

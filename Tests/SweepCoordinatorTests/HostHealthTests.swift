@@ -88,6 +88,24 @@ import Testing
         #expect(error.contains("outlasts the time limit of host a's worker: ran 01:10, limit 01:00; raise --time=1"), "\(error)")
     }
 
+    @Test func theSummarySaysHowOftenAHostWasReconnected() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [a])
+        try h.startWithReady(a)
+        for _ in 0..<2 {
+            a.closeConnection("connection reset")
+            try h.step()
+            try h.advance(.seconds(2))
+            a.ready()
+            try h.step()
+        }
+        #expect(a.attempt(of: h.jobs[0]) == 3)
+        a.done(h.jobs[0])
+        try h.step()
+        let outcome = try h.coordinator.finish()
+        #expect(outcome.hostProblems.last == "host a: reconnected 2 times", "\(outcome.hostProblems)")
+    }
+
     @Test func lateMessagesOfALostAttemptAreIgnored() throws {
         let a = ScriptedTransport("a", slots: 1)
         let b = ScriptedTransport("b", slots: 1)
