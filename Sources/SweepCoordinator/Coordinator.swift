@@ -205,6 +205,13 @@ public final class Coordinator {
     public func finish() throws -> Outcome {
         try flush()
         closeConnections()
+        // A host that failed for good as the last jobs finished elsewhere (a full disk found
+        // while the local worker ran the sweep) is still reported, once.
+        while let event = events.poll() {
+            if case .closed(let name, let reason, .permanent) = event, let host = hosts[name], host.info == nil, !host.unusable {
+                try giveUp(name, host: host, reason: reason)
+            }
+        }
         // Its Slurm job was still waiting in the queue: closing took it out.
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
             try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")

@@ -88,6 +88,21 @@ import Testing
         #expect(error.contains("outlasts the time limit of host a's worker: ran 01:10, limit 01:00; raise --time=1"), "\(error)")
     }
 
+    /// In a mixed sweep the local worker may finish every job while a host is still being
+    /// set up; that host's permanent failure (a full disk) was never reported.
+    @Test func aHostThatFailsForGoodAsTheSweepEndsIsStillReported() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let b = ScriptedTransport("b", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [a, b])
+        try h.startWithReady(a)
+        a.done(h.jobs[0])
+        try h.step()
+        #expect(h.coordinator.isFinished)
+        b.closeConnection("has no space left on b (needs 37 MB in ~/.cache/sweep/bin)", failure: .permanent)
+        let outcome = try h.coordinator.finish()
+        #expect(outcome.hostProblems.contains { $0.hasPrefix("host b unusable: has no space left on b") }, "\(outcome.hostProblems)")
+    }
+
     @Test func theSummarySaysHowOftenAHostWasReconnected() throws {
         let a = ScriptedTransport("a", slots: 1)
         let h = try CoordinatorHarness(jobs: 1, transports: [a])
