@@ -404,7 +404,8 @@ public final class Coordinator {
         try flush()
         if case .timeLimit(let limit, let fix) = failure, !host.running.isEmpty {
             progress.message("host \(name): its worker reached its time limit"
-                + (limit.map { " (\(ProgressLine.clock(Double($0))))" } ?? "") + " with \(host.running.count) jobs running; \(fix)")
+                + (limit.map { " (\(ProgressLine.clock(Double($0))))" } ?? "") + " with \(host.running.count) "
+                + (host.running.count == 1 ? "job" : "jobs") + " running; \(fix)")
         }
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
             if case .timeLimit(let limit, let fix) = failure, let stored = jobs[job] {

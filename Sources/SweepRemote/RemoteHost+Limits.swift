@@ -13,7 +13,8 @@ extension RemoteHost {
     ///   `shellMarker` did not: the account's login shell cannot run commands.
     static func requireShell(_ result: SSHCommandResult, name: String) throws {
         guard !result.stdoutText.split(separator: "\n").contains(Substring(shellMarker)) else { return }
-        let said = result.stderrText.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
+        // One line: the message ends up in one-line rows (status, the summary).
+        let said = result.stderrText.split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
         throw RemoteHostError(host: name, message:
             "cannot run commands: its account's login shell ran `echo` and printed nothing (exit status \(result.exitStatus)"
             + (said.isEmpty ? "" : ": \(said)") + "). The shell is probably /bin/false or nologin: give the account a "
