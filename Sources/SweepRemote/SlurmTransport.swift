@@ -372,6 +372,9 @@ extension SlurmCheck {
         } else if text.contains("node configuration is not available") || text.contains("More processors requested") {
             fix = "no node of the partition has \(host.slots) CPUs (slots) and the memory asked: lower slots or choose another "
                 + "partition (sinfo -o '%P %c %m')"
+        } else if text.contains("configuration source") || text.contains("configuration file") || text.contains("controller") {
+            fix = "srun" + (host.usesSSH ? " on \(host.sshAddress)" : " here") + " cannot reach the cluster: check that sinfo "
+                + "works there (its slurm.conf or SLURM_CONF, and slurmctld)"
         } else if text.contains("feature") {
             fix = "no node has the requested features: fix --constraint (sinfo -o '%N %f')"
         } else {

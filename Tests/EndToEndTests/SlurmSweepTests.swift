@@ -43,8 +43,19 @@ struct SlurmSweepTests {
 
     @Test func hostsAddSlurmWritesTheHostFileAndRefusesOptionsThatRunSomethingElse() throws {
         let sandbox = try SweepSandbox()
-        let add = try sandbox.run(["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
-                                   "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"])
+        // Without a cluster srun --test-only cannot answer: nothing is written. (An empty
+        // slurm.conf fails at once; a missing one makes srun retry for a minute.)
+        try sandbox.write("empty.conf", "")
+        let offline = try sandbox.start(["hosts", "add", "c", "--slurm"],
+                                        environment: ["SLURM_CONF": sandbox.directory.appendingPathComponent("empty.conf").path])
+        offline.wait(timeout: 120)
+        #expect(offline.status == 1 && offline.stderr.contains("cannot reach the cluster: check that sinfo works"),
+                "\(offline.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/c.json").path))
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let add = try run(sandbox, ["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
+                                    "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"], slurm)
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         #expect(add.stdout.contains("3 workers of 2 slots"), "\(add.stdout)")
         let text = try String(contentsOf: sandbox.directory.appendingPathComponent("Hosts/c.json"), encoding: .utf8)
