@@ -28,6 +28,9 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     private let job: SlurmJobState
     /// Local srun with a shared home: the binary in `~/.cache/sweep/bin` and data files shipped there.
     private let localCache: LocalCache?
+    /// The watcher's `squeue` calls in progress (over SSH, a session each), waited for before
+    /// the process may exit (see `SSHTransport.waitUntilClosed`).
+    private let queries = DispatchGroup()
 
     /// - Parameters:
     ///   - worker: the worker's number, 1...workers.
@@ -42,8 +45,12 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         self.host = host
         self.settings = settings
         jobName = "sweep-\(launch)-\(name)"
-        let job = SlurmJobState(host: name, hostFile: host.name, settings: settings,
-                                slurm: { Self.slurmCommand($0, host: host) })
+        let queries = queries
+        let job = SlurmJobState(host: name, hostFile: host.name, settings: settings, slurm: { words in
+            queries.enter()
+            defer { queries.leave() }
+            return Self.slurmCommand(words, host: host)
+        })
         self.job = job
         var srun = ["--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=\(jobName)"] + settings.arguments
         // Without a shared home srun copies the binary to each node's /tmp and runs that copy.
@@ -106,17 +113,20 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func close() {
+        job.end()
         inner.close()
         cancelJob()
     }
 
     public func abort() {
+        job.end()
         inner.abort()
         cancelJob()
     }
 
     public func waitUntilClosed(deadline: ContinuousClock.Instant) {
         inner.waitUntilClosed(deadline: deadline)
+        _ = queries.wait(timeout: .now() + max(0, ContinuousClock.now.duration(to: deadline).seconds))
     }
 
     /// `scancel --name=JOB`: whatever this worker's job is doing (waiting in the queue, or
@@ -174,6 +184,8 @@ final class SlurmJobState: Sendable {
         var number = 0
         /// Why Slurm will never start this connection's job, once the watcher knows.
         var refusal: String?
+        /// Closed or aborted: the watcher asks nothing more.
+        var ended = false
         var refuse: (@Sendable () -> Void)?
     }
 
@@ -195,6 +207,11 @@ final class SlurmJobState: Sendable {
     }
 
     var id: String? { state.withLock { $0.id } }
+
+    /// The connection is being closed: its watcher stops.
+    func end() {
+        state.withLock { $0.ended = true }
+    }
 
     /// A new connection; `refuse` ends it (when Slurm will never start its job).
     func begin(events: EventQueue, refuse: @escaping @Sendable () -> Void) {
@@ -274,7 +291,7 @@ final class SlurmJobState: Sendable {
         while true {
             sleep(delay)
             delay = min(delay * 2, 30)
-            guard state.withLock({ $0.number == number && $0.refusal == nil }) else { return }
+            guard state.withLock({ $0.number == number && $0.refusal == nil && !$0.ended }) else { return }
             guard let answer = slurm(["squeue", "--noheader", "--jobs=\(id)", "--format=%T|%r"]), answer.status == 0 else { return }
             let fields = answer.output.split(separator: "\n").first?.split(separator: "|").map(String.init) ?? []
             guard fields.count == 2, fields[0] == "PENDING" else { return }
