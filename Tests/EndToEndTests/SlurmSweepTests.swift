@@ -267,6 +267,32 @@ struct SlurmSweepTests {
         #expect(check.status == 1 && check.stdout.contains("Invalid partition name"), "\(check.stdout)\n\(check.stderr)")
     }
 
+    /// The same through a login node over SSH: squeue and srun --test-only run there.
+    @Test func onALoginNodeARequestSlurmCanNeverStartIsCaughtByCheckAndLaunch() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sshd = try TestSSHD(freshHome: true, environment: slurm.environment)
+        defer { sshd.stop() }
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 2, "sleep_ms": 500}, "seeds": 8}"#)
+        let json: JSONValue = [
+            "name": "c", "slurm": true, "workers": 1, "slots": .int(slurm.cpus * 4),
+            "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"), "identity": .string(sshd.userKeyPath),
+            "known_hosts": .string(sshd.knownHostsPath), "ssh_config": "/dev/null",
+        ]
+        try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("Hosts"), withIntermediateDirectories: true)
+        try sandbox.write("Hosts/c.json", json.canonicalText)
+        let check = try sandbox.run(["hosts", "check"])
+        #expect(check.status == 1 && check.stdout.contains("c: Slurm cannot run a worker of c") && check.stdout.contains("lower slots"),
+                "\(check.stdout)\n\(check.stderr)")
+        let launch = try sandbox.run(["launch", "p.json", "--hosts", "Hosts/c.json", "--local-slots", "1"])
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable: Slurm will never start job")
+                && launch.stdout.contains("reason PartitionConfig"), "\(launch.stdout)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
     @Test func srunRunsOnALoginNodeReachedOverSSH() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
