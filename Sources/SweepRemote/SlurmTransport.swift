@@ -282,15 +282,14 @@ final class SlurmJobState: Sendable {
         Thread.detachNewThread { self.watch(id, connection: number) }
     }
 
-    /// Asks Slurm why job `id` is pending (after 1, 2, 4 ... s, then every 30 s) until it
-    /// runs, leaves the queue or its connection ends; a reason that never heals
+    /// Asks Slurm why job `id` is pending (after 1, 2, 4 ... 64 s: Slurm sets such reasons
+    /// when the job is submitted, and 256 workers over SSH must not keep the login node busy),
+    /// until it runs, leaves the queue or its connection ends; a reason that never heals
     /// (`hopelessReasons`) ends the connection at once, permanently, with the reason and
-    /// the fix, instead of waiting out `pending_limit`.
+    /// the fix, instead of waiting out `pending_limit` (which stays the backstop).
     private func watch(_ id: String, connection number: Int) {
-        var delay: UInt32 = 1
-        while true {
+        for delay in [1, 1, 2, 4, 8, 16, 32] as [UInt32] {
             sleep(delay)
-            delay = min(delay * 2, 30)
             guard state.withLock({ $0.number == number && $0.refusal == nil && !$0.ended }) else { return }
             guard let answer = slurm(["squeue", "--noheader", "--jobs=\(id)", "--format=%T|%r"]), answer.status == 0 else { return }
             let fields = answer.output.split(separator: "\n").first?.split(separator: "|").map(String.init) ?? []
