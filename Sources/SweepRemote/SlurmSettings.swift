@@ -169,3 +169,40 @@ public enum SlurmCheck {
             "no srun on PATH: install Slurm's clients (Debian: slurm-client), or give the login node with --ssh")
     }
 }
+
+extension SlurmCheck {
+    /// Asks Slurm whether it could run one worker of `host` at all: `srun --test-only` with
+    /// the worker's request (submits nothing), where the host's srun runs. Catches a bogus
+    /// partition, account or constraint and a request larger than any node before a launch.
+    /// - Returns: Slurm's estimate, e.g. "Job 3 to start at 2026-12-07T09:27:44 using 1
+    ///   processors on nodes vm in partition debug".
+    /// - Throws: `SlurmArgumentError` with srun's answer and what to change in the host file.
+    public static func testRequest(_ host: HostFile) throws(SlurmArgumentError) -> String {
+        let settings = host.slurm ?? SlurmSettings(workers: 1)
+        let words = ["srun", "--test-only", "--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=sweep-check-\(host.name)"]
+            + settings.arguments + ["true"]
+        guard let answer = SlurmTransport.slurmCommand(words, host: host) else {
+            throw SlurmArgumentError(message: "cannot run srun" + (host.usesSSH ? " on \(host.sshAddress)" : "") + " to test the request")
+        }
+        let said = answer.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if answer.status == 0, let estimate = said.last(where: { $0.contains("to start at") }) {
+            return estimate.hasPrefix("srun: ") ? String(estimate.dropFirst(6)) : estimate
+        }
+        let text = said.suffix(3).joined(separator: "; ")
+        let fix: String
+        if text.contains("Invalid partition") || text.contains("invalid partition") {
+            fix = "choose a partition that sinfo lists (sinfo -s) in --partition"
+        } else if text.contains("node configuration is not available") || text.contains("More processors requested") {
+            fix = "no node of the partition has \(host.slots) CPUs (slots) and the memory asked: lower slots or choose another "
+                + "partition (sinfo -o '%P %c %m')"
+        } else if text.contains("configuration source") || text.contains("configuration file") || text.contains("controller") {
+            fix = "srun" + (host.usesSSH ? " on \(host.sshAddress)" : " here") + " cannot reach the cluster: check that sinfo "
+                + "works there (its slurm.conf or SLURM_CONF, and slurmctld)"
+        } else if text.contains("feature") {
+            fix = "no node has the requested features: fix --constraint (sinfo -o '%N %f')"
+        } else {
+            fix = "fix slurm_args (they are passed to srun as given)"
+        }
+        throw SlurmArgumentError(message: "Slurm cannot run a worker of \(host.name) (srun --test-only: \(text.isEmpty ? "no answer" : text)): \(fix)")
+    }
+}
