@@ -18,7 +18,8 @@ extension Sweep {
                 KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
                 log in, architecture and CPU features, ship the binary, start it. A Slurm cluster \
                 (--slurm) runs --workers Slurm jobs of --slots CPUs each, through srun on this \
-                machine or, with --ssh, on the login node.
+                machine or, with --ssh, on the login node; add and check ask Slurm (srun --test-only) \
+                whether it could ever run such a worker (a bogus partition, more CPUs than any node).
                 """,
             subcommands: [Add.self, List.self, Check.self, Remove.self])
     }
