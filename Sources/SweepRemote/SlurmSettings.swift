@@ -77,13 +77,16 @@ public struct SlurmSettings: Sendable, Hashable {
     /// Checks one `srun` option: long form (`--name` or `--name=value`), not one sweep sets or
     /// one that runs or reads something else; nil when fine, else the problem.
     public static func checkArgument(_ word: String) -> String? {
+        // First, and without echoing it: a control character (ESC ...) would reach the terminal.
+        guard word.unicodeScalars.allSatisfy({ (0x21...0x7e).contains($0.value) && !"'\"\\".unicodeScalars.contains($0) }) else {
+            let visible = String(word.unicodeScalars.prefix(40).map { (0x20...0x7e).contains($0.value) ? Character($0) : "?" })
+            return "\"\(visible)\": only printable ASCII without quotes or backslashes"
+        }
         guard word.count <= 256 else { return "\"\(word.prefix(40))…\" is longer than 256 characters" }
         guard word.hasPrefix("--"), word.count > 2 else {
             return "\"\(word)\": expected an srun option in its long form (--partition=gpu, not -p gpu); "
                 + "sweep runs the worker itself, so no command or short option may follow"
         }
-        guard word.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\0" && $0 != "'" && $0 != "\"" && $0 != "\\" })
-        else { return "\"\(word)\": only printable ASCII without quotes or backslashes" }
         let name = String(word.dropFirst(2).prefix { $0 != "=" })
         if reserved.contains(name) {
             return "\"\(word)\": --\(name) is set by sweep or would change what srun runs or how it talks to the worker"

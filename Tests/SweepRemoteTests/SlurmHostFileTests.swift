@@ -55,6 +55,10 @@ struct SlurmHostFileTests {
         (#"{"name": "c", "slurm": true, "slurm_args": ["--job-name=x"]}"#, "--job-name is set by sweep"),
         (#"{"name": "c", "slurm": true, "slurm_args": ["--comment=$(id)'"]}"#, "only printable ASCII without quotes"),
         (#"{"name": "c", "slurm": true, "slurm_args": ["--a;b"]}"#, "not an srun option name"),
+        // A terminal escape is refused without being echoed.
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--partition=\u001b]0;owned\u0007x"]}"#,
+         #"slurm_args[0]: "--partition=?]0;owned?x": only printable ASCII"#),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["-p\u001b[2J"]}"#, #""-p?[2J": only printable ASCII"#),
         (#"{"name": "c", "slots": 2}"#, "ssh: expected [user@]host[:port]"),
     ])
     func badSlurmFieldsAreRefusedNamingTheField(text: String, expected: String) {
