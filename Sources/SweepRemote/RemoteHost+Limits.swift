@@ -5,6 +5,13 @@ import SweepSSH
 /// as a stalled upload ("Remote channel is closed") or a meaningless "architecture ?": an
 /// account whose shell runs nothing, a full disk, a cache on a `noexec` file system.
 extension RemoteHost {
+    /// Text a host (or its Slurm) printed, as one line for a message: control characters
+    /// (terminal escapes, newlines) become "?", at most `limit` characters.
+    static func printable(_ text: some StringProtocol, limit: Int = 300) -> String {
+        let scalars = text.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.prefix(limit)
+        return String(String.UnicodeScalarView(scalars.map { CharacterSet.controlCharacters.contains($0) ? "?" : $0 }))
+    }
+
     /// Printed first by every fact-finding command: an account whose login shell is
     /// /bin/false or nologin runs no command at all, and prints nothing.
     static let shellMarker = "sweep-shell-ok"
@@ -13,8 +20,7 @@ extension RemoteHost {
     ///   `shellMarker` did not: the account's login shell cannot run commands.
     static func requireShell(_ result: SSHCommandResult, name: String) throws {
         guard !result.stdoutText.split(separator: "\n").contains(Substring(shellMarker)) else { return }
-        // One line: the message ends up in one-line rows (status, the summary).
-        let said = result.stderrText.split(whereSeparator: \.isNewline).joined(separator: " ").prefix(200)
+        let said = printable(result.stderrText.split(whereSeparator: \.isNewline).joined(separator: " "), limit: 200)
         throw RemoteHostError(host: name, message:
             "cannot run commands: its account's login shell ran `echo` and printed nothing (exit status \(result.exitStatus)"
             + (said.isEmpty ? "" : ": \(said)") + "). The shell is probably /bin/false or nologin: give the account a "
@@ -51,8 +57,9 @@ extension RemoteHost {
         guard let answer = try? await session.run(script) else { return nil }
         let lines = answer.stdoutText.split(separator: "\n").map(String.init)
         guard lines.count == 2, lines[1].split(separator: ",").contains("noexec") else { return nil }
-        return "cannot run ~/\(path): its file system (\(lines[0])) is mounted noexec, so no program runs from "
+        let mount = printable(lines[0], limit: 200)
+        return "cannot run ~/\(path): its file system (\(mount)) is mounted noexec, so no program runs from "
             + "~/.cache/sweep there. Make ~/.cache/sweep a symbolic link to a folder on a file system that allows "
-            + "programs (ln -s /scratch/$USER/sweep-cache ~/.cache/sweep), or ask for \(lines[0]) without noexec"
+            + "programs (ln -s /scratch/$USER/sweep-cache ~/.cache/sweep), or ask for \(mount) without noexec"
     }
 }

@@ -191,7 +191,7 @@ extension SlurmCheck {
         if answer.status == 0, let estimate = said.last(where: { $0.contains("to start at") }) {
             return estimate.hasPrefix("srun: ") ? String(estimate.dropFirst(6)) : estimate
         }
-        let text = said.suffix(3).joined(separator: "; ")
+        let text = RemoteHost.printable(said.suffix(3).joined(separator: "; "))
         let fix: String
         if text.contains("Invalid partition") || text.contains("invalid partition") {
             fix = "choose a partition that sinfo lists (sinfo -s) in --partition"
