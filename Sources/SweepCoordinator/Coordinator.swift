@@ -49,7 +49,8 @@ public final class Coordinator {
         public var finished: Int
         /// True if Ctrl-C stopped the run before every job was done.
         public var interrupted: Bool
-        /// Why hosts stopped being used (lost, quarantined, unusable, would not start).
+        /// Why hosts stopped being used (lost, quarantined, unusable, would not start), and
+        /// which were reconnected during the run and how often.
         public var hostProblems: [String]
     }
 
@@ -87,6 +88,8 @@ public final class Coordinator {
         var connectedAt: Duration = .zero
         var reconnects = 0
         var reconnectAt: Duration?
+        /// Reconnections that came back (`ready`) in this run, for the summary.
+        var reconnected = 0
 
         init(transport: any WorkerTransport) { self.transport = transport }
 
@@ -203,9 +206,20 @@ public final class Coordinator {
     public func finish() throws -> Outcome {
         try flush()
         closeConnections()
+        // A host that failed for good as the last jobs finished elsewhere (a full disk found
+        // while the local worker ran the sweep) is still reported, once.
+        while let event = events.poll() {
+            if case .closed(let name, let reason, .permanent) = event, let host = hosts[name], host.info == nil, !host.unusable {
+                try giveUp(name, host: host, reason: reason)
+            }
+        }
         // Its Slurm job was still waiting in the queue: closing took it out.
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
             try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
+        }
+        for name in hostOrder where hosts[name]!.reconnected > 0 {
+            let times = hosts[name]!.reconnected
+            hostProblems.append("host \(name): reconnected \(times) time\(times == 1 ? "" : "s")")
         }
         let counts = try store.counts(of: sweep.id)
         progress.update(counts, finishedThisRun: finished, note: note, force: true)
@@ -281,6 +295,7 @@ public final class Coordinator {
         switch message {
         case .ready(let info):
             host.info = info
+            if host.reconnects > 0 { host.reconnected += 1 }
             host.reconnects = 0
             let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
             try store.updateHost(name: name, state: .up,
@@ -334,9 +349,10 @@ public final class Coordinator {
     /// Records a failed attempt and decides the job's fate. A failure the job reported
     /// itself (an exception, a missing data set, a bad config) happens again on every try:
     /// it fails the job at once. Crashes, kills and timeouts may be the host's or the
-    /// moment's: retried up to `maxAttempts`, and counted towards the host's quarantine.
+    /// moment's: retried up to `maxAttempts`, and counted towards the host's quarantine
+    /// (unless `countsAgainstHost` is false: a job that outlasted its worker's time limit).
     private func fail(_ job: StoredJob, attempt: Int, error: String, stderrTail: String?, signal: Int32?,
-                      reportedByJob: Bool, on name: String, host: Host) throws {
+                      reportedByJob: Bool, on name: String, host: Host, countsAgainstHost: Bool = true) throws {
         var job = job
         job.failures += 1
         jobs[job.id] = job
@@ -352,7 +368,7 @@ public final class Coordinator {
         }
         // A failure the job reported itself (e.g. its data set is missing) says nothing
         // about the host: only crashes, kills and timeouts count towards quarantine.
-        guard !reportedByJob else { return }
+        guard !reportedByJob, countsAgainstHost else { return }
         host.failureStreak.insert(job.id)
         if options.quarantineAfter > 0, host.failureStreak.count >= options.quarantineAfter, !host.quarantined {
             host.quarantined = true
@@ -388,7 +404,22 @@ public final class Coordinator {
                       hung: Bool = false) throws {
         host.alive = false
         try flush()
+        if case .timeLimit(let limit, let fix) = failure, !host.running.isEmpty {
+            progress.message("host \(name): its worker reached its time limit"
+                + (limit.map { " (\(ProgressLine.clock(Double($0))))" } ?? "") + " with \(host.running.count) "
+                + (host.running.count == 1 ? "job" : "jobs") + " running; \(fix)")
+        }
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
+            if case .timeLimit(let limit, let fix) = failure, let stored = jobs[job] {
+                // Run again, it would meet the same limit: a failure of the job, not a lost host.
+                finished += 1
+                let ran = ProgressLine.clock((clock.now - attempt.started).inSeconds)
+                let error = "outlasts the time limit of host \(name)'s worker: ran \(ran), limit "
+                    + (limit.map { ProgressLine.clock(Double($0)) } ?? "unknown") + "; \(fix)"
+                try fail(stored, attempt: attempt.number, error: error, stderrTail: reason, signal: nil, reportedByJob: false,
+                         on: name, host: host, countsAgainstHost: false)
+                continue
+            }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
             queue.insert(job, at: 0)
         }

@@ -24,6 +24,11 @@ public enum HostFailure: Sendable, Hashable {
     /// Cannot work for this sweep whatever we retry (authentication refused, changed host
     /// key, missing runtime, wrong CPU): report once, with the fix, and drop the host.
     case permanent
+    /// The worker was ended by a limit on its own run time (a Slurm job's `--time`), not
+    /// lost: the host is reconnected, but the attempts it was running count as failed, since
+    /// run again they would meet the same limit (re-queueing them uncounted loops forever).
+    /// `seconds` is the limit when known; `fix` says what to change.
+    case timeLimit(seconds: Int?, fix: String)
 }
 
 /// The coordinator's inbox: transports and signal handlers post from any thread; the

@@ -22,6 +22,7 @@ public final class LocalTransport: WorkerTransport, Sendable {
     private let arguments: [String]
     private let stderrLine: @Sendable (String) -> Void
     private let failure: @Sendable (String) -> HostFailure
+    private let explain: @Sendable (String) -> String
     /// The current connection's process; replaced on reconnect.
     private let process = Mutex<ChildProcess?>(nil)
 
@@ -39,21 +40,24 @@ public final class LocalTransport: WorkerTransport, Sendable {
     /// - Parameters:
     ///   - stderrLine: called with each line of the process's stderr, on a reader thread.
     ///   - failure: whether the connection's end (its reason, with the stderr tail) can heal.
+    ///   - explain: the reason in the launcher's words, when it knows better (see SlurmTransport).
     public init(hostName: String, executable: String, arguments: [String], slots: Int,
                 stderrLine: @escaping @Sendable (String) -> Void = { _ in },
-                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient },
+                explain: @escaping @Sendable (String) -> String = { $0 }) {
         self.hostName = hostName
         self.executable = executable
         self.arguments = arguments
         self.slots = slots
         self.stderrLine = stderrLine
         self.failure = failure
+        self.explain = explain
     }
 
     public func start(events: EventQueue) throws {
         let child = try ChildProcess.spawn(executable: executable, arguments: arguments)
         process.withLock { $0 = child }
-        let host = hostName, stderrLine = stderrLine, failure = failure
+        let host = hostName, stderrLine = stderrLine, failure = failure, explain = explain
         let stderrTail = StderrTail()
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
@@ -76,7 +80,7 @@ public final class LocalTransport: WorkerTransport, Sendable {
             stderrDone.wait()
             let termination = child.wait()
             let tail = stderrTail.text
-            let reason = "\(host == "local" ? "local worker" : host) \(termination)" + (tail.isEmpty ? "" : ": " + tail)
+            let reason = explain("\(host == "local" ? "local worker" : host) \(termination)" + (tail.isEmpty ? "" : ": " + tail))
             events.post(.closed(host: host, reason: reason, failure: failure(reason)))
         }
     }

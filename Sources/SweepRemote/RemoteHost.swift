@@ -54,8 +54,10 @@ public enum RemoteHost {
             let connected = ContinuousClock.now
             _ = try await session.run("true")
             let latency = ContinuousClock.now - connected
-            let facts = try await session.run("uname -sm; nproc; test -x \(binaryPath(hash: binary.hash)) && echo present || echo absent")
-            let lines = facts.stdoutText.split(separator: "\n").map(String.init)
+            let facts = try await session.run("echo \(shellMarker); uname -sm; nproc; "
+                + "test -x \(binaryPath(hash: binary.hash)) && echo present || echo absent")
+            try requireShell(facts, name: host.name)
+            let lines = facts.stdoutText.split(separator: "\n").map(String.init).filter { $0 != shellMarker }
             if preflight {
                 _ = try await ensureBinary(on: session, name: host.name, localPath: binary.path, hash: binary.hash)
             }
@@ -95,8 +97,9 @@ public enum RemoteHost {
     ///   missing shared libraries or an upload the host refuses.
     public static func ensureBinary(on session: SSHSession, name: String, localPath: String, hash: String) async throws -> String {
         let path = binaryPath(hash: hash)
-        let facts = try await session.run("test -x \(path) && echo present; uname -m; grep -m1 '^flags' /proc/cpuinfo")
-        let lines = facts.stdoutText.split(separator: "\n").map(String.init)
+        let facts = try await session.run("echo \(shellMarker); test -x \(path) && echo present; uname -m; grep -m1 '^flags' /proc/cpuinfo")
+        try requireShell(facts, name: name)
+        let lines = facts.stdoutText.split(separator: "\n").map(String.init).filter { $0 != shellMarker }
         let remoteArch = lines.first { $0 != "present" } ?? "?"
         let localArch = localMachine()
         guard remoteArch == localArch else {
@@ -113,6 +116,8 @@ public enum RemoteHost {
             }
         }
         if !lines.contains("present") {
+            let size = (try? FileManager.default.attributesOfItem(atPath: localPath)[.size] as? Int64) ?? nil
+            if let size { try await requireSpace(size, for: path, on: session, name: name) }
             do {
                 try await session.upload(localPath: localPath, to: path, mode: 0o755, sha256: hash)
             } catch let error as SSHError where error.kind == .channel || error.kind == .sftp {
@@ -123,6 +128,9 @@ public enum RemoteHost {
         }
         let version = try await session.run(BinaryCache.markUsedAndPruneScript(hash: hash) + "; \(path) --version")
         guard version.exitStatus == 0 else {
+            if version.exitStatus == 126, let noexec = await noexecProblem(path, on: session) {
+                throw RemoteHostError(host: name, message: noexec)
+            }
             throw RemoteHostError(host: name, message: "cannot run \(path): " + explain(version.stderrText))
         }
         return path
@@ -134,6 +142,8 @@ public enum RemoteHost {
     public static func ensure(_ file: DataFile, on session: SSHSession, name: String) async throws {
         let check = "sha256sum \(shellQuoted(file.remotePath)) 2>/dev/null"
         if try await session.run(check).stdoutText.hasPrefix(file.sha256) { return }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file.localPath)[.size] as? Int64) ?? nil
+        if let size { try await requireSpace(size, for: file.remotePath, on: session, name: name) }
         // The host checks the copy's SHA-256 before it takes the final name.
         try await session.upload(localPath: file.localPath, to: file.remotePath, mode: 0o644, sha256: file.sha256)
     }

@@ -22,6 +22,7 @@ public final class SSHTransport: WorkerTransport, Sendable {
     private let command: @Sendable (String) -> String
     private let stderrLine: @Sendable (String) -> Void
     private let failure: @Sendable (String) -> HostFailure
+    private let explain: @Sendable (String) -> String
     /// The current connection's outgoing messages and task.
     private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
     /// Every connection started and not yet over (its session closed), current or lost.
@@ -35,11 +36,13 @@ public final class SSHTransport: WorkerTransport, Sendable {
     ///     as `srun` that ends up running `sweep worker`); by default the worker itself.
     ///   - stderrLine: called with each line the channel writes to stderr.
     ///   - failure: whether an end that SSH itself does not call permanent can heal, from its reason.
+    ///   - explain: the reason in the launcher's words, when it knows better (see SlurmTransport).
     public init(host: HostFile, binary: (path: String, hash: String), heartbeat: Double = 2,
                 dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] },
                 hostName: String? = nil, command: (@Sendable (String) -> String)? = nil,
                 stderrLine: @escaping @Sendable (String) -> Void = { _ in },
-                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient }) {
+                failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient },
+                explain: @escaping @Sendable (String) -> String = { $0 }) {
         self.host = host
         self.hostName = hostName ?? host.name
         slots = host.slots
@@ -49,18 +52,20 @@ public final class SSHTransport: WorkerTransport, Sendable {
         self.command = command ?? { "exec \($0) worker --slots \(slots) --heartbeat \(heartbeat)" }
         self.stderrLine = stderrLine
         self.failure = failure
+        self.explain = explain
     }
 
     public func start(events: EventQueue) throws {
         let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
         let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine,
-            failure = failure, live = live
+            failure = failure, explain = explain, live = live
         live.enter()
         let task = Task {
             let (reason, permanent) = await Self.serve(host: host, name: name, binary: binary, command: command,
                                                        stderrLine: stderrLine, dataFiles: dataFiles, messages: messages,
                                                        events: events)
-            events.post(.closed(host: name, reason: reason, failure: permanent ? .permanent : failure(reason)))
+            let said = explain(reason)
+            events.post(.closed(host: name, reason: said, failure: permanent ? .permanent : failure(said)))
             live.leave()
         }
         connection.withLock { $0 = (continuation, task) }

@@ -32,6 +32,36 @@ public struct SlurmSettings: Sendable, Hashable {
 
     static let keys = ["slurm", "workers", "slurm_args", "pending_limit", "shared_home"]
 
+    /// The `--time=` among the srun options, in seconds; nil when not given (the partition's
+    /// default applies) or unlimited.
+    public var timeLimit: Int? {
+        guard let word = arguments.last(where: { $0.hasPrefix("--time=") }) else { return nil }
+        return Self.seconds(slurmTime: String(word.dropFirst("--time=".count)))
+    }
+
+    /// A Slurm time (`minutes`, `minutes:seconds`, `hours:minutes:seconds`, `days-hours`,
+    /// `days-hours:minutes`, `days-hours:minutes:seconds`) in seconds; nil for anything else
+    /// (`UNLIMITED`, `INFINITE`, a typo, which srun itself refuses).
+    static func seconds(slurmTime text: String) -> Int? {
+        let dash = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(dash.count) else { return nil }
+        let parts = dash.last!.split(separator: ":", omittingEmptySubsequences: false)
+        let numbers = parts.map { Int($0) }
+        guard (1...3).contains(parts.count), numbers.allSatisfy({ ($0 ?? -1) >= 0 && ($0 ?? 0) < 1_000_000 }) else { return nil }
+        let values = numbers.map { $0! }
+        if dash.count == 2 {
+            guard let days = Int(dash[0]), days >= 0, days < 10_000 else { return nil }
+            // days-hours[:minutes[:seconds]]
+            let units = [3600, 60, 1]
+            return days * 86_400 + zip(values, units).map { $0 * $1 }.reduce(0, +)
+        }
+        switch values.count {
+        case 1: return values[0] * 60
+        case 2: return values[0] * 60 + values[1]
+        default: return values[0] * 3600 + values[1] * 60 + values[2]
+        }
+    }
+
     /// The names the workers have in the store and on the progress line.
     public func workerNames(_ host: String) -> [String] { (1...workers).map { "\(host).\($0)" } }
 
@@ -47,13 +77,16 @@ public struct SlurmSettings: Sendable, Hashable {
     /// Checks one `srun` option: long form (`--name` or `--name=value`), not one sweep sets or
     /// one that runs or reads something else; nil when fine, else the problem.
     public static func checkArgument(_ word: String) -> String? {
+        // First, and without echoing it: a control character (ESC ...) would reach the terminal.
+        guard word.unicodeScalars.allSatisfy({ (0x21...0x7e).contains($0.value) && !"'\"\\".unicodeScalars.contains($0) }) else {
+            let visible = String(word.unicodeScalars.prefix(40).map { (0x20...0x7e).contains($0.value) ? Character($0) : "?" })
+            return "\"\(visible)\": only printable ASCII without quotes or backslashes"
+        }
         guard word.count <= 256 else { return "\"\(word.prefix(40))…\" is longer than 256 characters" }
         guard word.hasPrefix("--"), word.count > 2 else {
             return "\"\(word)\": expected an srun option in its long form (--partition=gpu, not -p gpu); "
                 + "sweep runs the worker itself, so no command or short option may follow"
         }
-        guard word.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\0" && $0 != "'" && $0 != "\"" && $0 != "\\" })
-        else { return "\"\(word)\": only printable ASCII without quotes or backslashes" }
         let name = String(word.dropFirst(2).prefix { $0 != "=" })
         if reserved.contains(name) {
             return "\"\(word)\": --\(name) is set by sweep or would change what srun runs or how it talks to the worker"
@@ -137,5 +170,42 @@ public enum SlurmCheck {
         }
         throw SlurmArgumentError(message:
             "no srun on PATH: install Slurm's clients (Debian: slurm-client), or give the login node with --ssh")
+    }
+}
+
+extension SlurmCheck {
+    /// Asks Slurm whether it could run one worker of `host` at all: `srun --test-only` with
+    /// the worker's request (submits nothing), where the host's srun runs. Catches a bogus
+    /// partition, account or constraint and a request larger than any node before a launch.
+    /// - Returns: Slurm's estimate, e.g. "Job 3 to start at 2026-12-07T09:27:44 using 1
+    ///   processors on nodes vm in partition debug".
+    /// - Throws: `SlurmArgumentError` with srun's answer and what to change in the host file.
+    public static func testRequest(_ host: HostFile) throws(SlurmArgumentError) -> String {
+        let settings = host.slurm ?? SlurmSettings(workers: 1)
+        let words = ["srun", "--test-only", "--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=sweep-check-\(host.name)"]
+            + settings.arguments + ["true"]
+        guard let answer = SlurmTransport.slurmCommand(words, host: host) else {
+            throw SlurmArgumentError(message: "cannot run srun" + (host.usesSSH ? " on \(host.sshAddress)" : "") + " to test the request")
+        }
+        let said = answer.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if answer.status == 0, let estimate = said.last(where: { $0.contains("to start at") }) {
+            return estimate.hasPrefix("srun: ") ? String(estimate.dropFirst(6)) : estimate
+        }
+        let text = RemoteHost.printable(said.suffix(3).joined(separator: "; "))
+        let fix: String
+        if text.contains("Invalid partition") || text.contains("invalid partition") {
+            fix = "choose a partition that sinfo lists (sinfo -s) in --partition"
+        } else if text.contains("node configuration is not available") || text.contains("More processors requested") {
+            fix = "no node of the partition has \(host.slots) CPUs (slots) and the memory asked: lower slots or choose another "
+                + "partition (sinfo -o '%P %c %m')"
+        } else if text.contains("configuration source") || text.contains("configuration file") || text.contains("controller") {
+            fix = "srun" + (host.usesSSH ? " on \(host.sshAddress)" : " here") + " cannot reach the cluster: check that sinfo "
+                + "works there (its slurm.conf or SLURM_CONF, and slurmctld)"
+        } else if text.contains("feature") {
+            fix = "no node has the requested features: fix --constraint (sinfo -o '%N %f')"
+        } else {
+            fix = "fix slurm_args (they are passed to srun as given)"
+        }
+        throw SlurmArgumentError(message: "Slurm cannot run a worker of \(host.name) (srun --test-only: \(text.isEmpty ? "no answer" : text)): \(fix)")
     }
 }

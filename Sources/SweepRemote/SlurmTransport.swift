@@ -28,6 +28,9 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     private let job: SlurmJobState
     /// Local srun with a shared home: the binary in `~/.cache/sweep/bin` and data files shipped there.
     private let localCache: LocalCache?
+    /// The watcher's `squeue` calls in progress (over SSH, a session each), waited for before
+    /// the process may exit (see `SSHTransport.waitUntilClosed`).
+    private let queries = DispatchGroup()
 
     /// - Parameters:
     ///   - worker: the worker's number, 1...workers.
@@ -42,7 +45,12 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         self.host = host
         self.settings = settings
         jobName = "sweep-\(launch)-\(name)"
-        let job = SlurmJobState(host: name)
+        let queries = queries
+        let job = SlurmJobState(host: name, hostFile: host.name, settings: settings, slurm: { words in
+            queries.enter()
+            defer { queries.leave() }
+            return Self.slurmCommand(words, host: host)
+        })
         self.job = job
         var srun = ["--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=\(jobName)"] + settings.arguments
         // Without a shared home srun copies the binary to each node's /tmp and runs that copy.
@@ -57,13 +65,13 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                                      (["exec", "srun"] + words.map(RemoteHost.shellQuoted)).joined(separator: " ")
                                          + " \"$HOME\"/" + RemoteHost.shellQuoted(path) + " " + worker.joined(separator: " ")
                                  },
-                                 stderrLine: job.read, failure: SlurmJobState.failure)
+                                 stderrLine: job.read, failure: job.failure, explain: job.explain)
         } else {
             let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles) : nil
             localCache = cache
             inner = LocalTransport(hostName: name, executable: "/usr/bin/env",
                                    arguments: ["srun"] + srun + [cache?.binaryPath ?? binary.path] + worker,
-                                   slots: host.slots, stderrLine: job.read, failure: SlurmJobState.failure)
+                                   slots: host.slots, stderrLine: job.read, failure: job.failure, explain: job.explain)
         }
     }
 
@@ -85,7 +93,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        job.begin(events: events)
+        // A job Slurm will never start (see `SlurmJobState.watch`) ends this connection at once.
+        job.begin(events: events, refuse: { [weak self] in self?.abort() })
         try localCache?.ensureBinary()
         try inner.start(events: events)
     }
@@ -104,85 +113,62 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func close() {
+        job.end()
         inner.close()
         cancelJob()
     }
 
     public func abort() {
+        job.end()
         inner.abort()
         cancelJob()
     }
 
     public func waitUntilClosed(deadline: ContinuousClock.Instant) {
         inner.waitUntilClosed(deadline: deadline)
+        _ = queries.wait(timeout: .now() + max(0, ContinuousClock.now.duration(to: deadline).seconds))
     }
 
     /// `scancel --name=JOB`: whatever this worker's job is doing (waiting in the queue, or
     /// running after its stdin closed), it leaves the queue. Waits for scancel (a few tens
     /// of milliseconds; bounded by Slurm's own message timeout, or 15 s over SSH).
     private func cancelJob() {
-        let arguments = ["scancel", "--quiet", "--name=\(jobName)"]
+        _ = Self.slurmCommand(["scancel", "--quiet", "--name=\(jobName)"], host: host)
+    }
+
+    /// Runs a Slurm client (`scancel`, `squeue`, `srun --test-only`) where this cluster's
+    /// srun runs: here, or on the login node over a session of its own (bounded by 15 s).
+    /// - Returns: its exit status and output (stdout, then stderr); nil if it could not run.
+    static func slurmCommand(_ arguments: [String], host: HostFile) -> (status: Int32, output: String)? {
         if host.usesSSH {
             let done = DispatchSemaphore(value: 0)
-            let host = host
+            let result = Mutex<(status: Int32, output: String)?>(nil)
             Task {
                 if let session = try? await SSHSession.connect(to: RemoteHost.target(host)) {
-                    _ = try? await session.run(arguments.joined(separator: " "))
+                    if let run = try? await session.run(arguments.map(RemoteHost.shellQuoted).joined(separator: " ")) {
+                        result.withLock { $0 = (run.exitStatus, run.stdoutText + run.stderrText) }
+                    }
                     await session.close()
                 }
                 done.signal()
             }
             _ = done.wait(timeout: .now() + 15)
-        } else if let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: arguments) {
-            child.closeStdin()
-            child.forEachLine(of: .stdout) { _ in }
-            child.forEachLine(of: .stderr) { _ in }
-            _ = child.wait()
+            return result.withLock { $0 }
         }
-    }
-}
-
-/// What srun said about the current connection's Slurm job: its id once known; posts
-/// `.waiting` while it is pending in the queue.
-final class SlurmJobState: Sendable {
-    private let host: String
-    private let state = Mutex<(events: EventQueue?, id: String?, held: Bool)>((nil, nil, false))
-
-    init(host: String) { self.host = host }
-
-    var id: String? { state.withLock { $0.id } }
-
-    func begin(events: EventQueue) {
-        state.withLock { $0 = (events, nil, false) }
-    }
-
-    /// What srun says when Slurm refuses the request itself (a partition, account, size or
-    /// option it will never grant): asking again would be refused again.
-    static let refusals = [
-        "Unable to allocate resources: Invalid", "Unable to allocate resources: Requested node configuration is not available",
-        "Unable to allocate resources: Access/permission denied", "Unable to allocate resources: More processors requested",
-        "Unable to allocate resources: Job violates accounting", "Memory specification can not be satisfied",
-        "srun: unrecognized option", "srun: error: Invalid", "srun: error: invalid",
-    ]
-
-    /// Whether a worker connection's end (reason and srun's last stderr lines) can heal: a
-    /// cancelled, preempted or timed-out job can; a request Slurm refuses cannot.
-    @Sendable static func failure(_ reason: String) -> HostFailure {
-        refusals.contains { reason.contains($0) } ? .permanent : .transient
-    }
-
-    /// One stderr line of srun: `srun: job 12 queued and waiting for resources` (only when
-    /// the job must wait), `srun: Job is in held state, pending scheduler release`.
-    @Sendable func read(_ line: String) {
-        if line.contains("Job is in held state") { state.withLock { $0.held = true } }
-        guard let range = line.range(of: "srun: job "), line.contains("queued and waiting") else { return }
-        let id = String(line[range.upperBound...].prefix { $0.isNumber })
-        guard !id.isEmpty else { return }
-        let (events, held) = state.withLock { state in
-            state.id = id
-            return (state.events, state.held)
+        guard let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: arguments) else { return nil }
+        child.closeStdin()
+        let output = Mutex<[String]>([]), errors = Mutex<[String]>([])
+        let stderrDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            child.forEachLine(of: .stderr, maxLineBytes: 4096) { line in errors.withLock { if $0.count < 50 { $0.append(line) } } }
+            stderrDone.signal()
         }
-        events?.post(.waiting(host: host, job: id, detail: "slurm job \(id) pending in the queue" + (held ? " (held)" : "")))
+        child.forEachLine(of: .stdout, maxLineBytes: 4096) { line in output.withLock { if $0.count < 50 { $0.append(line) } } }
+        stderrDone.wait()
+        let termination = child.wait()
+        let text = (output.withLock { $0 } + errors.withLock { $0 }).joined(separator: "\n")
+        if case .exited(let status) = termination { return (status, text) }
+        return (-1, text)
     }
 }
 

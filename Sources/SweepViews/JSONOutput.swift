@@ -37,7 +37,10 @@ public enum JSONOutput {
             "coordinator": writer.map { ["pid": $0.pid.map { .int(Int($0)) } ?? .null, "host": text($0.host), "since": time($0.since)] } ?? .null,
             "interrupted": .bool(writer == nil && counts.running + counts.pending + counts.cancelled > 0),
             "hosts": .array(hosts.map {
-                ["name": .string($0.name), "state": .string($0.state.rawValue), "detail": text($0.detail),
+                // Up or pending with no coordinator: interrupted, like its running jobs.
+                ["name": .string($0.name),
+                 "state": .string(writer == nil && [.up, .pending].contains($0.state) ? "interrupted" : $0.state.rawValue),
+                 "detail": text($0.detail),
                  "slurm_job": text($0.slurmJob)]
             }),
         ]

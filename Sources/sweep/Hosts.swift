@@ -18,7 +18,8 @@ extension Sweep {
                 (ProxyCommand, LocalCommand, KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
                 log in, architecture and CPU features, ship the binary, start it. A Slurm cluster \
                 (--slurm) runs --workers Slurm jobs of --slots CPUs each, through srun on this \
-                machine or, with --ssh, on the login node.
+                machine or, with --ssh, on the login node; add and check ask Slurm (srun --test-only) \
+                whether it could ever run such a worker (a bogus partition, more CPUs than any node).
                 """,
             subcommands: [Add.self, List.self, Check.self, Remove.self])
     }
@@ -148,9 +149,11 @@ extension Sweep.Hosts {
             if let settings, !host.usesSSH {
                 // Nothing to log in to: check that Slurm's clients are here, then write the file.
                 let srun = try SlurmCheck.srunPath()
+                let estimate = try SlurmCheck.testRequest(host)
                 try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
                 try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots -> \(path)")
+                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots "
+                    + "(srun --test-only: \(estimate)) -> \(path)")
                 return
             }
             let binary = try ShippedBinary.get()
@@ -162,6 +165,8 @@ extension Sweep.Hosts {
                 let again = CommandLine.arguments.dropFirst().joined(separator: " ")
                 throw HostCheckFailure(description: RemoteHost.explain(error, acceptNew: "sweep \(again) --accept-new"))
             }
+            // The login node works; would Slurm ever run the workers it asks for?
+            if settings != nil { _ = try SlurmCheck.testRequest(host) }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
             if let key = report.recordedHostKey { print("\(name): \(key)") }
@@ -254,7 +259,8 @@ extension Sweep.Hosts {
             for host in hosts {
                 if !host.usesSSH {
                     do {
-                        print("\(host.name): Slurm through \(try SlurmCheck.srunPath()) here")
+                        let srun = try SlurmCheck.srunPath()
+                        print("\(host.name): Slurm through \(srun) here, srun --test-only: \(try SlurmCheck.testRequest(host))")
                     } catch {
                         failed = true
                         print("\(host.name): \(error)")
@@ -264,9 +270,10 @@ extension Sweep.Hosts {
                 do {
                     let r = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
                     if let key = r.recordedHostKey { print("\(host.name): \(key)") }
+                    let slurm = host.slurm == nil ? "" : ", srun --test-only: " + (try SlurmCheck.testRequest(host))
                     print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
                         + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
-                        + (r.hasBinary ? "matches" : "shipped") + " and starts")
+                        + (r.hasBinary ? "matches" : "shipped") + " and starts" + slurm)
                 } catch {
                     failed = true
                     print("\(host.name): " + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))

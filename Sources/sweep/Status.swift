@@ -54,7 +54,10 @@ extension Sweep {
                     + "not finished. Continue with: sweep resume \(info.name)")
             }
             for host in try db.hosts() {
-                print("host \(host.name): \(host.state.rawValue)" + (host.detail.map { " (\(TerminalText.oneLine($0)))" } ?? ""))
+                // Up or pending with no coordinator: it died (kill -9), and its workers with it.
+                let state = writer == nil && [.up, .pending].contains(host.state)
+                    ? "interrupted (no coordinator running; was \(host.state.rawValue))" : host.state.rawValue
+                print("host \(host.name): \(state)" + (host.detail.map { " (\(TerminalText.oneLine($0)))" } ?? ""))
             }
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)

@@ -57,6 +57,7 @@ import Testing
         launch.wait(timeout: 90)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         #expect(launch.stderr.contains("reconnecting host local"))
+        #expect(launch.stdout.contains("host local: reconnected 1 time"), "\(launch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "w", jobs: 6, epochs: 4)
         let store = try Store(path: sandbox.database, readOnly: true)
         let statuses = try store.jobs(of: try #require(try store.sweep(named: "w")).id).flatMap { try store.attempts(of: $0.id).map(\.status) }

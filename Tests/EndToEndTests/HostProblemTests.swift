@@ -191,6 +191,92 @@ private let givenUpAtOnce = 60.0
         #expect(!launch.stdout.contains("reconnecting"))
     }
 
+    /// `hosts add` of the test sshd (as `user`, by default the current one); its result.
+    func addHost(_ sandbox: SweepSandbox, _ name: String, sshd: TestSSHD, user: String? = nil) throws -> Run {
+        try sandbox.run([
+            "hosts", "add", name, "--ssh", "\(user ?? sshd.user)@127.0.0.1:\(sshd.port)",
+            "--identity", sshd.userKeyPath, "--known-hosts", sshd.knownHostsPath, "--ssh-config", "/dev/null",
+        ])
+    }
+
+    /// Runs a system tool (mount, useradd, ...) as this (root) process; throws on failure.
+    func system(_ tool: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw SystemToolFailure(command: "\(tool) \(arguments.joined(separator: " "))", status: process.terminationStatus)
+        }
+    }
+
+    /// A fresh-home test sshd whose home is a tmpfs mounted with `options`; `body` runs with it,
+    /// then the mount is removed (lazily: a session may still hold it) before the server.
+    func withHomeMounted(_ options: String, _ body: (TestSSHD) throws -> Void) throws {
+        let sshd = try TestSSHD(freshHome: true)
+        defer { sshd.stop() }
+        let home = try #require(sshd.home)
+        try system("/usr/bin/mount", ["-t", "tmpfs", "-o", options, "sweep-test", home])
+        defer { try? system("/usr/bin/umount", ["-l", home]) }
+        try body(sshd)
+    }
+
+    /// A full disk stalled the upload for ~10 s and ended in "Remote channel is closed".
+    @Test(.enabled(if: getuid() == 0, "mounting a small tmpfs as the host's home needs root"))
+    func aFullDiskIsReportedAtOnceWithWhatItNeedsAndWhere() throws {
+        try withHomeMounted("size=2m") { sshd in
+            let sandbox = try SweepSandbox()
+            let add = try addHost(sandbox, "full", sshd: sshd)
+            #expect(add.status != 0)
+            let needs = "has no space left on full (needs \(try binaryMB()) MB in ~/.cache/sweep/bin/\(try binaryHash())"
+            #expect(add.stderr.contains(needs), "\(add.stderr)")
+            #expect(!add.stderr.contains("channel"), "\(add.stderr)")
+            try addHostFile(sandbox, name: "full", sshd: sshd)
+            try probeSpec(sandbox, "d")
+            let launch = try sandbox.run(["launch", "d.json", "--local-slots", "0"], timeout: 60)
+            #expect(launch.status == 1)
+            #expect(launch.stdout.contains("host full unusable: host full " + needs), "\(launch.stdout)")
+            #expect(!launch.stdout.contains("reconnecting") && !launch.stderr.contains("reconnecting"))
+        }
+    }
+
+    /// A cache on a noexec file system: the binary arrives but cannot run.
+    @Test(.enabled(if: getuid() == 0, "mounting a noexec tmpfs as the host's home needs root"))
+    func aNoexecCacheSaysWhyAndHowToFixIt() throws {
+        try withHomeMounted("size=256m,noexec") { sshd in
+            let sandbox = try SweepSandbox()
+            let add = try addHost(sandbox, "noexec", sshd: sshd)
+            #expect(add.status != 0)
+            #expect(add.stderr.contains("is mounted noexec, so no program runs from ~/.cache/sweep"), "\(add.stderr)")
+            #expect(add.stderr.contains("ln -s /scratch/$USER/sweep-cache ~/.cache/sweep"), "\(add.stderr)")
+        }
+    }
+
+    /// An account whose login shell is /bin/false logs in but runs nothing: it was reported as
+    /// "architecture ?". A throw-away user, removed afterwards.
+    @Test(.enabled(if: getuid() == 0, "adding a throw-away user with a /bin/false shell needs root"))
+    func anAccountWhoseShellCannotRunCommandsIsToldSo() throws {
+        let sshd = try TestSSHD(freshHome: true)
+        defer { sshd.stop() }
+        let user = "sweepnosh\(getpid() % 100_000)"
+        // A password of "*" (no password) rather than useradd's locked "!", which sshd refuses even for keys.
+        try system("/usr/sbin/useradd", ["--no-create-home", "--password", "*", "--home-dir", try #require(sshd.home),
+                                         "--shell", "/bin/false", user])
+        defer { try? system("/usr/sbin/userdel", [user]) }
+        let sandbox = try SweepSandbox()
+        let add = try addHost(sandbox, "noshell", sshd: sshd, user: user)
+        #expect(add.status != 0)
+        #expect(add.stderr.contains("host noshell cannot run commands: its account's login shell ran `echo` and printed nothing"),
+                "\(add.stderr)")
+        #expect(add.stderr.contains("/bin/false or nologin") && !add.stderr.contains("is ?"), "\(add.stderr)")
+    }
+
+    func binaryMB() throws -> Int64 {
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: SweepSandbox.binary.path)[.size] as? Int64)
+        return (size + (1 << 20) + (1 << 20) - 1) >> 20
+    }
+
     @Test func anEmptyHostsFolderSaysSo() throws {
         let sandbox = try SweepSandbox()
         try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("Nobody"), withIntermediateDirectories: true)
@@ -200,4 +286,10 @@ private let givenUpAtOnce = 60.0
         #expect(launch.stderr.contains("Nobody: the folder is empty"), "\(launch.stderr)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.database))
     }
+}
+
+/// A system tool a test needs (mount, useradd) failed.
+struct SystemToolFailure: Error {
+    var command: String
+    var status: Int32
 }

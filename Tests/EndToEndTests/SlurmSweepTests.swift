@@ -22,6 +22,13 @@ struct SlurmSweepTests {
     /// The queue, for a failure's message.
     func queued(_ slurm: TestSlurm) -> Comment { "\((try? slurm.queue().map { "\($0.id) \($0.name) \($0.state)" }) ?? [])" }
 
+    /// `sweep ARGS` to completion, talking to `slurm`.
+    func run(_ sandbox: SweepSandbox, _ arguments: [String], _ slurm: TestSlurm) throws -> Run {
+        let run = try sandbox.start(arguments, environment: slurm.environment)
+        run.wait(timeout: 120)
+        return run
+    }
+
     func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
 
     func counts(_ sandbox: SweepSandbox) -> StateCounts? {
@@ -36,8 +43,19 @@ struct SlurmSweepTests {
 
     @Test func hostsAddSlurmWritesTheHostFileAndRefusesOptionsThatRunSomethingElse() throws {
         let sandbox = try SweepSandbox()
-        let add = try sandbox.run(["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
-                                   "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"])
+        // Without a cluster srun --test-only cannot answer: nothing is written. (An empty
+        // slurm.conf fails at once; a missing one makes srun retry for a minute.)
+        try sandbox.write("empty.conf", "")
+        let offline = try sandbox.start(["hosts", "add", "c", "--slurm"],
+                                        environment: ["SLURM_CONF": sandbox.directory.appendingPathComponent("empty.conf").path])
+        offline.wait(timeout: 120)
+        #expect(offline.status == 1 && offline.stderr.contains("cannot reach the cluster: check that sinfo works"),
+                "\(offline.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/c.json").path))
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let add = try run(sandbox, ["hosts", "add", "c", "--slurm", "--workers", "3", "--slots", "2",
+                                    "--slurm-args", "--partition=debug  --time=01:00:00", "--pending-limit", "30"], slurm)
         #expect(add.status == 0, "\(add.stdout)\n\(add.stderr)")
         #expect(add.stdout.contains("3 workers of 2 slots"), "\(add.stdout)")
         let text = try String(contentsOf: sandbox.directory.appendingPathComponent("Hosts/c.json"), encoding: .utf8)
@@ -160,6 +178,123 @@ struct SlurmSweepTests {
                 "\(launch.stdout)")
         #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    /// After a coordinator's kill -9 its Slurm workers are gone with it: status says the
+    /// hosts are interrupted, not "up (slurm job 3 running ...)".
+    @Test func afterACoordinatorKillStatusShowsItsHostsInterrupted() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 6, epochs: 50, sleepMS: 100, workers: 1)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        #expect(sandbox.waitUntil(timeout: 60) { (counts(sandbox)?.running ?? 0) == 1 })
+        let running = try run(sandbox, ["status", "p", "--brief"], slurm)
+        #expect(running.stdout.contains("host c.1: up (slurm job"), "\(running.stdout)")
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 30)
+        let status = try run(sandbox, ["status", "p", "--brief"], slurm)
+        #expect(status.stdout.contains("host c.1: interrupted (no coordinator running; was up) (slurm job"), "\(status.stdout)")
+        let json = try run(sandbox, ["status", "p", "--brief", "--json"], slurm)
+        #expect(json.stdout.contains(#""state":"interrupted""#) && !json.stdout.contains(#""state":"up""#), "\(json.stdout)")
+        #expect(slurm.waitForEmptyQueue(timeout: 30), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// Slurm's shortest `--time` is a minute (the fixture's OverTimeLimit is 0, and slurmctld
+    /// ends the job within about 70 s). With `--max-attempts 1` the one attempt fails the job,
+    /// which was re-queued forever; that further attempts stop at `--max-attempts` across
+    /// reconnections is HostHealthTests' (a second minute here would show nothing more).
+    @Test(.timeLimit(.minutes(4)))
+    func aJobLongerThanTheWorkersTimeLimitIsCountedAsAFailureNotALostHost() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 1, epochs: 600, sleepMS: 1000, workers: 1, extra: #", "slurm_args": ["--time=1"]"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0", "--max-attempts", "1"],
+                                       environment: slurm.environment)
+        launch.wait(timeout: 200)
+        #expect(launch.status == 1, "\(launch.stdout)\n\(launch.stderr)")
+        let attempts = try attempts(sandbox)
+        #expect(attempts.map(\.status) == [.failed], "counted, not lost: \(attempts.map { ($0.status, $0.error) })")
+        #expect(counts(sandbox)?.failed == 1)
+        let error = try #require(attempts.last?.error)
+        // Both durations: what the job ran and the worker's limit.
+        #expect(error.contains("outlasts the time limit of host c.1's worker: ran 01:"), "\(error)")
+        #expect(error.contains("limit 01:00; raise --time=1 in slurm_args of host file c"), "\(error)")
+        #expect(launch.stderr.contains("host c.1: its worker reached its time limit (01:00) with 1 job running"),
+                "\(launch.stderr)")
+        #expect(launch.stdout.contains("job 1 failed: outlasts the time limit"), "\(launch.stdout)")
+        #expect(!launch.stderr.contains("reconnecting host c.1"), "nothing left to run: \(launch.stderr)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// More CPUs than the node has: srun is queued with reason PartitionConfig, which never
+    /// heals; the worker is given up at once, not after pending_limit (600 s).
+    @Test func aRequestSlurmCanNeverStartIsGivenUpAtOnceWithTheReason() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try SweepSandbox()
+        // The local worker runs the sweep meanwhile, for long enough to see the worker given up.
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 2, "sleep_ms": 500}, "seeds": 8}"#)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": 1, "slots": \#(slurm.cpus * 4)}"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable: Slurm will never start job"), "\(launch.stdout)")
+        #expect(launch.stdout.contains("reason PartitionConfig): the request"), "\(launch.stdout)")
+        #expect(!launch.stdout.contains("pending_limit"), "\(launch.stdout)")
+        #expect(!launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+    }
+
+    /// `hosts add --slurm` and `hosts check` ask Slurm (`srun --test-only`) whether it could
+    /// ever run a worker: a bogus partition or more CPUs than any node is refused there.
+    @Test func hostsAddAndCheckRefuseARequestSlurmCannotRun() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try SweepSandbox()
+        let bogus = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slurm-args", "--partition=nope"], slurm)
+        #expect(bogus.status == 1, "\(bogus.stdout)\n\(bogus.stderr)")
+        #expect(bogus.stderr.contains("Slurm cannot run a worker of c") && bogus.stderr.contains("Invalid partition name"),
+                "\(bogus.stderr)")
+        #expect(bogus.stderr.contains("choose a partition that sinfo lists"), "\(bogus.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.directory.appendingPathComponent("Hosts/c.json").path))
+        let big = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slots", "\(slurm.cpus * 4)"], slurm)
+        #expect(big.status == 1 && big.stderr.contains("lower slots"), "\(big.stderr)")
+        let add = try run(sandbox, ["hosts", "add", "c", "--slurm", "--slurm-args", "--partition=debug"], slurm)
+        #expect(add.status == 0 && add.stdout.contains("in partition debug"), "\(add.stdout)\n\(add.stderr)")
+        #expect(try run(sandbox, ["hosts", "check"], slurm).status == 0)
+        // A host file edited by hand afterwards is caught by check.
+        try sandbox.write("Hosts/c.json", #"{"name": "c", "slurm": true, "slurm_args": ["--partition=gone"]}"#)
+        let check = try run(sandbox, ["hosts", "check"], slurm)
+        #expect(check.status == 1 && check.stdout.contains("Invalid partition name"), "\(check.stdout)\n\(check.stderr)")
+    }
+
+    /// The same through a login node over SSH: squeue and srun --test-only run there.
+    @Test func onALoginNodeARequestSlurmCanNeverStartIsCaughtByCheckAndLaunch() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sshd = try TestSSHD(freshHome: true, environment: slurm.environment)
+        defer { sshd.stop() }
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 2, "sleep_ms": 500}, "seeds": 8}"#)
+        let json: JSONValue = [
+            "name": "c", "slurm": true, "workers": 1, "slots": .int(slurm.cpus * 4),
+            "ssh": .string("\(sshd.user)@127.0.0.1:\(sshd.port)"), "identity": .string(sshd.userKeyPath),
+            "known_hosts": .string(sshd.knownHostsPath), "ssh_config": "/dev/null",
+        ]
+        try FileManager.default.createDirectory(at: sandbox.directory.appendingPathComponent("Hosts"), withIntermediateDirectories: true)
+        try sandbox.write("Hosts/c.json", json.canonicalText)
+        let check = try sandbox.run(["hosts", "check"])
+        #expect(check.status == 1 && check.stdout.contains("c: Slurm cannot run a worker of c") && check.stdout.contains("lower slots"),
+                "\(check.stdout)\n\(check.stderr)")
+        let launch = try sandbox.run(["launch", "p.json", "--hosts", "Hosts/c.json", "--local-slots", "1"])
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("host c.1 unusable: Slurm will never start job")
+                && launch.stdout.contains("reason PartitionConfig"), "\(launch.stdout)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
     }
 

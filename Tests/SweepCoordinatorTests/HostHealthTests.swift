@@ -57,6 +57,70 @@ import Testing
         #expect(try h.attemptStatuses(h.jobs[0]) == ["lost", "ok"])
     }
 
+    /// A Slurm worker ended at its `--time` is not a lost host: each reconnection resets the
+    /// host's reconnect count, so re-queueing the job uncounted ran it forever.
+    @Test func aWorkerEndedByItsTimeLimitFailsItsJobsAfterMaxAttemptsAndIsReconnected() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [a]) { $0.maxAttempts = 2 }
+        try h.startWithReady(a)
+        let job = h.jobs[0]
+        for round in 1...2 {
+            for _ in 0..<7 {
+                a.heartbeat()
+                try h.advance(.seconds(10))
+            }
+            a.closeConnection("c.1 exited with status 143: *** STEP 4.0 ON vm CANCELLED DUE TO TIME LIMIT ***",
+                              failure: .timeLimit(seconds: 60, fix: "raise --time=1 in slurm_args"))
+            try h.step()
+            #expect(try h.attemptStatuses(job) == Array(repeating: "failed", count: round), "counted, not lost")
+            if round == 1 {
+                #expect(try h.state(job) == .pending, "retried: one attempt of two")
+                try h.advance(.seconds(1))
+                #expect(a.starts == 2, "the host itself is fine: reconnected")
+                a.ready()
+                try h.step()
+                #expect(a.attempt(of: job) == 2)
+            }
+        }
+        #expect(try h.state(job) == .failed)
+        #expect(h.coordinator.isFinished)
+        let error = try #require(try h.store.jobs(of: h.prepared.sweep.id).first?.error)
+        #expect(error.contains("outlasts the time limit of host a's worker: ran 01:10, limit 01:00; raise --time=1"), "\(error)")
+    }
+
+    /// In a mixed sweep the local worker may finish every job while a host is still being
+    /// set up; that host's permanent failure (a full disk) was never reported.
+    @Test func aHostThatFailsForGoodAsTheSweepEndsIsStillReported() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let b = ScriptedTransport("b", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [a, b])
+        try h.startWithReady(a)
+        a.done(h.jobs[0])
+        try h.step()
+        #expect(h.coordinator.isFinished)
+        b.closeConnection("has no space left on b (needs 37 MB in ~/.cache/sweep/bin)", failure: .permanent)
+        let outcome = try h.coordinator.finish()
+        #expect(outcome.hostProblems.contains { $0.hasPrefix("host b unusable: has no space left on b") }, "\(outcome.hostProblems)")
+    }
+
+    @Test func theSummarySaysHowOftenAHostWasReconnected() throws {
+        let a = ScriptedTransport("a", slots: 1)
+        let h = try CoordinatorHarness(jobs: 1, transports: [a])
+        try h.startWithReady(a)
+        for _ in 0..<2 {
+            a.closeConnection("connection reset")
+            try h.step()
+            try h.advance(.seconds(2))
+            a.ready()
+            try h.step()
+        }
+        #expect(a.attempt(of: h.jobs[0]) == 3)
+        a.done(h.jobs[0])
+        try h.step()
+        let outcome = try h.coordinator.finish()
+        #expect(outcome.hostProblems.last == "host a: reconnected 2 times", "\(outcome.hostProblems)")
+    }
+
     @Test func lateMessagesOfALostAttemptAreIgnored() throws {
         let a = ScriptedTransport("a", slots: 1)
         let b = ScriptedTransport("b", slots: 1)

@@ -78,4 +78,11 @@ import Testing
         let text = RemoteHost.explain(error, acceptNew: "sweep hosts check gpu1 --accept-new")
         #expect(text.contains("SHA256:abc") && text.hasSuffix("record it: sweep hosts check gpu1 --accept-new"), "\(text)")
     }
+
+    /// What a host prints (its shell's stderr, its mount table, srun's answer) reaches the
+    /// terminal inside one-line messages: escapes and newlines are neutralised, and it is bounded.
+    @Test func textFromAHostIsOneBoundedLineWithoutEscapes() {
+        #expect(RemoteHost.printable("  bad\u{1B}]0;title\u{07}\nnext\r\u{1B}[2J  ") == "bad?]0;title??next??[2J")
+        #expect(RemoteHost.printable(String(repeating: "x", count: 10_000), limit: 300).count == 300)
+    }
 }

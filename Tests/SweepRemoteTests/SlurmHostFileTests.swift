@@ -1,4 +1,5 @@
 import Foundation
+import SweepCoordinator
 import Testing
 
 @testable import SweepRemote
@@ -54,6 +55,10 @@ struct SlurmHostFileTests {
         (#"{"name": "c", "slurm": true, "slurm_args": ["--job-name=x"]}"#, "--job-name is set by sweep"),
         (#"{"name": "c", "slurm": true, "slurm_args": ["--comment=$(id)'"]}"#, "only printable ASCII without quotes"),
         (#"{"name": "c", "slurm": true, "slurm_args": ["--a;b"]}"#, "not an srun option name"),
+        // A terminal escape is refused without being echoed.
+        (#"{"name": "c", "slurm": true, "slurm_args": ["--partition=\u001b]0;owned\u0007x"]}"#,
+         #"slurm_args[0]: "--partition=?]0;owned?x": only printable ASCII"#),
+        (#"{"name": "c", "slurm": true, "slurm_args": ["-p\u001b[2J"]}"#, #""-p?[2J": only printable ASCII"#),
         (#"{"name": "c", "slots": 2}"#, "ssh: expected [user@]host[:port]"),
     ])
     func badSlurmFieldsAreRefusedNamingTheField(text: String, expected: String) {
@@ -79,5 +84,31 @@ struct SlurmHostFileTests {
         try #"{"name": "c", "slurm": true, "workers": 2}"#.write(to: directory.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
         try #"{"name": "c.2", "ssh": "h"}"#.write(to: directory.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
         #expect(throws: HostFileError.self) { try HostFile.load(directory.path) }
+    }
+
+    /// Slurm's time formats, as `--time` takes them; anything else (srun refuses it) is unknown.
+    @Test(arguments: [
+        ("1", 60), ("90", 5400), ("1:30", 90), ("01:00:00", 3600), ("2-0", 172_800), ("2-1:30", 178_200),
+        ("1-1:1:1", 90_061), ("0", 0),
+    ] as [(String, Int)])
+    func slurmTimesAreReadAsSrunReadsThem(_ text: String, _ seconds: Int) {
+        #expect(SlurmSettings.seconds(slurmTime: text) == seconds)
+    }
+
+    @Test(arguments: ["", "UNLIMITED", "INFINITE", "-1", "1:-1", "1--2", "1:2:3:4", "a", "1:", ":1", "99999999999999999999",
+                      "1-", "-", "1.5"])
+    func otherTimesAreUnknown(_ text: String) {
+        #expect(SlurmSettings.seconds(slurmTime: text) == nil)
+    }
+
+    /// A worker Slurm ended at its `--time` is `.timeLimit` with the limit and the fix; a
+    /// cancelled one heals; a refused request does not.
+    @Test func howAWorkersEndIsClassified() throws {
+        let host = try read(#"{"name": "c", "slurm": true, "slurm_args": ["--time=2:00"]}"#)
+        let state = SlurmJobState(host: "c.1", hostFile: "c", settings: try #require(host.slurm), slurm: { _ in nil })
+        let ended = "c.1 exited with status 143: slurmstepd-vm: error: *** STEP 14.0 ON vm CANCELLED AT 2026-12-07T09:29:38 DUE TO TIME LIMIT ***"
+        #expect(state.failure(ended) == .timeLimit(seconds: 120, fix: "raise --time=2:00 in slurm_args of host file c, or make the jobs shorter"))
+        #expect(state.failure("c.1 exited with status 1: srun: Job has been cancelled") == .transient)
+        #expect(state.failure("srun: error: Unable to allocate resources: Invalid partition name specified") == .permanent)
     }
 }
