@@ -38,6 +38,10 @@ public final class Coordinator {
         public var progressInterval: Duration = .milliseconds(200)
         /// Where jobs' output files are kept (`JobOutput`); nil drops them.
         public var outputRoot: String?
+        /// The sweep's early-stopping rule (its `objective` and `stop`), if it has one.
+        public var stopping: EarlyStopping?
+        /// How long a stopped job's program has between SIGTERM and SIGKILL.
+        public var stopGrace: Duration = .seconds(10)
         public init() {}
     }
 
@@ -126,6 +130,10 @@ public final class Coordinator {
     private var finished = 0
     private var connectionsClosed = false
     private var hostProblems: [String] = []
+    /// The stop rule's state (`Options.stopping`), fed every metric.
+    private var stopping: EarlyStopping?
+    /// Jobs the stop rule ended, with why, until their worker reports them finished.
+    private var stopReasons: [Int64: String] = [:]
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -139,6 +147,7 @@ public final class Coordinator {
         self.events = events
         self.clock = clock
         outputs = options.outputRoot.map(OutputWriter.init)
+        stopping = options.stopping
         for transport in transports {
             hosts[transport.hostName] = Host(transport: transport)
             hostOrder.append(transport.hostName)
@@ -164,6 +173,13 @@ public final class Coordinator {
     public func start() throws {
         started = clock.now
         lastFlush = started
+        // A resumed sweep's stop rule starts from what its finished jobs reported.
+        if var rule = stopping {
+            for point in try store.finishedCurves(sweep: sweep.id, metric: rule.objective.metric) {
+                _ = rule.observe(job: point.job, epoch: point.epoch, metrics: [rule.objective.metric: point.value], lastEpoch: nil)
+            }
+            stopping = rule
+        }
         for job in try store.jobs(of: sweep.id, states: [.pending]) {
             jobs[job.id] = job
             queue.append(job.id)
@@ -309,6 +325,11 @@ public final class Coordinator {
             for (metric, value) in values {
                 metricBuffer.append(MetricRow(job: job, attempt: attempt, epoch: epoch, name: metric, value: value))
             }
+            if stopping != nil, stopReasons[job] == nil,
+               let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
+                stopReasons[job] = reason
+                host.transport.send(.stop(job: job, grace: Double(options.stopGrace.components.seconds)))
+            }
             if metricBuffer.count > 5000 { try flush() }
         case .log(let job, let attempt, let line):
             guard host.runs(job, attempt: attempt), let kept = logBudget.take(job: job, attempt: attempt, line: line) else { return }
@@ -332,6 +353,13 @@ public final class Coordinator {
         finished += 1
         defer { FaultInjection.pass("finished") }
         guard let job = jobs[result.job] else { return }
+        stopping?.ended(job: job.id)
+        // A job the stop rule ended is stopped, however its program took the SIGTERM; one
+        // that finished its last epoch first is simply done.
+        if let reason = stopReasons.removeValue(forKey: job.id), result.status != .ok {
+            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(reason: reason, stderrTail: result.stderrTail))
+            return
+        }
         switch result.status {
         case .ok:
             host.failureStreak.removeAll()
@@ -418,6 +446,13 @@ public final class Coordinator {
                     + (limit.map { ProgressLine.clock(Double($0)) } ?? "unknown") + "; \(fix)"
                 try fail(stored, attempt: attempt.number, error: error, stderrTail: reason, signal: nil, reportedByJob: false,
                          on: name, host: host, countsAgainstHost: false)
+                continue
+            }
+            if let stopped = stopReasons.removeValue(forKey: job) {
+                // The rule had ended it already: the host's going changes nothing.
+                finished += 1
+                stopping?.ended(job: job)
+                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(reason: stopped, stderrTail: nil))
                 continue
             }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))

@@ -47,7 +47,7 @@ public final class ProgressLine {
         let elapsed = (now - started).inSeconds
         let sincePrint = lastPrint.map { (now - $0).inSeconds } ?? .infinity
         var text = "[\(name)] \(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
-            + "\(counts.pending) pending · \(Self.clock(elapsed)) elapsed"
+            + (counts.stopped > 0 ? "\(counts.stopped) stopped · " : "") + "\(counts.pending) pending · \(Self.clock(elapsed)) elapsed"
         let remaining = counts.pending + counts.running
         if finishedThisRun > 0, remaining > 0 {
             text += " · ETA \(Self.clock(elapsed / Double(finishedThisRun) * Double(remaining)))"

@@ -10,4 +10,7 @@ public enum JobState: String, Sendable, Hashable, CaseIterable, Codable {
     case failed
     /// Cancelled by the user.
     case cancelled
+    /// Ended early by the sweep's stop rule (`stop`), its reason in the job's error. Its
+    /// metrics up to then are kept; resume and retry never run it again.
+    case stopped
 }

@@ -136,6 +136,8 @@ public struct SpecOverrides: Sendable {
                 } else {
                     problem = "expected one non-negative integer"
                 }
+            case "objective", "stop", _ where item.key.hasPrefix("objective.") || item.key.hasPrefix("stop."):
+                problem = Self.section(item, root: &root)
             case "name", "workload", "grid", "base", "zip", "include", "exclude", "sample", "report", "seed":
                 problem = switch item.key {
                 case "name": "name the sweep with --name NEW"
@@ -197,6 +199,36 @@ public struct SpecOverrides: Sendable {
     struct Problem: Error {
         let message: String
         init(_ message: String) { self.message = message }
+    }
+
+    /// `stop.rule=median`, `objective.mode=min`, `~stop`: a field of the objective or stop
+    /// section (made if missing), or the whole section removed. The spec's reader checks the
+    /// result.
+    private static func section(_ item: Override, root: inout [String: JSONValue]) -> String? {
+        let parts = item.key.split(separator: ".", maxSplits: 1).map(String.init)
+        let section = parts[0]
+        guard parts.count == 2 else {
+            guard item.parsed.kind == .delete, item.parsed.value == nil else {
+                return "set the fields of \"\(section)\" one by one, like \(section == "stop" ? "stop.rule=asha" : "objective.metric=loss")"
+            }
+            guard root[section] != nil else { return "the spec has no \"\(section)\" to remove" }
+            root[section] = nil
+            return nil
+        }
+        var fields = root[section]?.objectValue ?? [:]
+        if item.parsed.kind == .delete {
+            guard fields[parts[1]] != nil else { return "the spec has no \"\(item.key)\" to remove" }
+            fields[parts[1]] = nil
+        } else {
+            guard case .element(let value)? = item.parsed.value else { return "expected one value" }
+            do throws(Problem) {
+                fields[parts[1]] = try json(value)
+            } catch {
+                return error.message
+            }
+        }
+        root[section] = fields.isEmpty ? nil : .object(fields)
+        return nil
     }
 
     /// Whether the key may be changed, added or removed as the override's kind says (Hydra's

@@ -76,10 +76,14 @@ struct SpecReader {
         let tables = reportReader.read(root["report"])
         diagnostics += reportReader.diagnostics
 
+        let objective = readObjective(root["objective"])
+        let stop = readStop(root["stop"], objective: objective)
+
         if !diagnostics.isEmpty { throw failure }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
-            include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables)
+            include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables,
+            objective: objective, stop: stop)
     }
 
     /// The parameters an open workload's spec names outside `include`: base, grid and zip

@@ -36,12 +36,17 @@ public struct SweepSpec: Sendable {
     public var sample: Sample?
     /// The tables of the `report` section, for `sweep report` (empty: the default table).
     public var report: [TableSpec]
+    /// What the sweep optimises (`objective`), if it says.
+    public var objective: Objective?
+    /// The early-stopping rule (`stop`), if any; it needs `objective`.
+    public var stop: StopSettings?
 
     /// The most `exclude` entries a spec may have: each config is checked against each.
     public static let maxExcludes = 1_000
 
     static let topLevelKeys = [
         "name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "sample", "report", "free_params",
+        "objective", "stop",
     ]
 
     /// Reads and validates the spec at `path` against the workloads' parameter schemas.
@@ -58,7 +63,7 @@ public struct SweepSpec: Sendable {
     init(
         name: String, workload: any Workload.Type, document: SpecDocument, base: [String: JSONValue],
         grid: [Axis], zip: [[Axis]], include: [[String: JSONValue]], exclude: [Filter], seeds: [Int],
-        sample: Sample?, report: [TableSpec]
+        sample: Sample?, report: [TableSpec], objective: Objective? = nil, stop: StopSettings? = nil
     ) {
         self.name = name
         self.workload = workload
@@ -71,5 +76,7 @@ public struct SweepSpec: Sendable {
         self.seeds = seeds
         self.sample = sample
         self.report = report
+        self.objective = objective
+        self.stop = stop
     }
 }

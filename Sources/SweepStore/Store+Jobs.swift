@@ -248,6 +248,9 @@ extension Store {
         case failed(status: StoredAttempt.Status, error: String, stderrTail: String?, signal: Int32?, then: JobState)
         /// The host or coordinator went away; the job goes back to pending.
         case lost(reason: String)
+        /// Ended by the sweep's stop rule: the attempt is `cancelled`, the job `stopped` with
+        /// `reason`, and its metrics are this attempt's.
+        case stopped(reason: String, stderrTail: String?)
     }
 
     /// Closes an attempt and moves its job on, in one transaction. Ignored if the attempt
@@ -274,6 +277,12 @@ extension Store {
                     """, arguments: [status.rawValue, now, error, tail, signal, job, attempt])
                 try db.execute(sql: "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ?",
                                arguments: [then.rawValue, now, error, job])
+            case .stopped(let reason, let tail):
+                try db.execute(sql: """
+                    UPDATE attempts SET status = 'cancelled', finished_at = ?, error = ?, stderr_tail = ? WHERE job_id = ? AND attempt = ?
+                    """, arguments: [now, reason, tail, job, attempt])
+                try db.execute(sql: "UPDATE jobs SET state = 'stopped', finished_at = ?, error = ?, ok_attempt = ? WHERE id = ?",
+                               arguments: [now, reason, attempt, job])
             case .lost(let reason):
                 try db.execute(sql: "UPDATE attempts SET status = 'lost', finished_at = ?, error = ? WHERE job_id = ? AND attempt = ?",
                                arguments: [now, reason, job, attempt])

@@ -75,6 +75,20 @@ extension Store {
     }
 
     /// Every metric row of a job (all attempts), for tests and `sweep logs`.
+    /// One metric of the sweep's finished (done or stopped) jobs, epoch by epoch, in the
+    /// order the jobs started: what an early-stopping rule saw, for rebuilding it on resume.
+    public func finishedCurves(sweep: Int64, metric: String) throws(StoreError) -> [(job: Int64, epoch: Int, value: Double)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.job_id, m.epoch, m.value FROM metrics m
+                JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt
+                JOIN sweep_jobs sj ON sj.job_id = j.id AND sj.sweep_id = ?
+                WHERE j.state IN ('done', 'stopped') AND m.name = ? AND m.value IS NOT NULL
+                ORDER BY m.epoch, j.started_at, j.id
+                """, arguments: [sweep, metric]).map { ($0[0], $0[1], $0[2]) }
+        }
+    }
+
     public func metrics(of job: Int64) throws(StoreError) -> [MetricRow] {
         try read { db in
             try MetricRecord.filter(Column("job_id") == job).order(Column("attempt"), Column("epoch"), Column("name"))

@@ -174,7 +174,7 @@ enum StoreSchema {
                     config TEXT NOT NULL,
                     seed INTEGER NOT NULL,
                     state TEXT NOT NULL DEFAULT 'pending'
-                        CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                        CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled', 'stopped')),
                     attempts INTEGER NOT NULL DEFAULT 0,
                     host TEXT,
                     created_at TEXT NOT NULL,

@@ -125,10 +125,11 @@ public struct StateCounts: Sendable, Hashable {
     public var done = 0
     public var failed = 0
     public var cancelled = 0
+    public var stopped = 0
 
     public init() {}
 
-    public var total: Int { pending + running + done + failed + cancelled }
+    public var total: Int { pending + running + done + failed + cancelled + stopped }
 
     subscript(state: JobState) -> Int {
         get {
@@ -138,6 +139,7 @@ public struct StateCounts: Sendable, Hashable {
             case .done: return done
             case .failed: return failed
             case .cancelled: return cancelled
+            case .stopped: return stopped
             }
         }
         set {
@@ -147,6 +149,7 @@ public struct StateCounts: Sendable, Hashable {
             case .done: done = newValue
             case .failed: failed = newValue
             case .cancelled: cancelled = newValue
+            case .stopped: stopped = newValue
             }
         }
     }

@@ -13,7 +13,7 @@ public enum JSONOutput {
 
     public static func stateCounts(_ c: StateCounts) -> JSONValue {
         ["pending": .int(c.pending), "running": .int(c.running), "done": .int(c.done), "failed": .int(c.failed),
-         "cancelled": .int(c.cancelled)]
+         "cancelled": .int(c.cancelled), "stopped": .int(c.stopped)]
     }
 
     /// One sweep of `sweep list --json` (`running`: a coordinator runs it now).

@@ -133,6 +133,10 @@ extension CoordinatorMessage {
         case .cancel(let job):
             fields["type"] = "cancel"
             fields["job"] = .int(Int(job))
+        case .stop(let job, let grace):
+            fields["type"] = "stop"
+            fields["job"] = .int(Int(job))
+            fields["grace"] = .double(grace)
         case .drain:
             fields["type"] = "drain"
         }
@@ -150,6 +154,11 @@ extension CoordinatorMessage {
                 config: JobConfig(nested: config), timeout: fields.object["timeout"]?.doubleValue))
         case "cancel":
             self = .cancel(job: try fields.job())
+        case "stop":
+            guard let grace = fields.object["grace"]?.doubleValue, grace.isFinite, grace >= 0 else {
+                throw fields.error("stop needs a grace in seconds")
+            }
+            self = .stop(job: try fields.job(), grace: grace)
         case "drain":
             self = .drain
         case let other:

@@ -109,6 +109,9 @@ public enum WorkerMessage: Sendable, Hashable {
 public enum CoordinatorMessage: Sendable, Hashable {
     case run(RunRequest)
     case cancel(job: Int64)
+    /// End a job early (an early-stopping decision): SIGTERM, then after `grace` seconds
+    /// SIGKILL, so the program can save what it wants first.
+    case stop(job: Int64, grace: Double)
     /// Finish the running jobs, accept no more, then exit.
     case drain
 }

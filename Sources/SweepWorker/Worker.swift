@@ -52,6 +52,8 @@ public final class Worker {
         var deadline: Duration?
         /// Why the worker killed it, if it did ("cancelled", "timed out after 30 s").
         var killReason: (status: AttemptStatus, message: String)?
+        /// When a stopped job's group gets SIGKILL if SIGTERM did not end it.
+        var killAt: Duration?
         var stderrTail: [String] = []
 
         init(id: Int, process: ChildProcess) {
@@ -126,7 +128,9 @@ public final class Worker {
     }
 
     private var nextDeadline: Duration {
-        runners.reduce(nextHeartbeat) { deadline, runner in runner.deadline.map { min(deadline, $0) } ?? deadline }
+        runners.reduce(nextHeartbeat) { deadline, runner in
+            [runner.deadline, runner.killAt].compactMap { $0 }.reduce(deadline, min)
+        }
     }
 
     private func handle(_ event: Event) {
@@ -136,6 +140,8 @@ public final class Worker {
             dispatch()
         case .coordinator(.cancel(let job)):
             cancel(job)
+        case .coordinator(.stop(let job, let grace)):
+            stop(job, grace: grace)
         case .coordinator(.drain):
             draining = true
         case .inputClosed:
@@ -178,6 +184,10 @@ public final class Worker {
     private func fireTimers() {
         let now = clock.now
         for runner in runners {
+            if let killAt = runner.killAt, now >= killAt {
+                runner.killAt = nil
+                runner.process.killGroup(SIGKILL)
+            }
             if let deadline = runner.deadline, now >= deadline, let job = runner.job {
                 kill(runner, status: .failed, message: "timed out after \(job.timeout ?? 0) s")
             }
@@ -220,6 +230,20 @@ public final class Worker {
             send(.finished(AttemptResult(job: job, attempt: request.attempt, status: .cancelled, error: "cancelled before it started")))
         } else if let runner = runners.first(where: { $0.job?.job == job }) {
             kill(runner, status: .cancelled, message: "cancelled by the coordinator")
+        }
+    }
+
+    /// Ends a job early: SIGTERM to its group, so the program can save what it wants, then
+    /// SIGKILL after `grace` seconds if it is still there.
+    private func stop(_ job: Int64, grace: Double) {
+        if let index = queue.firstIndex(where: { $0.job == job }) {
+            let request = queue.remove(at: index)
+            send(.finished(AttemptResult(job: job, attempt: request.attempt, status: .cancelled, error: "stopped before it started")))
+        } else if let runner = runners.first(where: { $0.job?.job == job }), runner.killReason == nil {
+            runner.killReason = (.cancelled, "stopped by the coordinator")
+            runner.deadline = nil
+            runner.killAt = clock.now + .milliseconds(Int64((grace * 1000).rounded()))
+            runner.process.killGroup(SIGTERM)
         }
     }
 

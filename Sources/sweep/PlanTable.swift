@@ -20,6 +20,22 @@ enum PlanTable {
             row += plan.varying.map { job.config[$0]?.displayText ?? "" }
             return row + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]
         }
-        return header + "\n" + TextTable.render(headers: headers, rows: rows)
+        var decisions = ""
+        if let objective = spec.objective { decisions += "objective: \(objective.description)\n" }
+        if let stop = spec.stop {
+            // The rungs of the longest job, when the workload has an epoch count.
+            let epochs = plan.jobs.compactMap { $0.config["epochs"]?.intValue }.max()
+            let rungs = epochs.map { maxEpochs in
+                (0..<stop.brackets).map { bracket in
+                    stop.rungs(bracket: bracket, maxEpochs: maxEpochs).map(String.init).joined(separator: ", ")
+                }
+            }
+            decisions += "stop: \(stop.description)"
+            if stop.rule != .median, let rungs {
+                decisions += rungs.count == 1 ? "; rungs at epochs \(rungs[0])" : "; rungs at epochs " + rungs.map { "[\($0)]" }.joined(separator: " ")
+            }
+            decisions += "\n"
+        }
+        return header + "\n" + decisions + TextTable.render(headers: headers, rows: rows)
     }
 }

@@ -31,6 +31,10 @@ struct RunOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
     var timeout: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a job ended by the spec's stop rule has between SIGTERM and SIGKILL.",
+                                                        valueName: "seconds"))
+    var stopGrace: Double = 10
+
     @Flag(help: "Print no progress line.")
     var quiet = false
 
@@ -43,6 +47,9 @@ struct RunOptions: ParsableArguments {
         }
         if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 (never) or a positive number of jobs, not \(quarantineAfter)") }
         if maxAttempts < 1 { throw ValidationError("--max-attempts must be a positive number (at least 1), not \(maxAttempts)") }
+        guard stopGrace >= 0, stopGrace <= 3600 else {
+            throw ValidationError("--stop-grace must be a number of seconds from 0 to 3600, not \(stopGrace)")
+        }
         if let timeout, !(timeout > 0 && timeout <= Self.longest) {
             throw ValidationError("--timeout must be a positive number of seconds up to \(Int(Self.longest)), not \(timeout)")
         }
@@ -65,6 +72,7 @@ struct RunOptions: ParsableArguments {
         options.timeout = timeout.map { .seconds($0) }
         options.quarantineAfter = quarantineAfter
         options.hostGrace = .seconds(hostGrace)
+        options.stopGrace = .milliseconds(Int64((stopGrace * 1000).rounded()))
         return options
     }
 }

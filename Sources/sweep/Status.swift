@@ -46,7 +46,8 @@ extension Sweep {
             let counts = try db.counts(of: info.id)
             print("sweep \(info.name) (\(info.workload)) from \(TerminalText.oneLine(info.specPath)), launched \(info.launchedAt.formatted(.iso8601))")
             print("\(counts.done)/\(counts.total) done · \(counts.running) \(writer == nil && counts.running > 0 ? "interrupted" : "running") · "
-                + "\(counts.failed) failed · \(counts.pending) pending · \(counts.cancelled) cancelled")
+                + "\(counts.failed) failed · \(counts.pending) pending · \(counts.cancelled) cancelled"
+                + (counts.stopped > 0 ? " · \(counts.stopped) stopped early" : ""))
             if let writer {
                 print("coordinator: running (\(writer))")
             } else if counts.running + counts.pending + counts.cancelled > 0 {

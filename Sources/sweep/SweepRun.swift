@@ -21,7 +21,11 @@ enum SweepRun {
                        say: (String) -> Void = { print($0) }) throws {
         // Hosts are read before anything is written, so a bad host file changes nothing.
         let transports = try self.transports(for: plan, options: options)
-        var launcher = Launcher(databasePath: databasePath, options: options.coordinatorOptions)
+        var coordinatorOptions = options.coordinatorOptions
+        if let stop = plan.spec.stop, let objective = plan.spec.objective {
+            coordinatorOptions.stopping = EarlyStopping(objective: objective, settings: stop)
+        }
+        var launcher = Launcher(databasePath: databasePath, options: coordinatorOptions)
         launcher.requeueFailed = requeueFailed
         let prepared = try launcher.prepare(Launcher.Plan(
             name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
@@ -94,6 +98,7 @@ enum SweepRun {
     static func summary(_ prepared: Launcher.Prepared, counts: StateCounts, outcome: Coordinator.Outcome?) -> [String] {
         let sweep = prepared.sweep
         var text = "sweep \(sweep.name): \(counts.done) done, \(counts.failed) failed"
+        if counts.stopped > 0 { text += ", \(counts.stopped) stopped early" }
         if counts.pending + counts.cancelled > 0 { text += ", \(counts.pending + counts.cancelled) not run" }
         if let outcome {
             text += " · ran \(outcome.finished) in \(ProgressLine.clock(outcome.elapsed.inSeconds))"

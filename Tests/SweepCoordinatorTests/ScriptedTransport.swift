@@ -73,6 +73,11 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         state.withLock { $0.sent.compactMap { if case .cancel(let job) = $0 { job } else { nil } } }
     }
 
+    /// Jobs the coordinator asked to stop early.
+    var stops: [Int64] {
+        state.withLock { $0.sent.compactMap { if case .stop(let job, _) = $0 { job } else { nil } } }
+    }
+
     /// The attempt number of the last `run` of `job`.
     func attempt(of job: Int64) -> Int? { runs.last { $0.job == job }?.attempt }
 

@@ -1,0 +1,105 @@
+import SweepCore
+import Testing
+
+@testable import SweepCoordinator
+
+/// The stopping rules on hand-worked examples: each decision can be checked on paper.
+@Suite struct EarlyStoppingTests {
+    /// Feeds `(job, epoch, value)` in order; returns the jobs stopped, with their epoch.
+    func run(_ rule: inout EarlyStopping, _ reports: [(Int64, Int, Double)], lastEpoch: Int? = nil) -> [Int64: Int] {
+        var stopped: [Int64: Int] = [:]
+        for (job, epoch, value) in reports where stopped[job] == nil {
+            if rule.observe(job: job, epoch: epoch, metrics: ["acc": value], lastEpoch: lastEpoch) != nil { stopped[job] = epoch }
+        }
+        return stopped
+    }
+
+    /// ASHA with grace 1, reduction 2: rungs at epochs 1, 2, 4; a job goes on if it is at
+    /// least the median of the values recorded at its rung before it.
+    static let ashaReports: [(Int64, Int, Double)] = [
+        (1, 1, 0.5),   // first at rung 1: goes on; rung 1 = [0.5]
+        (2, 1, 0.3),   // cutoff 0.5: stops; rung 1 = [0.3, 0.5]
+        (3, 1, 0.9),   // cutoff 0.4: goes on
+        (4, 1, 0.4),   // cutoff median of [0.3, 0.5, 0.9] = 0.5: stops
+        (1, 2, 0.6),   // first at rung 2
+        (3, 2, 0.95),  // cutoff 0.6: goes on
+        (1, 3, 0.61), (3, 3, 0.7),  // no rung at 3
+        (1, 4, 0.62),  // first at rung 4
+        (3, 4, 0.5),   // cutoff 0.62: stops
+    ]
+
+    @Test func ashaStopsWhatAHandWorkedExampleStops() {
+        var asha = EarlyStopping(objective: Objective(metric: "acc", mode: .max), settings: StopSettings(rule: .asha, grace: 1, reduction: 2))
+        #expect(run(&asha, Self.ashaReports) == [2: 1, 4: 1, 3: 4])
+        // A job's last epoch is its end, not a rung: with 4 epochs, job 3 finishes.
+        var lastFour = EarlyStopping(objective: Objective(metric: "acc", mode: .max), settings: StopSettings(rule: .asha, grace: 1, reduction: 2))
+        #expect(run(&lastFour, Self.ashaReports, lastEpoch: 4) == [2: 1, 4: 1])
+    }
+
+    @Test func minimisingIsTheMirrorImage() {
+        var asha = EarlyStopping(objective: Objective(metric: "acc", mode: .min), settings: StopSettings(rule: .asha, grace: 1, reduction: 2))
+        #expect(run(&asha, Self.ashaReports.map { ($0.0, $0.1, -$0.2) }) == [2: 1, 4: 1, 3: 4])
+    }
+
+    @Test func aStopReasonNamesTheRuleTheValueAndTheCutoff() {
+        var asha = EarlyStopping(objective: Objective(metric: "acc", mode: .max), settings: StopSettings(rule: .asha, grace: 1, reduction: 2))
+        _ = asha.observe(job: 1, epoch: 1, metrics: ["acc": 0.68], lastEpoch: nil)
+        let reason = asha.observe(job: 2, epoch: 1, metrics: ["acc": 0.61], lastEpoch: nil)
+        #expect(reason == "stopped at epoch 1 by asha: acc 0.6100 below the rung's cutoff 0.6800 (rung at epoch 1, 1 jobs recorded)")
+        #expect(asha.observe(job: 3, epoch: 1, metrics: ["loss": 0.1], lastEpoch: nil) == nil, "another metric decides nothing")
+    }
+
+    @Test func theMedianRuleComparesTheBestSoFarWithTheOthersRunningAverages() {
+        var median = EarlyStopping(objective: Objective(metric: "acc", mode: .max),
+                                   settings: StopSettings(rule: .median, grace: 2, minJobs: 2))
+        let reports: [(Int64, Int, Double)] = [
+            (1, 1, 1), (2, 1, 2), (3, 1, 3),  // before grace: nothing decided
+            (1, 2, 1),                        // no other job at epoch 2 yet
+            (2, 2, 2),                        // one other: fewer than min_jobs
+            (3, 2, 0.5),                      // best 3 against the median of 1 and 2: goes on
+            (4, 1, 0.1), (4, 2, 0.2),         // best 0.2 against the median of 1, 2 and 1.75: stops
+        ]
+        #expect(run(&median, reports) == [4: 2])
+    }
+
+    @Test func hyperbandPutsJobsInBracketsWithGrowingGrace() {
+        // Brackets of grace 1 and 2 (reduction 2); odd ids go to bracket 2.
+        var hyperband = EarlyStopping(objective: Objective(metric: "acc", mode: .max),
+                                      settings: StopSettings(rule: .hyperband, grace: 1, reduction: 2, brackets: 2))
+        let reports: [(Int64, Int, Double)] = [
+            (2, 1, 0.9), (4, 1, 0.1),  // bracket 1 (even): rung at 1 stops job 4
+            (1, 1, 0.9), (3, 1, 0.1),  // bracket 2 (odd): no rung at 1
+            (1, 2, 0.9), (3, 2, 0.1),  // its first rung, at 2, stops job 3
+        ]
+        #expect(run(&hyperband, reports) == [4: 1, 3: 2])
+    }
+
+    @Test func replayingTheSameReportsRebuildsTheSameDecisions() {
+        var first = EarlyStopping(objective: Objective(metric: "acc", mode: .max), settings: StopSettings(rule: .asha, grace: 1, reduction: 3))
+        var second = first
+        var generator = SplitMix(seed: 7)
+        let reports: [(Int64, Int, Double)] = (1...27).flatMap { epoch in (1...40).map { job in (Int64(job), epoch, generator.next()) } }
+        #expect(run(&first, reports) == run(&second, reports))
+        #expect(run(&first, reports).isEmpty == false)
+    }
+
+    @Test func quantilesInterpolateAsNumpyDoes() {
+        #expect(SuccessiveHalving.quantile([], 0.5) == nil)
+        #expect(SuccessiveHalving.quantile([1], 0.75) == 1)
+        #expect(SuccessiveHalving.quantile([1, 2, 3, 4], 2.0 / 3) == 3)
+        #expect(SuccessiveHalving.quantile([0, 10], 0.25) == 2.5)
+    }
+}
+
+/// A small deterministic generator for test curves.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> Double {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+    }
+}

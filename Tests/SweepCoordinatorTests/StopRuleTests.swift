@@ -1,0 +1,68 @@
+import SweepCoordinator
+import SweepCore
+import SweepStore
+import SweepWire
+import Testing
+
+/// The coordinator applies the sweep's stop rule: it sends `stop`, records the job as
+/// `stopped` with the rule's reason however the worker ends it, and a resumed coordinator
+/// starts from the finished jobs' curves.
+@Suite struct StopRuleTests {
+    static func asha(grace: Int = 1, reduction: Int = 2) -> (inout Coordinator.Options) -> Void {
+        { options in
+            options.stopping = EarlyStopping(objective: Objective(metric: "acc", mode: .max),
+                                             settings: StopSettings(rule: .asha, grace: grace, reduction: reduction))
+        }
+    }
+
+    @Test func aJobBelowTheRungsCutoffIsStoppedWithItsReasonAndTheOthersRunOn() throws {
+        let host = ScriptedTransport("h", slots: 3)
+        let harness = try CoordinatorHarness(jobs: 3, transports: [host], configure: Self.asha())
+        try harness.startWithReady(host)
+        let (a, b, c) = (harness.jobs[0], harness.jobs[1], harness.jobs[2])
+        host.metric(a, epoch: 1, ["acc": 0.9])
+        host.metric(b, epoch: 1, ["acc": 0.2])
+        host.metric(c, epoch: 1, ["acc": 0.95])
+        try harness.step()
+        #expect(host.stops == [b])
+        // The worker's SIGTERM ended it (cancelled); the job is stopped, not cancelled or retried.
+        host.cancelled(b)
+        host.metric(a, epoch: 2, ["acc": 0.91])
+        host.done(a)
+        host.done(c)
+        try harness.step()
+        #expect(try harness.state(b) == .stopped)
+        #expect(try harness.state(a) == .done && harness.state(c) == .done)
+        let stopped = try #require(try harness.store.jobs(of: harness.prepared.sweep.id).first { $0.id == b })
+        #expect(stopped.error?.hasPrefix("stopped at epoch 1 by asha: acc 0.2000 below the rung's cutoff 0.9000") == true, "\(stopped.error ?? "")")
+        #expect(try harness.counts.stopped == 1)
+        #expect(host.runs.filter { $0.job == b }.count == 1, "a stopped job is never run again")
+        #expect(try harness.store.metrics(of: b).map(\.epoch) == [1], "its metrics stay")
+    }
+
+    @Test func aJobThatFinishesBeforeTheStopArrivesIsDone() throws {
+        let host = ScriptedTransport("h", slots: 2)
+        let harness = try CoordinatorHarness(jobs: 2, transports: [host], configure: Self.asha())
+        try harness.startWithReady(host)
+        host.metric(harness.jobs[0], epoch: 1, ["acc": 0.9])
+        host.metric(harness.jobs[1], epoch: 1, ["acc": 0.1])
+        host.done(harness.jobs[1])
+        host.done(harness.jobs[0])
+        try harness.step()
+        #expect(host.stops == [harness.jobs[1]])
+        #expect(try harness.state(harness.jobs[1]) == .done)
+    }
+
+    @Test func aStoppedJobsHostGoingAwayLeavesItStoppedNotRequeued() throws {
+        let host = ScriptedTransport("h", slots: 2)
+        let harness = try CoordinatorHarness(jobs: 2, transports: [host], configure: Self.asha())
+        try harness.startWithReady(host)
+        host.metric(harness.jobs[0], epoch: 1, ["acc": 0.9])
+        host.metric(harness.jobs[1], epoch: 1, ["acc": 0.1])
+        try harness.step()
+        host.closeConnection("gone")
+        try harness.step()
+        #expect(try harness.state(harness.jobs[1]) == .stopped)
+        #expect(try harness.state(harness.jobs[0]) == .pending)
+    }
+}
