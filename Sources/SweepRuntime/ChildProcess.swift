@@ -48,8 +48,13 @@ public final class ChildProcess: Sendable {
     ///   - directory: the child's working directory instead of this process's.
     ///   - ownGroup: false keeps the child in this process's group (a job runner's program,
     ///     so that killing the runner's group kills it too).
+    ///   - guarded: run the program under a guard (`sweep_spawn_guarded`), whose pid this is:
+    ///     when the program ends, by itself or killed with this process's group, the guard
+    ///     kills whatever it left running, even what left the group or session (a daemon,
+    ///     `setsid`), then ends as the program did. Needs `ownGroup` false.
     public static func spawn(executable: String, arguments: [String], environment: [String]? = nil,
-                             directory: String? = nil, ownGroup: Bool = true) throws -> ChildProcess {
+                             directory: String? = nil, ownGroup: Bool = true, guarded: Bool = false) throws -> ChildProcess {
+        precondition(!(guarded && ownGroup), "a guarded program stays in the caller's process group")
         var pipes: [Int32] = Array(repeating: -1, count: 6)
         for i in 0..<3 {
             guard pipes.withUnsafeMutableBufferPointer({ sweep_pipe_cloexec($0.baseAddress! + 2 * i) }) == 0 else {
@@ -66,10 +71,11 @@ public final class ChildProcess: Sendable {
         let fds = [pipes[0], pipes[3], pipes[5]]
         let group = ownGroup ? SWEEP_SPAWN_OWN_GROUP : SWEEP_SPAWN_SAME_GROUP
         var pid: pid_t = 0
-        let rc = if let envp {
-            sweep_spawn(&pid, executable, argv, envp, fds, directory, group)
-        } else {
-            sweep_spawn(&pid, executable, argv, nil, fds, directory, group)
+        let rc = switch (envp, guarded) {
+        case (let envp?, false): sweep_spawn(&pid, executable, argv, envp, fds, directory, group)
+        case (nil, false): sweep_spawn(&pid, executable, argv, nil, fds, directory, group)
+        case (let envp?, true): sweep_spawn_guarded(&pid, executable, argv, envp, fds, directory)
+        case (nil, true): sweep_spawn_guarded(&pid, executable, argv, nil, fds, directory)
         }
         close(pipes[0])
         close(pipes[3])

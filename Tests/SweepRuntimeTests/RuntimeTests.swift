@@ -97,9 +97,74 @@ import Testing
         #expect(out.count > 3 && Int32(out[3].trimmingCharacters(in: .whitespaces)) == child.pid, "its own process group: \(out)")
     }
 
+    /// Whether `pid` is a live process whose command line holds `marker` (a reused pid is not).
+    static func isRunning(_ pid: Int32, marker: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker)
+    }
+
+    /// A program whose child left its session (and so its process group) and holds its
+    /// stdout: when the program exits, the guard kills that child, so stdout ends and the
+    /// status is the program's own.
+    @Test func aGuardedProgramsChildThatLeftItsSessionDiesWhenItExits() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "echo /proc/$$/fd/*; setsid sleep \(marker) & echo $! > child.pid; exit 3"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        var out: [String] = []
+        child.forEachLine(of: .stdout) { out.append($0) }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .exited(3))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its program")
+        let descriptors = (out.first ?? "").split(separator: " ").count
+        #expect(descriptors <= 4, "the program gets only 0-2: \(out)")
+    }
+
+    /// Killing the program (as the worker's kill of the runner's group does) ends what it
+    /// started too, and the guard ends by the same signal.
+    @Test func killingAGuardedProgramKillsWhatItStartedOutsideItsGroup() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "setsid sleep \(marker) & echo $! > child.pid; echo $$; exec sleep 1000"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        child.forEachLine(of: .stdout) { line in
+            if let program = Int32(line) { kill(program, SIGKILL) }
+        }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .signaled(SIGKILL))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its killed program")
+    }
+
+    @Test func aGuardedProgramThatCannotStartIsAnErrorNamingIt() {
+        #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: [], ownGroup: false, guarded: true) } throws: { error in
+            "\(error)".contains("/nonexistent/sweep") && "\(error)".contains("No such file")
+        }
+    }
+
     @Test func aMissingExecutableIsAnErrorNamingIt() {
         #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: []) } throws: { error in
             "\(error)".contains("/nonexistent/sweep")
         }
+    }
+}
+
+/// A fresh folder under the temporary directory, removed with its content at the end.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-runtime-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The file `name`'s text without its trailing newline.
+    func read(_ name: String) throws -> String {
+        try String(contentsOfFile: path + "/" + name, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -10,8 +10,9 @@ import SweepRuntime
 /// `$SWEEP_OUTPUT`, `metrics.jsonl` for `$SWEEP_METRICS`), the program, and its output.
 ///
 /// The program stays in the runner's process group, so the worker's kill of that group on
-/// timeout, cancel or a lost coordinator takes it and everything it started. When it exits
-/// by itself, whatever it left running in the group is killed before the attempt ends.
+/// timeout, cancel or a lost coordinator takes it. It runs under a guard (a subreaper, see
+/// `ChildProcess.spawn(guarded:)`) that then kills everything it started, even what left
+/// the group (`setsid`), so a leftover can neither run on nor hold its stdout open.
 struct CommandRun {
     let config: JobConfig
     let key: String
@@ -56,7 +57,7 @@ struct CommandRun {
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(executable: executable, arguments: Array(words.dropFirst()),
-                                             environment: environment, directory: workFolder, ownGroup: false)
+                                             environment: environment, directory: workFolder, ownGroup: false, guarded: true)
         } catch {
             throw JobFailure("command: cannot start \(words[0]): \(error)")
         }
@@ -65,16 +66,6 @@ struct CommandRun {
                                               maxLineBytes: Self.maxLineBytes, context: context)
         metricsFile.start()
 
-        // Kills what the program left behind as soon as it exits, so that a child holding
-        // its stdout open does not keep the attempt waiting.
-        let reaped = DispatchSemaphore(value: 0)
-        let pid = process.pid
-        Thread.detachNewThread {
-            var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-            Self.killLeftovers(except: pid)
-            reaped.signal()
-        }
         let stderrTail = Mutex<[String]>([])
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
@@ -96,7 +87,6 @@ struct CommandRun {
             output.take(line)
         }
         stderrDone.wait()
-        reaped.wait()
         let termination = process.wait()
         parser.flush()
         if metricsFile.stop() {
@@ -142,34 +132,6 @@ struct CommandRun {
         }
         throw JobFailure("command: \(program) not found in PATH (\(folders.joined(separator: ":"))); "
             + "give its full path, or ./\(program) for one of the job's files")
-    }
-
-    /// Kills every other process of this process's group, when this process leads it (a job
-    /// runner does; `sweep job` in a terminal does not, and must not kill its shell's job).
-    static func killLeftovers(except program: pid_t) {
-        let group = getpgrp()
-        guard group == getpid() else { return }
-        // A few rounds: a leftover may fork while the first round kills.
-        for _ in 0..<10 {
-            let members = processes(inGroup: group).filter { $0 != getpid() }
-            if members.isEmpty { return }
-            for member in members { kill(member, SIGKILL) }
-            usleep(1_000)
-        }
-    }
-
-    /// The live processes whose process group is `group`, from /proc.
-    private static func processes(inGroup group: pid_t) -> [pid_t] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { entry -> pid_t? in
-            guard let pid = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            // After "pid (comm)": state ppid pgrp ...; a zombie (Z) is dead already.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
-            return pid
-        }
     }
 
     /// Sends the regular files of `$SWEEP_OUTPUT` (links are not followed) to the
