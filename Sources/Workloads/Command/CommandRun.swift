@@ -17,7 +17,8 @@ struct CommandRun {
     let config: JobConfig
     let key: String
     let attempt: Int
-    let folder: String
+    let jobFolder: JobFolder
+    var folder: String { jobFolder.path }
 
     /// Output lines forwarded to the job's log as they come; later ones keep only a tail.
     static let forwardedLines = 1_000
@@ -32,21 +33,22 @@ struct CommandRun {
         self.config = config
         self.key = key
         self.attempt = attempt
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/sweep-job-\(key.prefix(12))-a\(attempt)-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw JobFailure("command: cannot make a working folder in \(base): \(String(cString: strerror(errno)))")
+        do {
+            jobFolder = try JobFolder(label: "\(key.prefix(12))-a\(attempt)")
+        } catch {
+            throw JobFailure("command: \(error)")
         }
-        folder = String(cString: made)
-        for sub in ["work", "output"] { mkdir(folder + "/" + sub, 0o755) }
+        for sub in ["work", "output"] { mkdir(jobFolder.path + "/" + sub, 0o755) }
     }
 
     var workFolder: String { folder + "/work" }
     var outputFolder: String { folder + "/output" }
     var metricsFile: String { folder + "/metrics.jsonl" }
 
+    /// Removes the folder; a runner killed before it could is cleaned up after by its
+    /// worker (`JobFolder.removeAbandoned`).
     func removeFolder() {
-        try? FileManager.default.removeItem(atPath: folder)
+        jobFolder.remove()
     }
 
     /// Runs `words` to its end and returns the summary, or throws the attempt's failure.

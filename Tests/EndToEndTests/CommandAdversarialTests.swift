@@ -1,0 +1,153 @@
+import Foundation
+import SweepCore
+import SweepStore
+import Testing
+
+/// The `command` workload against hostile programs and files (shared/ADVERSARIAL.md,
+/// classes 1, 4 and 5): children that leave the process group, attempts killed at every
+/// end, FIFOs, a poisoned cache, configs past the kernel's limits, a dry run that must write
+/// nothing. Each sweep runs with its own `$HOME` and `$TMPDIR` in the sandbox.
+@Suite(.serialized) struct CommandAdversarialTests {
+    /// A sandbox with `home/` and `tmp/` folders for `$HOME` and `$TMPDIR`.
+    struct Place {
+        let sandbox: SweepSandbox
+        var home: String { sandbox.directory.appendingPathComponent("home").path }
+        var tmp: String { sandbox.directory.appendingPathComponent("tmp").path }
+        var environment: [String: String] { ["HOME": home, "TMPDIR": tmp] }
+
+        init() throws {
+            sandbox = try SweepSandbox()
+            for folder in [home, tmp] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        }
+
+        func start(_ arguments: [String]) throws -> Run {
+            try sandbox.start(arguments, environment: environment)
+        }
+
+        func run(_ arguments: [String], timeout: Double = 120) throws -> Run {
+            let run = try start(arguments)
+            run.wait(timeout: timeout)
+            return run
+        }
+
+        /// The job folders left in `$TMPDIR`.
+        func jobFolders() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).filter { $0.hasPrefix("sweep-job-") }
+        }
+
+        func jobs(_ name: String) throws -> [StoredJob] {
+            let store = try Store(path: sandbox.database, readOnly: true)
+            return try store.jobs(of: try #require(try store.sweep(named: name)).id)
+        }
+
+        /// The states of a sweep's jobs, or nil while it is not in the store.
+        func states(_ name: String) -> [JobState]? {
+            guard let store = try? Store(path: sandbox.database, readOnly: true),
+                  let sweep = try? store.sweep(named: name) else { return nil }
+            return (try? store.jobs(of: sweep.id))?.map(\.state)
+        }
+
+        /// The pid the program wrote to `name` in the sandbox, once it is there.
+        func pid(in name: String) -> Int32? {
+            (try? String(contentsOf: sandbox.directory.appendingPathComponent(name), encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        }
+    }
+
+    /// Whether `pid` is a live process whose command line holds `marker` (a reused pid is not).
+    static func isRunning(_ pid: Int32, marker: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker)
+    }
+
+    static func marker() -> String { "1\(Int.random(in: 100_000_000...999_999_999))" }
+
+    /// A spec whose one job runs `script` with `sh -c`.
+    static func shellSpec(_ name: String, _ script: String) -> String {
+        let words = JSONValue.array([.string("sh"), .string("-c"), .string(script)]).canonicalText
+        return #"{"name": "\#(name)", "workload": "command", "base": {"command": \#(words)}}"#
+    }
+
+    // MARK: Children that leave the process group (class 5)
+
+    /// `setsid sleep &` then exit 0: the job is done at once, not held by the child's
+    /// stdout until a timeout, and the child is gone.
+    @Test func aChildThatLeftTheSessionNeitherHoldsItsJobNorOutlivesIt() throws {
+        let place = try Place()
+        let marker = Self.marker(), pidFile = place.sandbox.directory.appendingPathComponent("child.pid").path
+        try place.sandbox.write("s.json", Self.shellSpec("s", "setsid sleep \(marker) & echo $! > '\(pidFile)'; echo 'loss: 1'"))
+        let run = try place.run(["launch", "s.json"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(try place.jobs("s").map(\.state) == [.done])
+        let child = try #require(place.pid(in: "child.pid"))
+        #expect(!Self.isRunning(child, marker: marker), "the setsid child \(child) outlived its job")
+        #expect(place.jobFolders().isEmpty)
+    }
+
+    /// A timed-out attempt (twice) and a cancelled one: what the program started outside
+    /// its group dies with it, and the killed attempts' folders are removed.
+    @Test func aTimedOutOrCancelledJobLeavesNoChildAndNoFolder() throws {
+        let place = try Place()
+        let marker = Self.marker(), pidFile = place.sandbox.directory.appendingPathComponent("child.pid").path
+        let script = "setsid sleep \(marker) & echo $! >> '\(pidFile)'; exec sleep 1000"
+        try place.sandbox.write("t.json", Self.shellSpec("t", script))
+        let timedOut = try place.run(["launch", "t.json", "--timeout", "2", "--max-attempts", "2"])
+        #expect(timedOut.status == 1, "\(timedOut.stdout)\n\(timedOut.stderr)")
+        let job = try #require(try place.jobs("t").first)
+        #expect(job.state == .failed && job.attempts == 2 && (job.error ?? "").contains("timed out"), "\(job)")
+
+        try place.sandbox.write("c.json", Self.shellSpec("c", script.replacingOccurrences(of: "sleep 1000", with: "sleep 1001")))
+        let launch = try place.start(["launch", "c.json"])
+        #expect(place.sandbox.waitUntil(timeout: 60) { place.states("c") == [.running] && place.jobFolders().count == 1 })
+        #expect(try place.run(["cancel", "c"]).status == 0)
+        Thread.sleep(forTimeInterval: 0.5)  // the first cancel drains, the second cancels
+        #expect(try place.run(["cancel"]).status == 0)
+        launch.wait(timeout: 60)
+        #expect(try place.jobs("c").first?.state == .cancelled)
+
+        let children = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").compactMap { Int32($0) }
+        #expect(children.count == 3)
+        #expect(place.sandbox.waitUntil(timeout: 30) { !children.contains { Self.isRunning($0, marker: marker) } },
+                "setsid children left running: \(children)")
+        #expect(place.jobFolders().isEmpty, "\(place.jobFolders())")
+    }
+
+    /// kill -9 of the coordinator: its local worker ends the runner, the program and its
+    /// escaped child, and removes the folder.
+    @Test func aCoordinatorKilledMidJobLeavesNoChildAndNoFolder() throws {
+        let place = try Place()
+        let marker = Self.marker(), pidFile = place.sandbox.directory.appendingPathComponent("child.pid").path
+        try place.sandbox.write("k.json", Self.shellSpec("k", "setsid sleep \(marker) & echo $! > '\(pidFile)'; exec sleep 1000"))
+        let launch = try place.start(["launch", "k.json"])
+        #expect(place.sandbox.waitUntil(timeout: 60) { place.pid(in: "child.pid") != nil && place.jobFolders().count == 1 })
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 30)
+        #expect(place.sandbox.waitForNoLeftovers(timeout: 30).isEmpty)
+        let child = try #require(place.pid(in: "child.pid"))
+        #expect(!Self.isRunning(child, marker: marker))
+        #expect(place.jobFolders().isEmpty, "\(place.jobFolders())")
+    }
+
+    /// A worker killed mid-job (a lost host): the attempt is lost, the host reconnected,
+    /// and the lost attempt's folder is removed by a worker that finds it abandoned.
+    @Test func aLostWorkersAbandonedFolderIsRemoved() throws {
+        let place = try Place()
+        let first = place.sandbox.directory.appendingPathComponent("first").path
+        try place.sandbox.write("w.json", Self.shellSpec("w", "if [ -e '\(first)' ]; then echo 'loss: 1'; else touch '\(first)'; exec sleep 1000; fi"))
+        let launch = try place.start(["launch", "w.json"])
+        var workers: [Int32] = []
+        #expect(place.sandbox.waitUntil(timeout: 60) {
+            workers = place.sandbox.leftoverProcesses().filter { pid in
+                let argv = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).split(separator: 0)
+                return argv.count > 1 && String(decoding: argv[1], as: UTF8.self) == "worker"
+            }
+            return workers.count == 1 && place.jobFolders().count == 1
+        })
+        kill(workers[0], SIGKILL)
+        launch.wait(timeout: 90)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(try place.jobs("w").map(\.state) == [.done])
+        #expect(place.sandbox.waitForNoLeftovers(timeout: 30).isEmpty)
+        #expect(place.jobFolders().isEmpty, "\(place.jobFolders())")
+    }
+}
