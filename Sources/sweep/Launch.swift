@@ -52,7 +52,9 @@ extension Sweep {
 
         func run() throws {
             let file = try SpecFiles.resolve(spec)
-            let plan = try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
+            let plan = try dryRun
+                ? Command.withoutCachingFiles { try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name) }
+                : SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]

@@ -150,4 +150,84 @@ import Testing
         #expect(place.sandbox.waitForNoLeftovers(timeout: 30).isEmpty)
         #expect(place.jobFolders().isEmpty, "\(place.jobFolders())")
     }
+
+    // MARK: Files that are not regular files (class 4)
+
+    /// A FIFO named in `files`, or inside a folder listed there, is refused at launch and by
+    /// `--dry-run`, naming it, instead of blocking on it.
+    @Test func aFIFOInFilesIsRefusedNamedWithoutBlocking() throws {
+        let place = try Place()
+        try FileManager.default.createDirectory(at: place.sandbox.directory.appendingPathComponent("data"), withIntermediateDirectories: true)
+        try place.sandbox.write("train.sh", "echo 'loss: 1'\n")
+        #expect(mkfifo(place.sandbox.directory.appendingPathComponent("pipe").path, 0o600) == 0)
+        #expect(mkfifo(place.sandbox.directory.appendingPathComponent("data/inner").path, 0o600) == 0)
+        for (files, named) in [(#"["train.sh", "pipe"]"#, "\"pipe\""), (#"["train.sh", "data"]"#, "\"data/inner\"")] {
+            try place.sandbox.write("f.json", #"{"name": "f", "workload": "command", "base": {"command": "sh train.sh", "files": \#(files)}}"#)
+            for extra in [[], ["--dry-run"]] {
+                let run = try place.run(["launch", "f.json"] + extra, timeout: 60)
+                #expect(run.status == 64, "\(files) \(extra): \(run.stdout)\n\(run.stderr)")
+                #expect(run.stderr.contains(named) && run.stderr.contains("FIFO") && run.stderr.contains("not a regular file"), "\(run.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: place.sandbox.database))
+    }
+
+    /// A program that makes `$SWEEP_METRICS` a FIFO: the attempt is not held by it (the
+    /// follower never blocks opening it) and the log says why nothing was read there.
+    @Test func aFIFOAtTheMetricsFileDoesNotHoldTheAttempt() throws {
+        let place = try Place()
+        try place.sandbox.write("m.json", Self.shellSpec("m", #"mkfifo "$SWEEP_METRICS" && sleep 1 && echo 'loss: 1'"#))
+        let run = try place.run(["launch", "m.json"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try place.jobs("m").first)
+        #expect(job.state == .done)
+        let logs = try Store(path: place.sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        #expect(logs.contains { $0.contains("$SWEEP_METRICS is a FIFO (named pipe), not a regular file") }, "\(logs)")
+    }
+
+    // MARK: The file cache (class 4: hash what you copy, verify on use)
+
+    /// An entry of `~/.cache/sweep/files` changed by hand is found at the next launch, said,
+    /// and made again from the file.
+    @Test func aCorruptCacheEntryIsDetectedAndRepairedAtTheNextLaunch() throws {
+        let place = try Place()
+        let script = "echo 'loss: 1'\n"
+        try place.sandbox.write("train.sh", script)
+        try place.sandbox.write("c.json", #"{"name": "c", "workload": "command", "base": {"command": "sh train.sh", "files": ["train.sh"]}}"#)
+        #expect(try place.run(["launch", "c.json"]).status == 0)
+        let sha = Digest.sha256Hex(Array(script.utf8))
+        let entry = place.home + "/.cache/sweep/files/" + sha
+        #expect(FileManager.default.fileExists(atPath: entry))
+        chmod(entry, 0o600)
+        try "echo 'loss: 666'\n".write(toFile: entry, atomically: false, encoding: .utf8)
+
+        let again = try place.run(["launch", "c.json"])
+        #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+        #expect(again.stderr.contains("cached copy of train.sh") && again.stderr.contains("does not match its hash"), "\(again.stderr)")
+        #expect(try Digest.sha256Hex(fileAtPath: entry) == sha, "the entry was made again from the file")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: place.home + "/.cache/sweep/files")
+        #expect(cached == [sha], "no temporary or mismatched entry is left: \(cached)")
+    }
+
+    // MARK: --dry-run (class 7: write only where asked)
+
+    /// `--dry-run` of a command spec with files writes nothing: not the file cache (under
+    /// `$HOME` or `$XDG_CACHE_HOME`), not `$TMPDIR`, not the store, not the spec's folder.
+    @Test func aDryRunWritesNothing() throws {
+        let place = try Place()
+        let spec = place.sandbox.directory.appendingPathComponent("spec")
+        try FileManager.default.createDirectory(at: spec, withIntermediateDirectories: true)
+        try place.sandbox.write("spec/train.sh", "echo 'loss: 1'\n")
+        try place.sandbox.write("spec/d.json", #"{"name": "d", "workload": "command", "base": {"command": "sh train.sh", "files": ["train.sh"]}, "seeds": 3}"#)
+        let database = place.sandbox.directory.appendingPathComponent("fresh/sweep.sqlite").path
+        let run = try place.sandbox.start(["launch", "spec/d.json", "--dry-run", "--db", database],
+                                          environment: place.environment.merging(["XDG_CACHE_HOME": place.home + "/xdg"]) { $1 })
+        run.wait(timeout: 60)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        #expect(run.stdout.contains("3 jobs") || run.stdout.split(separator: "\n").count >= 3, "\(run.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: place.home).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: place.tmp).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: place.sandbox.directory.appendingPathComponent("fresh").path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spec.path).sorted() == ["d.json", "train.sh"])
+    }
 }

@@ -65,6 +65,12 @@ public enum Command: Workload {
         return resolved
     }
 
+    /// Runs `body` (planning a spec) with `command`'s files hashed but not copied into the
+    /// cache: `--dry-run` writes nothing.
+    public static func withoutCachingFiles<T>(_ body: () throws -> T) rethrows -> T {
+        try CommandFiles.$writesCache.withValue(false, operation: body)
+    }
+
     /// The cached copies of the job's files, for a host to receive before its first job.
     public static func dataFiles(for config: JobConfig) -> [DataFile] {
         var seen = Set<String>()

@@ -94,6 +94,9 @@ struct CommandRun {
         if metricsFile.stop() {
             context.log("command: only the first \(Self.maxMetricsFileBytes >> 20) MiB of $SWEEP_METRICS were read")
         }
+        if let kind = metricsFile.refused {
+            context.log("command: $SWEEP_METRICS is \(kind), not a regular file: it was not read")
+        }
         sendOutputFiles(context: context)
         output.finish()
         let tail = stderrTail.withLock { $0 }
