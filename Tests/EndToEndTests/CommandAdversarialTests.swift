@@ -230,4 +230,63 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: place.sandbox.directory.appendingPathComponent("fresh").path))
         #expect(try FileManager.default.contentsOfDirectory(atPath: spec.path).sorted() == ["d.json", "train.sh"])
     }
+
+    // MARK: Configs and command lines past the kernel's limits (class 1)
+
+    /// 2,000 files make a manifest of more than the 128 KiB one environment string may hold:
+    /// the program still starts and reads the config from `$SWEEP_CONFIG_FILE`; a small
+    /// config is in both, the same.
+    @Test func aConfigOfTwoThousandFilesReachesTheProgramThroughItsConfigFile() throws {
+        let place = try Place()
+        let data = place.sandbox.directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        for i in 0..<2_000 { try "\(i)\n".write(to: data.appendingPathComponent(String(format: "file-%04d.txt", i)), atomically: false, encoding: .utf8) }
+        try place.sandbox.write("read.py", """
+            import json, os
+            config = json.load(open(os.environ["SWEEP_CONFIG_FILE"]))
+            print("files:", len(config["files"]))
+            variable = os.environ.get("SWEEP_CONFIG")
+            print("in_variable:", int(variable is not None))
+            if variable is not None:
+                print("same:", int(json.loads(variable) == config))
+            """)
+        try place.sandbox.write("b.json", """
+            {"name": "b", "workload": "command", "base": {"command": "python3 read.py"},
+             "grid": {"files": [["read.py"], ["read.py", "data"]]}}
+            """)
+        let run = try place.run(["launch", "b.json"], timeout: 300)
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let store = try Store(path: place.sandbox.database, readOnly: true)
+        var seen: [[String: Double]] = []
+        for job in try place.jobs("b") {
+            #expect(job.state == .done, "\(job.error ?? "")")
+            seen.append(Dictionary(try store.metrics(of: job.id).map { ($0.name, $0.value) }) { $1 })
+            if (job.config["files"]?.arrayValue?.count ?? 0) > 1 {
+                let logs = try store.logs(of: job.id).map(\.line)
+                #expect(logs.contains { $0.contains("it is only in $SWEEP_CONFIG_FILE") }, "\(logs.prefix(5))")
+            }
+        }
+        #expect(seen.contains(["files": 1, "in_variable": 1, "same": 1]), "\(seen)")
+        #expect(seen.contains(["files": 2_001, "in_variable": 0]), "\(seen)")
+    }
+
+    /// One argument over 128 KiB, or a command line over ARG_MAX, is refused at launch
+    /// (exit 64) with the reason, not at run time with "Argument list too long".
+    @Test func aCommandLinePastTheKernelsLimitsIsRefusedAtLaunch() throws {
+        let place = try Place()
+        let big = String(repeating: "a", count: 200_000)
+        try place.sandbox.write("w.json", #"{"name": "w", "workload": "command", "base": {"command": ["echo", "{big}"], "big": "\#(big)"}}"#)
+        let word = try place.run(["launch", "w.json"])
+        #expect(word.status == 64, "\(word.stderr)")
+        #expect(word.stderr.contains("word 2 of the command is 195 KiB") && word.stderr.contains("128 KiB"), "\(word.stderr.suffix(400))")
+
+        let count = sysconf(Int32(_SC_ARG_MAX)) / 100_000 + 2
+        let words = (["\"echo\""] + Array(repeating: "\"{mid}\"", count: count)).joined(separator: ", ")
+        let mid = String(repeating: "m", count: 100_000)
+        try place.sandbox.write("t.json", #"{"name": "t", "workload": "command", "base": {"command": [\#(words)], "mid": "\#(mid)"}}"#)
+        let total = try place.run(["launch", "t.json"])
+        #expect(total.status == 64, "\(total.stderr.suffix(400))")
+        #expect(total.stderr.contains("add up to") && total.stderr.contains("ARG_MAX"), "\(total.stderr.suffix(400))")
+        #expect(!FileManager.default.fileExists(atPath: place.sandbox.database))
+    }
 }

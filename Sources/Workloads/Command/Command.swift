@@ -27,7 +27,10 @@ public enum Command: Workload {
             // The seed is added after this check; any value shows the placeholder is defined.
             var withSeed = config
             withSeed["seed"] = .int(0)
-            _ = try CommandWords(config["command"] ?? "").filled(from: withSeed)
+            let words = try CommandWords(config["command"] ?? "").filled(from: withSeed)
+            if let problem = CommandLimits.problemAtLaunch(words: words) {
+                problems.append(ConfigProblem(param: "command", message: problem))
+            }
         } catch {
             problems.append(ConfigProblem(param: "command", message: error.description))
         }

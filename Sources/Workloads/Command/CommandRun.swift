@@ -28,6 +28,9 @@ struct CommandRun {
     static let maxLineBytes = 64 << 10
     /// The most bytes of `$SWEEP_METRICS` read.
     static let maxMetricsFileBytes = 64 << 20
+    /// The largest config passed in `$SWEEP_CONFIG`, well under the kernel's 128 KiB per
+    /// environment string (MAX_ARG_STRLEN); a larger one is only in `$SWEEP_CONFIG_FILE`.
+    static let maxConfigVariableBytes = 64 << 10
 
     init(config: JobConfig, key: String, attempt: Int) throws(JobFailure) {
         self.config = config
@@ -44,6 +47,7 @@ struct CommandRun {
     var workFolder: String { folder + "/work" }
     var outputFolder: String { folder + "/output" }
     var metricsFile: String { folder + "/metrics.jsonl" }
+    var configFile: String { folder + "/config.json" }
 
     /// Removes the folder; a runner killed before it could is cleaned up after by its
     /// worker (`JobFolder.removeAbandoned`).
@@ -54,7 +58,19 @@ struct CommandRun {
     /// Runs `words` to its end and returns the summary, or throws the attempt's failure.
     func execute(_ words: [String], parseStdout: Bool, context: any JobContext) throws -> JSONValue {
         try CommandFiles.stage(CommandFiles.entries(of: config), into: workFolder, home: CommandFiles.home)
-        let environment = self.environment()
+        let configText = config.nested.canonicalText
+        do {
+            try Data(configText.utf8).write(to: URL(fileURLWithPath: configFile))
+        } catch {
+            throw JobFailure("command: cannot write \(configFile): \(error.localizedDescription)")
+        }
+        let inVariable = configText.utf8.count <= Self.maxConfigVariableBytes
+        if !inVariable {
+            context.log("command: the config is \(configText.utf8.count >> 10) KiB, more than $SWEEP_CONFIG takes "
+                + "(\(Self.maxConfigVariableBytes >> 10) KiB): it is only in $SWEEP_CONFIG_FILE")
+        }
+        let environment = self.environment(configText: inVariable ? configText : nil)
+        if let problem = CommandLimits.problem(words: words, environment: environment) { throw JobFailure("command: " + problem) }
         let executable = try Self.locate(words[0], path: environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) })
         let process: ChildProcess
         do {
@@ -113,10 +129,12 @@ struct CommandRun {
         }
     }
 
-    /// This process's environment with the job's variables.
-    private func environment() -> [String] {
+    /// This process's environment with the job's variables; `configText` nil leaves
+    /// `$SWEEP_CONFIG` out (a config too large for it).
+    private func environment(configText: String?) -> [String] {
         var variables = ProcessInfo.processInfo.environment
-        variables["SWEEP_CONFIG"] = config.nested.canonicalText
+        variables["SWEEP_CONFIG"] = configText
+        variables["SWEEP_CONFIG_FILE"] = configFile
         variables["SWEEP_SEED"] = String(config.seed)
         variables["SWEEP_JOB"] = key
         variables["SWEEP_ATTEMPT"] = String(attempt)
