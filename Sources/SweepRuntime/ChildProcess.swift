@@ -89,9 +89,9 @@ public final class ChildProcess: Sendable {
 
     /// Reads one output pipe line by line until the child closes it; call from one thread
     /// per pipe, before `wait()`. A line longer than `maxLineBytes` is cut there; `idle` is
-    /// called whenever the pipe stayed silent for its time.
+    /// called whenever the pipe stayed silent for its time, and false stops the reading.
     public func forEachLine(of output: Output, maxLineBytes: Int = .max,
-                            idle: (milliseconds: Int32, handler: () -> Void)? = nil, _ body: (String) -> Void) {
+                            idle: (milliseconds: Int32, handler: () -> Bool)? = nil, _ body: (String) -> Void) {
         guard let fd = (output == .stdout ? stdoutPipe : stderrPipe).forReading else { return }
         let reader = LineReader(fileDescriptor: fd, maxLineBytes: maxLineBytes, idle: idle)
         while let line = reader.readLine() { body(line) }

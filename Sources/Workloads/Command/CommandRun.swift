@@ -31,6 +31,8 @@ struct CommandRun {
     /// The largest config passed in `$SWEEP_CONFIG`, well under the kernel's 128 KiB per
     /// environment string (MAX_ARG_STRLEN); a larger one is only in `$SWEEP_CONFIG_FILE`.
     static let maxConfigVariableBytes = 64 << 10
+    /// How long the program's pipes are still read, while quiet, after its guard ended.
+    static let readingGrace: Duration = .seconds(2)
 
     init(config: JobConfig, key: String, attempt: Int) throws(JobFailure) {
         self.config = config
@@ -84,10 +86,23 @@ struct CommandRun {
                                               maxLineBytes: Self.maxLineBytes, context: context)
         metricsFile.start()
 
+        // The guard kills every process it can before it ends; a pipe still open after that
+        // is held by one it cannot reach (a descriptor passed over a socket): its output is
+        // read while it comes, and no longer waited for once the pipe is quiet.
+        let guardEnded = Mutex<ContinuousClock.Instant?>(nil)
+        let guardSeen = DispatchSemaphore(value: 0)
+        let guardPID = process.pid
+        Thread.detachNewThread {
+            var info = siginfo_t()
+            while waitid(P_PID, id_t(guardPID), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            guardEnded.withLock { $0 = .now }
+            guardSeen.signal()
+        }
+        let keepReading: @Sendable () -> Bool = { guardEnded.withLock { $0.map { .now - $0 < Self.readingGrace } ?? true } }
         let stderrTail = Mutex<[String]>([])
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            process.forEachLine(of: .stderr, maxLineBytes: Self.maxLineBytes) { line in
+            process.forEachLine(of: .stderr, maxLineBytes: Self.maxLineBytes, idle: (200, keepReading)) { line in
                 stderrTail.withLock {
                     $0.append(line)
                     if $0.count > Self.stderrTailLines { $0.removeFirst($0.count - Self.stderrTailLines) }
@@ -99,12 +114,16 @@ struct CommandRun {
         var parser = MetricLineParser { epoch, metrics in context.report(epoch: epoch, metrics: metrics) }
         var output = OutputTail(context: context)
         // Held metrics go out when the program pauses, so an epoch's are live before the next starts.
-        let flushWhenIdle: (milliseconds: Int32, handler: () -> Void) = (200, { parser.flush() })
+        let flushWhenIdle: (milliseconds: Int32, handler: () -> Bool) = (200, {
+            parser.flush()
+            return keepReading()
+        })
         process.forEachLine(of: .stdout, maxLineBytes: Self.maxLineBytes, idle: flushWhenIdle) { line in
             if parseStdout, parser.take(line[...]) { return }
             output.take(line)
         }
         stderrDone.wait()
+        guardSeen.wait()
         let termination = process.wait()
         parser.flush()
         if metricsFile.stop() {
