@@ -152,6 +152,38 @@ import Testing
     }
 }
 
+@Suite struct JobFolderTests {
+    /// A folder is removed only when its lock is free and the pid in its name is gone: not a
+    /// live attempt's, not one just made (lock not yet taken), not one another process
+    /// holds, not one of another naming.
+    @Test func onlyFoldersWhoseOwnerIsGoneAndWhoseLockIsFreeAreRemoved() throws {
+        let base = try TemporaryFolder()
+        let live = try JobFolder(label: "live-a1", base: base.path)
+        let ended = try ChildProcess.spawn(executable: "/bin/true", arguments: [])
+        ended.forEachLine(of: .stdout) { _ in }
+        ended.forEachLine(of: .stderr) { _ in }
+        _ = ended.wait()
+        let gone = ended.pid, me = getpid()
+        for name in ["sweep-job-abandoned-a1-p\(gone)-AAAAAA", "sweep-job-held-a1-p\(gone)-BBBBBB",
+                     "sweep-job-making-a1-p\(me)-CCCCCC", "sweep-job-old-a1-DDDDDD"] {
+            try FileManager.default.createDirectory(atPath: base.path + "/" + name + "/work/locked", withIntermediateDirectories: true)
+            try "x".write(toFile: base.path + "/" + name + "/work/locked/data", atomically: false, encoding: .utf8)
+            chmod(base.path + "/" + name + "/work/locked", 0o500)
+        }
+        let held = open(base.path + "/sweep-job-held-a1-p\(gone)-BBBBBB", O_RDONLY | O_DIRECTORY)
+        #expect(held >= 0 && flock(held, LOCK_EX) == 0)
+        defer { close(held) }
+
+        #expect(JobFolder.removeAbandoned(in: base.path) == 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: base.path).sorted()
+        #expect(left == [(live.path as NSString).lastPathComponent, "sweep-job-held-a1-p\(gone)-BBBBBB",
+                         "sweep-job-making-a1-p\(me)-CCCCCC", "sweep-job-old-a1-DDDDDD"].sorted(), "\(left)")
+        live.remove()
+        #expect(!FileManager.default.fileExists(atPath: live.path))
+        for name in left { chmod(base.path + "/" + name + "/work/locked", 0o700) }
+    }
+}
+
 /// A fresh folder under the temporary directory, removed with its content at the end.
 final class TemporaryFolder {
     let path: String
