@@ -153,20 +153,28 @@ import Testing
 
     // MARK: Files that are not regular files (class 4)
 
-    /// A FIFO named in `files`, or inside a folder listed there, is refused at launch and by
-    /// `--dry-run`, naming it, instead of blocking on it.
+    /// A FIFO named in `files`, or inside a folder listed there, or a socket, is refused at
+    /// launch and by `--dry-run`, naming it, instead of blocking on it.
     @Test func aFIFOInFilesIsRefusedNamedWithoutBlocking() throws {
         let place = try Place()
         try FileManager.default.createDirectory(at: place.sandbox.directory.appendingPathComponent("data"), withIntermediateDirectories: true)
         try place.sandbox.write("train.sh", "echo 'loss: 1'\n")
         #expect(mkfifo(place.sandbox.directory.appendingPathComponent("pipe").path, 0o600) == 0)
         #expect(mkfifo(place.sandbox.directory.appendingPathComponent("data/inner").path, 0o600) == 0)
-        for (files, named) in [(#"["train.sh", "pipe"]"#, "\"pipe\""), (#"["train.sh", "data"]"#, "\"data/inner\"")] {
+        // A Unix socket's file stays after its process ends.
+        let socketPath = place.sandbox.directory.appendingPathComponent("data/socket").path
+        let bind = Process()
+        bind.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        bind.arguments = ["python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socketPath]
+        try bind.run()
+        bind.waitUntilExit()
+        for (files, named, kind) in [(#"["train.sh", "pipe"]"#, "\"pipe\"", "FIFO"), (#"["train.sh", "data"]"#, "\"data/inner\"", "FIFO"),
+                                     (#"["train.sh", "data/socket"]"#, "\"data/socket\"", "a socket")] {
             try place.sandbox.write("f.json", #"{"name": "f", "workload": "command", "base": {"command": "sh train.sh", "files": \#(files)}}"#)
             for extra in [[], ["--dry-run"]] {
                 let run = try place.run(["launch", "f.json"] + extra, timeout: 60)
                 #expect(run.status == 64, "\(files) \(extra): \(run.stdout)\n\(run.stderr)")
-                #expect(run.stderr.contains(named) && run.stderr.contains("FIFO") && run.stderr.contains("not a regular file"), "\(run.stderr)")
+                #expect(run.stderr.contains(named) && run.stderr.contains(kind) && run.stderr.contains("not a regular file"), "\(run.stderr)")
             }
         }
         #expect(!FileManager.default.fileExists(atPath: place.sandbox.database))
