@@ -113,6 +113,7 @@ public final class Coordinator {
     private var jobs: [Int64: StoredJob] = [:]
     private var metricBuffer: [MetricRow] = []
     private var logBuffer: [(job: Int64, attempt: Int, line: String)] = []
+    private let logBudget = LogBudget()
     private let outputs: OutputWriter?
     private var started: Duration = .zero
     private var lastFlush: Duration = .zero
@@ -295,8 +296,8 @@ public final class Coordinator {
             }
             if metricBuffer.count > 5000 { try flush() }
         case .log(let job, let attempt, let line):
-            guard host.runs(job, attempt: attempt) else { return }
-            logBuffer.append((job, attempt, line))
+            guard host.runs(job, attempt: attempt), let kept = logBudget.take(job: job, attempt: attempt, line: line) else { return }
+            logBuffer.append((job, attempt, kept))
         case .output(let job, let attempt, let path, let offset, let bytes):
             guard host.runs(job, attempt: attempt), let outputs else { return }
             if let problem = outputs.write(job: job, attempt: attempt, path: path, offset: offset, bytes: bytes) {
@@ -312,6 +313,7 @@ public final class Coordinator {
     private func complete(_ result: AttemptResult, on name: String, host: Host) throws {
         try flush()
         host.running[result.job] = nil
+        logBudget.end(job: result.job)
         finished += 1
         defer { FaultInjection.pass("finished") }
         guard let job = jobs[result.job] else { return }
@@ -344,9 +346,9 @@ public final class Coordinator {
         if retry {
             queue.append(job.id)
         } else if reportedByJob {
-            progress.message("job \(job.id) failed (not retried: the job reported it): \(error)")
+            progress.jobFailed("job \(job.id) failed (not retried: the job reported it): \(error)")
         } else {
-            progress.message("job \(job.id) failed after \(job.failures) attempts: \(error)")
+            progress.jobFailed("job \(job.id) failed after \(job.failures) attempts: \(error)")
         }
         // A failure the job reported itself (e.g. its data set is missing) says nothing
         // about the host: only crashes, kills and timeouts count towards quarantine.

@@ -2,11 +2,15 @@
 import Glibc
 #endif
 import Foundation
+import SweepCore
 import SweepRuntime
 import SweepStore
 
 /// The live progress of a sweep: one line rewritten in place on a terminal, or a plain
-/// line every `interval` seconds otherwise (logs, CI).
+/// line every `interval` seconds otherwise (logs, CI). Messages carry text from jobs and
+/// hosts: each is one line, its control characters shown (`TerminalText`), and job
+/// failures are shown one by one only up to `shownFailures` (300 failing jobs must not
+/// print thousands of lines), then counted.
 public final class ProgressLine {
     public enum Style: Sendable {
         case live
@@ -20,6 +24,13 @@ public final class ProgressLine {
     private let started: Duration
     private var lastPrint: Duration?
     private var lastText = ""
+    private var failuresShown = 0
+    private var failuresNotShown = 0
+
+    /// How many job failures are printed as they happen; the rest are counted at the end.
+    public static let shownFailures = 20
+    /// The longest message printed; the rest is in `sweep logs` and `sweep status`.
+    public static let messageLimit = 1_000
 
     /// Writes to stderr; `.live` on a terminal, periodic lines otherwise, unless `style` is given.
     public init(sweep name: String, style: Style? = nil, clock: any LoopClock = MonotonicClock()) {
@@ -58,6 +69,7 @@ public final class ProgressLine {
 
     /// Prints a message on its own line without breaking the live line.
     public func message(_ text: String) {
+        let text = TerminalText.oneLine(text, limit: Self.messageLimit)
         if case .live = style {
             emit("\r\u{1B}[2K" + text + "\n" + lastText)
         } else {
@@ -65,13 +77,35 @@ public final class ProgressLine {
         }
     }
 
-    /// Ends the live line.
+    /// Prints a job's failure, unless `shownFailures` were printed already (then counts it).
+    public func jobFailed(_ text: String) {
+        guard failuresShown < Self.shownFailures else {
+            failuresNotShown += 1
+            return
+        }
+        failuresShown += 1
+        message(text)
+    }
+
+    /// Says how many failures were not shown, and ends the live line.
     public func finish() {
+        if failuresNotShown > 0 {
+            message("… and \(failuresNotShown) more jobs failed; see sweep status \(name)")
+            failuresNotShown = 0
+        }
         if case .live = style, !lastText.isEmpty { emit("\n") }
     }
 
+    /// Writes to stderr, ignoring failures: after SIGHUP the terminal may be gone (EIO), and
+    /// the drain that follows must not die of it (`FileHandle.write` traps on an error).
     private func emit(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let n = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { return }
+            bytes = bytes.dropFirst(n)
+        }
     }
 
     /// `1:02:03` or `02:03`.

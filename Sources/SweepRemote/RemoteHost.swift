@@ -22,6 +22,8 @@ public struct HostReport: Sendable {
     public var hasBinary: Bool
     /// Whether the check shipped the binary and started it there (the launch preflight).
     public var binaryStarts: Bool
+    /// The host key `--accept-new` recorded (`ssh-ed25519 key SHA256:... recorded in PATH`).
+    public var recordedHostKey: String?
 }
 
 /// Operations on one worker host over SSH: connecting as its host file says, checking it,
@@ -60,7 +62,8 @@ public enum RemoteHost {
             let report = HostReport(
                 name: host.name, endpoint: await session.endpoint, connectSeconds: (connected - start).seconds,
                 latencySeconds: latency.seconds, system: lines.first ?? "?",
-                cores: lines.count > 1 ? Int(lines[1]) ?? 0 : 0, hasBinary: lines.last == "present", binaryStarts: preflight)
+                cores: lines.count > 1 ? Int(lines[1]) ?? 0 : 0, hasBinary: lines.last == "present", binaryStarts: preflight,
+                recordedHostKey: await session.recordedHostKey)
             await session.close()
             return report
         } catch {

@@ -1,10 +1,11 @@
 import CLibSSH
+import Foundation
 
 extension SSHSession {
     /// Checks the server's key against known_hosts and, under `.acceptNew`, records a new one.
     ///
     /// Known -> returns. Unknown -> throws `.hostKeyUnknown` (or records it under
-    /// `.acceptNew` via `ssh_session_update_known_hosts`). Changed, or recorded with another
+    /// `.acceptNew`, see `recordHostKey`). Changed, or recorded with another
     /// key type -> throws `.hostKeyChanged` whatever the policy.
     func verifyHostKey() throws {
         let handle = try liveHandle("ssh_session_is_known_server")
@@ -40,16 +41,38 @@ extension SSHSession {
                         """,
                     host: endpoint, fingerprint: fingerprint)
             }
-            if ssh_session_update_known_hosts(handle) != SSH_OK {
-                var error = lastError("ssh_session_update_known_hosts", .hostKey)
-                error.fingerprint = fingerprint
-                throw error
-            }
+            try recordHostKey(handle, fingerprint: fingerprint)
         default:
             var error = lastError("ssh_session_is_known_server", .hostKey)
             error.fingerprint = fingerprint
             throw error
         }
+    }
+
+    /// Appends the server's key to the known_hosts file libssh checked, if that file is a
+    /// known_hosts file (`KnownHostsFile`), and keeps what was recorded in `recordedHostKey`.
+    private func recordHostKey(_ handle: OpaquePointer, fingerprint: String) throws {
+        func failure(_ message: String) -> SSHError {
+            SSHError(kind: .hostKey, function: "known_hosts", message: message, host: endpoint, fingerprint: fingerprint)
+        }
+        guard var path = option(handle, SSH_OPTIONS_KNOWNHOSTS) else { throw failure("no known_hosts file to record the key in") }
+        if path.hasPrefix("~/") { path = NSHomeDirectory() + path.dropFirst() }
+        var entry: UnsafeMutablePointer<CChar>?
+        guard ssh_session_export_known_hosts_entry(handle, &entry) == SSH_OK, let entry else {
+            throw lastError("ssh_session_export_known_hosts_entry", .hostKey)
+        }
+        let line = String(cString: entry)
+        ssh_string_free_char(entry)
+        do {
+            try KnownHostsFile.append(line, to: path)
+        } catch {
+            throw failure("""
+                not recording the host key \(fingerprint): \(error.message). Name a known_hosts file \
+                (empty, holding host keys, or new in an existing folder) with known_hosts or --known-hosts.
+                """)
+        }
+        let type = line.split(separator: " ").dropFirst().first.map(String.init) ?? "host"
+        recordedHostKey = "\(type) key \(fingerprint) recorded in \(path)"
     }
 
     /// The server key's fingerprint in OpenSSH's form, `SHA256:<base64>`.

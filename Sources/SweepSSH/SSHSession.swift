@@ -46,6 +46,9 @@ public actor SSHSession {
     var nextKeepalive = ContinuousClock.now
     /// `user@host:port` once connected (the target's display name before).
     public private(set) var endpoint: String
+    /// What `.acceptNew` recorded while connecting (`ssh-ed25519 key SHA256:... recorded in
+    /// PATH`), or nil when the key was already known.
+    public internal(set) var recordedHostKey: String?
     /// Scratch buffer for channel reads; allocated once, freed in `deinit`.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
@@ -62,8 +65,8 @@ public actor SSHSession {
 
     /// Connects to `target`, verifies its host key against known_hosts and authenticates.
     ///
-    /// Refuses a named configuration file that could run a command (`SSHConfigCheck`), reads
-    /// the SSH configuration (`ssh_options_parse_config`), starts its proxy or jump command
+    /// Reads a named configuration file itself (`SSHConfigFile`, refusing anything that runs a
+    /// command) or the user's own (`ssh_options_parse_config`), starts its proxy or jump command
     /// itself if there is one (`SSHProxyProcess`, so a failing jump's own message is reported),
     /// connects (`ssh_connect`),
     /// checks the host key (`ssh_session_is_known_server`, recording it with
@@ -147,15 +150,15 @@ public actor SSHSession {
             try set(sweep_ssh_options_set_string(handle, SSH_OPTIONS_SSH_DIR, directory), "SSH_DIR")
         }
         if let file = target.configFile {
-            // A file named here is data (a host file's ssh_config): it must not run commands.
-            guard !file.contains("%") else {
-                throw SSHError(kind: .configuration, function: "ssh_config", message: "\(file): '%' in a configuration file path", host: endpoint)
-            }
-            try SSHConfigCheck.refuseCommands(inFile: file, host: endpoint)
-        }
-        // Explicit values were set first: libssh's config parser only fills options still unset.
-        if ssh_options_parse_config(handle, target.configFile) != SSH_OK {
-            throw lastError("ssh_options_parse_config(\(target.configFile ?? "~/.ssh/config"))", .configuration)
+            // A file named here is data (a host file's ssh_config): sweep reads it and passes on
+            // only the options it understands; libssh never parses it.
+            let options = try SSHConfigFile.load(file, sshDirectory: target.sshDirectory, host: endpoint)
+                .options(host: target.host, user: target.user)
+            try apply(options, to: handle)
+        } else if ssh_options_parse_config(handle, nil) != SSH_OK {
+            // The user's own ~/.ssh/config; explicit values were set first, and libssh's parser
+            // only fills options still unset.
+            throw lastError("ssh_options_parse_config(~/.ssh/config)", .configuration)
         }
         try set(sweep_ssh_options_set_bool(handle, SSH_OPTIONS_PROCESS_CONFIG, false), "PROCESS_CONFIG")
         if !target.useAgent {
@@ -178,6 +181,66 @@ public actor SSHSession {
             // libssh connects over this descriptor instead of running the command itself.
             try set(sweep_ssh_options_set_int(handle, SSH_OPTIONS_FD, proxy.socket), "FD")
         }
+    }
+
+    /// Hands libssh the options a host file's ssh_config gives, where the target left them
+    /// unset. A `ProxyJump` becomes the `ssh -W` command libssh 0.10 would make of it; its
+    /// words were checked to be plain host, user and port words (`SSHConfigFile`).
+    private func apply(_ options: SSHConfigFile.Options, to handle: OpaquePointer) throws {
+        func set(_ type: ssh_options_e, _ value: String, _ name: String) throws {
+            guard sweep_ssh_options_set_string(handle, type, value) == SSH_OK else {
+                throw lastError("ssh_options_set(\(name))", .configuration)
+            }
+        }
+        if let hostName = options.hostName { try set(SSH_OPTIONS_HOST, hostName, "HOST") }
+        if target.user == nil, let user = options.user { try set(SSH_OPTIONS_USER, user, "USER") }
+        if target.port == nil, let port = options.port {
+            guard sweep_ssh_options_set_uint(handle, SSH_OPTIONS_PORT, UInt32(port)) == SSH_OK else {
+                throw lastError("ssh_options_set(PORT)", .configuration)
+            }
+        }
+        for identity in options.identityFiles { try set(SSH_OPTIONS_ADD_IDENTITY, identity, "ADD_IDENTITY") }
+        if target.knownHostsFile == nil, let knownHosts = options.knownHostsFile { try set(SSH_OPTIONS_KNOWNHOSTS, knownHosts, "KNOWNHOSTS") }
+        if let compression = options.compression { try set(SSH_OPTIONS_COMPRESSION, compression ? "yes" : "no", "COMPRESSION") }
+        let algorithms: [String: [(ssh_options_e, String)]] = [
+            "ciphers": [(SSH_OPTIONS_CIPHERS_C_S, "CIPHERS_C_S"), (SSH_OPTIONS_CIPHERS_S_C, "CIPHERS_S_C")],
+            "kexalgorithms": [(SSH_OPTIONS_KEY_EXCHANGE, "KEY_EXCHANGE")],
+            "hostkeyalgorithms": [(SSH_OPTIONS_HOSTKEYS, "HOSTKEYS")],
+            "pubkeyacceptedalgorithms": [(SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, "PUBLICKEY_ACCEPTED_TYPES")],
+            "pubkeyacceptedkeytypes": [(SSH_OPTIONS_PUBLICKEY_ACCEPTED_TYPES, "PUBLICKEY_ACCEPTED_TYPES")],
+            "macs": [(SSH_OPTIONS_HMAC_C_S, "HMAC_C_S"), (SSH_OPTIONS_HMAC_S_C, "HMAC_S_C")],
+        ]
+        for (keyword, value) in options.algorithms.sorted(by: { $0.key < $1.key }) {
+            for (type, name) in algorithms[keyword] ?? [] { try set(type, value, name) }
+        }
+        if let hops = options.proxyJump, let last = hops.last {
+            let (user, host, port) = Self.splitHop(last)
+            var command = "ssh"
+            if let user { command += " -l \(user)" }
+            if let port { command += " -p \(port)" }
+            if hops.count > 1 { command += " -J " + hops.dropLast().joined(separator: ",") }
+            command += " -W '[%h]:%p' \(host)"
+            try set(SSH_OPTIONS_PROXYCOMMAND, command, "PROXYCOMMAND")
+        }
+    }
+
+    /// `[user@]host[:port]`, the host possibly an IPv6 address in brackets.
+    static func splitHop(_ hop: String) -> (user: String?, host: String, port: String?) {
+        var rest = Substring(hop)
+        var user: String?
+        if let at = rest.firstIndex(of: "@") {
+            user = String(rest[..<at])
+            rest = rest[rest.index(after: at)...]
+        }
+        if rest.hasPrefix("["), let close = rest.firstIndex(of: "]") {
+            let host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            return (user, host, after.hasPrefix(":") ? String(after.dropFirst()) : nil)
+        }
+        if let colon = rest.lastIndex(of: ":") {
+            return (user, String(rest[..<colon]), String(rest[rest.index(after: colon)...]))
+        }
+        return (user, String(rest), nil)
     }
 
     /// The `ProxyCommand` (or the `ssh -W` command libssh made of `ProxyJump`) with its `%`

@@ -23,7 +23,8 @@ public struct SSHTarget: Sendable, Hashable {
     public var identityFile: String?
     /// The SSH configuration file to read; `nil` reads the user's own `config` in the SSH
     /// directory (`~/.ssh/config`) and `/etc/ssh/ssh_config`, honoured as `ssh` does. A file
-    /// named here is treated as data: it is refused if it could run a command (`SSHConfigCheck`).
+    /// named here is treated as data: sweep reads it itself and refuses anything that could run a
+    /// command (`SSHConfigFile`).
     public var configFile: String?
     /// The known_hosts file to check and update; `nil` uses the configuration or `~/.ssh/known_hosts`.
     public var knownHostsFile: String?

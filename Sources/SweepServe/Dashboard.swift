@@ -31,9 +31,10 @@ public final class Dashboard: Sendable {
             return routes.respond(to: request)
         }
         routes.allowedHosts.withLock { hosts in
-            // On loopback, only the names of this machine: a page elsewhere that rebinds its
-            // own name to 127.0.0.1 (DNS rebinding) is refused.
-            hosts = token != nil ? nil : ["127.0.0.1", "localhost", "[::1]"].map { "\($0):\(server.port)" }
+            // Without a token, only the address it is bound to, and localhost when that is a
+            // loopback address: a page elsewhere that rebinds its own name to it (DNS
+            // rebinding) is refused.
+            hosts = token != nil ? nil : Self.hostHeaders(host: host, port: server.port)
         }
         self.server = server
         url = "http://\(DashboardServer.display(host)):\(server.port)/" + (token.map { "?token=\($0.value)" } ?? "")
@@ -44,6 +45,13 @@ public final class Dashboard: Sendable {
 
     /// Stops accepting connections; `run()` returns.
     public func stop() { server.stop() }
+
+    /// The `Host` headers a browser sends for `host:port`: the address as URLs write it,
+    /// and `localhost` for a loopback address (without the port, too, for port 80).
+    static func hostHeaders(host: String, port: Int) -> [String] {
+        let names = [DashboardServer.display(host).lowercased()] + (isLoopback(host) ? ["localhost"] : [])
+        return names.map { "\($0):\(port)" } + (port == 80 ? names : [])
+    }
 
     /// 127.0.0.0/8 and ::1.
     static func isLoopback(_ host: String) -> Bool {

@@ -246,6 +246,7 @@ extension DashboardAssets {
             card.appendChild(el("div", { class: "toolbar" }, "metric ", select, el("button", { onclick: () => { c.zoom = null; render(); } }, "reset zoom")));
             const m = metrics.metrics[c.metric];
             card.appendChild(chart([{ label: c.metric, color: COLORS[0], epochs: m.epochs, mean: m.values, sd: m.values.map(() => null) }], c.metric, c));
+            if (m.downsampled) card.appendChild(el("p", { class: "muted" }, "downsampled: " + m.epochs.length + " of " + m.count + " values shown (the first, last, lowest and highest of each stretch)"));
           } else {
             card.appendChild(el("p", { class: "muted" }, "No metrics recorded yet."));
           }

@@ -14,7 +14,8 @@ extension DashboardRoutes {
     /// grouped by config without the seed, in spec order) and, for those in `show` (default:
     /// the first 8), the metric's mean and sample sd per epoch across the seeds that are done
     /// or running (a running seed counts with the epochs it has reported: the curve grows
-    /// while the sweep runs).
+    /// while the sweep runs). Past `maxPointsPerCurve` epochs (fewer when many curves are
+    /// shown) a curve is downsampled like a job's metrics, and says so.
     func curves(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
         let configs = try configurations(store, sweep: sweep)
         let metrics = try store.metricNames(of: sweep.id)
@@ -35,19 +36,19 @@ extension DashboardRoutes {
         } else {
             shown = Array(configs.members.indices.prefix(8))
         }
-        // Only the shown configurations' seeds are read.
-        var collector = MetricSeriesCollector()
-        try store.forEachMetric(ofJobs: shown.flatMap { configs.members[$0] }, named: metric) { job, epoch, value in
-            collector.add(job: job, name: metric, epoch: epoch, value: value)
-        }
-        let series = collector.finish()
-        let curves: [JSONValue] = shown.compactMap { slot in
-            guard let curve = LearningCurve(seeds: configs.members[slot].compactMap { series[$0]?[metric] }) else { return nil }
-            return [
-                "index": .int(slot), "label": .string(configs.labels[slot]), "seeds": .int(curve.seeds),
-                "epochs": .array(curve.epochs.map { .int(Int($0)) }), "mean": .array(curve.means.map(Self.number)),
-                "sd": .array(curve.sds.map(Self.number)),
-            ]
+        // Only the shown configurations' seeds are read, epoch by epoch, each curve thinned
+        // as it streams (see `CurveThinning`): an answer is bounded whatever the epochs.
+        let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, shown.count)))
+        let curves: [JSONValue] = try shown.compactMap { slot in
+            try curve(store, jobs: configs.members[slot], metric: metric, maxPoints: points).map { curve in
+                [
+                    "index": .int(slot), "label": .string(configs.labels[slot]), "seeds": .int(curve.seeds),
+                    "epochs": .array(curve.thinning.epochs.map { .int($0) }),
+                    "mean": .array(curve.thinning.values.map { $0.map(Self.number) ?? .null }),
+                    "sd": .array(curve.thinning.extras.map { $0.map(Self.number) ?? .null }),
+                    "count": .int(curve.epochs), "downsampled": .bool(curve.thinning.isThinned),
+                ]
+            }
         }
         return [
             "sweep": .string(sweep.name), "metric": .string(metric), "metrics": .array(metrics.map(JSONValue.string)),
@@ -59,18 +60,76 @@ extension DashboardRoutes {
         ]
     }
 
+    /// Points one curve of `/api/jobs/ID/metrics` carries at most.
+    static let maxPointsPerCurve = 2_000
+    /// Points one `/api/jobs/ID/metrics` answer carries at most, over all its curves: a job
+    /// with many metrics gets fewer points per curve (but at least `minPointsPerCurve`).
+    static let maxPointsPerAnswer = 40_000
+    static let minPointsPerCurve = 8
+    /// Metrics one `/api/jobs/ID/metrics` answer carries at most (the first by name).
+    static let maxMetricsPerAnswer = 1_000
+
+    /// One configuration's curve of `metric`: the mean and sample sd across its seeds per
+    /// epoch (NaN sd with one seed, NaN mean where a seed recorded NaN), thinned to
+    /// `maxPoints`; nil when no seed has a value. What is held is one epoch's values.
+    private func curve(_ store: Store, jobs: [Int64], metric: String, maxPoints: Int)
+        throws -> (thinning: CurveThinning, seeds: Int, epochs: Int)? {
+        var thinning = CurveThinning(count: 0, maxPoints: maxPoints)
+        var epochs = 0
+        var seeds = Set<Int64>()
+        var epoch: Int?
+        var values: [Double] = []
+        func close() {
+            guard let epoch, !values.isEmpty else { return }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot() : Double.nan
+            thinning.add(epoch: epoch, value: mean, extra: sd)
+            values.removeAll(keepingCapacity: true)
+        }
+        try store.forEachMetricByEpoch(ofJobs: jobs, named: metric, epochs: { count in
+            epochs = count
+            thinning = CurveThinning(count: count, maxPoints: maxPoints)
+        }) { job, rowEpoch, value in
+            if rowEpoch != epoch {
+                close()
+                epoch = rowEpoch
+            }
+            seeds.insert(job)
+            values.append(value ?? .nan)
+        }
+        close()
+        thinning.finish()
+        return seeds.isEmpty ? nil : (thinning, seeds.count, epochs)
+    }
+
     /// `/api/jobs/ID/metrics`: every metric of the job's counting attempt (the ok one, else
-    /// the latest) per epoch.
+    /// the latest) per epoch. Streamed from the store and thinned as it comes (see
+    /// `CurveThinning`), so an answer is at most `maxPointsPerAnswer` points whatever the
+    /// job's length: a thinned curve says `"downsampled": true` and how many values it has
+    /// (`count`), and keeps its first and last points and each bucket's lowest and highest.
     func jobMetrics(_ store: Store, job: StoredJob) throws -> JSONValue {
         let attempt = job.okAttempt ?? job.attempts
-        var series: [String: (epochs: [JSONValue], values: [JSONValue])] = [:]
-        for row in try store.metrics(of: job.id) where row.attempt == attempt {
-            series[row.name, default: ([], [])].epochs.append(.int(row.epoch))
-            series[row.name, default: ([], [])].values.append(Self.number(row.value))
+        var curves: [String: CurveThinning] = [:]
+        var counts: [String: Int] = [:]
+        try store.forEachMetric(ofJob: job.id, attempt: attempt, counts: { byName in
+            counts = byName
+            let names = byName.keys.sorted().prefix(Self.maxMetricsPerAnswer)
+            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, names.count)))
+            for name in names { curves[name] = CurveThinning(count: byName[name]!, maxPoints: points) }
+        }) { epoch, name, value in
+            curves[name]?.add(epoch: epoch, value: value)
+        }
+        var metrics: [String: JSONValue] = [:]
+        for (name, var curve) in curves {
+            curve.finish()
+            metrics[name] = [
+                "epochs": .array(curve.epochs.map { .int($0) }), "values": .array(curve.values.map { $0.map(Self.number) ?? .null }),
+                "count": .int(counts[name] ?? 0), "downsampled": .bool(curve.isThinned),
+            ]
         }
         return [
-            "job": .int(Int(job.id)), "attempt": .int(attempt),
-            "metrics": .object(series.mapValues { ["epochs": .array($0.epochs), "values": .array($0.values)] }),
+            "job": .int(Int(job.id)), "attempt": .int(attempt), "metrics": .object(metrics),
+            "metrics_omitted": .int(counts.count - curves.count),
         ]
     }
 

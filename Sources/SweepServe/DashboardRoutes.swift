@@ -44,7 +44,7 @@ final class DashboardRoutes: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let parts = request.segments
         switch parts.first {
         case "", "index.html": return parts.count == 1 ? DashboardAssets.page : notFound(request)
         case "app.js": return DashboardAssets.script

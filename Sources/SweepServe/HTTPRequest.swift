@@ -4,8 +4,11 @@ import Foundation
 /// GET and HEAD, no body, one request per connection.
 struct HTTPRequest: Sendable {
     var method: String
-    /// The path, percent-decoded per segment (`/api/sweeps/dist`).
+    /// The path, percent-decoded per segment (`/api/sweeps/dist`), for messages and cache keys.
     var path: String
+    /// The path's segments after the leading `/`, each percent-decoded on its own: a `%2F`
+    /// stays inside its segment (and is refused), never splits one.
+    var segments: [String]
     /// Query parameters, decoded (`+` is a space); a name given twice keeps its first value.
     var query: [String: String]
     /// Header names lowercased; a header given twice keeps its first value.
@@ -75,17 +78,30 @@ struct HTTPRequest: Sendable {
             if headers[name] == nil { headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
         }
         let pathPart = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let path = Self.decode(pathPart[0], plusIsSpace: false) else {
-            throw Refusal(status: .badRequest, reason: "a malformed percent escape in the path")
+        segments = []
+        for (i, raw) in pathPart[0].split(separator: "/", omittingEmptySubsequences: false).dropFirst().enumerated() {
+            // Strict: a name that decodes to a NUL (which SQLite would cut the name at) or to a
+            // `/` would find another sweep or job than the one written.
+            guard let segment = Self.decode(raw, plusIsSpace: false) else {
+                throw Refusal(status: .badRequest, reason: "path segment \(i + 1): a malformed percent escape, or bytes that are not UTF-8")
+            }
+            if let bad = segment.unicodeScalars.first(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }) {
+                let what = bad == "/" ? "a \"/\" (%2F)" : "a control character (U+\(String(format: "%04X", bad.value)))"
+                throw Refusal(status: .badRequest, reason: "path segment \(i + 1) decodes to \(what): names never hold one")
+            }
+            segments.append(segment)
         }
-        self.path = path
+        path = "/" + segments.joined(separator: "/")
         query = [:]
         if pathPart.count == 2 {
             for pair in pathPart[1].split(separator: "&") {
                 let nameValue = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let name = Self.decode(nameValue[0], plusIsSpace: true),
                       let value = Self.decode(nameValue.count == 2 ? nameValue[1] : "", plusIsSpace: true) else {
-                    throw Refusal(status: .badRequest, reason: "a malformed percent escape in the query")
+                    throw Refusal(status: .badRequest, reason: "a malformed percent escape, or bytes that are not UTF-8, in the query")
+                }
+                guard !name.unicodeScalars.contains("\0"), !value.unicodeScalars.contains("\0") else {
+                    throw Refusal(status: .badRequest, reason: "the query decodes to a NUL (%00): names never hold one")
                 }
                 if query[name] == nil { query[name] = value }
             }

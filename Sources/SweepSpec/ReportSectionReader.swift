@@ -145,7 +145,7 @@ struct ReportSectionReader {
                 report("\(entryPath).param", "expected the name of a swept param (not seed), got \(Self.describe(object["param"]!))")
                 continue
             }
-            if let problem = unknownParam(param) {
+            if let problem = JobConfig.nameProblem(param) ?? unknownParam(param) {
                 report("\(entryPath).param", problem)
                 continue
             }
@@ -191,7 +191,7 @@ struct ReportSectionReader {
                 report("\(path)[\(index)]", "\"\(name)\" is listed twice")
                 continue
             }
-            if params, let problem = unknownParam(name) { report("\(path)[\(index)]", problem) }
+            if params, let problem = JobConfig.nameProblem(name) ?? unknownParam(name) { report("\(path)[\(index)]", problem) }
             names.append(name)
         }
         return names

@@ -11,6 +11,9 @@ public struct SpecDocument: Sendable {
     public var text: String
     public var root: JSONValue
     public var locations: [String: SourceLocation]
+    /// For a document made by overrides: the file it was made from and where its values
+    /// stood, so a problem with a value the overrides kept points into the user's file.
+    public var origin: (file: String, locations: [String: SourceLocation])?
 
     /// The largest spec accepted, in bytes: a spec is a page of text, and every later
     /// step (locations, validation, expansion) is bounded by a multiple of its size.
@@ -43,11 +46,25 @@ public struct SpecDocument: Sendable {
     }
 
     /// Reads and parses the spec at `path`, reading no more than `maxBytes` + 1 bytes
-    /// (a device or a huge file is refused, not read into memory).
+    /// (a huge file is refused, not read into memory). Only a regular file is read: a
+    /// folder is named as one, and a FIFO or device is refused without blocking on it.
     public init(contentsOf path: String) throws(SpecError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw SpecError([SpecDiagnostic(file: path, location: nil, path: "", message: "cannot read the file (does it exist?)")])
+        func failure(_ message: String) -> SpecError {
+            SpecError([SpecDiagnostic(file: path, location: nil, path: "", message: message)])
         }
+        // O_NONBLOCK: opening a FIFO with no writer would wait for one.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw failure(errno == ENOENT ? "cannot read the file (does it exist?)" : "cannot read the file: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            let isFolder = info.st_mode & S_IFMT == S_IFDIR
+            close(fd)
+            throw failure(isFolder ? "is a directory, expected a spec file (.json/.yaml)"
+                                   : "is not a regular file (a FIFO, socket or device), expected a spec file (.json/.yaml)")
+        }
+        let handle = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         defer { try? handle.close() }
         let data: Data
         do {
@@ -79,8 +96,19 @@ public struct SpecDocument: Sendable {
         }
     }
 
-    /// A diagnostic about the value at `path`.
+    /// A diagnostic about the value at `path`: in the original file when overrides made this
+    /// document and the value (or the section holding it) is written there.
     public func diagnostic(_ path: String, _ message: String) -> SpecDiagnostic {
-        SpecDiagnostic(file: file, location: location(of: path), path: path, message: message)
+        if let origin {
+            var current = path
+            while !current.isEmpty {
+                if let location = origin.locations[current] {
+                    return SpecDiagnostic(file: origin.file, location: location, path: path, message: message)
+                }
+                guard let cut = current.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+                current = String(current[..<cut])
+            }
+        }
+        return SpecDiagnostic(file: file, location: location(of: path), path: path, message: message)
     }
 }

@@ -30,6 +30,7 @@ extension SpecReader {
         }
         var drawn: [(name: String, distribution: SweepSpec.Sample.Distribution)] = []
         for (name, spec) in params.sorted(by: { $0.key < $1.key }) where !name.hasPrefix("//") {
+            guard isParamName(name, path: "sample.params.\(name)") else { continue }
             if let distribution = readDistribution(spec, param: name, path: "sample.params.\(name)") {
                 drawn.append((name, distribution))
             }
@@ -79,16 +80,26 @@ extension SpecReader {
             }
             switch (kind, spec.kind) {
             case ("int_uniform", .int):
-                guard let low = coerce(bounds[0], param: param, path: at + "[0]")?.intValue,
-                      let high = coerce(bounds[1], param: param, path: at + "[1]")?.intValue else { return nil }
+                guard let lowValue = coerce(bounds[0], param: param, path: at + "[0]"),
+                      let highValue = coerce(bounds[1], param: param, path: at + "[1]") else { return nil }
+                // A program's parameter is not coerced by a schema: its bounds are checked here.
+                guard let low = lowValue.intValue, let high = highValue.intValue else {
+                    report(at, "expected two integer bounds [low, high], got [\(lowValue.canonicalText.prefix(40)), \(highValue.canonicalText.prefix(40))]")
+                    return nil
+                }
                 guard low <= high else {
                     report(at, "the low bound \(low) is above the high bound \(high)")
                     return nil
                 }
                 return .intUniform(low, high)
             case ("uniform", .real), ("log_uniform", .real):
-                guard let low = coerce(bounds[0], param: param, path: at + "[0]")?.doubleValue,
-                      let high = coerce(bounds[1], param: param, path: at + "[1]")?.doubleValue else { return nil }
+                guard let lowValue = coerce(bounds[0], param: param, path: at + "[0]"),
+                      let highValue = coerce(bounds[1], param: param, path: at + "[1]") else { return nil }
+                // A program's parameter is not coerced by a schema: its bounds are checked here.
+                guard let low = lowValue.doubleValue, let high = highValue.doubleValue, low.isFinite, high.isFinite else {
+                    report(at, "expected two finite numbers [low, high], got [\(lowValue.canonicalText.prefix(40)), \(highValue.canonicalText.prefix(40))]")
+                    return nil
+                }
                 guard low <= high else {
                     report(at, "the low bound \(low) is above the high bound \(high)")
                     return nil

@@ -47,7 +47,23 @@ struct SpecReader {
                 report("zip", "expected a list of groups, each an object of equally long lists")
             }
         }
-        let include = readList(root["include"], path: "include").map { readParams($0.value, path: $0.path) }
+        let includeEntries = readList(root["include"], path: "include")
+        let include = includeEntries.map { readParams($0.value, path: $0.path) }
+        if isOpen {
+            let freeParams = root["free_params"]
+            if let freeParams, freeParams.boolValue == nil { report("free_params", "expected true or false") }
+            if freeParams?.boolValue != true {
+                let named = Self.namedParameters(workload, base: base, axes: grid + zip.flatMap { $0 }, sampled: root["sample"])
+                for (entry, params) in Swift.zip(includeEntries, include) {
+                    for name in params.keys.sorted() where !named.contains(name) {
+                        report(entry.path + "." + name, """
+                            "\(name)" is named nowhere else in the spec (base, grid, zip, sample or a {placeholder})\
+                            \(DidYouMean.suggestion(for: name, among: Array(named))); to pass it anyway, set "free_params": true
+                            """)
+                    }
+                }
+            }
+        }
         let excludes = readList(root["exclude"], path: "exclude")
         if excludes.count > SweepSpec.maxExcludes {
             report("exclude", "\(excludes.count) entries, more than \(SweepSpec.maxExcludes): every config is checked against each; use lists (\"value\": [1, 2]) to exclude several values at once")
@@ -64,6 +80,19 @@ struct SpecReader {
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
             include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables)
+    }
+
+    /// The parameters an open workload's spec names outside `include`: base, grid and zip
+    /// axes, sampled parameters and what their values refer to (`{placeholders}`).
+    static func namedParameters(_ workload: any Workload.Type, base: [String: JSONValue], axes: [SweepSpec.Axis],
+                                sampled: JSONValue?) -> Set<String> {
+        var named = Set(base.keys).union(axes.map(\.param))
+        named.formUnion(sampled?["params"]?.objectValue?.keys ?? [:].keys)
+        for (param, value) in base { named.formUnion(workload.parametersReferenced(by: value, param: param)) }
+        for axis in axes {
+            for value in axis.values { named.formUnion(workload.parametersReferenced(by: value, param: axis.param)) }
+        }
+        return named
     }
 
     /// Records a problem; the message (which may search for a did-you-mean) is built only
@@ -118,7 +147,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var params: [String: JSONValue] = [:]
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             if let coerced = coerce(raw, param: name, path: path + "." + name) { params[name] = coerced }
         }
         return params
@@ -138,7 +167,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var axes: [SweepSpec.Axis] = []
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             let axisPath = path + "." + name
             guard case .array(let items) = raw else {
                 report(axisPath, "expected a list of values, got \(raw.kindDescription) (put fixed values in \"base\")")
@@ -175,7 +204,7 @@ struct SpecReader {
         var flat: [String: JSONValue] = [:]
         JobConfig.flatten(value, prefix: "", into: &flat)
         var match: [String: Set<JSONValue>] = [:]
-        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) {
+        for (name, raw) in flat.sorted(by: { $0.key < $1.key }) where isParamName(name, path: path + "." + name) {
             // A list in an exclude entry means "any of these".
             let items = raw.arrayValue ?? [raw]
             let isList = raw.arrayValue != nil
@@ -215,6 +244,14 @@ struct SpecReader {
             report("seeds", "expected a count n in 1...10000 (seeds 0..n-1) or a non-empty list of seeds")
             return [0]
         }
+    }
+
+    /// Reports a parameter name with an empty dotted part (`a.`, `.a`, `a..b`): two such
+    /// names would make one job key or another from run to run. True when `name` is fine.
+    mutating func isParamName(_ name: String, path: String) -> Bool {
+        guard let problem = JobConfig.nameProblem(name) else { return true }
+        report(path, problem)
+        return false
     }
 
     /// Checks a value against the parameter's schema; reports and returns nil if it fails.

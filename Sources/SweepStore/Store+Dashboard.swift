@@ -123,6 +123,45 @@ extension Store {
         }
     }
 
+    /// Every value one attempt of a job recorded, by epoch then name (the primary key's
+    /// order: streamed, never sorted or held). `counts` first sees how many values each
+    /// name has, from the same snapshot, so the caller can size what it keeps; then `body`
+    /// sees each row once.
+    public func forEachMetric(ofJob job: Int64, attempt: Int, counts: ([String: Int]) -> Void,
+                              _ body: (_ epoch: Int, _ name: String, _ value: Double?) -> Void) throws(StoreError) {
+        try read { db in
+            var byName: [String: Int] = [:]
+            let names = try Row.fetchCursor(db, sql: "SELECT name, count(*) FROM metrics WHERE job_id = ? AND attempt = ? GROUP BY name",
+                                            arguments: [job, attempt])
+            while let row = try names.next() { byName[row[0]] = row[1] }
+            counts(byName)
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT epoch, name, value FROM metrics WHERE job_id = ? AND attempt = ? ORDER BY job_id, attempt, epoch, name
+                """, arguments: [job, attempt])
+            while let row = try rows.next() { body(row[0], row[1], row[2]) }
+        }
+    }
+
+    /// The metric named `metric` of those of `jobs` that are done (their attempt that finished
+    /// ok) or running (their current attempt, so far), by epoch then job: SQLite sorts (past
+    /// its cache, in a temporary file), so nothing here grows with the epochs. `epochs` first
+    /// sees how many distinct epochs there are, from the same snapshot; then `body` sees each
+    /// row once.
+    public func forEachMetricByEpoch(ofJobs jobs: [Int64], named metric: String, epochs: (Int) -> Void,
+                                     _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+        let ids = "[" + jobs.map(String.init).joined(separator: ",") + "]"  // one parameter, however many jobs
+        try read { db in
+            let from = """
+                FROM jobs j JOIN metrics m ON m.job_id = j.id AND m.attempt = iif(j.state = 'done', j.ok_attempt, j.attempts) AND m.name = ?
+                WHERE j.state IN ('done', 'running') AND j.id IN (SELECT value FROM json_each(?))
+                """
+            epochs(try Int.fetchOne(db, sql: "SELECT count(DISTINCT m.epoch) " + from, arguments: [metric, ids]) ?? 0)
+            let rows = try Row.fetchCursor(db, sql: "SELECT m.job_id, m.epoch, m.value " + from + " ORDER BY m.epoch, m.job_id",
+                                           arguments: [metric, ids])
+            while let row = try rows.next() { body(row[0], row[1], row[2]) }
+        }
+    }
+
     /// The sweep's jobs grouped by config without the seed, in spec order: each group's
     /// config and its jobs. Grouped in SQL, so a 10,000-job sweep parses one config per
     /// group, not per job.

@@ -26,7 +26,7 @@ extension Store {
         return try write { db in
             var sweep: SweepRecord
             var difference = SweepDifference(added: jobs.count, kept: 0, keptDone: 0, dropped: 0)
-            var recovered = 0
+            var recovered: Set<Int64> = []
             if let existing = try SweepRecord.filter(Column("name") == name).fetchOne(db) {
                 sweep = existing
                 // Jobs a dead coordinator left running are put back before any leaves the sweep.
@@ -64,20 +64,27 @@ extension Store {
                 added += db.changesCount
                 try link.execute(arguments: [sweepID, position, job.key])
             }
-            recovered += try Self.recover(db, sweepID: sweepID, now: now)
+            recovered.formUnion(try Self.recover(db, sweepID: sweepID, now: now))
+            // Only those still in the sweep run again; jobs the new spec dropped do not.
+            if !recovered.isEmpty, difference.dropped > 0 {
+                recovered.formIntersection(try Int64.fetchSet(db, sql: "SELECT job_id FROM sweep_jobs WHERE sweep_id = ?", arguments: [sweepID]))
+            }
             let revision = try Self.recordRevision(db, sweepID: sweepID, specPath: specPath, specText: specText,
                                                    planHash: planHash, jobs: jobs.count, checkout: checkout, now: now)
             try Self.event(db, now: now, sweep: sweepID, kind: "launch",
                            message: "revision \(revision), \(jobs.count) jobs: \(difference); \(added) new to the store, "
-                               + "\(jobs.count - added) reused, \(recovered) recovered")
-            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered,
+                               + "\(jobs.count - added) reused, \(recovered.count) recovered")
+            return Registration(sweep: sweep.info, added: added, reused: jobs.count - added, recovered: recovered.count,
                                 difference: difference, revision: revision)
         }
     }
 
     /// Jobs left running (by a coordinator that died) or cancelled go back to pending;
-    /// their open attempts are marked lost.
-    private static func recover(_ db: Database, sweepID: Int64, now: Date) throws -> Int {
+    /// their open attempts are marked lost. Returns those jobs.
+    private static func recover(_ db: Database, sweepID: Int64, now: Date) throws -> Set<Int64> {
+        let jobs = try Int64.fetchSet(db, sql: """
+            SELECT id FROM jobs WHERE state IN ('running', 'cancelled') AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+            """, arguments: [sweepID])
         try db.execute(sql: """
             UPDATE attempts SET status = 'lost', finished_at = ?, error = 'the coordinator stopped while it ran'
             WHERE status = 'running' AND job_id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
@@ -86,7 +93,7 @@ extension Store {
             UPDATE jobs SET state = 'pending', host = NULL
             WHERE state IN ('running', 'cancelled') AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
             """, arguments: [sweepID])
-        return db.changesCount
+        return jobs
     }
 
     /// The sweep named `name`, or, for nil, the one launched last.
@@ -152,14 +159,19 @@ extension Store {
 
     /// The job with id `id`, or whose key starts with `id` (at least `minKeyPrefix` characters).
     ///
+    /// Only one spelling finds a job: a number as `String(id)` writes it (not `+1` or `01`),
+    /// a prefix of hex digits (any case); `%` or `_` would be LIKE's wildcards and find a job
+    /// whose key they are not.
     /// - Throws: `StoreError.Kind.invalidRequest` when the prefix matches several jobs.
     public func job(_ reference: String) throws(StoreError) -> StoredJob? {
         try read { db in
-            if let id = Int64(reference), let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
+            if let id = Int64(reference), String(id) == reference,
+               let job = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE id = ?", arguments: [id]).first {
                 return job
             }
-            guard reference.count >= Self.minKeyPrefix else { return nil }
-            let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference + "%"])
+            let isHex = reference.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) || (0x41...0x46).contains($0) }
+            guard reference.count >= Self.minKeyPrefix, isHex else { return nil }
+            let jobs = try Self.storedJobs(db, sql: Self.jobSelect + " WHERE key LIKE ? LIMIT 2", arguments: [reference.lowercased() + "%"])
             if jobs.count > 1 { throw StoreError(.invalidRequest, "job key prefix \(reference) is ambiguous; give more characters") }
             return jobs.first
         }

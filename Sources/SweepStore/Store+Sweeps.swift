@@ -18,6 +18,8 @@ public struct SweepRemoval: Sendable, Hashable {
     public var jobsKept: Int
     /// The sweep's jobs deleted with their attempts, metrics and logs (--purge).
     public var jobsDeleted: Int
+    /// Their output folders (`sweep-outputs/job-N`) that could not be removed, with why.
+    public var outputsLeft: [String] = []
 }
 
 extension Store {
@@ -53,8 +55,35 @@ extension Store {
 
     /// Removes the sweep named `name` and its revisions, in one transaction. Its jobs stay
     /// in the store; with `purge`, those no other sweep uses are deleted with their
-    /// attempts, metrics and logs. Returns nil when there is no such sweep.
+    /// attempts, metrics and logs, and then their output folders (`sweep-outputs/job-N`
+    /// beside the database). Ids are never given again, so a later job never finds a
+    /// purged one's files. Returns nil when there is no such sweep.
     public func removeSweep(named name: String, purge: Bool, now: Date = Date()) throws(StoreError) -> SweepRemoval? {
+        guard let (kept, deletedJobs) = try removeSweepRows(named: name, purge: purge, now: now) else { return nil }
+        var removal = kept
+        // After the commit: a folder left by a failure here belongs to an id never used again.
+        let root = JobOutput.root(database: path)
+        var info = stat()
+        guard !deletedJobs.isEmpty, lstat(root, &info) == 0 else { return removal }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            // Only sweep's own folder: a link planted in its place is not followed.
+            removal.outputsLeft.append("\(root): not a folder (a link?), so its job folders were left")
+            return removal
+        }
+        for job in deletedJobs {
+            let folder = root + "/job-\(job)"
+            guard lstat(folder, &info) == 0 else { continue }
+            do {
+                // A link planted there goes, never what it points at.
+                try FileManager.default.removeItem(atPath: folder)
+            } catch {
+                removal.outputsLeft.append("\(folder): \(error.localizedDescription)")
+            }
+        }
+        return removal
+    }
+
+    private func removeSweepRows(named name: String, purge: Bool, now: Date) throws(StoreError) -> (removal: SweepRemoval, deletedJobs: [Int64])? {
         try write { db in
             guard let sweep = try SweepRecord.filter(Column("name") == name).fetchOne(db), let id = sweep.id else { return nil }
             let jobs = try Int64.fetchAll(db, sql: "SELECT job_id FROM sweep_jobs WHERE sweep_id = ?", arguments: [id])
@@ -62,6 +91,7 @@ extension Store {
             try db.execute(sql: "DELETE FROM spec_revisions WHERE sweep_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sweeps WHERE id = ?", arguments: [id])
             var deleted = 0
+            var deletedJobs: [Int64] = []
             if purge {
                 try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS purge_jobs (id INTEGER PRIMARY KEY)")
                 try db.execute(sql: "DELETE FROM purge_jobs")
@@ -73,13 +103,14 @@ extension Store {
                     try db.execute(sql: "DELETE FROM \(table) WHERE job_id IN (SELECT id FROM purge_jobs)")
                 }
                 try db.execute(sql: "UPDATE events SET job_id = NULL WHERE job_id IN (SELECT id FROM purge_jobs)")
+                deletedJobs = try Int64.fetchAll(db, sql: "SELECT id FROM purge_jobs")
                 try db.execute(sql: "DELETE FROM jobs WHERE id IN (SELECT id FROM purge_jobs)")
                 deleted = db.changesCount
                 try db.execute(sql: "DROP TABLE purge_jobs")
             }
             try Self.event(db, now: now, kind: "remove",
                            message: "sweep \(name) removed: \(jobs.count - deleted) jobs kept, \(deleted) deleted")
-            return SweepRemoval(jobsKept: jobs.count - deleted, jobsDeleted: deleted)
+            return (SweepRemoval(jobsKept: jobs.count - deleted, jobsDeleted: deleted), deletedJobs)
         }
     }
 }

@@ -145,6 +145,53 @@ enum StoreSchema {
             // Slurm worker's job id.
             try db.execute(sql: "ALTER TABLE attempts ADD COLUMN node TEXT; ALTER TABLE hosts ADD COLUMN slurm_job TEXT")
         }
+        migrator.registerMigration("v6-ids-never-reused") { db in
+            // Job and sweep ids are never given again after a delete (`rm --purge`): a new
+            // job must not inherit a purged one's number, and so its `sweep-outputs/job-N`.
+            // SQLite adds AUTOINCREMENT only to a new table: each is copied, rows and ids
+            // unchanged, and the sequence starts at the largest id. The tables that refer
+            // to them name them, so they refer to the copies (foreign keys are off during
+            // a migration, and checked after it).
+            try db.execute(sql: """
+                CREATE TABLE new_sweeps (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    workload TEXT NOT NULL,
+                    spec_path TEXT NOT NULL,
+                    spec_text TEXT NOT NULL,
+                    plan_hash TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    launched_at TEXT NOT NULL
+                );
+                INSERT INTO new_sweeps (id, name, workload, spec_path, spec_text, plan_hash, created_at, launched_at)
+                    SELECT id, name, workload, spec_path, spec_text, plan_hash, created_at, launched_at FROM sweeps;
+                DROP TABLE sweeps;
+                ALTER TABLE new_sweeps RENAME TO sweeps;
+                CREATE TABLE new_jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    key TEXT NOT NULL UNIQUE,
+                    workload TEXT NOT NULL,
+                    config TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending'
+                        CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    host TEXT,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    error TEXT,
+                    summary TEXT,
+                    ok_attempt INTEGER
+                );
+                INSERT INTO new_jobs (id, key, workload, config, seed, state, attempts, host, created_at, started_at,
+                                      finished_at, error, summary, ok_attempt)
+                    SELECT id, key, workload, config, seed, state, attempts, host, created_at, started_at,
+                           finished_at, error, summary, ok_attempt FROM jobs;
+                DROP TABLE jobs;
+                ALTER TABLE new_jobs RENAME TO jobs;
+                """)
+        }
         return migrator
     }
 }

@@ -14,8 +14,8 @@ extension Sweep {
                 ~/.cache/sweep/bin/<hash>/sweep there. Authentication tries ssh-agent, the \
                 default identities, then the host's identity file; ~/.ssh/config is honoured. \
                 Host keys must be in known_hosts (--accept-new records a new host's key once). \
-                A host file's own ssh_config may not run commands (ProxyCommand, LocalCommand, \
-                KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
+                A host file's own ssh_config is read by sweep and may not run commands \
+                (ProxyCommand, LocalCommand, KnownHostsCommand, Match exec, ...). add and check run the launch preflight: \
                 log in, architecture and CPU features, ship the binary, start it. A Slurm cluster \
                 (--slurm) runs --workers Slurm jobs of --slots CPUs each, through srun on this \
                 machine or, with --ssh, on the login node.
@@ -164,6 +164,7 @@ extension Sweep.Hosts {
             }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
+            if let key = report.recordedHostKey { print("\(name): \(key)") }
             print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots"
                 + (settings.map { " x \($0.workers) Slurm workers" } ?? "") + " "
                 + "(binary \(report.hasBinary ? "present" : "shipped") and starts) -> \(path)")
@@ -262,6 +263,7 @@ extension Sweep.Hosts {
                 }
                 do {
                     let r = try blocking { try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew) }
+                    if let key = r.recordedHostKey { print("\(host.name): \(key)") }
                     print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
                         + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
                         + (r.hasBinary ? "matches" : "shipped") + " and starts")

@@ -105,7 +105,8 @@ private final class PrintingContext: JobContext {
         print("epoch \(epoch): " + values.joined(separator: " "))
     }
 
+    /// The job's own text: on a terminal its control characters are shown, not run.
     func log(_ message: String) {
-        print(message)
+        print(isatty(STDOUT_FILENO) == 1 ? TerminalText.visible(message, keepingLines: true) : message)
     }
 }

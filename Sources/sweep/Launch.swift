@@ -17,15 +17,17 @@ extension Sweep {
                 a second Ctrl-C cancels running jobs.
 
                 Overrides change the spec from the command line and make a new sweep \
-                (named by --name, or a name derived from them): epochs=5 fixes a parameter, \
-                model=kan,mlp makes or replaces a grid axis, seeds=3 sets the seeds, \
-                sample.n=50 changes the sample. Example: sweep launch dist epochs=5 model=kan,mlp
+                (named by --name, or a name derived from them), in Hydra's override grammar: \
+                epochs=5 fixes a parameter, model=kan,mlp, x=choice(1,2) or x=range(1,5) make \
+                a grid axis, lr=interval(0,1) samples it, +key=v adds a parameter, ++key=v sets \
+                or adds, ~key removes, seeds=3 sets the seeds, sample.n=50 changes the sample. \
+                Example: sweep launch dist epochs=5 model=kan,mlp
                 """)
 
         @Argument(help: ArgumentHelp("The spec file or its bare name.", valueName: "spec"))
         var spec: String
 
-        @Argument(help: ArgumentHelp("Changes to the spec: key=value (a base value), key=a,b (a grid axis), seeds=N.",
+        @Argument(help: ArgumentHelp("Changes to the spec in Hydra's grammar: key=value, key=a,b, +key=v, ~key, seeds=N.",
                                      valueName: "key=value"))
         var overrides: [String] = []
 
@@ -39,12 +41,16 @@ extension Sweep {
         @Flag(help: "Print the jobs the spec expands to and stop; writes nothing.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
                                    valueName: "n"))
         var maxJobs = SweepPlan.defaultMaxJobs
 
         func validate() throws {
-            if maxJobs < 1 { throw ValidationError("--max-jobs must be at least 1") }
+            if maxJobs < 1 { throw ValidationError("--max-jobs must be a positive number of jobs, not \(maxJobs)") }
+            if maxJobs > SweepPlan.maxJobsCeiling {
+                throw ValidationError("--max-jobs must be at most \(SweepPlan.maxJobsCeiling) (planning holds every job in memory, "
+                    + "about 1.6 KB each), got \(maxJobs): split the sweep into several specs")
+            }
             if let name, let problem = PlainName.problem(name) {
                 throw ValidationError("--name \"\(name)\" is not a plain name (\(problem)): use \(PlainName.rule)")
             }
@@ -55,6 +61,7 @@ extension Sweep {
             let plan = try dryRun
                 ? Command.withoutCachingFiles { try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name) }
                 : SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
+            if let warning = try otherSpecWarning(plan) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]
@@ -64,6 +71,25 @@ extension Sweep {
             }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions,
                                 checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path, file: file))
+        }
+
+        /// Says so when the sweep of this name was launched from another spec file: this launch
+        /// makes a new revision of it (its jobs not in this spec are dropped), which two files
+        /// that happen to share a `name` never mean. Reads only.
+        private func otherSpecWarning(_ plan: SweepPlan) throws -> String? {
+            guard FileManager.default.fileExists(atPath: store.db),
+                  let stored = try Store(path: store.db, readOnly: true).sweep(named: plan.spec.name) else { return nil }
+            func source(_ path: String) -> String {
+                // An overridden spec's path is "FILE (+ overrides)": the file is what matters.
+                let file = path.range(of: " (+ ").map { String(path[..<$0.lowerBound]) } ?? path
+                return URL(fileURLWithPath: file).standardizedFileURL.path
+            }
+            guard source(stored.specPath) != source(plan.spec.document.file) else { return nil }
+            return """
+                sweep "\(plan.spec.name)" in \(store.db) was launched from \(stored.specPath); launching \
+                \(plan.spec.document.file) makes a new revision of it, and that sweep's jobs not in this spec leave it. \
+                To keep both, give this one another name (--name NEW or its "name").
+                """
         }
 
         /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,

@@ -10,7 +10,8 @@ extension Sweep {
             discussion: """
                 The sweep, its spec revisions and its links to jobs go. Its jobs stay in the \
                 store (a later sweep with the same configs finds them done); with --purge, the \
-                jobs no other sweep uses are deleted with their attempts, metrics and logs \
+                jobs no other sweep uses are deleted with their attempts, metrics, logs and \
+                output folders (sweep-outputs/job-N); their numbers are never given again \
                 (jobs an earlier edit of the spec dropped are no longer the sweep's and stay). \
                 Refused while a coordinator runs on the database (exit 75).
                 """)
@@ -37,8 +38,12 @@ extension Sweep {
             guard let removal = try db.removeSweep(named: sweep, purge: purge) else {
                 throw ValidationError("no sweep named \"\(sweep)\" in \(store.db)")
             }
+            // The sweep is gone now, so the hint names no command on it: `rm NAME --purge`
+            // would find no sweep.
             print("removed sweep \(sweep): \(removal.jobsDeleted) jobs deleted, \(removal.jobsKept) kept in the store"
-                + (purge ? " (used by another sweep)" : " (sweep rm \(sweep) --purge deletes them)"))
+                + (purge ? " (used by another sweep)"
+                    : removal.jobsKept == 0 ? "" : " (a sweep with the same configs finds them done; rm --purge deletes a sweep's jobs with it)"))
+            for left in removal.outputsLeft { FileHandle.standardError.write(Data("warning: output folder not removed: \(left)\n".utf8)) }
         }
     }
 }

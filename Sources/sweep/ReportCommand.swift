@@ -45,7 +45,7 @@ extension Sweep {
         @Option(help: ArgumentHelp("Metrics to show, comma-separated.", valueName: "names"))
         var metrics: String?
 
-        @Option(help: ArgumentHelp("Epochs in the moving window (default 10).", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Epochs in the moving window (default 10).", valueName: "n"))
         var window: Int?
 
         @Option(name: .customLong("where"), help: ArgumentHelp(
@@ -63,7 +63,7 @@ extension Sweep {
             valueName: "m1,m2"))
         var metricDifferences: [String] = []
 
-        @Option(help: ArgumentHelp(
+        @Option(parsing: .unconditional, help: ArgumentHelp(
             "List the K best configurations of each table by its first metric (default \(TableSpec.defaultTop), listed anyway when a table is summarised).",
             valueName: "k"))
         var top: Int?
@@ -86,8 +86,7 @@ extension Sweep {
                                               workloads: WorkloadRegistry.all, flagTable: flagTable())
             } catch let error as ReportSpecError {
                 // A flag naming what the sweep lacks: bad usage, but no usage line (the flag is named).
-                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
-                throw ExitCode(64)
+                throw CommandFailure("\(error)", exitCode: 64)
             }
             input.rank(top: top, direction: direction)
             let report = Report(input)

@@ -4,41 +4,45 @@ import SweepCoordinator
 import SweepRemote
 
 /// Options of every command that runs jobs (launch, resume, retry).
+///
+/// Numbers are parsed `.unconditional`ly, so that `--timeout -5` reaches `validate()` and
+/// is refused for what it is (ArgumentParser would take `-5` for an option and say the
+/// value is missing).
 struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Worker hosts: a directory of host files or one file. Default: Hosts/ if it has any.",
                                valueName: "dir-or-file"))
     var hosts: String?
 
-    @Option(help: ArgumentHelp("Jobs to run at once on this machine (0: remote hosts only). Default: the number of cores.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Jobs to run at once on this machine (0: remote hosts only). Default: the number of cores.",
                                valueName: "n"))
     var localSlots: Int?
 
-    @Option(help: "Attempts a job gets when it crashes, is killed or times out; a job that reports its own error fails at once.")
+    @Option(parsing: .unconditional, help: "Attempts a job gets when it crashes, is killed or times out; a job that reports its own error fails at once.")
     var maxAttempts = 2
 
-    @Option(help: ArgumentHelp("Stop using a host after this many different jobs crashed, were killed or timed out there in a row (0: never); errors a job reports itself do not count.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop using a host after this many different jobs crashed, were killed or timed out there in a row (0: never); errors a job reports itself do not count.",
                                valueName: "n"))
     var quarantineAfter = 3
 
-    @Option(help: ArgumentHelp("Declare a host lost after this long without a heartbeat (workers send one every 2 s).",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Declare a host lost after this long without a heartbeat (workers send one every 2 s).",
                                valueName: "seconds"))
     var hostGrace: Double = 30
 
-    @Option(help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kill a job that runs longer than this.", valueName: "seconds"))
     var timeout: Double?
 
     @Flag(help: "Print no progress line.")
     var quiet = false
 
     func validate() throws {
-        if let localSlots, !(0...1024).contains(localSlots) { throw ValidationError("--local-slots must be in 0...1024") }
+        if let localSlots, !(0...1024).contains(localSlots) { throw ValidationError("--local-slots must be a number of jobs from 0 to 1024, not \(localSlots)") }
         // Written so that NaN fails too: every comparison with NaN is false.
         guard hostGrace >= 5, hostGrace <= Self.longest else {
             throw ValidationError("--host-grace must be a number of seconds from 5 (workers send a heartbeat every 2 s) "
                 + "to \(Int(Self.longest)), not \(hostGrace)")
         }
-        if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 or more") }
-        if maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1") }
+        if quarantineAfter < 0 { throw ValidationError("--quarantine-after must be 0 (never) or a positive number of jobs, not \(quarantineAfter)") }
+        if maxAttempts < 1 { throw ValidationError("--max-attempts must be a positive number (at least 1), not \(maxAttempts)") }
         if let timeout, !(timeout > 0 && timeout <= Self.longest) {
             throw ValidationError("--timeout must be a positive number of seconds up to \(Int(Self.longest)), not \(timeout)")
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import SweepCoordinator
@@ -31,6 +34,7 @@ extension Sweep {
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             let db = try Store(path: store.db, readOnly: true)
+            if let metric { try Self.check(metric: metric, of: info, in: db) }
             if json {
                 print(try JSONOutput.status(db, sweep: info, brief: brief).canonicalText)
                 return
@@ -40,7 +44,7 @@ extension Sweep {
             // coordinator that died (kill -9) left them marked running.
             let writer = db.writer()
             let counts = try db.counts(of: info.id)
-            print("sweep \(info.name) (\(info.workload)) from \(info.specPath), launched \(info.launchedAt.formatted(.iso8601))")
+            print("sweep \(info.name) (\(info.workload)) from \(TerminalText.oneLine(info.specPath)), launched \(info.launchedAt.formatted(.iso8601))")
             print("\(counts.done)/\(counts.total) done · \(counts.running) \(writer == nil && counts.running > 0 ? "interrupted" : "running") · "
                 + "\(counts.failed) failed · \(counts.pending) pending · \(counts.cancelled) cancelled")
             if let writer {
@@ -50,7 +54,7 @@ extension Sweep {
                     + "not finished. Continue with: sweep resume \(info.name)")
             }
             for host in try db.hosts() {
-                print("host \(host.name): \(host.state.rawValue)" + (host.detail.map { " (\($0))" } ?? ""))
+                print("host \(host.name): \(host.state.rawValue)" + (host.detail.map { " (\(TerminalText.oneLine($0)))" } ?? ""))
             }
             guard !brief else { return }
             let jobs = try db.jobs(of: info.id)
@@ -73,14 +77,29 @@ extension Sweep {
                                    rows: rows))
         }
 
+        /// Refuses a `--metric` the sweep's jobs never reported (nor its report names), listing
+        /// the ones they did; before any job reported a metric, every name is taken.
+        static func check(metric: String, of info: SweepInfo, in db: Store) throws {
+            let reported = try db.metricNames(of: info.id)
+            let known = Set(reported).union(StatusProgress.reportMetrics(of: info)).sorted()
+            guard !reported.isEmpty, !known.contains(metric) else { return }
+            // `unknown metric "los"; did you mean "loss"?`, or with the list when nothing is close.
+            var message = "--metric: " + TableSpec.unknownName(TerminalText.oneLine(metric), kind: "metric", among: known)
+            if !message.contains("expected one of") {
+                message += "; sweep \(info.name) has " + known.prefix(20).joined(separator: ", ")
+                    + (known.count > 20 ? ", … (\(known.count) in all)" : "")
+            }
+            throw ValidationError(message)
+        }
+
         static func varying(_ jobs: [StoredJob]) -> [String] {
             let names = Set(jobs.flatMap { $0.config.values.keys }).subtracting(["seed"]).sorted()
             return names.filter { name in Set(jobs.map { $0.config[name] }).count > 1 }
         }
 
+        /// A job's error in its row: every line of it (a command's stderr ends), on one line.
         static func oneLine(_ text: String) -> String {
-            let line = text.split(separator: "\n").first.map(String.init) ?? ""
-            return line.count > 80 ? String(line.prefix(79)) + "…" : line
+            TerminalText.oneLine(text, limit: 80)
         }
     }
 
@@ -97,7 +116,7 @@ extension Sweep {
         @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
         var json = false
 
-        @Flag(help: "Print the summary whole (by default each of its entries is cut at \(SummaryText.width) characters).")
+        @Flag(help: "Print output lines and the summary whole (by default each entry is cut at \(SummaryText.width) characters).")
         var full = false
 
         func run() throws {
@@ -109,23 +128,25 @@ extension Sweep {
                 print(try JSONOutput.logs(db, job: job).canonicalText)
                 return
             }
+            var entries = LogEntries(full: full, terminal: isatty(STDOUT_FILENO) == 1)
             print("job \(job.id) \(job.key)  \(job.workload)  \(job.state.rawValue)")
-            print("config: \(job.config.nested.canonicalText)")
+            print("config: " + TerminalText.oneLine(job.config.nested.canonicalText))
             let coordinatorRuns = db.writer() != nil
             for attempt in try db.attempts(of: job.id) {
                 // An attempt still open with no coordinator running was cut off when it died.
                 let status = attempt.status == .running && !coordinatorRuns ? "interrupted (no coordinator running)" : attempt.status.rawValue
                 var line = "attempt \(attempt.attempt) on \(attempt.host): \(status)"
-                if let error = attempt.error { line += ": \(error)" }
+                if let error = attempt.error { line += ": " + entries.body(error) }
                 print(line)
-                if let machine = attempt.machine { print("  ran on: \(machine)") }
+                if let machine = attempt.machine { print("  ran on: " + TerminalText.oneLine("\(machine)")) }
                 if let tail = attempt.stderrTail, !tail.isEmpty {
-                    print(tail.split(separator: "\n", omittingEmptySubsequences: false).map { "  | \($0)" }.joined(separator: "\n"))
+                    for line in tail.split(separator: "\n", omittingEmptySubsequences: false) { print(entries.entry("  | \(line)")) }
                 }
             }
             let logs = try db.logs(of: job.id)
             if !logs.isEmpty { print("output:") }
-            for entry in logs { print("[\(entry.attempt)] \(entry.line)") }
+            for entry in logs { print(entries.entry("[\(entry.attempt)] \(entry.line)")) }
+            if entries.cut > 0 { print("  (\(entries.cut) characters of output cut; --full shows all)") }
             if let summary = job.summary { print(SummaryText.render(summary, full: full)) }
             printOutputFiles(of: job.id)
         }
@@ -134,7 +155,7 @@ extension Sweep {
             let files = JSONOutput.outputFiles(database: store.db, job: job)
             guard !files.isEmpty else { return }
             print("output files (\(JSONOutput.outputFolder(database: store.db, job: job))):")
-            for file in files { print("  \(file.path)" + (file.bytes.map { "  \($0) bytes" } ?? "")) }
+            for file in files { print("  " + TerminalText.oneLine(file.path) + (file.bytes.map { "  \($0) bytes" } ?? "")) }
         }
     }
 }

@@ -14,6 +14,12 @@ enum StatusProgress {
         return spec?.report.first?.metrics.first
     }
 
+    /// Every metric the spec's report tables name.
+    static func reportMetrics(of sweep: SweepInfo) -> [String] {
+        let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
+        return spec?.report.flatMap(\.metrics) ?? []
+    }
+
     static func describe(_ progress: JobProgress, job: StoredJob, metric: String?, now: Date = Date()) -> String {
         let epochs = job.config["epochs"]?.intValue
         var parts = ["epoch \(progress.epoch)" + (epochs.map { "/\($0)" } ?? "")]

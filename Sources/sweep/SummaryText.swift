@@ -9,6 +9,7 @@ enum SummaryText {
     static func render(_ summary: JSONValue, full: Bool) -> String {
         var cut = 0
         func line(_ text: String) -> String {
+            let text = TerminalText.oneLine(text)
             guard !full, text.count > width else { return text }
             cut += text.count - width
             return String(text.prefix(width - 1)) + "…"

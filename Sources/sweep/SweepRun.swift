@@ -32,7 +32,8 @@ enum SweepRun {
         let registration = prepared.registration, before = prepared.before
         // `sweep dist (revision 2): 12 jobs: +4 new, 8 kept (6 done), 2 dropped`
         var line = "sweep \(prepared.sweep.name) (revision \(registration.revision)): \(prepared.planned) jobs: \(registration.difference)"
-        if registration.recovered > 0 { line += "; \(registration.recovered) interrupted ones re-queued" }
+        // Jobs a stopped coordinator left running, or that were cancelled, and are still in the sweep.
+        if registration.recovered > 0 { line += "; \(registration.recovered) unfinished (interrupted or cancelled) will run again" }
         say(line)
         guard before.pending > 0 else {
             summary(prepared, counts: before, outcome: nil).forEach(say)
@@ -76,9 +77,11 @@ enum SweepRun {
         return transports
     }
 
-    /// Ctrl-C and SIGTERM become `.interrupt` events; the loop decides what they mean.
+    /// Ctrl-C, SIGTERM and SIGHUP (the terminal closed, or a service manager asking) become
+    /// `.interrupt` events; the loop decides what they mean: the first drains, the second
+    /// cancels, and the sweep stays resumable.
     private static func interruptSources(posting events: EventQueue) -> [any DispatchSourceSignal] {
-        [SIGINT, SIGTERM].map { number in
+        [SIGINT, SIGTERM, SIGHUP].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { events.post(.interrupt) }
@@ -96,10 +99,10 @@ enum SweepRun {
             text += " · ran \(outcome.finished) in \(ProgressLine.clock(outcome.elapsed.inSeconds))"
         }
         var lines = [text]
-        for problem in outcome?.hostProblems ?? [] { lines.append("  \(problem)") }
+        for problem in outcome?.hostProblems ?? [] { lines.append("  " + TerminalText.oneLine(problem)) }
         if counts.failed > 0, let failed = try? prepared.failedJobs(limit: 10) {
             for job in failed.jobs {
-                lines.append("  job \(job.id) failed: \(job.error ?? "?") (sweep logs \(job.id))")
+                lines.append("  job \(job.id) failed: \(TerminalText.oneLine(job.error ?? "?", limit: 200)) (sweep logs \(job.id))")
             }
             if failed.total > 10 { lines.append("  … and \(failed.total - 10) more (sweep status \(sweep.name))") }
         }

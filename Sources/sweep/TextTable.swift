@@ -1,6 +1,12 @@
-/// Plain aligned columns for terminal output.
+import SweepCore
+
+/// Plain aligned columns for terminal output. Every cell is one line with its control
+/// characters shown (`TerminalText.oneLine`): cells hold job errors, config values and
+/// names, host messages, which must neither break a row nor reach the terminal as escapes.
 enum TextTable {
     static func render(headers: [String], rows: [[String]]) -> String {
+        let headers = headers.map { TerminalText.oneLine($0) }
+        let rows = rows.map { $0.map { TerminalText.oneLine($0) } }
         var widths = headers.map(\.count)
         for row in rows {
             for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }

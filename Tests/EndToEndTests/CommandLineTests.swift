@@ -21,12 +21,75 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written")
     }
 
+    static let negativeNumbers: [[String]] = [
+        ["--timeout", "-5"], ["--host-grace", "-30"], ["--local-slots", "-1"], ["--max-attempts", "-2"],
+        ["--quarantine-after", "-1"], ["--max-jobs", "-3"],
+    ]
+
+    /// ArgumentParser takes `-5` for an option ("Missing value for '--timeout'"): a negative
+    /// number reaches the option's own check, which says what it must be.
+    @Test(arguments: negativeNumbers)
+    func aNegativeNumberIsRefusedForWhatItIs(_ option: [String]) throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        let run = try sandbox.run(["launch", "p.json"] + option)
+        #expect(run.status == 64, "\(option): \(run.stderr)")
+        #expect(!run.stderr.contains("Missing value"), "\(run.stderr)")
+        #expect(run.stderr.contains("\(option[0]) must be") && run.stderr.contains("not \(option[1])"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.database), "nothing is written")
+    }
+
+    @Test func statusWithAMetricNoJobReportedNamesItAndTheKnownOnes() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("m.json", #"{"name": "m", "workload": "probe", "base": {"epochs": 2}}"#)
+        #expect(try sandbox.run(["launch", "m.json", "--local-slots", "1"]).status == 0)
+        let typo = try sandbox.run(["status", "m", "--metric", "los"])
+        #expect(typo.status == 64, "\(typo.stdout)\n\(typo.stderr)")
+        #expect(typo.stderr.contains(#"--metric: unknown metric "los"; did you mean "loss"?"#), "\(typo.stderr)")
+        let unknown = try sandbox.run(["status", "m", "--metric", "zzz"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains(#"unknown metric "zzz"; expected one of acc, loss"#), "\(unknown.stderr)")
+        let known = try sandbox.run(["status", "m", "--metric", "acc"])
+        #expect(known.status == 0, "\(known.stderr)")
+    }
+
     @Test func aRuntimeFailureExitsOneWithoutAUsageLine() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["cancel"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("no coordinator is running"))
         #expect(!run.stderr.contains("Usage:"))
+    }
+
+    @Test func aMisspeltCommandGetsADidYouMeanAndRuntimeErrorsNoUsageLine() throws {
+        let sandbox = try SweepSandbox()
+        let typo = try sandbox.run(["lauch", "x.json"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains(#"unknown command 'lauch'; did you mean "launch"?"#), "\(typo.stderr)")
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        #expect(try sandbox.run(["launch", "p.json"]).status == 0)
+        for arguments in [["status", "nosuch"], ["logs", "99999"], ["rm", "nosuch"], ["report", "nosuch"]] {
+            let run = try sandbox.run(arguments)
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.stderr.hasPrefix("Error: "), "\(arguments): \(run.stderr)")
+            #expect(!run.stderr.contains("Usage:"), "\(arguments): \(run.stderr)")
+        }
+        let removed = try sandbox.run(["rm", "p"])
+        #expect(removed.status == 0)
+        #expect(!removed.stdout.contains("sweep rm p --purge"), "a hint naming the removed sweep cannot work: \(removed.stdout)")
+    }
+
+    @Test func twoSpecFilesWithOneNameWarnBeforeTheSecondReplacesTheFirstsJobs() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("a.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [1, 2]}}"#)
+        try sandbox.write("b.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [3]}}"#)
+        let first = try sandbox.run(["launch", "a.json"])
+        #expect(first.status == 0 && !first.stderr.contains("warning"), "\(first.stderr)")
+        let again = try sandbox.run(["launch", "a.json", "--dry-run"])
+        #expect(!again.stderr.contains("warning"), "the same file again is a relaunch: \(again.stderr)")
+        let second = try sandbox.run(["launch", "b.json", "--dry-run"])
+        #expect(second.stderr.contains(#"warning: sweep "same" in sweep.sqlite was launched from a.json; launching b.json makes a new revision"#),
+                "\(second.stderr)")
     }
 
     @Test func benchDispatchWithJSONPrintsOnlyJSONOnStdout() throws {

@@ -48,6 +48,6 @@ extension RemoteSweepTests {
             let cached = "\(remoteHome)/.cache/sweep/files/\(Digest.sha256Hex(Array(content)))"
             #expect(FileManager.default.contents(atPath: cached) == content, "\(name) is not in the host's cache")
         }
-        #expect(sandbox.waitUntil(timeout: 10) { remoteWorkers().isEmpty }, "remote workers left: \(remoteWorkers())")
+        #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(sshd).isEmpty }, "remote workers left: \(remoteWorkers(sshd))")
     }
 }

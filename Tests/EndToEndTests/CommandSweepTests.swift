@@ -126,6 +126,64 @@ import Testing
         #expect(try metrics(sandbox, job: job.id) == ["0/loss": 1])
     }
 
+    @Test func aProgramThatCannotStartSaysWhyOnce() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("run.sh", "echo never\n")  // not executable
+        try sandbox.write("x.json", """
+            {"name": "x", "workload": "command", "base": {"command": "./run.sh", "files": ["run.sh"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "x.json"])
+        #expect(run.status == 1, "\(run.stdout)\n\(run.stderr)")
+        let error = try #require(try jobs(sandbox, sweep: "x").first?.error)
+        #expect(error == "command: cannot start ./run.sh: Permission denied", "\(error)")
+    }
+
+    /// A chatty program (10 MB of stdout, 4 MB of stderr, 1,001 metric names an epoch):
+    /// the stored log keeps the first and last part of each stream within its cap, says
+    /// how much it dropped, warns once about the names, and `logs` cuts long entries.
+    @Test func aChattyProgramsLogIsBoundedSayingWhatWasDropped() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("chatty.py", """
+            import sys
+            for i in range(5000):
+                print(f"{i} " + "o" * 2000)
+            for i in range(200):
+                print(f"e{i} " + "e" * 20000, file=sys.stderr)
+            for epoch in (1, 2):
+                print(f"epoch: {epoch}")
+                for i in range(1001):
+                    print(f"m{i}: {epoch}")
+            print("last line " + "z" * 300)
+            """)
+        try sandbox.write("c.json", """
+            {"name": "c", "workload": "command", "base": {"command": "python3 chatty.py", "files": ["chatty.py"]}}
+            """)
+        let run = try sweep(sandbox, ["launch", "c.json"])
+        #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+        let job = try #require(try jobs(sandbox, sweep: "c").first)
+        let lines = try Store(path: sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
+        #expect(bytes <= (3 << 19) + 4096, "1 MiB of stdout and 512 KiB of stderr at most, stored \(bytes) bytes")
+        #expect(lines.first == "0 " + String(repeating: "o", count: 2000))
+        #expect(lines.contains { $0.hasPrefix("… 4700 more output lines (8.9 MiB) not kept: the log keeps the first 1000 lines or 512 KiB") },
+                "\(lines.filter { $0.hasPrefix("…") })")
+        #expect(lines.contains { $0.hasPrefix("stderr: … 174 earlier lines (3.3 MiB) not kept; the last 26:") },
+                "\(lines.filter { $0.hasPrefix("stderr: …") })")
+        #expect(lines.last { !$0.hasPrefix("stderr:") } == "last line " + String(repeating: "z", count: 300))
+        let warnings = lines.filter { $0.contains("metric names") }
+        #expect(warnings == ["command: epoch 1 had more than 1000 metric names on stdout: the names past 1000 are dropped in every epoch"],
+                "\(warnings)")
+        #expect(try metrics(sandbox, job: job.id).count == 2000, "1000 names in each of the 2 epochs")
+
+        // `logs` cuts each entry at 160 characters unless --full, and says how much it cut.
+        let logs = try sweep(sandbox, ["logs", "\(job.id)"]).stdout
+        #expect(logs.contains("[1] last line " + String(repeating: "z", count: 145) + "…\n"), "\(logs.suffix(2000))")
+        #expect(logs.contains("characters of output cut; --full shows all)"))
+        #expect(logs.split(separator: "\n").filter { $0.hasPrefix("[") }.allSatisfy { $0.count <= 160 }, "every entry is cut")
+        let full = try sweep(sandbox, ["logs", "\(job.id)", "--full"]).stdout
+        #expect(full.contains("[1] last line " + String(repeating: "z", count: 300) + "\n") && !full.contains("output cut;"))
+    }
+
     @Test func anOutputFolderPastTheCapBringsBackWhatFitsAndSaysWhatNot() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("big.py", """

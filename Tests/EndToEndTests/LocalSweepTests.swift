@@ -113,7 +113,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
 
         let resume = try sandbox.run(["resume", "slow", "--local-slots", "3"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
-        #expect(resume.stdout.contains("interrupted ones re-queued"))
+        #expect(resume.stdout.contains("unfinished (interrupted or cancelled) will run again"), "\(resume.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "slow", jobs: jobs, epochs: epochs)
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }

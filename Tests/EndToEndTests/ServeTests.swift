@@ -74,6 +74,36 @@ import Testing
         #expect(serve.status == 0 && serve.stdout.hasSuffix("stopped\n"), "\(serve.stdout)\n\(serve.stderr)")
     }
 
+    /// Bound to a loopback address other than 127.0.0.1, the dashboard answers as that
+    /// address (and localhost), with no token; other names are still refused (421).
+    @Test func anyLoopbackAddressIsServedAsItself() async throws {
+        let sandbox = try SweepSandbox()
+        let (serve, url) = try Self.serve(sandbox, ["--host", "127.0.0.2"])
+        defer { kill(serve.process.processIdentifier, SIGINT); serve.wait(timeout: 10) }
+        #expect(url.hasPrefix("http://127.0.0.2:") && !url.contains("token"), "\(url)")
+        let page = try await Self.get(url)
+        #expect(page.status == 200 && page.body.contains("<script src=\"/app.js\""), "\(page.status) \(page.body.prefix(200))")
+        let api = try await Self.get(url + "api/sweeps")
+        #expect(api.status == 503 && api.body.contains("no sweep database"), "\(api)")
+        let port = try #require(URL(string: url)?.port)
+        #expect(try Self.curlStatus(url, host: "localhost:\(port)") == 200)
+        #expect(try Self.curlStatus(url, host: "127.0.0.1:\(port)") == 421)
+        #expect(try Self.curlStatus(url, host: "evil.example:\(port)") == 421)
+    }
+
+    /// The status curl gets for `url` sent with this `Host` header.
+    static func curlStatus(_ url: String, host: String) throws -> Int {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--noproxy", "*", "--max-time", "30", "-H", "Host: \(host)", url]
+        let out = Pipe()
+        curl.standardOutput = out
+        try curl.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        curl.waitUntilExit()
+        return Int(text) ?? -1
+    }
+
     @Test func aHostThatIsNoNumericAddressOrABadPortIsUsage() throws {
         let sandbox = try SweepSandbox()
         let bad = try sandbox.run(["serve", "--host", "example.org"])

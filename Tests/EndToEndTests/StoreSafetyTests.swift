@@ -18,6 +18,37 @@ import Testing
         return try store.jobs(of: info.id).flatMap { try store.attempts(of: $0.id) }
     }
 
+    /// `rm --purge` then `launch`: the new jobs get numbers above every earlier one, and
+    /// none of them lists the purged jobs' output files.
+    @Test func aPurgedJobsNumberAndOutputsAreNeverHandedToANewJob() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("out.sh", "echo \"from $1\" > \"$SWEEP_OUTPUT/result.txt\"\n")
+        for (name, values) in [("first", "[1, 2]"), ("second", "[3, 4]")] {
+            try sandbox.write("\(name).json", """
+                {"name": "\(name)", "workload": "command", "base": {"command": "sh out.sh \(name)", "files": ["out.sh"]},
+                 "grid": {"v": \(values)}}
+                """)
+        }
+        #expect(try sandbox.run(["launch", "first.json", "--quiet"]).status == 0)
+        let outputs = sandbox.directory.appendingPathComponent("sweep-outputs")
+        let firstJobs = try FileManager.default.contentsOfDirectory(atPath: outputs.path).sorted()
+        #expect(firstJobs == ["job-1", "job-2"])
+        let rm = try sandbox.run(["rm", "first", "--purge"])
+        #expect(rm.status == 0 && rm.stdout.contains("2 jobs deleted"), "\(rm.stdout)\n\(rm.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outputs.path).isEmpty)
+        let second = try sandbox.run(["launch", "second.json", "--quiet"])
+        #expect(second.status == 0, "\(second.stderr)")
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let ids = try store.jobs(of: try #require(try store.sweep(named: "second")).id).map(\.id)
+        #expect(ids.sorted() == [3, 4])
+        for id in ids {
+            let logs = try sandbox.run(["logs", String(id)])
+            #expect(logs.stdout.contains("result.txt") && !logs.stdout.contains("job-1") && !logs.stdout.contains("job-2"), "\(logs.stdout)")
+            let result = try String(contentsOf: outputs.appendingPathComponent("job-\(id)/attempt-1/result.txt"), encoding: .utf8)
+            #expect(result == "from second\n")
+        }
+    }
+
     /// As root, drop to nobody with setpriv so file modes apply; otherwise they already do.
     /// Only if nobody can run the binary here (a checkout under /root cannot be); else the
     /// tests still check that nothing was written.

@@ -32,6 +32,20 @@ import Testing
         #expect(again.registration.added == 0 && again.registration.reused == 2)
     }
 
+    /// Jobs a killed coordinator left running are re-queued on the next launch; those the
+    /// new spec dropped are not counted as re-queued (they do not run in this sweep).
+    @Test func theRequeuedCountLeavesOutJobsTheNewSpecDropped() throws {
+        var first: Launcher.Prepared? = try Launcher(databasePath: database, options: .init()).prepare(plan(4))
+        for job in try first!.store.jobs(of: first!.sweep.id) {
+            _ = try first!.store.startAttempt(job: job.id, host: "a", machine: nil)
+        }
+        first = nil
+        let again = try Launcher(databasePath: database, options: .init()).prepare(plan(2))
+        #expect(again.registration.difference.dropped == 2)
+        #expect(again.registration.recovered == 2, "only the 2 jobs still in the sweep run again")
+        #expect(again.before.pending == 2)
+    }
+
     @Test func runEndsTheJobsAndRetryRequeuesTheFailedOnes() throws {
         let host = ScriptedTransport("a", slots: 2)
         var prepared: Launcher.Prepared? = try Launcher(databasePath: database, options: .init()).prepare(plan(2))

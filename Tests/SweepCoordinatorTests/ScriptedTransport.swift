@@ -104,6 +104,10 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         say(.metric(job: job, attempt: attempt ?? self.attempt(of: job)!, epoch: epoch, values: values))
     }
 
+    func log(_ job: Int64, _ line: String, attempt: Int? = nil) {
+        say(.log(job: job, attempt: attempt ?? self.attempt(of: job)!, line: line))
+    }
+
     func done(_ job: Int64, attempt: Int? = nil) {
         say(.finished(AttemptResult(job: job, attempt: attempt ?? self.attempt(of: job)!, status: .ok, summary: ["ok": true])))
     }

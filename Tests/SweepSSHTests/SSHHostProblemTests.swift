@@ -45,7 +45,7 @@ struct SSHHostProblemTests {
         let error = await #expect(throws: SSHError.self) {
             try await SSHSession.connect(to: sshd.target(identityFile: sshd.unauthorizedKeyPath))
         }
-        #expect(clock.now - start < .seconds(3))
+        #expect(clock.now - start < .seconds(60))  // A hang guard only: how fast is for benchmarks, not tests (a busy machine is slow).
         #expect(error?.kind == .authentication && error?.isPermanent == true)
     }
 

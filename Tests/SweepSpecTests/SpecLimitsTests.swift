@@ -166,11 +166,18 @@ func intList(_ n: Int, from start: Int = 0) -> String {
     @Test func aSpecLargerThanTheCapIsRefusedWithoutReadingItAll() throws {
         let big = #"{"workload": "probe", "//": ""# + String(repeating: "x", count: SpecDocument.maxBytes) + #""}"#
         #expect(problems(big) == ["bad.json:1:1: the spec is larger than 4 MiB; a spec lists axes, not data"])
-        let (found, seconds) = timed { () -> [String] in
-            do throws(SpecError) { _ = try SpecDocument(contentsOf: "/dev/zero"); return [] } catch { return error.diagnostics.map(\.description) }
+        // A sparse 1 GiB file is refused after reading 4 MiB; a device is not read at all.
+        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-huge-\(UUID().uuidString).json").path
+        #expect(FileManager.default.createFile(atPath: huge, contents: nil) && truncate(huge, 1 << 30) == 0)
+        defer { try? FileManager.default.removeItem(atPath: huge) }
+        for (path, message) in [(huge, ":1:1: the spec is larger than 4 MiB; a spec lists axes, not data"),
+                                ("/dev/zero", ": is not a regular file (a FIFO, socket or device), expected a spec file (.json/.yaml)")] {
+            let (found, seconds) = timed { () -> [String] in
+                do throws(SpecError) { _ = try SpecDocument(contentsOf: path); return [] } catch { return error.diagnostics.map(\.description) }
+            }
+            #expect(found == [path + message])
+            #expect(seconds < refusalSeconds)
         }
-        #expect(found == ["/dev/zero:1:1: the spec is larger than 4 MiB; a spec lists axes, not data"])
-        #expect(seconds < refusalSeconds)
     }
 
     @Test func aProblemPerValueIsCountedNotDescribedPastAHundred() throws {

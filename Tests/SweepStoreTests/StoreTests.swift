@@ -149,6 +149,77 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         #expect(try store.integrityCheck() == "ok")
     }
 
+    /// `rm --purge` deletes the jobs' output folders, and their numbers are never given
+    /// again: a new job never lists a purged one's files.
+    @Test func purgedJobsTakeTheirOutputsAndTheirIdsAreNeverReused() throws {
+        let path = try temporaryDatabase()
+        let store = try Store(path: path)
+        let s = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
+        let ids = try store.jobs(of: s.id).map(\.id)
+        let root = JobOutput.root(database: path)
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-outside-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: outside) }
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: outside + "/mine.txt"))
+        for id in ids.dropLast() {
+            let folder = JobOutput.folder(root: root, job: id, attempt: 1)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data("result of \(id)".utf8).write(to: URL(fileURLWithPath: folder + "/result.txt"))
+        }
+        // A link planted in place of the last job's folder goes, not what it points at.
+        try FileManager.default.createSymbolicLink(atPath: root + "/job-\(ids.last!)", withDestinationPath: outside)
+        let removal = try #require(try store.removeSweep(named: "s", purge: true))
+        #expect(removal.jobsDeleted == 4 && removal.outputsLeft.isEmpty, "\(removal)")
+        for id in ids { #expect(!FileManager.default.fileExists(atPath: root + "/job-\(id)"), "job-\(id)") }
+        #expect(FileManager.default.fileExists(atPath: outside + "/mine.txt"))
+
+        let other = #"{"name": "t", "workload": "probe", "grid": {"value": [5, 6, 7]}}"#
+        let t = try store.register(name: "t", workload: "probe", specPath: "o.json", specText: other, jobs: try newJobs(other)).sweep
+        let fresh = try store.jobs(of: t.id).map(\.id)
+        #expect(fresh.count == 3 && fresh.min()! > ids.max()!, "\(fresh) after \(ids)")
+        #expect(t.id > s.id)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// A store made before ids were kept from reuse reads as it is, and migrates keeping
+    /// every id; from then on a purged id is never given again.
+    @Test func aStoreFromBeforeAutoincrementMigratesKeepingItsIds() throws {
+        let path = try temporaryDatabase()
+        let other = #"{"name": "o", "workload": "probe", "grid": {"value": [3, 4]}}"#
+        do {
+            let store = try Store(path: path)
+            _ = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
+            _ = try store.register(name: "o", workload: "probe", specPath: "o.json", specText: other, jobs: try newJobs(other))
+        }
+        // The tables as versions before v6 made them: ids without AUTOINCREMENT.
+        try sqlite3(path, """
+            PRAGMA foreign_keys = OFF;
+            CREATE TABLE old_sweeps (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, workload TEXT NOT NULL, spec_path TEXT NOT NULL,
+                spec_text TEXT NOT NULL, plan_hash TEXT NOT NULL, created_at TEXT NOT NULL, launched_at TEXT NOT NULL);
+            INSERT INTO old_sweeps SELECT * FROM sweeps; DROP TABLE sweeps; ALTER TABLE old_sweeps RENAME TO sweeps;
+            CREATE TABLE old_jobs (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, workload TEXT NOT NULL, config TEXT NOT NULL,
+                seed INTEGER NOT NULL, state TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                attempts INTEGER NOT NULL DEFAULT 0, host TEXT, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+                error TEXT, summary TEXT, ok_attempt INTEGER);
+            INSERT INTO old_jobs SELECT * FROM jobs; DROP TABLE jobs; ALTER TABLE old_jobs RENAME TO jobs;
+            DELETE FROM sqlite_sequence;
+            DELETE FROM grdb_migrations WHERE identifier = 'v6-ids-never-reused';
+            """)
+        let reader = try Store(path: path, readOnly: true)
+        let before = try reader.sweeps().flatMap { sweep in try reader.jobs(of: sweep.id).map { "\(sweep.name) \($0.id) \($0.key)" } }
+        #expect(before.count == 6)
+        let store = try Store(path: path)
+        let after = try store.sweeps().flatMap { sweep in try store.jobs(of: sweep.id).map { "\(sweep.name) \($0.id) \($0.key)" } }
+        #expect(after.sorted() == before.sorted())
+        #expect(try store.integrityCheck() == "ok")
+        let highest = try store.jobs(of: try #require(try store.sweep(named: "o")).id).map(\.id).max()!
+        _ = try store.removeSweep(named: "o", purge: true)
+        let again = #"{"name": "n", "workload": "probe", "grid": {"value": [8]}}"#
+        let n = try store.register(name: "n", workload: "probe", specPath: "n.json", specText: again, jobs: try newJobs(again)).sweep
+        #expect(try store.jobs(of: n.id).map(\.id) == [highest + 1])
+    }
+
     @Test func attemptsMoveJobsThroughTheirStatesAndIgnoreStaleResults() throws {
         let store = try Store(path: try temporaryDatabase())
         let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep

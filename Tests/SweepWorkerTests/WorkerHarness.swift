@@ -93,7 +93,7 @@ final class WorkerHarness: Sendable {
     }
 
     /// Waits up to `seconds` for `condition`.
-    func wait(_ seconds: Double = 10, until condition: () -> Bool) -> Bool {
+    func wait(_ seconds: Double = 60, until condition: () -> Bool) -> Bool {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while !condition() {
             if Date() > deadline { return false }
@@ -103,7 +103,7 @@ final class WorkerHarness: Sendable {
     }
 
     /// Closes the worker's input (the coordinator went away); true if `serve()` returned in time.
-    func closeInput(within seconds: Double = 5) -> Bool {
+    func closeInput(within seconds: Double = 60) -> Bool {
         toWorker.close()
         return hasServed(within: seconds)
     }

@@ -29,7 +29,7 @@ import Testing
         let started = Date()
         worker.run(1, value: "sleep", timeout: 0.3)
         #expect(worker.wait { worker.results[1] != nil })
-        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(Date().timeIntervalSince(started) < 60)  // A hang guard only: how fast is for benchmarks, not tests (a busy machine is slow).
         let result = try #require(worker.results[1])
         #expect(result.status == .failed && !result.reportedByJob)
         #expect(result.error == "timed out after 0.3 s")
@@ -69,7 +69,7 @@ import Testing
         #expect(worker.wait { worker.liveRunners.count == 2 })
         let started = Date()
         #expect(worker.closeInput())
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 60)  // A hang guard only: how fast is for benchmarks, not tests (a busy machine is slow).
         #expect(worker.liveRunners.isEmpty, "no runner left, not even a zombie")
     }
 

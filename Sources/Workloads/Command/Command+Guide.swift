@@ -28,8 +28,10 @@ extension Command {
         of numbers ({"epoch": 3, "loss": 0.25}) records them all. The same JSON lines may be
         appended to $SWEEP_METRICS instead (followed every 0.5 s); parse_stdout: false
         ignores stdout. Metrics are sent while the program runs (an epoch's once the program
-        pauses for 0.2 s or starts the next), so sweep status shows them live. Other lines are ordinary output: the first 1000 go to the job's log
-        (sweep logs JOB), then only the last 40; lines are cut at 64 KiB.
+        pauses for 0.2 s or starts the next), so sweep status shows them live. Other lines are ordinary output: the first 1000 (at most 512 KiB) go to the job's log
+        (sweep logs JOB), then only the last 40 (at most 512 KiB), after a line saying how much
+        was dropped; of stderr the last 40 lines (512 KiB); lines are cut at 64 KiB. At most 1000
+        metric names an epoch are kept; the log says so once when more come.
 
         Ending: exit status 0 is done; any other status fails the job at once (not retried),
         with the status and the end of stderr in its error. Death by a signal is retried

@@ -20,10 +20,16 @@ struct CommandRun {
     let jobFolder: JobFolder
     var folder: String { jobFolder.path }
 
-    /// Output lines forwarded to the job's log as they come; later ones keep only a tail.
+    /// Output lines forwarded to the job's log as they come, at most `logHeadBytes` of
+    /// them; later ones keep only a tail of `stderrTailLines` lines and `logTailBytes`.
+    /// So the log keeps at most 1 MiB of stdout and 512 KiB of stderr per attempt.
     static let forwardedLines = 1_000
-    /// The stderr lines kept for the error of a failed attempt.
+    static let logHeadBytes = 512 << 10
+    static let logTailBytes = 512 << 10
+    /// The stderr lines kept for the log and the error of a failed attempt.
     static let stderrTailLines = 40
+    /// The most characters of stderr's end quoted in a failed attempt's error.
+    static let errorStderrCharacters = 2_000
     /// The longest output line kept; the rest of a longer line is dropped.
     static let maxLineBytes = 64 << 10
     /// The most bytes of `$SWEEP_METRICS` read.
@@ -78,8 +84,10 @@ struct CommandRun {
         do {
             process = try ChildProcess.spawn(executable: executable, arguments: Array(words.dropFirst()),
                                              environment: environment, directory: workFolder, ownGroup: false, guarded: true)
+        } catch let error as FileError {
+            throw JobFailure("command: cannot start \(words[0]): \(String(cString: strerror(error.errno)))")
         } catch {
-            throw JobFailure("command: cannot start \(words[0]): \(error)")
+            throw JobFailure("command: \(error)")
         }
         process.closeStdin()
         let metricsFile = MetricsFileFollower(path: self.metricsFile, maxBytes: Self.maxMetricsFileBytes,
@@ -99,19 +107,17 @@ struct CommandRun {
             guardSeen.signal()
         }
         let keepReading: @Sendable () -> Bool = { guardEnded.withLock { $0.map { .now - $0 < Self.readingGrace } ?? true } }
-        let stderrTail = Mutex<[String]>([])
+        let stderrTail = Mutex(LineTail(maxLines: Self.stderrTailLines, maxBytes: Self.logTailBytes))
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             process.forEachLine(of: .stderr, maxLineBytes: Self.maxLineBytes, idle: (200, keepReading)) { line in
-                stderrTail.withLock {
-                    $0.append(line)
-                    if $0.count > Self.stderrTailLines { $0.removeFirst($0.count - Self.stderrTailLines) }
-                }
+                stderrTail.withLock { $0.append(line) }
             }
             stderrDone.signal()
         }
 
-        var parser = MetricLineParser { epoch, metrics in context.report(epoch: epoch, metrics: metrics) }
+        var parser = MetricLineParser(report: { epoch, metrics in context.report(epoch: epoch, metrics: metrics) },
+                                      dropping: { context.log(MetricLineParser.droppedNames(epoch: $0, from: "stdout")) })
         var output = OutputTail(context: context)
         // Held metrics go out when the program pauses, so an epoch's are live before the next starts.
         let flushWhenIdle: (milliseconds: Int32, handler: () -> Bool) = (200, {
@@ -134,14 +140,19 @@ struct CommandRun {
         }
         sendOutputFiles(context: context)
         output.finish()
-        let tail = stderrTail.withLock { $0 }
+        let stderr = stderrTail.withLock { $0 }
+        if stderr.droppedLines > 0 {
+            context.log("stderr: … \(stderr.droppedLines) earlier lines (\(LineTail.size(stderr.droppedBytes))) not kept; the last \(stderr.lines.count):")
+        }
+        let tail = stderr.lines
         for line in tail { context.log("stderr: " + line) }
 
         switch termination {
         case .exited(0):
             return ["exit_status": 0, "epochs": .int(parser.epoch)]
         case .exited(let status):
-            let shown = tail.suffix(10).joined(separator: "\n")
+            var shown = tail.suffix(10).joined(separator: "\n")
+            if shown.count > Self.errorStderrCharacters { shown = "…" + shown.suffix(Self.errorStderrCharacters - 1) }
             throw JobFailure("command exited with status \(status)" + (shown.isEmpty ? " (no stderr)" : "; stderr ends:\n" + shown))
         case .signaled(let signal):
             throw JobCrash("command was \(termination)", signal: signal)
@@ -208,29 +219,35 @@ struct CommandRun {
     }
 }
 
-/// A program's ordinary output lines: the first `CommandRun.forwardedLines` go to the
-/// job's log at once, then only the last `CommandRun.stderrTailLines` are kept and logged
-/// at the end, so a program printing a million lines costs bounded memory and log space.
+/// A program's ordinary output lines: the first `CommandRun.forwardedLines` (at most
+/// `CommandRun.logHeadBytes`) go to the job's log at once, then only a `LineTail` is kept
+/// and logged at the end, after a marker saying how much was dropped.
 private struct OutputTail {
     let context: any JobContext
     var forwarded = 0
-    var skipped = 0
-    var tail: [String] = []
+    var forwardedBytes = 0
+    var headFull = false
+    var tail = LineTail(maxLines: CommandRun.stderrTailLines, maxBytes: CommandRun.logTailBytes)
 
     mutating func take(_ line: String) {
-        if forwarded < CommandRun.forwardedLines {
+        let size = line.utf8.count + 1
+        if !headFull, forwarded < CommandRun.forwardedLines, forwardedBytes + size <= CommandRun.logHeadBytes {
             forwarded += 1
+            forwardedBytes += size
             context.log(line)
             return
         }
-        skipped += 1
+        headFull = true
         tail.append(line)
-        if tail.count > CommandRun.stderrTailLines { tail.removeFirst() }
     }
 
     func finish() {
-        guard skipped > 0 else { return }
-        context.log("… \(skipped - tail.count) more output lines not kept; the last \(tail.count):")
-        for line in tail { context.log(line) }
+        guard !tail.lines.isEmpty else { return }
+        if tail.droppedLines > 0 {
+            context.log("… \(tail.droppedLines) more output lines (\(LineTail.size(tail.droppedBytes))) not kept: the log keeps "
+                + "the first \(CommandRun.forwardedLines) lines or \(CommandRun.logHeadBytes >> 10) KiB and the last "
+                + "\(CommandRun.stderrTailLines) lines or \(CommandRun.logTailBytes >> 10) KiB; the last \(tail.lines.count):")
+        }
+        for line in tail.lines { context.log(line) }
     }
 }

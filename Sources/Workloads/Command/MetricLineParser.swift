@@ -15,13 +15,17 @@ struct MetricLineParser {
     private var pending: [String: Double] = [:]
     /// Names dropped because an epoch had `maxNames` already.
     private(set) var dropped = 0
+    /// Called with the epoch when the first name is dropped (once: the job's log says so).
+    private let dropping: ((_ epoch: Int) -> Void)?
 
     static let maxNames = 1_000
     /// The longest name taken (a longer "name: 1" is ordinary output).
     static let maxNameBytes = 200
 
-    init(report: @escaping (_ epoch: Int, _ metrics: [String: Double]) -> Void) {
+    init(report: @escaping (_ epoch: Int, _ metrics: [String: Double]) -> Void,
+         dropping: ((_ epoch: Int) -> Void)? = nil) {
         self.report = report
+        self.dropping = dropping
     }
 
     /// Reads one line; returns whether it held metrics (false: ordinary output).
@@ -76,10 +80,16 @@ struct MetricLineParser {
         // A name seen again in the same epoch: report what came before, then start over.
         if pending[name] != nil { flush() }
         guard pending.count < Self.maxNames else {
+            if dropped == 0 { dropping?(epoch) }
             dropped += 1
             return
         }
         pending[name] = value
+    }
+
+    /// The job's log line saying, once per source, that an epoch had more names than kept.
+    static func droppedNames(epoch: Int, from source: String) -> String {
+        "command: epoch \(epoch) had more than \(maxNames) metric names on \(source): the names past \(maxNames) are dropped in every epoch"
     }
 
     /// `loss`, `val/acc`, `train.loss-avg`: a letter or _ first, then letters, digits, _ . / -.

@@ -27,7 +27,8 @@ final class MetricsFileFollower: @unchecked Sendable {
         self.path = path
         self.maxBytes = maxBytes
         self.maxLineBytes = maxLineBytes
-        parser = MetricLineParser { epoch, metrics in context.report(epoch: epoch, metrics: metrics) }
+        parser = MetricLineParser(report: { epoch, metrics in context.report(epoch: epoch, metrics: metrics) },
+                                  dropping: { context.log(MetricLineParser.droppedNames(epoch: $0, from: "$SWEEP_METRICS")) })
     }
 
     /// Starts following on a thread of its own.

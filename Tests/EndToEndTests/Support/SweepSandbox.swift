@@ -24,8 +24,10 @@ struct SweepSandbox {
         try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
-    /// Starts `sweep ARGS` in the sandbox; output goes to files read by `Run.stdout`.
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Run {
+    /// Starts `sweep ARGS` in the sandbox; output goes to files read by `Run.stdout`, or to
+    /// `terminal` (both streams).
+    func start(_ arguments: [String], environment extra: [String: String] = [:],
+               terminal: PseudoTerminal? = nil) throws -> Run {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = arguments
@@ -39,10 +41,12 @@ struct SweepSandbox {
         let err = directory.appendingPathComponent("err-\(id).txt")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardOutput = try terminal?.terminal ?? FileHandle(forWritingTo: out)
+        process.standardError = try terminal?.terminal ?? FileHandle(forWritingTo: err)
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        // Only the child holds the terminal now: its end is the end of the output.
+        try terminal?.terminal.close()
         return Run(process: process, stdoutFile: out, stderrFile: err)
     }
 
@@ -64,8 +68,9 @@ struct SweepSandbox {
         }
     }
 
-    /// Waits until no tagged process is left; returns the ones still there after `timeout`.
-    func waitForNoLeftovers(timeout: Double = 10) -> [Int32] {
+    /// Waits until no tagged process is left; returns the ones still there after `timeout`
+    /// (a hang guard: process teardown on a busy machine takes its time).
+    func waitForNoLeftovers(timeout: Double = 30) -> [Int32] {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while Date() < deadline {
             let left = leftoverProcesses()
