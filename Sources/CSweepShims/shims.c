@@ -164,8 +164,25 @@ static void guard_run(const char *path, char *const argv[], char *const envp[], 
         _exit(127);
     }
 
+    // SIGTERM, SIGINT and SIGHUP wait (blocked) until the guard knows the program's pid.
+    sigset_t forwarded;
+    sigemptyset(&forwarded);
+    sigaddset(&forwarded, SIGTERM);
+    sigaddset(&forwarded, SIGINT);
+    sigaddset(&forwarded, SIGHUP);
+    sigprocmask(SIG_BLOCK, &forwarded, NULL);
+    action.sa_handler = guard_forward;
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+
     pid_t program = fork();
     if (program == 0) {
+        action.sa_handler = SIG_DFL;
+        sigaction(SIGTERM, &action, NULL);
+        sigaction(SIGINT, &action, NULL);
+        sigaction(SIGHUP, &action, NULL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         execve(path, argv, envp);
         error = errno;
         while (write(3, &error, sizeof error) < 0 && errno == EINTR) {}
@@ -181,10 +198,7 @@ static void guard_run(const char *path, char *const argv[], char *const envp[], 
     // Out of the caller's group, so that killing that group (which takes the program) leaves
     // the guard alive to clean up after it.
     setpgid(0, 0);
-    action.sa_handler = guard_forward;
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
-    sigaction(SIGHUP, &action, NULL);
+    sigprocmask(SIG_UNBLOCK, &forwarded, NULL);
 
     int status = 0;
     while (waitpid(program, &status, 0) < 0) {

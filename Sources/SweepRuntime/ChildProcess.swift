@@ -18,14 +18,17 @@ public final class ChildProcess: Sendable {
     }
 
     public let pid: pid_t
+    /// Whether `pid` is a guard's (`spawn(guarded:)`).
+    private let guarded: Bool
     /// Lines to the child's standard input.
     public let stdin: LineWriter
     private let stdinPipe: Descriptor
     private let stdoutPipe: Descriptor
     private let stderrPipe: Descriptor
 
-    private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+    private init(pid: pid_t, guarded: Bool, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
         self.pid = pid
+        self.guarded = guarded
         stdinPipe = Descriptor(stdinFD)
         stdoutPipe = Descriptor(stdoutFD)
         stderrPipe = Descriptor(stderrFD)
@@ -84,7 +87,7 @@ public final class ChildProcess: Sendable {
             close(pipes[1]); close(pipes[2]); close(pipes[4])
             throw FileError(path: executable, operation: "start", errno: rc)
         }
-        return ChildProcess(pid: pid, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
+        return ChildProcess(pid: pid, guarded: guarded, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
     }
 
     /// Reads one output pipe line by line until the child closes it; call from one thread
@@ -103,8 +106,10 @@ public final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` to the child's whole process group. The C function is `kill(-pid)`.
+    /// A guarded program is not in the guard's group: the guard is sent SIGTERM instead,
+    /// on which it kills the program (SIGKILL) and then everything the program started.
     public func killGroup(_ signal: Int32 = SIGKILL) {
-        _ = Glibc.kill(-pid, signal)
+        _ = guarded ? Glibc.kill(pid, SIGTERM) : Glibc.kill(-pid, signal)
     }
 
     /// Waits for the child to end, reaps it and closes every pipe. Call it after the

@@ -139,6 +139,21 @@ import Testing
         #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its killed program")
     }
 
+    /// `killGroup` of a guarded program (whose guard has a group of its own) still ends the
+    /// program and what it started.
+    @Test func killGroupOfAGuardedProgramEndsItAndWhatItStarted() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "setsid sleep \(marker) & echo $! > child.pid; echo started; exec sleep 1000"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        child.forEachLine(of: .stdout) { _ in child.killGroup() }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .signaled(SIGKILL))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its killed program")
+    }
+
     @Test func aGuardedProgramThatCannotStartIsAnErrorNamingIt() {
         #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: [], ownGroup: false, guarded: true) } throws: { error in
             "\(error)".contains("/nonexistent/sweep") && "\(error)".contains("No such file")
