@@ -18,14 +18,17 @@ public final class ChildProcess: Sendable {
     }
 
     public let pid: pid_t
+    /// Whether `pid` is a guard's (`spawn(guarded:)`).
+    private let guarded: Bool
     /// Lines to the child's standard input.
     public let stdin: LineWriter
     private let stdinPipe: Descriptor
     private let stdoutPipe: Descriptor
     private let stderrPipe: Descriptor
 
-    private init(pid: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
+    private init(pid: pid_t, guarded: Bool, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32) {
         self.pid = pid
+        self.guarded = guarded
         stdinPipe = Descriptor(stdinFD)
         stdoutPipe = Descriptor(stdoutFD)
         stderrPipe = Descriptor(stderrFD)
@@ -48,8 +51,13 @@ public final class ChildProcess: Sendable {
     ///   - directory: the child's working directory instead of this process's.
     ///   - ownGroup: false keeps the child in this process's group (a job runner's program,
     ///     so that killing the runner's group kills it too).
+    ///   - guarded: run the program under a guard (`sweep_spawn_guarded`), whose pid this is:
+    ///     when the program ends, by itself or killed with this process's group, the guard
+    ///     kills whatever it left running, even what left the group or session (a daemon,
+    ///     `setsid`), then ends as the program did. Needs `ownGroup` false.
     public static func spawn(executable: String, arguments: [String], environment: [String]? = nil,
-                             directory: String? = nil, ownGroup: Bool = true) throws -> ChildProcess {
+                             directory: String? = nil, ownGroup: Bool = true, guarded: Bool = false) throws -> ChildProcess {
+        precondition(!(guarded && ownGroup), "a guarded program stays in the caller's process group")
         var pipes: [Int32] = Array(repeating: -1, count: 6)
         for i in 0..<3 {
             guard pipes.withUnsafeMutableBufferPointer({ sweep_pipe_cloexec($0.baseAddress! + 2 * i) }) == 0 else {
@@ -66,10 +74,11 @@ public final class ChildProcess: Sendable {
         let fds = [pipes[0], pipes[3], pipes[5]]
         let group = ownGroup ? SWEEP_SPAWN_OWN_GROUP : SWEEP_SPAWN_SAME_GROUP
         var pid: pid_t = 0
-        let rc = if let envp {
-            sweep_spawn(&pid, executable, argv, envp, fds, directory, group)
-        } else {
-            sweep_spawn(&pid, executable, argv, nil, fds, directory, group)
+        let rc = switch (envp, guarded) {
+        case (let envp?, false): sweep_spawn(&pid, executable, argv, envp, fds, directory, group)
+        case (nil, false): sweep_spawn(&pid, executable, argv, nil, fds, directory, group)
+        case (let envp?, true): sweep_spawn_guarded(&pid, executable, argv, envp, fds, directory)
+        case (nil, true): sweep_spawn_guarded(&pid, executable, argv, nil, fds, directory)
         }
         close(pipes[0])
         close(pipes[3])
@@ -78,14 +87,14 @@ public final class ChildProcess: Sendable {
             close(pipes[1]); close(pipes[2]); close(pipes[4])
             throw FileError(path: executable, operation: "start", errno: rc)
         }
-        return ChildProcess(pid: pid, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
+        return ChildProcess(pid: pid, guarded: guarded, stdinFD: pipes[1], stdoutFD: pipes[2], stderrFD: pipes[4])
     }
 
     /// Reads one output pipe line by line until the child closes it; call from one thread
     /// per pipe, before `wait()`. A line longer than `maxLineBytes` is cut there; `idle` is
-    /// called whenever the pipe stayed silent for its time.
+    /// called whenever the pipe stayed silent for its time, and false stops the reading.
     public func forEachLine(of output: Output, maxLineBytes: Int = .max,
-                            idle: (milliseconds: Int32, handler: () -> Void)? = nil, _ body: (String) -> Void) {
+                            idle: (milliseconds: Int32, handler: () -> Bool)? = nil, _ body: (String) -> Void) {
         guard let fd = (output == .stdout ? stdoutPipe : stderrPipe).forReading else { return }
         let reader = LineReader(fileDescriptor: fd, maxLineBytes: maxLineBytes, idle: idle)
         while let line = reader.readLine() { body(line) }
@@ -97,8 +106,10 @@ public final class ChildProcess: Sendable {
     }
 
     /// Sends `signal` to the child's whole process group. The C function is `kill(-pid)`.
+    /// A guarded program is not in the guard's group: the guard is sent SIGTERM instead,
+    /// on which it kills the program (SIGKILL) and then everything the program started.
     public func killGroup(_ signal: Int32 = SIGKILL) {
-        _ = Glibc.kill(-pid, signal)
+        _ = guarded ? Glibc.kill(pid, SIGTERM) : Glibc.kill(-pid, signal)
     }
 
     /// Waits for the child to end, reaps it and closes every pipe. Call it after the

@@ -20,7 +20,7 @@ public final class LineReader {
     /// The rest of a line cut at `maxLineBytes` is being dropped.
     private var skipping = false
 
-    private let idle: (milliseconds: Int32, handler: () -> Void)?
+    private let idle: (milliseconds: Int32, handler: () -> Bool)?
 
     /// The most one `read` asks for.
     private static let chunk = 1 << 16
@@ -28,8 +28,9 @@ public final class LineReader {
     /// - Parameters:
     ///   - maxLineBytes: a longer line is cut to its first `maxLineBytes` bytes and the rest
     ///     dropped, so a writer that never ends its line cannot fill the memory.
-    ///   - idle: called on the reading thread whenever no input came for that long.
-    public init(fileDescriptor: Int32, maxLineBytes: Int = .max, idle: (milliseconds: Int32, handler: () -> Void)? = nil) {
+    ///   - idle: called on the reading thread whenever no input came for that long; false
+    ///     ends the input there (a pipe whose writer is gone but cannot be closed).
+    public init(fileDescriptor: Int32, maxLineBytes: Int = .max, idle: (milliseconds: Int32, handler: () -> Bool)? = nil) {
         fd = fileDescriptor
         self.maxLineBytes = maxLineBytes
         self.idle = idle
@@ -87,7 +88,12 @@ public final class LineReader {
         }
         if let idle {
             var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            while poll(&request, 1, idle.milliseconds) == 0 { idle.handler() }
+            while poll(&request, 1, idle.milliseconds) == 0 {
+                guard idle.handler() else {
+                    atEnd = true
+                    return
+                }
+            }
         }
         var n: Int
         repeat {

@@ -19,9 +19,10 @@ public final class JobRunner {
         self.workloads = workloads
     }
 
-    /// Serves until standard input closes, then calls `inputClosed` at once, from the
-    /// reader thread, even mid-job: a runner whose worker is gone must not keep burning
-    /// the host, so the caller ends the process there (`_exit(0)`).
+    /// Serves until standard input closes, then kills its process group (itself and the
+    /// job's program) when it leads one, else calls `inputClosed` at once, from the reader
+    /// thread, even mid-job: a runner whose worker is gone must not keep burning the host,
+    /// so the caller ends the process there (`_exit(0)`).
     public func serve(inputClosed: @escaping @Sendable () -> Never) -> Never {
         // The protocol owns the real stdout; anything a workload prints goes to stderr.
         let protocolFD = dup(1)
@@ -39,6 +40,9 @@ public final class JobRunner {
                 case .failure(let error): FileHandle.standardError.write(Data("sweep job: \(error)\n".utf8))
                 }
             }
+            // The job's program is in this group (its guard then kills what the program
+            // started); a runner outside a group of its own (a test's) only exits.
+            if getpgrp() == getpid() { kill(0, SIGKILL) }
             inputClosed()
         }
 

@@ -25,6 +25,10 @@ public final class Worker {
         public var runnerArguments: [String]
         /// How many stderr lines of a job are kept for its failure report.
         public var stderrTailLines: Int = 40
+        /// Where runners make their job folders (`JobFolder.base`). Given, the worker removes
+        /// the abandoned ones there (a killed runner's) at its start, when a runner dies and
+        /// at its end; nil leaves them.
+        public var jobFolders: String?
 
         public init(slots: Int, heartbeatInterval: Double, runnerExecutable: String, runnerArguments: [String]) {
             self.slots = slots
@@ -100,6 +104,7 @@ public final class Worker {
         // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
         // thread's frames, without register and image dumps (unless the user chose).
         setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
+        if let jobFolders = options.jobFolders { JobFolder.removeAbandoned(in: jobFolders) }
         send(.ready(info))
         let events = events, fd = input
         Thread.detachNewThread {
@@ -161,6 +166,8 @@ public final class Worker {
         case .runnerEnded(let id, let termination):
             guard let runner = runner(id) else { return }
             runners.removeAll { $0 === runner }
+            // Before a new runner can take its pid: a folder's owner must be seen gone.
+            if let jobFolders = options.jobFolders { JobFolder.removeAbandoned(in: jobFolders) }
             if let job = runner.job { send(.finished(result(of: job, runner: runner, termination: termination))) }
             dispatch()
         }
@@ -298,6 +305,7 @@ public final class Worker {
             guard let event = events.next(timeout: limit - clock.now) else { break }
             if case .runnerEnded(let id, _) = event { runners.removeAll { $0.id == id } }
         }
+        if let jobFolders = options.jobFolders { JobFolder.removeAbandoned(in: jobFolders) }
     }
 
     private func send(_ message: WorkerMessage) {

@@ -3,6 +3,7 @@ import Foundation
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepRuntime
 import SweepWire
 import SweepWorker
 import Workloads
@@ -88,9 +89,10 @@ extension Sweep {
                 // Set by Slurm when this worker runs as a Slurm job (SlurmTransport).
                 node: ProcessInfo.processInfo.environment["SLURMD_NODENAME"],
                 slurmJob: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])
-            Worker(options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
-                                  runnerArguments: ["job", "--stdio"]),
-                   info: info).serve()
+            var options = Worker.Options(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
+                                         runnerArguments: ["job", "--stdio"])
+            options.jobFolders = JobFolder.base
+            Worker(options: options, info: info).serve()
             // Input closed or drained: exit 0, which also ends any reader thread.
         }
     }

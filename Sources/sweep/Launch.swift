@@ -58,7 +58,9 @@ extension Sweep {
 
         func run() throws {
             let file = try SpecFiles.resolve(spec)
-            let plan = try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
+            let plan = try dryRun
+                ? Command.withoutCachingFiles { try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name) }
+                : SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
             if let warning = try otherSpecWarning(plan) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)

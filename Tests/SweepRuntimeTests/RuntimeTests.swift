@@ -97,9 +97,121 @@ import Testing
         #expect(out.count > 3 && Int32(out[3].trimmingCharacters(in: .whitespaces)) == child.pid, "its own process group: \(out)")
     }
 
+    /// Whether `pid` is a live process whose command line holds `marker` (a reused pid is not).
+    static func isRunning(_ pid: Int32, marker: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: data, as: UTF8.self).contains(marker)
+    }
+
+    /// A program whose child left its session (and so its process group) and holds its
+    /// stdout: when the program exits, the guard kills that child, so stdout ends and the
+    /// status is the program's own.
+    @Test func aGuardedProgramsChildThatLeftItsSessionDiesWhenItExits() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "echo /proc/$$/fd/*; setsid sleep \(marker) & echo $! > child.pid; exit 3"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        var out: [String] = []
+        child.forEachLine(of: .stdout) { out.append($0) }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .exited(3))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its program")
+        let descriptors = (out.first ?? "").split(separator: " ").count
+        #expect(descriptors <= 4, "the program gets only 0-2: \(out)")
+    }
+
+    /// Killing the program (as the worker's kill of the runner's group does) ends what it
+    /// started too, and the guard ends by the same signal.
+    @Test func killingAGuardedProgramKillsWhatItStartedOutsideItsGroup() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "setsid sleep \(marker) & echo $! > child.pid; echo $$; exec sleep 1000"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        child.forEachLine(of: .stdout) { line in
+            if let program = Int32(line) { kill(program, SIGKILL) }
+        }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .signaled(SIGKILL))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its killed program")
+    }
+
+    /// `killGroup` of a guarded program (whose guard has a group of its own) still ends the
+    /// program and what it started.
+    @Test func killGroupOfAGuardedProgramEndsItAndWhatItStarted() throws {
+        let folder = try TemporaryFolder()
+        let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
+        let script = "setsid sleep \(marker) & echo $! > child.pid; echo started; exec sleep 1000"
+        let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
+                                           ownGroup: false, guarded: true)
+        child.forEachLine(of: .stdout) { _ in child.killGroup() }
+        child.forEachLine(of: .stderr) { _ in }
+        #expect(child.wait() == .signaled(SIGKILL))
+        let pid = try #require(Int32(folder.read("child.pid")))
+        #expect(!Self.isRunning(pid, marker: marker), "the setsid child \(pid) outlived its killed program")
+    }
+
+    @Test func aGuardedProgramThatCannotStartIsAnErrorNamingIt() {
+        #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: [], ownGroup: false, guarded: true) } throws: { error in
+            "\(error)".contains("/nonexistent/sweep") && "\(error)".contains("No such file")
+        }
+    }
+
     @Test func aMissingExecutableIsAnErrorNamingIt() {
         #expect { try ChildProcess.spawn(executable: "/nonexistent/sweep", arguments: []) } throws: { error in
             "\(error)".contains("/nonexistent/sweep")
         }
+    }
+}
+
+@Suite struct JobFolderTests {
+    /// A folder is removed only when its lock is free and the pid in its name is gone: not a
+    /// live attempt's, not one just made (lock not yet taken), not one another process
+    /// holds, not one of another naming.
+    @Test func onlyFoldersWhoseOwnerIsGoneAndWhoseLockIsFreeAreRemoved() throws {
+        let base = try TemporaryFolder()
+        let live = try JobFolder(label: "live-a1", base: base.path)
+        let ended = try ChildProcess.spawn(executable: "/bin/true", arguments: [])
+        ended.forEachLine(of: .stdout) { _ in }
+        ended.forEachLine(of: .stderr) { _ in }
+        _ = ended.wait()
+        let gone = ended.pid, me = getpid()
+        for name in ["sweep-job-abandoned-a1-p\(gone)-AAAAAA", "sweep-job-held-a1-p\(gone)-BBBBBB",
+                     "sweep-job-making-a1-p\(me)-CCCCCC", "sweep-job-old-a1-DDDDDD"] {
+            try FileManager.default.createDirectory(atPath: base.path + "/" + name + "/work/locked", withIntermediateDirectories: true)
+            try "x".write(toFile: base.path + "/" + name + "/work/locked/data", atomically: false, encoding: .utf8)
+            chmod(base.path + "/" + name + "/work/locked", 0o500)
+        }
+        let held = open(base.path + "/sweep-job-held-a1-p\(gone)-BBBBBB", O_RDONLY | O_DIRECTORY)
+        #expect(held >= 0 && flock(held, LOCK_EX) == 0)
+        defer { close(held) }
+
+        #expect(JobFolder.removeAbandoned(in: base.path) == 1)
+        let left = try FileManager.default.contentsOfDirectory(atPath: base.path).sorted()
+        #expect(left == [(live.path as NSString).lastPathComponent, "sweep-job-held-a1-p\(gone)-BBBBBB",
+                         "sweep-job-making-a1-p\(me)-CCCCCC", "sweep-job-old-a1-DDDDDD"].sorted(), "\(left)")
+        live.remove()
+        #expect(!FileManager.default.fileExists(atPath: live.path))
+        for name in left { chmod(base.path + "/" + name + "/work/locked", 0o700) }
+    }
+}
+
+/// A fresh folder under the temporary directory, removed with its content at the end.
+final class TemporaryFolder {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-runtime-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// The file `name`'s text without its trailing newline.
+    func read(_ name: String) throws -> String {
+        try String(contentsOfFile: path + "/" + name, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

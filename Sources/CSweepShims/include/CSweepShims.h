@@ -18,4 +18,14 @@ enum sweep_spawn_group { SWEEP_SPAWN_SAME_GROUP = 0, SWEEP_SPAWN_OWN_GROUP = 1, 
 /// Returns 0 or an errno value, as posix_spawn does.
 int sweep_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int fds[3],
                 const char *directory, enum sweep_spawn_group group);
+
+/// sweep_spawn for a user's program that must not outlive its job: the child is a guard
+/// (a child subreaper, PR_SET_CHILD_SUBREAPER, in a process group of its own) that starts
+/// the program in the caller's process group, waits for it, then kills and reaps
+/// everything the program left behind (even what left its group or session, which the
+/// kernel hands to the guard), and ends as the program did (same status or signal).
+/// Killing the caller's group kills the program, and so the guard cleans up too.
+/// `*pid` is the guard's. Returns 0 or an errno value (the program's exec failure too).
+int sweep_spawn_guarded(pid_t *pid, const char *path, char *const argv[], char *const envp[], const int fds[3],
+                        const char *directory);
 #endif

@@ -18,9 +18,10 @@ extension Command {
                   launch and on each SSH host before its first job, and copied into a fresh
                   working folder for every attempt.
 
-        Environment: SWEEP_CONFIG (the job's config as JSON), SWEEP_SEED, SWEEP_JOB (its key),
-        SWEEP_ATTEMPT (from 1), SWEEP_OUTPUT (a folder for the program's output files),
-        SWEEP_METRICS (a file for JSON lines of metrics).
+        Environment: SWEEP_CONFIG_FILE (a file holding the job's config as JSON),
+        SWEEP_CONFIG (the same JSON, when it is at most 64 KiB), SWEEP_SEED, SWEEP_JOB (its
+        key), SWEEP_ATTEMPT (from 1), SWEEP_OUTPUT (a folder for the program's output files),
+        SWEEP_METRICS (a regular file for JSON lines of metrics).
 
         Metrics: a stdout line "name: number" records a metric; "epoch: N" or "step: N" sets
         the epoch the following ones belong to (0 before any); a line that is a JSON object
@@ -34,8 +35,9 @@ extension Command {
 
         Ending: exit status 0 is done; any other status fails the job at once (not retried),
         with the status and the end of stderr in its error. Death by a signal is retried
-        like a crash. The program runs in its job runner's process group: a timeout, cancel,
-        Ctrl-C or lost host kills it and everything it started, and whatever it leaves
-        running when it exits is killed.
+        like a crash. The program runs in its job runner's process group, under a guard (a
+        child subreaper): a timeout, cancel, Ctrl-C or lost host kills it and everything it
+        started, and whatever it leaves running when it exits is killed, even what left
+        its group or session (setsid).
         """
 }

@@ -32,7 +32,10 @@ public enum Command: Workload {
             // The seed is added after this check; any value shows the placeholder is defined.
             var withSeed = config
             withSeed["seed"] = .int(0)
-            _ = try CommandWords(config["command"] ?? "").filled(from: withSeed)
+            let words = try CommandWords(config["command"] ?? "").filled(from: withSeed)
+            if let problem = CommandLimits.problemAtLaunch(words: words) {
+                problems.append(ConfigProblem(param: "command", message: problem))
+            }
         } catch {
             problems.append(ConfigProblem(param: "command", message: error.description))
         }
@@ -68,6 +71,12 @@ public enum Command: Workload {
             resolved.append(config)
         }
         return resolved
+    }
+
+    /// Runs `body` (planning a spec) with `command`'s files hashed but not copied into the
+    /// cache: `--dry-run` writes nothing.
+    public static func withoutCachingFiles<T>(_ body: () throws -> T) rethrows -> T {
+        try CommandFiles.$writesCache.withValue(false, operation: body)
     }
 
     /// The cached copies of the job's files, for a host to receive before its first job.

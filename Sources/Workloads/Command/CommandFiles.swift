@@ -112,36 +112,64 @@ enum CommandFiles {
         }
         var entries: [Entry] = []
         var total = 0
-        for (path, real) in found.sorted(by: { $0.key < $1.key }) {
+        let sorted = found.sorted(by: { $0.key < $1.key })
+        // Every file is looked at (stat, never opened) before any is read: a FIFO or a device
+        // would block the read, or never end it.
+        var modes: [mode_t] = []
+        for (path, real) in sorted {
             var info = stat()
             guard stat(real, &info) == 0 else { throw problem("cannot read \"\(path)\": \(String(cString: strerror(errno)))") }
+            guard info.st_mode & S_IFMT == S_IFREG else {
+                throw problem("\"\(path)\" is \(NotARegularFile.kind(of: info.st_mode)), not a regular file; "
+                    + "only regular files are copied: remove it, or list the folder's files one by one")
+            }
             total += Int(info.st_size)
             guard total <= maxTotalBytes else {
                 throw problem("the files add up to more than \(maxTotalBytes >> 20) MiB; let the program read large data from where it is")
             }
-            let sha256: String
+            modes.append(info.st_mode)
+        }
+        for ((path, real), mode) in zip(sorted, modes) {
+            let content: (sha256: String, size: Int)
             do {
-                sha256 = try Digest.sha256Hex(fileAtPath: real)
-                try cache(real, sha256: sha256, home: home)
+                content = try cache(real, named: path, home: home)
             } catch {
                 throw problem("cannot read or cache \"\(path)\": \(error)")
             }
-            entries.append(Entry(path: path, sha256: sha256, size: Int(info.st_size), executable: info.st_mode & S_IXUSR != 0))
+            entries.append(Entry(path: path, sha256: content.sha256, size: content.size, executable: mode & S_IXUSR != 0))
         }
         return entries
     }
 
-    /// Copies `path` to the cache under its hash unless it is there already.
-    static func cache(_ path: String, sha256: String, home: String) throws {
+    /// Whether planning copies files into the cache; `--dry-run` plans with false, so it
+    /// only hashes and writes nothing.
+    @TaskLocal static var writesCache = true
+
+    /// Copies the file at `path` to the cache under the hash of the bytes copied (so a file
+    /// changed while it is read cannot leave an entry whose name is not its content's
+    /// hash) and returns that hash and size. An entry already there is checked first, and
+    /// one that does not match its name is made again, with a notice.
+    static func cache(_ path: String, named name: String, home: String) throws -> (sha256: String, size: Int) {
+        let source = try Digest.sha256Hex(copyingRegularFile: path)
+        guard writesCache else { return source }
         let folder = home + "/" + cacheFolder
-        let target = folder + "/" + sha256
-        if FileManager.default.fileExists(atPath: target) { return }
+        let target = folder + "/" + source.sha256
+        if FileManager.default.fileExists(atPath: target) {
+            if (try? Digest.sha256Hex(copyingRegularFile: target))?.sha256 == source.sha256 { return source }
+            FileHandle.standardError.write(Data(("sweep: the cached copy of \(name) (~/\(cacheFolder)/\(source.sha256.prefix(12))...) "
+                + "does not match its hash; made it again\n").utf8))
+            try? FileManager.default.removeItem(atPath: target)
+        }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A temporary name, then rename: a reader never sees half a file under its hash.
-        let temporary = target + ".part-\(getpid())"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try FileManager.default.copyItem(atPath: path, toPath: temporary)
-        guard rename(temporary, target) == 0 else { throw FileError(path: target, operation: "rename", errno: errno) }
+        let temporary = folder + "/.part-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let copied = try Digest.sha256Hex(copyingRegularFile: path, to: temporary)
+        guard rename(temporary, folder + "/" + copied.sha256) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileError(path: folder + "/" + copied.sha256, operation: "rename to", errno: code)
+        }
+        return copied
     }
 
     /// The manifest of a resolved config.
@@ -149,19 +177,27 @@ enum CommandFiles {
         (config["files"]?.arrayValue ?? []).compactMap(Entry.init)
     }
 
-    /// Copies the manifest's files from the cache under `home` into `folder`.
+    /// Copies the manifest's files from the cache under `home` into `folder`, checking each
+    /// copy's hash: a cache entry that does not match its name is removed, and the attempt
+    /// fails saying so (launching again makes it anew).
     static func stage(_ entries: [Entry], into folder: String, home: String) throws(JobFailure) {
         for entry in entries {
             let source = home + "/" + cacheFolder + "/" + entry.sha256
             let target = folder + "/" + entry.path
+            let copied: (sha256: String, size: Int)
             do {
                 try FileManager.default.createDirectory(
                     atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-                try FileManager.default.copyItem(atPath: source, toPath: target)
+                copied = try Digest.sha256Hex(copyingRegularFile: source, to: target)
                 chmod(target, entry.executable ? 0o755 : 0o644)
             } catch {
                 throw JobFailure("command: cannot put \(entry.path) (\(entry.sha256.prefix(12))) in the job's folder: "
-                    + "\(error.localizedDescription); the copy in ~/\(cacheFolder) is missing: launch the spec again to restore it")
+                    + "\(error); the copy in ~/\(cacheFolder) is missing: launch the spec again to restore it")
+            }
+            guard copied.sha256 == entry.sha256 else {
+                try? FileManager.default.removeItem(atPath: source)
+                throw JobFailure("command: the cached copy of \(entry.path) in ~/\(cacheFolder) does not match its hash "
+                    + "\(entry.sha256.prefix(12)) (it is \(copied.sha256.prefix(12))); it was removed: launch the spec again to restore it")
             }
         }
     }

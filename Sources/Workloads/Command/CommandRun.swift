@@ -10,13 +10,15 @@ import SweepRuntime
 /// `$SWEEP_OUTPUT`, `metrics.jsonl` for `$SWEEP_METRICS`), the program, and its output.
 ///
 /// The program stays in the runner's process group, so the worker's kill of that group on
-/// timeout, cancel or a lost coordinator takes it and everything it started. When it exits
-/// by itself, whatever it left running in the group is killed before the attempt ends.
+/// timeout, cancel or a lost coordinator takes it. It runs under a guard (a subreaper, see
+/// `ChildProcess.spawn(guarded:)`) that then kills everything it started, even what left
+/// the group (`setsid`), so a leftover can neither run on nor hold its stdout open.
 struct CommandRun {
     let config: JobConfig
     let key: String
     let attempt: Int
-    let folder: String
+    let jobFolder: JobFolder
+    var folder: String { jobFolder.path }
 
     /// Output lines forwarded to the job's log as they come, at most `logHeadBytes` of
     /// them; later ones keep only a tail of `stderrTailLines` lines and `logTailBytes`.
@@ -32,37 +34,56 @@ struct CommandRun {
     static let maxLineBytes = 64 << 10
     /// The most bytes of `$SWEEP_METRICS` read.
     static let maxMetricsFileBytes = 64 << 20
+    /// The largest config passed in `$SWEEP_CONFIG`, well under the kernel's 128 KiB per
+    /// environment string (MAX_ARG_STRLEN); a larger one is only in `$SWEEP_CONFIG_FILE`.
+    static let maxConfigVariableBytes = 64 << 10
+    /// How long the program's pipes are still read, while quiet, after its guard ended.
+    static let readingGrace: Duration = .seconds(2)
 
     init(config: JobConfig, key: String, attempt: Int) throws(JobFailure) {
         self.config = config
         self.key = key
         self.attempt = attempt
-        let base = ProcessInfo.processInfo.environment["TMPDIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
-        var template = Array("\(base)/sweep-job-\(key.prefix(12))-a\(attempt)-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw JobFailure("command: cannot make a working folder in \(base): \(String(cString: strerror(errno)))")
+        do {
+            jobFolder = try JobFolder(label: "\(key.prefix(12))-a\(attempt)")
+        } catch {
+            throw JobFailure("command: \(error)")
         }
-        folder = String(cString: made)
-        for sub in ["work", "output"] { mkdir(folder + "/" + sub, 0o755) }
+        for sub in ["work", "output"] { mkdir(jobFolder.path + "/" + sub, 0o755) }
     }
 
     var workFolder: String { folder + "/work" }
     var outputFolder: String { folder + "/output" }
     var metricsFile: String { folder + "/metrics.jsonl" }
+    var configFile: String { folder + "/config.json" }
 
+    /// Removes the folder; a runner killed before it could is cleaned up after by its
+    /// worker (`JobFolder.removeAbandoned`).
     func removeFolder() {
-        try? FileManager.default.removeItem(atPath: folder)
+        jobFolder.remove()
     }
 
     /// Runs `words` to its end and returns the summary, or throws the attempt's failure.
     func execute(_ words: [String], parseStdout: Bool, context: any JobContext) throws -> JSONValue {
         try CommandFiles.stage(CommandFiles.entries(of: config), into: workFolder, home: CommandFiles.home)
-        let environment = self.environment()
+        let configText = config.nested.canonicalText
+        do {
+            try Data(configText.utf8).write(to: URL(fileURLWithPath: configFile))
+        } catch {
+            throw JobFailure("command: cannot write \(configFile): \(error.localizedDescription)")
+        }
+        let inVariable = configText.utf8.count <= Self.maxConfigVariableBytes
+        if !inVariable {
+            context.log("command: the config is \(configText.utf8.count >> 10) KiB, more than $SWEEP_CONFIG takes "
+                + "(\(Self.maxConfigVariableBytes >> 10) KiB): it is only in $SWEEP_CONFIG_FILE")
+        }
+        let environment = self.environment(configText: inVariable ? configText : nil)
+        if let problem = CommandLimits.problem(words: words, environment: environment) { throw JobFailure("command: " + problem) }
         let executable = try Self.locate(words[0], path: environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) })
         let process: ChildProcess
         do {
             process = try ChildProcess.spawn(executable: executable, arguments: Array(words.dropFirst()),
-                                             environment: environment, directory: workFolder, ownGroup: false)
+                                             environment: environment, directory: workFolder, ownGroup: false, guarded: true)
         } catch let error as FileError {
             throw JobFailure("command: cannot start \(words[0]): \(String(cString: strerror(error.errno)))")
         } catch {
@@ -73,20 +94,23 @@ struct CommandRun {
                                               maxLineBytes: Self.maxLineBytes, context: context)
         metricsFile.start()
 
-        // Kills what the program left behind as soon as it exits, so that a child holding
-        // its stdout open does not keep the attempt waiting.
-        let reaped = DispatchSemaphore(value: 0)
-        let pid = process.pid
+        // The guard kills every process it can before it ends; a pipe still open after that
+        // is held by one it cannot reach (a descriptor passed over a socket): its output is
+        // read while it comes, and no longer waited for once the pipe is quiet.
+        let guardEnded = Mutex<ContinuousClock.Instant?>(nil)
+        let guardSeen = DispatchSemaphore(value: 0)
+        let guardPID = process.pid
         Thread.detachNewThread {
             var info = siginfo_t()
-            while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-            Self.killLeftovers(except: pid)
-            reaped.signal()
+            while waitid(P_PID, id_t(guardPID), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+            guardEnded.withLock { $0 = .now }
+            guardSeen.signal()
         }
+        let keepReading: @Sendable () -> Bool = { guardEnded.withLock { $0.map { .now - $0 < Self.readingGrace } ?? true } }
         let stderrTail = Mutex(LineTail(maxLines: Self.stderrTailLines, maxBytes: Self.logTailBytes))
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            process.forEachLine(of: .stderr, maxLineBytes: Self.maxLineBytes) { line in
+            process.forEachLine(of: .stderr, maxLineBytes: Self.maxLineBytes, idle: (200, keepReading)) { line in
                 stderrTail.withLock { $0.append(line) }
             }
             stderrDone.signal()
@@ -96,17 +120,23 @@ struct CommandRun {
                                       dropping: { context.log(MetricLineParser.droppedNames(epoch: $0, from: "stdout")) })
         var output = OutputTail(context: context)
         // Held metrics go out when the program pauses, so an epoch's are live before the next starts.
-        let flushWhenIdle: (milliseconds: Int32, handler: () -> Void) = (200, { parser.flush() })
+        let flushWhenIdle: (milliseconds: Int32, handler: () -> Bool) = (200, {
+            parser.flush()
+            return keepReading()
+        })
         process.forEachLine(of: .stdout, maxLineBytes: Self.maxLineBytes, idle: flushWhenIdle) { line in
             if parseStdout, parser.take(line[...]) { return }
             output.take(line)
         }
         stderrDone.wait()
-        reaped.wait()
+        guardSeen.wait()
         let termination = process.wait()
         parser.flush()
         if metricsFile.stop() {
             context.log("command: only the first \(Self.maxMetricsFileBytes >> 20) MiB of $SWEEP_METRICS were read")
+        }
+        if let kind = metricsFile.refused {
+            context.log("command: $SWEEP_METRICS is \(kind), not a regular file: it was not read")
         }
         sendOutputFiles(context: context)
         output.finish()
@@ -129,10 +159,12 @@ struct CommandRun {
         }
     }
 
-    /// This process's environment with the job's variables.
-    private func environment() -> [String] {
+    /// This process's environment with the job's variables; `configText` nil leaves
+    /// `$SWEEP_CONFIG` out (a config too large for it).
+    private func environment(configText: String?) -> [String] {
         var variables = ProcessInfo.processInfo.environment
-        variables["SWEEP_CONFIG"] = config.nested.canonicalText
+        variables["SWEEP_CONFIG"] = configText
+        variables["SWEEP_CONFIG_FILE"] = configFile
         variables["SWEEP_SEED"] = String(config.seed)
         variables["SWEEP_JOB"] = key
         variables["SWEEP_ATTEMPT"] = String(attempt)
@@ -153,34 +185,6 @@ struct CommandRun {
         }
         throw JobFailure("command: \(program) not found in PATH (\(folders.joined(separator: ":"))); "
             + "give its full path, or ./\(program) for one of the job's files")
-    }
-
-    /// Kills every other process of this process's group, when this process leads it (a job
-    /// runner does; `sweep job` in a terminal does not, and must not kill its shell's job).
-    static func killLeftovers(except program: pid_t) {
-        let group = getpgrp()
-        guard group == getpid() else { return }
-        // A few rounds: a leftover may fork while the first round kills.
-        for _ in 0..<10 {
-            let members = processes(inGroup: group).filter { $0 != getpid() }
-            if members.isEmpty { return }
-            for member in members { kill(member, SIGKILL) }
-            usleep(1_000)
-        }
-    }
-
-    /// The live processes whose process group is `group`, from /proc.
-    private static func processes(inGroup group: pid_t) -> [pid_t] {
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
-        return entries.compactMap { entry -> pid_t? in
-            guard let pid = pid_t(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return nil }
-            // After "pid (comm)": state ppid pgrp ...; a zombie (Z) is dead already.
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
-            return pid
-        }
     }
 
     /// Sends the regular files of `$SWEEP_OUTPUT` (links are not followed) to the

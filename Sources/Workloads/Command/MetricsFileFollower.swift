@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import SweepCore
 
@@ -47,12 +50,26 @@ final class MetricsFileFollower: @unchecked Sendable {
         return offset >= maxBytes
     }
 
+    /// What the path turned out to be when it is not a regular file (then it is not read).
+    private(set) var refused: String?
+
     private func poll() {
-        guard offset < maxBytes, let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: UInt64(offset))) != nil,
-              let data = try? handle.read(upToCount: maxBytes - offset), !data.isEmpty else { return }
-        offset += data.count
+        guard offset < maxBytes, refused == nil else { return }
+        // Without blocking: the program may have made its metrics file a FIFO.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            refused = NotARegularFile.kind(of: info.st_mode)
+            return
+        }
+        var data = [UInt8](repeating: 0, count: min(maxBytes - offset, max(0, Int(info.st_size) - offset)))
+        let n = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard n > 0 else { return }
+        data.removeSubrange(n...)
+        offset += n
         defer { parser.flush() }  // what was read is live now
         for byte in data {
             if byte == UInt8(ascii: "\n") {
