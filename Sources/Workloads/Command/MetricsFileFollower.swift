@@ -41,10 +41,13 @@ final class MetricsFileFollower: @unchecked Sendable {
         stopped.signal()
         finished.wait()
         poll()
-        if !skippingLine, !partial.isEmpty { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self))) }
+        if !skippingLine, !partial.isEmpty { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self)), onlyMetrics: true) }
         parser.flush()
         return offset >= maxBytes
     }
+
+    /// The lines of the file that were not read, and the fields ignored (after `stop()`).
+    var unread: UnreadMetricLines { parser.unread }
 
     private func poll() {
         guard offset < maxBytes, let handle = FileHandle(forReadingAtPath: path) else { return }
@@ -55,7 +58,7 @@ final class MetricsFileFollower: @unchecked Sendable {
         defer { parser.flush() }  // what was read is live now
         for byte in data {
             if byte == UInt8(ascii: "\n") {
-                if !skippingLine { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self))) }
+                if !skippingLine { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self)), onlyMetrics: true) }
                 partial.removeAll(keepingCapacity: true)
                 skippingLine = false
             } else if !skippingLine {
