@@ -95,6 +95,7 @@ extension Sweep {
                 throw ValidationError(error.description)
             }
             let path = "Sweeps/\(starter.name).json"
+            if starter.name == "example" { throw ValidationError("\"example\" is the probe example's name: give another with --name") }
             for ext in ["json", "yaml", "yml"] where FileManager.default.fileExists(atPath: "Sweeps/\(starter.name).\(ext)") {
                 throw CommandFailure("Sweeps/\(starter.name).\(ext) exists and is kept: give another name with --name")
             }

@@ -9,7 +9,8 @@ extension Command {
                   (so a value with spaces stays one argument), {seed} by its seed, {{ and }}
                   are literal braces. A placeholder naming nothing the job defines is refused
                   at launch (exit 64) with its word and position.
-        files     ["train.py", "data/"]: files and folders inside the spec's folder (no ..,
+        files     ["train.py", "data/"]: files and folders inside the spec's folder (for a
+                  spec in Sweeps/ whose files are not there: the folder holding Sweeps/; no ..,
                   no absolute paths; at most 10000 files, 1 GiB). A folder leaves out hidden
                   entries (.git, ...), *.sqlite files, sweep-outputs/ and Reports/, which
                   change by themselves; name such a file on its own to ship it. Content hashes are
