@@ -14,14 +14,14 @@ struct MetricLineParser {
     /// Where complete epochs go.
     let report: (_ epoch: Int, _ metrics: [String: Double]) -> Void
     private(set) var epoch = 0
-    private var pending: [String: Double] = [:]
-    /// Names dropped because an epoch had `maxNames` already.
-    private(set) var dropped = 0
     /// What looked like metrics and was not read, for the attempt's notice.
     private(set) var unread = UnreadMetricLines()
     private var lineNumber = 0
     /// The names recorded so far (at most `maxNames`): `acc: high` after `acc: 0.9` is a lost metric.
     private var knownNames: Set<String> = []
+    private var pending: [String: Double] = [:]
+    /// Names dropped because an epoch had `maxNames` already.
+    private(set) var dropped = 0
 
     static let maxNames = 1_000
     /// The longest name taken (a longer "name: 1" is ordinary output).

@@ -19,6 +19,8 @@ final class MetricsFileFollower: @unchecked Sendable {
     private var skippingLine = false
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// The lines of the file that were not read, and the fields ignored (after `stop()`).
+    var unread: UnreadMetricLines { parser.unread }
 
     init(path: String, maxBytes: Int, maxLineBytes: Int, context: any JobContext) {
         self.path = path
@@ -45,9 +47,6 @@ final class MetricsFileFollower: @unchecked Sendable {
         parser.flush()
         return offset >= maxBytes
     }
-
-    /// The lines of the file that were not read, and the fields ignored (after `stop()`).
-    var unread: UnreadMetricLines { parser.unread }
 
     private func poll() {
         guard offset < maxBytes, let handle = FileHandle(forReadingAtPath: path) else { return }
