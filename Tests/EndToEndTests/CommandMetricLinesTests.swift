@@ -34,14 +34,15 @@ import Testing
         #expect(metrics == ["1/loss": 0.5, "1/acc": 0.75, "2/from_file": 1])
 
         let logs = try sandbox.run(["logs", "\(job.id)"]).stdout
-        let notice = "command: 3 stdout lines looked like metrics but were not read; metrics are `name: value`, `name=value` "
-            + "or JSON objects of numbers, one a line (sweep workloads command):"
+        let notice = "command: 3 stdout lines looked like metrics but were not read; metrics are `name: value` or JSON objects "
+            + "(sweep workloads command):"
         #expect(logs.components(separatedBy: notice).count == 2, "\(logs)")
         #expect(logs.contains("line 4: final accuracy: 0.93  <- a name is one word"), "\(logs)")
         #expect(logs.contains("line 5: loss: nan  <- not a finite number"), "\(logs)")
         #expect(logs.contains("line 6: acc: high  <- not a number"), "\(logs)")
         #expect(!logs.contains("device: cuda  <-"), "\(logs)")
-        #expect(logs.contains(#"command: 1 field of JSON metric lines on stdout ignored (only numbers are metrics): "note" (line 2)"#), "\(logs)")
+        #expect(logs.contains("command: 1 field of JSON metric lines on stdout ignored (only numbers are metrics):\n"
+            + #"[1] command:   line 2: "note" is a string"#), "\(logs)")
         #expect(logs.contains("command: 1 $SWEEP_METRICS line looked like a metric but was not read"), "\(logs)")
         #expect(logs.contains("line 1: hello  <- not a metrics line"), "\(logs)")
         // The notice is the end of the attempt's log, and the summary counts both sources.

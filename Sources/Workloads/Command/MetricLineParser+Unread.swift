@@ -14,7 +14,7 @@ extension MetricLineParser {
             }
             let words = name.split(whereSeparator: { $0 == " " || $0 == "\t" })
             return (2...4).contains(words.count) && words.allSatisfy(isNameLike)
-                ? "a name is one word (letters, digits, _ . / -, a letter or _ first)" : nil
+                ? "a name is one word: letters, digits, _ . / -" : nil
         }
         let isEpoch = name == "epoch" || name == "step"
         if let number, !number.isFinite { return "not a finite number (nan and inf cannot be stored)" }

@@ -84,7 +84,7 @@ struct MetricLineParser {
             return text.hasPrefix("{\"") ? .unread("not valid JSON (NaN and Infinity are not JSON numbers)") : .ordinary
         }
         var values: [(String, Double)] = []
-        var ignored: [String] = []
+        var ignored: [(String, JSONValue)] = []
         var newEpoch: Int?
         for (name, value) in object.sorted(by: { $0.key < $1.key }) {
             if name == "epoch" || name == "step" {
@@ -94,14 +94,14 @@ struct MetricLineParser {
             } else if let number = value.doubleValue, number.isFinite, Self.isName(Substring(name)) {
                 values.append((name, number))
             } else {
-                ignored.append(name)
+                ignored.append((name, value))
             }
         }
         guard newEpoch != nil || !values.isEmpty else {
             let quoted = object.values.contains { $0.stringValue.flatMap { Double(Substring($0).trimmingWhitespace) }?.isFinite == true }
             return quoted ? .unread("a number in quotes is a string") : .ordinary
         }
-        for name in ignored { unread.ignored(field: name, line: lineNumber) }
+        for (name, value) in ignored { unread.ignored(field: name, value: value, line: lineNumber) }
         if let newEpoch { startEpoch(newEpoch) }
         for (name, number) in values {
             record(name, number)

@@ -8,7 +8,8 @@ import SweepCore
 /// `exampleCharacters` characters with its control characters made visible.
 struct UnreadMetricLines: Sendable {
     static let maxExamples = 3
-    static let exampleCharacters = 80
+    /// So that a notice line stays within `sweep logs`'s 160 characters.
+    static let exampleCharacters = 60
 
     /// Lines that looked like metrics and were not read.
     private(set) var lines = 0
@@ -23,10 +24,13 @@ struct UnreadMetricLines: Sendable {
         lineExamples.append("line \(number): \(Self.shown(text))  <- \(reason)")
     }
 
-    mutating func ignored(field name: String, line number: Int) {
+    /// A field of a JSON metrics line that was not recorded: `value` is not a finite number, or
+    /// `name` is not a metric name.
+    mutating func ignored(field name: String, value: JSONValue, line number: Int) {
         ignoredFields += 1
         guard fieldExamples.count < Self.maxExamples else { return }
-        fieldExamples.append("\"\(Self.shown(Substring(name)))\" (line \(number))")
+        let why = value.doubleValue.map { $0.isFinite ? "a number, but not a metric name" : "not a finite number" } ?? value.kindDescription
+        fieldExamples.append("line \(number): \"\(Self.shown(Substring(name)))\" is \(why)")
     }
 
     /// The job's log lines that say what was not read from `source` (none when all was).
@@ -34,15 +38,14 @@ struct UnreadMetricLines: Sendable {
         var notices: [String] = []
         if lines > 0 {
             let (verb, noun) = lines == 1 ? ("looked like a metric but was", "line") : ("looked like metrics but were", "lines")
-            notices.append("command: \(lines) \(source) \(noun) \(verb) not read; metrics are `name: value`, `name=value` "
-                + "or JSON objects of numbers, one a line (sweep workloads command)"
-                + (lines > lineExamples.count ? "; the first \(lineExamples.count):" : ":"))
+            notices.append("command: \(lines) \(source) \(noun) \(verb) not read; metrics are `name: value` or JSON objects "
+                + "(sweep workloads command)" + (lines > lineExamples.count ? "; the first \(lineExamples.count):" : ":"))
             notices += lineExamples.map { "command:   " + $0 }
         }
         if ignoredFields > 0 {
             notices.append("command: \(ignoredFields) \(ignoredFields == 1 ? "field" : "fields") of JSON metric lines on \(source) "
-                + "ignored (only numbers are metrics): " + fieldExamples.joined(separator: ", ")
-                + (ignoredFields > fieldExamples.count ? ", …" : ""))
+                + "ignored (only numbers are metrics)" + (ignoredFields > fieldExamples.count ? "; the first \(fieldExamples.count):" : ":"))
+            notices += fieldExamples.map { "command:   " + $0 }
         }
         return notices
     }
