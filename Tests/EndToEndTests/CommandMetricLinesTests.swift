@@ -17,6 +17,7 @@ import Testing
             echo 'acc: high'
             echo 'device: cuda'
             echo 'hello' >> "$SWEEP_METRICS"
+            head -c 70000 /dev/zero | tr '\\0' x >> "$SWEEP_METRICS"; echo >> "$SWEEP_METRICS"
             echo '{"epoch": 2, "from_file": 1}' >> "$SWEEP_METRICS"
 
             """)
@@ -43,12 +44,13 @@ import Testing
         #expect(!logs.contains("device: cuda  <-"), "\(logs)")
         #expect(logs.contains("command: 1 field of JSON metric lines on stdout ignored (only numbers are metrics):\n"
             + #"[1] command:   line 2: "note" is a string"#), "\(logs)")
-        #expect(logs.contains("command: 1 $SWEEP_METRICS line looked like a metric but was not read"), "\(logs)")
+        #expect(logs.contains("command: 2 $SWEEP_METRICS lines looked like metrics but were not read"), "\(logs)")
         #expect(logs.contains("line 1: hello  <- not a metrics line"), "\(logs)")
+        #expect(logs.contains("line 2: " + String(repeating: "x", count: 59) + "…  <- longer than 64 KiB"), "\(logs)")
         // The notice is the end of the attempt's log, and the summary counts both sources.
         let output = logs.components(separatedBy: "\n").filter { $0.hasPrefix("[1] ") }
-        #expect(output.last == "[1] command:   line 1: hello  <- not a metrics line", "\(logs)")
+        #expect(output.last?.hasSuffix("…  <- longer than 64 KiB") == true, "\(logs)")
         let summary = try #require(job.summary)
-        #expect(summary["unread_metric_lines"] == 4 && summary["ignored_metric_fields"] == 1, "\(summary)")
+        #expect(summary["unread_metric_lines"] == 5 && summary["ignored_metric_fields"] == 1, "\(summary)")
     }
 }

@@ -69,6 +69,12 @@ struct MetricLineParser {
         return .metrics
     }
 
+    /// Counts a line too long to be read (`start` is its beginning, for the notice).
+    mutating func skipLongLine(_ start: Substring, limit: Int) {
+        lineNumber += 1
+        unread.unread(line: lineNumber, start, because: "longer than \(limit >> 10) KiB")
+    }
+
     /// Reports what the current epoch holds.
     mutating func flush() {
         guard !pending.isEmpty else { return }

@@ -4,7 +4,7 @@ import SweepCore
 /// Follows `$SWEEP_METRICS` while the program runs, like `tail -f`: every half second it
 /// reads what was appended and reports its complete JSON lines at once, so metrics written there
 /// are live in `sweep status` as stdout's are. Reads at most `maxBytes` in all; a line
-/// longer than `maxLineBytes` is dropped.
+/// longer than `maxLineBytes` is dropped, and counted with the lines not read.
 final class MetricsFileFollower: @unchecked Sendable {
     // @unchecked: `poll` runs on the follower's thread until `stop()` returns, then on
     // the caller's; the two never overlap. The context's `report` may be called from
@@ -63,6 +63,8 @@ final class MetricsFileFollower: @unchecked Sendable {
             } else if !skippingLine {
                 partial.append(byte)
                 if partial.count > maxLineBytes {
+                    parser.skipLongLine(Substring(String(decoding: partial.prefix(UnreadMetricLines.exampleCharacters * 4), as: UTF8.self)),
+                                        limit: maxLineBytes)
                     partial.removeAll(keepingCapacity: true)
                     skippingLine = true
                 }
