@@ -63,6 +63,23 @@ import Testing
         #expect(losses.sorted() == [0, 1])
     }
 
+    @Test func aShellPipelineAroundAPythonProgramShipsTheProgramAndRuns() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("fit.py", "import sys\nprint('debug: starting')\nprint(f'loss: {float(sys.argv[1]) * 2}')\n")
+        let initRun = try sweep(sandbox, ["init", "--command", "sh -c 'python3 fit.py {alpha} | grep loss'"])
+        #expect(initRun.status == 0, "\(initRun.stdout)\(initRun.stderr)")
+        #expect(initRun.stdout.contains("Sweeps/fit.json: a grid of {alpha}; files: fit.py"), "\(initRun.stdout)")
+        let launch = try sweep(sandbox, ["launch", "fit", "--local-slots", "2", "--quiet"])
+        #expect(launch.status == 0, "\(launch.stdout)\(launch.stderr)")
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let done = try doneJobs(sandbox, sweep: "fit")
+        #expect(done.count == 6)
+        for job in done {
+            let alpha = try #require(job.config["alpha"]?.doubleValue)
+            #expect(try store.metrics(of: job.id).map(\.value) == [alpha * 2])
+        }
+    }
+
     @Test func unsafeInputIsRefusedAndWritesNothingAndAnExistingSpecIsKept() throws {
         let sandbox = try SweepSandbox()
         let folder = sandbox.directory.appendingPathComponent("Sweeps").path
