@@ -30,6 +30,10 @@ public protocol Workload: Sendable {
     /// spec (a workload that reads the user's files puts their content hashes in the
     /// config). Called once per plan on every config before seeds are added.
     static func resolve(_ configs: [JobConfig], specFolder: String) throws(ConfigProblem) -> [JobConfig]
+    /// The parameters the value of `param` refers to (the command workload's `{name}`
+    /// placeholders in `command`): with `base`, grid, zip and sample, what an open workload's
+    /// spec names, so a parameter nothing names is caught as a typo.
+    static func parametersReferenced(by value: JSONValue, param: String) -> Set<String>
 }
 
 extension Workload {
@@ -38,6 +42,7 @@ extension Workload {
     public static var acceptsOtherParameters: Bool { false }
     public static var guide: String { "" }
     public static func resolve(_ configs: [JobConfig], specFolder: String) throws(ConfigProblem) -> [JobConfig] { configs }
+    public static func parametersReferenced(by value: JSONValue, param: String) -> Set<String> { [] }
 }
 
 /// A file a job reads, as the coordinator has it and where a worker host looks for it.

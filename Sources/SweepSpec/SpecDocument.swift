@@ -11,6 +11,9 @@ public struct SpecDocument: Sendable {
     public var text: String
     public var root: JSONValue
     public var locations: [String: SourceLocation]
+    /// For a document made by overrides: the file it was made from and where its values
+    /// stood, so a problem with a value the overrides kept points into the user's file.
+    public var origin: (file: String, locations: [String: SourceLocation])?
 
     /// The largest spec accepted, in bytes: a spec is a page of text, and every later
     /// step (locations, validation, expansion) is bounded by a multiple of its size.
@@ -79,8 +82,19 @@ public struct SpecDocument: Sendable {
         }
     }
 
-    /// A diagnostic about the value at `path`.
+    /// A diagnostic about the value at `path`: in the original file when overrides made this
+    /// document and the value (or the section holding it) is written there.
     public func diagnostic(_ path: String, _ message: String) -> SpecDiagnostic {
-        SpecDiagnostic(file: file, location: location(of: path), path: path, message: message)
+        if let origin {
+            var current = path
+            while !current.isEmpty {
+                if let location = origin.locations[current] {
+                    return SpecDiagnostic(file: origin.file, location: location, path: path, message: message)
+                }
+                guard let cut = current.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+                current = String(current[..<cut])
+            }
+        }
+        return SpecDiagnostic(file: file, location: location(of: path), path: path, message: message)
     }
 }

@@ -98,7 +98,8 @@ public struct SpecOverrides: Sendable {
         guard var root = document.root.objectValue else { throw SpecError([document.diagnostic("", "expected an object")]) }
         let workloadName = root["workload"]?.stringValue ?? ""
         // An open workload (command) takes any parameter: its reader checks the result.
-        let schema = workloads.first { $0.name == workloadName && !$0.acceptsOtherParameters }
+        let workload = workloads.first { $0.name == workloadName }
+        let schema = workload.flatMap { $0.acceptsOtherParameters ? nil : $0 }
             .map { Dictionary(uniqueKeysWithValues: $0.parameters.map { ($0.name, $0) }) } ?? [:]
         var base = Self.flat(root["base"])
         var grid = Self.flat(root["grid"])
@@ -108,6 +109,14 @@ public struct SpecOverrides: Sendable {
         var named = Set(base.keys).union(grid.keys).union(sampled.keys)
         for group in root["zip"]?.arrayValue ?? [] { named.formUnion(Self.flat(group).keys) }
         for entry in root["include"]?.arrayValue ?? [] { named.formUnion(Self.flat(entry).keys) }
+        if let workload {
+            for (param, value) in base { named.formUnion(workload.parametersReferenced(by: value, param: param)) }
+            for (param, values) in grid {
+                for value in values.arrayValue ?? [] { named.formUnion(workload.parametersReferenced(by: value, param: param)) }
+            }
+        }
+        // "free_params": true lets key=v name anything, as +key=v does.
+        let freeParams = root["free_params"]?.boolValue == true
         var problems: [SpecDiagnostic] = []
         for item in items {
             var problem: String?
@@ -134,7 +143,7 @@ public struct SpecOverrides: Sendable {
                 default: "\"\(item.key)\" cannot be overridden: edit the spec"
                 }
             default:
-                problem = Self.existence(item, named: named, schema: schema, workload: workloadName)
+                problem = Self.existence(item, named: named, freeParams: freeParams, schema: schema, workload: workloadName)
                     ?? Self.zipMember(item.key, zip: root["zip"])
                 guard problem == nil else { break }
                 if item.parsed.kind == .delete {
@@ -180,7 +189,9 @@ public struct SpecOverrides: Sendable {
         root["name"] = .string(name)
         // Ends in ")", never ".yaml": the text is JSON now, and the file name picks the parser.
         let file = items.isEmpty ? document.file + " (renamed)" : document.file + " (+ " + items.map(\.text).joined(separator: " ") + ")"
-        return try SpecDocument(file: file, text: JSONValue.object(root).canonicalText)
+        var overridden = try SpecDocument(file: file, text: JSONValue.object(root).canonicalText)
+        overridden.origin = document.origin ?? (document.file, document.locations)
+        return overridden
     }
 
     struct Problem: Error {
@@ -190,7 +201,8 @@ public struct SpecOverrides: Sendable {
 
     /// Whether the key may be changed, added or removed as the override's kind says (Hydra's
     /// rules: `key=` changes what exists, `+key=` adds what does not, `~key` removes what does).
-    private static func existence(_ item: Override, named: Set<String>, schema: [String: ParamSpec], workload: String) -> String? {
+    private static func existence(_ item: Override, named: Set<String>, freeParams: Bool, schema: [String: ParamSpec],
+                                  workload: String) -> String? {
         let key = item.key
         let isNamed = named.contains(key)
         let suggestion = DidYouMean.suggestion(for: key, among: Array(named.union(schema.keys)))
@@ -198,7 +210,7 @@ public struct SpecOverrides: Sendable {
             return "unknown parameter \"\(key)\" of workload \"\(workload)\"" + suggestion
         }
         switch item.parsed.kind {
-        case .change where !isNamed && schema.isEmpty:
+        case .change where !isNamed && schema.isEmpty && !freeParams:
             return "the spec has no parameter \"\(key)\"" + (suggestion.isEmpty ? "" : suggestion)
                 + "; to add one, write +\(item.text)"
         case .add where isNamed:

@@ -47,7 +47,23 @@ struct SpecReader {
                 report("zip", "expected a list of groups, each an object of equally long lists")
             }
         }
-        let include = readList(root["include"], path: "include").map { readParams($0.value, path: $0.path) }
+        let includeEntries = readList(root["include"], path: "include")
+        let include = includeEntries.map { readParams($0.value, path: $0.path) }
+        if isOpen {
+            let freeParams = root["free_params"]
+            if let freeParams, freeParams.boolValue == nil { report("free_params", "expected true or false") }
+            if freeParams?.boolValue != true {
+                let named = Self.namedParameters(workload, base: base, axes: grid + zip.flatMap { $0 }, sampled: root["sample"])
+                for (entry, params) in Swift.zip(includeEntries, include) {
+                    for name in params.keys.sorted() where !named.contains(name) {
+                        report(entry.path + "." + name, """
+                            "\(name)" is named nowhere else in the spec (base, grid, zip, sample or a {placeholder})\
+                            \(DidYouMean.suggestion(for: name, among: Array(named))); to pass it anyway, set "free_params": true
+                            """)
+                    }
+                }
+            }
+        }
         let excludes = readList(root["exclude"], path: "exclude")
         if excludes.count > SweepSpec.maxExcludes {
             report("exclude", "\(excludes.count) entries, more than \(SweepSpec.maxExcludes): every config is checked against each; use lists (\"value\": [1, 2]) to exclude several values at once")
@@ -64,6 +80,19 @@ struct SpecReader {
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
             include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables)
+    }
+
+    /// The parameters an open workload's spec names outside `include`: base, grid and zip
+    /// axes, sampled parameters and what their values refer to (`{placeholders}`).
+    static func namedParameters(_ workload: any Workload.Type, base: [String: JSONValue], axes: [SweepSpec.Axis],
+                                sampled: JSONValue?) -> Set<String> {
+        var named = Set(base.keys).union(axes.map(\.param))
+        named.formUnion(sampled?["params"]?.objectValue?.keys ?? [:].keys)
+        for (param, value) in base { named.formUnion(workload.parametersReferenced(by: value, param: param)) }
+        for axis in axes {
+            for value in axis.values { named.formUnion(workload.parametersReferenced(by: value, param: axis.param)) }
+        }
+        return named
     }
 
     /// Records a problem; the message (which may search for a did-you-mean) is built only

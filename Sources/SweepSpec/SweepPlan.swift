@@ -76,14 +76,27 @@ extension SweepSpec {
         let varying = names.filter { name in
             Set(kept.map { $0.0[name] }).count > 1
         }
-        var diagnostics: [SpecDiagnostic] = []
+        // The same problem in many configs (a misspelt placeholder) is reported once, with
+        // the first config it was found in and how many share it.
+        var found: [String: (anchor: String, which: String, count: Int)] = [:]
+        var order: [String] = []
         for (config, source) in kept {
             for problem in workload.problems(in: JobConfig(config)) {
-                let which = source.isEmpty ? Self.describe(config, varying: varying) : source
-                diagnostics.append(document.diagnostic(anchor(of: problem.param, in: source), "config \(which): \(problem.param): \(problem.message)"))
+                let text = "\(problem.param): \(problem.message)"
+                if found[text] == nil {
+                    order.append(text)
+                    found[text] = (anchor(of: problem.param, in: source), source.isEmpty ? Self.describe(config, varying: varying) : source, 0)
+                }
+                found[text]!.count += 1
             }
         }
-        guard diagnostics.isEmpty else { throw SpecError(Array(Set(diagnostics)).sorted { $0.message < $1.message }) }
+        let diagnostics = order.map { text in
+            let (anchor, which, count) = found[text]!
+            let scope = count == kept.count && count > 1 ? "every config (\(count))"
+                : count > 1 ? "config \(which) and \(count - 1) more" : "config \(which)"
+            return document.diagnostic(anchor, "\(scope): \(text)")
+        }
+        guard diagnostics.isEmpty else { throw SpecError(diagnostics.sorted { $0.message < $1.message }) }
 
         let resolved: [JobConfig]
         do {

@@ -40,7 +40,9 @@ public struct SweepSpec: Sendable {
     /// The most `exclude` entries a spec may have: each config is checked against each.
     public static let maxExcludes = 1_000
 
-    static let topLevelKeys = ["name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "sample", "report"]
+    static let topLevelKeys = [
+        "name", "workload", "description", "base", "grid", "zip", "include", "exclude", "seeds", "sample", "report", "free_params",
+    ]
 
     /// Reads and validates the spec at `path` against the workloads' parameter schemas.
     public init(contentsOf path: String, workloads: [any Workload.Type]) throws(SpecError) {

@@ -55,6 +55,7 @@ extension Sweep {
         func run() throws {
             let file = try SpecFiles.resolve(spec)
             let plan = try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
+            if let warning = try otherSpecWarning(plan) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]
@@ -64,6 +65,25 @@ extension Sweep {
             }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions,
                                 checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path, file: file))
+        }
+
+        /// Says so when the sweep of this name was launched from another spec file: this launch
+        /// makes a new revision of it (its jobs not in this spec are dropped), which two files
+        /// that happen to share a `name` never mean. Reads only.
+        private func otherSpecWarning(_ plan: SweepPlan) throws -> String? {
+            guard FileManager.default.fileExists(atPath: store.db),
+                  let stored = try Store(path: store.db, readOnly: true).sweep(named: plan.spec.name) else { return nil }
+            func source(_ path: String) -> String {
+                // An overridden spec's path is "FILE (+ overrides)": the file is what matters.
+                let file = path.range(of: " (+ ").map { String(path[..<$0.lowerBound]) } ?? path
+                return URL(fileURLWithPath: file).standardizedFileURL.path
+            }
+            guard source(stored.specPath) != source(plan.spec.document.file) else { return nil }
+            return """
+                sweep "\(plan.spec.name)" in \(store.db) was launched from \(stored.specPath); launching \
+                \(plan.spec.document.file) makes a new revision of it, and that sweep's jobs not in this spec leave it. \
+                To keep both, give this one another name (--name NEW or its "name").
+                """
         }
 
         /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,

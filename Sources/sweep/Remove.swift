@@ -37,8 +37,11 @@ extension Sweep {
             guard let removal = try db.removeSweep(named: sweep, purge: purge) else {
                 throw ValidationError("no sweep named \"\(sweep)\" in \(store.db)")
             }
+            // The sweep is gone now, so the hint names no command on it: `rm NAME --purge`
+            // would find no sweep.
             print("removed sweep \(sweep): \(removal.jobsDeleted) jobs deleted, \(removal.jobsKept) kept in the store"
-                + (purge ? " (used by another sweep)" : " (sweep rm \(sweep) --purge deletes them)"))
+                + (purge ? " (used by another sweep)"
+                    : removal.jobsKept == 0 ? "" : " (a sweep with the same configs finds them done; rm --purge deletes a sweep's jobs with it)"))
         }
     }
 }

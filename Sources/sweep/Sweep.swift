@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SweepCore
 import SweepStore
 #if canImport(Glibc)
 import Glibc
@@ -35,8 +36,20 @@ struct Sweep: ParsableCommand {
     static func main() {
         signal(SIGPIPE, SIG_IGN)
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            var command: any ParsableCommand
+            do {
+                command = try parseAsRoot()
+            } catch {
+                if let unknown = unknownSubcommand(CommandLine.arguments.dropFirst()) { throw unknown }
+                throw error
+            }
+            do {
+                try command.run()
+            } catch let error as ValidationError {
+                // Thrown while running (an unknown sweep, a missing job): the arguments were
+                // fine, so no usage line, only the message.
+                throw CommandFailure(error.message, exitCode: exitCode(for: error).rawValue)
+            }
         } catch let failure as CommandFailure {
             FileHandle.standardError.write(Data("Error: \(failure)\n".utf8))
             Foundation.exit(failure.exitCode)
@@ -47,6 +60,20 @@ struct Sweep: ParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+extension Sweep {
+    /// `sweep lauch`: the first word names no command; a did-you-mean instead of ArgumentParser's
+    /// "unexpected arguments" and usage.
+    static func unknownSubcommand(_ arguments: ArraySlice<String>) -> CommandFailure? {
+        guard let word = arguments.first, !word.hasPrefix("-") else { return nil }
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        guard !names.contains(word) else { return nil }
+        let suggestion = DidYouMean.suggestion(for: word, among: names)
+        // The word is echoed: no control character of it reaches the terminal.
+        let shown = String(String.UnicodeScalarView(word.unicodeScalars.prefix(64).map { $0.value < 0x20 || (0x7f...0x9f).contains($0.value) ? "?" : $0 }))
+        return CommandFailure("unknown command '\(shown)'\(suggestion) (see sweep --help)", exitCode: ExitCode.validationFailure.rawValue)
     }
 }
 

@@ -29,6 +29,37 @@ import Testing
         #expect(!run.stderr.contains("Usage:"))
     }
 
+    @Test func aMisspeltCommandGetsADidYouMeanAndRuntimeErrorsNoUsageLine() throws {
+        let sandbox = try SweepSandbox()
+        let typo = try sandbox.run(["lauch", "x.json"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains(#"unknown command 'lauch'; did you mean "launch"?"#), "\(typo.stderr)")
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        #expect(try sandbox.run(["launch", "p.json"]).status == 0)
+        for arguments in [["status", "nosuch"], ["logs", "99999"], ["rm", "nosuch"], ["report", "nosuch"]] {
+            let run = try sandbox.run(arguments)
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.stderr.hasPrefix("Error: "), "\(arguments): \(run.stderr)")
+            #expect(!run.stderr.contains("Usage:"), "\(arguments): \(run.stderr)")
+        }
+        let removed = try sandbox.run(["rm", "p"])
+        #expect(removed.status == 0)
+        #expect(!removed.stdout.contains("sweep rm p --purge"), "a hint naming the removed sweep cannot work: \(removed.stdout)")
+    }
+
+    @Test func twoSpecFilesWithOneNameWarnBeforeTheSecondReplacesTheFirstsJobs() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("a.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [1, 2]}}"#)
+        try sandbox.write("b.json", #"{"name": "same", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [3]}}"#)
+        let first = try sandbox.run(["launch", "a.json"])
+        #expect(first.status == 0 && !first.stderr.contains("warning"), "\(first.stderr)")
+        let again = try sandbox.run(["launch", "a.json", "--dry-run"])
+        #expect(!again.stderr.contains("warning"), "the same file again is a relaunch: \(again.stderr)")
+        let second = try sandbox.run(["launch", "b.json", "--dry-run"])
+        #expect(second.stderr.contains(#"warning: sweep "same" in sweep.sqlite was launched from a.json; launching b.json makes a new revision"#),
+                "\(second.stderr)")
+    }
+
     @Test func benchDispatchWithJSONPrintsOnlyJSONOnStdout() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["bench", "dispatch", "--jobs", "4", "--slots", "2", "--json"])

@@ -1,3 +1,4 @@
+import Foundation
 import SweepCore
 import Testing
 import Workloads
@@ -13,7 +14,8 @@ import Workloads
 
     @Test func freeParametersTakeAnyValueInBaseGridIncludeExcludeAndSample() throws {
         let plan = try plan("""
-            {"workload": "command", "base": {"command": "prog {opt.depth} {tags}", "opt": {"depth": 2}, "tags": ["a", "b"]},
+            {"workload": "command", "free_params": true,
+             "base": {"command": "prog {opt.depth} {tags}", "opt": {"depth": 2}, "tags": ["a", "b"]},
              "grid": {"act": ["relu", "gelu"], "width": [1, 2.5]}, "exclude": [{"act": "gelu", "width": 1}],
              "include": [{"act": {"kind": "swish"}}],
              "sample": {"n": 2, "seed": 7, "params": {"lr": {"log_uniform": [0.001, 0.1]}}}}
@@ -46,5 +48,48 @@ import Workloads
         } catch {
             #expect("\(error)".contains("open.json:2:") && "\(error)".contains("grid.command") && "\(error)".contains("{lrr}"), "\(error)")
         }
+    }
+
+    @Test func aMisspeltPlaceholderIsReportedOnceWithASuggestionAtItsPlaceInTheFileEvenUnderOverrides() throws {
+        let text = """
+            {"workload": "command",
+             "base": {"command": "prog --lr {lr} --width {widht}", "width": 4},
+             "grid": {"lr": [0.1, 0.01, 0.001]}, "seeds": 2}
+            """
+        let document = try SpecDocument(file: "open.json", text: text)
+        for overrides in [[], ["lr=0.5,0.6"], ["width=8"]] {
+            let changed = overrides.isEmpty ? document
+                : try SpecOverrides(overrides).apply(to: document, name: "o", workloads: WorkloadRegistry.all)
+            let error = #expect(throws: SpecError.self) { try SweepSpec(document: changed, workloads: WorkloadRegistry.all).plan() }
+            let messages = error?.diagnostics.map(\.description) ?? []
+            #expect(messages.count == 1, "\(overrides): \(messages)")
+            #expect(messages.first?.hasPrefix("open.json:2:") == true, "\(overrides): \(messages)")
+            #expect(messages.first?.contains("every config") == true, "\(messages)")
+            #expect(messages.first?.contains(#"{widht}"#) == true && messages.first?.contains(#"did you mean "width"?"#) == true, "\(messages)")
+        }
+    }
+
+    @Test func anIncludeEntryNamingAParameterNothingElseNamesIsATypoUnlessFreeParams() throws {
+        let text = """
+            {"workload": "command", "base": {"command": "prog {alpha} {width}", "alpha": 0.1},
+             "grid": {"width": [1, 2]}, "include": [{"alpha": 0.5, "width": 3}, {"alhpa": 0.2, "width": 5}]}
+            """
+        let error = #expect(throws: SpecError.self) { try plan(text) }
+        #expect(error?.diagnostics.map(\.description) == [
+            #"open.json:2:79: include[1].alhpa: "alhpa" is named nowhere else in the spec (base, grid, zip, sample or a {placeholder}); did you mean "alpha"?; to pass it anyway, set "free_params": true"#,
+        ])
+        // A placeholder names a parameter too: {width} in the command, set only by include.
+        #expect(try plan(#"{"workload": "command", "base": {"command": "prog {width}"}, "include": [{"width": 3}]}"#).jobs.count == 1)
+        let free = text.replacingOccurrences(of: #"{"workload": "command","#, with: #"{"workload": "command", "free_params": true,"#)
+        #expect(try plan(free).jobs.count == 4)
+        let document = try SpecDocument(file: "open.json", text: free)
+        let changed = try SpecOverrides(["beta=1"]).apply(to: document, name: "f", workloads: WorkloadRegistry.all)
+        #expect(try SweepSpec(document: changed, workloads: WorkloadRegistry.all).base["beta"] == 1)
+    }
+
+    @Test func anOverrideMayChangeAParameterOnlyAPlaceholderNames() throws {
+        let document = try SpecDocument(file: "open.json", text: #"{"workload": "command", "base": {"command": "prog {width}"}, "include": [{"width": 3}]}"#)
+        let changed = try SpecOverrides(["width=4,5"]).apply(to: document, name: "w", workloads: WorkloadRegistry.all)
+        #expect(try SweepSpec(document: changed, workloads: WorkloadRegistry.all).plan().jobs.count == 3)
     }
 }

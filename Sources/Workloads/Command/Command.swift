@@ -21,6 +21,11 @@ public enum Command: Workload {
 
     public static var acceptsOtherParameters: Bool { true }
 
+    public static func parametersReferenced(by value: JSONValue, param: String) -> Set<String> {
+        guard param == "command" else { return [] }
+        return (try? CommandWords(value).placeholders) ?? []
+    }
+
     public static func problems(in config: JobConfig) -> [ConfigProblem] {
         var problems: [ConfigProblem] = []
         do {

@@ -116,7 +116,8 @@ struct CommandWords: Sendable {
                     guard let value = config[name] else {
                         let known = (config.values.keys.filter { $0 != "files" && $0 != "command" }).sorted()
                         throw Problem(description: "placeholder {\(name)} in word \(index + 1) (\"\(word)\"), character \(i + 1), "
-                            + "names no parameter of this job; it defines " + known.joined(separator: ", "))
+                            + "names no parameter of this job" + DidYouMean.suggestion(for: name, among: known)
+                            + " (it defines " + known.joined(separator: ", ") + ")")
                     }
                     out += Self.text(of: value)
                     i = close + 1
@@ -137,6 +138,31 @@ struct CommandWords: Sendable {
         case .double(let d): return d.description
         default: return value.canonicalText
         }
+    }
+
+    /// The names of the `{name}` placeholders, as `filled(from:)` reads them.
+    var placeholders: Set<String> {
+        var names: Set<String> = []
+        for word in words where word.contains("{") {
+            let chars = Array(word)
+            var i = 0
+            while i < chars.count {
+                if (chars[i] == "{" || chars[i] == "}"), i + 1 < chars.count, chars[i + 1] == chars[i] {
+                    i += 2
+                    continue
+                }
+                if chars[i] == "{", let close = chars[(i + 1)...].firstIndex(of: "}") {
+                    let name = String(chars[(i + 1)..<close])
+                    if Self.isParameterName(name) {
+                        names.insert(name)
+                        i = close + 1
+                        continue
+                    }
+                }
+                i += 1
+            }
+        }
+        return names
     }
 
     /// `lr`, `model.width`, `batch_size`: what a placeholder may name.

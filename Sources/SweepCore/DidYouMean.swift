@@ -1,7 +1,7 @@
 /// "Did you mean" suggestions for misspelt keys and parameters.
-enum DidYouMean {
+public enum DidYouMean {
     /// `"; did you mean \"kan.width\"?"`, or "" when nothing is close.
-    static func suggestion(for word: String, among candidates: [String]) -> String {
+    public static func suggestion(for word: String, among candidates: [String]) -> String {
         // The distance costs length x length: a name this long is no typo of a parameter.
         guard word.utf8.count <= 64 else { return "" }
         // A bare leaf name ("width") suggests every dotted parameter ending in it.
