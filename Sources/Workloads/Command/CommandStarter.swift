@@ -46,21 +46,21 @@ public struct CommandStarter: Sendable {
             throw Problem(description: "the command holds the control character U+\(String(bad.value, radix: 16, uppercase: true)): "
                 + "give it on one line of printable text")
         }
-        let words: [String]
+        let parsed: CommandWords
         do {
-            words = try CommandWords(.string(command)).words
+            parsed = try CommandWords(.string(command))
         } catch {
             throw Problem(description: "--command: \(error.description)")
         }
-        var placeholders: [String] = []
-        for word in words {
-            for placeholder in Self.placeholders(in: word) where placeholder != "seed" && !placeholders.contains(placeholder) {
-                if let problem = JobConfig.nameProblem(placeholder) { throw Problem(description: "placeholder {\(placeholder)}: \(problem)") }
-                if Command.parameters.contains(where: { $0.name == placeholder }) {
-                    throw Problem(description: "placeholder {\(placeholder)} names the command workload's own parameter "
-                        + "\"\(placeholder)\": call it something else")
-                }
-                placeholders.append(placeholder)
+        let words = parsed.words
+        // In order of appearance, as the user wrote them.
+        let position = { (name: String) in command.firstRange(of: "{\(name)}")?.lowerBound ?? command.endIndex }
+        let placeholders = parsed.placeholders.subtracting(["seed"]).sorted { (position($0), $0) < (position($1), $1) }
+        for placeholder in placeholders {
+            if let problem = JobConfig.nameProblem(placeholder) { throw Problem(description: "placeholder {\(placeholder)}: \(problem)") }
+            if Command.parameters.contains(where: { $0.name == placeholder }) {
+                throw Problem(description: "placeholder {\(placeholder)} names the command workload's own parameter "
+                    + "\"\(placeholder)\": call it something else")
             }
         }
         guard placeholders.count <= Self.maxPlaceholders else {
@@ -88,31 +88,6 @@ public struct CommandStarter: Sendable {
         self.placeholders = placeholders
         self.files = files
         text = Self.spec(name: chosen, command: command, placeholders: placeholders, files: files)
-    }
-
-    /// The `{name}` placeholders of a word, by the rules `CommandWords` fills them with:
-    /// `{{` and `}}` are literal braces, braces around anything but a name are left alone.
-    static func placeholders(in word: String) -> [String] {
-        var found: [String] = []
-        let chars = Array(word)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "{" || chars[i] == "}", i + 1 < chars.count, chars[i + 1] == chars[i] {
-                i += 2
-                continue
-            }
-            if chars[i] == "{", let close = chars[(i + 1)...].firstIndex(of: "}") {
-                let name = String(chars[(i + 1)..<close])
-                if let first = name.unicodeScalars.first, first == "_" || first.properties.isAlphabetic,
-                   name.unicodeScalars.allSatisfy({ $0 == "_" || $0 == "." || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }) {
-                    found.append(name)
-                    i = close + 1
-                    continue
-                }
-            }
-            i += 1
-        }
-        return found
     }
 
     /// A plausible list for a parameter named `name` (its last dotted part, any case, `-`
