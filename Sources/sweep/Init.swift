@@ -48,6 +48,10 @@ extension Sweep {
 
         func run() throws {
             // The user's spec is checked before anything is written: a refused one writes nothing.
+            var link = stat()
+            if lstat("Sweeps", &link) == 0, link.st_mode & S_IFMT == S_IFLNK {
+                throw ValidationError("Sweeps is a symbolic link: sweep init writes only inside this folder; make Sweeps a folder here")
+            }
             let user = try command.map { try Self.starter($0, name: name) }
             let files = FileManager.default
             var made: [String] = []
@@ -96,7 +100,9 @@ extension Sweep {
             }
             let path = "Sweeps/\(starter.name).json"
             if starter.name == "example" { throw ValidationError("\"example\" is the probe example's name: give another with --name") }
-            for ext in ["json", "yaml", "yml"] where FileManager.default.fileExists(atPath: "Sweeps/\(starter.name).\(ext)") {
+            var info = stat()
+            // lstat: a link planted there, even a dangling one, is an existing file.
+            for ext in ["json", "yaml", "yml"] where lstat("Sweeps/\(starter.name).\(ext)", &info) == 0 {
                 throw CommandFailure("Sweeps/\(starter.name).\(ext) exists and is kept: give another name with --name")
             }
             do {

@@ -99,5 +99,15 @@ import Testing
                 "\(again.stdout)\(again.stderr)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/train.json"))
         #expect(try String(contentsOfFile: folder + "/train.yaml", encoding: .utf8) == "kept")
+
+        // Sweeps/ as a link to a folder elsewhere: nothing is written through it.
+        let elsewhere = try SweepSandbox()
+        let linked = try SweepSandbox()
+        try FileManager.default.createSymbolicLink(atPath: linked.directory.appendingPathComponent("Sweeps").path,
+                                                   withDestinationPath: elsewhere.directory.path)
+        try linked.write("train.py", "")
+        let through = try sweep(linked, ["init", "--command", "python3 train.py {lr}"])
+        #expect(through.status == 64 && through.stderr.contains("Sweeps is a symbolic link"), "\(through.stdout)\(through.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.directory.path).isEmpty)
     }
 }
