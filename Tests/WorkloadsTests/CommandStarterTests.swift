@@ -22,6 +22,7 @@ import Testing
         }
         #expect(starter.placeholders == ["lr"] && starter.files == ["src/train.py", "data.csv"] && starter.name == "train")
         #expect(try CommandStarter(command: "./run --x {x}", name: nil) { _ in false }.name == "my-program")
+        #expect(try CommandStarter(command: "python3 example.py", name: nil) { $0 == "example.py" }.name == "my-program")
     }
 
     @Test func theGridStaysSmallAndTheRestIsFixedInBase() throws {

@@ -32,7 +32,8 @@ public struct CommandStarter: Sendable {
 
     /// - Parameters:
     ///   - command: the program and its arguments, as a `command` value is written.
-    ///   - name: the sweep's name, or nil for the program file's stem (`train.py` -> `train`).
+    ///   - name: the sweep's name, or nil for the program file's stem (`train.py` -> `train`;
+    ///     `my-program` when there is none, or it is not a plain name, or it is `example`).
     ///   - isFile: whether a relative path names a regular file of the current folder.
     public init(command: String, name: String?, isFile: (String) -> Bool) throws(Problem) {
         guard command.utf8.count <= Self.maxCommandBytes else {
@@ -80,7 +81,8 @@ public struct CommandStarter: Sendable {
             return base.split(separator: ".", omittingEmptySubsequences: false).count > 1
                 ? String(base[..<base.lastIndex(of: ".")!]) : base
         }
-        let chosen = name ?? stem.flatMap { PlainName.isValid($0) && !$0.isEmpty ? $0 : nil } ?? "my-program"
+        // Not "example": `sweep init` writes the probe example under that name.
+        let chosen = name ?? stem.flatMap { PlainName.isValid($0) && !$0.isEmpty && $0 != "example" ? $0 : nil } ?? "my-program"
         if let problem = PlainName.problem(chosen) {
             throw Problem(description: "the name \"\(chosen)\" is not a plain name (\(problem)): use \(PlainName.rule)")
         }
