@@ -51,7 +51,7 @@ import Testing
         ("step = 1.5", "an epoch or step is a whole number"), ("acc: 93%", "without %"),
         ("loss: 0.5 acc: 0.9", "one metric a line"), ("loss=0.5, acc=0.9", "one metric a line"),
         (#"{"epoch": 1, "loss": NaN}"#, "not valid JSON"), (#"{"epoch": "3", "loss": 1}"#, "an epoch or step is a whole number"),
-        (#"{"loss": "0.5"}"#, "a number in quotes"), (String(repeating: "n", count: 201) + ": 1", "at most 200 bytes"),
+        (#"{"loss": "0.5"}"#, "a number in quotes"), (String(repeating: "n", count: 201) + ": 1", "at most 200 bytes"), ("{'loss': 0.5, 'epoch': 0.1}", "a Python dict"),
     ])
     func countsAndExplainsALineThatLooksLikeAMetricButIsNotRead(line: String, reason: String) {
         let (reported, parser) = parse([line])
@@ -63,7 +63,7 @@ import Testing
     @Test(arguments: [
         "device: cuda", "time: 12:30", "version: 3.11.2", "date: 2024-01-01", "Epoch 3: loss 1", "an ordinary line: not a metric",
         "loss: 0.5 (best)", "--lr=0.1", "a: b: c", "", "see https://example.com:8080/x", "x == 3", "12:30:00 starting",
-        #"{"event": "start", "id": "x1"}"#, "{'lr': 0.1}", "{}", "one two three four five: 1", "Saving to /tmp/model.pt",
+        #"{"event": "start", "id": "x1"}"#, "{'lr': 0.1, 'name': 'x'}", "{'lr': 0.1, 'amp': True}", "{}", "{'a': \"b\"}", "one two three four five: 1", "Saving to /tmp/model.pt",
     ])
     func leavesOrdinaryOutputAlone(line: String) {
         let (reported, parser) = parse([line])

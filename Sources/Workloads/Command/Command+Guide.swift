@@ -30,7 +30,7 @@ extension Command {
         that is a JSON object ({"epoch": 3, "loss": 0.25, "note": "x"}) records its numbers;
         its other fields are ignored and counted; one with no number is ordinary output.
         Lines that look like metrics but are not read ("final accuracy: 0.93", "loss: nan",
-        "epoch: 3/10", "acc: 93%", "loss=0.5, acc=0.9", {"loss": NaN}, "acc: high" once acc
+        "epoch: 3/10", "acc: 93%", "loss=0.5, acc=0.9", {"loss": NaN}, {'loss': 0.5}, "acc: high" once acc
         was read) are counted, and the first 3 shown with the reason at the end of the job's
         log, once; the summary counts them (unread_metric_lines, ignored_metric_fields).
         The same JSON lines may be

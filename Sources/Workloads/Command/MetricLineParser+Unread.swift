@@ -1,3 +1,5 @@
+import SweepCore
+
 /// Which lines that were not read look like metrics: only shapes that mean a metric, so an
 /// ordinary log line (`device: cuda`, `time: 12:30`, `Epoch 3: loss 1`) is never flagged.
 extension MetricLineParser {
@@ -29,6 +31,16 @@ extension MetricLineParser {
         // `acc: high` after an `acc: 0.9` was read.
         if known.contains(String(name)) { return "not a number" }
         return nil
+    }
+
+    /// `{'loss': 0.5, 'epoch': 1}` (a Python dict printed, as Hugging Face's Trainer logs):
+    /// quoted names and numbers only, at least one. A dict holding a string, True or None
+    /// (a config printed) is ordinary output.
+    static func isPythonDictOfNumbers(_ text: Substring) -> Bool {
+        guard text.hasPrefix("{'"), !text.contains("\"") else { return false }
+        let json = String(text.map { $0 == "'" ? "\"" : $0 })
+        guard let object = try? JSONParser.parse(json).objectValue, !object.isEmpty else { return false }
+        return object.values.allSatisfy { $0.doubleValue != nil }
     }
 
     /// Letters, digits, `_ . / -` only (a name's characters, whatever comes first).

@@ -87,7 +87,8 @@ struct MetricLineParser {
     private mutating func readObject(_ text: Substring) -> Reading {
         guard let object = try? JSONParser.parse(String(text)).objectValue else {
             // `{"loss": NaN}` (Python's json.dumps of a NaN) or a cut line: meant as JSON, and not.
-            return text.hasPrefix("{\"") ? .unread("not valid JSON (NaN and Infinity are not JSON numbers)") : .ordinary
+            if text.hasPrefix("{\"") { return .unread("not valid JSON (NaN and Infinity are not JSON numbers)") }
+            return Self.isPythonDictOfNumbers(text) ? .unread("a Python dict, not JSON: print json.dumps(d)") : .ordinary
         }
         var values: [(String, Double)] = []
         var ignored: [(String, JSONValue)] = []
