@@ -36,7 +36,7 @@ import Testing
                      "loss: nan", #"{"step": 5, "acc": 0.5, "val/loss": 2}"#, #"{"epoch": 6, "note": "x"}"#, "step: 7", "x: 1e3"]
         let taken = lines.map { parser.take($0[...]) }
         parser.flush()
-        #expect(taken == [true, true, true, true, true, false, false, false, true, false, true, true])
+        #expect(taken == [true, true, true, true, true, false, false, false, true, true, true, true])
         #expect(reported == ["0/loss=1.5", "2/acc=0.25", "2/loss=3.0", "2/loss=4.0", "5/acc=0.5", "5/val/loss=2.0", "7/x=1000.0"])
     }
 }

@@ -9,7 +9,8 @@ extension Command {
                   (so a value with spaces stays one argument), {seed} by its seed, {{ and }}
                   are literal braces. A placeholder naming nothing the job defines is refused
                   at launch (exit 64) with its word and position.
-        files     ["train.py", "data/"]: files and folders inside the spec's folder (no ..,
+        files     ["train.py", "data/"]: files and folders inside the spec's folder (for a
+                  spec in Sweeps/ whose files are not there: the folder holding Sweeps/; no ..,
                   no absolute paths; at most 10000 files, 1 GiB). A folder leaves out hidden
                   entries (.git, ...), *.sqlite files, sweep-outputs/ and Reports/, which
                   change by themselves; name such a file on its own to ship it. Content hashes are
@@ -23,9 +24,17 @@ extension Command {
         key), SWEEP_ATTEMPT (from 1), SWEEP_OUTPUT (a folder for the program's output files),
         SWEEP_METRICS (a regular file for JSON lines of metrics).
 
-        Metrics: a stdout line "name: number" records a metric; "epoch: N" or "step: N" sets
-        the epoch the following ones belong to (0 before any); a line that is a JSON object
-        of numbers ({"epoch": 3, "loss": 0.25}) records them all. The same JSON lines may be
+        Metrics: a stdout line "name: number" or "name=number" (blanks around : or = allowed)
+        records a metric; a name is one word of letters, digits, _ . / - (a letter or _ first,
+        at most 200 bytes), a number is finite (no nan, inf, %). "epoch: N" or "step: N" sets
+        the epoch the following ones belong to (0 before any; N a whole number >= 0). A line
+        that is a JSON object ({"epoch": 3, "loss": 0.25, "note": "x"}) records its numbers;
+        its other fields are ignored and counted; one with no number is ordinary output.
+        Lines that look like metrics but are not read ("final accuracy: 0.93", "loss: nan",
+        "epoch: 3/10", "acc: 93%", "loss=0.5, acc=0.9", {"loss": NaN}, {'loss': 0.5}, "acc: high" once acc
+        was read) are counted, and the first 3 shown with the reason at the end of the job's
+        log, once; the summary counts them (unread_metric_lines, ignored_metric_fields).
+        The same JSON lines may be
         appended to $SWEEP_METRICS instead (followed every 0.5 s); parse_stdout: false
         ignores stdout. Metrics are sent while the program runs (an epoch's once the program
         pauses for 0.2 s or starts the next), so sweep status shows them live. Other lines are ordinary output: the first 1000 (at most 512 KiB) go to the job's log

@@ -64,7 +64,7 @@ public enum Command: Workload {
             let files = config["files"] ?? []
             if manifests[files] == nil {
                 let paths = (files.arrayValue ?? []).compactMap(\.stringValue)
-                let entries = try CommandFiles.manifest(of: paths, in: specFolder, home: CommandFiles.home)
+                let entries = try CommandFiles.manifest(of: paths, in: CommandFiles.folder(for: paths, specFolder: specFolder), home: CommandFiles.home)
                 manifests[files] = .array(entries.map(\.json))
             }
             config["files"] = manifests[files]

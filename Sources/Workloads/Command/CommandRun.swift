@@ -146,10 +146,14 @@ struct CommandRun {
         }
         let tail = stderr.lines
         for line in tail { context.log("stderr: " + line) }
+        // Last, so it is the end of the log: what looked like metrics and was not read.
+        for notice in parser.unread.notices(source: "stdout") + metricsFile.unread.notices(source: "$SWEEP_METRICS") {
+            context.log(notice)
+        }
 
         switch termination {
         case .exited(0):
-            return ["exit_status": 0, "epochs": .int(parser.epoch)]
+            return UnreadMetricLines.summary(["exit_status": 0, "epochs": .int(parser.epoch)], adding: [parser.unread, metricsFile.unread])
         case .exited(let status):
             var shown = tail.suffix(10).joined(separator: "\n")
             if shown.count > Self.errorStderrCharacters { shown = "…" + shown.suffix(Self.errorStderrCharacters - 1) }

@@ -1,9 +1,11 @@
 import SweepCore
 
-/// Turns a program's output lines into metrics, Guild AI style: `name: number` records a
-/// metric, `epoch: N` (or `step: N`) starts the epoch the following metrics belong to, and
-/// a line that is a JSON object of numbers records them all at once (its `epoch` or `step`
-/// naming their epoch). Other lines are ordinary output.
+/// Turns a program's output lines into metrics, Guild AI style: `name: number` (or
+/// `name=number`) records a metric, `epoch: N` (or `step: N`) starts the epoch the
+/// following metrics belong to, and a line that is a JSON object records its numbers at
+/// once (its `epoch` or `step` naming their epoch; its other fields are ignored, and
+/// counted). Other lines are ordinary output; those among them that look like metrics
+/// (`final accuracy: 0.93`, `loss: nan`) are counted in `unread`, so the attempt says so.
 ///
 /// Metrics of the current epoch are held until the epoch changes, a name repeats or
 /// `flush()` is called, then reported as one row each. Bounded: at most `maxNames`
@@ -12,6 +14,11 @@ struct MetricLineParser {
     /// Where complete epochs go.
     let report: (_ epoch: Int, _ metrics: [String: Double]) -> Void
     private(set) var epoch = 0
+    /// What looked like metrics and was not read, for the attempt's notice.
+    private(set) var unread = UnreadMetricLines()
+    private var lineNumber = 0
+    /// The names recorded so far (at most `maxNames`): `acc: high` after `acc: 0.9` is a lost metric.
+    private var knownNames: Set<String> = []
     private var pending: [String: Double] = [:]
     /// Names dropped because an epoch had `maxNames` already.
     private(set) var dropped = 0
@@ -28,22 +35,48 @@ struct MetricLineParser {
         self.dropping = dropping
     }
 
-    /// Reads one line; returns whether it held metrics (false: ordinary output).
-    mutating func take(_ line: Substring) -> Bool {
+    /// Reads one line; returns whether it held metrics (false: ordinary output). A line not
+    /// read that looks like metrics is counted in `unread`; with `onlyMetrics` (a file
+    /// meant for nothing else) every non-blank line not read is.
+    mutating func take(_ line: Substring, onlyMetrics: Bool = false) -> Bool {
+        lineNumber += 1
         let text = line.trimmingWhitespace
-        if text.first == "{", text.last == "}" { return takeObject(text) }
-        guard let colon = text.firstIndex(of: ":") else { return false }
-        let name = text[..<colon].trimmingWhitespace
-        guard Self.isName(name), let value = Double(text[text.index(after: colon)...].trimmingWhitespace), value.isFinite else {
+        switch read(text) {
+        case .metrics:
+            return true
+        case .ordinary:
+            if onlyMetrics, !text.isEmpty { unread.unread(line: lineNumber, text, because: "not a metrics line") }
+            return false
+        case .unread(let reason):
+            unread.unread(line: lineNumber, text, because: reason)
             return false
         }
+    }
+
+    private enum Reading { case metrics, ordinary, unread(String) }
+
+    private mutating func read(_ text: Substring) -> Reading {
+        if text.first == "{", text.last == "}" { return readObject(text) }
+        guard let separator = text.firstIndex(where: { $0 == ":" || $0 == "=" }) else { return .ordinary }
+        let name = text[..<separator].trimmingWhitespace
+        let valueText = text[text.index(after: separator)...].trimmingWhitespace
+        guard Self.isName(name), let value = Double(valueText), value.isFinite else {
+            return Self.unreadReason(name: name, value: valueText, known: knownNames).map { .unread($0) } ?? .ordinary
+        }
         if name == "epoch" || name == "step" {
-            guard let n = Int(exactly: value), n >= 0 else { return false }
+            guard let n = Int(exactly: value), n >= 0 else { return .unread(Self.badEpoch) }
             startEpoch(n)
         } else {
             record(String(name), value)
+            remember(String(name))
         }
-        return true
+        return .metrics
+    }
+
+    /// Counts a line too long to be read (`start` is its beginning, for the notice).
+    mutating func skipLongLine(_ start: Substring, limit: Int) {
+        lineNumber += 1
+        unread.unread(line: lineNumber, start, because: "longer than \(limit >> 10) KiB")
     }
 
     /// Reports what the current epoch holds.
@@ -53,22 +86,43 @@ struct MetricLineParser {
         pending.removeAll(keepingCapacity: true)
     }
 
-    private mutating func takeObject(_ text: Substring) -> Bool {
-        guard let object = try? JSONParser.parse(String(text)).objectValue, !object.isEmpty else { return false }
+    /// A JSON object: its numbers are metrics, its other fields ignored (and counted). One
+    /// with no number at all is ordinary output (a log event), unless a number was quoted.
+    private mutating func readObject(_ text: Substring) -> Reading {
+        guard let object = try? JSONParser.parse(String(text)).objectValue else {
+            // `{"loss": NaN}` (Python's json.dumps of a NaN) or a cut line: meant as JSON, and not.
+            if text.hasPrefix("{\"") { return .unread("not valid JSON (NaN and Infinity are not JSON numbers)") }
+            return Self.isPythonDictOfNumbers(text) ? .unread("a Python dict, not JSON: print json.dumps(d)") : .ordinary
+        }
         var values: [(String, Double)] = []
+        var ignored: [(String, JSONValue)] = []
         var newEpoch: Int?
-        for (name, value) in object {
-            guard let number = value.doubleValue, number.isFinite, Self.isName(Substring(name)) else { return false }
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
             if name == "epoch" || name == "step" {
-                guard let n = Int(exactly: number), n >= 0 else { return false }
+                // Metrics in the wrong epoch would be worse than none.
+                guard let number = value.doubleValue, let n = Int(exactly: number), n >= 0 else { return .unread(Self.badEpoch) }
                 newEpoch = n
-            } else {
+            } else if let number = value.doubleValue, number.isFinite, Self.isName(Substring(name)) {
                 values.append((name, number))
+            } else {
+                ignored.append((name, value))
             }
         }
+        guard newEpoch != nil || !values.isEmpty else {
+            let quoted = object.values.contains { $0.stringValue.flatMap { Double(Substring($0).trimmingWhitespace) }?.isFinite == true }
+            return quoted ? .unread("a number in quotes is a string") : .ordinary
+        }
+        for (name, value) in ignored { unread.ignored(field: name, value: value, line: lineNumber) }
         if let newEpoch { startEpoch(newEpoch) }
-        for (name, number) in values.sorted(by: { $0.0 < $1.0 }) { record(name, number) }
-        return true
+        for (name, number) in values {
+            record(name, number)
+            remember(name)
+        }
+        return .metrics
+    }
+
+    private mutating func remember(_ name: String) {
+        if knownNames.count < Self.maxNames { knownNames.insert(name) }
     }
 
     private mutating func startEpoch(_ n: Int) {

@@ -7,7 +7,7 @@ import SweepCore
 /// Follows `$SWEEP_METRICS` while the program runs, like `tail -f`: every half second it
 /// reads what was appended and reports its complete JSON lines at once, so metrics written there
 /// are live in `sweep status` as stdout's are. Reads at most `maxBytes` in all; a line
-/// longer than `maxLineBytes` is dropped.
+/// longer than `maxLineBytes` is dropped, and counted with the lines not read.
 final class MetricsFileFollower: @unchecked Sendable {
     // @unchecked: `poll` runs on the follower's thread until `stop()` returns, then on
     // the caller's; the two never overlap. The context's `report` may be called from
@@ -22,6 +22,8 @@ final class MetricsFileFollower: @unchecked Sendable {
     private var skippingLine = false
     private let stopped = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
+    /// The lines of the file that were not read, and the fields ignored (after `stop()`).
+    var unread: UnreadMetricLines { parser.unread }
 
     init(path: String, maxBytes: Int, maxLineBytes: Int, context: any JobContext) {
         self.path = path
@@ -45,7 +47,7 @@ final class MetricsFileFollower: @unchecked Sendable {
         stopped.signal()
         finished.wait()
         poll()
-        if !skippingLine, !partial.isEmpty { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self))) }
+        if !skippingLine, !partial.isEmpty { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self)), onlyMetrics: true) }
         parser.flush()
         return offset >= maxBytes
     }
@@ -73,12 +75,14 @@ final class MetricsFileFollower: @unchecked Sendable {
         defer { parser.flush() }  // what was read is live now
         for byte in data {
             if byte == UInt8(ascii: "\n") {
-                if !skippingLine { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self))) }
+                if !skippingLine { _ = parser.take(Substring(String(decoding: partial, as: UTF8.self)), onlyMetrics: true) }
                 partial.removeAll(keepingCapacity: true)
                 skippingLine = false
             } else if !skippingLine {
                 partial.append(byte)
                 if partial.count > maxLineBytes {
+                    parser.skipLongLine(Substring(String(decoding: partial.prefix(UnreadMetricLines.exampleCharacters * 4), as: UTF8.self)),
+                                        limit: maxLineBytes)
                     partial.removeAll(keepingCapacity: true)
                     skippingLine = true
                 }
