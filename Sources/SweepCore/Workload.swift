@@ -89,10 +89,14 @@ public protocol JobContext: AnyObject {
     /// Sends part of an output file (`path` relative to the job's output folder) to the
     /// coordinator's side, from `offset`; see `JobOutput`.
     func output(path: String, offset: Int, bytes: ArraySlice<UInt8>)
+    /// True once the sweep's stop rule ended this job (the runner got SIGTERM): a workload
+    /// checks it between epochs and returns what it has.
+    var shouldStop: Bool { get }
 }
 
 extension JobContext {
     public var attempt: Int { 1 }
+    public var shouldStop: Bool { false }
     public func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {}
 }
 

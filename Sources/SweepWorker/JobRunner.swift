@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 import SweepCore
 import SweepRuntime
 import SweepWire
@@ -12,6 +13,10 @@ import SweepWire
 /// One runner serves many jobs in turn, so a zero-length job costs a message round trip
 /// instead of a process start; per-process caches (data sets) are shared between them.
 /// The worker kills a runner to cancel its job and starts a new one when a runner dies.
+/// Set by SIGTERM, which the worker sends when the sweep's stop rule ends the job: the
+/// workload sees it as `JobContext.shouldStop` (a lock-free store, safe in a signal handler).
+private let stopRequested = Atomic<Bool>(false)
+
 public final class JobRunner {
     private let workloads: [any Workload.Type]
 
@@ -29,6 +34,9 @@ public final class JobRunner {
         dup2(2, 1)
         let output = LineWriter(Descriptor(protocolFD))
         let requests = LoopQueue<RunRequest>()
+        // A stopped job ends at its next epoch and reports; its program (in this group) got
+        // the SIGTERM itself. The worker kills the group if that takes longer than its grace.
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
 
         Thread.detachNewThread {
             let input = LineReader(fileDescriptor: 0)
@@ -90,6 +98,8 @@ private final class RunnerContext: JobContext {
     }
 
     var attempt: Int { request.attempt }
+
+    var shouldStop: Bool { stopRequested.load(ordering: .relaxed) }
 
     func output(path: String, offset: Int, bytes: ArraySlice<UInt8>) {
         output.write(WorkerMessage.output(job: request.job, attempt: request.attempt, path: path, offset: offset, bytes: Array(bytes)).line)

@@ -151,7 +151,16 @@ public final class Worker {
             draining = true
         case .inputClosed:
             inputClosed = true
-        case .runnerMessage(let id, let message):
+        case .runnerMessage(let id, var message):
+            if let runner = runner(id), runner.killAt != nil, case .finished(var result) = message {
+                // A stopped job that ended by itself: stopped, however it ended; its runner is
+                // done with it (and holds the stop flag), so it goes.
+                result.status = .cancelled
+                result.error = "stopped by the coordinator"
+                message = .finished(result)
+                runner.killAt = nil
+                runner.process.killGroup(SIGKILL)
+            }
             send(message)
             if let runner = runner(id) {
                 runner.job = nil

@@ -49,7 +49,7 @@ public enum Probe: Workload {
             }
         }
         var last: [String: Double] = [:]
-        for epoch in stride(from: 1, through: epochs, by: 1) {
+        for epoch in stride(from: 1, through: epochs, by: 1) where !context.shouldStop {
             if sleepMicroseconds > 0 { usleep(sleepMicroseconds) }
             if epoch == config.int("crash_at_epoch") {
                 context.log("probe: crashing at epoch \(epoch) as configured")

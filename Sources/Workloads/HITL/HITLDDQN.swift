@@ -30,7 +30,7 @@ public enum HITLDDQN: Workload {
         context.log("\(data.train.count) training and \(data.test.count) test examples, model \(settings.model), distribution \(settings.distribution.rawValue)")
         let trainer = HITLTrainer(settings: settings, data: data)
         var matrix = ConfusionMatrix(classes: data.classCount)
-        for epoch in 0..<settings.epochs {
+        for epoch in 0..<settings.epochs where !context.shouldStop {
             let started = monotonicSeconds()
             if settings.gridUpdateEvery > 0, epoch > 0, epoch % settings.gridUpdateEvery == 0, epoch < settings.epochs / 2 {
                 trainer.updateGrids()

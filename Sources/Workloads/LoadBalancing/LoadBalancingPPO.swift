@@ -54,7 +54,7 @@ public enum LoadBalancingPPO: Workload {
 
         let clock = ContinuousClock(), start = clock.now
         var summary: [String: JSONValue] = [:]
-        for update in 1...settings.updates {
+        for update in 1...settings.updates where !context.shouldStop {
             let report = trainer.iterate()
             guard report.loss.total.isFinite else {
                 throw JobFailure("lb-ppo diverged at update \(update): the PPO loss is \(report.loss.total)")

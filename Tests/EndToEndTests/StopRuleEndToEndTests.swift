@@ -1,0 +1,69 @@
+import Foundation
+import SweepCore
+import SweepStore
+import Testing
+
+/// Early stopping from the command line to the job's process: the coordinator stops hopeless
+/// jobs, built-in workloads return at their next epoch, a `command` program gets SIGTERM and
+/// its output files come back, and a stopped job is never run again.
+@Suite(.serialized) struct StopRuleEndToEndTests {
+    @Test func ashaStopsTheWorstProbeJobsAndResumeNeverRerunsThem() throws {
+        let sandbox = try SweepSandbox()
+        // acc = e / (e + value + 1): the larger the value, the worse the job at every epoch.
+        try sandbox.write("s.json", """
+            {"name": "s", "workload": "probe", "base": {"epochs": 20, "sleep_ms": 30},
+             "grid": {"value": [0, 1, 2, 4, 8, 16, 32, 64, 128]},
+             "objective": {"metric": "acc", "mode": "max"}, "stop": {"rule": "asha", "grace": 2, "reduction": 3}}
+            """)
+        let launch = try sandbox.run(["launch", "s.json", "--local-slots", "2"], timeout: 300)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+        let byValue = Dictionary(uniqueKeysWithValues: jobs.map { ($0.config["value"]?.doubleValue ?? -1, $0) })
+        #expect(byValue[0]?.state == .done, "the best job is never stopped")
+        let worst = try #require(byValue[128])
+        #expect(worst.state == .stopped, "\(worst.error ?? "")")
+        #expect(worst.error?.contains("by asha: acc") == true, "\(worst.error ?? "")")
+        let stopped = jobs.filter { $0.state == .stopped }
+        #expect(jobs.allSatisfy { $0.state == .done || $0.state == .stopped })
+        for job in stopped {
+            let epochs = try store.metrics(of: job.id).map(\.epoch)
+            #expect((epochs.max() ?? 0) < 20, "job \(job.id) ran to the end although stopped")
+        }
+        #expect(launch.stdout.contains("\(stopped.count) stopped early"), "\(launch.stdout)")
+
+        let status = try sandbox.run(["status", "s", "--json"])
+        #expect(status.stdout.contains("\"stopped\":\(stopped.count)"), "\(status.stdout)")
+        let resume = try sandbox.run(["resume", "s"])
+        #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
+        let after = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+        #expect(after.filter { $0.state == .stopped }.map(\.attempts) == stopped.map(\.attempts), "resume ran a stopped job again")
+    }
+
+    @Test func aStoppedCommandGetsSigtermAndItsSavedFilesComeBack() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("train.sh", """
+            trap 'echo saved at $i > "$SWEEP_OUTPUT/saved.txt"; exit 0' TERM
+            i=1
+            while [ $i -le 60 ]; do
+              echo "{\\"epoch\\": $i, \\"acc\\": $1}"
+              sleep 0.05
+              i=$((i+1))
+            done
+            """)
+        try sandbox.write("c.json", """
+            {"name": "c", "workload": "command", "base": {"command": "sh train.sh {acc}", "files": ["train.sh"]},
+             "grid": {"acc": [0.9, 0.1]},
+             "objective": {"metric": "acc", "mode": "max"}, "stop": {"rule": "asha", "grace": 1, "reduction": 2}}
+            """)
+        let launch = try sandbox.run(["launch", "c.json", "--local-slots", "1"], timeout: 300)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let jobs = try store.jobs(of: try #require(try store.sweep(named: "c")).id)
+        let bad = try #require(jobs.first { $0.config["acc"]?.doubleValue == 0.1 })
+        #expect(bad.state == .stopped, "\(bad.state) \(bad.error ?? "")")
+        #expect(jobs.first { $0.config["acc"]?.doubleValue == 0.9 }?.state == .done)
+        let saved = sandbox.directory.appendingPathComponent("sweep-outputs/job-\(bad.id)/attempt-1/saved.txt")
+        #expect(FileManager.default.fileExists(atPath: saved.path), "the program's SIGTERM handler's file did not come back")
+    }
+}
