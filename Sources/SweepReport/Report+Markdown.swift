@@ -69,7 +69,9 @@ extension Report {
         } else {
             lines.append("- Status: complete")
         }
-        let states = JobState.allCases.filter { $0 != .done }.map { "\(counts[$0, default: 0]) \($0.rawValue)" }
+        // `stopped` (early stopping) only where a rule stopped something: most sweeps have none.
+        let states = JobState.allCases.filter { $0 != .done && ($0 != .stopped || counts[.stopped, default: 0] > 0) }
+            .map { "\(counts[$0, default: 0]) \($0 == .stopped ? "stopped early" : $0.rawValue)" }
         lines.append("- Jobs: \(input.jobs.count) total — \(counts[.done, default: 0]) done, " + states.joined(separator: ", "))
         var perHost: [String: Int] = [:]
         for job in input.jobs { if let host = job.host { perHost[host, default: 0] += 1 } }

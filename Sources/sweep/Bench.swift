@@ -5,6 +5,7 @@ import SweepCoordinator
 import SweepCore
 import SweepRemote
 import SweepReport
+import SweepRuntime
 import SweepSpec
 import SweepStore
 import SweepViews
@@ -14,7 +15,7 @@ extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self, Slurm.self])
+            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self, Slurm.self, Stop.self])
     }
 }
 
@@ -36,6 +37,47 @@ func printResult(_ values: [(String, Double)], json: Bool) {
 }
 
 extension Sweep.Bench {
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Time the stop rules' decisions: every job's metric lines of a synthetic sweep, fed as the coordinator feeds them; prints microseconds per metric line.")
+
+        @Option(help: "Jobs, each reporting every epoch.") var jobs = 10_000
+        @Option(help: "Epochs per job.") var epochs = 27
+        @Flag(help: "Print JSON (only it goes to stdout).") var json = false
+
+        func validate() throws {
+            guard (1...1_000_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...1000000") }
+            guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
+        }
+
+        func run() throws {
+            let objective = Objective(metric: "acc", mode: .max)
+            var results: [(String, Double)] = [("jobs", Double(jobs)), ("epochs", Double(epochs))]
+            for rule in StopSettings.Rule.allCases {
+                var stopping = EarlyStopping(objective: objective, settings: StopSettings(rule: rule, grace: 1, reduction: 3))
+                var stopped = Set<Int64>()
+                var lines = 0
+                // Jobs interleaved epoch by epoch (all running at once: the most decisions per rung),
+                // each a learning curve with its own ceiling.
+                let start = ContinuousClock.now
+                for epoch in 1...epochs {
+                    for job in 0..<Int64(jobs) where !stopped.contains(job) {
+                        let ceiling = Double((job &* 2_654_435_761) % 1000) / 1000
+                        let acc = ceiling * Double(epoch) / Double(epoch + 3)
+                        lines += 1
+                        if stopping.observe(job: job, epoch: epoch, metrics: ["acc": acc, "loss": 1 - acc], lastEpoch: epochs) != nil {
+                            stopped.insert(job)
+                        }
+                    }
+                }
+                let elapsed = (ContinuousClock.now - start).inSeconds
+                results.append(("\(rule.rawValue)_us_per_line", elapsed * 1e6 / Double(lines)))
+                results.append(("\(rule.rawValue)_epochs_run_fraction", Double(lines) / Double(jobs * epochs)))
+            }
+            printResult(results, json: json)
+        }
+    }
+
     struct Dispatch: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run zero-duration probe jobs on the local worker, end to end with SQLite; prints ms per job.")

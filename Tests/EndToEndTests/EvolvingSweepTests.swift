@@ -154,7 +154,7 @@ import Testing
         #expect(b["workload"] as? String == "probe" && b["revision"] as? Int == 2 && b["jobs"] as? Int == 2)
         #expect(b["running"] as? Bool == false && b["spec"] as? String == "b.json")
         let counts = try #require(b["counts"] as? [String: Int])
-        #expect(counts == ["pending": 0, "running": 0, "done": 2, "failed": 0, "cancelled": 0])
+        #expect(counts == ["pending": 0, "running": 0, "done": 2, "failed": 0, "cancelled": 0, "stopped": 0])
         for key in ["launched_at", "last_activity"] {
             #expect((b[key] as? String).flatMap { try? Date($0, strategy: .iso8601) } != nil, "\(key): \(b[key] ?? "none")")
         }

@@ -19,7 +19,7 @@ import Testing
 
         let status = try object(try sandbox.run(["status", "j", "--json"]).stdout)
         #expect(status["sweep"] as? String == "j" && status["workload"] as? String == "probe" && status["revision"] as? Int == 1)
-        #expect(status["counts"] as? [String: Int] == ["pending": 0, "running": 0, "done": 2, "failed": 1, "cancelled": 0])
+        #expect(status["counts"] as? [String: Int] == ["pending": 0, "running": 0, "done": 2, "failed": 1, "cancelled": 0, "stopped": 0])
         #expect(status["coordinator"] is NSNull && status["interrupted"] as? Bool == false)
         let jobs = try #require(status["jobs"] as? [[String: Any]])
         #expect(jobs.map { $0["state"] as? String } == ["done", "done", "failed"])

@@ -17,7 +17,7 @@ import Testing
         #expect(try f.http.get("/api/sweeps/beta/jobs/\(job.id)").body == (try f.cli { try JSONOutput.logs($0, job: job) }))
 
         let status = try #require(try f.json("/api/sweeps/alpha") as? [String: Any])
-        #expect(status["counts"] as? [String: Int] == ["pending": 0, "running": 1, "done": 3, "failed": 0, "cancelled": 0])
+        #expect(status["counts"] as? [String: Int] == ["pending": 0, "running": 1, "done": 3, "failed": 0, "cancelled": 0, "stopped": 0])
         #expect((status["coordinator"] as? [String: Any])?["pid"] as? Int == Int(getpid()))
     }
 
