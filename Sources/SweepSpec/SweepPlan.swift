@@ -1,3 +1,4 @@
+import Foundation
 import SweepCore
 
 /// One job of a sweep: a resolved config (every parameter, plus `seed`) and its key.
@@ -201,6 +202,24 @@ extension JSONValue {
         case .string(let s): return s
         case .double(let d): return d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) + ".0" : d.description
         default: return canonicalText
+        }
+    }
+
+    /// A table column as it is shown: reals (sampled ones carry 17 digits) with the fewest
+    /// significant digits, at least 4, that still tell every distinct value apart, so
+    /// rounding never makes two configurations look the same. Missing values show as "".
+    public static func displayTexts(_ column: [JSONValue?]) -> [String] {
+        var reals = Set<Double>()
+        for case .double(let d)? in column where !(d.rounded() == d && abs(d) < 1e15) { reals.insert(d) }
+        var digits = 17
+        for candidate in 4..<17 where Set(reals.map { String(format: "%.\(candidate)g", $0) }).count == reals.count {
+            digits = candidate
+            break
+        }
+        return column.map { value in
+            guard let value else { return "" }
+            if case .double(let d) = value, reals.contains(d) { return digits == 17 ? d.description : String(format: "%.\(digits)g", d) }
+            return value.displayText
         }
     }
 }

@@ -14,10 +14,13 @@ enum PlanTable {
         if plan.excluded > 0 { header += "; \(plan.excluded) excluded" }
         let numbered = !ids.isEmpty
         let headers = (numbered ? ["#"] : []) + plan.varying + ["seed", "key"]
-        let rows = plan.jobs.map { job -> [String] in
+        // Each varying column rounded as a whole (sampled reals carry 17 digits).
+        let columns = plan.varying.map { name in JSONValue.displayTexts(plan.jobs.map { $0.config[name] }) }
+        let rows = plan.jobs.indices.map { index -> [String] in
+            let job = plan.jobs[index]
             var row: [String] = []
             if numbered { row.append(ids[job.key].map { String($0) } ?? "new") }
-            row += plan.varying.map { job.config[$0]?.displayText ?? "" }
+            row += columns.map { $0[index] }
             return row + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]
         }
         var decisions = ""

@@ -65,14 +65,16 @@ extension Sweep {
             let varying = Self.varying(jobs)
             let progress = writer == nil ? [:] : try db.progress(of: info.id)
             let metric = self.metric ?? StatusProgress.mainMetric(of: info)
-            let rows = jobs.map { job -> [String] in
+            let columns = varying.map { name in JSONValue.displayTexts(jobs.map { $0.config[name] }) }
+            let rows = jobs.indices.map { index -> [String] in
+                let job = jobs[index]
                 var time = ""
                 if let start = job.startedAt {
                     time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
                 }
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
                 return ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
-                    + varying.map { job.config[$0]?.displayText ?? "" }
+                    + columns.map { $0[index] }
                     + [job.config["seed"]?.displayText ?? "", time,
                        progress[job.id].map { StatusProgress.describe($0, job: job, metric: metric) } ?? "",
                        Self.oneLine(job.error ?? "")]

@@ -148,3 +148,12 @@ import Workloads
         #expect(problems(#"{"workload": "probe", "# + section + "}") == [expected])
     }
 }
+
+@Suite struct DisplayColumnTests {
+    @Test func sampledRealsShowTheFewestDigitsThatKeepThemApart() {
+        #expect(JSONValue.displayTexts([.double(0.053224548764321006), .double(0.7123456789), nil, .int(3)]) == ["0.05322", "0.7123", "", "3"])
+        // Two draws equal to 6 digits keep the digits that tell them apart.
+        #expect(JSONValue.displayTexts([.double(0.12345678), .double(0.12345699)]) == ["0.1234568", "0.123457"])
+        #expect(JSONValue.displayTexts([.double(2), .double(0.5)]) == ["2.0", "0.5"])
+    }
+}
