@@ -95,10 +95,39 @@ extension Sweep {
         /// `against sweep dist (revision 2) in sweep.sqlite: +4 new, 8 kept (6 done), 2 dropped`,
         /// or nil when the store has no sweep of that name. Reads only.
         private func difference(_ plan: SweepPlan) throws -> String? {
-            guard FileManager.default.fileExists(atPath: store.db),
-                  let (difference, revision) = try Store(path: store.db, readOnly: true)
-                      .difference(sweep: plan.spec.name, keys: plan.jobs.map(\.key)) else { return nil }
-            return "against sweep \(plan.spec.name) (revision \(revision)) in \(store.db): \(difference)"
+            guard FileManager.default.fileExists(atPath: store.db) else { return nil }
+            let db = try Store(path: store.db, readOnly: true)
+            guard let (difference, revision) = try db.difference(sweep: plan.spec.name, keys: plan.jobs.map(\.key)) else { return nil }
+            var text = "against sweep \(plan.spec.name) (revision \(revision)) in \(store.db): \(difference)"
+            if difference.added > 0, let sweep = try db.sweep(named: plan.spec.name) {
+                let changes = Self.fileChanges(from: try db.jobs(of: sweep.id).map(\.config), to: plan.jobs.map(\.config))
+                if !changes.isEmpty { text += "\n  new because " + changes.joined(separator: ", ") }
+            }
+            return text
+        }
+
+        /// The `files` whose content differs between the stored jobs and the planned ones
+        /// (`train.py changed (sha 1a2b -> 9f8e)`): why editing the program makes new jobs.
+        static func fileChanges(from stored: [JobConfig], to planned: [JobConfig]) -> [String] {
+            func hashes(_ configs: [JobConfig]) -> [String: Set<String>] {
+                var hashes: [String: Set<String>] = [:]
+                for config in configs {
+                    for entry in config["files"]?.arrayValue ?? [] {
+                        if let path = entry["path"]?.stringValue, let sha = entry["sha256"]?.stringValue { hashes[path, default: []].insert(sha) }
+                    }
+                }
+                return hashes
+            }
+            let before = hashes(stored), after = hashes(planned)
+            var changes: [String] = []
+            for (path, now) in after.sorted(by: { $0.key < $1.key }) {
+                guard let then = before[path] else { changes.append("\(TerminalText.oneLine(path)) is new"); continue }
+                guard now != then else { continue }
+                let short = { (set: Set<String>) in set.sorted().map { String($0.prefix(4)) }.joined(separator: "/") }
+                changes.append("\(TerminalText.oneLine(path)) changed (sha \(short(then)) -> \(short(now)))")
+            }
+            for path in before.keys.sorted() where after[path] == nil { changes.append("\(TerminalText.oneLine(path)) is gone") }
+            return Array(changes.prefix(10)) + (changes.count > 10 ? ["\(changes.count - 10) more files"] : [])
         }
     }
 }

@@ -110,6 +110,19 @@ import Testing
         #expect(try sweep(sandbox, ["report", "command-example"]).status == 0)
     }
 
+    @Test func aDryRunSaysWhichFileMadeTheNewJobs() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("prog.sh", "echo loss: 1\n")
+        try sandbox.write("p.json", #"{"name": "p", "workload": "command", "base": {"command": "sh prog.sh {x}", "files": ["prog.sh"]}, "grid": {"x": [1, 2]}}"#)
+        #expect(try sandbox.run(["launch", "p.json"]).status == 0)
+        try sandbox.write("prog.sh", "echo loss: 2\n")
+        let dry = try sandbox.run(["launch", "p.json", "--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("+2 new"), "\(dry.stdout)")
+        #expect(dry.stdout.range(of: #"new because prog\.sh changed \(sha [0-9a-f]{4} -> [0-9a-f]{4}\)"#, options: .regularExpression) != nil,
+                "\(dry.stdout)")
+    }
+
     @Test func aFailingProgramFailsItsJobOnceWithItsStatusAndStderr() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("fail.py", "import sys\nprint('loss: 1')\nprint('the data is broken', file=sys.stderr)\nsys.exit(3)\n")

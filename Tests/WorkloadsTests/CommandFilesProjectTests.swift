@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import Testing
 @testable import Workloads
 
@@ -24,5 +25,17 @@ import Testing
         let home = project.appendingPathComponent("home").path
         let entries = try CommandFiles.manifest(of: ["train.py"], in: CommandFiles.folder(for: ["train.py"], specFolder: sweeps.path), home: home)
         #expect(entries.map(\.path) == ["train.py"])
+    }
+
+    @Test func aMissingFileNamesBothPlacesTried() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-files-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: project) }
+        let sweeps = project.appendingPathComponent("Sweeps")
+        try FileManager.default.createDirectory(at: sweeps, withIntermediateDirectories: true)
+        let config = JobConfig(["command": "python3 train.py", "files": ["train.py"]])
+        let error = #expect(throws: ConfigProblem.self) { try Command.resolve([config], specFolder: sweeps.path) }
+        #expect(error?.message.contains("does not exist in \(sweeps.resolvingSymlinksInPath().path)") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("nor in \(project.standardizedFileURL.path), the project folder holding Sweeps/") == true,
+                "\(error?.message ?? "")")
     }
 }

@@ -64,7 +64,17 @@ public enum Command: Workload {
             let files = config["files"] ?? []
             if manifests[files] == nil {
                 let paths = (files.arrayValue ?? []).compactMap(\.stringValue)
-                let entries = try CommandFiles.manifest(of: paths, in: CommandFiles.folder(for: paths, specFolder: specFolder), home: CommandFiles.home)
+                let entries: [CommandFiles.Entry]
+                do {
+                    entries = try CommandFiles.manifest(of: paths, in: CommandFiles.folder(for: paths, specFolder: specFolder), home: CommandFiles.home)
+                } catch {
+                    // Both places a spec in Sweeps/ takes files from were tried: say so.
+                    var problem = error
+                    if problem.message.contains("does not exist"), let project = CommandFiles.projectFolder(of: specFolder) {
+                        problem.message += " (nor in \(project), the project folder holding Sweeps/)"
+                    }
+                    throw problem
+                }
                 manifests[files] = .array(entries.map(\.json))
             }
             config["files"] = manifests[files]
