@@ -34,6 +34,8 @@ public struct Launcher {
     public var options: Coordinator.Options
     /// Re-queue the sweep's failed jobs first (`sweep retry --failed`).
     public var requeueFailed = false
+    /// Re-queue the jobs a stop rule ended, to run them to the end (`--rerun-stopped`).
+    public var requeueStopped = false
 
     public init(databasePath: String, options: Coordinator.Options) {
         self.databasePath = databasePath
@@ -52,8 +54,9 @@ public struct Launcher {
             checkout: plan.checkout)
         FaultInjection.pass("registered")
         let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id) : nil
+        let rerun = requeueStopped ? try store.requeue(.stopped, sweep: registration.sweep.id) : nil
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
-                        requeued: requeued, before: try store.counts(of: registration.sweep.id))
+                        requeued: requeued, rerunStopped: rerun, before: try store.counts(of: registration.sweep.id))
     }
 
     /// A registered sweep, holding the database's writer lock (through its store) for as
@@ -66,16 +69,19 @@ public struct Launcher {
         public let registration: Registration
         /// Failed jobs put back to pending, when asked to.
         public let requeued: Int?
+        /// Stopped jobs put back to pending, when asked to.
+        public let rerunStopped: Int?
         /// The sweep's counts before anything ran.
         public let before: StateCounts
 
         init(store: Store, options: Coordinator.Options, planned: Int, registration: Registration,
-             requeued: Int?, before: StateCounts) {
+             requeued: Int?, rerunStopped: Int?, before: StateCounts) {
             self.store = store
             self.options = options
             self.planned = planned
             self.registration = registration
             self.requeued = requeued
+            self.rerunStopped = rerunStopped
             self.before = before
         }
 

@@ -294,13 +294,19 @@ extension Store {
 
     /// Puts the sweep's failed jobs back to pending (`sweep retry --failed`); returns how many.
     public func requeueFailed(sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
+        try requeue(.failed, sweep: sweep, now: now)
+    }
+
+    /// Puts the sweep's jobs in `state` (failed, or stopped early: `--rerun-stopped`) back to
+    /// pending; returns how many.
+    public func requeue(_ state: JobState, sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
         try write { db in
             try db.execute(sql: """
                 UPDATE jobs SET state = 'pending', error = NULL
-                WHERE state = 'failed' AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
-                """, arguments: [sweep])
+                WHERE state = ? AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+                """, arguments: [state.rawValue, sweep])
             let count = db.changesCount
-            try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(count) failed jobs re-queued")
+            try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(count) \(state.rawValue) jobs re-queued")
             return count
         }
     }

@@ -41,6 +41,9 @@ extension Sweep {
         @Flag(help: "Print the jobs the spec expands to and stop; writes nothing.")
         var dryRun = false
 
+        @Flag(help: "Run the jobs a stop rule ended early to the end (they are kept as they are otherwise).")
+        var rerunStopped = false
+
         @Option(parsing: .unconditional, help: ArgumentHelp("Refuse a spec that expands to more jobs than this (counted before expanding, also with --dry-run).",
                                    valueName: "n"))
         var maxJobs = SweepPlan.defaultMaxJobs
@@ -69,7 +72,7 @@ extension Sweep {
                 if let difference = try difference(plan) { print(difference) }
                 return
             }
-            try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions,
+            try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions, rerunStopped: rerunStopped,
                                 checkout: GitCheckout.enclosing(URL(fileURLWithPath: file).deletingLastPathComponent().path, file: file))
         }
 

@@ -36,8 +36,24 @@ import Testing
         #expect(status.stdout.contains("\"stopped\":\(stopped.count)"), "\(status.stdout)")
         let resume = try sandbox.run(["resume", "s"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
-        let after = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+        let afterResume = try Store(path: sandbox.database, readOnly: true)
+        let after = try afterResume.jobs(of: try #require(try afterResume.sweep(named: "s")).id)
         #expect(after.filter { $0.state == .stopped }.map(\.attempts) == stopped.map(\.attempts), "resume ran a stopped job again")
+
+        // Relaunched without a rule: the stopped jobs are kept, and said so; --rerun-stopped runs them.
+        try sandbox.write("s.json", """
+            {"name": "s", "workload": "probe", "base": {"epochs": 20, "sleep_ms": 30},
+             "grid": {"value": [0, 1, 2, 4, 8, 16, 32, 64, 128]}}
+            """)
+        let relaunch = try sandbox.run(["launch", "s.json"])
+        #expect(relaunch.stdout.contains("\(stopped.count) jobs stopped early by the stop rule are kept as they are; launch with --rerun-stopped"),
+                "\(relaunch.stdout)")
+        let rerun = try sandbox.run(["launch", "s.json", "--rerun-stopped"], timeout: 300)
+        #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")
+        #expect(rerun.stdout.contains("re-queued \(stopped.count) jobs a stop rule had ended"), "\(rerun.stdout)")
+        let reopened = try Store(path: sandbox.database, readOnly: true)
+        let final = try reopened.jobs(of: try #require(try reopened.sweep(named: "s")).id)
+        #expect(final.allSatisfy { $0.state == .done }, "\(final.map(\.state))")
     }
 
     @Test func aStoppedCommandGetsSigtermAndItsSavedFilesComeBack() throws {
