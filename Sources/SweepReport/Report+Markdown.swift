@@ -73,6 +73,7 @@ extension Report {
         let states = JobState.allCases.filter { $0 != .done && ($0 != .stopped || counts[.stopped, default: 0] > 0) }
             .map { "\(counts[$0, default: 0]) \($0 == .stopped ? "stopped early" : $0.rawValue)" }
         lines.append("- Jobs: \(input.jobs.count) total — \(counts[.done, default: 0]) done, " + states.joined(separator: ", "))
+        if let compute = Self.computeLine(input.jobs) { lines.append(compute) }
         var perHost: [String: Int] = [:]
         for job in input.jobs { if let host = job.host { perHost[host, default: 0] += 1 } }
         let hosts = perHost.keys.sorted().map { "\(ReportFormat.markdownText($0)) (\(perHost[$0]!) job\(perHost[$0]! == 1 ? "" : "s"))" }
@@ -247,5 +248,24 @@ extension Report {
     private func firstLine(of text: String, limit: Int) -> String {
         let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
+    }
+}
+
+extension Report {
+    /// `- Compute: 1,234 of 5,400 epochs (23 %); 7 jobs stopped early by the stop rule (tables
+    /// use done jobs only)`, when a stop rule ended some: the saving against running every job
+    /// to its `epochs`. Nil when no job was stopped.
+    static func computeLine(_ jobs: [ReportJob]) -> String? {
+        let stopped = jobs.filter { $0.state == .stopped }
+        guard !stopped.isEmpty else { return nil }
+        var ran = 0, full = 0
+        for job in jobs where job.state == .done || job.state == .stopped {
+            let epochs = job.metrics.values.map { Int($0.epochs.last ?? 0) }.max() ?? 0
+            ran += epochs
+            full += job.params["epochs"]?.numericValue.map { Int($0) } ?? epochs
+        }
+        let share = full > 0 ? Int((Double(ran) * 100 / Double(full)).rounded()) : 100
+        return "- Compute: \(ran) of \(full) epochs (\(share) %); \(stopped.count) jobs stopped early by the stop rule "
+            + "(tables use done jobs only)"
     }
 }

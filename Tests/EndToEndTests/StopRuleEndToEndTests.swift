@@ -32,6 +32,12 @@ import Testing
         }
         #expect(launch.stdout.contains("\(stopped.count) stopped early"), "\(launch.stdout)")
 
+        let report = try sandbox.run(["report", "s"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/s/report.md"), encoding: .utf8)
+        #expect(markdown.range(of: #"- Compute: \d+ of 180 epochs \(\d+ %\); \#(stopped.count) jobs stopped early"#, options: .regularExpression) != nil,
+                "\(markdown.prefix(800))")
+
         let status = try sandbox.run(["status", "s", "--json"])
         #expect(status.stdout.contains("\"stopped\":\(stopped.count)"), "\(status.stdout)")
         let resume = try sandbox.run(["resume", "s"])
