@@ -44,6 +44,34 @@ import Testing
         for command in skipped { #expect(command.skipReason?.isEmpty == false) }
     }
 
+    /// The README's "where to read more" and docs/' cross-references name files and headings
+    /// that exist, so moving a section cannot silently break them.
+    @Test func everyLinkOfTheReadmeAndDocsLeadsToAFileAndAHeading() throws {
+        let docs = ReadmeExamples.root.appendingPathComponent("docs")
+        let pages = try ["README.md"] + FileManager.default.contentsOfDirectory(atPath: docs.path)
+            .filter { $0.hasSuffix(".md") }.sorted().map { "docs/" + $0 }
+        var checked = 0
+        for page in pages {
+            let url = ReadmeExamples.root.appendingPathComponent(page)
+            let text = try String(contentsOf: url, encoding: .utf8)
+            for match in text.matches(of: #/\]\(([^)\s]+)\)/#) {
+                let target = String(match.1)
+                guard !target.contains("://"), !target.hasPrefix("mailto:") else { continue }
+                let parts = target.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)
+                let file = parts[0].isEmpty ? url : url.deletingLastPathComponent().appendingPathComponent(String(parts[0]))
+                guard FileManager.default.fileExists(atPath: file.path) else {
+                    Issue.record("\(page): link \(target): no file \(file.standardizedFileURL.path)")
+                    continue
+                }
+                checked += 1
+                guard parts.count == 2 else { continue }
+                let anchors = ReadmeExamples.headingAnchors(try String(contentsOf: file, encoding: .utf8))
+                #expect(anchors.contains(String(parts[1])), "\(page): link \(target): no such heading")
+            }
+        }
+        #expect(checked >= 20)
+    }
+
     @Test func onlyALineEndingInAParenthesisedReasonIsSkipped() {
         let markdown = """
             Text.
@@ -145,6 +173,22 @@ enum ReadmeExamples {
                   let match = first.firstMatch(of: #/^# ([A-Za-z0-9_./-]+\.[A-Za-z0-9]+)(:.*)?$/#) {
             parsed.files.append(File(name: String(match.1), text: block.lines.map(\.1).joined(separator: "\n") + "\n"))
         }
+    }
+
+    /// The anchors GitHub gives a page's headings: lower case, blanks as `-`, punctuation
+    /// other than `-` and `_` dropped (headings inside code blocks are not headings).
+    static func headingAnchors(_ markdown: String) -> Set<String> {
+        var anchors = Set<String>()
+        var inCode = false
+        for line in markdown.components(separatedBy: "\n") {
+            if line.hasPrefix("```") { inCode.toggle(); continue }
+            guard !inCode, let match = line.firstMatch(of: #/^#{1,6} (.+)$/#) else { continue }
+            anchors.insert(String(match.1.trimmingCharacters(in: .whitespaces).lowercased().compactMap { c -> Character? in
+                if c == " " { return "-" }
+                return c.isLetter || c.isNumber || c == "-" || c == "_" ? c : nil
+            }))
+        }
+        return anchors
     }
 
     /// `reason` of a line ending in ` # (reason)`, the comment being that one parenthesis and
