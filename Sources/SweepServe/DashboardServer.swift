@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Why not swift-nio or Hummingbird: a read-only page needs none of HTTP's hard parts
 /// (bodies, keep-alive, pipelining, TLS), and either would add minutes to the release build
-/// (see README, `sweep serve`).
+/// (see docs/design.md, Why no HTTP library).
 public final class DashboardServer: Sendable {
     /// Bounds on clients.
     public struct Limits: Sendable {

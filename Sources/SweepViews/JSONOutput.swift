@@ -4,7 +4,7 @@ import SweepStore
 
 /// The `--json` shapes of `list`, `status`, `logs` and `workloads`, shared by the CLI and
 /// `sweep serve`'s `/api/` so the terminal and the page say the same thing.
-/// Keys are snake_case and sorted, times ISO 8601 UTC, absent values `null`; README's
+/// Keys are snake_case and sorted, times ISO 8601 UTC, absent values `null`; docs/reference.md's
 /// "Output for programs" documents them. Printed as one line of canonical JSON.
 public enum JSONOutput {
     public static func time(_ date: Date?) -> JSONValue { date.map { .string($0.formatted(.iso8601)) } ?? .null }

@@ -181,7 +181,7 @@ extension Sweep.Hosts {
 
         @OptionGroup var directory: HostsDirectory
 
-        @Flag(help: "Print JSON: each host with its slots, state, latency and binary (see README, Output for programs).")
+        @Flag(help: "Print JSON: each host with its slots, state, latency and binary (see docs/reference.md, Output for programs).")
         var json = false
 
         /// One host as `list` found it: `error` says why it could not be reached.

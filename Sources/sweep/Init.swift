@@ -36,7 +36,7 @@ extension Sweep {
               "base": {"epochs": 5},
               "//grid": "Every combination of these values is a config.",
               "grid": {"value": [0.5, 1, 2]},
-              "//sample": "Random configs crossed with the grid, the same on every run (see README, Spec grammar).",
+              "//sample": "Random configs crossed with the grid, the same on every run (see docs/reference.md, Spec grammar).",
               "sample": {"n": 2, "seed": 0, "params": {"sleep_ms": {"int_uniform": [5, 30]}}},
               "//seeds": "Each config runs once per seed: a count (0..n-1) or a list.",
               "seeds": 2,

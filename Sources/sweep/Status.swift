@@ -24,7 +24,7 @@ extension Sweep {
         @Flag(help: "Keep showing the counts and a sweep ETA every 2 s until no coordinator runs the sweep (on a terminal, one screen redrawn in place with the running jobs; Ctrl-C to stop).")
         var watch = false
 
-        @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see README, Output for programs).")
+        @Flag(help: "Print JSON: the sweep, counts, coordinator, hosts and jobs (see docs/reference.md, Output for programs).")
         var json = false
 
         @Option(help: ArgumentHelp("The metric shown for running jobs (default: the first of the spec's first report table).",
@@ -119,7 +119,7 @@ extension Sweep {
 
         @OptionGroup var store: StoreOptions
 
-        @Flag(help: "Print JSON: the job, its attempts, output and summary (see README, Output for programs).")
+        @Flag(help: "Print JSON: the job, its attempts, output and summary (see docs/reference.md, Output for programs).")
         var json = false
 
         @Flag(help: "Print output lines and the summary whole (by default each entry is cut at \(SummaryText.width) characters).")
