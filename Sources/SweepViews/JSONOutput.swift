@@ -31,15 +31,18 @@ public enum JSONOutput {
     /// epoch and metrics.
     public static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
                        jobs: [StoredJob]?, progress: [Int64: JobProgress]) -> JSONValue {
+        let interrupted = writer == nil && counts.running + counts.pending + counts.cancelled > 0
         var object: [String: JSONValue] = [
             "sweep": .string(sweep.name), "workload": .string(sweep.workload), "spec": .string(sweep.specPath),
             "revision": .int(revision), "launched_at": time(sweep.launchedAt), "counts": stateCounts(counts),
             "coordinator": writer.map { ["pid": $0.pid.map { .int(Int($0)) } ?? .null, "host": text($0.host), "since": time($0.since)] } ?? .null,
-            "interrupted": .bool(writer == nil && counts.running + counts.pending + counts.cancelled > 0),
+            "interrupted": .bool(interrupted),
             "hosts": .array(hosts.map {
-                // Up or pending with no coordinator: interrupted, like its running jobs.
+                // Up or pending with no coordinator: interrupted, like its running jobs; after
+                // a sweep that ended, no longer running.
                 ["name": .string($0.name),
-                 "state": .string(writer == nil && [.up, .pending].contains($0.state) ? "interrupted" : $0.state.rawValue),
+                 "state": .string(writer == nil && [.up, .pending].contains($0.state)
+                     ? (interrupted ? "interrupted" : "not_running") : $0.state.rawValue),
                  "detail": text($0.detail),
                  "slurm_job": text($0.slurmJob)]
             }),

@@ -54,10 +54,14 @@ extension Sweep {
                 print("interrupted: no coordinator is running; \(counts.running + counts.pending + counts.cancelled) jobs are "
                     + "not finished. Continue with: sweep resume \(info.name)")
             }
+            let unfinished = counts.running + counts.pending + counts.cancelled > 0
             for host in try db.hosts() {
-                // Up or pending with no coordinator: it died (kill -9), and its workers with it.
-                let state = writer == nil && [.up, .pending].contains(host.state)
-                    ? "interrupted (no coordinator running; was \(host.state.rawValue))" : host.state.rawValue
+                // Up or pending with no coordinator: its workers are gone with it. Interrupted
+                // (kill -9) when jobs are left; after a sweep that ended, merely no longer running.
+                let idle = writer == nil && [.up, .pending].contains(host.state)
+                let state = !idle ? host.state.rawValue
+                    : unfinished ? "interrupted (no coordinator running; was \(host.state.rawValue))"
+                    : "not running (the sweep ended; was \(host.state.rawValue))"
                 print("host \(host.name): \(state)" + (host.detail.map { " (\(TerminalText.oneLine($0)))" } ?? ""))
             }
             guard !brief else { return }

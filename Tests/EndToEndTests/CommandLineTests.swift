@@ -92,6 +92,17 @@ import Testing
                 "\(second.stderr)")
     }
 
+    @Test func afterASweepEndsItsHostsAreNotCalledInterrupted() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", #"{"name": "p", "workload": "probe", "base": {"epochs": 1}}"#)
+        #expect(try sandbox.run(["launch", "p.json"]).status == 0)
+        let status = try sandbox.run(["status", "p"])
+        #expect(status.stdout.contains("host local: not running (the sweep ended; was up)"), "\(status.stdout)")
+        #expect(!status.stdout.contains("interrupted"), "\(status.stdout)")
+        let json = try sandbox.run(["status", "p", "--json"])
+        #expect(json.stdout.contains(#""state":"not_running""#) && json.stdout.contains(#""interrupted":false"#), "\(json.stdout)")
+    }
+
     @Test func benchDispatchWithJSONPrintsOnlyJSONOnStdout() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["bench", "dispatch", "--jobs", "4", "--slots", "2", "--json"])
