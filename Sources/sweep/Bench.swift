@@ -43,6 +43,12 @@ extension Sweep.Bench {
 
         @Option(help: "Jobs, each reporting every epoch.") var jobs = 10_000
         @Option(help: "Epochs per job.") var epochs = 27
+        @Option(help: ArgumentHelp("Instead of timing: learning curves to run the rules on, a JSON file {\"curves\": [[value per epoch], ...]} (one per config, larger is better); prints the epochs each rule used and the final value of the configuration it found best.", valueName: "file"))
+        var curves: String?
+        @Option(help: "With --curves: jobs running at once (1: one after another, as a sequential study).") var workers = 1
+        @Option(help: "With --curves: the rules' grace.") var grace = 1
+        @Option(help: "With --curves: asha's and hyperband's reduction.") var reduction = 3
+        @Option(help: "With --curves: the median rule's min_jobs.") var minJobs = 3
         @Flag(help: "Print JSON (only it goes to stdout).") var json = false
 
         func validate() throws {
@@ -51,6 +57,7 @@ extension Sweep.Bench {
         }
 
         func run() throws {
+            if let curves { return try replay(curves) }
             let objective = Objective(metric: "acc", mode: .max)
             var results: [(String, Double)] = [("jobs", Double(jobs)), ("epochs", Double(epochs))]
             for rule in StopSettings.Rule.allCases {
@@ -73,6 +80,49 @@ extension Sweep.Bench {
                 let elapsed = (ContinuousClock.now - start).inSeconds
                 results.append(("\(rule.rawValue)_us_per_line", elapsed * 1e6 / Double(lines)))
                 results.append(("\(rule.rawValue)_epochs_run_fraction", Double(lines) / Double(jobs * epochs)))
+            }
+            printResult(results, json: json)
+        }
+
+        /// Runs every rule on the same curves, `workers` jobs at a time in config order, each
+        /// job one epoch per tick: what a sweep with that many slots would do.
+        private func replay(_ path: String) throws {
+            guard let data = FileManager.default.contents(atPath: path), let curves = try JSONParser.parse(String(decoding: data, as: UTF8.self))["curves"]?.arrayValue
+            else { throw CommandFailure("\(path): expected {\"curves\": [[numbers], ...]}") }
+            let series = curves.map { ($0.arrayValue ?? []).compactMap(\.doubleValue) }
+            guard !series.isEmpty, series.allSatisfy({ !$0.isEmpty }), (1...1024).contains(workers) else {
+                throw CommandFailure("\(path): every curve needs at least one value, and --workers is 1...1024")
+            }
+            let full = series.map(\.count).reduce(0, +)
+            let trueBest = series.map { $0.last! }.max()!
+            var results: [(String, Double)] = [("configs", Double(series.count)), ("full_epochs", Double(full)), ("true_best_final", trueBest)]
+            for rule in [nil] + StopSettings.Rule.allCases.map(Optional.some) {
+                var stopping = rule.map {
+                    EarlyStopping(objective: Objective(metric: "acc", mode: .max),
+                                  settings: StopSettings(rule: $0, grace: grace, reduction: reduction, minJobs: minJobs))
+                }
+                var used = 0, next = 0
+                var running: [(job: Int, epoch: Int)] = []
+                var finished: [Int] = []
+                while next < series.count || !running.isEmpty {
+                    while running.count < workers, next < series.count { running.append((next, 0)); next += 1 }
+                    var still: [(job: Int, epoch: Int)] = []
+                    for var run in running {
+                        run.epoch += 1
+                        used += 1
+                        let curve = series[run.job]
+                        let stopped = stopping?.observe(job: Int64(run.job), epoch: run.epoch, metrics: ["acc": curve[run.epoch - 1]],
+                                                        lastEpoch: curve.count) != nil
+                        if run.epoch == curve.count { finished.append(run.job); stopping?.ended(job: Int64(run.job)) }
+                        else if stopped { stopping?.ended(job: Int64(run.job)) }
+                        else { still.append(run) }
+                    }
+                    running = still
+                }
+                let chosen = finished.max { series[$0].last! < series[$1].last! }
+                let name = rule?.rawValue ?? "none"
+                results += [("\(name)_epochs_fraction", Double(used) / Double(full)),
+                            ("\(name)_best_final", chosen.map { series[$0].last! } ?? .nan)]
             }
             printResult(results, json: json)
         }
