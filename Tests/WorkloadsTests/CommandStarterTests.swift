@@ -31,6 +31,8 @@ import Testing
         let spec = try JSONParser.parse(starter.text)
         #expect(spec["grid"]?.objectValue?.count == 5)  // 3^5 = 243 configs
         #expect(spec["base"]?["lr6_lr"] == 0.1 && spec["base"]?["lr7_lr"] == 0.1)
+        // An objective stub, commented out: the metric is the user's to name.
+        #expect(spec["//objective_example"] == ["metric": "loss", "mode": "min"] && spec["objective"] == nil)
     }
 
     @Test(arguments: ["a {x..y}", "a {command}", "a\n{lr}", "a \u{202e}{lr}", String(repeating: "a", count: 4_097), "a 'open"])

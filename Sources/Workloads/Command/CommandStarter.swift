@@ -149,6 +149,9 @@ public struct CommandStarter: Sendable {
             lines += ["  \"grid\": {", grid.map { "    \(json(.string($0.0))): [" + $0.1.map(json).joined(separator: ", ") + "]" }.joined(separator: ",\n"), "  },"]
         }
         lines += [
+            // A stub, commented out: only the user knows which metric their program optimises.
+            "  \"//objective\": \(json("Rename to \"objective\" with the metric your program prints, to rank runs with sweep best and stop hopeless ones early with a \"stop\" rule (docs/reference.md, Spec grammar).")),",
+            "  \"//objective_example\": {\"metric\": \"loss\", \"mode\": \"min\"},",
             "  \"//seeds\": \(json("Each config runs once per seed: a count (0..n-1) or a list; the program gets it as {seed} or $SWEEP_SEED.")),",
             "  \"seeds\": 2",
             "}",
