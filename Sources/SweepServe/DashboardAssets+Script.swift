@@ -3,7 +3,7 @@ extension DashboardAssets {
     /// made with createElement/createElementNS and filled with text nodes, never innerHTML.
     static let javascript = #"""
         "use strict";
-        const STATES = ["done", "running", "failed", "pending", "cancelled", "interrupted"];
+        const STATES = ["done", "running", "failed", "stopped", "pending", "cancelled", "interrupted"];
         const COLORS = ["#3b5bdb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#0c8599", "#f08c00", "#5c940d", "#862e9c", "#1098ad"];
         const SVGNS = "http://www.w3.org/2000/svg";
         const ui = { jobs: { offset: 0, limit: 50, sort: "job", order: "asc", state: "", q: "" }, curves: { metric: "", show: null, zoom: null, filter: "" },

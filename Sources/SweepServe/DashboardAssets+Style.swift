@@ -1,7 +1,7 @@
 extension DashboardAssets {
     static let css = #"""
         :root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --bg: #f7f8fa; --card: #fff; --accent: #3b5bdb;
-                --done: #2f9e44; --running: #1c7ed6; --failed: #e03131; --pending: #adb5bd; --cancelled: #f08c00; --interrupted: #ae3ec9; }
+                --done: #2f9e44; --running: #1c7ed6; --failed: #e03131; --pending: #adb5bd; --cancelled: #f08c00; --interrupted: #ae3ec9; --stopped: #868e96; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); }
         header { display: flex; align-items: center; gap: 16px; padding: 10px 24px; background: #1d2330; color: #fff; }
@@ -28,6 +28,7 @@ extension DashboardAssets {
         .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; color: #fff; margin-right: 4px; white-space: nowrap; }
         .s-done { background: var(--done); } .s-running { background: var(--running); } .s-failed { background: var(--failed); }
         .s-pending { background: var(--pending); } .s-cancelled { background: var(--cancelled); } .s-interrupted { background: var(--interrupted); }
+        .s-stopped { background: var(--stopped); }
         .bar { display: flex; height: 8px; border-radius: 4px; overflow: hidden; background: #eef0f4; min-width: 160px; }
         .bar span { display: block; height: 100%; }
         .counts { margin-top: 8px; } table.attempts { margin-top: 10px; }

@@ -34,7 +34,9 @@ extension Sweep {
             }
             let rows = overviews.map { o -> [String] in
                 let c = o.counts
-                return [o.sweep.name, o.sweep.workload, "\(c.done)/\(c.total)", "\(c.running)", "\(c.failed)", "\(c.pending + c.cancelled)",
+                // Jobs a stop rule ended count as finished, and say so.
+                return [o.sweep.name, o.sweep.workload, "\(c.done)/\(c.total)" + (c.stopped > 0 ? " (+\(c.stopped) stopped)" : ""),
+                        "\(c.running)", "\(c.failed)", "\(c.pending + c.cancelled)",
                         "\(o.revision)", o.lastActivity.formatted(.iso8601),
                         o.sweep.name == running ? "running" : (c.running > 0 ? "interrupted" : "")]
             }

@@ -38,6 +38,9 @@ import Testing
         #expect(markdown.range(of: #"- Compute: \d+ of 180 epochs \(\d+ %\); \#(stopped.count) jobs stopped early"#, options: .regularExpression) != nil,
                 "\(markdown.prefix(800))")
 
+        let list = try sandbox.run(["list"])
+        #expect(list.stdout.contains("(+\(stopped.count) stopped)"), "\(list.stdout)")
+
         let status = try sandbox.run(["status", "s", "--json"])
         #expect(status.stdout.contains("\"stopped\":\(stopped.count)"), "\(status.stdout)")
         let resume = try sandbox.run(["resume", "s"])
