@@ -203,30 +203,14 @@ extension SweepSandbox {
     /// Runs one line through bash (with pipefail) in the sandbox, the built `sweep` first on
     /// `PATH` and the sandbox as `$HOME` (so file caches and completions stay in it).
     func shell(_ line: String, timeout: Double = 120) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-o", "pipefail", "-c", line]
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWEEP_TEST_TAG"] = tag
-        environment["HOME"] = directory.path
         let bin = directory.appendingPathComponent(".readme-bin")
         if !FileManager.default.fileExists(atPath: bin.path) {
             try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
             try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("sweep"), withDestinationURL: Self.binary)
         }
-        environment["PATH"] = bin.path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        process.environment = environment
-        let id = UUID().uuidString
-        let out = directory.appendingPathComponent("out-\(id).txt")
-        let err = directory.appendingPathComponent("err-\(id).txt")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let run = Run(process: process, stdoutFile: out, stderrFile: err)
+        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let run = try start(["-o", "pipefail", "-c", line], environment: ["HOME": directory.path, "PATH": path],
+                            executable: URL(fileURLWithPath: "/bin/bash"))
         run.wait(timeout: timeout)
         return run
     }

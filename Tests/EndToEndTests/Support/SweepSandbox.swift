@@ -24,12 +24,12 @@ struct SweepSandbox {
         try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
 
-    /// Starts `sweep ARGS` in the sandbox; output goes to files read by `Run.stdout`, or to
-    /// `terminal` (both streams).
+    /// Starts `sweep ARGS` (or `executable ARGS`) in the sandbox; output goes to files read by
+    /// `Run.stdout`, or to `terminal` (both streams).
     func start(_ arguments: [String], environment extra: [String: String] = [:],
-               terminal: PseudoTerminal? = nil) throws -> Run {
+               terminal: PseudoTerminal? = nil, executable: URL = SweepSandbox.binary) throws -> Run {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
