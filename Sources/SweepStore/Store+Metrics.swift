@@ -75,6 +75,26 @@ extension Store {
     }
 
     /// Every metric row of a job (all attempts), for tests and `sweep logs`.
+    /// Every metric's value at its last epoch, for each of the sweep's done or stopped jobs
+    /// (its ok attempt): what `status` shows as a finished job's result.
+    public func finalMetrics(of sweep: Int64) throws(StoreError) -> [Int64: [String: Double]] {
+        try read { db in
+            // SQLite takes the bare column (value) from the row holding max(epoch).
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT m.job_id, m.name, m.value, max(m.epoch) FROM metrics m
+                JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt
+                JOIN sweep_jobs sj ON sj.job_id = j.id AND sj.sweep_id = ?
+                WHERE j.state IN ('done', 'stopped') AND m.value IS NOT NULL
+                GROUP BY m.job_id, m.name
+                """, arguments: [sweep])
+            var finals: [Int64: [String: Double]] = [:]
+            while let row = try rows.next() {
+                finals[row[0], default: [:]][row[1]] = row[2]
+            }
+            return finals
+        }
+    }
+
     /// One metric of the sweep's finished (done or stopped) jobs, epoch by epoch, in the
     /// order the jobs started: what an early-stopping rule saw, for rebuilding it on resume.
     public func finishedCurves(sweep: Int64, metric: String) throws(StoreError) -> [(job: Int64, epoch: Int, value: Double)] {

@@ -14,7 +14,8 @@ extension JSONOutput {
         let writer = store.writer()
         return status(sweep: sweep, revision: try store.revisions(of: sweep.id).last?.revision ?? 1, counts: try store.counts(of: sweep.id),
                       writer: writer, hosts: try store.hosts(), jobs: brief ? nil : try store.jobs(of: sweep.id),
-                      progress: writer == nil || brief ? [:] : try store.progress(of: sweep.id))
+                      progress: writer == nil || brief ? [:] : try store.progress(of: sweep.id),
+                      finals: brief ? [:] : try store.finalMetrics(of: sweep.id))
     }
 
     /// `sweep logs JOB --json`, read from the store (output files from beside the database).

@@ -30,7 +30,7 @@ public enum JSONOutput {
     /// hosts, and (unless `--brief`) its jobs in spec order, a running job with its latest
     /// epoch and metrics.
     public static func status(sweep: SweepInfo, revision: Int, counts: StateCounts, writer: WriterLease?, hosts: [StoredHost],
-                       jobs: [StoredJob]?, progress: [Int64: JobProgress]) -> JSONValue {
+                       jobs: [StoredJob]?, progress: [Int64: JobProgress], finals: [Int64: [String: Double]] = [:]) -> JSONValue {
         let interrupted = writer == nil && counts.running + counts.pending + counts.cancelled > 0
         var object: [String: JSONValue] = [
             "sweep": .string(sweep.name), "workload": .string(sweep.workload), "spec": .string(sweep.specPath),
@@ -48,19 +48,21 @@ public enum JSONOutput {
             }),
         ]
         if let jobs {
-            object["jobs"] = .array(jobs.map { job($0, coordinatorRuns: writer != nil, progress: progress[$0.id]) })
+            object["jobs"] = .array(jobs.map { job($0, coordinatorRuns: writer != nil, progress: progress[$0.id], final: finals[$0.id]) })
         }
         return .object(object)
     }
 
     /// One job of `sweep status --json`.
-    public static func job(_ job: StoredJob, coordinatorRuns: Bool, progress: JobProgress?) -> JSONValue {
+    /// - Parameter final: a done or stopped job's metrics at their last epoch.
+    public static func job(_ job: StoredJob, coordinatorRuns: Bool, progress: JobProgress?, final: [String: Double]? = nil) -> JSONValue {
         // A job marked running with no coordinator was cut off when it died.
         let state = job.state == .running && !coordinatorRuns ? "interrupted" : job.state.rawValue
         return ["job": .int(Int(job.id)), "key": .string(job.key), "state": .string(state), "attempts": .int(job.attempts),
                 "host": text(job.host), "config": job.config.nested, "started_at": time(job.startedAt),
                 "finished_at": time(job.finishedAt), "error": text(job.error),
-                "progress": progress.map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null]
+                "progress": progress.map { ["epoch": .int($0.epoch), "metrics": .object($0.metrics.mapValues(JSONValue.double))] } ?? .null,
+                "final": final.map { .object($0.mapValues(JSONValue.double)) } ?? .null]
     }
 
     /// `sweep logs JOB --json`: the job, its attempts, its output lines, the files its

@@ -68,6 +68,7 @@ extension Sweep {
             let jobs = try db.jobs(of: info.id)
             let varying = Self.varying(jobs)
             let progress = writer == nil ? [:] : try db.progress(of: info.id)
+            let finals = try db.finalMetrics(of: info.id)
             let metric = self.metric ?? StatusProgress.mainMetric(of: info)
             let columns = varying.map { name in JSONValue.displayTexts(jobs.map { $0.config[name] }) }
             let rows = jobs.indices.map { index -> [String] in
@@ -77,11 +78,16 @@ extension Sweep {
                     time = ProgressLine.clock((job.finishedAt ?? Date()).timeIntervalSince(start))
                 }
                 let state = job.state == .running && writer == nil ? "interrupted" : job.state.rawValue
-                return ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
-                    + columns.map { $0[index] }
-                    + [job.config["seed"]?.displayText ?? "", time,
-                       progress[job.id].map { StatusProgress.describe($0, job: job, metric: metric) } ?? "",
-                       Self.oneLine(job.error ?? "")]
+                // A running job's epoch and latest value; a finished one's final value.
+                var shown = ""
+                if let running = progress[job.id] {
+                    shown = StatusProgress.describe(running, job: job, metric: metric)
+                } else if let final = finals[job.id] {
+                    shown = StatusProgress.final(final, metric: metric)
+                }
+                let head: [String] = ["\(job.id)", String(job.key.prefix(8)), state, "\(job.attempts)", job.host ?? ""]
+                let tail: [String] = [job.config["seed"]?.displayText ?? "", time, shown, Self.oneLine(job.error ?? "")]
+                return head + columns.map { $0[index] } + tail
             }
             print(TextTable.render(headers: ["job", "key", "state", "tries", "host"] + varying + ["seed", "time", "progress", "error"],
                                    rows: rows))

@@ -11,13 +11,20 @@ enum StatusProgress {
     /// (then the first metric the job reported, by name).
     static func mainMetric(of sweep: SweepInfo) -> String? {
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
-        return spec?.report.first?.metrics.first
+        return spec?.objective?.metric ?? spec?.report.first?.metrics.first
     }
 
     /// Every metric the spec's report tables name.
     static func reportMetrics(of sweep: SweepInfo) -> [String] {
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: WorkloadRegistry.all)
         return spec?.report.flatMap(\.metrics) ?? []
+    }
+
+    /// A finished job's result: `final loss 0.2551` (the main metric, else the first).
+    static func final(_ metrics: [String: Double], metric: String?) -> String {
+        guard let name = metric.flatMap({ metrics[$0] != nil ? $0 : nil }) ?? metrics.keys.sorted().first,
+              let value = metrics[name] else { return "" }
+        return "final \(TerminalText.oneLine(name, limit: 40)) \(String(format: "%.4g", value))"
     }
 
     static func describe(_ progress: JobProgress, job: StoredJob, metric: String?, now: Date = Date()) -> String {

@@ -26,6 +26,11 @@ import Testing
         #expect(jobs.map { ($0["config"] as? [String: Any])?["value"] as? Double } == [1, 2, 3])
         #expect((jobs[2]["error"] as? String)?.contains("failing at epoch 1") == true)
         #expect(jobs[0]["error"] is NSNull)
+        // A done job's metrics at its last epoch (probe: loss = value / epoch); a failed one has none.
+        #expect((jobs[1]["final"] as? [String: Double])?["loss"] == 1.0)
+        #expect(jobs[2]["final"] is NSNull)
+        let text = try sandbox.run(["status", "j"]).stdout
+        #expect(text.contains("final acc 0.4"), "\(text)")  // no objective or report metric: the first by name
         let brief = try object(try sandbox.run(["status", "j", "--json", "--brief"]).stdout)
         #expect(brief["jobs"] == nil && brief["counts"] != nil)
 
