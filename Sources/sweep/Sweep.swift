@@ -24,7 +24,7 @@ struct Sweep: ParsableCommand {
             """,
         version: version,
         subcommands: [
-            Init.self, Launch.self, Resume.self, Status.self, Best.self, List.self, Remove.self, ReportCommand.self, Logs.self, Retry.self, Cancel.self, Serve.self, Hosts.self, DataCommand.self, Workloads.self, Bench.self,
+            Init.self, Launch.self, Resume.self, Status.self, Best.self, Export.self, List.self, Remove.self, ReportCommand.self, Logs.self, Retry.self, Cancel.self, Serve.self, Hosts.self, DataCommand.self, Workloads.self, Bench.self,
             Job.self, WorkerCommand.self,
         ])
 
