@@ -18,7 +18,7 @@ extension Report {
             let varying = varyingParamKeys
             lines += ["| job | key | state | host | attempt | config | error |", "| ---: | --- | --- | --- | ---: | --- | --- |"]
             for job in leftOut.prefix(Self.markdownRowLimit) {
-                let error = job.error.map { firstLine(of: $0, limit: 160) } ?? ""
+                let error = job.error.map { ErrorSummary.line($0, limit: 160) } ?? ""
                 let cells = [
                     String(job.id), job.key, job.state.rawValue, job.host ?? "", String(job.attempt),
                     configText(of: job, keys: varying), error,
@@ -245,10 +245,6 @@ extension Report {
         (keys.compactMap { key in job.params[key].map { "\(key)=\($0)" } } + ["seed=\(job.seed)"]).joined(separator: ", ")
     }
 
-    private func firstLine(of text: String, limit: Int) -> String {
-        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        return line.count > limit ? String(line.prefix(limit - 1)) + "…" : line
-    }
 }
 
 extension Report {

@@ -115,7 +115,7 @@ extension Sweep {
 
         /// A job's error in its row: every line of it (a command's stderr ends), on one line.
         static func oneLine(_ text: String) -> String {
-            TerminalText.oneLine(text, limit: 80)
+            TerminalText.oneLine(ErrorSummary.line(text, limit: 100), limit: 100)
         }
     }
 

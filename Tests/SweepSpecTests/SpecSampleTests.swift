@@ -157,3 +157,14 @@ import Workloads
         #expect(JSONValue.displayTexts([.double(2), .double(0.5)]) == ["2.0", "0.5"])
     }
 }
+
+@Suite struct ErrorSummaryTests {
+    @Test func aRowShowsWhatFailedAndTheLastLineOfWhy() {
+        let error = "command exited with status 3; stderr ends:\nTraceback (most recent call last):\n  File \"train.py\", line 9\nValueError: lr must be positive\n"
+        #expect(ErrorSummary.line(error, limit: 100) == "command exited with status 3; stderr ends: … ValueError: lr must be positive")
+        #expect(ErrorSummary.line(error, limit: 40).hasSuffix("… ValueError: lr must be po…"))
+        #expect(ErrorSummary.line(error, limit: 40).count <= 40)
+        #expect(ErrorSummary.line("one line only", limit: 8) == "one lin…")
+        #expect(ErrorSummary.line("", limit: 8) == "")
+    }
+}
