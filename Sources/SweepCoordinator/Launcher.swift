@@ -36,6 +36,8 @@ public struct Launcher {
     public var requeueFailed = false
     /// Re-queue the jobs a stop rule ended, to run them to the end (`--rerun-stopped`).
     public var requeueStopped = false
+    /// Re-queue these jobs of the sweep, whatever they ended as (`sweep retry SWEEP JOB...`).
+    public var requeueJobs: [Int64] = []
 
     public init(databasePath: String, options: Coordinator.Options) {
         self.databasePath = databasePath
@@ -53,7 +55,8 @@ public struct Launcher {
             name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs,
             checkout: plan.checkout)
         FaultInjection.pass("registered")
-        let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id) : nil
+        let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id)
+            : requeueJobs.isEmpty ? nil : try store.requeue(jobs: requeueJobs, sweep: registration.sweep.id)
         let rerun = requeueStopped ? try store.requeue(.stopped, sweep: registration.sweep.id) : nil
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
                         requeued: requeued, rerunStopped: rerun, before: try store.counts(of: registration.sweep.id))

@@ -297,6 +297,23 @@ extension Store {
         try requeue(.failed, sweep: sweep, now: now)
     }
 
+    /// Puts the named jobs of the sweep back to pending, whatever they ended as (`sweep retry
+    /// SWEEP JOB...`); a running one is left alone. Returns how many.
+    public func requeue(jobs: [Int64], sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
+        try write { db in
+            var count = 0
+            for job in jobs {
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'pending', error = NULL
+                    WHERE id = ? AND state != 'running' AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+                    """, arguments: [job, sweep])
+                count += db.changesCount
+            }
+            try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(count) named jobs re-queued")
+            return count
+        }
+    }
+
     /// Puts the sweep's jobs in `state` (failed, or stopped early: `--rerun-stopped`) back to
     /// pending; returns how many.
     public func requeue(_ state: JobState, sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {

@@ -17,7 +17,7 @@ enum SweepRun {
     /// - Parameter say: where the lines for the user go (stdout; stderr when stdout is JSON).
     /// - Parameter checkout: the git commit of the spec's folder, kept with a new revision.
     static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false,
-                       rerunStopped: Bool = false,
+                       rerunStopped: Bool = false, retryJobs: [Int64] = [],
                        checkout: GitCheckout? = nil,
                        say: (String) -> Void = { print($0) }) throws {
         // Hosts are read before anything is written, so a bad host file changes nothing.
@@ -29,12 +29,13 @@ enum SweepRun {
         var launcher = Launcher(databasePath: databasePath, options: coordinatorOptions)
         launcher.requeueFailed = requeueFailed
         launcher.requeueStopped = rerunStopped
+        launcher.requeueJobs = retryJobs
         let prepared = try launcher.prepare(Launcher.Plan(
             name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
             specText: plan.spec.document.text,
             jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) },
             checkout: checkout))
-        if let requeued = prepared.requeued { say("re-queued \(requeued) failed jobs") }
+        if let requeued = prepared.requeued { say("re-queued \(requeued) \(retryJobs.isEmpty ? "failed" : "named") jobs") }
         if let rerun = prepared.rerunStopped {
             say("re-queued \(rerun) jobs a stop rule had ended, to run to the end")
         } else if prepared.before.stopped > 0 {

@@ -37,4 +37,19 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("has no objective: pass --metric NAME"), "\(run.stderr)")
     }
+
+    @Test func retryRerunsOnlyTheNamedJobs() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("r.json", #"{"name": "r", "workload": "probe", "base": {"epochs": 1}, "grid": {"value": [1, 2, 3]}}"#)
+        #expect(try sandbox.run(["launch", "r.json"]).status == 0)
+        let retry = try sandbox.run(["retry", "r", "2"])
+        #expect(retry.status == 0, "\(retry.stdout)\n\(retry.stderr)")
+        #expect(retry.stdout.contains("re-queued 1 named jobs"), "\(retry.stdout)")
+        let logs = try sandbox.run(["logs", "2"]).stdout + (try sandbox.run(["logs", "1"]).stdout)
+        #expect(logs.contains("attempt 2"), "job 2 ran again: \(logs)")
+        #expect(try sandbox.run(["logs", "1"]).stdout.contains("attempt 2") == false, "job 1 was not named")
+        let unknown = try sandbox.run(["retry", "r", "99"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("no job 99 in sweep r"), "\(unknown.stderr)")
+        #expect(try sandbox.run(["retry", "r"]).status == 64, "nothing to retry named")
+    }
 }
