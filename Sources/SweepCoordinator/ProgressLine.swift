@@ -26,6 +26,10 @@ public final class ProgressLine {
     private var lastText = ""
     private var failuresShown = 0
     private var failuresNotShown = 0
+    /// The ETA as last estimated, and when: between job ends it counts down with the clock,
+    /// and each end moves it by a smoothed rate, so it does not jump with every job.
+    private var eta: (seconds: Double, at: Duration, finished: Int)?
+    private var smoothedRate: Double?
 
     /// How many job failures are printed as they happen; the rest are counted at the end.
     public static let shownFailures = 20
@@ -49,8 +53,8 @@ public final class ProgressLine {
         var text = "[\(name)] \(counts.done)/\(counts.total) done · \(counts.running) running · \(counts.failed) failed · "
             + (counts.stopped > 0 ? "\(counts.stopped) stopped · " : "") + "\(counts.pending) pending · \(Self.clock(elapsed)) elapsed"
         let remaining = counts.pending + counts.running
-        if finishedThisRun > 0, remaining > 0 {
-            text += " · ETA \(Self.clock(elapsed / Double(finishedThisRun) * Double(remaining)))"
+        if let seconds = estimate(remaining: remaining, finished: finishedThisRun, elapsed: elapsed, now: now) {
+            text += " · ETA \(Self.clock(seconds))"
         }
         if !note.isEmpty { text += " · " + note }
         switch style {
@@ -65,6 +69,19 @@ public final class ProgressLine {
         }
         lastText = text
         lastPrint = now
+    }
+
+    /// Seconds left: remaining jobs over the finishing rate, the rate smoothed over job ends
+    /// (exponentially, weight 0.3 for the newest), counting down between them.
+    func estimate(remaining: Int, finished: Int, elapsed: Double, now: Duration) -> Double? {
+        guard finished > 0, remaining > 0, elapsed > 0 else { return nil }
+        if eta == nil || finished != eta!.finished {
+            let rate = Double(finished) / elapsed
+            let smoothed = smoothedRate.map { 0.7 * $0 + 0.3 * rate } ?? rate
+            smoothedRate = smoothed
+            eta = (Double(remaining) / smoothed, now, finished)
+        }
+        return max(0, eta!.seconds - (now - eta!.at).inSeconds)
     }
 
     /// Prints a message on its own line without breaking the live line.
