@@ -35,11 +35,12 @@ extension Report {
         ]
         if let ranking = rankings[table.number - 1], Self.isSummarised(table) {
             let keys = table.rowKeys + table.columnKeys
+            let decimals = Self.rankingDecimals(table, ranking)
             object["best"] = [
                 "metric": .string(ranking.metric), "direction": .string(ranking.direction == .maximize ? "maximize" : "minimize"),
                 "headers": .array((["rank"] + keys + table.metrics).map(JSONValue.string)),
                 "rows": .array(ranking.best.enumerated().map { rank, configuration in
-                    .array(Self.cells(of: table, rank: rank, configuration: configuration).map(JSONValue.string))
+                    .array(Self.cells(of: table, rank: rank, configuration: configuration, decimals: decimals).map(JSONValue.string))
                 }),
             ]
         }

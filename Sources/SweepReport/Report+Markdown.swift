@@ -180,14 +180,27 @@ extension Report {
         return cells
     }
 
-    /// One of the best configurations as plain text: its rank, labels and every metric's cell.
-    static func cells(of table: ReportTable, rank: Int, configuration: TableRanking.Configuration) -> [String] {
+    /// One of the best configurations as plain text: its rank, labels and every metric's cell,
+    /// with `rankingDecimals(table, ranking)`.
+    static func cells(of table: ReportTable, rank: Int, configuration: TableRanking.Configuration, decimals: [Int]) -> [String] {
         var cells = [String(rank + 1)] + (table.rows[configuration.row] + table.columnGroups[configuration.group]).map(ReportFormat.value)
         for (metricIndex, metric) in table.metrics.enumerated() {
             let cell = table.cells[configuration.row][configuration.group * table.metrics.count + metricIndex]
-            cells.append(ReportFormat.cell(cell, metric: metric, decimals: table.decimals[metricIndex]))
+            cells.append(ReportFormat.cell(cell, metric: metric, decimals: decimals[metricIndex]))
         }
         return cells
+    }
+
+    /// The table's decimals, with more for the ranked metric where distinct means of the best
+    /// configurations would print alike (a random search's best five all reading 0.93), up to 6.
+    static func rankingDecimals(_ table: ReportTable, _ ranking: TableRanking) -> [Int] {
+        var decimals = table.decimals
+        guard let index = table.metrics.firstIndex(of: ranking.metric) else { return decimals }
+        let means = Set(ranking.best.map(\.mean).filter(\.isFinite))
+        while decimals[index] < 6, Set(means.map { String(format: "%.\(decimals[index])f", $0) }).count < means.count {
+            decimals[index] += 1
+        }
+        return decimals
     }
 
     /// The best configurations by the main metric, every metric of each.
@@ -200,8 +213,9 @@ extension Report {
         let headers = ["rank"] + keys + table.metrics
         lines.append("| " + headers.map(ReportFormat.markdownText).joined(separator: " | ") + " |")
         lines.append("| ---: | " + (keys.map { _ in "---" } + table.metrics.map { _ in "---:" }).joined(separator: " | ") + " |")
+        let decimals = Self.rankingDecimals(table, ranking)
         for (rank, configuration) in ranking.best.enumerated() {
-            lines.append("| " + Self.cells(of: table, rank: rank, configuration: configuration).map(ReportFormat.markdownText)
+            lines.append("| " + Self.cells(of: table, rank: rank, configuration: configuration, decimals: decimals).map(ReportFormat.markdownText)
                 .joined(separator: " | ") + " |")
         }
         return lines

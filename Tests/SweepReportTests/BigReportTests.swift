@@ -116,6 +116,17 @@ struct BigReportTests {
         #expect(labels(byAcc, try #require(byAcc.rankings[0]).best) == ["2x"])  // acc = 0.8, the highest
     }
 
+    @Test("ranked configurations whose means print alike get the digits that tell them apart")
+    func rankedRowsAreTellApart() throws {
+        var input = Self.gridInput([[0.9301, 0.9304], [0.9312, 0.5]], a: [.int(1), .int(2)], b: [.string("x"), .string("y")])
+        input.rank(top: 3, direction: .minimize)
+        let markdown = Report(input).markdown()
+        // 2 decimals would print 0.50, 0.93, 0.93: the best three need 4.
+        #expect(markdown.contains("| 1 | 2 | y | 0.5000 ± 0.0000 |"), "\(markdown)")
+        #expect(markdown.contains("| 2 | 1 | x | 0.9301 ± 0.0000 |"), "\(markdown)")
+        #expect(markdown.contains("| 3 | 1 | y | 0.9304 ± 0.0000 |"), "\(markdown)")
+    }
+
     @Test("marginals are the mean, sd and count of the configurations with each value")
     func marginalsByHand() throws {
         let ranking = try #require(Report(Self.tiny).rankings[0])
