@@ -109,7 +109,18 @@ extension Report {
             lines.append("Only jobs with " + clauses.joined(separator: "; ") + ".")
         }
         if !table.fixedParams.isEmpty {
-            lines.append("Fixed: " + table.fixedParams.map { ReportFormat.codeSpan($0.key) + " = " + ReportFormat.markdownText(ReportFormat.value($0.value)) }.joined(separator: ", ") + ".")
+            let pairs = table.fixedParams.map { (ReportFormat.codeSpan($0.key), ReportFormat.markdownText(ReportFormat.value($0.value))) }
+            if pairs.count <= Self.fixedInline {
+                lines.append("Fixed: " + pairs.map { "\($0.0) = \($0.1)" }.joined(separator: ", ") + ".")
+            } else {
+                // Many (a paper workload has ~45): a compact table, three to a row, not a paragraph.
+                lines += ["", "Fixed parameters:", "", "| param | value | param | value | param | value |", "| --- | --- | --- | --- | --- | --- |"]
+                for start in stride(from: 0, to: pairs.count, by: 3) {
+                    let row = pairs[start..<min(start + 3, pairs.count)].flatMap { [$0.0, $0.1] }
+                    lines.append("| " + (row + Array(repeating: "", count: 6 - row.count)).joined(separator: " | ") + " |")
+                }
+                lines.append("")
+            }
         }
         if !table.extraRowKeys.isEmpty, !table.spec.rows.isEmpty || !table.columnKeys.isEmpty {
             lines.append("Also varying, so added as rows: " + table.extraRowKeys.map(ReportFormat.codeSpan).joined(separator: ", ") + ".")
@@ -179,6 +190,9 @@ extension Report {
         }
         return cells
     }
+
+    /// Fixed parameters listed in a sentence; more go in a table.
+    static let fixedInline = 8
 
     /// One of the best configurations as plain text: its rank, labels and every metric's cell,
     /// with `rankingDecimals(table, ranking)`.

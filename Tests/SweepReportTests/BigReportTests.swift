@@ -127,6 +127,19 @@ struct BigReportTests {
         #expect(markdown.contains("| 3 | 1 | y | 0.9304 ± 0.0000 |"), "\(markdown)")
     }
 
+    @Test("many fixed parameters are a compact table, a few a sentence")
+    func fixedParameters() {
+        var input = Self.gridInput([[0.5, 0.7]], a: [.int(1)], b: [.string("x"), .string("y")])
+        for index in input.jobs.indices {
+            for k in 0..<10 { input.jobs[index].params["fixed\(k)"] = .int(k) }
+        }
+        let markdown = Report(input).markdown()
+        #expect(markdown.contains("| param | value | param | value | param | value |"), "\(markdown)")
+        #expect(markdown.contains("| `fixed0` | 0 | `fixed1` | 1 | `fixed2` | 2 |"), "\(markdown)")
+        #expect(markdown.contains("| `fixed9` | 9 |  |  |  |  |"), "\(markdown)")
+        #expect(Report(Self.tiny).markdown().contains("Fixed parameters:") == false)
+    }
+
     @Test("marginals are the mean, sd and count of the configurations with each value")
     func marginalsByHand() throws {
         let ranking = try #require(Report(Self.tiny).rankings[0])
