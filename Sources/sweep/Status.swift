@@ -164,6 +164,18 @@ extension Sweep {
             for entry in logs { print(entries.entry("[\(entry.attempt)] \(entry.line)")) }
             if entries.cut > 0 { print("  (\(entries.cut) characters of output cut; --full shows all)") }
             if let summary = job.summary { print(SummaryText.render(summary, full: full)) }
+            // The metrics at the last epoch of the attempt that counts (done or stopped).
+            if let okAttempt = job.okAttempt {
+                var last: [String: (epoch: Int, value: Double)] = [:]
+                for row in try db.metrics(of: job.id) where row.attempt == okAttempt {
+                    if row.epoch >= (last[row.name]?.epoch ?? Int.min) { last[row.name] = (row.epoch, row.value) }
+                }
+                if !last.isEmpty {
+                    let shown = last.keys.sorted().prefix(20).map { "\($0) \(String(format: "%.6g", last[$0]!.value))" }
+                    print(entries.entry("final: " + TerminalText.oneLine(shown.joined(separator: ", "))
+                        + (last.count > 20 ? ", … \(last.count - 20) more" : "")))
+                }
+            }
             printOutputFiles(of: job.id)
         }
 

@@ -48,6 +48,8 @@ import Testing
         let logs = try sandbox.run(["logs", "2"]).stdout + (try sandbox.run(["logs", "1"]).stdout)
         #expect(logs.contains("attempt 2"), "job 2 ran again: \(logs)")
         #expect(try sandbox.run(["logs", "1"]).stdout.contains("attempt 2") == false, "job 1 was not named")
+        // probe, value 1, one epoch: loss 1 / 1, acc 1 / 3.
+        #expect(try sandbox.run(["logs", "1"]).stdout.contains("final: acc 0.333333, loss 1"), "logs shows the final metrics")
         let unknown = try sandbox.run(["retry", "r", "99"])
         #expect(unknown.status == 64 && unknown.stderr.contains("no job 99 in sweep r"), "\(unknown.stderr)")
         #expect(try sandbox.run(["retry", "r"]).status == 64, "nothing to retry named")

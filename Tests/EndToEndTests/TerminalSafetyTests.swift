@@ -58,10 +58,10 @@ import Testing
         #expect(piped.stdout.contains("[1] out " + Self.hostile))
         #expect(piped.stdout.contains("  attempt-1/" + Self.shown + ".txt"), "\(piped.stdout)")
 
-        // The status row of the failed job is one line, its error's lines joined, nothing run.
+        // The status row of the failed job is one line (what failed … its last stderr line), nothing run.
         let status = try sandbox.run(["status", "e"])
         let row = try #require(status.stdout.split(separator: "\n").first { $0.hasPrefix("1 ") }, "\(status.stdout)")
-        #expect(row.contains("command exited with status 3; stderr ends: ⏎ err ^[]0;"), "\(row)")
+        #expect(row.contains("command exited with status 3; stderr ends: … err ^[]0;"), "\(row)")
         #expect(!Self.holdsJobEscapes(status.stdout), "\(status.stdout.debugDescription)")
     }
 
