@@ -151,6 +151,7 @@ extension Report {
             lines += [""] + bestConfigurations(table, ranking)
             if ranking.marginals.count > 1 {
                 lines += [""] + marginals(table, ranking)
+                lines += [""] + importance(ranking)
             }
         }
         lines += differenceSections(table)
@@ -263,6 +264,49 @@ extension Report {
             }
         }
         return lines
+    }
+
+    /// "Parameter importance": the share of the variance of the configurations' main metric
+    /// each swept param explains on its own (one-way η², from its marginal), largest first.
+    private func importance(_ ranking: TableRanking) -> [String] {
+        var shares: [(key: String, share: Double)] = []
+        for marginal in ranking.marginals {
+            if let share = Self.varianceShare(marginal) { shares.append((marginal.key, share)) }
+        }
+        shares.sort { $0.share > $1.share || ($0.share == $1.share && $0.key < $1.key) }
+        guard !shares.isEmpty else { return [] }
+        var lines = [
+            "### Parameter importance", "",
+            "The share of the variance of the configurations' \(ReportFormat.codeSpan(ranking.metric)) that each param "
+                + "explains on its own: one-way η², the spread of its marginal means over the total. Interactions and "
+                + "params that vary together are not separated (Optuna's fANOVA does that); shares need not add up to 1.",
+            "", "| param | share of variance |", "| --- | ---: |",
+        ]
+        for (key, share) in shares { lines.append("| " + ReportFormat.markdownText(key) + " | " + String(format: "%.2f", share) + " |") }
+        return lines
+    }
+
+    /// η² of one marginal: between-value sum of squares over the total, both from its groups'
+    /// means, sds and counts; nil without spread.
+    static func varianceShare(_ marginal: Marginal) -> Double? {
+        let groups: [SampleSummary] = marginal.summaries.compactMap { $0 }.filter { $0.mean.isFinite }
+        var count = 0
+        var sum = 0.0
+        for group in groups {
+            count += group.count
+            sum += group.mean * Double(group.count)
+        }
+        guard groups.count > 1, count > 1 else { return nil }
+        let grand = sum / Double(count)
+        var between = 0.0, within = 0.0
+        for group in groups {
+            let offset = group.mean - grand
+            let sd = group.sd ?? 0
+            between += Double(group.count) * offset * offset
+            within += Double(group.count - 1) * sd * sd
+        }
+        let total = between + within
+        return total > 0 ? between / total : nil
     }
 
     /// A marginal with more values than this lists only its best ones in `report.md`.

@@ -127,6 +127,17 @@ struct BigReportTests {
         #expect(markdown.contains("| 3 | 1 | y | 0.9304 ± 0.0000 |"), "\(markdown)")
     }
 
+    @Test("parameter importance is each param's one-way share of the variance, worked by hand")
+    func parameterImportance() {
+        // loss: a=1 -> 1, 3; a=2 -> 5, 7. Grand mean 4, total sum of squares 20; a's marginal
+        // means 2 and 6 explain 16 (0.80), b's 3 and 5 explain 4 (0.20).
+        var input = Self.gridInput([[1, 3], [5, 7]], a: [.int(1), .int(2)], b: [.string("x"), .string("y")])
+        input.rank(top: 4, direction: .minimize)
+        let markdown = Report(input).markdown()
+        #expect(markdown.contains("### Parameter importance"), "\(markdown)")
+        #expect(markdown.contains("| a | 0.80 |\n| b | 0.20 |"), "\(markdown)")
+    }
+
     @Test("many fixed parameters are a compact table, a few a sentence")
     func fixedParameters() {
         var input = Self.gridInput([[0.5, 0.7]], a: [.int(1)], b: [.string("x"), .string("y")])
