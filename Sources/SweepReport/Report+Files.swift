@@ -24,6 +24,10 @@ extension Report {
         "table-\(table.number)-marginals.svg"
     }
 
+    public static func historyFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-history.svg"
+    }
+
     /// The index (`index.md`): links to the report, the CSVs and each table's plots.
     ///
     /// - Parameters:
@@ -42,7 +46,12 @@ extension Report {
             guard formats.contains(.svg) else { continue }
             let tablePlots = plots.filter { $0.tableNumber == table.number }
             for plot in tablePlots where plot.kind != .curves {
-                lines.append("- [\(plot.kind == .heatmap ? "Heatmap" : "Marginals"): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+                let kind = switch plot.kind {
+                case .heatmap: "Heatmap"
+                case .history: "Optimisation history"
+                default: "Marginals"
+                }
+                lines.append("- [\(kind): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
             }
             let curves = tablePlots.filter { $0.kind == .curves }
             if !curves.isEmpty {

@@ -1,3 +1,4 @@
+import Foundation
 import SweepCore
 import SweepSpec
 
@@ -30,6 +31,7 @@ extension Report {
                     tableNumber: table.number, rowLabel: "\(ranking.metric) by \(grid.yKey) and \(grid.xKey)",
                     fileName: Self.heatmapFileName(table), svg: plot.svg(), kind: .heatmap))
             }
+            if input.isSearch, let history = history(table, ranking) { plots.append(history) }
             if ranking.marginals.count > 1 {
                 let plot = MarginalPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, marginals: ranking.marginals)
                 plots.append(ReportPlot(
@@ -38,6 +40,30 @@ extension Report {
             }
         }
         return plots
+    }
+
+    /// The optimisation history of a summarised table: each of its done jobs' main metric
+    /// (mean over the table's window) in start order; nil with fewer than two.
+    private func history(_ table: ReportTable, _ ranking: TableRanking) -> ReportPlot? {
+        var indices = Set<Int>()
+        for row in table.jobIndices {
+            for group in row { indices.formUnion(group) }
+        }
+        var jobs: [ReportJob] = indices.map { input.jobs[$0] }.filter { $0.state == .done }
+        jobs.sort { ($0.startedAt ?? .distantPast, $0.id) < ($1.startedAt ?? .distantPast, $1.id) }
+        var values: [Double] = []
+        for job in jobs {
+            guard let series = job.metrics[ranking.metric], !series.values.isEmpty else {
+                values.append(.nan)
+                continue
+            }
+            let window = series.values.suffix(max(1, table.spec.window))
+            values.append(window.reduce(0, +) / Double(window.count))
+        }
+        guard values.filter({ $0.isFinite }).count > 1 else { return nil }
+        let plot = HistoryPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, values: values)
+        return ReportPlot(tableNumber: table.number, rowLabel: "\(ranking.metric) of each job in start order",
+                          fileName: Self.historyFileName(table), svg: plot.svg(), kind: .history)
     }
 
     /// One figure per row, a series per column group.

@@ -30,7 +30,20 @@ public struct Report: Sendable {
     /// param that varies, seed excluded) and every recorded metric, over the default window.
     public init(_ input: ReportInput) {
         self.input = input
-        let specs = input.tables.isEmpty ? [TableSpec()] : input.tables
+        var specs = input.tables.isEmpty ? [TableSpec()] : input.tables
+        // The sweep's objective leads: the main metric of a table listing every metric, and
+        // the direction of a table led by it that names none.
+        if let objective = input.objective {
+            let recorded = Set(input.jobs.lazy.filter { $0.state == .done }.flatMap(\.metrics.keys))
+            for index in specs.indices {
+                if specs[index].metrics.isEmpty, recorded.contains(objective.metric) {
+                    specs[index].metrics = [objective.metric] + recorded.subtracting([objective.metric]).sorted()
+                }
+                if specs[index].metrics.first == objective.metric, specs[index].direction == nil {
+                    specs[index].direction = objective.mode == .max ? .maximize : .minimize
+                }
+            }
+        }
         tables = specs.enumerated().map { offset, spec in
             ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
         }

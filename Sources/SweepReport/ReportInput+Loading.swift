@@ -29,6 +29,8 @@ extension ReportInput {
             sweep: sweep, specFile: specFile, generatedAt: generatedAt, jobs: jobs,
             isRunning: jobs.contains { $0.state == .running },
             tables: flagTable.map { [$0] } ?? spec?.report ?? [], axisOrder: axisOrder)
+        isSearch = spec?.sample != nil || spec?.objective != nil
+        objective = spec?.objective
         if let flagTable { try checkNames(of: flagTable) }
     }
 

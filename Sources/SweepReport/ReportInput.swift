@@ -1,4 +1,5 @@
 import Foundation
+import SweepCore
 import SweepSpec
 
 /// Everything a report is rendered from; the caller loads it from the store and the spec.
@@ -23,6 +24,12 @@ public struct ReportInput: Sendable {
     public var specSource: String?
     /// What produced the done jobs, one entry per host and binary (`local (Debian 12, ..., sweep 0.1.0 3f2a…)`).
     public var producedBy: [String] = []
+    /// Whether the sweep searches (a `sample` section or an `objective`): its report then also
+    /// plots the optimisation history.
+    public var isSearch = false
+    /// The sweep's objective: the main metric of tables that list every metric, and the
+    /// direction of tables it leads.
+    public var objective: Objective?
 
     /// Creates an input; see the properties for the meaning of each argument.
     public init(

@@ -8,6 +8,8 @@ public struct ReportPlot: Sendable {
         case heatmap
         /// The main metric against each swept param on its own.
         case marginals
+        /// The main metric of each job in start order, with the best so far.
+        case history
     }
 
     /// The table the figure belongs to (1-based).

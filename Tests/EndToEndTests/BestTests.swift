@@ -23,6 +23,14 @@ import Testing
         // loss at epoch 4 = 1/4 + seed/100, averaged over seeds 0 and 1.
         #expect(abs((list[0]["value"] as? Double ?? 0) - 0.255) < 1e-9)
         #expect(list[0]["n"] as? Int == 2 && list[0]["sd"] != nil)
+        // A sweep with an objective gets its optimisation history: a point per done job and the best so far.
+        #expect(try sandbox.run(["report", "b"]).status == 0)
+        let history = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/b/table-1-history.svg"), encoding: .utf8)
+        #expect(history.components(separatedBy: "<circle class=\"trial\"").count - 1 == 6, "\(history.prefix(400))")
+        #expect(history.contains("<path class=\"best\""))
+        let index = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/b/index.md"), encoding: .utf8)
+        #expect(index.contains("[Optimisation history: loss of each job in start order](table-1-history.svg)"), "\(index)")
+
         // Another metric by flag: acc, max.
         let acc = try sandbox.run(["best", "b", "--metric", "acc", "--json", "--top", "1"])
         let first = try #require(try JSONSerialization.jsonObject(with: Data(acc.stdout.utf8)) as? [[String: Any]]).first
