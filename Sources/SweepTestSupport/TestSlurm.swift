@@ -128,6 +128,16 @@ public final class TestSlurm: @unchecked Sendable {
         try waitUntilIdle([name], timeout: timeout)
     }
 
+    /// Drains a node (`scontrol update State=DRAIN`): what runs there goes on, nothing new starts.
+    public func drain(_ name: String, reason: String = "test") throws {
+        try run("scontrol", ["update", "NodeName=\(name)", "State=DRAIN", "Reason=\(reason)"])
+    }
+
+    /// Returns a drained node to service (`State=RESUME`).
+    public func resume(_ name: String) throws {
+        try run("scontrol", ["update", "NodeName=\(name)", "State=RESUME"])
+    }
+
     /// The node each running job is on: `(job id, name, node list)` as `squeue` shows them.
     public func running() throws -> [(id: String, name: String, nodes: String)] {
         try run("squeue", ["-h", "-t", "RUNNING", "-o", "%i|%j|%N"]).split(separator: "\n").compactMap { line in

@@ -71,12 +71,15 @@ struct SlurmClusterTests {
         // 20 jobs of about 3 s: the survivor alone still has work when the loss is noticed.
         let sandbox = try setUp(jobs: 20, epochs: 10, sleepMS: 300, workers: 2)
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
-        // Wait until c.1 runs a job and its node is known.
+        // Wait until c.1 runs a job it started lately (so it is still running at the crash) and
+        // its node is known.
         var victim: (id: String, name: String, nodes: String)?
         var running: (job: Int64, attempt: StoredAttempt)?
         #expect(sandbox.waitUntil(timeout: 60) {
             victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
-            running = try? attempts(sandbox).first { $0.attempt.host == "c.1" && $0.attempt.status == .running }
+            running = try? attempts(sandbox).first {
+                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
+            }
             return victim != nil && running != nil
         }, queued(slurm))
         let node = try #require(victim?.nodes)
@@ -112,6 +115,6 @@ struct SlurmClusterTests {
         #expect(try slurm.run("srun", ["-w", node, "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
             .trimmingCharacters(in: .whitespacesAndNewlines) == node)
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
-        print("crashed \(node) (killed \(killed.count) processes); attempts: \(all.count), lost: \(lost.count)")
+        print("crashed \(node) (killed \(killed.count) processes); attempts: \(all.count), lost: \(lost.map { $0.attempt.error ?? "" })")
     }
 }
