@@ -39,6 +39,7 @@ public final class TestSlurm: @unchecked Sendable {
     /// With several nodes: each running slurmd's pid by node (a crashed node has none).
     private var slurmds: [String: pid_t] = [:]
     private var multiple: Bool { nodes.count > 1 }
+    private let preemption: Bool
 
     /// Whether the Slurm and munge binaries are installed (tests skip when they are not).
     public static var isInstalled: Bool {
@@ -51,8 +52,11 @@ public final class TestSlurm: @unchecked Sendable {
     /// - Parameters:
     ///   - nodes: 1 (this machine as the node), or more: `n1` ... `nN` on this machine.
     ///   - cpusPerNode: with several nodes, each one's CPUs.
-    public init(nodes count: Int = 1, cpusPerNode: Int = 1, timeout: Double = 60) throws {
+    ///   - preemption: a second partition, `urgent`, on the same nodes, whose jobs preempt
+    ///     `debug`'s (`PreemptType=preempt/partition_prio`, `PreemptMode=CANCEL`).
+    public init(nodes count: Int = 1, cpusPerNode: Int = 1, preemption: Bool = false, timeout: Double = 60) throws {
         precondition(count >= 1 && cpusPerNode >= 1)
+        self.preemption = preemption
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-\(UUID().uuidString.prefix(8))")
         configPath = directory.appendingPathComponent("slurm.conf").path
         var name = [CChar](repeating: 0, count: 256)
@@ -286,6 +290,13 @@ public final class TestSlurm: @unchecked Sendable {
             ? zip(nodes, ports.dropFirst()).map { "NodeName=\($0) NodeHostname=\(nodeName) NodeAddr=127.0.0.1 CPUs=\(cpus) Port=\($1) State=UNKNOWN" }
                 .joined(separator: "\n")
             : "NodeName=\(nodeName) CPUs=\(cpus) State=UNKNOWN"
+        // With preemption a job of `urgent` cancels the `debug` job it needs the CPUs of.
+        let partitions = preemption ? """
+            PreemptType=preempt/partition_prio
+            PreemptMode=CANCEL
+            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+            PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=2
+            """ : "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
         let config = """
             ClusterName=sweeptest\(directory.lastPathComponent.suffix(8).lowercased())
             SlurmctldHost=\(nodeName)
@@ -310,7 +321,7 @@ public final class TestSlurm: @unchecked Sendable {
             MpiDefault=none
             KillWait=2
             \(nodeLines)
-            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+            \(partitions)
 
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -142,3 +142,41 @@ struct SlurmClusterTests {
         print("crashed \(node) (killed \(killed.count) processes); attempts: \(all.count), lost: \(lost.map { $0.attempt.error ?? "" })")
     }
 }
+
+extension SlurmClusterTests {
+    /// A job of a higher-priority partition preempts a worker (`PreemptMode=CANCEL`): the
+    /// job the worker ran is rerun once, the worker is requested again, the sweep ends by itself.
+    @Test(.timeLimit(.minutes(3)))
+    func aPreemptedWorkersJobRunsAgainOnce() throws {
+        let slurm = try TestSlurm(nodes: 2, preemption: true)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 16, epochs: 10, sleepMS: 300, workers: 2)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        var victim: (id: String, name: String, nodes: String)?
+        var running: (job: Int64, attempt: StoredAttempt)?
+        #expect(sandbox.waitUntil(timeout: 60) {
+            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
+            running = try? attempts(sandbox).first {
+                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
+            }
+            return victim != nil && running != nil
+        }, queued(slurm))
+        let node = try #require(victim?.nodes)
+        let job = try #require(running?.job)
+        // Waits while Slurm cancels the worker to make room, then runs.
+        let urgent = try slurm.run("srun", ["-p", "urgent", "-w", node, "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
+        #expect(urgent.split(separator: "\n").last.map(String.init) == node, "\(urgent)")
+        launch.wait(timeout: 150)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 10)
+        let all = try attempts(sandbox)
+        let lost = all.filter { $0.attempt.status == .lost }
+        #expect(lost.contains { $0.job == job } && lost.allSatisfy { $0.attempt.host == "c.1" },
+                "\(all.map { ($0.job, $0.attempt.host, $0.attempt.status, $0.attempt.error) })")
+        #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.slurmJob != victim?.id)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        print("preempted c.1 on \(node); lost: \(lost.map { $0.attempt.error ?? "" })")
+    }
+}
