@@ -13,7 +13,8 @@ import Glibc
 /// the cluster has nodes `n1` ... `nN`, `cpusPerNode` CPUs each, all on this machine: Debian's
 /// Slurm is built with `MULTIPLE_SLURMD`, so each `slurmd -N nX` is a node of its own with its
 /// own port, spool directory, pid and log file (`%n` in slurm.conf). `crashNode` kills one like
-/// a power cut and `bringBack` starts it again. All nodes are in one partition, `debug`; jobs are
+/// a power cut and `bringBack` starts it again. All nodes are in one partition, `debug` (with
+/// `preemption`, also in `urgent`, whose jobs cancel `debug`'s to take their CPUs); jobs are
 /// given cores, not memory (`CR_Core`), so as many one-CPU jobs run at once as there are CPUs. Slurm's
 /// clients (`srun`, `squeue`, `scancel`, `sinfo`) find this cluster through `SLURM_CONF`:
 /// pass `environment` to every process that runs them. `stop()` (or `deinit`) cancels what is
