@@ -4,11 +4,17 @@ import Foundation
 import Glibc
 #endif
 
-/// A throw-away single-node Slurm cluster for integration tests: munged with its own key and
-/// socket, slurmctld and slurmd in the foreground as this process's children, all state in a
-/// fresh temporary directory, on ports the kernel just handed out (so two fixtures do not meet).
+/// A throw-away Slurm cluster for integration tests: munged with its own key and socket,
+/// slurmctld and one slurmd per node in the foreground as this process's children, all state
+/// in a fresh temporary directory, on ports the kernel just handed out (so two fixtures do not
+/// meet).
 ///
-/// The node is this machine (`hostname -s`, `nproc` CPUs) in one partition, `debug`; jobs are
+/// One node (the default) is this machine (`hostname -s`, `nproc` CPUs). With `nodes: N > 1`
+/// the cluster has nodes `n1` ... `nN`, `cpusPerNode` CPUs each, all on this machine: Debian's
+/// Slurm is built with `MULTIPLE_SLURMD`, so each `slurmd -N nX` is a node of its own with its
+/// own port, spool directory, pid and log file (`%n` in slurm.conf). `crashNode` kills one like
+/// a power cut and `bringBack` starts it again. All nodes are in one partition, `debug` (with
+/// `preemption`, also in `urgent`, whose jobs cancel `debug`'s to take their CPUs); jobs are
 /// given cores, not memory (`CR_Core`), so as many one-CPU jobs run at once as there are CPUs. Slurm's
 /// clients (`srun`, `squeue`, `scancel`, `sinfo`) find this cluster through `SLURM_CONF`:
 /// pass `environment` to every process that runs them. `stop()` (or `deinit`) cancels what is
@@ -21,14 +27,20 @@ public final class TestSlurm: @unchecked Sendable {
     public let directory: URL
     /// The `slurm.conf` the clients must read.
     public let configPath: String
-    /// The node's name (this machine's short host name).
+    /// This machine's short host name: the one node's name, or every node's `NodeHostname`.
     public let nodeName: String
-    /// The node's CPUs.
+    /// The nodes' names, as attempts record them (`SLURMD_NODENAME`): `[nodeName]`, or `n1` ... `nN`.
+    public let nodes: [String]
+    /// Each node's CPUs.
     public let cpus: Int
     /// `SLURM_CONF` for processes that talk to this cluster.
     public var environment: [String: String] { ["SLURM_CONF": configPath] }
 
     private var pids: [pid_t] = []
+    /// With several nodes: each running slurmd's pid by node (a crashed node has none).
+    private var slurmds: [String: pid_t] = [:]
+    private var multiple: Bool { nodes.count > 1 }
+    private let preemption: Bool
 
     /// Whether the Slurm and munge binaries are installed (tests skip when they are not).
     public static var isInstalled: Bool {
@@ -36,15 +48,23 @@ public final class TestSlurm: @unchecked Sendable {
             .allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// Writes the key and configuration, starts munged, slurmctld and slurmd, and waits (at
-    /// most `timeout` seconds) until `sinfo` shows the node idle.
-    public init(timeout: Double = 60) throws {
+    /// Writes the key and configuration, starts munged, slurmctld and slurmd (one per node), and
+    /// waits (at most `timeout` seconds) until `sinfo` shows every node idle.
+    /// - Parameters:
+    ///   - nodes: 1 (this machine as the node), or more: `n1` ... `nN` on this machine.
+    ///   - cpusPerNode: with several nodes, each one's CPUs.
+    ///   - preemption: a second partition, `urgent`, on the same nodes, whose jobs preempt
+    ///     `debug`'s (`PreemptType=preempt/partition_prio`, `PreemptMode=CANCEL`).
+    public init(nodes count: Int = 1, cpusPerNode: Int = 1, preemption: Bool = false, timeout: Double = 60) throws {
+        precondition(count >= 1 && cpusPerNode >= 1)
+        self.preemption = preemption
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-\(UUID().uuidString.prefix(8))")
         configPath = directory.appendingPathComponent("slurm.conf").path
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count - 1)
         nodeName = String(String(cString: name).prefix { $0 != "." })
-        cpus = ProcessInfo.processInfo.activeProcessorCount
+        nodes = count == 1 ? [nodeName] : (1...count).map { "n\($0)" }
+        cpus = count == 1 ? ProcessInfo.processInfo.activeProcessorCount : cpusPerNode
         for folder in ["state", "spool"] {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
         }
@@ -53,9 +73,13 @@ public final class TestSlurm: @unchecked Sendable {
             try writeConfig()
             pids.append(try TestSSHD.spawn("/usr/sbin/slurmctld", ["-D", "-i", "-f", configPath], log: path("slurmctld.out"),
                                            environment: environment, ownGroup: true))
-            pids.append(try TestSSHD.spawn("/usr/sbin/slurmd", ["-D", "-f", configPath], log: path("slurmd.out"),
-                                           environment: environment, ownGroup: true))
-            try waitUntilIdle(timeout: timeout)
+            if multiple {
+                for node in nodes { try startSlurmd(node) }
+            } else {
+                pids.append(try TestSSHD.spawn("/usr/sbin/slurmd", ["-D", "-f", configPath], log: path("slurmd.out"),
+                                               environment: environment, ownGroup: true))
+            }
+            try waitUntilIdle(nodes, timeout: timeout)
         } catch {
             stop()
             throw error
@@ -64,6 +88,77 @@ public final class TestSlurm: @unchecked Sendable {
 
     deinit {
         if !pids.isEmpty { stop() }
+    }
+
+    /// Crashes a node as a power cut would: kill -9 of its slurmd, of its step daemons
+    /// (`slurmstepd`, found by the node's log file they hold open) and of every process they
+    /// run (found by `SLURMD_NODENAME` and this cluster's `SLURM_CONF` in their environment)
+    /// and their descendants. Nothing tells slurmctld: it marks the node down once it stops
+    /// answering (`SlurmdTimeout`, 10 s here), and srun's on that node then end with
+    /// "Node failure". Returns the pids killed besides slurmd.
+    @discardableResult
+    public func crashNode(_ name: String) -> [pid_t] {
+        precondition(multiple && nodes.contains(name), "crashNode needs a cluster of several nodes and one of its nodes")
+        guard let slurmd = slurmds.removeValue(forKey: name) else { return [] }
+        kill(slurmd, SIGKILL)
+        Self.waitForChild(slurmd)
+        let log = URL(fileURLWithPath: path("slurmd-\(name).log")).resolvingSymlinksInPath().path
+        let task = [Array("SLURMD_NODENAME=\(name)\0".utf8), Array("SLURM_CONF=\(configPath)\0".utf8)]
+        let processes = Self.processes()
+        let me = getpid()
+        var victims = Set(processes.keys.filter { pid in
+            guard pid != me else { return false }
+            if Self.holdsOpen(pid, log) { return true }
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            let bytes = [UInt8](environ)
+            return task.allSatisfy { bytes.firstRange(of: $0) != nil }
+        })
+        // Their descendants, whatever environment they were given.
+        var grew = true
+        while grew {
+            let more = processes.filter { !victims.contains($0.key) && victims.contains($0.value) }.map(\.key)
+            grew = !more.isEmpty
+            victims.formUnion(more)
+        }
+        for pid in victims { kill(pid, SIGKILL) }
+        return victims.sorted()
+    }
+
+    /// Starts a crashed node's slurmd again and waits (at most `timeout` seconds) until the
+    /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers).
+    public func bringBack(_ name: String, timeout: Double = 60) throws {
+        precondition(multiple && nodes.contains(name), "bringBack needs a cluster of several nodes and one of its nodes")
+        guard slurmds[name] == nil else { return }
+        try startSlurmd(name)
+        try waitUntilIdle([name], timeout: timeout)
+    }
+
+    /// Drains a node (`scontrol update State=DRAIN`): what runs there goes on, nothing new starts.
+    public func drain(_ name: String, reason: String = "test") throws {
+        try run("scontrol", ["update", "NodeName=\(name)", "State=DRAIN", "Reason=\(reason)"])
+    }
+
+    /// Returns a drained node to service (`State=RESUME`).
+    public func resume(_ name: String) throws {
+        try run("scontrol", ["update", "NodeName=\(name)", "State=RESUME"])
+    }
+
+    /// The node each running job is on: `(job id, name, node list)` as `squeue` shows them.
+    public func running() throws -> [(id: String, name: String, nodes: String)] {
+        try run("squeue", ["-h", "-t", "RUNNING", "-o", "%i|%j|%N"]).split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            return fields.count == 3 ? (fields[0], fields[1], fields[2]) : nil
+        }
+    }
+
+    /// Each node's state as `sinfo` shows it (`idle`, `allocated`, `down*`, ...).
+    public func nodeStates() throws -> [String: String] {
+        var states: [String: String] = [:]
+        for line in try run("sinfo", ["-h", "-N", "-o", "%N %T"]).split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2 { states[String(fields[0])] = String(fields[1]) }
+        }
+        return states
     }
 
     /// Runs a Slurm client (`squeue`, `scancel`, `sinfo`, ...) against this cluster; its stdout.
@@ -97,9 +192,11 @@ public final class TestSlurm: @unchecked Sendable {
         guard !pids.isEmpty else { return }
         _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
         _ = waitForEmptyQueue(timeout: 5)
-        for pid in pids.reversed() { kill(pid, SIGTERM) }
-        for pid in pids.reversed() { Self.waitForChild(pid) }
+        let daemons = Array(slurmds.values) + pids.reversed()
+        for pid in daemons { kill(pid, SIGTERM) }
+        for pid in daemons { Self.waitForChild(pid) }
         pids = []
+        slurmds = [:]
         for pid in leftovers() { kill(pid, SIGKILL) }
         // munged daemonized (init is its parent): wait by its pid while that is still munged
         // (pids are reused quickly on a busy machine).
@@ -134,6 +231,34 @@ public final class TestSlurm: @unchecked Sendable {
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// One node's slurmd (several nodes): `slurmd -N NAME`, its output in `slurmd-NAME.out`.
+    private func startSlurmd(_ name: String) throws {
+        slurmds[name] = try TestSSHD.spawn("/usr/sbin/slurmd", ["-D", "-N", name, "-f", configPath], log: path("slurmd-\(name).out"),
+                                           environment: environment, ownGroup: true)
+    }
+
+    /// Every process's parent, by pid (from `/proc/PID/stat`).
+    private static func processes() -> [pid_t: pid_t] {
+        var parents: [pid_t: pid_t] = [:]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let pid = pid_t(entry), let stat = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            // "PID (COMMAND) STATE PPID ...": the command may hold spaces and parentheses.
+            let text = String(decoding: stat, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let parent = pid_t(fields[1]) { parents[pid] = parent }
+        }
+        return parents
+    }
+
+    /// Whether `pid` has `file` open.
+    private static func holdsOpen(_ pid: pid_t, _ file: String) -> Bool {
+        let folder = "/proc/\(pid)/fd"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)) == file
+        }
+    }
+
     /// munged as root needs `--force`; it daemonizes and writes its pid file.
     private func startMunge() throws {
         var key = [UInt8](repeating: 0, count: 1024)
@@ -153,9 +278,26 @@ public final class TestSlurm: @unchecked Sendable {
     }
 
     private func writeConfig() throws {
-        let controllerPort = try TestSSHD.freePort()
-        var nodePort = try TestSSHD.freePort()
-        while nodePort == controllerPort { nodePort = try TestSSHD.freePort() }
+        var ports: [Int] = []
+        while ports.count < 1 + nodes.count {
+            let port = try TestSSHD.freePort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        let controllerPort = ports[0]
+        // One slurmd: this machine, on SlurmdPort. Several: each node on its own port, its files
+        // named after it (%n); a node that stops answering is down after 10 s, not 300.
+        let own = multiple ? "-%n" : ""
+        let nodeLines = multiple
+            ? zip(nodes, ports.dropFirst()).map { "NodeName=\($0) NodeHostname=\(nodeName) NodeAddr=127.0.0.1 CPUs=\(cpus) Port=\($1) State=UNKNOWN" }
+                .joined(separator: "\n")
+            : "NodeName=\(nodeName) CPUs=\(cpus) State=UNKNOWN"
+        // With preemption a job of `urgent` cancels the `debug` job it needs the CPUs of.
+        let partitions = preemption ? """
+            PreemptType=preempt/partition_prio
+            PreemptMode=CANCEL
+            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP PriorityTier=1
+            PartitionName=urgent Nodes=ALL MaxTime=INFINITE State=UP PriorityTier=2
+            """ : "PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP"
         let config = """
             ClusterName=sweeptest\(directory.lastPathComponent.suffix(8).lowercased())
             SlurmctldHost=\(nodeName)
@@ -169,39 +311,42 @@ public final class TestSlurm: @unchecked Sendable {
             SlurmUser=root
             SlurmdUser=root
             SlurmctldPort=\(controllerPort)
-            SlurmdPort=\(nodePort)
+            \(multiple ? "SlurmdTimeout=10" : "SlurmdPort=\(ports[1])")
             StateSaveLocation=\(path("state"))
-            SlurmdSpoolDir=\(path("spool"))
+            SlurmdSpoolDir=\(path("spool"))\(multiple ? "/%n" : "")
             SlurmctldPidFile=\(path("slurmctld.pid"))
-            SlurmdPidFile=\(path("slurmd.pid"))
+            SlurmdPidFile=\(path("slurmd\(own).pid"))
             SlurmctldLogFile=\(path("slurmctld.log"))
-            SlurmdLogFile=\(path("slurmd.log"))
+            SlurmdLogFile=\(path("slurmd\(own).log"))
             ReturnToService=2
             MpiDefault=none
             KillWait=2
-            NodeName=\(nodeName) CPUs=\(cpus) State=UNKNOWN
-            PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+            \(nodeLines)
+            \(partitions)
 
             """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    private func waitUntilIdle(timeout: Double) throws {
+    /// Waits until each of `names` is idle; throws if a daemon exits meanwhile.
+    private func waitUntilIdle(_ names: [String], timeout: Double) throws {
         let deadline = Date().addingTimeInterval(timeout)
-        var last = ""
+        var last: [String: String] = [:]
         while Date() < deadline {
-            for pid in pids where waitpid(pid, nil, WNOHANG) != 0 {
+            for pid in pids + slurmds.values where waitpid(pid, nil, WNOHANG) != 0 {
                 throw TestSSHDError(message: "a Slurm daemon exited: " + logs())
             }
-            last = (try? run("sinfo", ["-h", "-o", "%T"]))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? last
-            if last == "idle" { return }
+            last = (try? nodeStates()) ?? last
+            if names.allSatisfy({ last[$0] == "idle" }) { return }
             usleep(200_000)
         }
-        throw TestSSHDError(message: "the Slurm node is not idle after \(Int(timeout)) s (sinfo: \(last)): " + logs())
+        let states = names.map { "\($0) \(last[$0] ?? "?")" }.joined(separator: ", ")
+        throw TestSSHDError(message: "Slurm nodes not idle after \(Int(timeout)) s (sinfo: \(states)): " + logs())
     }
 
     private func logs() -> String {
-        ["slurmctld.out", "slurmd.out"].map { (try? String(contentsOfFile: path($0), encoding: .utf8)) ?? "" }
+        (["slurmctld.out", "slurmd.out"] + nodes.map { "slurmd-\($0).out" })
+            .map { (try? String(contentsOfFile: path($0), encoding: .utf8)) ?? "" }
             .joined(separator: "\n").suffix(2000).description
     }
 

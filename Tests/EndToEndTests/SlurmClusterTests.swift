@@ -1,0 +1,182 @@
+import Foundation
+import SweepCore
+import SweepStore
+import SweepTestSupport
+import Testing
+
+/// Sweeps on a real multi-node Slurm cluster: `TestSlurm(nodes: 3)` runs three `slurmd -N nX`
+/// on this machine (Debian's Slurm is built with `MULTIPLE_SLURMD`), one CPU each, so workers
+/// land on different nodes and a node can crash (kill -9 of its slurmd, step daemons and
+/// tasks) while the others run on. After each test Slurm's queue must be empty.
+@Suite(.serialized, .enabled(if: TestSlurm.isInstalled, "Slurm is not installed (apt-get install slurmd slurmctld slurm-client munge)"))
+struct SlurmClusterTests {
+    /// A sandbox with a probe spec `p` and a Slurm host file `c.json` (`workers` x 1 slot).
+    func setUp(jobs: Int, epochs: Int, sleepMS: Int, workers: Int) throws -> SweepSandbox {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("p.json", """
+            {"name": "p", "workload": "probe", "base": {"epochs": \(epochs), "sleep_ms": \(sleepMS)}, "seeds": \(jobs)}
+            """)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": \#(workers), "slots": 1}"#)
+        return sandbox
+    }
+
+    func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
+
+    /// Every attempt of sweep `p`, with its job's id.
+    func attempts(_ sandbox: SweepSandbox) throws -> [(job: Int64, attempt: StoredAttempt)] {
+        let store = try store(sandbox)
+        return try store.jobs(of: try #require(try store.sweep(named: "p")).id).flatMap { job in
+            try store.attempts(of: job.id).map { (job.id, $0) }
+        }
+    }
+
+    /// The queue, for a failure's message.
+    func queued(_ slurm: TestSlurm) -> Comment { "\((try? slurm.queue().map { "\($0.id) \($0.name) \($0.state)" }) ?? [])" }
+
+    @Test(.timeLimit(.minutes(3)))
+    func workersOnThreeNodesShareASweepAndLeaveNoJob() throws {
+        let slurm = try TestSlurm(nodes: 3)
+        defer { slurm.stop() }
+        #expect(slurm.nodes == ["n1", "n2", "n3"])
+        #expect(try slurm.run("scontrol", ["show", "config"]).contains("MULTIPLE_SLURMD         = Yes"))
+        // One CPU per node and one slot per worker: each worker is a Slurm job of its own node.
+        let sandbox = try setUp(jobs: 30, epochs: 2, sleepMS: 200, workers: 3)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        launch.wait(timeout: 150)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 30, epochs: 2)
+        let attempts = try attempts(sandbox).map(\.attempt)
+        #expect(attempts.allSatisfy { $0.status == .ok }, "\(attempts.map { ($0.host, $0.status) })")
+        #expect(Set(attempts.map(\.host)) == ["c.1", "c.2", "c.3"], "\(attempts.map(\.host))")
+        // The attempts record the node each ran on: all three, and one node per worker.
+        let nodes = Dictionary(grouping: attempts, by: \.host).mapValues { Set($0.map { $0.machine?.node ?? "?" }) }
+        #expect(nodes.values.allSatisfy { $0.count == 1 }, "\(nodes)")
+        #expect(Set(nodes.values.flatMap { $0 }) == ["n1", "n2", "n3"], "\(nodes)")
+        let spread = Dictionary(grouping: attempts) { $0.machine?.node ?? "?" }.mapValues(\.count)
+        let hosts = try store(sandbox).hosts()
+        #expect(Set(hosts.compactMap(\.slurmJob)).count == 3, "three Slurm jobs: \(hosts)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        print("jobs per node: \(spread.sorted { $0.key < $1.key })")
+    }
+
+    /// A drained node takes no worker: two workers on three nodes, one drained, run on the
+    /// other two; resumed, it runs one again.
+    @Test(.timeLimit(.minutes(3)))
+    func aDrainedNodeTakesNoWorker() throws {
+        let slurm = try TestSlurm(nodes: 3)
+        defer { slurm.stop() }
+        try slurm.drain("n1")
+        #expect(try slurm.nodeStates()["n1"] == "drained")
+        let sandbox = try setUp(jobs: 8, epochs: 2, sleepMS: 100, workers: 2)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        launch.wait(timeout: 120)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 8, epochs: 2)
+        let nodes = Set(try attempts(sandbox).map { $0.attempt.machine?.node ?? "?" })
+        #expect(nodes == ["n2", "n3"], "\(nodes)")
+        try slurm.resume("n1")
+        // srun's own notes (queued, allocated) come first on the merged output.
+        let ran = try slurm.run("srun", ["-w", "n1", "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
+        #expect(ran.split(separator: "\n").last.map(String.init) == "n1", "\(ran)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// Two workers on three nodes; the node of c.1 crashes while c.1 runs a job. Its worker is
+    /// lost (srun ends with "Node failure" once slurmctld marks the node down, or the heartbeat
+    /// grace passes first), the job it ran is rerun elsewhere once, the replacement worker
+    /// starts on the node left free, and the sweep ends by itself.
+    @Test(.timeLimit(.minutes(3)))
+    func aNodeCrashLosesItsWorkerAndItsJobRunsElsewhereOnce() throws {
+        let slurm = try TestSlurm(nodes: 3)
+        defer { slurm.stop() }
+        // 20 jobs of about 3 s: the survivor alone still has work when the loss is noticed.
+        let sandbox = try setUp(jobs: 20, epochs: 10, sleepMS: 300, workers: 2)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        // Wait until c.1 runs a job it started lately (so it is still running at the crash) and
+        // its node is known.
+        var victim: (id: String, name: String, nodes: String)?
+        var running: (job: Int64, attempt: StoredAttempt)?
+        #expect(sandbox.waitUntil(timeout: 60) {
+            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
+            running = try? attempts(sandbox).first {
+                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
+            }
+            return victim != nil && running != nil
+        }, queued(slurm))
+        let node = try #require(victim?.nodes)
+        let job = try #require(running?.job)
+        #expect(slurm.nodes.contains(node), "\(node)")
+        let killed = slurm.crashNode(node)
+        #expect(!killed.isEmpty, "the step daemon and the worker under it")
+        launch.wait(timeout: 150)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        // Exactly once: one ok attempt per job (and every job done with all its metrics).
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 20, epochs: 10)
+        let all = try attempts(sandbox)
+        let lost = all.filter { $0.attempt.status == .lost }
+        #expect(!lost.isEmpty && lost.allSatisfy { $0.attempt.host == "c.1" && $0.attempt.machine?.node == node },
+                "\(all.map { ($0.job, $0.attempt.host, $0.attempt.machine?.node, $0.attempt.status) })")
+        #expect(lost.contains { $0.job == job }, "the job c.1 ran when its node crashed is lost: \(lost.map(\.job))")
+        #expect(all.allSatisfy { $0.attempt.status == .ok || $0.attempt.status == .lost },
+                "\(all.map { ($0.job, $0.attempt.status, $0.attempt.error) })")
+        // Rerun elsewhere: no ok attempt on the dead node after the crash (it stays down).
+        for (id, attempt) in all where attempt.status == .ok && lost.contains(where: { $0.job == id }) {
+            #expect(attempt.machine?.node != node, "job \(id) reran on \(attempt.machine?.node ?? "?")")
+        }
+        // The replacement: a new Slurm job for c.1, on a surviving node.
+        #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        let replaced = try store(sandbox).hosts().first { $0.name == "c.1" }
+        #expect(replaced?.slurmJob != victim?.id, "\(String(describing: replaced))")
+        let states = try slurm.nodeStates()
+        #expect(states[node]?.hasPrefix("down") == true, "\(states)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        // The node comes back and runs jobs again.
+        try slurm.bringBack(node)
+        // srun's own notes (queued, allocated) come first on the merged output.
+        let ran = try slurm.run("srun", ["-w", node, "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
+        #expect(ran.split(separator: "\n").last.map(String.init) == node, "\(ran)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        print("crashed \(node) (killed \(killed.count) processes); attempts: \(all.count), lost: \(lost.map { $0.attempt.error ?? "" })")
+    }
+}
+
+extension SlurmClusterTests {
+    /// A job of a higher-priority partition preempts a worker (`PreemptMode=CANCEL`): the
+    /// job the worker ran is rerun once, the worker is requested again, the sweep ends by itself.
+    @Test(.timeLimit(.minutes(3)))
+    func aPreemptedWorkersJobRunsAgainOnce() throws {
+        let slurm = try TestSlurm(nodes: 2, preemption: true)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 16, epochs: 10, sleepMS: 300, workers: 2)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        var victim: (id: String, name: String, nodes: String)?
+        var running: (job: Int64, attempt: StoredAttempt)?
+        #expect(sandbox.waitUntil(timeout: 60) {
+            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
+            running = try? attempts(sandbox).first {
+                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
+            }
+            return victim != nil && running != nil
+        }, queued(slurm))
+        let node = try #require(victim?.nodes)
+        let job = try #require(running?.job)
+        // Waits while Slurm cancels the worker to make room, then runs.
+        let urgent = try slurm.run("srun", ["-p", "urgent", "-w", node, "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
+        #expect(urgent.split(separator: "\n").last.map(String.init) == node, "\(urgent)")
+        launch.wait(timeout: 150)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 10)
+        let all = try attempts(sandbox)
+        let lost = all.filter { $0.attempt.status == .lost }
+        #expect(lost.contains { $0.job == job } && lost.allSatisfy { $0.attempt.host == "c.1" },
+                "\(all.map { ($0.job, $0.attempt.host, $0.attempt.status, $0.attempt.error) })")
+        #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
+        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.slurmJob != victim?.id)
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        print("preempted c.1 on \(node); lost: \(lost.map { $0.attempt.error ?? "" })")
+    }
+}
