@@ -22,10 +22,12 @@ struct SlurmClusterTests {
 
     func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
 
-    /// Every attempt of sweep `p`, with its job's id.
+    /// Every attempt of sweep `p`, with its job's id; none before the launch registered it
+    /// (this is polled while the launch starts, so a missing sweep is no failure here).
     func attempts(_ sandbox: SweepSandbox) throws -> [(job: Int64, attempt: StoredAttempt)] {
         let store = try store(sandbox)
-        return try store.jobs(of: try #require(try store.sweep(named: "p")).id).flatMap { job in
+        guard let sweep = try store.sweep(named: "p") else { return [] }
+        return try store.jobs(of: sweep.id).flatMap { job in
             try store.attempts(of: job.id).map { (job.id, $0) }
         }
     }
@@ -83,6 +85,21 @@ struct SlurmClusterTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    /// Waits until worker c.1 runs a job it started lately (so it is still running when a
+    /// fault hits) on a known node; returns that node, the job and the worker's Slurm job id.
+    func freshJobOfFirstWorker(_ slurm: TestSlurm, _ sandbox: SweepSandbox) throws -> (node: String, job: Int64, slurmJob: String) {
+        var victim: (id: String, name: String, nodes: String)?
+        var running: (job: Int64, attempt: StoredAttempt)?
+        #expect(sandbox.waitUntil(timeout: 60) {
+            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
+            running = try? attempts(sandbox).first {
+                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
+            }
+            return victim != nil && running != nil
+        }, queued(slurm))
+        return (try #require(victim?.nodes), try #require(running?.job), try #require(victim?.id))
+    }
+
     /// Two workers on three nodes; the node of c.1 crashes while c.1 runs a job. Its worker is
     /// lost (srun ends with "Node failure" once slurmctld marks the node down, or the heartbeat
     /// grace passes first), the job it ran is rerun elsewhere once, the replacement worker
@@ -94,19 +111,7 @@ struct SlurmClusterTests {
         // 20 jobs of about 3 s: the survivor alone still has work when the loss is noticed.
         let sandbox = try setUp(jobs: 20, epochs: 10, sleepMS: 300, workers: 2)
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
-        // Wait until c.1 runs a job it started lately (so it is still running at the crash) and
-        // its node is known.
-        var victim: (id: String, name: String, nodes: String)?
-        var running: (job: Int64, attempt: StoredAttempt)?
-        #expect(sandbox.waitUntil(timeout: 60) {
-            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
-            running = try? attempts(sandbox).first {
-                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
-            }
-            return victim != nil && running != nil
-        }, queued(slurm))
-        let node = try #require(victim?.nodes)
-        let job = try #require(running?.job)
+        let (node, job, victim) = try freshJobOfFirstWorker(slurm, sandbox)
         #expect(slurm.nodes.contains(node), "\(node)")
         let killed = slurm.crashNode(node)
         #expect(!killed.isEmpty, "the step daemon and the worker under it")
@@ -128,7 +133,7 @@ struct SlurmClusterTests {
         // The replacement: a new Slurm job for c.1, on a surviving node.
         #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
         let replaced = try store(sandbox).hosts().first { $0.name == "c.1" }
-        #expect(replaced?.slurmJob != victim?.id, "\(String(describing: replaced))")
+        #expect(replaced?.slurmJob != victim, "\(String(describing: replaced))")
         let states = try slurm.nodeStates()
         #expect(states[node]?.hasPrefix("down") == true, "\(states)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
@@ -152,17 +157,7 @@ extension SlurmClusterTests {
         defer { slurm.stop() }
         let sandbox = try setUp(jobs: 16, epochs: 10, sleepMS: 300, workers: 2)
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
-        var victim: (id: String, name: String, nodes: String)?
-        var running: (job: Int64, attempt: StoredAttempt)?
-        #expect(sandbox.waitUntil(timeout: 60) {
-            victim = try? slurm.running().first { $0.name.hasSuffix("-c.1") }
-            running = try? attempts(sandbox).first {
-                $0.attempt.host == "c.1" && $0.attempt.status == .running && Date().timeIntervalSince($0.attempt.startedAt) < 1.5
-            }
-            return victim != nil && running != nil
-        }, queued(slurm))
-        let node = try #require(victim?.nodes)
-        let job = try #require(running?.job)
+        let (node, job, victim) = try freshJobOfFirstWorker(slurm, sandbox)
         // Waits while Slurm cancels the worker to make room, then runs.
         let urgent = try slurm.run("srun", ["-p", "urgent", "-w", node, "-n1", "/bin/sh", "-c", "echo $SLURMD_NODENAME"])
         #expect(urgent.split(separator: "\n").last.map(String.init) == node, "\(urgent)")
@@ -174,7 +169,7 @@ extension SlurmClusterTests {
         #expect(lost.contains { $0.job == job } && lost.allSatisfy { $0.attempt.host == "c.1" },
                 "\(all.map { ($0.job, $0.attempt.host, $0.attempt.status, $0.attempt.error) })")
         #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
-        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.slurmJob != victim?.id)
+        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.slurmJob != victim)
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
         print("preempted c.1 on \(node); lost: \(lost.map { $0.attempt.error ?? "" })")
