@@ -92,9 +92,20 @@ final class SlurmJobState: Sendable {
     }
 
     /// The connection's end in words: why Slurm will never start the job, when the watcher
-    /// found out (srun itself only says it was cancelled).
+    /// found out (srun itself only says it was cancelled); a preemption or a node failure as
+    /// what it is (srun says "CANCELLED ... DUE TO PREEMPTION", or exits 0 after "Node failure
+    /// on n1", which read as a crash).
     @Sendable func explain(_ reason: String) -> String {
-        state.withLock { $0.refusal } ?? reason
+        if let refusal = state.withLock({ $0.refusal }) { return refusal }
+        if reason.contains("DUE TO PREEMPTION") {
+            return "its Slurm job was preempted (cancelled for a higher-priority job); its running jobs run again, "
+                + "and the worker is requested again"
+        }
+        if let range = reason.range(of: "Node failure on ") {
+            let node = reason[range.upperBound...].prefix { !$0.isWhitespace && $0 != "," }
+            return "Slurm reported a node failure on \(node); its running jobs run again elsewhere"
+        }
+        return reason
     }
 
     /// One stderr line of srun: `srun: job 12 queued and waiting for resources` (only when

@@ -110,5 +110,11 @@ struct SlurmHostFileTests {
         #expect(state.failure(ended) == .timeLimit(seconds: 120, fix: "raise --time=2:00 in slurm_args of host file c, or make the jobs shorter"))
         #expect(state.failure("c.1 exited with status 1: srun: Job has been cancelled") == .transient)
         #expect(state.failure("srun: error: Unable to allocate resources: Invalid partition name specified") == .permanent)
+        // A preemption and a node failure are said as what they are (they heal: transient).
+        let preempted = "c.1 exited with status 143: slurmstepd: error: *** STEP 9.0 ON n1 CANCELLED AT 2026-12-07T10:00:00 DUE TO PREEMPTION ***"
+        #expect(state.failure(preempted) == .transient)
+        #expect(state.explain(preempted).hasPrefix("its Slurm job was preempted (cancelled for a higher-priority job)"))
+        #expect(state.explain("c.1 exited with status 0: srun: error: Node failure on n2") == "Slurm reported a node failure on n2; its running jobs run again elsewhere")
+        #expect(state.explain("c.1 exited with status 1: srun: Job has been cancelled") == "c.1 exited with status 1: srun: Job has been cancelled")
     }
 }
