@@ -65,4 +65,35 @@ import Testing
         #expect(try harness.state(harness.jobs[1]) == .stopped)
         #expect(try harness.state(harness.jobs[0]) == .pending)
     }
+
+    @Test func aResumedCoordinatorStartsFromTheFinishedJobsCurves() throws {
+        let first = ScriptedTransport("h", slots: 1)
+        let harness = try CoordinatorHarness(jobs: 2, transports: [first], configure: Self.asha())
+        try harness.startWithReady(first)
+        let (a, b) = (harness.jobs[0], harness.jobs[1])
+        first.metric(a, epoch: 1, ["acc": 0.9])
+        first.done(a)
+        try harness.step()
+        #expect(try harness.state(a) == .done)
+        // The first coordinator's host goes before b reports anything: b waits for a resume.
+        first.closeConnection("gone")
+        try harness.step()
+        #expect(try harness.state(b) == .pending)
+
+        // Another coordinator on the same store (a resume): job b is measured against a's 0.9,
+        // which it only knows from the store.
+        let second = ScriptedTransport("h2", slots: 1)
+        var options = Coordinator.Options()
+        Self.asha()(&options)
+        let events = EventQueue()
+        let resumed = Coordinator(store: harness.store, sweep: harness.prepared.sweep, transports: [second], events: events,
+                                  options: options, progress: ProgressLine(sweep: "t", style: .quiet, clock: harness.clock), clock: harness.clock)
+        try resumed.start()
+        second.ready()
+        try resumed.runPending()
+        let attempt = try #require(second.attempt(of: b), "job b was handed out")
+        second.metric(b, epoch: 1, ["acc": 0.1], attempt: attempt)
+        try resumed.runPending()
+        #expect(second.stops == [b], "the rule rebuilt from the store stops b at the first rung")
+    }
 }
