@@ -116,10 +116,27 @@ enum HydraFunctions {
         case .interval: throw Problem("an interval has no list of values")
         case let .range(start, stop, step):
             let (a, b, s) = (start.number!, stop.number!, step.number!)
-            let count = max(0, Int(((b - a) / s).rounded(.up)))
-            guard count <= maxValues else { throw Problem("range gives \(count) values, more than \(maxValues)") }
-            let integral = [start, stop, step].allSatisfy { if case .int = $0 { true } else { false } }
-            return (0..<count).map { i in integral ? .int(Int(a) + i * Int(s)) : .float(a + Double(i) * s) }
+            // Counted in doubles first: range(0, 1e308, 1e-300) must be refused, not overflow.
+            let estimate = ((b - a) / s).rounded(.up)
+            guard estimate.isFinite, estimate <= Double(maxValues) else {
+                throw Problem("range gives more than \(maxValues) values")
+            }
+            let count = max(0, Int(estimate))
+            if case .int(let first) = start, case .int(let last) = stop, case .int(let by) = step {
+                // Integers stay exact; a value past Int's range ends the list (it is past stop).
+                var values: [HydraValue] = []
+                var value = first
+                while by > 0 ? value < last : value > last {
+                    // The estimate above is inexact past 2^53: count here too.
+                    guard values.count < maxValues else { throw Problem("range gives more than \(maxValues) values") }
+                    values.append(.int(value))
+                    let (next, overflow) = value.addingReportingOverflow(by)
+                    if overflow { break }
+                    value = next
+                }
+                return values
+            }
+            return (0..<count).map { i in .float(a + Double(i) * s) }
         }
     }
 
@@ -131,10 +148,15 @@ enum HydraFunctions {
         guard (s > 0) == reverse else { return .range(start: start, stop: stop, step: step) }
         let count = try values(of: .range(start: start, stop: stop, step: step)).count
         guard count > 0 else { return .range(start: start, stop: stop, step: step) }
-        let integral = [start, step].allSatisfy { if case .int = $0 { true } else { false } }
+        if case .int(let first) = start, case .int(let by) = step {
+            // Exact in integers: the last value and one step before the first.
+            let last = first + (count - 1) * by  // a listed value: no overflow
+            let (stop, overflow) = first.subtractingReportingOverflow(by)
+            guard !overflow, by != Int.min else { throw Problem("the reversed range would leave the integers") }
+            return .range(start: .int(last), stop: .int(stop), step: .int(-by))
+        }
         let last = a + Double(count - 1) * s
-        func number(_ value: Double) -> HydraValue { integral ? .int(Int(value)) : .float(value) }
-        return .range(start: number(last), stop: number(a - s), step: number(-s))
+        return .range(start: .float(last), stop: .float(a - s), step: .float(-s))
     }
 
     private static func sorted(_ items: [HydraValue], reverse: Bool) throws(Problem) -> [HydraValue] {

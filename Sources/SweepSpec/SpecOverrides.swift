@@ -136,7 +136,9 @@ public struct SpecOverrides: Sendable {
                 } else {
                     problem = "expected one non-negative integer"
                 }
-            case "objective", "stop", _ where item.key.hasPrefix("objective.") || item.key.hasPrefix("stop."):
+            case "objective", "stop":
+                problem = Self.section(item, root: &root)
+            case let key where key.hasPrefix("objective.") || key.hasPrefix("stop."):
                 problem = Self.section(item, root: &root)
             case "name", "workload", "grid", "base", "zip", "include", "exclude", "sample", "report", "seed":
                 problem = switch item.key {

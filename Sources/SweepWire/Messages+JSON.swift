@@ -155,8 +155,9 @@ extension CoordinatorMessage {
         case "cancel":
             self = .cancel(job: try fields.job())
         case "stop":
-            guard let grace = fields.object["grace"]?.doubleValue, grace.isFinite, grace >= 0 else {
-                throw fields.error("stop needs a grace in seconds")
+            // Bounded: the worker turns it into a deadline.
+            guard let grace = fields.object["grace"]?.doubleValue, grace >= 0, grace <= 86_400 else {
+                throw fields.error("stop needs a grace from 0 to 86400 seconds")
             }
             self = .stop(job: try fields.job(), grace: grace)
         case "drain":

@@ -89,6 +89,19 @@ import Testing
         #expect(run(&first, reports).isEmpty == false)
     }
 
+    @Test func aWindowObjectiveComparesTheMeanOfTheLastEpochs() {
+        // Rung at epoch 2 (grace 2, reduction 2). By the mean of the last two epochs: job 1
+        // 0.5, job 2 0.55 (goes on), job 3 0.4 below the cutoff 0.525. By the last value
+        // alone, job 2 (0.2 against 0.8) would stop and job 3 (0.7) go on.
+        var rule = EarlyStopping(objective: Objective(metric: "acc", mode: .max, at: .window(2)),
+                                 settings: StopSettings(rule: .asha, grace: 2, reduction: 2))
+        let reports: [(Int64, Int, Double)] = [(1, 1, 0.2), (1, 2, 0.8), (2, 1, 0.9), (2, 2, 0.2), (3, 1, 0.1), (3, 2, 0.7)]
+        #expect(run(&rule, reports) == [3: 2])
+        var curve = EarlyStopping.Curve()
+        for value in [1.0, 2, 3, 4] { curve.push(value, keeping: 2) }
+        #expect(curve.sum == 7 && curve.window.count == 2, "the ring keeps the last two: 3 and 4")
+    }
+
     @Test func quantilesInterpolateAsNumpyDoes() {
         #expect(SuccessiveHalving.quantile([], 0.5) == nil)
         #expect(SuccessiveHalving.quantile([1], 0.75) == 1)

@@ -25,6 +25,8 @@ import Testing
         ("x =1", 2, "a blank in the key"),
         ("x=1,", 5, "expected a value, found the end"),
         ("x=99999999999999999999", 3, "out of range"),
+        ("x=sort(range(0, 1e308, 1e-300), reverse=true)", 3, "more than 10000 values"),
+        ("x=sort(range(-9223372036854775808, -9223372036854775806), reverse=true)", 3, "would leave the integers"),
         ("x=[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 35, "nested more than 32"),
     ])
     func refusals(_ text: String, _ column: Int, _ message: String) {

@@ -126,12 +126,31 @@ import Workloads
             == [#"override 1 (+alpha=0.2): the spec already has "alpha": change it with alpha=0.2 (or ++ to set or add)"#])
         #expect(commandMessages(["~nope"]) == [#"override 1 (~nope): the spec has no "nope" to remove; did you mean "note"?"#])
         #expect(commandMessages(["~x=2"]) == [#"override 1 (~x=2): "x" is 1, not 2: nothing removed"#])
+        #expect(commandMessages(["x=range(0,1e308,1e-300)"]).first?.contains("range gives more than 10000 values") == true,
+                "counted before it is listed, not overflowing")
+        #expect(commandMessages(["x=range(9223372036854775805,9223372036854775807)"]).first == nil, "integers near Int.max list exactly")
         #expect(commandMessages(["x=inf"]) == ["override 1 (x=inf): inf cannot be stored: specs are JSON, which has no inf or nan"])
         #expect(commandMessages(["x =1"]).first?.contains("a blank in the key") == true)
         #expect(commandMessages(["x=1,"]).first?.contains("expected a value, found the end") == true)
         #expect(commandMessages(["x=interval(0,1)"]).first?.contains("needs a \"sample\" section") == true)
         #expect(messages(["+fsnet.dropout=0.1"]).isEmpty, "a workload parameter the spec leaves at its default can be added")
         #expect(messages(["+nope=5"]).first?.contains("unknown parameter \"nope\"") == true)
+    }
+
+    @Test func theStopRuleAndObjectiveAreOverriddenFieldByField() throws {
+        let document = try SpecDocument(file: "s.json", text: """
+            {"workload": "probe", "grid": {"value": [1, 2]}, "objective": {"metric": "acc", "mode": "max"},
+             "stop": {"rule": "asha", "grace": 2}}
+            """)
+        func spec(_ overrides: [String]) throws -> SweepSpec {
+            try SweepSpec(document: try SpecOverrides(overrides).apply(to: document, name: "s2", workloads: WorkloadRegistry.all),
+                          workloads: WorkloadRegistry.all)
+        }
+        #expect(try spec(["stop.rule=median"]).stop?.rule == .median)
+        #expect(try spec(["objective.mode=min"]).objective?.mode == .min)
+        #expect(try spec(["~stop"]).stop == nil)
+        // The reader checks the result: the median rule has no reduction.
+        #expect(throws: SpecError.self) { try spec(["stop.rule=median", "stop.reduction=3"]) }
     }
 
     @Test func derivedNamesNeverCollide() throws {

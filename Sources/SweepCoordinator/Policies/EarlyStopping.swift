@@ -17,11 +17,24 @@ public struct EarlyStopping: Sendable {
     private var curves: [Int64: Curve] = [:]
 
     /// The part of a job's curve the objective's value needs: the last value, the best, or
-    /// the last `n` values.
+    /// the last `n` values (a ring with their sum, so each epoch costs O(1)).
     struct Curve: Sendable {
         var last = 0.0
         var best = -Double.infinity
         var window: [Double] = []
+        var next = 0
+        var sum = 0.0
+
+        mutating func push(_ score: Double, keeping n: Int) {
+            if window.count < n {
+                window.append(score)
+            } else {
+                sum -= window[next]
+                window[next] = score
+                next = (next + 1) % n
+            }
+            sum += score
+        }
     }
 
     public init(objective: Objective, settings: StopSettings) {
@@ -48,15 +61,12 @@ public struct EarlyStopping: Sendable {
         var curve = curves[job] ?? Curve()
         curve.last = score
         curve.best = max(curve.best, score)
-        if case .window(let n) = objective.at {
-            curve.window.append(score)
-            if curve.window.count > n { curve.window.removeFirst() }
-        }
+        if case .window(let n) = objective.at { curve.push(score, keeping: n) }
         curves[job] = curve
         let current: Double = switch objective.at {
         case .last: curve.last
         case .best: curve.best
-        case .window: curve.window.reduce(0, +) / Double(curve.window.count)
+        case .window: curve.sum / Double(curve.window.count)
         }
         let name = objective.metric
         if var median {

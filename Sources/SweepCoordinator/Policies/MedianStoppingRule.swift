@@ -28,10 +28,10 @@ struct MedianStoppingRule {
         state.best = max(state.best, score)
         jobs[job] = state
         let average = state.sum / Double(state.count)
-        var atEpoch = averages[epoch] ?? []
-        let own = SuccessiveHalving.insertionIndex(of: average, in: atEpoch)
-        atEpoch.insert(average, at: own)
-        averages[epoch] = atEpoch
+        // Inserted in place: a copy out of the dictionary would copy the whole list each line.
+        let own = SuccessiveHalving.insertionIndex(of: average, in: averages[epoch] ?? [])
+        averages[epoch, default: []].insert(average, at: own)
+        let atEpoch = averages[epoch]!
         let others = atEpoch.count - 1
         guard epoch >= grace, others >= minJobs else { return nil }
         // The median of the others: the sorted list without this job's own entry.
