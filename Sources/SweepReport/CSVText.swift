@@ -3,7 +3,15 @@
 /// Fields containing a comma, double quote, CR or LF are enclosed in double quotes with
 /// inner quotes doubled; records end with LF (pandas and R read LF and CRLF alike, and LF
 /// keeps golden files stable under git's line-ending conversion).
-enum CSVText {
+public enum CSVText {
+    /// One record as text (fields quoted as needed, then LF): for CSVs written elsewhere
+    /// (`sweep export`), so every CSV of sweep quotes alike.
+    public static func record(_ fields: [String]) -> String {
+        var buffer = TextBuffer(capacity: fields.reduce(1) { $0 + $1.utf8.count + 3 })
+        appendRecord(fields, to: &buffer)
+        return buffer.string
+    }
+
     /// Appends one field, quoted when needed.
     static func appendField(_ field: String, to buffer: inout TextBuffer) {
         let needsQuotes = field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }

@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepReport
 import SweepStore
 
 /// `sweep export`: one row per job, the table people load into pandas first: its state,
@@ -41,12 +42,9 @@ public enum JobExport {
         return (columns, rows)
     }
 
-    /// RFC 4180 CSV: a header and one record a job; numbers as JSON writes them, null empty.
+    /// CSV as the report's CSVs are written (`CSVText`): a header and one record a job;
+    /// numbers as JSON writes them, null empty.
     public static func csv(_ table: (columns: [String], rows: [[JSONValue]])) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
         func cell(_ value: JSONValue) -> String {
             switch value {
             case .null: ""
@@ -54,9 +52,7 @@ public enum JobExport {
             default: value.canonicalText
             }
         }
-        var lines = [table.columns.map(field).joined(separator: ",")]
-        for row in table.rows { lines.append(row.map { field(cell($0)) }.joined(separator: ",")) }
-        return lines.joined(separator: "\r\n") + "\r\n"
+        return CSVText.record(table.columns) + table.rows.map { CSVText.record($0.map(cell)) }.joined()
     }
 
     /// JSON lines: one object a job, keys as the CSV's columns.
