@@ -3,6 +3,11 @@
 /// Fields containing a comma, double quote, CR or LF are enclosed in double quotes with
 /// inner quotes doubled; records end with LF (pandas and R read LF and CRLF alike, and LF
 /// keeps golden files stable under git's line-ending conversion).
+///
+/// A text field that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`,
+/// `@`, tab or CR and is not a number) gets a leading `'`, as OWASP advises against CSV
+/// injection: param values and metric names come from spec files and programs, and a
+/// report's CSV is opened in spreadsheets as often as in pandas.
 public enum CSVText {
     /// One record as text (fields quoted as needed, then LF): for CSVs written elsewhere
     /// (`sweep export`), so every CSV of sweep quotes alike.
@@ -13,7 +18,8 @@ public enum CSVText {
     }
 
     /// Appends one field, quoted when needed.
-    static func appendField(_ field: String, to buffer: inout TextBuffer) {
+    static func appendField(_ rawField: String, to buffer: inout TextBuffer) {
+        let field = neutralisingFormula(rawField)
         let needsQuotes = field.utf8.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
         guard needsQuotes else {
             buffer.append(field)
@@ -25,6 +31,20 @@ public enum CSVText {
             buffer.append(byte: byte)
         }
         buffer.append(byte: UInt8(ascii: "\""))
+    }
+
+    /// `field`, or `'` + `field` when a spreadsheet would evaluate it. Numbers such as
+    /// `-0.5` or `+3` are left alone: they are data, and pandas must still read them.
+    static func neutralisingFormula(_ field: String) -> String {
+        guard let first = field.utf8.first else { return field }
+        switch first {
+        case UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "\t"), UInt8(ascii: "\r"):
+            return "'" + field
+        case UInt8(ascii: "+"), UInt8(ascii: "-"):
+            return Double(field) == nil ? "'" + field : field
+        default:
+            return field
+        }
     }
 
     /// Appends a whole record: fields separated by commas, then LF.
