@@ -19,9 +19,13 @@ private let stopRequested = Atomic<Bool>(false)
 
 public final class JobRunner {
     private let workloads: [any Workload.Type]
+    private let stderrMark: StderrMark?
 
-    public init(workloads: [any Workload.Type]) {
+    /// - Parameter stderrMark: the worker's mark, written on stderr as each job starts; nil
+    ///   when no worker gave one.
+    public init(workloads: [any Workload.Type], stderrMark: StderrMark? = nil) {
         self.workloads = workloads
+        self.stderrMark = stderrMark
     }
 
     /// Serves until standard input closes, then kills its process group (itself and the
@@ -57,6 +61,13 @@ public final class JobRunner {
         // Jobs run on this (the main) thread, one at a time, in the order they came.
         while true {
             guard let request = requests.next(timeout: nil) else { continue }
+            if let stderrMark {
+                // Before anything of this job reaches stderr (the job runs on this thread, and
+                // its program starts later): every earlier line there is the previous job's,
+                // including what the previous job printed (stdout is stderr here, buffered).
+                fflush(nil)
+                FileHandle.standardError.write(Data((stderrMark.line(for: .init(job: request.job, attempt: request.attempt)) + "\n").utf8))
+            }
             output.write(WorkerMessage.started(job: request.job, attempt: request.attempt).line)
             output.write(WorkerMessage.finished(run(request, output: output)).line)
         }

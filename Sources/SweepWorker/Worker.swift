@@ -44,7 +44,8 @@ public final class Worker {
         case inputClosed
         /// A runner's `finished` (its other messages are forwarded by its reader thread).
         case runnerMessage(runner: Int, WorkerMessage)
-        case runnerStderr(runner: Int, line: String)
+        /// A runner's stderr line and the attempt it belongs to, known when it was read.
+        case runnerStderr(runner: Int, attempt: StderrMark.Attempt, line: String)
         case runnerEnded(runner: Int, Termination)
     }
 
@@ -78,6 +79,8 @@ public final class Worker {
     private var draining = false
     private var inputClosed = false
     private var nextHeartbeat: Duration = .zero
+    /// What runners write on stderr between two jobs (see `StderrMark`).
+    private let stderrMark = StderrMark.random()
 
     /// Speaks the protocol on `input` and `output`; by default takes over this process's
     /// stdin and stdout (stray prints then go to stderr).
@@ -167,11 +170,13 @@ public final class Worker {
                 runner.deadline = nil
                 dispatch()
             }
-        case .runnerStderr(let id, let line):
-            guard let runner = runner(id) else { return }
+        case .runnerStderr(let id, let attempt, let line):
+            // A line of an attempt the runner no longer holds came after that attempt's
+            // `finished`; the coordinator would drop it, and it is no other job's.
+            guard let runner = runner(id), let job = runner.job, job.job == attempt.job, job.attempt == attempt.attempt else { return }
             runner.stderrTail.append(line)
             if runner.stderrTail.count > options.stderrTailLines { runner.stderrTail.removeFirst() }
-            if let job = runner.job { send(.log(job: job.job, attempt: job.attempt, line: line)) }
+            send(.log(job: job.job, attempt: job.attempt, line: line))
         case .runnerEnded(let id, let termination):
             guard let runner = runner(id) else { return }
             runners.removeAll { $0 === runner }
@@ -222,7 +227,7 @@ public final class Worker {
                 runner = idle
             } else if runners.count < options.slots {
                 do {
-                    runner = try startRunner()
+                    runner = try startRunner(first: queue[0])
                 } catch {
                     let request = queue.removeFirst()
                     send(.finished(AttemptResult(job: request.job, attempt: request.attempt, status: .failed,
@@ -270,9 +275,13 @@ public final class Worker {
         runner.process.killGroup(SIGKILL)
     }
 
-    /// Starts a runner process and its two reader threads.
-    private func startRunner() throws -> Runner {
-        let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments)
+    /// Starts a runner process, about to run `first`, and its two reader threads.
+    private func startRunner(first: RunRequest) throws -> Runner {
+        let mark = stderrMark
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != StderrMark.environmentName }
+            .map { "\($0.key)=\($0.value)" } + ["\(StderrMark.environmentName)=\(mark.token)"]
+        let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments,
+                                             environment: environment)
         let id = nextRunnerID
         nextRunnerID += 1
         let runner = Runner(id: id, process: process)
@@ -280,7 +289,15 @@ public final class Worker {
         let events = events, output = output
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            process.forEachLine(of: .stderr) { events.post(.runnerStderr(runner: id, line: $0)) }
+            // Lines before the first mark (the runner starting up) are its first job's.
+            var attempt = StderrMark.Attempt(job: first.job, attempt: first.attempt)
+            process.forEachLine(of: .stderr) { line in
+                if let next = mark.attempt(in: line) {
+                    attempt = next
+                } else {
+                    events.post(.runnerStderr(runner: id, attempt: attempt, line: line))
+                }
+            }
             stderrDone.signal()
         }
         Thread.detachNewThread {

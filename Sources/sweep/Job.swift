@@ -32,7 +32,13 @@ extension Sweep {
         }
 
         func run() throws {
-            if stdio { JobRunner(workloads: WorkloadRegistry.all).serve(inputClosed: { _exit(0) }) }
+            if stdio {
+                // The worker's mark leaves the environment before any job runs, so that no job's
+                // program inherits it (and could write another job's stderr lines).
+                let mark = ProcessInfo.processInfo.environment[StderrMark.environmentName].map(StderrMark.init(token:))
+                unsetenv(StderrMark.environmentName)
+                JobRunner(workloads: WorkloadRegistry.all, stderrMark: mark).serve(inputClosed: { _exit(0) })
+            }
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec!))
             let index = try position(of: job!, in: plan)
             let job = plan.jobs[index]

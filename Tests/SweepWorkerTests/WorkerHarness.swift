@@ -13,19 +13,30 @@ import Synchronization
 /// job runners: real processes, no coordinator.
 final class WorkerHarness: Sendable {
     /// A runner that answers each `run` with `finished ok`, unless the job's `value` says
-    /// to sleep (for timeouts, cancels, shutdown) or to crash. It records its pid in `pids`.
+    /// to sleep (for timeouts, cancels, shutdown) or to crash. It records its pid in `pids`
+    /// and marks each job's start on stderr, as `sweep job --stdio` does.
     static func runnerScript(pids: String) -> String {
         #"""
         echo $$ >> '\#(pids)'
-        while IFS= read -r line; do
-          job=$(printf '%s' "$line" | sed -n 's/.*"job":\([0-9]*\).*/\1/p')
-          attempt=$(printf '%s' "$line" | sed -n 's/.*"attempt":\([0-9]*\).*/\1/p')
-          case "$line" in
+        handle() {
+          job=$(printf '%s' "$1" | sed -n 's/.*"job":\([0-9]*\).*/\1/p')
+          attempt=$(printf '%s' "$1" | sed -n 's/.*"attempt":\([0-9]*\).*/\1/p')
+          printf '%s %s %s\n' "$SWEEP_STDERR_MARK" "$job" "$attempt" >&2
+          case "$1" in
             *'"value":"sleep"'*) sleep 30 ;;
             *'"value":"crash"'*) echo dying >&2; kill -SEGV $$ ;;
+            *'"value":"trailing"'*)
+              # Its last stderr line comes after its `finished`, once the worker has
+              # handed this runner the next job (a reader thread late by that much).
+              printf '{"v":1,"type":"finished","job":%s,"attempt":%s,"status":"ok"}\n' "$job" "$attempt"
+              IFS= read -r next || exit 0
+              echo "last words of job $job" >&2
+              handle "$next"
+              return ;;
           esac
           printf '{"v":1,"type":"finished","job":%s,"attempt":%s,"status":"ok"}\n' "$job" "$attempt"
-        done
+        }
+        while IFS= read -r line; do handle "$line"; done
         """#
     }
 
