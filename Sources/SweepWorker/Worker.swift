@@ -15,6 +15,9 @@ import SweepWire
 /// `serve()` returns when its input closes (the coordinator or the SSH channel is gone)
 /// or a drain completes, after killing its runners' process groups, so no orphan keeps
 /// burning a host. The caller exits.
+///
+/// `serve()` is `start()`, then `runPending()` after each wait until `isFinished`, then
+/// `finish()`; tests call these themselves with a `ManualClock`, as the coordinator's do.
 public final class Worker {
     /// How to start a job runner and how often to say the worker is alive.
     public struct Options: Sendable {
@@ -104,6 +107,18 @@ public final class Worker {
 
     /// Runs the worker until its input closes or a drain completes.
     public func serve() {
+        start()
+        while !isFinished {
+            if let event = events.next(timeout: nextDeadline - clock.now) { handle(event) }
+            runPending()
+        }
+        finish()
+    }
+
+    // MARK: Stepping (what `serve()` is made of; tests call these with a manual clock)
+
+    /// Says `ready`, starts reading the input and sets the first heartbeat.
+    public func start() {
         // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
         // thread's frames, without register and image dumps (unless the user chose).
         setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
@@ -123,19 +138,22 @@ public final class Worker {
             events.post(.inputClosed)
         }
         nextHeartbeat = clock.now + .seconds(options.heartbeatInterval)
-        while !isDone {
-            if let event = events.next(timeout: nextDeadline - clock.now) { handle(event) }
-            fireTimers()
-        }
-        shutDown()
     }
 
-    /// Input closed, or a drain with nothing left to wait for.
-    private var isDone: Bool {
+    /// Handles every event already posted and fires the timers due by the clock's `now`.
+    /// Never blocks.
+    public func runPending() {
+        while let event = events.poll() { handle(event) }
+        fireTimers()
+    }
+
+    /// True once the input closed, or a drain has nothing left to wait for.
+    public var isFinished: Bool {
         inputClosed || (draining && queue.isEmpty && runners.allSatisfy { $0.job == nil })
     }
 
-    private var nextDeadline: Duration {
+    /// The earliest time a timer is due (the next heartbeat, at the latest).
+    public var nextDeadline: Duration {
         runners.reduce(nextHeartbeat) { deadline, runner in
             [runner.deadline, runner.killAt].compactMap { $0 }.reduce(deadline, min)
         }
@@ -324,7 +342,7 @@ public final class Worker {
     }
 
     /// Kills every runner's process group and waits (briefly) until each is reaped.
-    private func shutDown() {
+    public func finish() {
         for runner in runners { runner.process.killGroup(SIGKILL) }
         let limit = clock.now + .seconds(2)
         while !runners.isEmpty, clock.now < limit {
