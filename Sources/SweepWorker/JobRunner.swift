@@ -13,8 +13,8 @@ import SweepWire
 /// One runner serves many jobs in turn, so a zero-length job costs a message round trip
 /// instead of a process start; per-process caches (data sets) are shared between them.
 /// The worker kills a runner to cancel its job and starts a new one when a runner dies.
-/// Set by SIGTERM, which the worker sends when the sweep's stop rule ends the job: the
-/// workload sees it as `JobContext.shouldStop` (a lock-free store, safe in a signal handler).
+/// Set by SIGTERM (`JobRunner.requestStop()`), which the worker sends when the sweep's stop
+/// rule ends the job: the workload sees it as `JobContext.shouldStop`.
 private let stopRequested = Atomic<Bool>(false)
 
 public final class JobRunner {
@@ -28,19 +28,23 @@ public final class JobRunner {
         self.stderrMark = stderrMark
     }
 
-    /// Serves until standard input closes, then kills its process group (itself and the
-    /// job's program) when it leads one, else calls `inputClosed` at once, from the reader
-    /// thread, even mid-job: a runner whose worker is gone must not keep burning the host,
-    /// so the caller ends the process there (`_exit(0)`).
-    public func serve(inputClosed: @escaping @Sendable () -> Never) -> Never {
-        // The protocol owns the real stdout; anything a workload prints goes to stderr.
-        let protocolFD = dup(1)
-        dup2(2, 1)
-        let output = LineWriter(Descriptor(protocolFD))
+    /// Tells the running job to stop (`JobContext.shouldStop`): a lock-free store, so the
+    /// process's SIGTERM handler may call it. A stopped job ends at its next epoch and
+    /// reports; its program (in this group) got the SIGTERM itself. The worker kills the
+    /// group if that takes longer than its grace.
+    public static func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Serves until standard input (descriptor 0) closes, then kills its process group
+    /// (itself and the job's program) when it leads one, else calls `inputClosed` at once,
+    /// from the reader thread, even mid-job: a runner whose worker is gone must not keep
+    /// burning the host, so the caller ends the process there (`_exit(0)`).
+    /// - Parameter output: where the protocol's lines go (the process's real stdout; the
+    ///   caller points descriptor 1 at stderr, so what a workload prints stays off it).
+    public func serve(output protocolOutput: Descriptor, inputClosed: @escaping @Sendable () -> Never) -> Never {
+        let output = LineWriter(protocolOutput)
         let requests = LoopQueue<RunRequest>()
-        // A stopped job ends at its next epoch and reports; its program (in this group) got
-        // the SIGTERM itself. The worker kills the group if that takes longer than its grace.
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
 
         Thread.detachNewThread {
             let input = LineReader(fileDescriptor: 0)

@@ -85,24 +85,19 @@ public final class Worker {
     /// What runners write on stderr between two jobs (see `StderrMark`).
     private let stderrMark = StderrMark.random()
 
-    /// Speaks the protocol on `input` and `output`; by default takes over this process's
-    /// stdin and stdout (stray prints then go to stderr).
+    /// Speaks the protocol on `input` and `output`. It changes nothing process-wide: the
+    /// caller (`sweep worker`) moves stray prints off the protocol's stdout and sets the
+    /// runners' `SWIFT_BACKTRACE`.
     /// - Parameters:
     ///   - input: the descriptor coordinator messages arrive on; not closed by the worker.
-    ///   - output: where worker messages go; nil for this process's stdout.
-    public init(options: Options, info: WorkerInfo, input: Int32 = 0, output: Descriptor? = nil,
+    ///   - output: where worker messages go.
+    public init(options: Options, info: WorkerInfo, input: Int32, output: Descriptor,
                 clock: any LoopClock = MonotonicClock()) {
         self.options = options
         self.info = info
         self.clock = clock
         self.input = input
-        if let output {
-            self.output = LineWriter(output)
-        } else {
-            let protocolFD = dup(1)
-            dup2(2, 1)
-            self.output = LineWriter(Descriptor(protocolFD))
-        }
+        self.output = LineWriter(output)
     }
 
     /// Runs the worker until its input closes or a drain completes.
@@ -119,9 +114,6 @@ public final class Worker {
 
     /// Says `ready`, starts reading the input and sets the first heartbeat.
     public func start() {
-        // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
-        // thread's frames, without register and image dumps (unless the user chose).
-        setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
         if let jobFolders = options.jobFolders { JobFolder.removeAbandoned(in: jobFolders) }
         send(.ready(info))
         let events = events, fd = input
