@@ -13,30 +13,38 @@ import SweepWire
 /// One runner serves many jobs in turn, so a zero-length job costs a message round trip
 /// instead of a process start; per-process caches (data sets) are shared between them.
 /// The worker kills a runner to cancel its job and starts a new one when a runner dies.
-/// Set by SIGTERM, which the worker sends when the sweep's stop rule ends the job: the
-/// workload sees it as `JobContext.shouldStop` (a lock-free store, safe in a signal handler).
+/// Set by SIGTERM (`JobRunner.requestStop()`), which the worker sends when the sweep's stop
+/// rule ends the job: the workload sees it as `JobContext.shouldStop`.
 private let stopRequested = Atomic<Bool>(false)
 
 public final class JobRunner {
     private let workloads: [any Workload.Type]
+    private let stderrMark: StderrMark?
 
-    public init(workloads: [any Workload.Type]) {
+    /// - Parameter stderrMark: the worker's mark, written on stderr as each job starts; nil
+    ///   when no worker gave one.
+    public init(workloads: [any Workload.Type], stderrMark: StderrMark? = nil) {
         self.workloads = workloads
+        self.stderrMark = stderrMark
     }
 
-    /// Serves until standard input closes, then kills its process group (itself and the
-    /// job's program) when it leads one, else calls `inputClosed` at once, from the reader
-    /// thread, even mid-job: a runner whose worker is gone must not keep burning the host,
-    /// so the caller ends the process there (`_exit(0)`).
-    public func serve(inputClosed: @escaping @Sendable () -> Never) -> Never {
-        // The protocol owns the real stdout; anything a workload prints goes to stderr.
-        let protocolFD = dup(1)
-        dup2(2, 1)
-        let output = LineWriter(Descriptor(protocolFD))
+    /// Tells the running job to stop (`JobContext.shouldStop`): a lock-free store, so the
+    /// process's SIGTERM handler may call it. A stopped job ends at its next epoch and
+    /// reports; its program (in this group) got the SIGTERM itself. The worker kills the
+    /// group if that takes longer than its grace.
+    public static func requestStop() {
+        stopRequested.store(true, ordering: .relaxed)
+    }
+
+    /// Serves until standard input (descriptor 0) closes, then kills its process group
+    /// (itself and the job's program) when it leads one, else calls `inputClosed` at once,
+    /// from the reader thread, even mid-job: a runner whose worker is gone must not keep
+    /// burning the host, so the caller ends the process there (`_exit(0)`).
+    /// - Parameter output: where the protocol's lines go (the process's real stdout; the
+    ///   caller points descriptor 1 at stderr, so what a workload prints stays off it).
+    public func serve(output protocolOutput: Descriptor, inputClosed: @escaping @Sendable () -> Never) -> Never {
+        let output = LineWriter(protocolOutput)
         let requests = LoopQueue<RunRequest>()
-        // A stopped job ends at its next epoch and reports; its program (in this group) got
-        // the SIGTERM itself. The worker kills the group if that takes longer than its grace.
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
 
         Thread.detachNewThread {
             let input = LineReader(fileDescriptor: 0)
@@ -57,6 +65,13 @@ public final class JobRunner {
         // Jobs run on this (the main) thread, one at a time, in the order they came.
         while true {
             guard let request = requests.next(timeout: nil) else { continue }
+            if let stderrMark {
+                // Before anything of this job reaches stderr (the job runs on this thread, and
+                // its program starts later): every earlier line there is the previous job's,
+                // including what the previous job printed (stdout is stderr here, buffered).
+                fflush(nil)
+                FileHandle.standardError.write(Data((stderrMark.line(for: .init(job: request.job, attempt: request.attempt)) + "\n").utf8))
+            }
             output.write(WorkerMessage.started(job: request.job, attempt: request.attempt).line)
             output.write(WorkerMessage.finished(run(request, output: output)).line)
         }

@@ -15,6 +15,9 @@ import SweepWire
 /// `serve()` returns when its input closes (the coordinator or the SSH channel is gone)
 /// or a drain completes, after killing its runners' process groups, so no orphan keeps
 /// burning a host. The caller exits.
+///
+/// `serve()` is `start()`, then `runPending()` after each wait until `isFinished`, then
+/// `finish()`; tests call these themselves with a `ManualClock`, as the coordinator's do.
 public final class Worker {
     /// How to start a job runner and how often to say the worker is alive.
     public struct Options: Sendable {
@@ -44,7 +47,8 @@ public final class Worker {
         case inputClosed
         /// A runner's `finished` (its other messages are forwarded by its reader thread).
         case runnerMessage(runner: Int, WorkerMessage)
-        case runnerStderr(runner: Int, line: String)
+        /// A runner's stderr line and the attempt it belongs to, known when it was read.
+        case runnerStderr(runner: Int, attempt: StderrMark.Attempt, line: String)
         case runnerEnded(runner: Int, Termination)
     }
 
@@ -78,32 +82,38 @@ public final class Worker {
     private var draining = false
     private var inputClosed = false
     private var nextHeartbeat: Duration = .zero
+    /// What runners write on stderr between two jobs (see `StderrMark`).
+    private let stderrMark = StderrMark.random()
 
-    /// Speaks the protocol on `input` and `output`; by default takes over this process's
-    /// stdin and stdout (stray prints then go to stderr).
+    /// Speaks the protocol on `input` and `output`. It changes nothing process-wide: the
+    /// caller (`sweep worker`) moves stray prints off the protocol's stdout and sets the
+    /// runners' `SWIFT_BACKTRACE`.
     /// - Parameters:
     ///   - input: the descriptor coordinator messages arrive on; not closed by the worker.
-    ///   - output: where worker messages go; nil for this process's stdout.
-    public init(options: Options, info: WorkerInfo, input: Int32 = 0, output: Descriptor? = nil,
+    ///   - output: where worker messages go.
+    public init(options: Options, info: WorkerInfo, input: Int32, output: Descriptor,
                 clock: any LoopClock = MonotonicClock()) {
         self.options = options
         self.info = info
         self.clock = clock
         self.input = input
-        if let output {
-            self.output = LineWriter(output)
-        } else {
-            let protocolFD = dup(1)
-            dup2(2, 1)
-            self.output = LineWriter(Descriptor(protocolFD))
-        }
+        self.output = LineWriter(output)
     }
 
     /// Runs the worker until its input closes or a drain completes.
     public func serve() {
-        // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
-        // thread's frames, without register and image dumps (unless the user chose).
-        setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
+        start()
+        while !isFinished {
+            if let event = events.next(timeout: nextDeadline - clock.now) { handle(event) }
+            runPending()
+        }
+        finish()
+    }
+
+    // MARK: Stepping (what `serve()` is made of; tests call these with a manual clock)
+
+    /// Says `ready`, starts reading the input and sets the first heartbeat.
+    public func start() {
         if let jobFolders = options.jobFolders { JobFolder.removeAbandoned(in: jobFolders) }
         send(.ready(info))
         let events = events, fd = input
@@ -120,19 +130,22 @@ public final class Worker {
             events.post(.inputClosed)
         }
         nextHeartbeat = clock.now + .seconds(options.heartbeatInterval)
-        while !isDone {
-            if let event = events.next(timeout: nextDeadline - clock.now) { handle(event) }
-            fireTimers()
-        }
-        shutDown()
     }
 
-    /// Input closed, or a drain with nothing left to wait for.
-    private var isDone: Bool {
+    /// Handles every event already posted and fires the timers due by the clock's `now`.
+    /// Never blocks.
+    public func runPending() {
+        while let event = events.poll() { handle(event) }
+        fireTimers()
+    }
+
+    /// True once the input closed, or a drain has nothing left to wait for.
+    public var isFinished: Bool {
         inputClosed || (draining && queue.isEmpty && runners.allSatisfy { $0.job == nil })
     }
 
-    private var nextDeadline: Duration {
+    /// The earliest time a timer is due (the next heartbeat, at the latest).
+    public var nextDeadline: Duration {
         runners.reduce(nextHeartbeat) { deadline, runner in
             [runner.deadline, runner.killAt].compactMap { $0 }.reduce(deadline, min)
         }
@@ -167,11 +180,13 @@ public final class Worker {
                 runner.deadline = nil
                 dispatch()
             }
-        case .runnerStderr(let id, let line):
-            guard let runner = runner(id) else { return }
+        case .runnerStderr(let id, let attempt, let line):
+            // A line of an attempt the runner no longer holds came after that attempt's
+            // `finished`; the coordinator would drop it, and it is no other job's.
+            guard let runner = runner(id), let job = runner.job, job.job == attempt.job, job.attempt == attempt.attempt else { return }
             runner.stderrTail.append(line)
             if runner.stderrTail.count > options.stderrTailLines { runner.stderrTail.removeFirst() }
-            if let job = runner.job { send(.log(job: job.job, attempt: job.attempt, line: line)) }
+            send(.log(job: job.job, attempt: job.attempt, line: line))
         case .runnerEnded(let id, let termination):
             guard let runner = runner(id) else { return }
             runners.removeAll { $0 === runner }
@@ -222,7 +237,7 @@ public final class Worker {
                 runner = idle
             } else if runners.count < options.slots {
                 do {
-                    runner = try startRunner()
+                    runner = try startRunner(first: queue[0])
                 } catch {
                     let request = queue.removeFirst()
                     send(.finished(AttemptResult(job: request.job, attempt: request.attempt, status: .failed,
@@ -270,9 +285,13 @@ public final class Worker {
         runner.process.killGroup(SIGKILL)
     }
 
-    /// Starts a runner process and its two reader threads.
-    private func startRunner() throws -> Runner {
-        let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments)
+    /// Starts a runner process, about to run `first`, and its two reader threads.
+    private func startRunner(first: RunRequest) throws -> Runner {
+        let mark = stderrMark
+        let environment = ProcessInfo.processInfo.environment.filter { $0.key != StderrMark.environmentName }
+            .map { "\($0.key)=\($0.value)" } + ["\(StderrMark.environmentName)=\(mark.token)"]
+        let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments,
+                                             environment: environment)
         let id = nextRunnerID
         nextRunnerID += 1
         let runner = Runner(id: id, process: process)
@@ -280,7 +299,15 @@ public final class Worker {
         let events = events, output = output
         let stderrDone = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            process.forEachLine(of: .stderr) { events.post(.runnerStderr(runner: id, line: $0)) }
+            // Lines before the first mark (the runner starting up) are its first job's.
+            var attempt = StderrMark.Attempt(job: first.job, attempt: first.attempt)
+            process.forEachLine(of: .stderr) { line in
+                if let next = mark.attempt(in: line) {
+                    attempt = next
+                } else {
+                    events.post(.runnerStderr(runner: id, attempt: attempt, line: line))
+                }
+            }
             stderrDone.signal()
         }
         Thread.detachNewThread {
@@ -307,7 +334,7 @@ public final class Worker {
     }
 
     /// Kills every runner's process group and waits (briefly) until each is reaped.
-    private func shutDown() {
+    public func finish() {
         for runner in runners { runner.process.killGroup(SIGKILL) }
         let limit = clock.now + .seconds(2)
         while !runners.isEmpty, clock.now < limit {

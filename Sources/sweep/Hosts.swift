@@ -4,6 +4,7 @@ import Foundation
 import SweepCore
 import SweepRemote
 import SweepViews
+import Synchronization
 
 extension Sweep {
     struct Hosts: ParsableCommand {
@@ -45,24 +46,26 @@ struct HostCheckFailure: Error, CustomStringConvertible {
 /// Runs async work from a synchronous command and returns its result.
 func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
     let done = DispatchSemaphore(value: 0)
-    nonisolated(unsafe) var result: Result<T, any Error>!
+    let result = Mutex<Result<T, any Error>?>(nil)
     Task {
-        do { result = .success(try await body()) } catch { result = .failure(error) }
+        let outcome: Result<T, any Error>
+        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
+        result.withLock { $0 = outcome }
         done.signal()
     }
     done.wait()
-    return try result.get()
+    return try result.withLock { $0! }.get()
 }
 
 /// This binary and its SHA-256, computed once per process.
 enum ShippedBinary {
-    nonisolated(unsafe) private static var cached: (path: String, hash: String)?
+    private static let cached = Mutex<(path: String, hash: String)?>(nil)
 
     static func get() throws -> (path: String, hash: String) {
-        if let cached { return cached }
+        if let cached = cached.withLock({ $0 }) { return cached }
         let path = try SelfExecutable.path()
         let value = (path, try Digest.sha256Hex(fileAtPath: path))
-        cached = value
+        cached.withLock { $0 = value }
         return value
     }
 }

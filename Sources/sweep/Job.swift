@@ -32,7 +32,16 @@ extension Sweep {
         }
 
         func run() throws {
-            if stdio { JobRunner(workloads: WorkloadRegistry.all).serve(inputClosed: { _exit(0) }) }
+            if stdio {
+                // This process is a job runner from here on; what that changes process-wide is
+                // done here. The worker's mark leaves the environment before any job runs, so that
+                // no job's program inherits it (and could write another job's stderr lines).
+                let mark = ProcessInfo.processInfo.environment[StderrMark.environmentName].map(StderrMark.init(token:))
+                unsetenv(StderrMark.environmentName)
+                signal(SIGTERM) { _ in JobRunner.requestStop() }
+                JobRunner(workloads: WorkloadRegistry.all, stderrMark: mark)
+                    .serve(output: Self.protocolOutput(), inputClosed: { _exit(0) })
+            }
             let plan = try SpecFiles.plan(SpecFiles.resolve(spec!))
             let index = try position(of: job!, in: plan)
             let job = plan.jobs[index]
@@ -92,9 +101,23 @@ extension Sweep {
             var options = Worker.Options(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
                                          runnerArguments: ["job", "--stdio"])
             options.jobFolders = JobFolder.base
-            Worker(options: options, info: info).serve()
+            // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
+            // thread's frames, without register and image dumps (unless the user chose).
+            // Set here, once, before any runner starts (the runners inherit it).
+            setenv("SWIFT_BACKTRACE", "interactive=no,color=no,threads=crashed,registers=none,images=none,limit=24", 0)
+            Worker(options: options, info: info, input: 0, output: Job.protocolOutput()).serve()
             // Input closed or drained: exit 0, which also ends any reader thread.
         }
+    }
+}
+
+extension Sweep.Job {
+    /// Takes this process's stdout for the wire protocol and points descriptor 1 at stderr,
+    /// so that anything else printed (by a workload, a library) cannot corrupt a message.
+    static func protocolOutput() -> Descriptor {
+        let protocolFD = dup(1)
+        dup2(2, 1)
+        return Descriptor(protocolFD)
     }
 }
 

@@ -81,6 +81,8 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         #expect(try store.attempts(of: jobs[2].id).map(\.status) == [.failed, .failed])
         // The crashed attempt keeps the job's last stderr lines.
         #expect(try store.attempts(of: jobs[2].id)[0].stderrTail?.isEmpty == false)
+        // The runner's marks between jobs (`StderrMark`) are the worker's, never a job's text.
+        #expect(try store.attempts(of: jobs[2].id).allSatisfy { $0.stderrTail?.contains("sweep-stderr-mark") != true })
         let logs = try sandbox.run(["logs", String(jobs[1].id)])
         #expect(logs.stdout.contains("attempt 1 on local: failed: probe: failing at epoch 2"))
         #expect(sandbox.waitForNoLeftovers().isEmpty)

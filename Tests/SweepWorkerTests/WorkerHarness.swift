@@ -10,22 +10,35 @@ import SweepWorker
 import Synchronization
 
 /// A `Worker` serving on a thread, spoken to through pipes, with `/bin/sh` scripts as its
-/// job runners: real processes, no coordinator.
+/// job runners: real processes, no coordinator. Given a `ManualClock`, the worker is not
+/// served but stepped by the test (`step(until:)`), and its timers follow that clock.
 final class WorkerHarness: Sendable {
     /// A runner that answers each `run` with `finished ok`, unless the job's `value` says
-    /// to sleep (for timeouts, cancels, shutdown) or to crash. It records its pid in `pids`.
+    /// to sleep (for timeouts, cancels, shutdown) or to crash. It records its pid in `pids`
+    /// and marks each job's start on stderr, as `sweep job --stdio` does.
     static func runnerScript(pids: String) -> String {
         #"""
         echo $$ >> '\#(pids)'
-        while IFS= read -r line; do
-          job=$(printf '%s' "$line" | sed -n 's/.*"job":\([0-9]*\).*/\1/p')
-          attempt=$(printf '%s' "$line" | sed -n 's/.*"attempt":\([0-9]*\).*/\1/p')
-          case "$line" in
+        handle() {
+          job=$(printf '%s' "$1" | sed -n 's/.*"job":\([0-9]*\).*/\1/p')
+          attempt=$(printf '%s' "$1" | sed -n 's/.*"attempt":\([0-9]*\).*/\1/p')
+          printf '%s %s %s\n' "$SWEEP_STDERR_MARK" "$job" "$attempt" >&2
+          case "$1" in
             *'"value":"sleep"'*) sleep 30 ;;
             *'"value":"crash"'*) echo dying >&2; kill -SEGV $$ ;;
+            *'"value":"stubborn"'*) trap '' TERM; echo "ignoring TERM" >&2; sleep 30 ;;
+            *'"value":"trailing"'*)
+              # Its last stderr line comes after its `finished`, once the worker has
+              # handed this runner the next job (a reader thread late by that much).
+              printf '{"v":1,"type":"finished","job":%s,"attempt":%s,"status":"ok"}\n' "$job" "$attempt"
+              IFS= read -r next || exit 0
+              echo "last words of job $job" >&2
+              handle "$next"
+              return ;;
           esac
           printf '{"v":1,"type":"finished","job":%s,"attempt":%s,"status":"ok"}\n' "$job" "$attempt"
-        done
+        }
+        while IFS= read -r line; do handle "$line"; done
         """#
     }
 
@@ -34,8 +47,10 @@ final class WorkerHarness: Sendable {
     private let workerOutput: Descriptor
     private let received = Inbox()
     private let served = DispatchSemaphore(value: 0)
+    /// The worker the test steps, touched only by the test's thread (nil when served).
+    nonisolated(unsafe) private let stepped: Worker?
 
-    init(slots: Int, heartbeat: Double = 0.05) {
+    init(slots: Int, heartbeat: Double = 0.05, clock: ManualClock? = nil) {
         pidsFile = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-worker-\(UUID().uuidString)").path
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
         // Close-on-exec: the children other tests start must not inherit (and hold open) these.
@@ -52,12 +67,18 @@ final class WorkerHarness: Sendable {
             options: .init(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: "/bin/sh",
                            runnerArguments: ["-c", Self.runnerScript(pids: pidsFile)]),
             info: WorkerInfo(version: "test", binaryHash: "0", hostname: "h", cores: 1, slots: slots),
-            input: input[0], output: workerOutput)
-        let served = served
-        nonisolated(unsafe) let unsafeWorker = worker
-        Thread.detachNewThread {
-            unsafeWorker.serve()
-            served.signal()
+            input: input[0], output: workerOutput, clock: clock ?? MonotonicClock())
+        if clock != nil {
+            stepped = worker
+            worker.start()
+        } else {
+            stepped = nil
+            let served = served
+            nonisolated(unsafe) let unsafeWorker = worker
+            Thread.detachNewThread {
+                unsafeWorker.serve()
+                served.signal()
+            }
         }
         let received = received, outputRead = output[0]
         Thread.detachNewThread {
@@ -70,6 +91,7 @@ final class WorkerHarness: Sendable {
     }
 
     deinit {
+        if let stepped, !stepped.isFinished { stepped.finish() }
         toWorker.close()
         workerOutput.close()
         unlink(pidsFile)
@@ -102,10 +124,37 @@ final class WorkerHarness: Sendable {
         return true
     }
 
-    /// Closes the worker's input (the coordinator went away); true if `serve()` returned in time.
+    /// Closes the worker's input (the coordinator went away); true if `serve()` returned in time
+    /// (a stepped worker: if it finished in time, and then `finish()`es it).
     func closeInput(within seconds: Double = 60) -> Bool {
         toWorker.close()
-        return hasServed(within: seconds)
+        guard let stepped else { return hasServed(within: seconds) }
+        guard step(seconds, until: { stepped.isFinished }) else { return false }
+        stepped.finish()
+        return true
+    }
+
+    /// Steps the worker (`runPending()`: what its runners and input posted, and the timers the
+    /// manual clock made due) until `condition` holds; real time only as a hang guard.
+    func step(_ seconds: Double = 60, until condition: () -> Bool) -> Bool {
+        guard let stepped else { preconditionFailure("step(until:) is for a worker made with a ManualClock") }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while true {
+            stepped.runPending()
+            if condition() { return true }
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+    }
+
+    /// The stderr lines of `job` the worker sent as `log`.
+    func logs(of job: Int64) -> [String] {
+        messages.compactMap { if case .log(job, _, let line) = $0 { line } else { nil } }
+    }
+
+    /// The jobs each heartbeat so far said were running.
+    var heartbeats: [[Int64]] {
+        messages.compactMap { if case .heartbeat(let running) = $0 { running } else { nil } }
     }
 
     func hasServed(within seconds: Double) -> Bool {

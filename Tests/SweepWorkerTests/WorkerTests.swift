@@ -49,6 +49,23 @@ import Testing
         #expect(worker.closeInput())
     }
 
+    /// A runner's stderr and stdout are two pipes: its last stderr line for job 1 can reach
+    /// the loop after job 1's `finished`, when the runner holds job 2. The line is job 1's.
+    @Test func aJobsLastStderrLineIsNotTheNextJobsWhenItArrivesAfterItsFinished() throws {
+        let worker = WorkerHarness(slots: 1)
+        worker.run(1, value: "trailing")
+        worker.run(2, value: "crash")
+        #expect(worker.wait { worker.results.count == 2 })
+        #expect(worker.results[1]?.status == .ok)
+        let crashed = try #require(worker.results[2])
+        #expect(crashed.stderrTail == "dying", "job 2's tail holds only its own stderr")
+        let logs = worker.messages.compactMap { message -> (job: Int64, line: String)? in
+            if case .log(let job, _, let line) = message { (job, line) } else { nil }
+        }
+        #expect(logs.filter { $0.job == 2 }.map(\.line) == ["dying"])
+        #expect(worker.closeInput())
+    }
+
     @Test func cancelKillsARunningJobAndDropsAQueuedOne() throws {
         let worker = WorkerHarness(slots: 1)
         worker.run(1, value: "sleep")
