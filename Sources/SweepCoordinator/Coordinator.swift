@@ -132,8 +132,8 @@ public final class Coordinator {
     private var hostProblems: [String] = []
     /// The stop rule's state (`Options.stopping`), fed every metric.
     private var stopping: EarlyStopping?
-    /// Jobs the stop rule ended, with why, until their worker reports them finished.
-    private var stopReasons: [Int64: String] = [:]
+    /// Jobs the stop rule ended, with its decision, until their worker reports them finished.
+    private var stopReasons: [Int64: StopDecision] = [:]
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -327,7 +327,7 @@ public final class Coordinator {
             }
             if stopping != nil, stopReasons[job] == nil,
                let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
-                stopReasons[job] = reason
+                stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
                 host.transport.send(.stop(job: job, grace: Double(options.stopGrace.components.seconds)))
             }
             if metricBuffer.count > 5000 { try flush() }
@@ -356,8 +356,8 @@ public final class Coordinator {
         stopping?.ended(job: job.id)
         // A job the stop rule ended is stopped, however its program took the SIGTERM; one
         // that finished its last epoch first is simply done.
-        if let reason = stopReasons.removeValue(forKey: job.id), result.status != .ok {
-            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(reason: reason, stderrTail: result.stderrTail))
+        if let decision = stopReasons.removeValue(forKey: job.id), result.status != .ok {
+            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(decision, stderrTail: result.stderrTail))
             return
         }
         switch result.status {
@@ -452,7 +452,7 @@ public final class Coordinator {
                 // The rule had ended it already: the host's going changes nothing.
                 finished += 1
                 stopping?.ended(job: job)
-                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(reason: stopped, stderrTail: nil))
+                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(stopped, stderrTail: nil))
                 continue
             }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
