@@ -61,7 +61,12 @@ public final class Coordinator {
     /// One attempt running on a host.
     private struct RunningAttempt {
         var number: Int
+        /// When it was sent, then when the worker said it started: the timeout backstop
+        /// counts from here.
         var started: Duration
+        /// The worker said it started it (`started`): from then until its `finished`, every
+        /// heartbeat of that worker lists it (both come in the order the worker wrote them).
+        var confirmed = false
     }
 
     /// What the coordinator knows about one host.
@@ -94,6 +99,8 @@ public final class Coordinator {
         var reconnectAt: Duration?
         /// Reconnections that came back (`ready`) in this run, for the summary.
         var reconnected = 0
+        /// Sent `drain`: its worker exits once its jobs end, which is no loss.
+        var drained = false
 
         init(transport: any WorkerTransport) { self.transport = transport }
 
@@ -132,8 +139,8 @@ public final class Coordinator {
     private var hostProblems: [String] = []
     /// The stop rule's state (`Options.stopping`), fed every metric.
     private var stopping: EarlyStopping?
-    /// Jobs the stop rule ended, with why, until their worker reports them finished.
-    private var stopReasons: [Int64: String] = [:]
+    /// Jobs the stop rule ended, with its decision, until their worker reports them finished.
+    private var stopReasons: [Int64: StopDecision] = [:]
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -282,7 +289,10 @@ public final class Coordinator {
         case .closed(let name, let reason, let failure):
             guard let host = hosts[name] else { return }
             host.connected = false
-            if host.alive {
+            if host.alive, host.drained, host.running.isEmpty {
+                // Its worker did as asked: finished its jobs and exited.
+                host.alive = false
+            } else if host.alive {
                 try lose(name, host: host, reason: reason, failure: failure)
             } else if failure == .permanent, !host.unusable {
                 // It failed for good while waiting to be reconnected: stop waiting.
@@ -296,6 +306,7 @@ public final class Coordinator {
                 draining = true
                 progress.message("Draining: no new jobs; \(runningCount) running will finish. Press Ctrl-C again to cancel them.")
                 try store.record(event: "drain", message: "interrupted: draining", sweep: sweep.id)
+                for name in hostOrder where hosts[name]!.alive { drain(hosts[name]!) }
             } else if !cancelling {
                 cancelling = true
                 progress.message("Cancelling \(runningCount) running jobs.")
@@ -318,8 +329,14 @@ public final class Coordinator {
                                  detail: "\(slurm ?? info.hostname), \(info.cores) cores, sweep \(info.version)",
                                  binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots),
                                  slurmJob: info.slurmJob)
-        case .started, .heartbeat:
-            break
+            // It came up after Ctrl-C: it gets no job, and may end.
+            if draining { drain(host) }
+        case .started(let job, let attempt):
+            guard host.runs(job, attempt: attempt) else { return }
+            host.running[job]!.confirmed = true
+            host.running[job]!.started = clock.now
+        case .heartbeat(let running):
+            try reconcile(name, host: host, listed: running)
         case .metric(let job, let attempt, let epoch, let values):
             guard host.runs(job, attempt: attempt) else { return }
             for (metric, value) in values {
@@ -327,7 +344,7 @@ public final class Coordinator {
             }
             if stopping != nil, stopReasons[job] == nil,
                let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
-                stopReasons[job] = reason
+                stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
                 host.transport.send(.stop(job: job, grace: Double(options.stopGrace.components.seconds)))
             }
             if metricBuffer.count > 5000 { try flush() }
@@ -345,6 +362,40 @@ public final class Coordinator {
         }
     }
 
+    /// Asks a host's worker to finish its running jobs, take no more and exit.
+    private func drain(_ host: Host) {
+        guard !host.drained else { return }
+        host.drained = true
+        host.transport.send(.drain)
+    }
+
+    /// Squares what the coordinator thinks runs on a host with what its worker's heartbeat
+    /// lists. An attempt the worker said it started and no longer lists ended without its
+    /// `finished` reaching us: it is lost and its job runs again (a lost attempt is no
+    /// failure). An unconfirmed one is not judged: its `run` may still be on its way. A job
+    /// the worker lists that the coordinator does not run there (given up after its
+    /// timeout) is cancelled again.
+    private func reconcile(_ name: String, host: Host, listed: [Int64]) throws {
+        let listed = Set(listed)
+        for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) where attempt.confirmed && !listed.contains(job) {
+            try flush()
+            host.running[job] = nil
+            logBudget.end(job: job)
+            if let decision = stopReasons.removeValue(forKey: job) {
+                finished += 1
+                stopping?.ended(job: job)
+                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(decision, stderrTail: nil))
+                continue
+            }
+            let reason = "host \(name)'s worker no longer runs it (its heartbeat does not list it)"
+            progress.message("job \(job): \(reason); it runs again")
+            try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: reason))
+            try store.record(event: "attempt-lost", message: reason, sweep: sweep.id, job: job, host: name)
+            queue.insert(job, at: 0)
+        }
+        for job in listed.subtracting(host.running.keys).sorted() { host.transport.send(.cancel(job: job)) }
+    }
+
     /// Records the end of an attempt the worker reported.
     private func complete(_ result: AttemptResult, on name: String, host: Host) throws {
         try flush()
@@ -356,8 +407,8 @@ public final class Coordinator {
         stopping?.ended(job: job.id)
         // A job the stop rule ended is stopped, however its program took the SIGTERM; one
         // that finished its last epoch first is simply done.
-        if let reason = stopReasons.removeValue(forKey: job.id), result.status != .ok {
-            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(reason: reason, stderrTail: result.stderrTail))
+        if let decision = stopReasons.removeValue(forKey: job.id), result.status != .ok {
+            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(decision, stderrTail: result.stderrTail))
             return
         }
         switch result.status {
@@ -452,7 +503,7 @@ public final class Coordinator {
                 // The rule had ended it already: the host's going changes nothing.
                 finished += 1
                 stopping?.ended(job: job)
-                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(reason: stopped, stderrTail: nil))
+                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(stopped, stderrTail: nil))
                 continue
             }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))

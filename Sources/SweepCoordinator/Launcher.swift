@@ -55,11 +55,12 @@ public struct Launcher {
             name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs,
             checkout: plan.checkout)
         FaultInjection.pass("registered")
+        let settled = try store.settleStopped(sweep: registration.sweep.id, hasStopRule: options.stopping != nil)
         let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id)
             : requeueJobs.isEmpty ? nil : try store.requeue(jobs: requeueJobs, sweep: registration.sweep.id)
         let rerun = requeueStopped ? try store.requeue(.stopped, sweep: registration.sweep.id) : nil
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
-                        requeued: requeued, rerunStopped: rerun, before: try store.counts(of: registration.sweep.id))
+                        requeued: requeued, rerunStopped: rerun, settled: settled, before: try store.counts(of: registration.sweep.id))
     }
 
     /// A registered sweep, holding the database's writer lock (through its store) for as
@@ -74,17 +75,21 @@ public struct Launcher {
         public let requeued: Int?
         /// Stopped jobs put back to pending, when asked to.
         public let rerunStopped: Int?
+        /// Stopped jobs squared with who stopped them: another sweep's, run to the end here
+        /// when this launch has no stop rule (`Store.settleStopped`).
+        public let settled: StoppedSettlement
         /// The sweep's counts before anything ran.
         public let before: StateCounts
 
         init(store: Store, options: Coordinator.Options, planned: Int, registration: Registration,
-             requeued: Int?, rerunStopped: Int?, before: StateCounts) {
+             requeued: Int?, rerunStopped: Int?, settled: StoppedSettlement, before: StateCounts) {
             self.store = store
             self.options = options
             self.planned = planned
             self.registration = registration
             self.requeued = requeued
             self.rerunStopped = rerunStopped
+            self.settled = settled
             self.before = before
         }
 

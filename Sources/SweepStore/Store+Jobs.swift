@@ -248,9 +248,10 @@ extension Store {
         case failed(status: StoredAttempt.Status, error: String, stderrTail: String?, signal: Int32?, then: JobState)
         /// The host or coordinator went away; the job goes back to pending.
         case lost(reason: String)
-        /// Ended by the sweep's stop rule: the attempt is `cancelled`, the job `stopped` with
-        /// `reason`, and its metrics are this attempt's.
-        case stopped(reason: String, stderrTail: String?)
+        /// Ended by a sweep's stop rule: the attempt is `cancelled`, the job `stopped` with the
+        /// decision's reason, its metrics are this attempt's, and the decision is recorded as
+        /// that sweep's (`stop_decisions`).
+        case stopped(StopDecision, stderrTail: String?)
     }
 
     /// Closes an attempt and moves its job on, in one transaction. Ignored if the attempt
@@ -277,18 +278,75 @@ extension Store {
                     """, arguments: [status.rawValue, now, error, tail, signal, job, attempt])
                 try db.execute(sql: "UPDATE jobs SET state = ?, finished_at = ?, error = ? WHERE id = ?",
                                arguments: [then.rawValue, now, error, job])
-            case .stopped(let reason, let tail):
+            case .stopped(let decision, let tail):
                 try db.execute(sql: """
                     UPDATE attempts SET status = 'cancelled', finished_at = ?, error = ?, stderr_tail = ? WHERE job_id = ? AND attempt = ?
-                    """, arguments: [now, reason, tail, job, attempt])
+                    """, arguments: [now, decision.reason, tail, job, attempt])
                 try db.execute(sql: "UPDATE jobs SET state = 'stopped', finished_at = ?, error = ?, ok_attempt = ? WHERE id = ?",
-                               arguments: [now, reason, attempt, job])
+                               arguments: [now, decision.reason, attempt, job])
+                try db.execute(sql: """
+                    INSERT INTO stop_decisions (sweep_id, job_id, attempt, rule, epoch, reason, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (sweep_id, job_id) DO UPDATE SET attempt = excluded.attempt, rule = excluded.rule,
+                        epoch = excluded.epoch, reason = excluded.reason, decided_at = excluded.decided_at
+                    """, arguments: [decision.sweep, job, attempt, decision.rule, decision.epoch, decision.reason, now])
             case .lost(let reason):
                 try db.execute(sql: "UPDATE attempts SET status = 'lost', finished_at = ?, error = ? WHERE job_id = ? AND attempt = ?",
                                arguments: [now, reason, job, attempt])
                 try db.execute(sql: "UPDATE jobs SET state = 'pending', host = NULL WHERE id = ?", arguments: [job])
             }
             return true
+        }
+    }
+
+    /// Squares the sweep's stopped jobs with the decisions of the sweeps that stopped them,
+    /// at launch (one transaction). A stop is a decision about the sweep whose rule made it:
+    /// - a job this sweep stopped that another sweep put back to pending and did not finish
+    ///   is stopped again, with the stopped attempt's metrics and reason;
+    /// - without a stop rule (`hasStopRule` false), a job only other sweeps stopped goes back
+    ///   to pending, to run to the end here: a new attempt, the stopped one's metrics kept
+    ///   under its own attempt number. With a rule, another sweep's decision stands (its
+    ///   curve feeds this sweep's rule on resume); `--rerun-stopped` runs such jobs.
+    public func settleStopped(sweep: Int64, hasStopRule: Bool, now: Date = Date()) throws(StoreError) -> StoppedSettlement {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE jobs SET state = 'stopped', host = NULL,
+                    ok_attempt = (SELECT attempt FROM stop_decisions d WHERE d.sweep_id = ? AND d.job_id = jobs.id),
+                    error = (SELECT reason FROM stop_decisions d WHERE d.sweep_id = ? AND d.job_id = jobs.id),
+                    finished_at = (SELECT decided_at FROM stop_decisions d WHERE d.sweep_id = ? AND d.job_id = jobs.id)
+                WHERE state = 'pending' AND id IN (SELECT job_id FROM stop_decisions WHERE sweep_id = ?)
+                    AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+                """, arguments: [sweep, sweep, sweep, sweep, sweep])
+            let restored = db.changesCount
+            var runToEnd = 0
+            if !hasStopRule {
+                try db.execute(sql: """
+                    UPDATE jobs SET state = 'pending', error = NULL
+                    WHERE state = 'stopped' AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
+                        AND id NOT IN (SELECT job_id FROM stop_decisions WHERE sweep_id = ?)
+                    """, arguments: [sweep, sweep])
+                runToEnd = db.changesCount
+            }
+            if restored + runToEnd > 0 {
+                try Self.event(db, now: now, sweep: sweep, kind: "stopped",
+                               message: "\(restored) jobs this sweep stopped kept stopped; "
+                                   + "\(runToEnd) jobs another sweep's rule stopped re-queued to run to the end")
+            }
+            return StoppedSettlement(restored: restored, runToEnd: runToEnd)
+        }
+    }
+
+    /// The stop decisions the sweep's rule made, by job (the latest per job).
+    public func stopDecisions(of sweep: Int64) throws(StoreError) -> [Int64: StopDecision] {
+        try read { db in
+            guard try db.tableExists("stop_decisions") else { return [:] }  // a store read unmigrated, before v7
+            var decisions: [Int64: StopDecision] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT job_id, attempt, rule, epoch, reason, decided_at FROM stop_decisions WHERE sweep_id = ?
+                """, arguments: [sweep]) {
+                decisions[row[0]] = StopDecision(sweep: sweep, rule: row[2], epoch: row[3], reason: row[4],
+                                                 attempt: row[1], decidedAt: row[5])
+            }
+            return decisions
         }
     }
 

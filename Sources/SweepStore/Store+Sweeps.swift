@@ -89,6 +89,7 @@ extension Store {
             let jobs = try Int64.fetchAll(db, sql: "SELECT job_id FROM sweep_jobs WHERE sweep_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sweep_jobs WHERE sweep_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM spec_revisions WHERE sweep_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM stop_decisions WHERE sweep_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM sweeps WHERE id = ?", arguments: [id])
             var deleted = 0
             var deletedJobs: [Int64] = []
@@ -99,7 +100,7 @@ extension Store {
                 for job in jobs { try insert.execute(arguments: [job]) }
                 // Only jobs no other sweep links; a job shared with another sweep stays whole.
                 try db.execute(sql: "DELETE FROM purge_jobs WHERE id IN (SELECT job_id FROM sweep_jobs)")
-                for table in ["metrics", "logs", "attempts"] {
+                for table in ["metrics", "logs", "attempts", "stop_decisions"] {
                     try db.execute(sql: "DELETE FROM \(table) WHERE job_id IN (SELECT id FROM purge_jobs)")
                 }
                 try db.execute(sql: "UPDATE events SET job_id = NULL WHERE job_id IN (SELECT id FROM purge_jobs)")

@@ -192,6 +192,31 @@ enum StoreSchema {
                 ALTER TABLE new_jobs RENAME TO jobs;
                 """)
         }
+        migrator.registerMigration("v7-stop-decisions") { db in
+            // Which sweep's stop rule ended a job, at which attempt and epoch, and why: a stop
+            // is a decision about that sweep, so another sweep sharing the job (same key)
+            // without a stop rule runs it to the end (`Store.settleStopped`). A job stopped
+            // before v7 is taken as stopped by every sweep it is in (which sweep decided was
+            // not recorded, `rule` and `epoch` null), so old stores behave as they did.
+            try db.execute(sql: """
+                CREATE TABLE stop_decisions (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    attempt INTEGER NOT NULL,
+                    rule TEXT,
+                    epoch INTEGER,
+                    reason TEXT NOT NULL,
+                    decided_at TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, job_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX stop_decisions_by_job ON stop_decisions(job_id);
+                INSERT INTO stop_decisions (sweep_id, job_id, attempt, rule, epoch, reason, decided_at)
+                    SELECT sj.sweep_id, j.id, j.ok_attempt, NULL, NULL, coalesce(j.error, 'stopped'),
+                           coalesce(j.finished_at, j.created_at)
+                    FROM jobs j JOIN sweep_jobs sj ON sj.job_id = j.id
+                    WHERE j.state = 'stopped' AND j.ok_attempt IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -238,3 +238,40 @@ public struct SpecRevision: Sendable, Hashable {
     public var gitCommit: String?
     public var gitDirty: Bool?
 }
+
+/// An early-stopping rule's decision about one job, as one sweep's: which rule, at which
+/// epoch, why, and (once stored) the attempt it ended.
+public struct StopDecision: Sendable, Hashable {
+    /// The sweep whose rule decided.
+    public var sweep: Int64
+    /// `asha`, `median`, `hyperband`; nil for a job stopped before the store recorded it (v7).
+    public var rule: String?
+    public var epoch: Int?
+    /// `stopped at epoch 9 by asha: ...`, as `status` shows it.
+    public var reason: String
+    /// The attempt it ended (its metrics are the stopped run's); nil before it is stored.
+    public var attempt: Int?
+    public var decidedAt: Date?
+
+    public init(sweep: Int64, rule: String?, epoch: Int?, reason: String, attempt: Int? = nil, decidedAt: Date? = nil) {
+        self.sweep = sweep
+        self.rule = rule
+        self.epoch = epoch
+        self.reason = reason
+        self.attempt = attempt
+        self.decidedAt = decidedAt
+    }
+}
+
+/// What `Store.settleStopped` did at a launch.
+public struct StoppedSettlement: Sendable, Hashable {
+    /// Jobs this sweep had stopped, put back to `stopped` after another sweep re-queued them.
+    public var restored: Int
+    /// Jobs only other sweeps had stopped, re-queued to run to the end in this one.
+    public var runToEnd: Int
+
+    public init(restored: Int, runToEnd: Int) {
+        self.restored = restored
+        self.runToEnd = runToEnd
+    }
+}

@@ -154,6 +154,11 @@ public final class Worker {
     private func handle(_ event: Event) {
         switch event {
         case .coordinator(.run(let request)):
+            guard !draining else {
+                send(.finished(AttemptResult(job: request.job, attempt: request.attempt, status: .cancelled,
+                                             error: "not started: the worker was drained")))
+                return
+            }
             queue.append(request)
             dispatch()
         case .coordinator(.cancel(let job)):
@@ -162,6 +167,12 @@ public final class Worker {
             stop(job, grace: grace)
         case .coordinator(.drain):
             draining = true
+            // Runs it has not started never will: said so, so the coordinator runs them later.
+            for request in queue {
+                send(.finished(AttemptResult(job: request.job, attempt: request.attempt, status: .cancelled,
+                                             error: "not started: the worker was drained")))
+            }
+            queue.removeAll()
         case .inputClosed:
             inputClosed = true
         case .runnerMessage(let id, var message):

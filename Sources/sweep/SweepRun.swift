@@ -36,6 +36,10 @@ enum SweepRun {
             jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) },
             checkout: checkout))
         if let requeued = prepared.requeued { say("re-queued \(requeued) \(retryJobs.isEmpty ? "failed" : "named") jobs") }
+        if prepared.settled.runToEnd > 0 {
+            say("\(prepared.settled.runToEnd) jobs another sweep's stop rule ended will run to the end here "
+                + "(this sweep has no stop rule; their stopped runs' metrics are kept)")
+        }
         if let rerun = prepared.rerunStopped {
             say("re-queued \(rerun) jobs a stop rule had ended, to run to the end")
         } else if prepared.before.stopped > 0 {

@@ -65,6 +65,58 @@ import Testing
         #expect(final.allSatisfy { $0.state == .done }, "\(final.map(\.state))")
     }
 
+    /// A stop is a decision about the sweep whose rule made it: another sweep sharing the jobs
+    /// (same keys) without a stop rule runs them to the end, as new attempts, and the stopped
+    /// attempts' metrics stay under their own attempt numbers; the stopping sweep, resumed,
+    /// runs nothing again.
+    @Test func aSweepWithoutAStopRuleRunsAJobAnotherSweepStoppedToTheEnd() throws {
+        let sandbox = try SweepSandbox()
+        let grid = #""workload": "probe", "base": {"epochs": 12, "sleep_ms": 20}, "grid": {"value": [0, 8, 64, 128]}"#
+        try sandbox.write("a.json", """
+            {"name": "a", \(grid),
+             "objective": {"metric": "acc", "mode": "max"}, "stop": {"rule": "asha", "grace": 2, "reduction": 2}}
+            """)
+        try sandbox.write("b.json", "{\"name\": \"b\", \(grid)}")
+        let first = try sandbox.run(["launch", "a.json", "--local-slots", "1"], timeout: 300)
+        #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
+        let store = try Store(path: sandbox.database, readOnly: true)
+        let a = try #require(try store.sweep(named: "a"))
+        let stopped = try store.jobs(of: a.id).filter { $0.state == .stopped }
+        try #require(!stopped.isEmpty, "asha stopped nothing: \(first.stdout)")
+        let decisions = try store.stopDecisions(of: a.id)
+        #expect(Set(decisions.keys) == Set(stopped.map(\.id)))
+        for job in stopped {
+            let decision = try #require(decisions[job.id])
+            #expect(decision.rule == "asha" && decision.attempt == 1 && decision.reason == job.error)
+            #expect((decision.epoch ?? 99) < 12, "\(decision)")
+        }
+
+        let second = try sandbox.run(["launch", "b.json", "--local-slots", "1"], timeout: 300)
+        #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
+        #expect(second.stdout.contains("\(stopped.count) jobs another sweep's stop rule ended will run to the end here"),
+                "\(second.stdout)")
+        let after = try Store(path: sandbox.database, readOnly: true)
+        let b = try #require(try after.sweep(named: "b"))
+        #expect(try after.jobs(of: b.id).allSatisfy { $0.state == .done })
+        for job in stopped {
+            let now = try #require(try after.job(String(job.id)))
+            #expect(now.attempts == 2 && now.okAttempt == 2, "job \(job.id): \(now.attempts) attempts, ok \(now.okAttempt ?? 0)")
+            let rows = try after.metrics(of: job.id).filter { $0.name == "acc" }
+            let stoppedRun = rows.filter { $0.attempt == 1 }.map(\.epoch)
+            #expect(!stoppedRun.isEmpty && stoppedRun.max()! < 12, "the stopped run's metrics: \(stoppedRun)")
+            #expect(rows.filter { $0.attempt == 2 }.map(\.epoch).max() == 12, "the run to the end")
+            let attempts = try after.attempts(of: job.id)
+            #expect(attempts.first?.status == .cancelled && attempts.first?.error == job.error)
+        }
+        // The decision is still a's, and a's resume starts nothing.
+        #expect(try after.stopDecisions(of: a.id).keys.sorted() == stopped.map(\.id).sorted())
+        #expect(try after.stopDecisions(of: b.id).isEmpty)
+        let resume = try sandbox.run(["resume", "a"])
+        #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
+        let last = try Store(path: sandbox.database, readOnly: true)
+        #expect(try stopped.allSatisfy { try last.job(String($0.id))?.attempts == 2 }, "resume of a ran a job again")
+    }
+
     @Test func aStoppedCommandGetsSigtermAndItsSavedFilesComeBack() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("train.sh", """

@@ -15,6 +15,8 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         var aborts = 0
         var refuseStart: String?
         var connected = false
+        /// Attempts the script has ended (`finished` said): no longer the worker's to list.
+        var answered: Set<String> = []
     }
 
     struct StartRefused: Error, CustomStringConvertible {
@@ -73,6 +75,11 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         state.withLock { $0.sent.compactMap { if case .cancel(let job) = $0 { job } else { nil } } }
     }
 
+    /// How many `drain`s the coordinator sent.
+    var drains: Int {
+        state.withLock { $0.sent.filter { if case .drain = $0 { true } else { false } }.count }
+    }
+
     /// Jobs the coordinator asked to stop early.
     var stops: [Int64] {
         state.withLock { $0.sent.compactMap { if case .stop(let job, _) = $0 { job } else { nil } } }
@@ -90,7 +97,10 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         events!.post(event)
     }
 
-    private func say(_ message: WorkerMessage) { post(.message(host: hostName, message)) }
+    private func say(_ message: WorkerMessage) {
+        if case .finished(let result) = message { state.withLock { _ = $0.answered.insert("\(result.job).\(result.attempt)") } }
+        post(.message(host: hostName, message))
+    }
 
     func ready(slots: Int? = nil) {
         say(.ready(WorkerInfo(version: "test", binaryHash: "0", hostname: hostName, cores: 2, slots: slots ?? self.slots)))
@@ -101,8 +111,16 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         post(.waiting(host: hostName, job: job, detail: "slurm job \(job) pending in the queue"))
     }
 
-    func heartbeat() {
-        say(.heartbeat(running: runs.map(\.job)))
+    /// The worker's heartbeat: by default it lists every job sent and not yet ended, as a
+    /// worker does.
+    func heartbeat(running: [Int64]? = nil) {
+        let answered = state.withLock { $0.answered }
+        say(.heartbeat(running: running ?? runs.filter { !answered.contains("\($0.job).\($0.attempt)") }.map(\.job)))
+    }
+
+    /// The worker's runner began the job's attempt.
+    func started(_ job: Int64, attempt: Int? = nil) {
+        say(.started(job: job, attempt: attempt ?? self.attempt(of: job)!))
     }
 
     func metric(_ job: Int64, epoch: Int, _ values: [String: Double], attempt: Int? = nil) {

@@ -260,3 +260,80 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         #expect { try Store(path: "/nonexistent/sweep.sqlite", readOnly: true) } throws: { ($0 as? StoreError)?.kind == .notFound }
     }
 }
+
+/// Which sweep's rule stopped a job decides what another sweep sharing it does with it.
+@Suite struct StopDecisionStoreTests {
+    let spec = #"{"name": "a", "workload": "probe", "grid": {"value": [1, 2]}}"#
+    let shared = #"{"name": "b", "workload": "probe", "grid": {"value": [1, 2, 3]}}"#
+
+    /// Sweep a stops job `value 1` at attempt 1; returns (store, a, b, the job).
+    func stoppedByA() throws -> (Store, Int64, Int64, Int64) {
+        let store = try Store(path: try temporaryDatabase())
+        let a = try store.register(name: "a", workload: "probe", specPath: "a.json", specText: spec, jobs: try newJobs(spec)).sweep.id
+        let b = try store.register(name: "b", workload: "probe", specPath: "b.json", specText: shared, jobs: try newJobs(shared)).sweep.id
+        let job = try store.jobs(of: a)[0].id
+        #expect(try store.startAttempt(job: job, host: "local") == 1)
+        try store.append(metrics: [MetricRow(job: job, attempt: 1, epoch: 1, name: "acc", value: 0.25)], logs: [])
+        let decision = StopDecision(sweep: a, rule: "asha", epoch: 1, reason: "stopped at epoch 1 by asha: acc 0.25 below")
+        #expect(try store.finishAttempt(job: job, attempt: 1, outcome: .stopped(decision, stderrTail: nil)))
+        return (store, a, b, job)
+    }
+
+    @Test func aSweepWithoutARuleRunsAnotherSweepsStoppedJobAndTheStopperKeepsItsOwn() throws {
+        let (store, a, b, job) = try stoppedByA()
+        let recorded = try #require(try store.stopDecisions(of: a)[job])
+        #expect(recorded.rule == "asha" && recorded.epoch == 1 && recorded.attempt == 1)
+        // a itself, relaunched without a rule, keeps its own decision.
+        #expect(try store.settleStopped(sweep: a, hasStopRule: false) == StoppedSettlement(restored: 0, runToEnd: 0))
+        #expect(try store.job(String(job))?.state == .stopped)
+        // b with a rule of its own takes a's decision as it stands.
+        #expect(try store.settleStopped(sweep: b, hasStopRule: true) == StoppedSettlement(restored: 0, runToEnd: 0))
+        #expect(try store.job(String(job))?.state == .stopped)
+        // b without a rule runs it to the end; a's decision and its attempt's metrics stay.
+        #expect(try store.settleStopped(sweep: b, hasStopRule: false) == StoppedSettlement(restored: 0, runToEnd: 1))
+        #expect(try store.job(String(job))?.state == .pending)
+        #expect(try store.startAttempt(job: job, host: "local") == 2)
+        // b's coordinator dies before the end: a's next launch finds it pending and stops it again, attempt 1's.
+        _ = try store.register(name: "a", workload: "probe", specPath: "a.json", specText: spec, jobs: try newJobs(spec))
+        #expect(try store.settleStopped(sweep: a, hasStopRule: true) == StoppedSettlement(restored: 1, runToEnd: 0))
+        let again = try #require(try store.job(String(job)))
+        #expect(again.state == .stopped && again.okAttempt == 1 && again.error == recorded.reason)
+        #expect(try store.finalMetrics(of: a)[job]?["acc"] == 0.25)
+        // b again, and this time to the end.
+        #expect(try store.settleStopped(sweep: b, hasStopRule: false).runToEnd == 1)
+        #expect(try store.startAttempt(job: job, host: "local") == 3)
+        try store.append(metrics: [MetricRow(job: job, attempt: 3, epoch: 1, name: "acc", value: 0.5),
+                                   MetricRow(job: job, attempt: 3, epoch: 2, name: "acc", value: 0.75)], logs: [])
+        #expect(try store.finishAttempt(job: job, attempt: 3, outcome: .ok(summary: nil)))
+        #expect(try store.finalMetrics(of: b)[job]?["acc"] == 0.75)
+        #expect(try store.metrics(of: job).filter { $0.attempt == 1 }.map(\.value) == [0.25])
+        // Done stays done for a: nothing to restore.
+        #expect(try store.settleStopped(sweep: a, hasStopRule: true) == StoppedSettlement(restored: 0, runToEnd: 0))
+        #expect(try store.job(String(job))?.state == .done)
+        // Removing a sweep takes its decisions with it.
+        _ = try store.removeSweep(named: "a", purge: false)
+        #expect(try store.stopDecisions(of: a).isEmpty)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    /// A store from before v7 had stopped jobs without saying which sweep stopped them: each
+    /// sweep they are in keeps them stopped, as before.
+    @Test func aStoreFromBeforeStopDecisionsKeepsItsStoppedJobsStoppedEverywhere() throws {
+        // The writer is closed before another program edits the file.
+        let (path, a, b, job) = try { () throws -> (String, Int64, Int64, Int64) in
+            let (store, a, b, job) = try stoppedByA()
+            return (store.path, a, b, job)
+        }()
+        try sqlite3(path, "DROP TABLE stop_decisions; DELETE FROM grdb_migrations WHERE identifier = 'v7-stop-decisions'")
+        let reader = try Store(path: path, readOnly: true)
+        #expect(try reader.stopDecisions(of: a).isEmpty)
+        #expect(try reader.job(String(job))?.state == .stopped)
+        let migrated = try Store(path: path)
+        for sweep in [a, b] {
+            let decision = try #require(try migrated.stopDecisions(of: sweep)[job])
+            #expect(decision.rule == nil && decision.attempt == 1 && decision.reason.hasPrefix("stopped at epoch 1 by asha"))
+        }
+        #expect(try migrated.settleStopped(sweep: b, hasStopRule: false).runToEnd == 0)
+        #expect(try migrated.job(String(job))?.state == .stopped)
+    }
+}

@@ -97,4 +97,23 @@ import Testing
         #expect(worker.hasServed(within: 5))
         #expect(worker.wait { worker.results[1]?.status == .ok })
     }
+
+    /// A drain ends what has not started (said so, for the coordinator to run it later),
+    /// refuses new runs, finishes the running job and returns.
+    @Test func aDrainCancelsQueuedAndLaterRunsAndFinishesTheRunningOne() throws {
+        let worker = WorkerHarness(slots: 1)
+        worker.run(1, value: "sleep")
+        worker.run(2)
+        #expect(worker.wait { worker.liveRunners.count == 1 })
+        worker.send(.drain)
+        worker.run(3)
+        #expect(worker.wait { worker.results[2] != nil && worker.results[3] != nil })
+        for job: Int64 in [2, 3] {
+            #expect(worker.results[job]?.status == .cancelled && worker.results[job]?.error == "not started: the worker was drained")
+        }
+        #expect(worker.results[1] == nil, "the running job is left to finish")
+        worker.send(.cancel(job: 1))
+        #expect(worker.hasServed(within: 60))
+        #expect(worker.results[1]?.status == .cancelled)
+    }
 }
