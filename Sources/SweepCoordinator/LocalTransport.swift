@@ -30,9 +30,11 @@ public final class LocalTransport: WorkerTransport, Sendable {
     ///   - executable: the `sweep` binary to run as the worker (usually this one).
     ///   - slots: jobs to run at once.
     ///   - heartbeat: seconds between the worker's heartbeats.
-    public convenience init(executable: String, slots: Int, heartbeat: Double = 2) {
+    ///   - gpus: GPUs of this machine the jobs share, one device per slot round-robin (0: none).
+    public convenience init(executable: String, slots: Int, heartbeat: Double = 2, gpus: Int = 0) {
         self.init(hostName: "local", executable: executable,
-                  arguments: ["worker", "--slots", String(slots), "--heartbeat", String(heartbeat)], slots: slots)
+                  arguments: ["worker", "--slots", String(slots), "--heartbeat", String(heartbeat)] + (gpus > 0 ? ["--gpus", String(gpus)] : []),
+                  slots: slots)
     }
 
     /// A worker started by `executable arguments` (which must end up running `sweep worker`

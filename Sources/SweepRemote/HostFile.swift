@@ -9,6 +9,7 @@ import SweepCore
 /// `ssh` may be a `~/.ssh/config` alias; `known_hosts` and `ssh_config` override the files
 /// SSH reads (useful for test hosts and shared lab accounts). A Slurm cluster (`"slurm": true`,
 /// see `SlurmSettings`) has `ssh` only when the coordinator reaches its login node over SSH.
+/// `gpus` (an SSH host's): its jobs get `CUDA_VISIBLE_DEVICES`, one device per slot round-robin.
 public struct HostFile: Sendable, Hashable {
     public var name: String
     /// The host as `ssh` would take it, without user and port; empty for a Slurm cluster
@@ -22,9 +23,15 @@ public struct HostFile: Sendable, Hashable {
     public var sshConfig: String?
     /// Set for a Slurm cluster: its workers are Slurm jobs.
     public var slurm: SlurmSettings?
+    /// GPUs of the host (0: none declared, `CUDA_VISIBLE_DEVICES` left as the host sets it).
+    public var gpus: Int
+
+    /// The most GPUs a host may declare.
+    public static let maxGPUs = 64
 
     public init(name: String, address: String, user: String? = nil, port: Int? = nil, slots: Int,
-                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil, slurm: SlurmSettings? = nil) {
+                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil, slurm: SlurmSettings? = nil,
+                gpus: Int = 0) {
         self.name = name
         self.address = address
         self.user = user
@@ -34,9 +41,10 @@ public struct HostFile: Sendable, Hashable {
         self.knownHosts = knownHosts
         self.sshConfig = sshConfig
         self.slurm = slurm
+        self.gpus = gpus
     }
 
-    static let keys = ["name", "ssh", "slots", "identity", "known_hosts", "ssh_config"] + SlurmSettings.keys
+    static let keys = ["name", "ssh", "slots", "gpus", "identity", "known_hosts", "ssh_config"] + SlurmSettings.keys
 
     /// Whether the coordinator reaches this host over SSH (false: a Slurm cluster whose
     /// login node is this machine).
@@ -119,6 +127,12 @@ public struct HostFile: Sendable, Hashable {
         guard let slots = fields["slots"]?.intValue ?? (fields["slots"] == nil ? 1 : nil), (1...1024).contains(slots) else {
             throw fail("slots", "expected an integer in 1...1024")
         }
+        guard let gpus = fields["gpus"]?.intValue ?? (fields["gpus"] == nil ? 0 : nil), (0...HostFile.maxGPUs).contains(gpus) else {
+            throw fail("gpus", "expected an integer in 0...\(HostFile.maxGPUs) (the host's GPUs)")
+        }
+        if gpus > 0, slurm != nil {
+            throw fail("gpus", "a Slurm cluster's GPUs are Slurm's to assign; ask for them with its srun arguments (--gres=gpu:N), not gpus")
+        }
         func optionalPath(_ key: String) throws -> String? {
             guard let value = fields[key] else { return nil }
             guard let text = value.stringValue, !text.isEmpty else { throw fail(key, "expected a file path") }
@@ -126,7 +140,7 @@ public struct HostFile: Sendable, Hashable {
         }
         self.init(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                   identity: try optionalPath("identity"), knownHosts: try optionalPath("known_hosts"),
-                  sshConfig: try optionalPath("ssh_config"), slurm: slurm)
+                  sshConfig: try optionalPath("ssh_config"), slurm: slurm, gpus: gpus)
     }
 
     /// A plain name (`PlainName`); "local" is the embedded worker.
@@ -138,6 +152,7 @@ public struct HostFile: Sendable, Hashable {
     public var json: String {
         var fields: [String: JSONValue] = ["name": .string(name), "slots": .int(slots)]
         if usesSSH { fields["ssh"] = .string(sshAddress) }
+        if gpus > 0 { fields["gpus"] = .int(gpus) }
         slurm?.write(to: &fields)
         if let identity { fields["identity"] = .string(identity) }
         if let knownHosts { fields["known_hosts"] = .string(knownHosts) }

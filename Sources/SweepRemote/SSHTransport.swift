@@ -19,7 +19,7 @@ public final class SSHTransport: WorkerTransport, Sendable {
     private let binary: (path: String, hash: String)
     private let dataFiles: @Sendable (RunRequest) -> [DataFile]
     /// The command the exec channel runs, given the binary's path on the host.
-    private let command: @Sendable (String) -> String
+    let command: @Sendable (String) -> String
     private let stderrLine: @Sendable (String) -> Void
     private let failure: @Sendable (String) -> HostFailure
     private let explain: @Sendable (String) -> String
@@ -48,8 +48,8 @@ public final class SSHTransport: WorkerTransport, Sendable {
         slots = host.slots
         self.binary = binary
         self.dataFiles = dataFiles
-        let slots = host.slots
-        self.command = command ?? { "exec \($0) worker --slots \(slots) --heartbeat \(heartbeat)" }
+        let slots = host.slots, gpus = host.gpus > 0 ? " --gpus \(host.gpus)" : ""
+        self.command = command ?? { "exec \($0) worker --slots \(slots) --heartbeat \(heartbeat)\(gpus)" }
         self.stderrLine = stderrLine
         self.failure = failure
         self.explain = explain

@@ -1,8 +1,10 @@
 import SweepSpec
 
 /// An SVG figure of marginals: a panel per swept param, with the main metric's mean over the
-/// configurations with each value (a point each, joined by a line) and a ± sd bar, values
-/// evenly spaced in axis order. Each panel's line is one `<path>`.
+/// configurations with each value (a point each, joined by a line) and, where configurations
+/// have two or more seeds, a bar of ± the sd across seeds (not the spread over the other
+/// params, which is the param's effect mixed with theirs); values evenly spaced in axis
+/// order, a continuous param's in quantile bins. Each panel's line is one `<path>`.
 struct MarginalPlot {
     var title: String
     var metric: String
@@ -23,7 +25,9 @@ struct MarginalPlot {
         var out = TextBuffer(capacity: 8192)
         LearningCurvePlot.open(width: Self.panelWidth * Double(columns), height: top + Self.panelHeight * Double(max(1, rows)), title: title, into: &out)
         let better = direction == .maximize ? "higher" : "lower"
-        LearningCurvePlot.label("mean ± sd of \(metric) over the other params, per value; \(better) is better", x: 12, y: 40, anchor: "start", into: &out)
+        let hasSeeds = panels.contains { $0.seedSD.contains { $0 != nil } }
+        LearningCurvePlot.label("mean \(metric) over the other params, per value; \(better) is better; "
+            + (hasSeeds ? "bars: ± sd across seeds" : "one seed per configuration: no error bars"), x: 12, y: 40, anchor: "start", into: &out)
         for (index, marginal) in panels.enumerated() {
             render(marginal, x: Self.panelWidth * Double(index % columns), y: top + Self.panelHeight * Double(index / columns), into: &out)
         }
@@ -35,8 +39,9 @@ struct MarginalPlot {
         let left = originX + Self.margin.left, right = originX + Self.panelWidth - Self.margin.right
         let top = originY + Self.margin.top, bottom = originY + Self.panelHeight - Self.margin.bottom
         var low = Double.infinity, high = -Double.infinity
-        for summary in marginal.summaries.compactMap({ $0 }) where summary.mean.isFinite {
-            let spread = summary.sd.flatMap { $0.isFinite ? $0 : nil } ?? 0
+        for (index, summary) in marginal.summaries.enumerated() {
+            guard let summary, summary.mean.isFinite else { continue }
+            let spread = index < marginal.seedSD.count ? marginal.seedSD[index] ?? 0 : 0
             low = min(low, summary.mean - spread)
             high = max(high, summary.mean + spread)
         }
@@ -59,12 +64,12 @@ struct MarginalPlot {
         for index in stride(from: 0, to: count, by: every) {
             LearningCurvePlot.label(String(ReportFormat.value(marginal.values[index]).prefix(16)), x: px(index), y: bottom + 16, anchor: "middle", into: &out)
         }
-        LearningCurvePlot.label(marginal.key, x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
+        LearningCurvePlot.label(marginal.key + (marginal.isBinned ? " (quantile bins)" : ""), x: (left + right) / 2, y: bottom + 34, anchor: "middle", into: &out)
         LearningCurvePlot.verticalLabel(metric, x: originX + 16, y: (top + bottom) / 2, into: &out)
 
         // Bars first, then the line and the points above them.
         for (index, summary) in marginal.summaries.enumerated() {
-            guard let summary, summary.mean.isFinite, let sd = summary.sd, sd.isFinite else { continue }
+            guard let summary, summary.mean.isFinite, index < marginal.seedSD.count, let sd = marginal.seedSD[index] else { continue }
             LearningCurvePlot.line(x1: px(index), y1: py(summary.mean - sd), x2: px(index), y2: py(summary.mean + sd), style: "class=\"sd\" stroke=\"#4e79a7\" stroke-opacity=\"0.5\"", into: &out)
         }
         out.append("<path class=\"mean\" fill=\"none\" stroke=\"#4e79a7\" stroke-width=\"1.8\" d=\"")
@@ -89,7 +94,8 @@ struct MarginalPlot {
                 out.append("\" cy=\"")
                 out.append(py(summary.mean), decimals: 2)
                 out.append("\" r=\"3\" fill=\"#4e79a7\"><title>")
-                out.append(LearningCurvePlot.escape("\(marginal.key)=\(ReportFormat.value(marginal.values[index])): \(ReportFormat.meanAndSD(summary, decimals: 2)) (n=\(summary.count))"))
+                let seeds = index < marginal.seedSD.count ? marginal.seedSD[index].map { ", ± \(ReportFormat.number($0, decimals: 3)) across seeds" } ?? "" : ""
+                out.append(LearningCurvePlot.escape("\(marginal.key)=\(ReportFormat.value(marginal.values[index])): mean \(ReportFormat.number(summary.mean, decimals: 3)) over \(summary.count) configurations\(seeds)"))
                 out.append("</title></circle>\n")
             }
         }

@@ -24,8 +24,19 @@ extension Report {
         "table-\(table.number)-marginals.svg"
     }
 
+    /// File name of a table's optimisation history.
     public static func historyFileName(_ table: ReportTable) -> String {
         "table-\(table.number)-history.svg"
+    }
+
+    /// File name of a table's parallel coordinates.
+    public static func parallelFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-parallel.svg"
+    }
+
+    /// File name of a table's param-vs-metric scatter.
+    public static func scatterFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-scatter.svg"
     }
 
     /// The index (`index.md`): links to the report, the CSVs and each table's plots.
@@ -49,6 +60,8 @@ extension Report {
                 let kind = switch plot.kind {
                 case .heatmap: "Heatmap"
                 case .history: "Optimisation history"
+                case .parallel: "Parallel coordinates"
+                case .scatter: "Scatter"
                 default: "Marginals"
                 }
                 lines.append("- [\(kind): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")

@@ -43,9 +43,10 @@ extension Report {
         sd (n − 1) over the window; a cell backed by several seeds shows the mean ± the sample sd \
         across the seeds' window means. n is the number of seeds that contributed; "n=k of m" \
         means the configuration has m jobs and the others are not done. Only the attempt that \
-        finished ok is used; jobs not done are left out of cells and listed. † marks a cell where \
-        a job had fewer than W epochs, so its mean covers all of them. wall_time is the finished \
-        attempt's wall-clock time (h:mm:ss).
+        finished ok is used; jobs not done are left out of cells and listed. ‡ marks a cell backed \
+        by a single seed: its ± is the spread over that job's last W epochs, not across seeds. † marks \
+        a cell where a job had fewer than W epochs, so its mean covers all of them. wall_time is the \
+        finished attempt's wall-clock time (h:mm:ss).
         """
 
     private func header() -> [String] {
@@ -242,7 +243,11 @@ extension Report {
         var lines = [
             "### Marginals of \(ReportFormat.codeSpan(ranking.metric))", "",
             "Per value of each param: the mean ± sd of the configurations' \(ReportFormat.codeSpan(ranking.metric)) over every "
-                + "other param, and n, the number of configurations.",
+                + "other param (the spread of the other params' effects, not an error bar), and n, the number of configurations"
+                + (ranking.marginals.contains(where: \.isBinned) ? "; a param with many distinct numbers is in quantile bins of about equal n. " : ". ")
+                + (ranking.marginals.contains { $0.seedSD.contains { $0 != nil } }
+                    ? "± seeds is the sd across seeds, pooled over the configurations with two or more done seeds."
+                    : "Each configuration has one done seed, so there is no spread across seeds to show."),
         ]
         let decimals = table.decimals[ranking.metricIndex]
         for marginal in ranking.marginals {
@@ -256,11 +261,15 @@ extension Report {
                 lines += ["\(marginal.values.count) values; the best \(shown.count) are shown (every value is in "
                     + ReportFormat.codeSpan(Self.marginalsFileName(table)) + ").", ""]
             }
-            lines += ["| " + ReportFormat.markdownText(marginal.key) + " | " + ReportFormat.markdownText(ranking.metric) + " | n |", "| --- | ---: | ---: |"]
+            let seeds = marginal.seedSD.contains { $0 != nil }
+            lines += ["| " + ReportFormat.markdownText(marginal.key + (marginal.isBinned ? " (bin)" : "")) + " | "
+                + ReportFormat.markdownText(ranking.metric) + (seeds ? " | ± seeds" : "") + " | n |",
+                seeds ? "| --- | ---: | ---: | ---: |" : "| --- | ---: | ---: |"]
             for index in shown {
                 let text = marginal.summaries[index].map { ReportFormat.meanAndSD($0, decimals: decimals) } ?? "—"
                 let count = marginal.summaries[index]?.count ?? 0
-                lines.append("| " + ReportFormat.markdownText(ReportFormat.value(marginal.values[index])) + " | \(text) | \(count) |")
+                let seedText = seeds ? " | " + (marginal.seedSD[index].map { ReportFormat.number($0, decimals: max(decimals, ReportFormat.decimals(showing: $0))) } ?? "—") : ""
+                lines.append("| " + ReportFormat.markdownText(ReportFormat.value(marginal.values[index])) + " | \(text)\(seedText) | \(count) |")
             }
         }
         return lines

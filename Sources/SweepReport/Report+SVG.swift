@@ -31,7 +31,11 @@ extension Report {
                     tableNumber: table.number, rowLabel: "\(ranking.metric) by \(grid.yKey) and \(grid.xKey)",
                     fileName: Self.heatmapFileName(table), svg: plot.svg(), kind: .heatmap))
             }
-            if input.isSearch, let history = history(table, ranking) { plots.append(history) }
+            if input.isSearch {
+                let entries = searchEntries(table, ranking)
+                if let history = history(table, ranking, entries: entries) { plots.append(history) }
+                plots += searchPlots(table, ranking, entries: entries)
+            }
             if ranking.marginals.count > 1 {
                 let plot = MarginalPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, marginals: ranking.marginals)
                 plots.append(ReportPlot(
@@ -42,28 +46,52 @@ extension Report {
         return plots
     }
 
-    /// The optimisation history of a summarised table: each of its done jobs' main metric
-    /// (mean over the table's window) in start order; nil with fewer than two.
-    private func history(_ table: ReportTable, _ ranking: TableRanking) -> ReportPlot? {
-        var indices = Set<Int>()
+    /// A table's done jobs with a finite main metric (the job's mean over the table's
+    /// window), in job-id order: the points of the search plots.
+    private func searchEntries(_ table: ReportTable, _ ranking: TableRanking) -> [(job: ReportJob, value: Double)] {
+        var indices: [Int] = []
         for row in table.jobIndices {
-            for group in row { indices.formUnion(group) }
+            for group in row { indices += group }
         }
-        var jobs: [ReportJob] = indices.map { input.jobs[$0] }.filter { $0.state == .done }
-        jobs.sort { ($0.startedAt ?? .distantPast, $0.id) < ($1.startedAt ?? .distantPast, $1.id) }
-        var values: [Double] = []
-        for job in jobs {
-            guard let series = job.metrics[ranking.metric], !series.values.isEmpty else {
-                values.append(.nan)
-                continue
-            }
-            let window = series.values.suffix(max(1, table.spec.window))
-            values.append(window.reduce(0, +) / Double(window.count))
+        indices.sort { input.jobs[$0].id < input.jobs[$1].id }
+        var entries: [(job: ReportJob, value: Double)] = []
+        entries.reserveCapacity(indices.count)
+        for index in indices {
+            let job = input.jobs[index]
+            guard job.state == .done, let series = job.metrics[ranking.metric],
+                  let summary = SampleSummary.lastWindow(of: series, window: max(1, table.spec.window)), summary.mean.isFinite else { continue }
+            entries.append((job, summary.mean))
         }
-        guard values.filter({ $0.isFinite }).count > 1 else { return nil }
+        return entries
+    }
+
+    /// The optimisation history of a table: each of its done jobs' main metric (mean over
+    /// the table's window) in start order; nil with fewer than two.
+    private func history(_ table: ReportTable, _ ranking: TableRanking, entries: [(job: ReportJob, value: Double)]) -> ReportPlot? {
+        guard entries.count > 1 else { return nil }
+        let values = entries.sorted { ($0.job.startedAt ?? .distantPast, $0.job.id) < ($1.job.startedAt ?? .distantPast, $1.job.id) }.map(\.value)
         let plot = HistoryPlot(title: "\(input.sweep) — \(table.heading)", metric: ranking.metric, direction: ranking.direction, values: values)
         return ReportPlot(tableNumber: table.number, rowLabel: "\(ranking.metric) of each job in start order",
                           fileName: Self.historyFileName(table), svg: plot.svg(), kind: .history)
+    }
+
+    /// The parallel coordinates and the param-vs-metric scatter of a table whose configurations
+    /// vary in at least one param, over at least two done jobs. Every varying param gets an
+    /// axis, the ones that vary with the rows too (in a random search all but the first do).
+    private func searchPlots(_ table: ReportTable, _ ranking: TableRanking, entries: [(job: ReportJob, value: Double)]) -> [ReportPlot] {
+        let keys = (table.rowKeys + table.columnKeys + table.dependentKeys).filter { key in
+            guard key != TableSpec.seedKey, let first = entries.first?.job.value(of: key) else { return key != TableSpec.seedKey && entries.contains { $0.job.value(of: key) != nil } }
+            return entries.contains { $0.job.value(of: key) != first }
+        }
+        guard entries.count > 1, !keys.isEmpty else { return [] }
+        let points = TrialPoints(metric: ranking.metric, direction: ranking.direction, entries: entries, keys: keys, logKeys: input.logScaleKeys)
+        let title = "\(input.sweep) — \(table.heading)"
+        return [
+            ReportPlot(tableNumber: table.number, rowLabel: "\(ranking.metric) and every param of each job",
+                       fileName: Self.parallelFileName(table), svg: ParallelPlot(title: title, points: points).svg(), kind: .parallel),
+            ReportPlot(tableNumber: table.number, rowLabel: "\(ranking.metric) against each param",
+                       fileName: Self.scatterFileName(table), svg: ScatterPlot(title: title, points: points).svg(), kind: .scatter),
+        ]
     }
 
     /// One figure per row, a series per column group.
@@ -108,7 +136,8 @@ extension Report {
             plots.append(ReportPlot(tableNumber: table.number, rowLabel: label, fileName: "table-\(table.number)-best.svg", svg: plot.svg()))
         }
         var usedNames: Set<String> = []
-        for marginal in ranking.marginals.prefix(Self.maxCurveParams) {
+        // A binned param's ranges are not values of a row: its curves would be one per job.
+        for marginal in ranking.marginals.filter({ !$0.isBinned }).prefix(Self.maxCurveParams) {
             guard let keyIndex = keys.firstIndex(of: marginal.key) else { continue }
             var position: [ParamValue?: Int] = [:]
             for (index, value) in marginal.values.enumerated() { position[value] = index }

@@ -12,7 +12,8 @@ public struct Report: Sendable {
     public let input: ReportInput
     /// The computed tables: the input's table specs, or the default table when it has none.
     public let tables: [ReportTable]
-    /// Per table, its best configurations, marginals and heatmap (nil: no metric).
+    /// Per table, its best configurations, marginals and heatmap over its main metric: the
+    /// objective when the table shows it, else its first metric (nil: no metric).
     public let rankings: [TableRanking?]
     /// Per table, its paired differences (empty when its spec asks for none).
     public let differences: [[TableDifference]]
@@ -39,7 +40,7 @@ public struct Report: Sendable {
                 if specs[index].metrics.isEmpty, recorded.contains(objective.metric) {
                     specs[index].metrics = [objective.metric] + recorded.subtracting([objective.metric]).sorted()
                 }
-                if specs[index].metrics.first == objective.metric, specs[index].direction == nil {
+                if specs[index].metrics.contains(objective.metric), specs[index].direction == nil {
                     specs[index].direction = objective.mode == .max ? .maximize : .minimize
                 }
             }
@@ -48,7 +49,10 @@ public struct Report: Sendable {
             ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
         }
         let order = ValueOrder(axisOrder: input.axisOrder)
-        rankings = tables.map { TableRanking(table: $0, order: order) }
+        // Every figure and ranking shows the objective when the table has it, whatever the
+        // metrics' order (a table titled "test accuracy" listing train_acc first).
+        let main = input.objective?.metric
+        rankings = tables.map { TableRanking(table: $0, order: order, main: main, jobs: input.isSearch ? input.jobs : nil) }
         differences = tables.map { $0.differences(jobs: input.jobs) }
     }
 

@@ -22,6 +22,9 @@ enum ReportFormat {
             text.append(" ± ")
             if isDuration { text.append(duration(sd)) } else { text.append(sd, decimals: decimals) }
         }
+        // One seed: its ± is the spread over the window, which says nothing of seed-to-seed
+        // variation; marked so it is not read as if it did.
+        if cell.spread == .window, summary.sd != nil, !isDuration { text.append("‡") }
         if cell.isShortWindow { text.append("†") }
         if cell.jobs > 1 {
             text.append(" (n=")
@@ -32,6 +35,13 @@ enum ReportFormat {
             }
             text.append(")")
         }
+        return text.string
+    }
+
+    /// A number with fixed decimals (`nan`, `inf` as such).
+    static func number(_ value: Double, decimals: Int) -> String {
+        var text = TextBuffer(capacity: 24)
+        text.append(value, decimals: decimals)
         return text.string
     }
 

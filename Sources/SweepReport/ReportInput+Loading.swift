@@ -31,7 +31,24 @@ extension ReportInput {
             tables: flagTable.map { [$0] } ?? spec?.report ?? [], axisOrder: axisOrder)
         isSearch = spec?.sample != nil || spec?.objective != nil
         objective = spec?.objective
+        logScaleKeys = spec.map(Self.logScaleKeys) ?? []
         if let flagTable { try checkNames(of: flagTable) }
+    }
+
+    /// The params drawn on log axes: `log_uniform` ones, and grid or zip axes of three or
+    /// more positive numbers whose largest is at least 100 times the smallest.
+    static func logScaleKeys(_ spec: SweepSpec) -> Set<String> {
+        var keys = Set<String>()
+        for (name, distribution) in spec.sample?.params ?? [] {
+            if case .logUniform = distribution { keys.insert(name) }
+        }
+        for axis in spec.grid + spec.zip.joined() {
+            let numbers = axis.values.compactMap { ParamValue($0)?.numericValue }
+            guard numbers.count >= 3, numbers.count == axis.values.count, let low = numbers.min(), let high = numbers.max(),
+                  low > 0, high >= 100 * low else { continue }
+            keys.insert(axis.param)
+        }
+        return keys
     }
 
     /// Checks that the params a flag table names are params of the sweep's jobs (or `seed`)

@@ -30,6 +30,9 @@ public struct ReportInput: Sendable {
     /// The sweep's objective: the main metric of tables that list every metric, and the
     /// direction of tables it leads.
     public var objective: Objective?
+    /// Params whose plot axes are logarithmic: drawn `log_uniform`, or a grid axis of positive
+    /// values spanning two decades or more (learning rates); only while every value is positive.
+    public var logScaleKeys: Set<String> = []
 
     /// Creates an input; see the properties for the meaning of each argument.
     public init(

@@ -10,6 +10,10 @@ public struct ReportPlot: Sendable {
         case marginals
         /// The main metric of each job in start order, with the best so far.
         case history
+        /// Parallel coordinates: every done job through its params and the main metric.
+        case parallel
+        /// The main metric of each done job against each param.
+        case scatter
     }
 
     /// The table the figure belongs to (1-based).

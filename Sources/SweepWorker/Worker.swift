@@ -32,6 +32,10 @@ public final class Worker {
         /// the abandoned ones there (a killed runner's) at its start, when a runner dies and
         /// at its end; nil leaves them.
         public var jobFolders: String?
+        /// GPUs on this host (0: none). Each runner gets `SWEEP_SLOT` (its slot, 0..<slots) and,
+        /// with GPUs, `CUDA_VISIBLE_DEVICES` set to device `slot % gpus`, so concurrent jobs of
+        /// one host do not share a device while there are as many devices as slots.
+        public var gpus = 0
 
         public init(slots: Int, heartbeatInterval: Double, runnerExecutable: String, runnerArguments: [String]) {
             self.slots = slots
@@ -55,6 +59,8 @@ public final class Worker {
     /// One runner process and the job it is running; touched only by the loop.
     private final class Runner {
         let id: Int
+        /// Its slot (0..<slots): free again once the runner is reaped.
+        let slot: Int
         let process: ChildProcess
         var job: RunRequest?
         var deadline: Duration?
@@ -64,8 +70,9 @@ public final class Worker {
         var killAt: Duration?
         var stderrTail: [String] = []
 
-        init(id: Int, process: ChildProcess) {
+        init(id: Int, slot: Int, process: ChildProcess) {
             self.id = id
+            self.slot = slot
             self.process = process
         }
     }
@@ -296,16 +303,19 @@ public final class Worker {
         runner.process.killGroup(SIGKILL)
     }
 
-    /// Starts a runner process, about to run `first`, and its two reader threads.
+    /// Starts a runner process, about to run `first`, in the lowest free slot, and its two
+    /// reader threads.
     private func startRunner(first: RunRequest) throws -> Runner {
         let mark = stderrMark
-        let environment = ProcessInfo.processInfo.environment.filter { $0.key != StderrMark.environmentName }
-            .map { "\($0.key)=\($0.value)" } + ["\(StderrMark.environmentName)=\(mark.token)"]
+        let taken = Set(runners.map(\.slot))
+        let slot = (0..<options.slots).first { !taken.contains($0) } ?? runners.count
+        let environment = Self.runnerEnvironment(slot: slot, gpus: options.gpus)
+            .filter { !$0.hasPrefix(StderrMark.environmentName + "=") } + ["\(StderrMark.environmentName)=\(mark.token)"]
         let process = try ChildProcess.spawn(executable: options.runnerExecutable, arguments: options.runnerArguments,
                                              environment: environment)
         let id = nextRunnerID
         nextRunnerID += 1
-        let runner = Runner(id: id, process: process)
+        let runner = Runner(id: id, slot: slot, process: process)
         runners.append(runner)
         let events = events, output = output
         let stderrDone = DispatchSemaphore(value: 0)
@@ -342,6 +352,16 @@ public final class Worker {
             events.post(.runnerEnded(runner: id, process.wait()))
         }
         return runner
+    }
+
+    /// This process's environment with the slot's variables: `SWEEP_SLOT`, and with GPUs
+    /// `CUDA_VISIBLE_DEVICES` (replacing any inherited value, which would give every slot
+    /// the same devices).
+    static func runnerEnvironment(slot: Int, gpus: Int) -> [String] {
+        var variables = ProcessInfo.processInfo.environment
+        variables["SWEEP_SLOT"] = String(slot)
+        if gpus > 0 { variables["CUDA_VISIBLE_DEVICES"] = String(slot % gpus) }
+        return variables.map { "\($0.key)=\($0.value)" }.sorted()
     }
 
     /// Kills every runner's process group and waits (briefly) until each is reaped.

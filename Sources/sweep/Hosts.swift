@@ -104,6 +104,9 @@ extension Sweep.Hosts {
         @Option(help: "Jobs to run at once on the host.")
         var slots = 1
 
+        @Option(help: "GPUs of the host: slot i's jobs get CUDA_VISIBLE_DEVICES=i mod n (0: the variable is left as the host sets it).")
+        var gpus = 0
+
         @Option(help: ArgumentHelp("A private key to try after ssh-agent and the default identities.", valueName: "file"))
         var identity: String?
 
@@ -130,6 +133,8 @@ extension Sweep.Hosts {
                 throw ValidationError("--ssh is required (or --slurm for a Slurm cluster reached from this machine)")
             }
             guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
+            guard (0...HostFile.maxGPUs).contains(gpus) else { throw ValidationError("--gpus must be in 0...\(HostFile.maxGPUs)") }
+            guard gpus == 0 || !slurm else { throw ValidationError("--gpus is for SSH hosts; a Slurm cluster's GPUs are asked for with --slurm-args \"--gres=gpu:N\"") }
             guard slurm || (workers == 1 && slurmArgs == nil && pendingLimit == SlurmSettings.defaultPendingLimit && sharedHome)
             else { throw ValidationError("--workers, --slurm-args, --pending-limit and --no-shared-home need --slurm") }
             guard (1...256).contains(workers) else { throw ValidationError("--workers must be in 1...256") }
@@ -148,7 +153,7 @@ extension Sweep.Hosts {
                                                  pendingLimit: pendingLimit, sharedHome: sharedHome) : nil
             let host = HostFile(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                                 identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig),
-                                slurm: settings)
+                                slurm: settings, gpus: gpus)
             if let settings, !host.usesSSH {
                 // Nothing to log in to: check that Slurm's clients are here, then write the file.
                 let srun = try SlurmCheck.srunPath()
@@ -174,6 +179,7 @@ extension Sweep.Hosts {
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
             if let key = report.recordedHostKey { print("\(name): \(key)") }
             print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots"
+                + (gpus > 0 ? ", \(gpus) GPUs" : "")
                 + (settings.map { " x \($0.workers) Slurm workers" } ?? "") + " "
                 + "(binary \(report.hasBinary ? "present" : "shipped") and starts) -> \(path)")
         }

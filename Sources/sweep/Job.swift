@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SweepCore
+import SweepRemote
 import SweepSpec
 import SweepStore
 import SweepRuntime
@@ -84,8 +85,12 @@ extension Sweep {
         @Option(help: ArgumentHelp("Seconds between heartbeats.", valueName: "seconds"))
         var heartbeat = 2.0
 
+        @Option(help: "GPUs of this host: slot i's jobs get CUDA_VISIBLE_DEVICES=i mod n (0: left as it is).")
+        var gpus = 0
+
         func validate() throws {
             guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
+            guard (0...HostFile.maxGPUs).contains(gpus) else { throw ValidationError("--gpus must be 0 to \(HostFile.maxGPUs)") }
             guard heartbeat >= 0.01, heartbeat <= 3600 else { throw ValidationError("--heartbeat must be 0.01 to 3600 seconds") }
         }
 
@@ -101,6 +106,7 @@ extension Sweep {
             var options = Worker.Options(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
                                          runnerArguments: ["job", "--stdio"])
             options.jobFolders = JobFolder.base
+            options.gpus = gpus
             // A crashing job's backtrace goes into its stderr tail: keep it to the crashed
             // thread's frames, without register and image dumps (unless the user chose).
             // Set here, once, before any runner starts (the runners inherit it).

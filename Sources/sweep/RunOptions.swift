@@ -17,6 +17,10 @@ struct RunOptions: ParsableArguments {
                                valueName: "n"))
     var localSlots: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("GPUs of this machine: each local job gets CUDA_VISIBLE_DEVICES set to one of them (slot i gets device i mod n). Default: 0, the variable is left as it is.",
+                               valueName: "n"))
+    var localGpus = 0
+
     @Option(parsing: .unconditional, help: "Attempts a job gets when it crashes, is killed or times out; a job that reports its own error fails at once.")
     var maxAttempts = 2
 
@@ -40,6 +44,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         if let localSlots, !(0...1024).contains(localSlots) { throw ValidationError("--local-slots must be a number of jobs from 0 to 1024, not \(localSlots)") }
+        if !(0...HostFile.maxGPUs).contains(localGpus) { throw ValidationError("--local-gpus must be a number of GPUs from 0 to \(HostFile.maxGPUs), not \(localGpus)") }
         // Written so that NaN fails too: every comparison with NaN is false.
         guard hostGrace >= 5, hostGrace <= Self.longest else {
             throw ValidationError("--host-grace must be a number of seconds from 5 (workers send a heartbeat every 2 s) "

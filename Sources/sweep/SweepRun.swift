@@ -72,7 +72,7 @@ enum SweepRun {
     private static func transports(for plan: SweepPlan, options: RunOptions) throws -> [any WorkerTransport] {
         let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
         var transports: [any WorkerTransport] = []
-        if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots)) }
+        if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots, gpus: options.localGpus)) }
         let remote = try options.hostFiles()
         if !remote.isEmpty {
             let binary = try ShippedBinary.get()

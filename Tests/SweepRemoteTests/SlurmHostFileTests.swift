@@ -66,6 +66,28 @@ struct SlurmHostFileTests {
         #expect(message.contains("c.json: ") && message.contains(expected), "\(message)")
     }
 
+    @Test func anSSHHostsGPUsAreReadWrittenAndPassedToItsWorker() throws {
+        let host = try read(#"{"name": "g", "ssh": "alice@gpu1:2222", "slots": 4, "gpus": 2}"#)
+        #expect(host.gpus == 2)
+        #expect(try read(host.json) == host)
+        #expect(try read(#"{"name": "g", "ssh": "h"}"#).gpus == 0)
+        #expect(!(try read(#"{"name": "g", "ssh": "h"}"#).json.contains("gpus")))
+        let transport = SSHTransport(host: host, binary: (path: "/bin/true", hash: "0"))
+        #expect(transport.command("/x/sweep") == "exec /x/sweep worker --slots 4 --heartbeat 2.0 --gpus 2")
+    }
+
+    @Test(arguments: [
+        (#"{"name": "g", "ssh": "h", "gpus": -1}"#, "gpus: expected an integer in 0...64"),
+        (#"{"name": "g", "ssh": "h", "gpus": 65}"#, "gpus: expected an integer in 0...64"),
+        (#"{"name": "g", "ssh": "h", "gpus": "2"}"#, "gpus: expected an integer in 0...64"),
+        (#"{"name": "g", "ssh": "h", "gpus": 1.5}"#, "gpus: expected an integer in 0...64"),
+        (#"{"name": "g", "slurm": true, "gpus": 2}"#, "gpus: a Slurm cluster's GPUs are Slurm's to assign"),
+    ])
+    func badGPUCountsAreRefusedNamingTheField(text: String, expected: String) {
+        let message = problem(text)
+        #expect(message.contains("c.json: ") && message.contains(expected), "\(message)")
+    }
+
     @Test func argumentsAreSplitWithoutAShellAndBounded() throws {
         #expect(try SlurmSettings.splitArguments("  --partition=gpu\t--time=04:00:00 --mem=8G ") == ["--partition=gpu", "--time=04:00:00", "--mem=8G"])
         #expect(try SlurmSettings.splitArguments("") == [])

@@ -107,8 +107,8 @@ struct BigReportTests {
         #expect(labels(flipped, best) == ["3x", "1y"])
         let markdown = flipped.markdown()
         #expect(markdown.contains("### Best 2 of 5 by `loss` (higher is better)"))
-        #expect(markdown.contains("| 1 | 3 | x | 0.90 ± 0.00 | 0.10 ± 0.00 |"))
-        #expect(markdown.contains("| 2 | 1 | y | 0.70 ± 0.00 | 0.30 ± 0.00 |"))
+        #expect(markdown.contains("| 1 | 3 | x | 0.90 ± 0.00‡ | 0.10 ± 0.00‡ |"))
+        #expect(markdown.contains("| 2 | 1 | y | 0.70 ± 0.00‡ | 0.30 ± 0.00‡ |"))
 
         // The spec's direction and top work the same way.
         let spec = TableSpec(rows: ["a"], columns: ["b"], metrics: ["acc"], window: 3, top: 1)
@@ -122,9 +122,9 @@ struct BigReportTests {
         input.rank(top: 3, direction: .minimize)
         let markdown = Report(input).markdown()
         // 2 decimals would print 0.50, 0.93, 0.93: the best three need 4.
-        #expect(markdown.contains("| 1 | 2 | y | 0.5000 ± 0.0000 |"), "\(markdown)")
-        #expect(markdown.contains("| 2 | 1 | x | 0.9301 ± 0.0000 |"), "\(markdown)")
-        #expect(markdown.contains("| 3 | 1 | y | 0.9304 ± 0.0000 |"), "\(markdown)")
+        #expect(markdown.contains("| 1 | 2 | y | 0.5000 ± 0.0000‡ |"), "\(markdown)")
+        #expect(markdown.contains("| 2 | 1 | x | 0.9301 ± 0.0000‡ |"), "\(markdown)")
+        #expect(markdown.contains("| 3 | 1 | y | 0.9304 ± 0.0000‡ |"), "\(markdown)")
     }
 
     @Test("parameter importance is each param's one-way share of the variance, worked by hand")

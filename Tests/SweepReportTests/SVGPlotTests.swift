@@ -71,7 +71,7 @@ struct SVGPlotTests {
         // Two pen-downs: the NaN at epoch 2 splits the line; the infinity is skipped.
         let path = try #require(svg.split(separator: "\n").first { $0.hasPrefix("<path") })
         #expect(path.filter { $0 == "M" }.count == 2)
-        #expect(report.markdown().contains("| all | inf ± nan |"))  // inf - inf has no sd
+        #expect(report.markdown().contains("| all | inf ± nan‡ |"))  // inf - inf has no sd
     }
 
     @Test("labels with markup characters are escaped")

@@ -36,7 +36,7 @@ struct TableLayoutTests {
         #expect(table.cells.map { $0[0].summary?.mean } == [0.95, 0.9, 0.8])
         let markdown = Report(input).markdown()
         #expect(markdown.contains("Also varying, so added as rows: `kan.width`, `model`."))
-        #expect(markdown.contains("| - | mlp | 0.80 ± 0.00† |"))
+        #expect(markdown.contains("| - | mlp | 0.80 ± 0.00‡† |"))
     }
 
     @Test("the filter selects jobs and axis order beats natural order")

@@ -89,7 +89,7 @@ struct WindowStatisticsTests {
         }
     }
 
-    @Test("a single done job shows its window sd; a short one is marked with a dagger")
+    @Test("a single done job shows its window sd, marked as one seed's; a short one is marked with a dagger")
     func singleJobCell() throws {
         let job = ReportJob(
             id: 1, key: "k", params: ["model": .string("kan")], seed: 0, state: .done,
@@ -100,10 +100,10 @@ struct WindowStatisticsTests {
         let cell = report.tables[0].cells[0][0]
         #expect(cell.spread == .window)
         #expect(cell.summary == SampleSummary(mean: 2, sd: 1, count: 3))
-        #expect(report.markdown().contains("| all | 2.00 ± 1.00 |"))
+        #expect(report.markdown().contains("| all | 2.00 ± 1.00‡ |"))
 
         var short = input
         short.tables = [TableSpec(metrics: ["loss"], window: 10)]
-        #expect(Report(short).markdown().contains("| all | 2.50 ± 1.29† |"))
+        #expect(Report(short).markdown().contains("| all | 2.50 ± 1.29‡† |"))
     }
 }

@@ -28,7 +28,7 @@ struct BrowserTests {
         #expect(dom.contains(#"<path class="band""#))
         #expect(dom.contains("value=1.0 (n=2)") && dom.contains("value=2.0 (n=2)"), "a running seed counts with its epochs so far")
         #expect(dom.matches(of: try Regex(#"<tr class="clickable" data-job="\d+""#)).count == 4)
-        #expect(dom.contains("0.28 ± 0.07 (n=2)") && dom.contains("0.45 ± 0.07 (n=1 of 2)"), "the report's cells")
+        #expect(dom.contains("0.28 ± 0.07 (n=2)") && dom.contains("0.45 ± 0.07‡ (n=1 of 2)"), "the report's cells")
     }
 
     @Test func thePageUpdatesWhenAJobFinishes() throws {

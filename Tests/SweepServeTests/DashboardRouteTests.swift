@@ -84,8 +84,8 @@ import Testing
         #expect(table["headers"] as? [String] == ["value", "loss"] && table["window"] as? Int == 2)
         let rows = try #require(table["rows"] as? [[String]])
         // value 1 over the last 2 epochs (4, 5): seed means 0.225 and 0.325 -> 0.28 ± 0.07 (n=2); value 2:
-        // seed 0 alone (seed 1 runs), 0.5 and 0.4 -> 0.45 ± the window's sd 0.07.
-        #expect(rows == [["1", "0.28 ± 0.07 (n=2)"], ["2", "0.45 ± 0.07 (n=1 of 2)"]])
+        // seed 0 alone (seed 1 runs), 0.5 and 0.4 -> 0.45 ± the window's sd 0.07, marked ‡ as one seed's.
+        #expect(rows == [["1", "0.28 ± 0.07 (n=2)"], ["2", "0.45 ± 0.07‡ (n=1 of 2)"]])
         // value 2 − value 1, paired by seed: only seed 0 is done on both sides, 0.45 − 0.225.
         let difference = try #require((table["differences"] as? [[String: Any]])?.first)
         #expect(difference["title"] as? String == "Difference value: 2 − 1, paired by seed")

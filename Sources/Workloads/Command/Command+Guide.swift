@@ -22,7 +22,8 @@ extension Command {
         Environment: SWEEP_CONFIG_FILE (a file holding the job's config as JSON),
         SWEEP_CONFIG (the same JSON, when it is at most 64 KiB), SWEEP_SEED, SWEEP_JOB (its
         key), SWEEP_ATTEMPT (from 1), SWEEP_OUTPUT (a folder for the program's output files),
-        SWEEP_METRICS (a regular file for JSON lines of metrics).
+        SWEEP_METRICS (a regular file for JSON lines of metrics), SWEEP_SLOT (the worker slot,
+        from 0) and, on a host with "gpus", CUDA_VISIBLE_DEVICES (one device per slot).
 
         Metrics: a stdout line "name: number" or "name=number" (blanks around : or = allowed)
         records a metric; a name is one word of letters, digits, _ . / - (a letter or _ first,
