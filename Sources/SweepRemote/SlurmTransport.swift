@@ -53,9 +53,13 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         })
         self.job = job
         var srun = ["--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=\(jobName)"] + settings.arguments
-        // Without a shared home srun copies the binary to each node's /tmp and runs that copy.
-        if !settings.sharedHome { srun.append("--bcast=/tmp/sweep-\(binary.hash.prefix(16))") }
+        // Without a shared home srun copies the binary to the node and runs that copy: into
+        // /tmp/ as slurm_bcast_JOB.STEP_NODE, a file of this worker's own (a shared name would be
+        // rewritten under a running worker of the same node: "Text file busy"), which the
+        // worker removes as it starts (`--broadcast-copy`).
+        if !settings.sharedHome { srun.append("--bcast=\(Self.broadcastFolder)") }
         let worker = ["worker", "--slots", String(host.slots), "--heartbeat", String(heartbeat)]
+            + (settings.sharedHome ? [] : ["--broadcast-copy"])
         if host.usesSSH {
             localCache = nil
             let words = srun
@@ -74,6 +78,10 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                                    slots: host.slots, stderrLine: job.read, failure: job.failure, explain: job.explain)
         }
     }
+
+    /// Where `srun --bcast` puts the binary on a node without a shared home (a folder: srun
+    /// names the copy `slurm_bcast_JOB.STEP_NODE`).
+    public static let broadcastFolder = "/tmp/"
 
     /// One transport per worker the host file asks for.
     public static func workers(of host: HostFile, launch: String, binary: (path: String, hash: String),

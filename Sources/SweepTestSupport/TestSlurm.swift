@@ -41,6 +41,8 @@ public final class TestSlurm: @unchecked Sendable {
     private var slurmds: [String: pid_t] = [:]
     private var multiple: Bool { nodes.count > 1 }
     private let preemption: Bool
+    /// Folders each node must not see (`hiding`), by node.
+    private let hidden: [String: [String]]
 
     /// Whether the Slurm and munge binaries are installed (tests skip when they are not).
     public static var isInstalled: Bool {
@@ -55,9 +57,15 @@ public final class TestSlurm: @unchecked Sendable {
     ///   - cpusPerNode: with several nodes, each one's CPUs.
     ///   - preemption: a second partition, `urgent`, on the same nodes, whose jobs preempt
     ///     `debug`'s (`PreemptType=preempt/partition_prio`, `PreemptMode=CANCEL`).
-    public init(nodes count: Int = 1, cpusPerNode: Int = 1, preemption: Bool = false, timeout: Double = 60) throws {
+    ///   - hiding: with several nodes, folders a node must not see, by node name: its slurmd
+    ///     runs in a mount namespace of its own with an empty tmpfs over each, so its steps and
+    ///     tasks miss what is there, as a compute node without the login node's home would.
+    public init(nodes count: Int = 1, cpusPerNode: Int = 1, preemption: Bool = false,
+                hiding: [String: [String]] = [:], timeout: Double = 60) throws {
         precondition(count >= 1 && cpusPerNode >= 1)
+        precondition(hiding.isEmpty || count > 1, "hiding needs a cluster of several nodes")
         self.preemption = preemption
+        hidden = hiding
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-\(UUID().uuidString.prefix(8))")
         configPath = directory.appendingPathComponent("slurm.conf").path
         var name = [CChar](repeating: 0, count: 256)
@@ -125,7 +133,7 @@ public final class TestSlurm: @unchecked Sendable {
     }
 
     /// Starts a crashed node's slurmd again and waits (at most `timeout` seconds) until the
-    /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers).
+    /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers),
     public func bringBack(_ name: String, timeout: Double = 60) throws {
         precondition(multiple && nodes.contains(name), "bringBack needs a cluster of several nodes and one of its nodes")
         guard slurmds[name] == nil else { return }
@@ -232,9 +240,21 @@ public final class TestSlurm: @unchecked Sendable {
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// One node's slurmd (several nodes): `slurmd -N NAME`, its output in `slurmd-NAME.out`.
+    /// A node with folders to hide starts through `unshare --mount`: a shell mounts an empty
+    /// tmpfs over each, then execs slurmd (so the pid is slurmd's, and what it starts inherits
+    /// the namespace).
     private func startSlurmd(_ name: String) throws {
-        slurmds[name] = try TestSSHD.spawn("/usr/sbin/slurmd", ["-D", "-N", name, "-f", configPath], log: path("slurmd-\(name).out"),
-                                           environment: environment, ownGroup: true)
+        let slurmd = ["/usr/sbin/slurmd", "-D", "-N", name, "-f", configPath]
+        guard let folders = hidden[name], !folders.isEmpty else {
+            slurmds[name] = try TestSSHD.spawn(slurmd[0], Array(slurmd.dropFirst()), log: path("slurmd-\(name).out"),
+                                               environment: environment, ownGroup: true)
+            return
+        }
+        // "$@" is the folders, then "--", then slurmd's words.
+        let script = #"while [ "$1" != -- ]; do mount -t tmpfs -o size=1m,mode=755 sweep-hidden "$1" || exit 97; shift; done; shift; exec "$@""#
+        slurmds[name] = try TestSSHD.spawn("/usr/bin/unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"]
+                                               + folders + ["--"] + slurmd,
+                                           log: path("slurmd-\(name).out"), environment: environment, ownGroup: true)
     }
 
     /// Every process's parent, by pid (from `/proc/PID/stat`).

@@ -88,6 +88,9 @@ extension Sweep {
         @Option(help: "GPUs of this host: slot i's jobs get CUDA_VISIBLE_DEVICES=i mod n (0: left as it is).")
         var gpus = 0
 
+        @Flag(help: ArgumentHelp("This executable is srun --bcast's copy for this Slurm job alone: remove it at start."))
+        var broadcastCopy = false
+
         func validate() throws {
             guard slots >= 1 else { throw ValidationError("--slots must be at least 1") }
             guard (0...HostFile.maxGPUs).contains(gpus) else { throw ValidationError("--gpus must be 0 to \(HostFile.maxGPUs)") }
@@ -103,7 +106,13 @@ extension Sweep {
                 // Set by Slurm when this worker runs as a Slurm job (SlurmTransport).
                 node: ProcessInfo.processInfo.environment["SLURMD_NODENAME"],
                 slurmJob: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])
-            var options = Worker.Options(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: executable,
+            var runner = executable
+            if broadcastCopy {
+                try BroadcastCopy.remove(executable, job: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])
+                // The file is gone; the kernel still holds the running image, which runners start from.
+                runner = "/proc/self/exe"
+            }
+            var options = Worker.Options(slots: slots, heartbeatInterval: heartbeat, runnerExecutable: runner,
                                          runnerArguments: ["job", "--stdio"])
             options.jobFolders = JobFolder.base
             options.gpus = gpus
@@ -137,5 +146,25 @@ private final class PrintingContext: JobContext {
     /// The job's own text: on a terminal its control characters are shown, not run.
     func log(_ message: String) {
         print(isatty(STDOUT_FILENO) == 1 ? TerminalText.visible(message, keepingLines: true) : message)
+    }
+}
+
+/// srun --bcast's copy of the binary on a node without a shared home
+/// (`/tmp/slurm_bcast_JOB.STEP_NODE`): the worker removes it as it starts, so no copy is left
+/// however the worker ends (kill -9, node crash, time limit).
+enum BroadcastCopy {
+    /// Removes `path` only if it is the copy srun made for Slurm job `job`: a file named
+    /// `slurm_bcast_JOB.` in the broadcast folder, so the flag cannot delete anything else.
+    static func remove(_ path: String, job: String?) throws {
+        let name = (path as NSString).lastPathComponent
+        let folder = (path as NSString).deletingLastPathComponent + "/"
+        guard let job, !job.isEmpty, job.allSatisfy(\.isNumber), name.hasPrefix("slurm_bcast_\(job)."),
+              folder == SlurmTransport.broadcastFolder else {
+            throw CommandFailure("--broadcast-copy: \(path) is not srun --bcast's copy for this Slurm job "
+                + "(\(SlurmTransport.broadcastFolder)slurm_bcast_<SLURM_JOB_ID>.<step>_<node>); not removing it")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else {
+            throw CommandFailure("--broadcast-copy: cannot remove \(path): \(String(cString: strerror(errno)))")
+        }
     }
 }

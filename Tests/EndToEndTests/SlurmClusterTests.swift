@@ -175,3 +175,45 @@ extension SlurmClusterTests {
         print("preempted c.1 on \(node); lost: \(lost.map { $0.attempt.error ?? "" })")
     }
 }
+
+extension SlurmClusterTests {
+    /// The broadcast copies of Slurm jobs `ids` still in the broadcast folder.
+    func broadcastCopies(of ids: [String]) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []
+        return names.filter { name in ids.contains { name.hasPrefix("slurm_bcast_\($0).") } }
+    }
+
+    /// `"shared_home": false` on a node that lacks the binary: n2's slurmd runs in a mount
+    /// namespace where the build folder is an empty tmpfs, so only `srun --bcast`'s copy can
+    /// run there. Workers on both nodes run the sweep from the same bytes (the hash each
+    /// reports), and each copy is gone at the end.
+    @Test(.timeLimit(.minutes(3)))
+    func aNodeWithoutTheBinaryRunsTheBroadcastCopy() throws {
+        let binary = SweepSandbox.binary.resolvingSymlinksInPath()
+        let slurm = try TestSlurm(nodes: 2, hiding: ["n2": [binary.deletingLastPathComponent().path]])
+        defer { slurm.stop() }
+        // The control: n2 really lacks the binary, n1 has it.
+        let probe = "test -x '\(binary.path)' && echo present || echo missing"
+        for (node, expected) in [("n1", "present"), ("n2", "missing")] {
+            let seen = try slurm.run("srun", ["-w", node, "-n1", "/bin/sh", "-c", probe])
+            #expect(seen.split(separator: "\n").last.map(String.init) == expected, "\(node): \(seen)")
+        }
+        let sandbox = try setUp(jobs: 12, epochs: 2, sleepMS: 200, workers: 2)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": 2, "slots": 1, "shared_home": false}"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        launch.wait(timeout: 150)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 12, epochs: 2)
+        let attempts = try attempts(sandbox).map(\.attempt)
+        #expect(attempts.allSatisfy { $0.status == .ok }, "\(attempts.map { ($0.host, $0.status, $0.error) })")
+        #expect(Set(attempts.compactMap { $0.machine?.node }) == ["n1", "n2"], "\(attempts.map { $0.machine?.node })")
+        let hash = try Digest.sha256Hex(fileAtPath: binary.path)
+        #expect(attempts.allSatisfy { $0.machine?.binaryHash == hash }, "\(attempts.map { $0.machine?.binaryHash })")
+        let jobs = try store(sandbox).hosts().compactMap(\.slurmJob)
+        #expect(jobs.count == 2, "\(jobs)")
+        // The worker removes its copy as it starts: none is left, even of a worker still ending.
+        #expect(sandbox.waitUntil(timeout: 10) { broadcastCopies(of: jobs).isEmpty }, "\(broadcastCopies(of: jobs))")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+}

@@ -326,17 +326,18 @@ struct SlurmSweepTests {
     @Test func aMixedFleetRunsOnTheLocalWorkerAndSlurmInOneLaunch() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }
-        // Without a shared home: srun --bcast copies the binary to the node's /tmp.
+        // Without a shared home: srun --bcast copies the binary to the node's /tmp, and the
+        // worker runs that copy (removed as it starts: see SlurmClusterTests for a node that lacks the binary).
         let sandbox = try setUp(jobs: 16, epochs: 2, sleepMS: 150, workers: 1, extra: #", "shared_home": false"#)
-        let copy = "/tmp/sweep-" + (try Digest.sha256Hex(fileAtPath: SweepSandbox.binary.path)).prefix(16)
-        defer { try? FileManager.default.removeItem(atPath: copy) }
         let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "1"], environment: slurm.environment)
         launch.wait(timeout: 120)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
-        #expect(FileManager.default.isExecutableFile(atPath: copy))
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 2)
         let hosts = Set(try attempts(sandbox).filter { $0.status == .ok }.map(\.host))
         #expect(hosts == ["local", "c.1"], "\(hosts)")
+        let job = try #require(try Store(path: sandbox.database, readOnly: true).hosts().first { $0.name == "c.1" }?.slurmJob)
+        let copies = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("slurm_bcast_\(job).") }
+        #expect(copies.isEmpty, "\(copies)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
