@@ -47,6 +47,9 @@ let package = Package(
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
         // Spec grammar, validation, expansion into jobs.
         .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
+        // Model-based search: the Tree-structured Parzen Estimator, pure numerics over SweepCore's values.
+        // Optimised in debug builds too: the coordinator's tests propose thousands of trials.
+        .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // SQLite store (GRDB): schema, migrations, queries.
         .target(name: "SweepStore", dependencies: [
             "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -58,7 +61,7 @@ let package = Package(
         // Headless worker and the job-runner processes it supervises.
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Scheduler, transports, progress, launch orchestration.
-        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves.
         .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
         // What the CLI's --json prints and the dashboard serves: one shape for both, read from the store.
@@ -78,7 +81,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
-                "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "Workloads", "KANKit",
+                "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "SweepSearch", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -87,6 +90,7 @@ let package = Package(
         .target(name: "SweepTestSupport", dependencies: ["CSweepShims"], swiftSettings: strict),
 
         .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepCore"], swiftSettings: strict),
         .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),

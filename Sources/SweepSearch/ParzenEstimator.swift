@@ -1,0 +1,197 @@
+import SweepCore
+import Foundation
+
+/// A Parzen estimator of one parameter: a weighted mixture of one kernel per observation
+/// plus a prior kernel, with Optuna's (5.1) rules, so both tools model the same density.
+///
+/// Numbers (`uniform`, `logUniform`, `intUniform`): a normal truncated to the parameter's
+/// interval at each observation; its width the larger gap to its neighbours in sorted
+/// order (the interval's ends count as neighbours), except that the lowest and highest
+/// kernels take their inner gap (Optuna's `consider_endpoints=False`); then clipped to
+/// [range / min(100, kernels + 1), range] (the "magic clip"). The prior kernel sits at the
+/// interval's centre with the range as its width. Integers are discrete: a value's mass
+/// is the kernel's over [k - 0.5, k + 0.5]. Choices: each kernel is the prior's share
+/// (`priorWeight` / kernels) on every value plus 1 on its observation, normalised.
+///
+/// Kernels live on the interval mapped to [0, 1] (each width is then between 0.01 and 1,
+/// so no coefficient overflows); densities are given in the parameter's own coordinate.
+/// The buffers are kept between fits (`fit`), so refitting allocates nothing once grown.
+public struct ParzenEstimator: Sendable {
+    public let dimension: SearchDimension
+    /// Kernel centres in [0, 1]: the observations in ascending order, then the prior's.
+    public private(set) var centres: [Double] = []
+    /// Kernel widths in [0, 1] units, in the same order.
+    public private(set) var widths: [Double] = []
+    /// Kernel weights, normalised, in the same order (the prior's last).
+    public private(set) var weights: [Double] = []
+    /// Per kernel: log(weight / (width · √(2π) · mass inside [0, 1])), for numbers.
+    private var logCoefficients: [Double] = []
+    private var inverseWidths: [Double] = []
+    /// Running sums of `weights`, to pick a kernel by one binary search.
+    private var cumulative: [Double] = []
+    /// Choices: the mixture's probability of each value.
+    public private(set) var choiceProbabilities: [Double] = []
+    private let low: Double
+    private let range: Double
+
+    public init(dimension: SearchDimension) {
+        self.dimension = dimension
+        (low, range) = { let b = dimension.bounds; return (b.low, b.high - b.low) }()
+    }
+
+    /// Fits observations given in the parameter's internal coordinate, any order, each with
+    /// its weight (`TPESampler.observationWeights`).
+    public init(dimension: SearchDimension, observations: [Double], weights: [Double], priorWeight: Double = 1) {
+        self.init(dimension: dimension)
+        let order = observations.indices.sorted { observations[$0] < observations[$1] }
+        let sorted = order.map { observations[$0] }, sortedWeights = order.map { weights[$0] }
+        sorted.withUnsafeBufferPointer { o in
+            sortedWeights.withUnsafeBufferPointer { w in fit(sortedObservations: o, weights: w, priorWeight: priorWeight) }
+        }
+    }
+
+    /// Refits on `sortedObservations` (internal coordinates, ascending) and their weights.
+    public mutating func fit(sortedObservations: UnsafeBufferPointer<Double>, weights observationWeights: UnsafeBufferPointer<Double>,
+                             priorWeight: Double = 1) {
+        let n = sortedObservations.count
+        centres.removeAll(keepingCapacity: true)
+        widths.removeAll(keepingCapacity: true)
+        weights.removeAll(keepingCapacity: true)
+        cumulative.removeAll(keepingCapacity: true)
+        var total = 0.0
+        for i in 0..<n { total += observationWeights[i] }
+        total += priorWeight
+        for i in 0..<n { weights.append(n == 0 ? 1 : observationWeights[i] / total) }
+        weights.append(n == 0 ? 1 : priorWeight / total)
+        var running = 0.0
+        for w in weights {
+            running += w
+            cumulative.append(running)
+        }
+        if case .choice(let count) = dimension {
+            fitChoices(sortedObservations, count: count, priorWeight: priorWeight)
+            return
+        }
+        let scale = 1 / range
+        for i in 0..<n { centres.append((sortedObservations[i] - low) * scale) }
+        // Widths: the larger gap to a neighbour, the interval's ends [0, 1] counting as ones.
+        for i in 0..<n {
+            let left = centres[i] - (i == 0 ? 0 : centres[i - 1])
+            let right = (i == n - 1 ? 1 : centres[i + 1]) - centres[i]
+            widths.append(max(left, right))
+        }
+        if n >= 2 {
+            widths[0] = centres[1] - centres[0]
+            widths[n - 1] = centres[n - 1] - centres[n - 2]
+        }
+        let minimum = 1 / min(100, Double(n + 2))
+        for i in 0..<n { widths[i] = min(max(widths[i], minimum), 1) }
+        centres.append(0.5)
+        widths.append(1)
+        logCoefficients.removeAll(keepingCapacity: true)
+        inverseWidths.removeAll(keepingCapacity: true)
+        for i in 0...n {
+            let (mu, sigma) = (centres[i], widths[i])
+            let inside = TruncatedNormal.mass((0 - mu) / sigma, (1 - mu) / sigma)
+            inverseWidths.append(1 / sigma)
+            if case .intUniform = dimension {
+                logCoefficients.append(Foundation.log(weights[i]) - Foundation.log(inside))
+            } else {
+                logCoefficients.append(Foundation.log(weights[i]) - Foundation.log(sigma) - TruncatedNormal.logSqrtTwoPi - Foundation.log(inside))
+            }
+        }
+    }
+
+    private mutating func fitChoices(_ observations: UnsafeBufferPointer<Double>, count: Int, priorWeight: Double) {
+        let n = observations.count
+        choiceProbabilities.removeAll(keepingCapacity: true)
+        guard n > 0 else {
+            choiceProbabilities.append(contentsOf: repeatElement(1 / Double(count), count: count))
+            return
+        }
+        // Kernel i puts (share + [value == its observation]) / (share · count + 1) on each
+        // value: summed over kernels, the shares add up once and the observations by their
+        // weights, so the mixture is O(kernels + values), not O(kernels x values).
+        let share = priorWeight / Double(n + 1)
+        let norm = share * Double(count) + 1
+        var observedWeight = 0.0
+        choiceProbabilities.append(contentsOf: repeatElement(0, count: count))
+        for i in 0..<n {
+            let index = min(max(Int(observations[i]), 0), count - 1)
+            choiceProbabilities[index] += weights[i] / norm
+            observedWeight += weights[i]
+        }
+        let prior = weights[n]
+        for c in 0..<count {
+            choiceProbabilities[c] += observedWeight * share / norm + prior / Double(count)
+        }
+    }
+
+    /// The log density of the mixture at `x` (internal coordinate; for choices the log
+    /// probability of value index `x`, for integers the log mass of `x`).
+    public func logDensity(_ x: Double) -> Double {
+        switch dimension {
+        case .choice:
+            return Foundation.log(choiceProbabilities[min(max(Int(x), 0), choiceProbabilities.count - 1)])
+        case .intUniform:
+            return Foundation.log(discreteMass(x))
+        case .uniform, .logUniform:
+            return Foundation.log(continuousDensity((x - low) / range)) - Foundation.log(range)
+        }
+    }
+
+    /// Σ exp(log coefficient - z²/2). Kernels with z²/2 > 40 are skipped: each adds less
+    /// than 1e-17 of the density, which the prior kernel (width 1 on [0, 1]) keeps above
+    /// 0.14 · its weight; the branch is far cheaper than the `exp` it saves.
+    private func continuousDensity(_ u: Double) -> Double {
+        centres.withUnsafeBufferPointer { mu in
+            inverseWidths.withUnsafeBufferPointer { inv in
+                logCoefficients.withUnsafeBufferPointer { c in
+                    var sum = 0.0
+                    for i in 0..<mu.count {
+                        let z = (u - mu[i]) * inv[i]
+                        let e = 0.5 * z * z
+                        if e < 40 { sum += Foundation.exp(c[i] - e) }
+                    }
+                    return sum
+                }
+            }
+        }
+    }
+
+    private func discreteMass(_ k: Double) -> Double {
+        let half = 0.5 / range
+        let u = (k - low) / range
+        var sum = 0.0
+        for i in centres.indices {
+            let inv = inverseWidths[i]
+            let a = (u - half - centres[i]) * inv, b = (u + half - centres[i]) * inv
+            // Both bounds past 9 widths on one side: below 1e-19 of the kernel's mass.
+            if a > 9 || b < -9 { continue }
+            sum += Foundation.exp(logCoefficients[i]) * TruncatedNormal.mass(a, b)
+        }
+        return sum
+    }
+
+    /// A draw from the mixture (internal coordinate): a kernel by weight, then its
+    /// truncated normal (integers rounded, choices by their probabilities).
+    public func sample(_ generator: inout SplitMix64) -> Double {
+        if case .choice = dimension {
+            var u = generator.unit()
+            for (c, p) in choiceProbabilities.enumerated() {
+                u -= p
+                if u < 0 { return Double(c) }
+            }
+            return Double(choiceProbabilities.count - 1)
+        }
+        let u = generator.unit() * cumulative[cumulative.count - 1]
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+        }
+        let x = low + range * TruncatedNormal.draw(mu: centres[lo], sigma: widths[lo], low: 0, high: 1, &generator)
+        if case .intUniform = dimension { return dimension.value(at: x) }
+        return min(max(x, low), low + range)
+    }
+}
