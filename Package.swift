@@ -34,7 +34,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -42,11 +41,18 @@ let package = Package(
         .target(name: "CSweepShims"),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
+        // libyaml's event parser for spec files (SweepSpec.YAMLReader), linked statically: no
+        // pkgConfig, whose `-lyaml` would link the shared library.
+        .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"])]),
 
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
         // Spec grammar, validation, expansion into jobs.
-        .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
+        // libyaml is linked as its static archive: hosts run the shipped binary and need not
+        // have libyaml installed (they did not when it came with Yams).
+        .target(name: "SweepSpec", dependencies: ["SweepCore", "CLibYAML"], swiftSettings: strict,
+                linkerSettings: [.linkedLibrary(":libyaml.a", .when(platforms: [.linux])),
+                                 .linkedLibrary("yaml", .when(platforms: [.macOS]))]),
         // SQLite store (GRDB): schema, migrations, queries.
         .target(name: "SweepStore", dependencies: [
             "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
