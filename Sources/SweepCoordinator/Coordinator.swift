@@ -108,7 +108,7 @@ public final class Coordinator {
         func runs(_ job: Int64, attempt: Int) -> Bool { running[job]?.number == attempt }
     }
 
-    private let store: Store
+    private let store: StoreWriter
     private let sweep: SweepInfo
     private let options: Options
     private let progress: ProgressLine
@@ -138,7 +138,7 @@ public final class Coordinator {
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
     ///   - clock: the loop's timers; `MonotonicClock()` outside tests.
-    public init(store: Store, sweep: SweepInfo, transports: [any WorkerTransport], events: EventQueue,
+    public init(store: StoreWriter, sweep: SweepInfo, transports: [any WorkerTransport], events: EventQueue,
                 options: Options, progress: ProgressLine, clock: any LoopClock = MonotonicClock()) {
         self.store = store
         self.sweep = sweep

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 import SweepCore
 
-extension Store {
+extension StoreWriter {
     // MARK: Sweeps
 
     /// Records a sweep and its jobs, reusing jobs that already exist by key, and puts
@@ -95,7 +95,9 @@ extension Store {
             """, arguments: [sweepID])
         return jobs
     }
+}
 
+extension StoreReader {
     /// The sweep named `name`, or, for nil, the one launched last.
     public func sweep(named name: String?) throws(StoreError) -> SweepInfo? {
         try read { db in
@@ -220,7 +222,9 @@ extension Store {
             try AttemptRecord.filter(Column("job_id") == job).order(Column("attempt")).fetchAll(db).map(\.stored)
         }
     }
+}
 
+extension StoreWriter {
     // MARK: Attempts
 
     /// Marks a job running on `host` and opens its next attempt, recording what runs it;

@@ -29,7 +29,7 @@ struct SlurmSweepTests {
         return run
     }
 
-    func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
+    func store(_ sandbox: SweepSandbox) throws -> StoreReader { try StoreReader(path: sandbox.database) }
 
     func counts(_ sandbox: SweepSandbox) -> StateCounts? {
         guard let store = try? store(sandbox), let info = try? store.sweep(named: "p") else { return nil }

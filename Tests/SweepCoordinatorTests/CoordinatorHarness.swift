@@ -15,7 +15,7 @@ final class CoordinatorHarness {
     /// Job ids in plan order.
     let jobs: [Int64]
 
-    var store: Store { prepared.store }
+    var store: StoreWriter { prepared.store }
 
     init(jobs count: Int, transports: [ScriptedTransport], configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-coordinator-\(UUID().uuidString)")

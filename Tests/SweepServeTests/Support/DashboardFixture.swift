@@ -16,7 +16,7 @@ final class DashboardFixture: @unchecked Sendable {
     let directory: URL
     let database: String
     /// The store's writer, as a coordinator would hold it.
-    let writer: Store
+    let writer: StoreWriter
     var dashboard: Dashboard!
     var http: RawHTTP!
     var port: Int { http.port }
@@ -28,7 +28,7 @@ final class DashboardFixture: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         database = directory.appendingPathComponent("sweep.sqlite").path
-        writer = try Store(path: database, coordinating: "alpha")
+        writer = try StoreWriter(path: database, coordinating: "alpha")
         alpha = try register("alpha", #"""
             {"name": "alpha", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2]}, "seeds": 2,
              "report": {"tables": [{"rows": ["value"], "metrics": ["loss"], "window": 2,
@@ -84,8 +84,8 @@ final class DashboardFixture: @unchecked Sendable {
     }
 
     /// The canonical JSON the CLI would print, from a fresh read-only store, with its newline.
-    func cli(_ value: (Store) throws -> JSONValue) throws -> String {
-        try value(try Store(path: database, readOnly: true)).canonicalText + "\n"
+    func cli(_ value: (StoreReader) throws -> JSONValue) throws -> String {
+        try value(try StoreReader(path: database)).canonicalText + "\n"
     }
 
     func json(_ path: String) throws -> Any {
