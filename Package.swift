@@ -47,10 +47,11 @@ let package = Package(
 
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
-        // Spec grammar, validation, expansion into jobs.
+        // Spec grammar, validation, expansion into jobs; reads a spec's `report` section into
+        // SweepReport's `TableSpec`s.
         // libyaml is linked as its static archive: hosts run the shipped binary and need not
         // have libyaml installed (they did not when it came with Yams).
-        .target(name: "SweepSpec", dependencies: ["SweepCore", "CLibYAML"], swiftSettings: strict,
+        .target(name: "SweepSpec", dependencies: ["SweepCore", "SweepReport", "CLibYAML"], swiftSettings: strict,
                 linkerSettings: [.linkedLibrary(":libyaml.a", .when(platforms: [.linux])),
                                  .linkedLibrary("yaml", .when(platforms: [.macOS]))]),
         // SQLite store (GRDB): schema, migrations, queries.
@@ -65,8 +66,9 @@ let package = Package(
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Scheduler, transports, progress, launch orchestration.
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
-        // Moving-window tables (Markdown, CSV) and SVG learning curves.
-        .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
+        // Moving-window tables (Markdown, CSV) and SVG learning curves, and `TableSpec`, their
+        // layout. Pure: typed inputs in, files out; no spec grammar, no store.
+        .target(name: "SweepReport", dependencies: ["SweepCore"], swiftSettings: strict),
         // What the CLI's --json prints and the dashboard serves: one shape for both, read from the store.
         .target(name: "SweepViews", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport"], swiftSettings: strict),
         // `sweep serve`: a read-only HTTP dashboard over the store (POSIX sockets, no dependency).

@@ -1,4 +1,3 @@
-import SweepSpec
 
 extension TableRanking {
     /// Ranks a table's configurations by its main metric and computes marginals and heatmap.

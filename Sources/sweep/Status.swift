@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import SweepCoordinator
 import SweepCore
+import SweepReport
 import SweepSpec
 import SweepStore
 import SweepViews

@@ -1,0 +1,36 @@
+import Foundation
+import SweepCore
+import SweepReport
+
+extension ReportInput {
+    /// Builds a report's input from a sweep's jobs and its spec.
+    ///
+    /// The tables are `flagTable` when given (the `sweep report --rows ...` flags), else the
+    /// spec's `report` section, else the default table; rows and columns follow the spec's
+    /// axis order.
+    ///
+    /// - Parameters:
+    ///   - spec: The sweep's spec as stored, validated again; nil when this binary can no
+    ///     longer read it (say, a workload changed): the report then has the default table.
+    ///   - jobs: Every job of the sweep, in any state, with the metrics of its ok attempt.
+    ///   - flagTable: A table from flags; every param and metric it names must exist in the
+    ///     sweep (see `checkNames(of:)`).
+    /// - Throws: `ReportSpecError` at the flag that names an unknown param or metric.
+    public init(
+        sweep: String, specFile: String?, spec: SweepSpec?, jobs: [ReportJob], flagTable: TableSpec?, generatedAt: Date
+    ) throws(ReportSpecError) {
+        var axisOrder: [String: [ParamValue]] = [:]
+        if let spec {
+            for axis in spec.grid + spec.zip.joined() {
+                axisOrder[axis.param] = axis.values.compactMap(ParamValue.init)
+            }
+        }
+        self.init(
+            sweep: sweep, specFile: specFile, generatedAt: generatedAt, jobs: jobs,
+            isRunning: jobs.contains { $0.state == .running },
+            tables: flagTable.map { [$0] } ?? spec?.report ?? [], axisOrder: axisOrder)
+        isSearch = spec?.sample != nil || spec?.objective != nil
+        objective = spec?.objective
+        if let flagTable { try checkNames(of: flagTable) }
+    }
+}
