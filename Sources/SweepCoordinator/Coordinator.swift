@@ -116,7 +116,7 @@ public final class Coordinator {
     private let clock: any LoopClock
     private var hosts: [String: Host] = [:]
     private var hostOrder: [String] = []
-    private var queue: [Int64] = []
+    private var queue = JobQueue()
     private var jobs: [Int64: StoredJob] = [:]
     private var metricBuffer: [MetricRow] = []
     private var logBuffer: [(job: Int64, attempt: Int, line: String)] = []
@@ -456,7 +456,7 @@ public final class Coordinator {
                 continue
             }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
-            queue.insert(job, at: 0)
+            queue.prepend(job)
         }
         host.running.removeAll()
         if hung { host.transport.abort() } else { host.transport.close() }
