@@ -91,25 +91,31 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Test fixtures shared by test targets: a throw-away OpenSSH server on loopback.
+        // The test kit shared by test targets: temporary folders that are always removed
+        // (TemporaryFolder), a throw-away OpenSSH server on loopback, a Slurm test cluster.
         .target(name: "SweepTestSupport", dependencies: ["CSweepShims"], swiftSettings: strict),
 
-        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
-        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        // Each test target depends on what its files import, no more.
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "SweepCore"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
-        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims"], swiftSettings: strict),
+        .testTarget(name: "SweepWorkerTests", dependencies: [
+            "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
+        ], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
-            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore",
+            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepSSH", "SweepTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [
-            "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",
+            "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "SweepTestSupport",
         ], swiftSettings: strict),
+        // `sweep`: these tests run the built binary (beside the test bundle), so it must be built.
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
 )

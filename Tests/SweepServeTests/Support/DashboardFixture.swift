@@ -3,6 +3,7 @@ import SweepCore
 import SweepSpec
 @testable import SweepServe
 import SweepStore
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -13,7 +14,8 @@ import Workloads
 /// 2 one done and one running at epoch 2. Sweep `beta` (command): two jobs whose config
 /// holds markup, one done.
 final class DashboardFixture: @unchecked Sendable {
-    let directory: URL
+    private let folder: TemporaryFolder
+    var directory: URL { folder.url }
     let database: String
     /// The store's writer, as a coordinator would hold it.
     let writer: StoreWriter
@@ -25,9 +27,8 @@ final class DashboardFixture: @unchecked Sendable {
     let markup = "<img src=x onerror=alert(1)>"
 
     init(limits: DashboardServer.Limits = DashboardServer.Limits(), token: AccessToken? = nil) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = directory.appendingPathComponent("sweep.sqlite").path
+        folder = try TemporaryFolder("sweep-serve")
+        database = folder.file("sweep.sqlite")
         writer = try StoreWriter(path: database, coordinating: "alpha")
         alpha = try register("alpha", #"""
             {"name": "alpha", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2]}, "seeds": 2,
@@ -58,7 +59,6 @@ final class DashboardFixture: @unchecked Sendable {
 
     deinit {
         dashboard?.stop()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private func register(_ name: String, _ spec: String) throws -> SweepInfo {
