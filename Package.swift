@@ -34,7 +34,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -42,14 +41,22 @@ let package = Package(
         .target(name: "CSweepShims"),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CLibSSH", pkgConfig: "libssh", providers: [.apt(["libssh-dev"])]),
+        // libyaml's event parser for spec files (SweepSpec.YAMLReader), linked statically: no
+        // pkgConfig, whose `-lyaml` would link the shared library.
+        .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"])]),
 
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
-        // Spec grammar, validation, expansion into jobs.
-        .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
         // Model-based search: the Tree-structured Parzen Estimator, pure numerics over SweepCore's values.
         // Optimised in debug builds too: the coordinator's tests propose thousands of trials.
         .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Spec grammar, validation, expansion into jobs; reads a spec's `report` section into
+        // SweepReport's `TableSpec`s.
+        // libyaml is linked as its static archive: hosts run the shipped binary and need not
+        // have libyaml installed (they did not when it came with Yams).
+        .target(name: "SweepSpec", dependencies: ["SweepCore", "SweepReport", "CLibYAML"], swiftSettings: strict,
+                linkerSettings: [.linkedLibrary(":libyaml.a", .when(platforms: [.linux])),
+                                 .linkedLibrary("yaml", .when(platforms: [.macOS]))]),
         // SQLite store (GRDB): schema, migrations, queries.
         .target(name: "SweepStore", dependencies: [
             "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -62,8 +69,9 @@ let package = Package(
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Scheduler, transports, progress, launch orchestration.
         .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
-        // Moving-window tables (Markdown, CSV) and SVG learning curves.
-        .target(name: "SweepReport", dependencies: ["SweepCore", "SweepSpec"], swiftSettings: strict),
+        // Moving-window tables (Markdown, CSV) and SVG learning curves, and `TableSpec`, their
+        // layout. Pure: typed inputs in, files out; no spec grammar, no store.
+        .target(name: "SweepReport", dependencies: ["SweepCore"], swiftSettings: strict),
         // What the CLI's --json prints and the dashboard serves: one shape for both, read from the store.
         .target(name: "SweepViews", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport"], swiftSettings: strict),
         // `sweep serve`: a read-only HTTP dashboard over the store (POSIX sockets, no dependency).
@@ -86,26 +94,32 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // Test fixtures shared by test targets: a throw-away OpenSSH server on loopback.
+        // The test kit shared by test targets: temporary folders that are always removed
+        // (TemporaryFolder), a throw-away OpenSSH server on loopback, a Slurm test cluster.
         .target(name: "SweepTestSupport", dependencies: ["CSweepShims"], swiftSettings: strict),
 
-        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "Workloads"], swiftSettings: strict),
+        // Each test target depends on what its files import, no more.
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "Workloads"], swiftSettings: strict),
         .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepCore"], swiftSettings: strict),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "Workloads"], swiftSettings: strict),
-        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire"], swiftSettings: strict),
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "Workloads"], swiftSettings: strict),
+        .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "SweepCore"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
-        .testTarget(name: "SweepWorkerTests", dependencies: ["SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims"], swiftSettings: strict),
+        .testTarget(name: "SweepWorkerTests", dependencies: [
+            "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
+        ], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
-            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore",
+            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepSSH", "SweepTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [
-            "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "sweep",
+            "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "SweepTestSupport",
         ], swiftSettings: strict),
+        // `sweep`: these tests run the built binary (beside the test bundle), so it must be built.
         .testTarget(name: "EndToEndTests", dependencies: ["SweepCore", "SweepStore", "SweepTestSupport", "sweep"], swiftSettings: strict),
     ]
 )

@@ -115,7 +115,7 @@ public final class Coordinator {
         func runs(_ job: Int64, attempt: Int) -> Bool { running[job]?.number == attempt }
     }
 
-    private let store: Store
+    private let store: StoreWriter
     private let sweep: SweepInfo
     private let options: Options
     private let progress: ProgressLine
@@ -123,7 +123,7 @@ public final class Coordinator {
     private let clock: any LoopClock
     private var hosts: [String: Host] = [:]
     private var hostOrder: [String] = []
-    private var queue: [Int64] = []
+    private var queue = JobQueue()
     private var jobs: [Int64: StoredJob] = [:]
     private var metricBuffer: [MetricRow] = []
     private var logBuffer: [(job: Int64, attempt: Int, line: String)] = []
@@ -145,7 +145,7 @@ public final class Coordinator {
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
     ///   - clock: the loop's timers; `MonotonicClock()` outside tests.
-    public init(store: Store, sweep: SweepInfo, transports: [any WorkerTransport], events: EventQueue,
+    public init(store: StoreWriter, sweep: SweepInfo, transports: [any WorkerTransport], events: EventQueue,
                 options: Options, progress: ProgressLine, clock: any LoopClock = MonotonicClock()) {
         self.store = store
         self.sweep = sweep
@@ -391,7 +391,7 @@ public final class Coordinator {
             progress.message("job \(job): \(reason); it runs again")
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: reason))
             try store.record(event: "attempt-lost", message: reason, sweep: sweep.id, job: job, host: name)
-            queue.insert(job, at: 0)
+            queue.prepend(job)
         }
         for job in listed.subtracting(host.running.keys).sorted() { host.transport.send(.cancel(job: job)) }
     }
@@ -507,7 +507,7 @@ public final class Coordinator {
                 continue
             }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
-            queue.insert(job, at: 0)
+            queue.prepend(job)
         }
         host.running.removeAll()
         if hung { host.transport.abort() } else { host.transport.close() }

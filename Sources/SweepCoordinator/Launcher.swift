@@ -50,7 +50,7 @@ public struct Launcher {
     /// - Throws: `StoreError` of kind `.locked` if another coordinator holds the database,
     ///   or another kind if it cannot be written.
     public func prepare(_ plan: Plan) throws -> Prepared {
-        let store = try Store(path: databasePath, coordinating: plan.name)
+        let store = try StoreWriter(path: databasePath, coordinating: plan.name)
         let registration = try store.register(
             name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs,
             checkout: plan.checkout)
@@ -66,7 +66,7 @@ public struct Launcher {
     /// A registered sweep, holding the database's writer lock (through its store) for as
     /// long as it lives.
     public final class Prepared {
-        public let store: Store
+        public let store: StoreWriter
         private let options: Coordinator.Options
         /// How many jobs the plan has.
         public let planned: Int
@@ -81,7 +81,7 @@ public struct Launcher {
         /// The sweep's counts before anything ran.
         public let before: StateCounts
 
-        init(store: Store, options: Coordinator.Options, planned: Int, registration: Registration,
+        init(store: StoreWriter, options: Coordinator.Options, planned: Int, registration: Registration,
              requeued: Int?, rerunStopped: Int?, settled: StoppedSettlement, before: StateCounts) {
             self.store = store
             self.options = options

@@ -1,5 +1,4 @@
 import Foundation
-import SweepSpec
 
 /// An SVG heatmap of a table's main metric over two params: a cell per pair of values
 /// coloured on a perceptually uniform sequential scale (viridis) whose bright end is the

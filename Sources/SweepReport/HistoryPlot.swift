@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// An SVG figure of the optimisation history: each done job's main metric (its mean over the
 /// table's window) in the order the jobs started, and the best-so-far line, as Optuna's

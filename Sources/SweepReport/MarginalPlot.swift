@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// An SVG figure of marginals: a panel per swept param, with the main metric's mean over the
 /// configurations with each value (a point each, joined by a line) and, where configurations

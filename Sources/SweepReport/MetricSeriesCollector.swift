@@ -1,7 +1,7 @@
 /// Gathers metric rows, as the store streams them, into each job's `MetricSeries`.
 ///
 /// Rows must arrive grouped by job, then ordered by epoch (then name), as
-/// `Store.forEachOkMetric` delivers them. A job's metrics repeat in the same order every
+/// `StoreReader.forEachOkMetric` delivers them. A job's metrics repeat in the same order every
 /// epoch, so the next name is usually the one after the last and no row needs a hash
 /// lookup: this is the hot loop of a million-row report.
 ///

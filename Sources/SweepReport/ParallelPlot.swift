@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// An SVG figure of parallel coordinates, as Optuna's `plot_parallel_coordinate` draws them:
 /// a vertical axis per swept param (log where the param is log-distributed, categories for

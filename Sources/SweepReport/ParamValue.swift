@@ -27,7 +27,7 @@ public enum ParamValue: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// The value as a Double when it is numeric, for numeric comparison.
-    var numericValue: Double? {
+    public var numericValue: Double? {
         switch self {
         case .int(let value): return Double(value)
         case .double(let value): return value

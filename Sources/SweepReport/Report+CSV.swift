@@ -1,5 +1,4 @@
 import Foundation
-import SweepSpec
 
 extension Report {
     /// The tidy metrics table (`metrics.csv`) as one string: one row per (done job, metric,

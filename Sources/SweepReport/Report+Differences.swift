@@ -1,5 +1,4 @@
 import SweepCore
-import SweepSpec
 
 extension Report {
     /// File name of a table's paired differences.

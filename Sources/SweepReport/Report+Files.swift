@@ -1,5 +1,4 @@
 import Foundation
-import SweepSpec
 
 extension Report {
     /// Name of the Markdown report file.

@@ -1,5 +1,4 @@
 import SweepCore
-import SweepSpec
 
 extension Report {
     /// The report's tables as `sweep serve`'s `/api/sweeps/NAME/report` gives them: each

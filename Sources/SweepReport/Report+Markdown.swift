@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 extension Report {
     /// The report as Markdown (`report.md`): header, one section per table, the jobs left

@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 extension Report {
     /// The figures of every table: learning curves, then a heatmap and the marginals when

@@ -1,5 +1,4 @@
 import SweepCore
-import SweepSpec
 
 /// A rendered-on-demand report of one sweep: header, tables, CSVs and learning-curve plots.
 ///

@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 /// The fixed text forms a report uses for numbers, durations, times and Markdown cells.
 enum ReportFormat {

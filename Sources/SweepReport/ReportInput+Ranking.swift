@@ -1,4 +1,3 @@
-import SweepSpec
 
 extension ReportInput {
     /// Applies `sweep report --top K` and `--maximize/--minimize` to every table (the default

@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 /// Everything a report is rendered from; the caller loads it from the store and the spec.
 public struct ReportInput: Sendable {

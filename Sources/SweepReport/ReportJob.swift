@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 /// One job of a sweep as a report sees it: its resolved config, state, and metrics of the
 /// attempt that finished ok (empty unless `state == .done`).

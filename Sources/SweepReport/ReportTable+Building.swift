@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 extension ReportTable {
     /// Computes a table from its spec and all jobs of a sweep.

@@ -1,5 +1,4 @@
 import SweepCore
-import SweepSpec
 
 extension ReportTable {
     /// The table's paired differences, in the order its spec lists them.

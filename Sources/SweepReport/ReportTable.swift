@@ -1,5 +1,4 @@
 import SweepCore
-import SweepSpec
 
 /// A table computed from a `TableSpec` and a sweep's jobs: labels, cells and the jobs behind
 /// each configuration, ready to be rendered as Markdown, CSV or plots.

@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// An SVG figure of the main metric against each swept param, as Optuna's `plot_slice`
 /// draws it: a panel per param, a point per done job (log x axis where the param is

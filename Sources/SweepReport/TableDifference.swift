@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// A table's paired difference (`TableSpec.Difference`) computed over its jobs: one line per
 /// configuration of the other params and metric, with the spread of the difference across

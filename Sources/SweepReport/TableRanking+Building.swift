@@ -1,5 +1,4 @@
 import Foundation
-import SweepSpec
 
 extension TableRanking {
     /// Ranks a table's configurations by its main metric and computes marginals and heatmap.

@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// What a table says about its main metric (its first) beyond the cells: the best
 /// configurations, each swept param's marginal and a heatmap over two params. This is the

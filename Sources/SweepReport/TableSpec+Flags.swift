@@ -1,6 +1,5 @@
 import Foundation
 import SweepCore
-import SweepSpec
 
 extension TableSpec {
     /// Builds a table from `sweep report` flag values: comma-separated lists for `--rows`,

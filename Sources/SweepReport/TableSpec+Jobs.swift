@@ -1,4 +1,3 @@
-import SweepSpec
 
 extension TableSpec {
     /// Whether a job passes the table's filter.

@@ -1,4 +1,3 @@
-import SweepSpec
 
 /// The done jobs of a table as points for the search plots (parallel coordinates, scatter):
 /// each drawn job's value of every swept param and of the main metric.

@@ -16,7 +16,7 @@ extension DashboardRoutes {
     /// or running (a running seed counts with the epochs it has reported: the curve grows
     /// while the sweep runs). Past `maxPointsPerCurve` epochs (fewer when many curves are
     /// shown) a curve is downsampled like a job's metrics, and says so.
-    func curves(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
+    func curves(_ store: StoreReader, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
         let configs = try configurations(store, sweep: sweep)
         let metrics = try store.metricNames(of: sweep.id)
         guard let metric = query["metric"].flatMap({ $0.isEmpty ? nil : $0 }) ?? configs.mainMetric ?? metrics.first else {
@@ -72,7 +72,7 @@ extension DashboardRoutes {
     /// One configuration's curve of `metric`: the mean and sample sd across its seeds per
     /// epoch (NaN sd with one seed, NaN mean where a seed recorded NaN), thinned to
     /// `maxPoints`; nil when no seed has a value. What is held is one epoch's values.
-    private func curve(_ store: Store, jobs: [Int64], metric: String, maxPoints: Int)
+    private func curve(_ store: StoreReader, jobs: [Int64], metric: String, maxPoints: Int)
         throws -> (thinning: CurveThinning, seeds: Int, epochs: Int)? {
         var thinning = CurveThinning(count: 0, maxPoints: maxPoints)
         var epochs = 0
@@ -107,7 +107,7 @@ extension DashboardRoutes {
     /// `CurveThinning`), so an answer is at most `maxPointsPerAnswer` points whatever the
     /// job's length: a thinned curve says `"downsampled": true` and how many values it has
     /// (`count`), and keeps its first and last points and each bucket's lowest and highest.
-    func jobMetrics(_ store: Store, job: StoredJob) throws -> JSONValue {
+    func jobMetrics(_ store: StoreReader, job: StoredJob) throws -> JSONValue {
         let attempt = job.okAttempt ?? job.attempts
         var curves: [String: CurveThinning] = [:]
         var counts: [String: Int] = [:]
@@ -134,7 +134,7 @@ extension DashboardRoutes {
     }
 
     /// `/api/sweeps/NAME/report`: the report's tables as report.md has them (see `Report.tablesJSON`).
-    func report(_ store: Store, sweep: SweepInfo) throws -> JSONValue {
+    func report(_ store: StoreReader, sweep: SweepInfo) throws -> JSONValue {
         Report(try ReportLoader.input(store: store, sweep: sweep, workloads: workloads)).tablesJSON()
     }
 

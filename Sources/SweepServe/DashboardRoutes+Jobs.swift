@@ -14,7 +14,7 @@ extension DashboardRoutes {
     /// `state` is a job state or `interrupted`; `q` a text every shown field is searched
     /// for (the config as JSON, host, key, number); `sort` one of `job`, `state`, `host`,
     /// `attempts`, `epoch`, `metric`, `started`, `finished`.
-    func jobsPage(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
+    func jobsPage(_ store: StoreReader, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
         var page = JobPageQuery()
         page.offset = try Self.integer(query["offset"], name: "offset", default: 0, range: 0...Int(Int32.max))
         page.limit = try Self.integer(query["limit"], name: "limit", default: 100, range: 1...Self.maxPageRows)
@@ -59,7 +59,7 @@ extension DashboardRoutes {
     /// running the sweep's jobs now (with how many each) and, while a coordinator runs it,
     /// an ETA: the jobs left at the mean pace so far, as many at once as run now (as
     /// `status --watch` says).
-    func summary(_ store: Store, sweep: SweepInfo) throws -> JSONValue {
+    func summary(_ store: StoreReader, sweep: SweepInfo) throws -> JSONValue {
         let writer = store.writer()
         let counts = try store.counts(of: sweep.id)
         var hosts: [String: Int] = [:]

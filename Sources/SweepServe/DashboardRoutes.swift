@@ -95,7 +95,7 @@ final class DashboardRoutes: Sendable {
     }
 
     /// A job by number (or key prefix), through a sweep it must belong to, or alone.
-    private func job(_ reference: String, sweep: SweepInfo?, metrics: Bool, store: Store? = nil) throws -> HTTPResponse {
+    private func job(_ reference: String, sweep: SweepInfo?, metrics: Bool, store: StoreReader? = nil) throws -> HTTPResponse {
         let store = try store ?? openStore()
         guard let job = try store.job(reference), try sweep.map({ try store.sweep($0.id, contains: job.id) }) ?? true else {
             throw DashboardError(.notFound, "no job \(reference)" + (sweep.map { " in sweep \"\($0.name)\"" } ?? ""))
@@ -124,7 +124,7 @@ final class DashboardRoutes: Sendable {
     }
 
     /// The sweep's configurations, computed once per spec revision.
-    func configurations(_ store: Store, sweep: SweepInfo) throws -> SweepConfigs {
+    func configurations(_ store: StoreReader, sweep: SweepInfo) throws -> SweepConfigs {
         if let hit = configs.withLock({ $0[sweep.id] }), hit.planHash == sweep.planHash { return hit.configs }
         let computed = SweepConfigs(sweep: sweep, groups: try store.configGroups(of: sweep.id), workloads: workloads)
         configs.withLock { $0[sweep.id] = (sweep.planHash, computed) }
@@ -133,7 +133,7 @@ final class DashboardRoutes: Sendable {
 
     /// A fresh read-only store: each request sees the latest commit, and a reader that
     /// opened the file as immutable (no coordinator then) is never kept past a launch.
-    func openStore() throws(StoreError) -> Store { try Store(path: databasePath, readOnly: true) }
+    func openStore() throws(StoreError) -> StoreReader { try StoreReader(path: databasePath) }
 
     /// Changes whenever the store does: the database file's and its write-ahead log's size
     /// and modification time, and whether a coordinator holds it. The page polls it.
@@ -143,7 +143,7 @@ final class DashboardRoutes: Sendable {
             var info = stat()
             parts.append(stat(path, &info) == 0 ? "\(info.st_size).\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)" : "-")
         }
-        parts.append(Store.writer(databasePath: databasePath) == nil ? "idle" : "running")
+        parts.append(StoreReader.writer(databasePath: databasePath) == nil ? "idle" : "running")
         return parts.joined(separator: ":")
     }
 }

@@ -1,4 +1,5 @@
 import SweepCore
+import SweepReport
 import SweepSpec
 import SweepStore
 

@@ -1,4 +1,5 @@
 import SweepCore
+import SweepReport
 
 /// Reads a spec's `report` section, `{"window": 10, "tables": [{...}, ...]}`, into typed
 /// tables, reporting every problem with its position (`dist.json:31:20:

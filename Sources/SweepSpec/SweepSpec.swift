@@ -1,4 +1,5 @@
 import SweepCore
+import SweepReport
 
 /// A validated sweep spec: a workload, fixed parameters, axes to combine, extra configs,
 /// filters and seeds. Build one with `SweepSpec(document:workloads:)`, then `plan()` it.

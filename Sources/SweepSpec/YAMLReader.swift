@@ -1,13 +1,13 @@
-// libyaml, as the Yams package builds it (SweepSpec depends on Yams for this module).
-import CYaml
+// libyaml itself (the system library, see Package.swift), not through another package.
+import CLibYAML
 import SweepCore
 
 /// Reads a YAML spec into a JSON value straight from libyaml's event stream, remembering
 /// where each value started, by path (`grid.kan.width[2]`).
 ///
-/// Yams' composer is not used: it expands aliases into the tree (a "billion laughs" spec
-/// grows without bound), recurses once per nesting level and keeps one position per
-/// duplicate key. Here the events are consumed in one loop with an explicit stack, so:
+/// A composer (such as Yams') is not used: it expands aliases into the tree (a "billion
+/// laughs" spec grows without bound), recurses once per nesting level and keeps one
+/// position per duplicate key. Here the events are consumed in one loop with an explicit stack, so:
 /// anchors, aliases and tags other than the core schema's are refused with their
 /// position; nesting stops at `JSONParser.maxDepth`; a key given twice (also as nested
 /// and dotted names) is refused naming both places; paths are bounded by `PathLocations`.
@@ -232,8 +232,9 @@ struct YAMLReader {
         let mark = parser.problem_mark
         let location = parser.error == YAML_READER_ERROR
             ? nil : SourceLocation(line: Int(mark.line) + 1, column: Int(mark.column) + 1)
-        // libyaml scans a flow list's brackets ahead of its events and stops at its own
-        // nesting limit (1000) before this reader's depth check sees them.
+        // A libyaml with a nesting limit (1000; its development version, which Yams carries,
+        // not release 0.2.5) may stop a flow list's brackets, scanned ahead of their events,
+        // before this reader's depth check sees them.
         if problem.hasPrefix("Maximum nesting level") {
             return Failure(location: location, path: nextPath ?? Self.path(of: stack.last), message: JSONParser.depthMessage)
         }

@@ -41,7 +41,7 @@ public struct JobPage: Sendable {
     }
 }
 
-extension Store {
+extension StoreReader {
     // MARK: Reads for `sweep serve`
 
     /// One page of the sweep's jobs, filtered, sorted and cut in SQL, so a page of a

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 import SweepCore
 
-extension Store {
+extension StoreWriter {
     // MARK: Sweeps
 
     /// Records a sweep and its jobs, reusing jobs that already exist by key, and puts
@@ -95,7 +95,9 @@ extension Store {
             """, arguments: [sweepID])
         return jobs
     }
+}
 
+extension StoreReader {
     /// The sweep named `name`, or, for nil, the one launched last.
     public func sweep(named name: String?) throws(StoreError) -> SweepInfo? {
         try read { db in
@@ -220,7 +222,9 @@ extension Store {
             try AttemptRecord.filter(Column("job_id") == job).order(Column("attempt")).fetchAll(db).map(\.stored)
         }
     }
+}
 
+extension StoreWriter {
     // MARK: Attempts
 
     /// Marks a job running on `host` and opens its next attempt, recording what runs it;
@@ -335,21 +339,6 @@ extension Store {
         }
     }
 
-    /// The stop decisions the sweep's rule made, by job (the latest per job).
-    public func stopDecisions(of sweep: Int64) throws(StoreError) -> [Int64: StopDecision] {
-        try read { db in
-            guard try db.tableExists("stop_decisions") else { return [:] }  // a store read unmigrated, before v7
-            var decisions: [Int64: StopDecision] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT job_id, attempt, rule, epoch, reason, decided_at FROM stop_decisions WHERE sweep_id = ?
-                """, arguments: [sweep]) {
-                decisions[row[0]] = StopDecision(sweep: sweep, rule: row[2], epoch: row[3], reason: row[4],
-                                                 attempt: row[1], decidedAt: row[5])
-            }
-            return decisions
-        }
-    }
-
     /// Puts the sweep's failed jobs back to pending (`sweep retry --failed`); returns how many.
     public func requeueFailed(sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
         try requeue(.failed, sweep: sweep, now: now)
@@ -383,6 +372,23 @@ extension Store {
             let count = db.changesCount
             try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(count) \(state.rawValue) jobs re-queued")
             return count
+        }
+    }
+}
+
+extension StoreReader {
+    /// The stop decisions the sweep's rule made, by job (the latest per job).
+    public func stopDecisions(of sweep: Int64) throws(StoreError) -> [Int64: StopDecision] {
+        try read { db in
+            guard try db.tableExists("stop_decisions") else { return [:] }  // a store read unmigrated, before v7
+            var decisions: [Int64: StopDecision] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT job_id, attempt, rule, epoch, reason, decided_at FROM stop_decisions WHERE sweep_id = ?
+                """, arguments: [sweep]) {
+                decisions[row[0]] = StopDecision(sweep: sweep, rule: row[2], epoch: row[3], reason: row[4],
+                                                 attempt: row[1], decidedAt: row[5])
+            }
+            return decisions
         }
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 internal import GRDBSQLite
 
-extension Store {
+extension StoreWriter {
     // MARK: Metrics and logs
 
     /// Appends metric values and log lines in one transaction (the coordinator batches).
@@ -25,7 +25,9 @@ extension Store {
             }
         }
     }
+}
 
+extension StoreReader {
     /// A job's captured output, oldest first, with the attempt of each line.
     public func logs(of job: Int64) throws(StoreError) -> [(attempt: Int, line: String)] {
         try read { db in
@@ -115,7 +117,9 @@ extension Store {
                 .fetchAll(db).map(\.row)
         }
     }
+}
 
+extension StoreWriter {
     // MARK: Events and hosts
 
     /// Appends to the audit log.
@@ -143,7 +147,9 @@ extension Store {
                 """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now, slurmJob])
         }
     }
+}
 
+extension StoreReader {
     /// Every host the coordinator has used, by name, with its latest state and detail.
     public func hosts() throws(StoreError) -> [StoredHost] {
         try read { db in try HostRecord.order(Column("name")).fetchAll(db).map(\.stored) }

@@ -9,7 +9,7 @@ public struct JobProgress: Sendable, Hashable {
     public var metrics: [String: Double]
 }
 
-extension Store {
+extension StoreReader {
     /// The progress of the sweep's running jobs, by job: one query over the metrics'
     /// primary key (job, attempt, epoch), reading only each job's latest epoch.
     public func progress(of sweep: Int64) throws(StoreError) -> [Int64: JobProgress] {
@@ -33,7 +33,7 @@ extension Store {
     }
 }
 
-extension Store {
+extension StoreReader {
     /// The mean run time of the sweep's done jobs, in seconds, or nil before the first:
     /// with the counts, it gives the sweep's ETA. One aggregate query.
     public func meanJobSeconds(of sweep: Int64) throws(StoreError) -> Double? {

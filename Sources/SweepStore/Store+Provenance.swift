@@ -1,7 +1,7 @@
 import Foundation
 internal import GRDB
 
-extension Store {
+extension StoreReader {
     // MARK: Provenance
 
     /// What ran the finished attempts of the sweep's done jobs: each distinct host and

@@ -2,7 +2,7 @@ import Foundation
 internal import GRDB
 import SweepCore
 
-extension Store {
+extension StoreReader {
     // MARK: A sweep following its spec
 
     /// What registering `keys` as the job set of the sweep named `name` would change, or

@@ -22,7 +22,7 @@ public struct SweepRemoval: Sendable, Hashable {
     public var outputsLeft: [String] = []
 }
 
-extension Store {
+extension StoreReader {
     /// Every sweep with its counts by state, revision and last activity, most recently
     /// launched first. Three queries whatever the number of sweeps.
     public func overviews() throws(StoreError) -> [SweepOverview] {
@@ -52,7 +52,9 @@ extension Store {
             }
         }
     }
+}
 
+extension StoreWriter {
     /// Removes the sweep named `name` and its revisions, in one transaction. Its jobs stay
     /// in the store; with `purge`, those no other sweep uses are deleted with their
     /// attempts, metrics and logs, and then their output folders (`sweep-outputs/job-N`

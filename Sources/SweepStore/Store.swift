@@ -6,47 +6,42 @@ internal import GRDB
 internal import GRDBSQLite
 import SweepCore
 
-/// The sweep database: one SQLite file in WAL mode, written only by the coordinator.
+/// The sweep database, read: one SQLite file in WAL mode, written only by the coordinator
+/// (`StoreWriter`). `status`, `list`, `logs`, `report` and `sweep serve` hold only this.
 ///
-/// Each method that changes state is one transaction, so a coordinator killed at any
-/// point leaves a consistent database. Readers (`sweep status`, `sweep report`) may
-/// open it while a coordinator runs, and may open a database they can only read.
+/// Readers may open the database while a coordinator runs, and may open a database they
+/// can only read: a reader writes nothing, not even SQLite's `-wal`/`-shm` files when no
+/// writer runs and no log is left (it opens the file as immutable then).
 /// SQLite and GRDB stay inside: every method throws `StoreError` only.
-public final class Store: Sendable {
-    /// A `DatabasePool` (WAL) for the writer, a read-only `DatabaseQueue` for readers.
-    private let database: any DatabaseWriter
-    /// The writer's lock on the database file; nil for readers. Held as long as the store.
-    private let lock: WriterLock?
-    /// The writer's fencing token, checked by every write (see `WriterLease`).
-    private let token: Int64?
+///
+/// `@unchecked Sendable` because the class is not final (`StoreWriter` is a reader too): its
+/// stored properties, and the writer's, are `let`s of Sendable values (GRDB's database
+/// connections serialise their own access).
+public class StoreReader: @unchecked Sendable {
+    /// A read-only `DatabaseQueue` for a reader, the writer's `DatabasePool` (WAL) for a writer.
+    private let database: any DatabaseReader
     public let path: String
 
-    /// Opens (creating if needed) the database at `path` as its one writer and brings its
-    /// schema up to date, or, with `readOnly`, opens it for reading only.
-    ///
-    /// A writer takes the database's writer lock first (see `WriterLock`) and records
-    /// itself as the holder (`writer()`), for the life of the store: every read-write
-    /// store is the only writer of its file, whatever path it was opened by.
-    ///
-    /// A reader writes nothing, not even SQLite's `-wal`/`-shm` files when no writer runs
-    /// and no log is left (it opens the file as immutable then), so it works on a file
-    /// and folder the user can only read.
-    ///
-    /// - Parameters:
-    ///   - readOnly: open without locking, migrating or writing; the file must exist.
-    ///   - sweep: for a writer, the sweep it runs, shown to other commands.
-    /// - Throws: `StoreError` naming the file: `.locked` (naming the holder) when another
-    ///   writer holds it, `.notFound`, `.cannotOpen`, `.notASweepDatabase`, `.newerVersion`.
-    public init(path: String, readOnly: Bool = false, coordinating sweep: String? = nil) throws(StoreError) {
+    /// Opens the database at `path` for reading only: without locking, migrating or
+    /// writing; the file must exist.
+    /// - Throws: `StoreError` naming the file: `.notFound`, `.cannotOpen`,
+    ///   `.notASweepDatabase`, `.newerVersion`.
+    public init(path: String) throws(StoreError) {
         self.path = path
         do {
-            (database, lock, token) = try readOnly ? Self.openForReading(path) : Self.openForWriting(path, sweep: sweep)
+            database = try Self.openForReading(path)
         } catch {
             throw Self.storeError(error, path: path, opening: true)
         }
     }
 
-    private static func openForReading(_ path: String) throws -> (any DatabaseWriter, WriterLock?, Int64?) {
+    /// A store over an open database (`StoreWriter`'s).
+    init(path: String, database: any DatabaseReader) {
+        self.path = path
+        self.database = database
+    }
+
+    private static func openForReading(_ path: String) throws -> any DatabaseReader {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StoreError(.notFound, "no sweep database at \(path) (launch a sweep first, or pass --db PATH)")
         }
@@ -57,10 +52,10 @@ public final class Store: Sendable {
         guard try database.read({ try migrator.completedMigrations($0).contains("v1") }) else {
             throw StoreError(.notASweepDatabase, "\(path) is not a sweep database (or is still being created)")
         }
-        return (database, nil, nil)
+        return database
     }
 
-    private static func openForWriting(_ path: String, sweep: String?) throws -> (any DatabaseWriter, WriterLock?, Int64?) {
+    fileprivate static func openForWriting(_ path: String, sweep: String?) throws -> (DatabasePool, WriterLock, Int64) {
         let lock: WriterLock
         do {
             lock = try WriterLock(databasePath: path)
@@ -128,19 +123,7 @@ public final class Store: Sendable {
         do { return try database.read(body) } catch { throw Self.storeError(error, path: path) }
     }
 
-    /// One write transaction, refused if another writer took the lease over.
-    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try database.write { db in
-                if let token { try Self.checkLease(db, token: token, path: path) }
-                return try body(db)
-            }
-        } catch {
-            throw Self.storeError(error, path: path)
-        }
-    }
-
-    private static func storeError(_ error: any Error, path: String, opening: Bool = false) -> StoreError {
+    static func storeError(_ error: any Error, path: String, opening: Bool = false) -> StoreError {
         switch error {
         case let error as StoreError:
             return error
@@ -162,7 +145,7 @@ public final class Store: Sendable {
     // MARK: The writer lease
 
     /// Records this process as the writer with the next fencing token; returns the token.
-    private static func takeLease(_ db: Database, sweep: String?) throws -> Int64 {
+    fileprivate static func takeLease(_ db: Database, sweep: String?) throws -> Int64 {
         let last = try Int64.fetchOne(db, sql: "SELECT token FROM writer_lease WHERE id = 1") ?? 0
         let record = WriterLeaseRecord(token: last + 1, pid: Int64(getpid()), host: ProcessInfo.processInfo.hostName,
                                        sweep: sweep, since: Date())
@@ -170,7 +153,7 @@ public final class Store: Sendable {
         return record.token
     }
 
-    private static func checkLease(_ db: Database, token: Int64, path: String) throws {
+    fileprivate static func checkLease(_ db: Database, token: Int64, path: String) throws {
         // Every write pays this: one cached statement, the record only when it differs.
         let statement = try db.cachedStatement(sql: "SELECT token FROM writer_lease WHERE id = 1")
         guard try Int64.fetchOne(statement) != token, let current = try WriterLeaseRecord.fetchOne(db, key: 1) else { return }
@@ -198,11 +181,56 @@ public final class Store: Sendable {
         return lease
     }
 
-    /// `Store.writer(databasePath:)` for this store's file.
+    /// `StoreReader.writer(databasePath:)` for this store's file.
     public func writer() -> WriterLease? { Self.writer(databasePath: path) }
 
     /// `PRAGMA integrity_check`: "ok" for a sound file.
     public func integrityCheck() throws(StoreError) -> String {
         try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "\n") }
+    }
+}
+
+/// The sweep database's one writer (the coordinator's, and `sweep remove`'s): a reader that
+/// also changes state, each change one transaction, so a coordinator killed at any point
+/// leaves a consistent database.
+public final class StoreWriter: StoreReader, @unchecked Sendable {
+    /// The same `DatabasePool` the reader side reads through.
+    private let writer: DatabasePool
+    /// The lock on the database file, held as long as the store.
+    private let lock: WriterLock
+    /// The fencing token, checked by every write (see `WriterLease`).
+    private let token: Int64
+
+    /// Opens (creating if needed) the database at `path` as its one writer and brings its
+    /// schema up to date.
+    ///
+    /// It takes the database's writer lock first (see `WriterLock`) and records itself as
+    /// the holder (`writer()`), for the life of the store: every `StoreWriter` is the only
+    /// writer of its file, whatever path it was opened by.
+    ///
+    /// - Parameter sweep: the sweep it runs, shown to other commands.
+    /// - Throws: `StoreError` naming the file: `.locked` (naming the holder) when another
+    ///   writer holds it, `.cannotOpen`, `.notASweepDatabase`, `.newerVersion`.
+    public init(path: String, coordinating sweep: String? = nil) throws(StoreError) {
+        let opened: (DatabasePool, WriterLock, Int64)
+        do {
+            opened = try StoreReader.openForWriting(path, sweep: sweep)
+        } catch {
+            throw StoreReader.storeError(error, path: path, opening: true)
+        }
+        (writer, lock, token) = opened
+        super.init(path: path, database: opened.0)
+    }
+
+    /// One write transaction, refused if another writer took the lease over.
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write { db in
+                try Self.checkLease(db, token: token, path: path)
+                return try body(db)
+            }
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
     }
 }

@@ -20,7 +20,7 @@ public struct BestConfig: Sendable {
     public var jobs: [Int64]
 
     /// Ranks the done jobs of `sweep` by `objective`, best first; at most `top`.
-    public static func rank(store: Store, sweep: SweepInfo, objective: Objective, top: Int) throws -> [BestConfig] {
+    public static func rank(store: StoreReader, sweep: SweepInfo, objective: Objective, top: Int) throws -> [BestConfig] {
         let jobs = try store.jobs(of: sweep.id).filter { $0.state == .done }
         var curves: [Int64: [(Int, Double)]] = [:]
         try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in

@@ -4,13 +4,13 @@ import SweepStore
 
 extension JSONOutput {
     /// `sweep list --json`, read from the store: every sweep, most recently launched first.
-    public static func list(_ store: Store) throws(StoreError) -> JSONValue {
+    public static func list(_ store: StoreReader) throws(StoreError) -> JSONValue {
         let running = store.writer()?.sweep
         return .array(try store.overviews().map { overview($0, running: $0.sweep.name == running) })
     }
 
     /// `sweep status SWEEP --json [--brief]`, read from the store.
-    public static func status(_ store: Store, sweep: SweepInfo, brief: Bool) throws(StoreError) -> JSONValue {
+    public static func status(_ store: StoreReader, sweep: SweepInfo, brief: Bool) throws(StoreError) -> JSONValue {
         let writer = store.writer()
         return status(sweep: sweep, revision: try store.revisions(of: sweep.id).last?.revision ?? 1, counts: try store.counts(of: sweep.id),
                       writer: writer, hosts: try store.hosts(), jobs: brief ? nil : try store.jobs(of: sweep.id),
@@ -19,7 +19,7 @@ extension JSONOutput {
     }
 
     /// `sweep logs JOB --json`, read from the store (output files from beside the database).
-    public static func logs(_ store: Store, job: StoredJob) throws(StoreError) -> JSONValue {
+    public static func logs(_ store: StoreReader, job: StoredJob) throws(StoreError) -> JSONValue {
         logs(job: job, attempts: try store.attempts(of: job.id), output: try store.logs(of: job.id),
              files: outputFiles(database: store.path, job: job.id), coordinatorRuns: store.writer() != nil)
     }

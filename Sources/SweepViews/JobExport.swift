@@ -9,7 +9,7 @@ import SweepStore
 /// every epoch's row instead.)
 public enum JobExport {
     /// Column names and rows of values (JSON null where a job has none), in job order.
-    public static func table(store: Store, sweep: SweepInfo) throws -> (columns: [String], rows: [[JSONValue]]) {
+    public static func table(store: StoreReader, sweep: SweepInfo) throws -> (columns: [String], rows: [[JSONValue]]) {
         let jobs = try store.jobs(of: sweep.id)
         struct Summary { var final = 0.0, last = Int.min, low = Double.infinity, high = -Double.infinity }
         var summaries: [Int64: [String: Summary]] = [:]

@@ -13,7 +13,7 @@ public enum ReportLoader {
     ///   - flagTable: A table from `sweep report` flags; nil means the spec's `report`
     ///     section, or the default table.
     /// - Throws: `ReportSpecError` when the flag table names a param or metric the sweep lacks.
-    public static func input(store: Store, sweep: SweepInfo, workloads: [any Workload.Type], flagTable: TableSpec? = nil,
+    public static func input(store: StoreReader, sweep: SweepInfo, workloads: [any Workload.Type], flagTable: TableSpec? = nil,
                              now: Date = Date()) throws -> ReportInput {
         let stored = try store.jobs(of: sweep.id)
         var collector = MetricSeriesCollector()

@@ -192,7 +192,7 @@ extension Sweep.Bench {
                 let grid = #""value": [\#((1...values).map(String.init).joined(separator: ","))], "sleep_ms": [\#((0..<columns).map(String.init).joined(separator: ","))]"#
                 let spec = #"{"name": "bench", "workload": "probe", "grid": {\#(grid)}, "seeds": \#(seeds)}"#
                 let plan = try SpecFiles.plan(file: "bench.json", text: spec)
-                let store = try Store(path: database)
+                let store = try StoreWriter(path: database)
                 let sweep = try store.register(name: "bench", workload: "probe", specPath: "bench.json", specText: spec,
                                                jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
                 let names = (0..<metrics).map { $0 == 0 ? "loss" : $0 == 1 ? "acc" : "metric_\($0)" }
@@ -210,7 +210,7 @@ extension Sweep.Bench {
                     try store.finishAttempt(job: job.id, attempt: attempt, outcome: .ok(summary: nil))
                 }
                 let start = Date()
-                let input = try ReportLoader.input(store: Store(path: database, readOnly: true), sweep: sweep, workloads: WorkloadRegistry.all)
+                let input = try ReportLoader.input(store: StoreReader(path: database), sweep: sweep, workloads: WorkloadRegistry.all)
                 let loaded = Date()
                 let report = Report(input)
                 let computed = Date()

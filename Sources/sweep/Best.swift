@@ -41,7 +41,7 @@ extension Sweep {
 
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
-            let db = try Store(path: store.db, readOnly: true)
+            let db = try StoreReader(path: store.db)
             let stored = try? SweepSpec(document: SpecDocument(file: info.specPath, text: info.specText), workloads: WorkloadRegistry.all)
             let spec = stored?.objective
             guard let name = metric ?? spec?.metric else {

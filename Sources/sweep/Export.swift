@@ -26,7 +26,7 @@ extension Sweep {
 
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
-            let table = try JobExport.table(store: try Store(path: store.db, readOnly: true), sweep: info)
+            let table = try JobExport.table(store: try StoreReader(path: store.db), sweep: info)
             let text = format == "csv" ? JobExport.csv(table) : JobExport.jsonLines(table)
             guard let out else {
                 FileHandle.standardOutput.write(Data(text.utf8))

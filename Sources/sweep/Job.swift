@@ -56,7 +56,7 @@ extension Sweep {
         private func position(of reference: String, in plan: SweepPlan) throws -> Int {
             var key = reference.lowercased()
             if Int64(reference) != nil, FileManager.default.fileExists(atPath: store.db),
-               let stored = try Store(path: store.db, readOnly: true).job(reference) {
+               let stored = try StoreReader(path: store.db).job(reference) {
                 key = stored.key
             } else if key.count < 4 {
                 throw CommandFailure(Int64(reference) == nil ? "a job key prefix needs at least 4 characters"

@@ -67,7 +67,7 @@ extension Sweep {
             if let warning = try otherSpecWarning(plan) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             if dryRun {
                 let ids = FileManager.default.fileExists(atPath: store.db)
-                    ? try Store(path: store.db, readOnly: true).jobIDs(keys: plan.jobs.map(\.key)) : [:]
+                    ? try StoreReader(path: store.db).jobIDs(keys: plan.jobs.map(\.key)) : [:]
                 print(PlanTable.render(plan, ids: ids))
                 if let difference = try difference(plan) { print(difference) }
                 return
@@ -81,7 +81,7 @@ extension Sweep {
         /// that happen to share a `name` never mean. Reads only.
         private func otherSpecWarning(_ plan: SweepPlan) throws -> String? {
             guard FileManager.default.fileExists(atPath: store.db),
-                  let stored = try Store(path: store.db, readOnly: true).sweep(named: plan.spec.name) else { return nil }
+                  let stored = try StoreReader(path: store.db).sweep(named: plan.spec.name) else { return nil }
             func source(_ path: String) -> String {
                 // An overridden spec's path is "FILE (+ overrides)": the file is what matters.
                 let file = path.range(of: " (+ ").map { String(path[..<$0.lowerBound]) } ?? path
@@ -99,7 +99,7 @@ extension Sweep {
         /// or nil when the store has no sweep of that name. Reads only.
         private func difference(_ plan: SweepPlan) throws -> String? {
             guard FileManager.default.fileExists(atPath: store.db) else { return nil }
-            let db = try Store(path: store.db, readOnly: true)
+            let db = try StoreReader(path: store.db)
             guard let (difference, revision) = try db.difference(sweep: plan.spec.name, keys: plan.jobs.map(\.key)) else { return nil }
             var text = "against sweep \(plan.spec.name) (revision \(revision)) in \(store.db): \(difference)"
             if difference.added > 0, let sweep = try db.sweep(named: plan.spec.name) {

@@ -21,7 +21,7 @@ extension Sweep {
         var json = false
 
         func run() throws {
-            let db = try Store(path: store.db, readOnly: true)
+            let db = try StoreReader(path: store.db)
             if json {
                 print(try JSONOutput.list(db).canonicalText)
                 return

@@ -27,9 +27,9 @@ extension Sweep {
         func run() throws {
             // Fails before opening (and creating) anything when there is no such sweep.
             _ = try StoredSweep.find(sweep, databasePath: store.db)
-            let db: Store
+            let db: StoreWriter
             do {
-                db = try Store(path: store.db)
+                db = try StoreWriter(path: store.db)
             } catch {
                 guard error.kind == .locked else { throw error }
                 FileHandle.standardError.write(Data("Error: \(error)\n".utf8))

@@ -82,7 +82,7 @@ extension Sweep {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             var input: ReportInput
             do {
-                input = try ReportLoader.input(store: Store(path: store.db, readOnly: true), sweep: info,
+                input = try ReportLoader.input(store: StoreReader(path: store.db), sweep: info,
                                               workloads: WorkloadRegistry.all, flagTable: flagTable())
             } catch let error as ReportSpecError {
                 // A flag naming what the sweep lacks: bad usage, but no usage line (the flag is named).

@@ -57,7 +57,7 @@ extension Sweep {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
             var ids: [Int64] = []
             if !jobs.isEmpty {
-                let db = try Store(path: store.db, readOnly: true)
+                let db = try StoreReader(path: store.db)
                 let own = Set(try db.jobs(of: info.id).map(\.id))
                 for reference in jobs {
                     guard let job = try db.job(reference), own.contains(job.id) else {
@@ -76,7 +76,7 @@ extension Sweep {
 /// Looking a sweep up by name in the store.
 enum StoredSweep {
     static func find(_ name: String?, databasePath: String) throws -> SweepInfo {
-        let store = try Store(path: databasePath, readOnly: true)
+        let store = try StoreReader(path: databasePath)
         guard let info = try store.sweep(named: name) else {
             let known = (try? store.sweeps().map(\.name)) ?? []
             let hint = known.isEmpty ? "no sweeps yet" : "known: " + known.joined(separator: ", ")
@@ -102,7 +102,7 @@ extension Sweep {
         @OptionGroup var store: StoreOptions
 
         func run() throws {
-            guard let holder = Store.writer(databasePath: store.db) else {
+            guard let holder = StoreReader.writer(databasePath: store.db) else {
                 throw CommandFailure("no coordinator is running on \(store.db)")
             }
             if let sweep, let running = holder.sweep, sweep != running {

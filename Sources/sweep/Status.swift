@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import SweepCoordinator
 import SweepCore
+import SweepReport
 import SweepSpec
 import SweepStore
 import SweepViews
@@ -33,7 +34,7 @@ extension Sweep {
 
         func run() throws {
             let info = try StoredSweep.find(sweep, databasePath: store.db)
-            let db = try Store(path: store.db, readOnly: true)
+            let db = try StoreReader(path: store.db)
             if let metric { try Self.check(metric: metric, of: info, in: db) }
             if json {
                 print(try JSONOutput.status(db, sweep: info, brief: brief).canonicalText)
@@ -95,7 +96,7 @@ extension Sweep {
 
         /// Refuses a `--metric` the sweep's jobs never reported (nor its report names), listing
         /// the ones they did; before any job reported a metric, every name is taken.
-        static func check(metric: String, of info: SweepInfo, in db: Store) throws {
+        static func check(metric: String, of info: SweepInfo, in db: StoreReader) throws {
             let reported = try db.metricNames(of: info.id)
             let known = Set(reported).union(StatusProgress.reportMetrics(of: info)).sorted()
             guard !reported.isEmpty, !known.contains(metric) else { return }
@@ -136,7 +137,7 @@ extension Sweep {
         var full = false
 
         func run() throws {
-            let db = try Store(path: store.db, readOnly: true)
+            let db = try StoreReader(path: store.db)
             guard let job = try db.job(self.job) else {
                 throw ValidationError("no job \(self.job) in \(store.db)")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import SweepCoordinator
 import SweepCore
+import SweepReport
 import SweepSpec
 import SweepStore
 import Workloads

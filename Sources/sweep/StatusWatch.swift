@@ -10,7 +10,7 @@ import SweepStore
 /// redraws one screen in place (counts, sweep ETA, the running jobs with their progress);
 /// piped, it prints one plain line each time.
 enum StatusWatch {
-    static func run(db: Store, sweep: SweepInfo, metric: String?) throws {
+    static func run(db: StoreReader, sweep: SweepInfo, metric: String?) throws {
         let terminal = isatty(STDOUT_FILENO) == 1
         let metric = metric ?? StatusProgress.mainMetric(of: sweep)
         while true {

@@ -36,13 +36,13 @@ import Testing
         }
 
         func jobs(_ name: String) throws -> [StoredJob] {
-            let store = try Store(path: sandbox.database, readOnly: true)
+            let store = try StoreReader(path: sandbox.database)
             return try store.jobs(of: try #require(try store.sweep(named: name)).id)
         }
 
         /// The states of a sweep's jobs, or nil while it is not in the store.
         func states(_ name: String) -> [JobState]? {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try? store.sweep(named: name) else { return nil }
             return (try? store.jobs(of: sweep.id))?.map(\.state)
         }
@@ -189,7 +189,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(try place.jobs("m").first)
         #expect(job.state == .done)
-        let logs = try Store(path: place.sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        let logs = try StoreReader(path: place.sandbox.database).logs(of: job.id).map(\.line)
         #expect(logs.contains { $0.contains("$SWEEP_METRICS is a FIFO (named pipe), not a regular file") }, "\(logs)")
     }
 
@@ -264,7 +264,7 @@ import Testing
             """)
         let run = try place.run(["launch", "b.json"], timeout: 300)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        let store = try Store(path: place.sandbox.database, readOnly: true)
+        let store = try StoreReader(path: place.sandbox.database)
         var seen: [[String: Double]] = []
         for job in try place.jobs("b") {
             #expect(job.state == .done, "\(job.error ?? "")")

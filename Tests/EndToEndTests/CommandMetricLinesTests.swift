@@ -28,7 +28,7 @@ import Testing
         launch.wait(timeout: 120)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
 
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let sweep = try #require(try store.sweep(named: "m"))
         let job = try #require(try store.jobs(of: sweep.id).first)
         let metrics = Dictionary(try store.metrics(of: job.id).map { ("\($0.epoch)/\($0.name)", $0.value) }) { $1 }

@@ -31,7 +31,7 @@ extension RemoteSweepTests {
         run.wait(timeout: 180)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
 
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "r")).id)
         #expect(jobs.count == 3)
         for job in jobs {

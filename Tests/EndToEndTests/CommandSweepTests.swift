@@ -14,12 +14,12 @@ import Testing
     }
 
     func jobs(_ sandbox: SweepSandbox, sweep name: String) throws -> [StoredJob] {
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         return try store.jobs(of: try #require(try store.sweep(named: name)).id)
     }
 
     func metrics(_ sandbox: SweepSandbox, job: Int64) throws -> [String: Double] {
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         return Dictionary(try store.metrics(of: job).map { ("\($0.epoch)/\($0.name)", $0.value) }) { $1 }
     }
 
@@ -174,7 +174,7 @@ import Testing
         let run = try sweep(sandbox, ["launch", "c.json"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(try jobs(sandbox, sweep: "c").first)
-        let lines = try Store(path: sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        let lines = try StoreReader(path: sandbox.database).logs(of: job.id).map(\.line)
         let bytes = lines.reduce(0) { $0 + $1.utf8.count + 1 }
         #expect(bytes <= (3 << 19) + 4096, "1 MiB of stdout and 512 KiB of stderr at most, stored \(bytes) bytes")
         #expect(lines.first == "0 " + String(repeating: "o", count: 2000))
@@ -217,7 +217,7 @@ import Testing
         #expect(try String(contentsOf: folder.appendingPathComponent("small.txt"), encoding: .utf8) == "kept")
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("big.bin").path))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("link").path))
-        let logs = try Store(path: sandbox.database, readOnly: true).logs(of: job.id).map(\.line)
+        let logs = try StoreReader(path: sandbox.database).logs(of: job.id).map(\.line)
         #expect(logs.contains { $0.contains("1 output files not returned") }, "\(logs)")
     }
 
@@ -241,7 +241,7 @@ import Testing
             """)
         let run = try sandbox.start(["launch", "l.json"], environment: ["HOME": sandbox.directory.path])
         let seen = sandbox.waitUntil(timeout: 50) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try? store.sweep(named: "l"), let job = try? store.jobs(of: sweep.id).first,
                   let rows = try? store.metrics(of: job.id) else { return false }
             return Set(rows.map { "\($0.epoch)/\($0.name)=\($0.value)" }) == ["1/loss=0.5", "1/acc=0.75"]
@@ -267,7 +267,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(try jobs(sandbox, sweep: "s").first)
         #expect(job.state == .done && job.attempts == 2)
-        let attempts = try Store(path: sandbox.database, readOnly: true).attempts(of: job.id)
+        let attempts = try StoreReader(path: sandbox.database).attempts(of: job.id)
         #expect(attempts.first?.status == .failed && attempts.first?.error?.contains("SIGKILL") == true, "\(attempts)")
     }
 
@@ -312,7 +312,7 @@ import Testing
         let unchanged = try sweep(sandbox, ["launch", "a.json"])
         #expect(unchanged.status == 0 && !unchanged.stdout.contains("ran "), "nothing reruns: \(unchanged.stdout)")
         #expect(try jobs(sandbox, sweep: "a").map(\.key) == first.map(\.key))
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         for job in first { #expect(try store.attempts(of: job.id).count == 1) }
     }
 
@@ -332,7 +332,7 @@ import Testing
         let launch = ["launch", "exp/dot.json", "--db", "exp/sweep.sqlite"]
         let run = try sweep(sandbox, launch)
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
-        let store = try Store(path: sandbox.directory.appendingPathComponent("exp/sweep.sqlite").path, readOnly: true)
+        let store = try StoreReader(path: sandbox.directory.appendingPathComponent("exp/sweep.sqlite").path)
         let first = try store.jobs(of: try #require(try store.sweep(named: "dot")).id)
         let shipped = (first.first?.config["files"]?.arrayValue ?? []).compactMap { $0["path"]?.stringValue }
         #expect(shipped == ["dot.json", "train.py"], "\(shipped)")
@@ -385,7 +385,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let job = try #require(try jobs(sandbox, sweep: "m").first)
         #expect(try metrics(sandbox, job: job.id) == ["0/loss": 0, "1/loss": 250_000, "2/loss": 500_000, "3/loss": 750_000, "3/last": 7])
-        let logs = try Store(path: sandbox.database, readOnly: true).logs(of: job.id)
+        let logs = try StoreReader(path: sandbox.database).logs(of: job.id)
         #expect(logs.count <= 1_100, "\(logs.count) log lines kept")
         #expect(logs.map(\.line.utf8.count).max() ?? 0 <= 64 << 10)
         #expect(logs.contains { $0.line == "noise 999999" }, "the tail of the output is kept")

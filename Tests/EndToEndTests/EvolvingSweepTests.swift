@@ -14,7 +14,7 @@ import Testing
             """)
         let launch = try sandbox.start(["launch", "e.json", "--local-slots", "2"])
         let someDone = try sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try store.sweep(named: "e") else { return false }
             let counts = try store.counts(of: sweep.id)
             return counts.done >= 2 && counts.running > 0
@@ -24,7 +24,7 @@ import Testing
         launch.wait(timeout: 10)
         #expect(sandbox.waitForNoLeftovers().isEmpty)
 
-        let before = try Store(path: sandbox.database, readOnly: true)
+        let before = try StoreReader(path: sandbox.database)
         let sweepID = try #require(try before.sweep(named: "e")).id
         let doneBefore = try before.jobs(of: sweepID, states: [.done])
         let value = { (job: StoredJob) in job.config.double("value") }
@@ -47,13 +47,13 @@ import Testing
         let dry = try sandbox.run(["launch", "e.json", "--dry-run"])
         #expect(dry.status == 0, "\(dry.stderr)")
         #expect(dry.stdout.contains("against sweep e (revision 1) in sweep.sqlite: \(difference)"), "\(dry.stdout)")
-        #expect(try Store(path: sandbox.database, readOnly: true).revisions(of: sweepID).count == 1)
+        #expect(try StoreReader(path: sandbox.database).revisions(of: sweepID).count == 1)
 
         let relaunch = try sandbox.run(["launch", "e.json", "--local-slots", "2"])
         #expect(relaunch.status == 0, "\(relaunch.stdout)\n\(relaunch.stderr)")
         #expect(relaunch.stdout.contains("sweep e (revision 2): \(newValues.count * 2) jobs: \(difference)"), "\(relaunch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "e", jobs: newValues.count * 2, epochs: epochs)
-        let after = try Store(path: sandbox.database, readOnly: true)
+        let after = try StoreReader(path: sandbox.database)
         #expect(Set(try after.jobs(of: sweepID).map(value)) == Set(newValues))
         // Done jobs were not run again: still one attempt, the one before the kill.
         for job in doneBefore where newValues.contains(value(job)) {
@@ -120,7 +120,7 @@ import Testing
         let run = try sandbox.run(["launch", "s.json", "--local-slots", "2"])
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "s", jobs: 16, epochs: 2)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
         // The dry run listed exactly the keys that ran, in the same order.
         let listed = first.stdout.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: " ").last.map(String.init) }
@@ -163,7 +163,7 @@ import Testing
         let rm = try sandbox.run(["rm", "b", "--purge"])
         #expect(rm.status == 0, "\(rm.stderr)")
         #expect(rm.stdout.contains("removed sweep b: 1 jobs deleted, 1 kept in the store"), "\(rm.stdout)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         #expect(try store.sweeps().map(\.name) == ["a"])
         let a = try #require(try store.sweep(named: "a"))
         #expect(try store.counts(of: a.id).done == 2)
@@ -176,7 +176,7 @@ import Testing
         let sandbox = try SweepSandbox()
         try sandbox.write("slow.json", #"{"name": "slow", "workload": "probe", "base": {"epochs": 50, "sleep_ms": 100}, "grid": {"value": [1]}}"#)
         let launch = try sandbox.start(["launch", "slow.json", "--local-slots", "1"])
-        let running = sandbox.waitUntil(timeout: 60) { Store.writer(databasePath: sandbox.database)?.sweep == "slow" }
+        let running = sandbox.waitUntil(timeout: 60) { StoreReader.writer(databasePath: sandbox.database)?.sweep == "slow" }
         #expect(running)
         let list = try sandbox.run(["list", "--json"])
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])

@@ -16,7 +16,7 @@ import Testing
     }
 
     func counts(_ sandbox: SweepSandbox, _ sweep: String) -> StateCounts? {
-        guard let store = try? Store(path: sandbox.database, readOnly: true),
+        guard let store = try? StoreReader(path: sandbox.database),
               let info = try? store.sweep(named: sweep) else { return nil }
         return try? store.counts(of: info.id)
     }
@@ -36,7 +36,7 @@ import Testing
         launch.wait(timeout: 60)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "k", jobs: 4, epochs: 5)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let statuses = try store.jobs(of: try #require(try store.sweep(named: "k")).id).flatMap { try store.attempts(of: $0.id).map(\.status) }
         #expect(statuses.filter { $0 == .failed }.count == 1, "\(statuses)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
@@ -59,7 +59,7 @@ import Testing
         #expect(launch.stderr.contains("reconnecting host local"))
         #expect(launch.stdout.contains("host local: reconnected 1 time"), "\(launch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "w", jobs: 6, epochs: 4)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let statuses = try store.jobs(of: try #require(try store.sweep(named: "w")).id).flatMap { try store.attempts(of: $0.id).map(\.status) }
         #expect(statuses.filter { $0 == .lost }.count == 2, "\(statuses)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
@@ -110,7 +110,7 @@ import Testing
         // The run's limit is the hang guard, far below the job's 10 minutes.
         let run = try sandbox.run(["launch", "t.json", "--timeout", "1.5", "--max-attempts", "1"], timeout: 120)
         #expect(run.status == 1)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "t")).id)
         #expect(jobs.map(\.state) == [.done, .failed])
         #expect(jobs[1].error?.contains("timed out after 1.5 s") == true)

@@ -30,7 +30,7 @@ private func writeSlotSweep(_ sandbox: SweepSandbox, name: String, jobs: Int) th
 
 /// Each job's (slot, gpu, together) metrics.
 private func slotMetrics(_ sandbox: SweepSandbox, sweep name: String) throws -> [(slot: Double, gpu: Double, together: Double, host: String?)] {
-    let store = try Store(path: sandbox.database, readOnly: true)
+    let store = try StoreReader(path: sandbox.database)
     return try store.jobs(of: try #require(try store.sweep(named: name)).id).map { job in
         let metrics = Dictionary(try store.metrics(of: job.id).map { ($0.name, $0.value) }) { $1 }
         return (metrics["slot"] ?? .nan, metrics["gpu"] ?? .nan, metrics["together"] ?? .nan, job.host)

@@ -155,7 +155,7 @@ private let givenUpAtOnce = 60.0
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         #expect(!launch.stdout.contains("sftp"), "\(launch.stdout)")
         try expectProbeSweepComplete(database: sandbox.database, sweep: "b", jobs: 3, epochs: 2)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         #expect(Set(try store.jobs(of: try #require(try store.sweep(named: "b")).id).compactMap(\.host)) == ["bare"])
         #expect(FileManager.default.isExecutableFile(atPath: shipped))
     }

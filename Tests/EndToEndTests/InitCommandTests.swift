@@ -13,7 +13,7 @@ import Testing
     }
 
     func doneJobs(_ sandbox: SweepSandbox, sweep name: String) throws -> [StoredJob] {
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         return try store.jobs(of: try #require(try store.sweep(named: name)).id).filter { $0.state == .done }
     }
 
@@ -42,7 +42,7 @@ import Testing
         #expect(launch.status == 0, "\(launch.stdout)\(launch.stderr)")
         let done = try doneJobs(sandbox, sweep: "train")
         #expect(done.count == 6)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         for job in done {
             let lr = try #require(job.config["lr"]?.doubleValue)
             let loss = try store.metrics(of: job.id).filter { $0.epoch == 2 && $0.name == "loss" }.map(\.value)
@@ -58,7 +58,7 @@ import Testing
         #expect(initRun.stdout.contains("no {name} placeholders, so one config; files: none found in this folder"), "\(initRun.stdout)")
         let launch = try sweep(sandbox, ["launch", "shell", "--quiet"])
         #expect(launch.status == 0, "\(launch.stdout)\(launch.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let losses = try doneJobs(sandbox, sweep: "shell").flatMap { try store.metrics(of: $0.id).map(\.value) }
         #expect(losses.sorted() == [0, 1])
     }
@@ -71,7 +71,7 @@ import Testing
         #expect(initRun.stdout.contains("Sweeps/fit.json: a grid of {alpha}; files: fit.py"), "\(initRun.stdout)")
         let launch = try sweep(sandbox, ["launch", "fit", "--local-slots", "2", "--quiet"])
         #expect(launch.status == 0, "\(launch.stdout)\(launch.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let done = try doneJobs(sandbox, sweep: "fit")
         #expect(done.count == 6)
         for job in done {

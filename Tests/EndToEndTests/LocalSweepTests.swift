@@ -13,7 +13,7 @@ func expectedProbeMetric(_ name: String, value: Double, seed: Int, epoch: Int) -
 /// metrics with the predicted values, and the database is sound.
 func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, epochs: Int,
                               sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-    let store = try Store(path: database, readOnly: true)
+    let store = try StoreReader(path: database)
     #expect(try store.integrityCheck() == "ok", sourceLocation: sourceLocation)
     let sweep = try #require(try store.sweep(named: name), sourceLocation: sourceLocation)
     let stored = try store.jobs(of: sweep.id)
@@ -70,7 +70,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
             """)
         let run = try sandbox.run(["launch", "bad.json", "--local-slots", "2", "--max-attempts", "2"])
         #expect(run.status == 1)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "bad")).id)
         #expect(jobs.map(\.state) == [.done, .failed, .failed])
         #expect(jobs[1].error?.contains("fail_at_epoch") == true)
@@ -97,7 +97,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
             """)
         let launch = try sandbox.start(["launch", "slow.json", "--local-slots", "3"])
         let someDone = try sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try store.sweep(named: "slow") else { return false }
             let counts = try store.counts(of: sweep.id)
             return counts.done >= 3 && counts.running > 0
@@ -108,7 +108,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
 
         // The worker sees its input close and takes its job processes with it.
         #expect(sandbox.waitForNoLeftovers().isEmpty)
-        let interrupted = try Store(path: sandbox.database, readOnly: true)
+        let interrupted = try StoreReader(path: sandbox.database)
         #expect(try interrupted.integrityCheck() == "ok")
         let counts = try interrupted.counts(of: try #require(try interrupted.sweep(named: "slow")).id)
         #expect(counts.done < jobs)
@@ -130,7 +130,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         killed.wait(timeout: 60)
         #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)
-        #expect(try Store(path: sandbox.database, readOnly: true).integrityCheck() == "ok")
+        #expect(try StoreReader(path: sandbox.database).integrityCheck() == "ok")
 
         let resume = try sandbox.run(["resume", "f", "--local-slots", "2"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
@@ -146,7 +146,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
             """)
         let launch = try sandbox.start(["launch", "drain.json", "--local-slots", "2"])
         let running = try sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try store.sweep(named: "drain") else { return false }
             return try store.counts(of: sweep.id).running == 2
         }
@@ -155,7 +155,7 @@ func expectProbeSweepComplete(database: String, sweep name: String, jobs: Int, e
         launch.wait(timeout: 30)
         #expect(launch.status == 130, "\(launch.stdout)\n\(launch.stderr)")
         #expect(launch.stderr.contains("Draining"))
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let sweep = try #require(try store.sweep(named: "drain"))
         let counts = try store.counts(of: sweep.id)
         #expect(counts.running == 0, "a drain lets running jobs finish")

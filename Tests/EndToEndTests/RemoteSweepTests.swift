@@ -31,7 +31,7 @@ import Testing
     }
 
     func hostsOfJobs(_ sandbox: SweepSandbox, sweep: String) throws -> [String] {
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         return try store.jobs(of: try #require(try store.sweep(named: sweep)).id).compactMap(\.host)
     }
 
@@ -58,7 +58,7 @@ import Testing
         let hosts = try hostsOfJobs(sandbox, sweep: "r")
         #expect(Set(hosts) == ["local", "alpha", "beta"], "\(hosts)")
         // Every attempt is recorded against the host that ran it.
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         for job in try store.jobs(of: try #require(try store.sweep(named: "r")).id) {
             #expect(try store.attempts(of: job.id).last?.host == job.host)
         }
@@ -77,7 +77,7 @@ import Testing
             """)
         let launch = try sandbox.start(["launch", "s.json", "--local-slots", "0"])
         let betaBusy = sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try? store.sweep(named: "s"),
                   let running = try? store.jobs(of: sweep.id, states: [.running]) else { return false }
             return running.contains { $0.host == "beta" }
@@ -88,7 +88,7 @@ import Testing
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         #expect(launch.stdout.contains("host beta lost") || launch.stderr.contains("host beta lost"))
         try expectProbeSweepComplete(database: sandbox.database, sweep: "s", jobs: 8, epochs: 4)
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let lost = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
             .flatMap { try store.attempts(of: $0.id) }.filter { $0.status == .lost }
         #expect(!lost.isEmpty && lost.allSatisfy { $0.host == "beta" })
@@ -105,7 +105,7 @@ import Testing
             """)
         let launch = try sandbox.start(["launch", "k.json", "--local-slots", "0"])
         #expect(sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true), let sweep = try? store.sweep(named: "k") else { return false }
+            guard let store = try? StoreReader(path: sandbox.database), let sweep = try? store.sweep(named: "k") else { return false }
             return (try? store.counts(of: sweep.id).running) == 3
         })
         #expect(!remoteWorkers(a).isEmpty)

@@ -43,7 +43,7 @@ import Testing
 
         let started = Date()
         let launch = try sandbox.start(["launch", "w.json", "--local-slots", "2", "--quiet"])
-        #expect(sandbox.waitUntil(timeout: 30) { Store.writer(databasePath: sandbox.database)?.sweep == "w" })
+        #expect(sandbox.waitUntil(timeout: 30) { StoreReader.writer(databasePath: sandbox.database)?.sweep == "w" })
         // Readers as fast as they come while the coordinator writes every epoch.
         var rounds = 0, sawRunning = false
         while launch.process.isRunning, Date().timeIntervalSince(started) < 120 {

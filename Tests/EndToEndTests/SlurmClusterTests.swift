@@ -20,7 +20,7 @@ struct SlurmClusterTests {
         return sandbox
     }
 
-    func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
+    func store(_ sandbox: SweepSandbox) throws -> StoreReader { try StoreReader(path: sandbox.database) }
 
     /// Every attempt of sweep `p`, with its job's id; none before the launch registered it
     /// (this is polled while the launch starts, so a missing sweep is no failure here).

@@ -29,7 +29,7 @@ struct SlurmSweepTests {
         return run
     }
 
-    func store(_ sandbox: SweepSandbox) throws -> Store { try Store(path: sandbox.database, readOnly: true) }
+    func store(_ sandbox: SweepSandbox) throws -> StoreReader { try StoreReader(path: sandbox.database) }
 
     func counts(_ sandbox: SweepSandbox) -> StateCounts? {
         guard let store = try? store(sandbox), let info = try? store.sweep(named: "p") else { return nil }
@@ -335,7 +335,7 @@ struct SlurmSweepTests {
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 2)
         let hosts = Set(try attempts(sandbox).filter { $0.status == .ok }.map(\.host))
         #expect(hosts == ["local", "c.1"], "\(hosts)")
-        let job = try #require(try Store(path: sandbox.database, readOnly: true).hosts().first { $0.name == "c.1" }?.slurmJob)
+        let job = try #require(try StoreReader(path: sandbox.database).hosts().first { $0.name == "c.1" }?.slurmJob)
         let copies = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("slurm_bcast_\(job).") }
         #expect(copies.isEmpty, "\(copies)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))

@@ -9,7 +9,7 @@ import Testing
         let sandbox = try SweepSandbox()
         try sandbox.write("w.json", Self.spec)
         let launch = try sandbox.start(["launch", "w.json", "--local-slots", "1", "--quiet"])
-        #expect(sandbox.waitUntil(timeout: 30) { Store.writer(databasePath: sandbox.database)?.sweep == "w" })
+        #expect(sandbox.waitUntil(timeout: 30) { StoreReader.writer(databasePath: sandbox.database)?.sweep == "w" })
         let watch = try sandbox.run(["status", "w", "--watch"], timeout: 60)
         launch.wait(timeout: 60)
         #expect(watch.status == 0)
@@ -25,7 +25,7 @@ import Testing
         let sandbox = try SweepSandbox()
         try sandbox.write("w.json", Self.spec)
         let launch = try sandbox.start(["launch", "w.json", "--local-slots", "2", "--quiet"])
-        #expect(sandbox.waitUntil(timeout: 30) { Store.writer(databasePath: sandbox.database)?.sweep == "w" })
+        #expect(sandbox.waitUntil(timeout: 30) { StoreReader.writer(databasePath: sandbox.database)?.sweep == "w" })
         // script(1) gives the command a pseudo-terminal, as a user's shell would.
         let script = Process()
         script.executableURL = URL(fileURLWithPath: "/usr/bin/script")

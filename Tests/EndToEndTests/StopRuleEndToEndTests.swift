@@ -17,7 +17,7 @@ import Testing
             """)
         let launch = try sandbox.run(["launch", "s.json", "--local-slots", "2"], timeout: 300)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
         let byValue = Dictionary(uniqueKeysWithValues: jobs.map { ($0.config["value"]?.doubleValue ?? -1, $0) })
         #expect(byValue[0]?.state == .done, "the best job is never stopped")
@@ -45,7 +45,7 @@ import Testing
         #expect(status.stdout.contains("\"stopped\":\(stopped.count)"), "\(status.stdout)")
         let resume = try sandbox.run(["resume", "s"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
-        let afterResume = try Store(path: sandbox.database, readOnly: true)
+        let afterResume = try StoreReader(path: sandbox.database)
         let after = try afterResume.jobs(of: try #require(try afterResume.sweep(named: "s")).id)
         #expect(after.filter { $0.state == .stopped }.map(\.attempts) == stopped.map(\.attempts), "resume ran a stopped job again")
 
@@ -60,7 +60,7 @@ import Testing
         let rerun = try sandbox.run(["launch", "s.json", "--rerun-stopped"], timeout: 300)
         #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")
         #expect(rerun.stdout.contains("re-queued \(stopped.count) jobs a stop rule had ended"), "\(rerun.stdout)")
-        let reopened = try Store(path: sandbox.database, readOnly: true)
+        let reopened = try StoreReader(path: sandbox.database)
         let final = try reopened.jobs(of: try #require(try reopened.sweep(named: "s")).id)
         #expect(final.allSatisfy { $0.state == .done }, "\(final.map(\.state))")
     }
@@ -79,7 +79,7 @@ import Testing
         try sandbox.write("b.json", "{\"name\": \"b\", \(grid)}")
         let first = try sandbox.run(["launch", "a.json", "--local-slots", "1"], timeout: 300)
         #expect(first.status == 0, "\(first.stdout)\n\(first.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let a = try #require(try store.sweep(named: "a"))
         let stopped = try store.jobs(of: a.id).filter { $0.state == .stopped }
         try #require(!stopped.isEmpty, "asha stopped nothing: \(first.stdout)")
@@ -95,7 +95,7 @@ import Testing
         #expect(second.status == 0, "\(second.stdout)\n\(second.stderr)")
         #expect(second.stdout.contains("\(stopped.count) jobs another sweep's stop rule ended will run to the end here"),
                 "\(second.stdout)")
-        let after = try Store(path: sandbox.database, readOnly: true)
+        let after = try StoreReader(path: sandbox.database)
         let b = try #require(try after.sweep(named: "b"))
         #expect(try after.jobs(of: b.id).allSatisfy { $0.state == .done })
         for job in stopped {
@@ -113,7 +113,7 @@ import Testing
         #expect(try after.stopDecisions(of: b.id).isEmpty)
         let resume = try sandbox.run(["resume", "a"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
-        let last = try Store(path: sandbox.database, readOnly: true)
+        let last = try StoreReader(path: sandbox.database)
         #expect(try stopped.allSatisfy { try last.job(String($0.id))?.attempts == 2 }, "resume of a ran a job again")
     }
 
@@ -135,7 +135,7 @@ import Testing
             """)
         let launch = try sandbox.run(["launch", "c.json", "--local-slots", "1"], timeout: 300)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "c")).id)
         let bad = try #require(jobs.first { $0.config["acc"]?.doubleValue == 0.1 })
         #expect(bad.state == .stopped, "\(bad.state) \(bad.error ?? "")")

@@ -6,14 +6,14 @@ import Testing
 /// sweep whose coordinator died, through the real binary.
 @Suite(.serialized) struct StoreSafetyTests {
     func counts(_ sandbox: SweepSandbox, _ sweep: String) -> StateCounts? {
-        guard let store = try? Store(path: sandbox.database, readOnly: true),
+        guard let store = try? StoreReader(path: sandbox.database),
               let info = try? store.sweep(named: sweep) else { return nil }
         return try? store.counts(of: info.id)
     }
 
     /// Every attempt of the sweep: a second coordinator would have opened more.
     func attempts(_ sandbox: SweepSandbox, _ sweep: String) throws -> [StoredAttempt] {
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let info = try #require(try store.sweep(named: sweep))
         return try store.jobs(of: info.id).flatMap { try store.attempts(of: $0.id) }
     }
@@ -38,7 +38,7 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: outputs.path).isEmpty)
         let second = try sandbox.run(["launch", "second.json", "--quiet"])
         #expect(second.status == 0, "\(second.stderr)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let ids = try store.jobs(of: try #require(try store.sweep(named: "second")).id).map(\.id)
         #expect(ids.sorted() == [3, 4])
         for id in ids {

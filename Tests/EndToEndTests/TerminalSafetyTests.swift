@@ -115,7 +115,7 @@ import Testing
         let terminal = try PseudoTerminal()
         let launch = try sandbox.start(["launch", "h.json", "--local-slots", "2"], terminal: terminal)
         #expect(sandbox.waitUntil(timeout: 60) {
-            guard let store = try? Store(path: sandbox.database, readOnly: true),
+            guard let store = try? StoreReader(path: sandbox.database),
                   let sweep = try? store.sweep(named: "h") else { return false }
             return (try? store.counts(of: sweep.id).running) == 2
         })
@@ -123,7 +123,7 @@ import Testing
         kill(launch.process.processIdentifier, SIGHUP)
         launch.wait(timeout: 60)
         #expect(launch.process.terminationReason == .exit && launch.status == 130, "\(launch.process.terminationReason) \(launch.status)")
-        let store = try Store(path: sandbox.database, readOnly: true)
+        let store = try StoreReader(path: sandbox.database)
         let counts = try store.counts(of: try #require(try store.sweep(named: "h")).id)
         #expect(counts.running == 0 && counts.done >= 2 && counts.pending > 0, "a drain lets running jobs finish: \(counts)")
         #expect(sandbox.waitForNoLeftovers().isEmpty)

@@ -3,11 +3,13 @@ import SweepCoordinator
 import SweepCore
 import SweepRuntime
 import SweepStore
+import SweepTestSupport
 
 /// A coordinator over a real SQLite store in a temp directory, scripted transports and a
 /// manual clock: each step is `step()` (handle what was posted, fire due timers, assign).
 final class CoordinatorHarness {
-    let directory: URL
+    let folder: TemporaryFolder
+    var directory: URL { folder.url }
     let prepared: Launcher.Prepared
     let clock = ManualClock()
     let events = EventQueue()
@@ -15,24 +17,19 @@ final class CoordinatorHarness {
     /// Job ids in plan order.
     let jobs: [Int64]
 
-    var store: Store { prepared.store }
+    var store: StoreWriter { prepared.store }
 
     init(jobs count: Int, transports: [ScriptedTransport], configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-coordinator-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("sweep-coordinator")
         var options = Coordinator.Options()
         configure(&options)
         let plan = Launcher.Plan(
             name: "t", workload: "probe", specPath: "t.json", specText: "{}",
             jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(["value": .int($0), "seed": 0])) })
-        prepared = try Launcher(databasePath: directory.appendingPathComponent("sweep.sqlite").path, options: options).prepare(plan)
+        prepared = try Launcher(databasePath: folder.file("sweep.sqlite"), options: options).prepare(plan)
         self.jobs = try prepared.store.jobs(of: prepared.sweep.id).map(\.id)
         coordinator = Coordinator(store: prepared.store, sweep: prepared.sweep, transports: transports, events: events,
                                   options: options, progress: ProgressLine(sweep: "t", style: .quiet, clock: clock), clock: clock)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: directory)
     }
 
     func start() throws { try coordinator.start() }

@@ -3,19 +3,16 @@ import SweepCoordinator
 import SweepCore
 import SweepRuntime
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// Launch orchestration without the command line: lock, register, requeue, run.
 @Suite final class LauncherTests {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-launcher-\(UUID().uuidString)")
-    var database: String { directory.appendingPathComponent("sweep.sqlite").path }
+    let folder: TemporaryFolder
+    var database: String { folder.file("sweep.sqlite") }
 
     init() throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: directory)
+        folder = try TemporaryFolder("sweep-launcher")
     }
 
     func plan(_ jobs: Int) -> Launcher.Plan {

@@ -57,14 +57,14 @@ struct BigReportTests {
 
     @Test("a table's top and direction are read from the spec, and bad ones reported at their position")
     func specFields() throws {
-        let tables = try TableSpec.reportSection(of: SpecDocument(file: "s.json", text: """
+        let tables = try SpecDocument.reportSection(of: SpecDocument(file: "s.json", text: """
             {"report": {"tables": [{"rows": ["a"], "metrics": ["score"], "top": 5, "direction": "minimize"}]}}
             """))
         #expect(tables == [TableSpec(rows: ["a"], metrics: ["score"], top: 5, direction: .minimize)])
         #expect(tables[0].direction(of: "score") == .minimize)
         #expect(TableSpec().direction(of: "score") == .maximize)
         do {
-            _ = try TableSpec.reportSection(of: SpecDocument(file: "Sweeps/x.json", text: """
+            _ = try SpecDocument.reportSection(of: SpecDocument(file: "Sweeps/x.json", text: """
                 {"report": {"tables": [
                    {"top": 1001, "direction": "down"}
                  ]}}
@@ -83,7 +83,7 @@ struct BigReportTests {
         #expect(grid.yKey == "kan.width" && grid.xKey == "kan.grid")
         #expect(report.plots().contains { $0.fileName == "table-4-heatmap.svg" })
         do {
-            _ = try TableSpec.reportSection(of: SpecDocument(file: "s.json", text: #"{"report": {"tables": [{"rows": ["a"], "heatmap": ["a", "b"]}]}}"#))
+            _ = try SpecDocument.reportSection(of: SpecDocument(file: "s.json", text: #"{"report": {"tables": [{"rows": ["a"], "heatmap": ["a", "b"]}]}}"#))
             Issue.record("expected an error")
         } catch {
             #expect(error.description.contains(#"report.tables[0].heatmap: "b" is neither in rows nor in columns"#))

@@ -145,7 +145,7 @@ extension Fixtures {
         let document = try SpecDocument(file: "Sweeps/paper.json", text: #"{"report": "# + paperReportSection + "}")
         return ReportInput(
             sweep: "paper", specFile: "Sweeps/paper.json", generatedAt: generatedAt, jobs: jobs,
-            tables: try TableSpec.reportSection(of: document),
+            tables: try SpecDocument.reportSection(of: document),
             axisOrder: ["model": [.string("kan"), .string("mlp")], "dataset": [.string("mnist"), .string("fashion-mnist")]]
         )
     }

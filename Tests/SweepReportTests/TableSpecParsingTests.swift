@@ -28,7 +28,7 @@ struct TableSpecParsingTests {
 
     @Test("the paper's Table I section parses with the section window as default")
     func tableOne() throws {
-        let tables = try TableSpec.reportSection(of: document("""
+        let tables = try SpecDocument.reportSection(of: document("""
             {"window": 10, "tables": [
               {"title": "Table I", "rows": ["distribution"], "columns": ["dataset"],
                "metrics": ["train_acc", "test_acc"], "filter": {"model": "mlp", "kan.width": [8, 16, null], "// why": "a comment"}},
@@ -65,7 +65,7 @@ struct TableSpecParsingTests {
     ])
     func errors(text: String, message: String) throws {
         do {
-            _ = try TableSpec.reportSection(of: document(text))
+            _ = try SpecDocument.reportSection(of: document(text))
             Issue.record("expected an error for \(text)")
         } catch {
             #expect(error.diagnostics.map { "\($0.path): \($0.message)" } == [message])
@@ -81,7 +81,7 @@ struct TableSpecParsingTests {
              ]}}
             """
         do {
-            _ = try TableSpec.reportSection(of: SpecDocument(file: "Sweeps/x.json", text: text))
+            _ = try SpecDocument.reportSection(of: SpecDocument(file: "Sweeps/x.json", text: text))
             Issue.record("expected an error")
         } catch {
             #expect(error.description == """

@@ -49,7 +49,7 @@ struct DashboardBenchmarkTests {
     static func fill(_ path: String) throws {
         let spec = #"{"name": "big", "workload": "probe", "base": {"epochs": 20}, "grid": {"value": [\#((1...100).map(String.init).joined(separator: ", "))]}, "seeds": 100}"#
         let plan = try SweepSpec(document: SpecDocument(file: "big.json", text: spec), workloads: WorkloadRegistry.all).plan()
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let sweep = try store.register(name: "big", workload: "probe", specPath: "big.json", specText: spec,
                                        jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
         var rows: [MetricRow] = []

@@ -18,7 +18,7 @@ import Workloads
         defer { try? FileManager.default.removeItem(at: directory) }
         let spec = #"{"name": "late", "workload": "hitl-ddqn", "grid": {"q_target": ["double", "max"]}}"#
         let plan = try SweepSpec(document: SpecDocument(file: "late.json", text: spec), workloads: WorkloadRegistry.all).plan()
-        let store = try Store(path: directory.appendingPathComponent("sweep.sqlite").path, coordinating: "late")
+        let store = try StoreWriter(path: directory.appendingPathComponent("sweep.sqlite").path, coordinating: "late")
         let sweep = try store.register(name: "late", workload: "hitl-ddqn", specPath: "late.json", specText: spec,
                                        jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
         #expect(try store.jobs(of: sweep.id).map { $0.config["q_target"] } == [nil, "max"])

@@ -11,7 +11,7 @@ import Testing
 
     @Test func attemptsAndRevisionsKeepTheirProvenance() throws {
         let path = try temporaryDatabase()
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let checkout = GitCheckout(commit: String(repeating: "c", count: 40), dirty: nil)
         let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec,
                                        jobs: try newJobs(spec), checkout: checkout).sweep
@@ -45,7 +45,7 @@ import Testing
     @Test func aDatabaseFromBeforeProvenanceReadsWithout() throws {
         let path = try temporaryDatabase()
         do {
-            let store = try Store(path: path)
+            let store = try StoreWriter(path: path)
             let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
             let job = try store.jobs(of: sweep.id)[0].id
             let attempt = try store.startAttempt(job: job, host: "local", machine: machine)
@@ -57,14 +57,14 @@ import Testing
             ALTER TABLE spec_revisions DROP COLUMN git_commit; ALTER TABLE spec_revisions DROP COLUMN git_dirty;
             DELETE FROM grdb_migrations WHERE identifier = 'v4-provenance';
             """)
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         let sweep = try #require(try reader.sweep(named: "s"))
         let job = try reader.jobs(of: sweep.id)[0].id
         #expect(try reader.attempts(of: job).map(\.machine) == [nil])
         #expect(try reader.machines(of: sweep.id).isEmpty)
         #expect(try reader.revisions(of: sweep.id).map(\.gitCommit) == [nil])
         // The next writer migrates it.
-        let writer = try Store(path: path, coordinating: "s")
+        let writer = try StoreWriter(path: path, coordinating: "s")
         #expect(try writer.startAttempt(job: job, host: "local", machine: machine) == 2)
     }
 }

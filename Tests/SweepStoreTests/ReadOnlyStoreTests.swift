@@ -23,7 +23,7 @@ import Testing
     /// A database with one done job and its metrics, closed by its writer.
     func finishedDatabase() throws -> String {
         let path = try temporaryDatabase()
-        let store = try Store(path: path, coordinating: "s")
+        let store = try StoreWriter(path: path, coordinating: "s")
         let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
         let job = try store.jobs(of: sweep.id)[0].id
         let attempt = try store.startAttempt(job: job, host: "local")
@@ -42,7 +42,7 @@ import Testing
         let before = try snapshot(path)
         #expect(before.files == ["sweep.sqlite"], "the writer cleaned up its -wal and -shm")
 
-        let store = try Store(path: path, readOnly: true)
+        let store = try StoreReader(path: path)
         let sweep = try #require(try store.sweep(named: "s"))
         let job = try store.jobs(of: sweep.id)[0]
         #expect(job.state == .done)
@@ -52,8 +52,7 @@ import Testing
         try store.forEachOkMetric(of: sweep.id) { _, _, _, value in values.append(value) }
         #expect(values == [0.5])
         #expect(store.writer() == nil)
-        // A reader cannot write, and says so as a StoreError.
-        #expect(throws: StoreError.self) { try store.record(event: "x", message: "y") }
+        // A reader cannot write: a StoreReader has no method that would (StoreWriter has them).
 
         #expect(try snapshot(path) == before, "no byte, time or file changed")
     }
@@ -63,22 +62,22 @@ import Testing
     @Test func aDatabaseOfAnOlderSweepIsReadAndThenMigrated() throws {
         let path = try finishedDatabase()
         try sqlite3(path, "DROP TABLE writer_lease; DELETE FROM grdb_migrations WHERE identifier = 'v2-writer-lease'")
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         #expect(try reader.sweep(named: "s") != nil)
         #expect(reader.writer() == nil)
-        let writer = try Store(path: path, coordinating: "s")
+        let writer = try StoreWriter(path: path, coordinating: "s")
         #expect(writer.writer()?.token == 1)
         // A database from a newer sweep is refused, by kind.
         try sqlite3(path, "INSERT INTO grdb_migrations VALUES ('v99-future')")
         withExtendedLifetime(writer) {}
-        #expect { try Store(path: path, readOnly: true) } throws: { ($0 as? StoreError)?.kind == .newerVersion }
+        #expect { try StoreReader(path: path) } throws: { ($0 as? StoreError)?.kind == .newerVersion }
     }
 
     /// A coordinator killed with -9 leaves its write-ahead log: readers must see what it holds.
     @Test func aReaderSeesWhatADeadWriterLeftInItsLog() throws {
         let path = try finishedDatabase()
         // Copy the files while a writer holds them open with a log: what kill -9 leaves.
-        let store = try Store(path: path, coordinating: "s")
+        let store = try StoreWriter(path: path, coordinating: "s")
         try store.record(event: "late", message: "only in the log")
         let sweep = try #require(try store.sweep(named: "s"))
         _ = try store.startAttempt(job: try store.jobs(of: sweep.id)[1].id, host: "local")
@@ -87,7 +86,7 @@ import Testing
             try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix)
         }
         #expect(FileManager.default.fileExists(atPath: copy + "-wal"))
-        let reader = try Store(path: copy, readOnly: true)
+        let reader = try StoreReader(path: copy)
         let copied = try #require(try reader.sweep(named: "s"))
         #expect(try reader.counts(of: copied.id).running == 1)
         #expect(reader.writer() == nil, "nobody holds the copy")

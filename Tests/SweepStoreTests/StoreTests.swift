@@ -31,13 +31,13 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2]}, "seeds": 2}"#
 
     @Test func migratesAnEmptyFileAndIsSound() throws {
-        let store = try Store(path: try temporaryDatabase())
+        let store = try StoreWriter(path: try temporaryDatabase())
         #expect(try store.integrityCheck() == "ok")
         #expect(try store.sweeps().isEmpty)
     }
 
     @Test func registeringTwiceReusesJobsAndSharedConfigsShareJobs() throws {
-        let store = try Store(path: try temporaryDatabase())
+        let store = try StoreWriter(path: try temporaryDatabase())
         let first = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         #expect(first.added == 4)
         let again = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
@@ -52,7 +52,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
 
     @Test func anEditedSpecBecomesTheSweepsJobSetAndEachTextARevision() throws {
         let path = try temporaryDatabase()
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let first = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         #expect(first.revision == 1)
         #expect(first.difference == SweepDifference(added: 4, kept: 0, keptDone: 0, dropped: 0))
@@ -65,7 +65,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         let edited = #"{"name": "s", "workload": "probe", "grid": {"value": [2, 3, 4]}, "seeds": 2}"#
         let editedJobs = try newJobs(edited)
         // The read-only preview says what registering will do, and changes nothing.
-        let preview = try #require(try Store(path: path, readOnly: true).difference(sweep: "s", keys: editedJobs.map(\.key)))
+        let preview = try #require(try StoreReader(path: path).difference(sweep: "s", keys: editedJobs.map(\.key)))
         #expect(preview.0 == SweepDifference(added: 4, kept: 2, keptDone: 1, dropped: 2) && preview.revision == 1)
         #expect(try store.jobs(of: first.sweep.id).map(\.key) == jobs.map(\.key))
 
@@ -98,17 +98,17 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     @Test func aDatabaseFromBeforeRevisionsGetsRevisionOne() throws {
         let path = try temporaryDatabase()
         do {
-            let store = try Store(path: path)
+            let store = try StoreWriter(path: path)
             _ = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         }
         // Undo the migration as the previous version left the file: no table, no record of it.
         try sqlite3(path, "DROP TABLE spec_revisions; DELETE FROM grdb_migrations WHERE identifier = 'v3-spec-revisions'")
         // Read without migrating, it is at revision 1.
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         #expect(try reader.overviews().map(\.revision) == [1])
         #expect(try reader.revisions(of: try #require(try reader.sweep(named: "s")).id).isEmpty)
         #expect(try reader.difference(sweep: "s", keys: try newJobs(spec).map(\.key))?.revision == 1)
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let sweep = try #require(try store.sweep(named: "s"))
         #expect(try store.revisions(of: sweep.id).map(\.revision) == [1])
         #expect(try store.revisions(of: sweep.id).first?.jobs == 4)
@@ -116,7 +116,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     }
 
     @Test func overviewsCountEachSweepsJobsAndRemovalKeepsSharedJobs() throws {
-        let store = try Store(path: try temporaryDatabase())
+        let store = try StoreWriter(path: try temporaryDatabase())
         let s = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
         let other = #"{"name": "o", "workload": "probe", "grid": {"value": [2, 3]}, "seeds": [1]}"#
         let o = try store.register(name: "o", workload: "probe", specPath: "o.json", specText: other, jobs: try newJobs(other)).sweep
@@ -153,7 +153,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     /// again: a new job never lists a purged one's files.
     @Test func purgedJobsTakeTheirOutputsAndTheirIdsAreNeverReused() throws {
         let path = try temporaryDatabase()
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let s = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
         let ids = try store.jobs(of: s.id).map(\.id)
         let root = JobOutput.root(database: path)
@@ -187,7 +187,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         let path = try temporaryDatabase()
         let other = #"{"name": "o", "workload": "probe", "grid": {"value": [3, 4]}}"#
         do {
-            let store = try Store(path: path)
+            let store = try StoreWriter(path: path)
             _ = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
             _ = try store.register(name: "o", workload: "probe", specPath: "o.json", specText: other, jobs: try newJobs(other))
         }
@@ -206,10 +206,10 @@ func newJobs(_ spec: String) throws -> [NewJob] {
             DELETE FROM sqlite_sequence;
             DELETE FROM grdb_migrations WHERE identifier = 'v6-ids-never-reused';
             """)
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         let before = try reader.sweeps().flatMap { sweep in try reader.jobs(of: sweep.id).map { "\(sweep.name) \($0.id) \($0.key)" } }
         #expect(before.count == 6)
-        let store = try Store(path: path)
+        let store = try StoreWriter(path: path)
         let after = try store.sweeps().flatMap { sweep in try store.jobs(of: sweep.id).map { "\(sweep.name) \($0.id) \($0.key)" } }
         #expect(after.sorted() == before.sorted())
         #expect(try store.integrityCheck() == "ok")
@@ -221,7 +221,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     }
 
     @Test func attemptsMoveJobsThroughTheirStatesAndIgnoreStaleResults() throws {
-        let store = try Store(path: try temporaryDatabase())
+        let store = try StoreWriter(path: try temporaryDatabase())
         let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
         let job = try store.jobs(of: sweep.id)[0].id
         let first = try store.startAttempt(job: job, host: "a")
@@ -244,7 +244,7 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     }
 
     @Test func registeringRecoversJobsADeadCoordinatorLeftRunning() throws {
-        let store = try Store(path: try temporaryDatabase())
+        let store = try StoreWriter(path: try temporaryDatabase())
         let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
         let job = try store.jobs(of: sweep.id)[1].id
         _ = try store.startAttempt(job: job, host: "local")
@@ -256,8 +256,8 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     }
 
     @Test func anUnwritableLocationIsAClearError() throws {
-        #expect { try Store(path: "/proc/no-such-dir/sweep.sqlite") } throws: { ($0 as? StoreError)?.kind == .cannotOpen }
-        #expect { try Store(path: "/nonexistent/sweep.sqlite", readOnly: true) } throws: { ($0 as? StoreError)?.kind == .notFound }
+        #expect { try StoreWriter(path: "/proc/no-such-dir/sweep.sqlite") } throws: { ($0 as? StoreError)?.kind == .cannotOpen }
+        #expect { try StoreReader(path: "/nonexistent/sweep.sqlite") } throws: { ($0 as? StoreError)?.kind == .notFound }
     }
 }
 
@@ -267,8 +267,8 @@ func newJobs(_ spec: String) throws -> [NewJob] {
     let shared = #"{"name": "b", "workload": "probe", "grid": {"value": [1, 2, 3]}}"#
 
     /// Sweep a stops job `value 1` at attempt 1; returns (store, a, b, the job).
-    func stoppedByA() throws -> (Store, Int64, Int64, Int64) {
-        let store = try Store(path: try temporaryDatabase())
+    func stoppedByA() throws -> (StoreWriter, Int64, Int64, Int64) {
+        let store = try StoreWriter(path: try temporaryDatabase())
         let a = try store.register(name: "a", workload: "probe", specPath: "a.json", specText: spec, jobs: try newJobs(spec)).sweep.id
         let b = try store.register(name: "b", workload: "probe", specPath: "b.json", specText: shared, jobs: try newJobs(shared)).sweep.id
         let job = try store.jobs(of: a)[0].id
@@ -325,10 +325,10 @@ func newJobs(_ spec: String) throws -> [NewJob] {
             return (store.path, a, b, job)
         }()
         try sqlite3(path, "DROP TABLE stop_decisions; DELETE FROM grdb_migrations WHERE identifier = 'v7-stop-decisions'")
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         #expect(try reader.stopDecisions(of: a).isEmpty)
         #expect(try reader.job(String(job))?.state == .stopped)
-        let migrated = try Store(path: path)
+        let migrated = try StoreWriter(path: path)
         for sweep in [a, b] {
             let decision = try #require(try migrated.stopDecisions(of: sweep)[job])
             #expect(decision.rule == nil && decision.attempt == 1 && decision.reason.hasPrefix("stopped at epoch 1 by asha"))

@@ -15,7 +15,7 @@ import Testing
 
     func expectLocked(_ path: String, namingTheHolder: Bool = true, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
         do {
-            _ = try Store(path: path, coordinating: "b")
+            _ = try StoreWriter(path: path, coordinating: "b")
             Issue.record("a second writer opened \(path)", sourceLocation: sourceLocation)
         } catch {
             #expect(error.kind == .locked, sourceLocation: sourceLocation)
@@ -28,7 +28,7 @@ import Testing
     @Test func aSecondWriterIsRefusedByEveryPathToTheFile() throws {
         let path = try temporaryDatabase()
         let directory = (path as NSString).deletingLastPathComponent
-        let first = try Store(path: path, coordinating: "a")
+        let first = try StoreWriter(path: path, coordinating: "a")
         try FileManager.default.createSymbolicLink(atPath: directory + "/link.sqlite", withDestinationPath: path)
         try FileManager.default.createDirectory(atPath: directory + "/sub", withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(atPath: directory + "/sub/up", withDestinationPath: directory)
@@ -50,18 +50,18 @@ import Testing
 
     @Test func theHolderIsNamedAndTheLockGoesWithTheStore() throws {
         let path = try temporaryDatabase()
-        #expect(Store.writer(databasePath: path) == nil)
-        var first: Store? = try Store(path: path, coordinating: "a")
-        let holder = try #require(Store.writer(databasePath: path))
+        #expect(StoreReader.writer(databasePath: path) == nil)
+        var first: StoreWriter? = try StoreWriter(path: path, coordinating: "a")
+        let holder = try #require(StoreReader.writer(databasePath: path))
         #expect(holder.pid == getpid() && holder.sweep == "a" && holder.host == ProcessInfo.processInfo.hostName)
         #expect(holder.token == 1)
         // Readers do not hold it.
-        let reader = try Store(path: path, readOnly: true)
+        let reader = try StoreReader(path: path)
         #expect(reader.writer()?.token == 1)
         first = nil
-        #expect(Store.writer(databasePath: path) == nil)
+        #expect(StoreReader.writer(databasePath: path) == nil)
         #expect(reader.writer() == nil)
-        let second = try Store(path: path, coordinating: "b")
+        let second = try StoreWriter(path: path, coordinating: "b")
         #expect(second.writer()?.token == 2 && second.writer()?.sweep == "b")
         withExtendedLifetime(first) {}
     }
@@ -70,7 +70,7 @@ import Testing
     /// the lease's token still stops the older writer at its next write.
     @Test func aWriterWhoseLeaseWasTakenOverStopsWriting() throws {
         let path = try temporaryDatabase()
-        let store = try Store(path: path, coordinating: "a")
+        let store = try StoreWriter(path: path, coordinating: "a")
         _ = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec))
         // Another writer, here the sqlite3 shell, takes the lease with the next token.
         try sqlite3(path, "UPDATE writer_lease SET token = token + 1, pid = 1, host = 'elsewhere', sweep = 'b'")

@@ -5,6 +5,7 @@ import CSweepShims
 import Foundation
 import SweepCore
 import SweepRuntime
+import SweepTestSupport
 import SweepWire
 import SweepWorker
 import Synchronization
@@ -42,6 +43,7 @@ final class WorkerHarness: Sendable {
         """#
     }
 
+    private let folder: TemporaryFolder
     let pidsFile: String
     private let toWorker: Descriptor
     private let workerOutput: Descriptor
@@ -51,7 +53,8 @@ final class WorkerHarness: Sendable {
     nonisolated(unsafe) private let stepped: Worker?
 
     init(slots: Int, heartbeat: Double = 0.05, clock: ManualClock? = nil) {
-        pidsFile = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-worker-\(UUID().uuidString)").path
+        folder = try! TemporaryFolder("sweep-worker")
+        pidsFile = folder.file("pids")
         var input: [Int32] = [0, 0], output: [Int32] = [0, 0]
         // Close-on-exec: the children other tests start must not inherit (and hold open) these.
         precondition(sweep_pipe_cloexec(&input) == 0 && sweep_pipe_cloexec(&output) == 0)
@@ -94,7 +97,6 @@ final class WorkerHarness: Sendable {
         if let stepped, !stepped.isFinished { stepped.finish() }
         toWorker.close()
         workerOutput.close()
-        unlink(pidsFile)
     }
 
     func send(_ message: CoordinatorMessage) {

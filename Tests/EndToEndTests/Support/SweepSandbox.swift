@@ -1,15 +1,17 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
-/// The built `sweep` binary, run as a user would, in a scratch directory, with a tag in
-/// its environment that every process it starts inherits, so a test can find leftovers.
+/// The built `sweep` binary, run as a user would, in a scratch directory (removed when the
+/// last copy of the sandbox goes), with a tag in its environment that every process it
+/// starts inherits, so a test can find leftovers.
 struct SweepSandbox {
-    let directory: URL
+    private let folder: TemporaryFolder
+    var directory: URL { folder.url }
     let tag = "sweep-test-" + UUID().uuidString
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(tag)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        folder = try TemporaryFolder("sweep-sandbox")
     }
 
     /// `$SWEEP_BINARY`, or `sweep` beside the test bundle (.build/debug/sweep).

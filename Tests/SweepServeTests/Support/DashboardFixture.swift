@@ -3,6 +3,7 @@ import SweepCore
 import SweepSpec
 @testable import SweepServe
 import SweepStore
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -13,10 +14,11 @@ import Workloads
 /// 2 one done and one running at epoch 2. Sweep `beta` (command): two jobs whose config
 /// holds markup, one done.
 final class DashboardFixture: @unchecked Sendable {
-    let directory: URL
+    private let folder: TemporaryFolder
+    var directory: URL { folder.url }
     let database: String
     /// The store's writer, as a coordinator would hold it.
-    let writer: Store
+    let writer: StoreWriter
     var dashboard: Dashboard!
     var http: RawHTTP!
     var port: Int { http.port }
@@ -25,10 +27,9 @@ final class DashboardFixture: @unchecked Sendable {
     let markup = "<img src=x onerror=alert(1)>"
 
     init(limits: DashboardServer.Limits = DashboardServer.Limits(), token: AccessToken? = nil) throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-serve-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        database = directory.appendingPathComponent("sweep.sqlite").path
-        writer = try Store(path: database, coordinating: "alpha")
+        folder = try TemporaryFolder("sweep-serve")
+        database = folder.file("sweep.sqlite")
+        writer = try StoreWriter(path: database, coordinating: "alpha")
         alpha = try register("alpha", #"""
             {"name": "alpha", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2]}, "seeds": 2,
              "report": {"tables": [{"rows": ["value"], "metrics": ["loss"], "window": 2,
@@ -58,7 +59,6 @@ final class DashboardFixture: @unchecked Sendable {
 
     deinit {
         dashboard?.stop()
-        try? FileManager.default.removeItem(at: directory)
     }
 
     private func register(_ name: String, _ spec: String) throws -> SweepInfo {
@@ -84,8 +84,8 @@ final class DashboardFixture: @unchecked Sendable {
     }
 
     /// The canonical JSON the CLI would print, from a fresh read-only store, with its newline.
-    func cli(_ value: (Store) throws -> JSONValue) throws -> String {
-        try value(try Store(path: database, readOnly: true)).canonicalText + "\n"
+    func cli(_ value: (StoreReader) throws -> JSONValue) throws -> String {
+        try value(try StoreReader(path: database)).canonicalText + "\n"
     }
 
     func json(_ path: String) throws -> Any {

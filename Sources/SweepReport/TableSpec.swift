@@ -10,7 +10,7 @@ import SweepCore
 /// together; only seeds are.
 ///
 /// A spec's `report` section is read into these once, when the spec is validated
-/// (`TableSpec+Reading.swift`); `sweep report` flags build one too.
+/// (SweepSpec's `ReportSectionReader`); `sweep report` flags build one too.
 public struct TableSpec: Sendable, Equatable {
     /// The pseudo-param naming a job's seed, usable in `rows`, `columns` and `filter`.
     public static let seedKey = "seed"
