@@ -3,7 +3,7 @@ import SweepCore
 import SweepSpec
 
 /// One job of a sweep as a report sees it: its resolved config, state, and metrics of the
-/// attempt that finished ok (empty unless `state == .done`).
+/// attempt that finished ok, or of a stopped job's stopped attempt (empty in other states).
 public struct ReportJob: Sendable {
     /// The store's numeric id; orders jobs in `metrics.csv`.
     public var id: Int
@@ -13,7 +13,7 @@ public struct ReportJob: Sendable {
     public var params: [String: ParamValue]
     /// The job's seed; jobs differing only in seed are replicates of one configuration.
     public var seed: Int
-    /// Lifecycle state; only `done` jobs enter tables, CSVs and plots.
+    /// Lifecycle state; only `done` jobs enter tables and CSVs; plots also draw `stopped` ones.
     public var state: JobState
     /// Host that ran (or runs) the job, if any.
     public var host: String?
