@@ -4,14 +4,22 @@ import Foundation
 /// label with its mean line and a ± sd band across seeds, a shared legend, and axes with
 /// ticks and labels. Plain SVG 1.1: no scripts, no external resources.
 ///
-/// Every series is exactly one `<path>` (its mean line); bands are `<polygon>`s and axes
-/// `<line>`s, so a reader can count series by counting paths.
+/// Every series is exactly one `<path class="mean">` (its mean line over done jobs); a job a
+/// stop rule ended is one dashed `<path class="stopped">` of its own in its series' colour,
+/// ending at its last epoch with a dot (its runs are not averaged: each stopped somewhere
+/// else). Bands are `<polygon>`s and axes `<line>`s, so a reader can count series by
+/// counting paths of a class.
 struct LearningCurvePlot {
-    /// One panel: a metric and, per legend entry, its curve (nil when it has no data).
+    /// One panel: a metric and, per legend entry, its curve (nil when it has no data) and
+    /// the curves of its stopped jobs (at most `maxStoppedPerSeries` are drawn).
     struct Panel {
         var metric: String
         var curves: [LearningCurve?]
+        var stopped: [[MetricSeries]] = []
     }
+
+    /// Stopped jobs drawn per series and panel: a row's seeds, bounded.
+    static let maxStoppedPerSeries = 20
 
     /// The figure's caption.
     var title: String
@@ -28,6 +36,8 @@ struct LearningCurvePlot {
     private static let palette = [
         "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
     ]
+    /// A stopped job's line: shorter dashes than any series' pattern.
+    private static let stoppedDash = "3 2"
     /// Beyond ten series the colours repeat with these dash patterns.
     private static let dashes = ["", "6 3", "2 2", "8 3 2 3"]
 
@@ -36,7 +46,9 @@ struct LearningCurvePlot {
         let columns = min(2, max(1, panels.count))
         let panelRows = (panels.count + columns - 1) / columns
         let legendTop = 36.0
-        let panelsTop = legendTop + Self.legendLine * Double(seriesLabels.count) + 8
+        let hasStopped = panels.contains { $0.stopped.contains { !$0.isEmpty } }
+        let legendRows = seriesLabels.count + (hasStopped ? 1 : 0)
+        let panelsTop = legendTop + Self.legendLine * Double(legendRows) + 8
         let width = Self.panelWidth * Double(columns)
         let height = panelsTop + Self.panelHeight * Double(max(1, panelRows))
 
@@ -53,6 +65,19 @@ struct LearningCurvePlot {
             out.append("<text x=\"46\" y=\"")
             out.append(y + 4, decimals: 1)
             out.append("\">\(Self.escape(label))</text>\n")
+        }
+        if hasStopped {
+            let y = legendTop + Self.legendLine * Double(seriesLabels.count) + 9
+            out.append("<line x1=\"14\" x2=\"40\" y1=\"")
+            out.append(y, decimals: 1)
+            out.append("\" y2=\"")
+            out.append(y, decimals: 1)
+            out.append("\" stroke-width=\"1.4\" stroke=\"#555\" stroke-dasharray=\"\(Self.stoppedDash)\"/>")
+            out.append("<circle cx=\"40\" cy=\"")
+            out.append(y, decimals: 1)
+            out.append("\" r=\"2.5\" fill=\"#555\"/><text x=\"46\" y=\"")
+            out.append(y + 4, decimals: 1)
+            out.append("\">stopped early: one job each, to its last epoch</text>\n")
         }
         out.append("</g>\n")
 
@@ -80,6 +105,13 @@ struct LearningCurvePlot {
                 epochRange = (min(epochRange.low, epoch), max(epochRange.high, epoch))
                 let spread = curve.sds[index].isFinite ? curve.sds[index] : 0
                 valueRange = (min(valueRange.low, curve.means[index] - spread), max(valueRange.high, curve.means[index] + spread))
+            }
+        }
+        for run in panel.stopped.lazy.flatMap({ $0.prefix(Self.maxStoppedPerSeries) }) {
+            for index in 0..<run.count where run.values[index].isFinite {
+                let epoch = Double(run.epochs[index])
+                epochRange = (min(epochRange.low, epoch), max(epochRange.high, epoch))
+                valueRange = (min(valueRange.low, run.values[index]), max(valueRange.high, run.values[index]))
             }
         }
         let xAxis = Axis(low: epochRange.low, high: epochRange.high, integral: true, endsAtData: true)
@@ -151,6 +183,37 @@ struct LearningCurvePlot {
                 penDown = true
             }
             out.append("\"><title>\(Self.escape(seriesLabels[series]))</title></path>\n")
+        }
+        // Stopped jobs above the means: they are short, and where they end is the point.
+        for (series, runs) in panel.stopped.enumerated() {
+            for run in runs.prefix(Self.maxStoppedPerSeries) {
+                out.append("<path class=\"stopped\" fill=\"none\" stroke-width=\"1.4\" stroke=\"\(Self.colour(series))\" "
+                    + "stroke-dasharray=\"\(Self.stoppedDash)\" d=\"")
+                var penDown = false
+                var end: (x: Double, y: Double, epoch: Int32)?
+                for index in 0..<run.count {
+                    guard run.values[index].isFinite else {
+                        penDown = false
+                        continue
+                    }
+                    let x = px(Double(run.epochs[index])), y = py(run.values[index])
+                    out.append(byte: UInt8(ascii: penDown ? "L" : "M"))
+                    out.append(x, decimals: 2)
+                    out.append(byte: UInt8(ascii: ","))
+                    out.append(y, decimals: 2)
+                    penDown = true
+                    end = (x, y, run.epochs[index])
+                }
+                let label = Self.escape(seriesLabels[series]) + (end.map { ", stopped at epoch \($0.epoch)" } ?? ", stopped")
+                out.append("\"><title>\(label)</title></path>\n")
+                if let end {
+                    out.append("<circle class=\"stop-end\" cx=\"")
+                    out.append(end.x, decimals: 2)
+                    out.append("\" cy=\"")
+                    out.append(end.y, decimals: 2)
+                    out.append("\" r=\"2.5\" fill=\"\(Self.colour(series))\"/>\n")
+                }
+            }
         }
         out.append("</g>\n</g>\n")
     }

@@ -8,7 +8,9 @@ extension Report {
     /// A table of at most `curvesPerRowLimit` rows and column groups gets one learning-curve
     /// figure per row (a panel per metric, a series per column group); a bigger one gets a
     /// bounded set instead: the best configurations, and one figure per swept param with a
-    /// series per value. Only done jobs are drawn, rows without any are skipped, and
+    /// series per value. Mean lines are over done jobs; a per-row figure also draws each
+    /// stopped job's curve, dashed, to where it stopped (`LearningCurvePlot`). Rows without
+    /// a done or stopped job are skipped, and
     /// `wall_time` has no epochs and is not plotted. Per-row file names are
     /// `table-<n>-<row values>.svg`, made unique with a numeric suffix when slugs collide.
     public func plots() -> [ReportPlot] {
@@ -100,12 +102,13 @@ extension Report {
         for (rowIndex, row) in table.rows.enumerated() {
             let rowLabel = table.rowKeys.isEmpty ? "all jobs" : ReportFormat.assignments(table.rowKeys, row)
             let groups = table.jobIndices[rowIndex]
-            // A row with nothing done yet would be empty axes: leave it out.
-            guard groups.joined().contains(where: { input.jobs[$0].state == .done }) else { continue }
+            // A row with nothing done or stopped yet would be empty axes: leave it out.
+            guard groups.joined().contains(where: { input.jobs[$0].state == .done || input.jobs[$0].state == .stopped }) else { continue }
             // The legend names the params (`dataset=mnist`); without column params, the row.
             let labels = table.columnGroups.map { table.columnKeys.isEmpty ? rowLabel : ReportFormat.assignments(table.columnKeys, $0) }
             let plot = LearningCurvePlot(
-                title: "\(input.sweep) — \(table.heading): \(rowLabel)", seriesLabels: labels, panels: panels(metrics, series: groups))
+                title: "\(input.sweep) — \(table.heading): \(rowLabel)", seriesLabels: labels,
+                panels: panels(metrics, series: groups, withStopped: true))
             let base = "table-\(table.number)-" + (table.rowKeys.isEmpty ? "all" : ReportFormat.slug(row.map(ReportFormat.value).joined(separator: "-")))
             var fileName = base + ".svg"
             var suffix = 2
@@ -165,14 +168,22 @@ extension Report {
     static let maxSeries = 12
     static let maxCurveParams = 6
 
-    /// A panel per metric with, per series, the curve across its done jobs.
-    private func panels(_ metrics: [String], series: [[Int]]) -> [LearningCurvePlot.Panel] {
+    /// A panel per metric with, per series, the curve across its done jobs and, when asked,
+    /// its stopped jobs' own curves.
+    private func panels(_ metrics: [String], series: [[Int]], withStopped: Bool = false) -> [LearningCurvePlot.Panel] {
         metrics.map { metric in
-            LearningCurvePlot.Panel(metric: metric, curves: series.map { members in
-                LearningCurve(seeds: members.compactMap { index in
-                    input.jobs[index].state == .done ? input.jobs[index].metrics[metric] : nil
+            LearningCurvePlot.Panel(
+                metric: metric,
+                curves: series.map { members in
+                    LearningCurve(seeds: members.compactMap { index in
+                        input.jobs[index].state == .done ? input.jobs[index].metrics[metric] : nil
+                    })
+                },
+                stopped: !withStopped ? [] : series.map { members in
+                    members.compactMap { index in
+                        input.jobs[index].state == .stopped ? input.jobs[index].metrics[metric].flatMap { $0.count > 0 ? $0 : nil } : nil
+                    }
                 })
-            })
         }
     }
 

@@ -4,8 +4,8 @@ import SweepCore
 /// The fixed text forms a report uses for numbers, durations, times and Markdown cells.
 enum ReportFormat {
     /// A cell as Markdown text: `0.93 ± 0.01`, with ` (n=3)` when its configuration has
-    /// several jobs (` (n=2 of 3)` when not all contributed), `†` when a job had fewer epochs
-    /// than the window. An empty cell is `—`, followed by why: ` (failed)`, ` (2 pending)`.
+    /// several jobs (` (n=2 of 3)` when not all contributed; ` (n=2 of 3, 1 stopped)` when a
+    /// stop rule ended some), `†` when a job had fewer epochs than the window. An empty cell is `—`, followed by why: ` (failed)`, ` (2 pending)`.
     /// Wall-time cells are durations (`1:02:03 ± 0:00:41`).
     static func cell(_ cell: TableCell, metric: String, decimals: Int) -> String {
         guard let summary = cell.summary else {
@@ -31,6 +31,11 @@ enum ReportFormat {
             if cell.seeds < cell.jobs {
                 text.append(" of ")
                 text.append(integer: cell.jobs)
+            }
+            if let stopped = cell.notDone[.stopped] {
+                text.append(", ")
+                text.append(integer: stopped)
+                text.append(" stopped")
             }
             text.append(")")
         }

@@ -2,7 +2,7 @@ import Foundation
 import SweepCore
 
 /// One job of a sweep as a report sees it: its resolved config, state, and metrics of the
-/// attempt that finished ok (empty unless `state == .done`).
+/// attempt that finished ok, or of a stopped job's stopped attempt (empty in other states).
 public struct ReportJob: Sendable {
     /// The store's numeric id; orders jobs in `metrics.csv`.
     public var id: Int
@@ -12,7 +12,7 @@ public struct ReportJob: Sendable {
     public var params: [String: ParamValue]
     /// The job's seed; jobs differing only in seed are replicates of one configuration.
     public var seed: Int
-    /// Lifecycle state; only `done` jobs enter tables, CSVs and plots.
+    /// Lifecycle state; only `done` jobs enter tables and CSVs; plots also draw `stopped` ones.
     public var state: JobState
     /// Host that ran (or runs) the job, if any.
     public var host: String?

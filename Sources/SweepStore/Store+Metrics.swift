@@ -35,13 +35,16 @@ extension StoreReader {
         }
     }
 
-    /// Every metric value of the attempts that finished ok, for the sweep's done jobs,
-    /// ordered by job, then epoch, then metric name. `body` sees each row once.
-    public func forEachOkMetric(of sweep: Int64, _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+    /// Every metric value of the attempts that finished ok, for the sweep's done jobs (and,
+    /// with `includingStopped`, of the attempt a stop rule ended, for its stopped jobs: what
+    /// a report draws as their curves), ordered by job, then epoch, then metric name. `body`
+    /// sees each row once.
+    public func forEachOkMetric(of sweep: Int64, includingStopped: Bool = false,
+                                _ body: (_ job: Int64, _ name: String, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
         try read { db in
             let statement = try db.makeStatement(sql: """
                 SELECT m.job_id, m.name, m.epoch, m.value FROM sweep_jobs s
-                JOIN jobs j ON j.id = s.job_id AND j.state = 'done'
+                JOIN jobs j ON j.id = s.job_id AND j.state IN ('done', \(includingStopped ? "'stopped'" : "'done'"))
                 JOIN metrics m ON m.job_id = j.id AND m.attempt = j.ok_attempt
                 WHERE s.sweep_id = ?
                 ORDER BY s.job_id, m.epoch, m.name

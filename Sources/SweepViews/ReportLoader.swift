@@ -17,7 +17,8 @@ public enum ReportLoader {
                              now: Date = Date()) throws -> ReportInput {
         let stored = try store.jobs(of: sweep.id)
         var collector = MetricSeriesCollector()
-        try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
+        // Stopped jobs' curves too: the report draws them (dashed) and counts their epochs.
+        try store.forEachOkMetric(of: sweep.id, includingStopped: true) { job, name, epoch, value in
             collector.add(job: job, name: name, epoch: epoch, value: value)
         }
         let series = collector.finish()

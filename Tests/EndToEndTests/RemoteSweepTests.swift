@@ -95,6 +95,23 @@ import Testing
         #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a, b).isEmpty }, "remote workers left: \(remoteWorkers(a, b))")
     }
 
+    /// The stop rule works on an SSH host as locally: the `stop` travels over the channel,
+    /// the remote runner ends the job at its next epoch, and the job is `stopped` for good.
+    @Test func ashaStopsJobsOnAnSSHHostAndResumeRerunsNone() throws {
+        let sandbox = try SweepSandbox()
+        let a = try TestSSHD(freshHome: true)
+        defer { a.stop() }
+        try addHostFile(sandbox, name: "alpha", sshd: a, slots: 1)
+        try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "asha", "grace": 2, "reduction": 2}"#))
+        let launch = try sandbox.run(["launch", "s.json", "--local-slots", "0", "--stop-grace", "5"], timeout: 180)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("3 stopped early"), "\(launch.stdout)")
+        try expectStoppedAndNotRerun(sandbox, sweep: "s", rule: "asha", hosts: ["alpha"]) {
+            try sandbox.run(["resume", "s", "--local-slots", "0"], timeout: 120)
+        }
+        #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a).isEmpty }, "remote workers left: \(remoteWorkers(a))")
+    }
+
     @Test func remoteWorkersDieWithTheirCoordinatorAndResumeFinishes() throws {
         let sandbox = try SweepSandbox()
         let a = try TestSSHD(freshHome: true)

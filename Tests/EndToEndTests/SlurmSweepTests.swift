@@ -90,6 +90,22 @@ struct SlurmSweepTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    /// The median rule stops jobs on a Slurm worker: the runner under srun gets the SIGTERM,
+    /// the job is `stopped` with its reason, resume runs nothing again, the queue ends empty.
+    @Test func theMedianRuleStopsJobsOnASlurmWorkerAndResumeRerunsNone() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 1, epochs: 1, sleepMS: 0, workers: 1)
+        try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "median", "grace": 2, "min_jobs": 1}"#))
+        let launch = try run(sandbox, ["launch", "s.json", "--hosts", "c.json", "--local-slots", "0", "--stop-grace", "5"], slurm)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectStoppedAndNotRerun(sandbox, sweep: "s", rule: "median", hosts: ["c.1"]) {
+            try run(sandbox, ["resume", "s", "--hosts", "c.json", "--local-slots", "0"], slurm)
+        }
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
     @Test func aScancelledWorkerLosesNothingAndIsReplaced() throws {
         let slurm = try TestSlurm()
         defer { slurm.stop() }

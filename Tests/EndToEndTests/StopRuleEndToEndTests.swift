@@ -144,3 +144,45 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: saved.path), "the program's SIGTERM handler's file did not come back")
     }
 }
+
+/// The spec of a stop-rule sweep that stops deterministically with one slot: probe's
+/// acc = e / (e + value + 1), jobs in order 0, 8, 64, 128, so value 0 runs to the end and
+/// sets the bar the others miss at the first rung (or epoch `grace`, for the median rule).
+func stoppingSpec(name: String, stop: String) -> String {
+    """
+    {"name": "\(name)", "workload": "probe", "base": {"epochs": 12, "sleep_ms": 40},
+     "grid": {"value": [0, 8, 64, 128]}, "objective": {"metric": "acc", "mode": "max"}, "stop": \(stop)}
+    """
+}
+
+/// Checks a finished `stoppingSpec` sweep: the best job done, the others `stopped` by `rule`
+/// before their last epoch on the `hosts` given, and a resume (`resume` arguments) that runs
+/// nothing again. Returns the stopped jobs.
+@discardableResult
+func expectStoppedAndNotRerun(_ sandbox: SweepSandbox, sweep: String, rule: String, hosts: Set<String>,
+                              resume: () throws -> Run) throws -> [StoredJob] {
+    let store = try Store(path: sandbox.database, readOnly: true)
+    let info = try #require(try store.sweep(named: sweep))
+    let jobs = try store.jobs(of: info.id)
+    let byValue = Dictionary(uniqueKeysWithValues: jobs.map { ($0.config["value"]?.doubleValue ?? -1, $0) })
+    #expect(byValue[0]?.state == .done, "the best job is never stopped: \(byValue[0]?.error ?? "")")
+    let stopped = jobs.filter { $0.state == .stopped }
+    #expect(stopped.count == 3, "\(jobs.map { "\($0.config["value"]?.doubleValue ?? -1): \($0.state) \($0.error ?? "")" })")
+    let decisions = try store.stopDecisions(of: info.id)
+    for job in stopped {
+        #expect(job.error?.contains("by \(rule)") == true, "\(job.error ?? "")")
+        let epochs = try store.metrics(of: job.id).filter { $0.attempt == job.okAttempt }.map(\.epoch)
+        #expect(!epochs.isEmpty && epochs.max()! < 12, "job \(job.id) ran \(epochs.max() ?? 0) epochs although stopped")
+        #expect(decisions[job.id]?.rule == rule && decisions[job.id]?.attempt == job.okAttempt)
+    }
+    let ranOn = Set(try jobs.flatMap { try store.attempts(of: $0.id).map(\.host) })
+    #expect(ranOn.isSubset(of: hosts) && !ranOn.isEmpty, "\(ranOn)")
+    let again = try resume()
+    #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+    let after = try Store(path: sandbox.database, readOnly: true)
+    for job in jobs {
+        let now = try #require(try after.job(String(job.id)))
+        #expect(now.state == job.state && now.attempts == job.attempts, "resume changed job \(job.id): \(now.state), \(now.attempts) attempts")
+    }
+    return stopped
+}

@@ -150,3 +150,30 @@ extension Fixtures {
         )
     }
 }
+
+extension Fixtures {
+    /// A sweep a stop rule cut short: three learning rates x three seeds, 9 epochs. lr 0.1
+    /// ran to the end on every seed, lr 0.01 on two (one stopped at epoch 3), lr 0.001 on
+    /// none (stopped at epochs 3, 3 and 1).
+    static func stopSweep() -> ReportInput {
+        var jobs: [ReportJob] = []
+        let stops: [Double: [Int32?]] = [0.1: [nil, nil, nil], 0.01: [nil, 3, nil], 0.001: [3, 3, 1]]
+        for (l, lr) in [0.1, 0.01, 0.001].enumerated() {
+            for seed in 1...3 {
+                let id = jobs.count + 1
+                let last = stops[lr]![seed - 1]
+                let began = start.addingTimeInterval(Double(id) * 60)
+                jobs.append(ReportJob(
+                    id: id, key: String(format: "s%03d", id), params: ["model": .string("kan"), "lr": .double(lr), "epochs": .int(9)],
+                    seed: seed, state: last == nil ? .done : .stopped, host: "local", startedAt: began,
+                    finishedAt: began.addingTimeInterval(Double(last ?? 9) * 10),
+                    error: last.map { "stopped at epoch \($0) by asha: acc below the rung's cutoff" },
+                    metrics: ["acc": series(base: 0.6 - 0.1 * Double(l), slope: 0.02, seed: seed, epochs: 1...(last ?? 9))]))
+            }
+        }
+        return ReportInput(
+            sweep: "stop-mini", specFile: "Sweeps/stop-mini.json", generatedAt: generatedAt, jobs: jobs, isRunning: false,
+            tables: [TableSpec(title: "ASHA by learning rate", rows: ["model"], columns: ["lr"], metrics: ["acc"], window: 3)],
+            axisOrder: ["lr": [.double(0.1), .double(0.01), .double(0.001)]])
+    }
+}

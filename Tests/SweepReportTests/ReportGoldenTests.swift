@@ -41,4 +41,18 @@ struct ReportGoldenTests {
         let report = Report(Fixtures.distSweep())
         try GoldenFile.check(report.index(formats: .all, plots: report.plots()), against: "dist-mini-index.md")
     }
+
+    /// Early stopping in a report: cells count done jobs and say how many were stopped, the
+    /// compute line counts the stopped jobs' epochs, and the curves draw each stopped job dashed.
+    @Test("a sweep with stopped jobs renders the expected Markdown and curves")
+    func stoppedSweep() throws {
+        let report = Report(Fixtures.stopSweep())
+        let markdown = report.markdown()
+        try GoldenFile.check(markdown, against: "stop-mini.md")
+        #expect(markdown.contains("- Compute: 55 of 81 epochs (68 %); 4 jobs stopped early"))
+        #expect(markdown.contains("(n=2 of 3, 1 stopped)"))
+        #expect(markdown.contains("— (3 stopped)"))
+        let curves = try #require(report.plots().first { $0.kind == .curves })
+        try GoldenFile.check(curves.svg, against: "stop-mini-curves.svg")
+    }
 }

@@ -115,4 +115,28 @@ struct SVGPlotTests {
             #expect(FileManager.default.fileExists(atPath: svg.appendingPathExtension("png").path))
         }
     }
+
+    /// Each stopped job is one dashed path of its series' colour ending at its last epoch
+    /// (a dot there); mean lines and bands stay over done jobs only.
+    @Test("stopped jobs are dashed paths of their own, ending where they stopped")
+    func stoppedJobsAreDashedAndEndAtTheirEpoch() throws {
+        let plots = Report(Fixtures.stopSweep()).plots().filter { $0.kind == .curves }
+        let svg = try #require(plots.first).svg
+        #expect(plots.count == 1)
+        let counter = try parse(svg)
+        #expect(svg.components(separatedBy: "class=\"mean\"").count - 1 == 2, "lr 0.001 has no done job: no mean line")
+        #expect(svg.components(separatedBy: "class=\"stopped\"").count - 1 == 4)
+        #expect(svg.components(separatedBy: "class=\"stop-end\"").count - 1 == 4)
+        #expect(counter.counts["path"] == 6)
+        for epoch in [3, 3, 3, 1] {
+            #expect(svg.contains("stopped at epoch \(epoch)"))
+        }
+        // The epoch-1 job is a single point: a path of one move, and its dot.
+        let single = try #require(svg.components(separatedBy: "<path class=\"stopped\"").first { $0.contains("stopped at epoch 1") })
+        #expect(!single.prefix(while: { $0 != ">" }).contains("L"), "one epoch: no line segment")
+        #expect(svg.contains("stopped early: one job each"))
+        // Without stopped jobs, no legend entry for them.
+        let plain = try #require(Report(Fixtures.distSweep()).plots().first { $0.kind == .curves }).svg
+        #expect(!plain.contains("stopped early") && !plain.contains("class=\"stopped\""))
+    }
 }
