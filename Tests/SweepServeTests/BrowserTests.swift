@@ -83,6 +83,73 @@ struct BrowserTests {
         #expect(refused.contains("no job \(other.id) in sweep \"alpha\""), "\(refused)")
     }
 
+    @Test func aFailedJobShowsItsErrorNotNoMetrics() throws {
+        let f = try DashboardFixture()
+        let job = try #require(try f.writer.jobs(of: f.beta.id).last)
+        let attempt = try f.writer.startAttempt(job: job.id, host: "local")
+        _ = try f.writer.finishAttempt(job: job.id, attempt: attempt, outcome: .failed(
+            status: .failed, error: "command exited with status 3; stderr ends:\nboom <b>bold</b>", stderrTail: nil, signal: nil, then: .failed))
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/beta/job/\(job.id)")
+        #expect(dom.contains("The job failed before recording a metric"), "\(dom)")
+        #expect(dom.contains("boom &lt;b&gt;bold&lt;/b&gt;") && !dom.contains("<b>bold"), "\(dom)")
+        #expect(!dom.contains("No metrics recorded yet"))
+    }
+
+    /// 20 epochs make a raw step of 2.4: the ticks are 5, 10, 15, 20, never 2.5 or 7.5.
+    @Test func epochTicksAreWholeNumbers() throws {
+        let f = try DashboardFixture()
+        let job = try #require(try f.writer.jobs(of: f.beta.id).last)
+        try f.run(job, epochs: 20, finish: true)
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/beta/job/\(job.id)")
+        let ticks = dom.matches(of: try Regex(#"text-anchor="middle">([0-9.]+)</text>"#)).compactMap { $0.output[1].substring.map(String.init) }
+        #expect(ticks == ["5", "10", "15", "20"], "\(ticks)")
+    }
+
+    @Test func theBestRunIsMarkedOnTheSweepAndJobPages() throws {
+        let f = try DashboardFixture()
+        let gamma = try f.register("gamma", #"""
+            {"name": "gamma", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2, 3]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: gamma.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        let best = try #require(jobs.first { $0.config["value"]?.doubleValue == 1 })
+        let sweep = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma")
+        #expect(sweep.contains("job \(best.id): loss 0.2"), "\(sweep)")
+        let row = try Regex(#"<tr class="clickable best" data-job="(\d+)""#)
+        #expect(sweep.matches(of: row).map { String($0.output[1].substring ?? "") } == ["\(best.id)"], "only the best job's row")
+        let page = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(best.id)")
+        #expect(page.contains("the best run of gamma by loss (min)"), "\(page)")
+        let other = try #require(jobs.first { $0.id != best.id })
+        let otherPage = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(other.id)")
+        #expect(otherPage.contains("the best run of gamma is ") && otherPage.contains("job \(best.id): loss 0.2"), "\(otherPage)")
+    }
+
+    /// A search's card: a parallel-coordinates line per done job, an axis per param and the
+    /// objective, a scatter panel per param, the history, and the best jobs listed.
+    @Test func aSearchShowsParallelCoordinatesScatterAndHistory() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"""
+            {"name": "delta", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 6, "seed": 3, "params": {"value": {"log_uniform": [0.01, 10]}}}, "grid": {"sleep_ms": [0, 1]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/delta")
+        #expect(dom.matches(of: try Regex(#"<path class="trial""#)).count == jobs.count, "\(dom)")
+        #expect(dom.matches(of: try Regex(#"<g class="paxis" data-key="#)).count == 3, "sleep_ms, value and loss")
+        #expect(dom.contains(">value (log)<") && dom.contains(#"aria-label="optimisation history""#))
+        #expect(dom.matches(of: try Regex(#"<svg class="scatter""#)).count == 2)
+        #expect(dom.contains(#"<path class="best-so-far""#))
+        // The listed jobs start with the best: the smallest value (each drawn twice, with sleep_ms 0 and 1).
+        let smallest = jobs.compactMap { $0.config["value"]?.doubleValue }.min()
+        let best = Set(jobs.filter { $0.config["value"]?.doubleValue == smallest }.map { "\($0.id)" })
+        #expect(best.count == 2)
+        let listed = try #require(dom.firstMatch(of: try Regex(#"<table class="search-jobs">.*?data-job="(\d+)""#)))
+        #expect(best.contains(String(listed.output[1].substring ?? "")), "\(dom)")
+    }
+
     /// The sweep's card on the overview: from its `data-sweep` to the next card.
     static func card(_ name: String, in dom: String) -> Substring? {
         guard let start = dom.range(of: #"data-sweep="\#(name)""#) else { return nil }
