@@ -118,6 +118,7 @@ struct BrowserTests {
         #expect(sweep.contains("job \(best.id): loss 0.2"), "\(sweep)")
         let row = try Regex(#"<tr class="clickable best" data-job="(\d+)""#)
         #expect(sweep.matches(of: row).map { String($0.output[1].substring ?? "") } == ["\(best.id)"], "only the best job's row")
+        #expect(sweep.contains("Showing 3 of 3 configurations (by default the best by loss); tick others"), "\(sweep)")
         let page = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(best.id)")
         #expect(page.contains("the best run of gamma by loss (min)"), "\(page)")
         let other = try #require(jobs.first { $0.id != best.id })

@@ -207,6 +207,28 @@ import Testing
         #expect(none["objective"] is NSNull)
     }
 
+    /// Without `show`, the curves are the best three configurations by the objective, best first;
+    /// a sweep without one shows its first three. The summary has the first launch and revisions.
+    @Test func defaultCurvesAreTheBestConfigurations() throws {
+        let f = try DashboardFixture()
+        let epsilon = try f.register("epsilon", #"""
+            {"name": "epsilon", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [4, 2, 5, 1, 3]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        for job in try f.writer.jobs(of: epsilon.id) { try f.run(job, epochs: 5, finish: true) }
+        let curves = try #require(try f.json("/api/sweeps/epsilon/curves") as? [String: Any])
+        let shown = try #require(curves["curves"] as? [[String: Any]])
+        #expect(shown.compactMap { $0["label"] as? String } == ["value=1.0", "value=2.0", "value=3.0"], "\(shown.map { $0["label"] ?? "" })")
+        let alpha = try #require(try f.json("/api/sweeps/alpha/curves") as? [String: Any])
+        #expect((alpha["curves"] as? [[String: Any]])?.compactMap { $0["index"] as? Int } == [0, 1], "alpha has two configurations")
+
+        let summary = try #require(try f.json("/api/sweeps/epsilon/summary") as? [String: Any])
+        let first = try #require(summary["first_launched_at"] as? String)
+        #expect(first == epsilon.createdAt.formatted(.iso8601))
+        let revisions = try #require(summary["revisions"] as? [[String: Any]])
+        #expect(revisions.count <= 1 && revisions.allSatisfy { $0["jobs"] as? Int == 5 }, "\(revisions)")
+    }
+
     /// The assets are the repository's files, compiled in: what is served is their bytes.
     @Test func thePageScriptAndStyleAreTheAssetFilesByteForByte() throws {
         let f = try DashboardFixture()

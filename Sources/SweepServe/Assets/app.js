@@ -129,7 +129,9 @@ async function sweepView(name) {
       el("dt", {}, "hosts"), el("dd", {}, summary.hosts.length ? summary.hosts.map(h => h.name + " (" + h.running + " running)").join(", ") : "—"),
       el("dt", {}, "ETA"), el("dd", {}, summary.eta_seconds !== null ? clock(summary.eta_seconds) : "—"),
       el("dt", {}, "spec"), el("dd", {}, status.spec + " (revision " + status.revision + ")"),
-      el("dt", {}, "launched"), el("dd", {}, when(status.launched_at)),
+      el("dt", {}, "launched"), el("dd", {}, when(summary.first_launched_at) + (summary.revisions.length > 1
+        ? "; spec revisions: " + summary.revisions.map(r => r.revision + " (" + when(r.created_at) + ", " + r.jobs + " jobs)").join(", ")
+        : "")),
       el("dt", {}, "best run"), el("dd", { id: "best-run" }, best
         ? [el("span", { class: "best-mark" }, "★ "), link(jobHref(name, best.job), bestText(best)), " ", el("span", { class: "muted" }, configText(best.config))]
         : "— (no objective in the spec, or no done job yet)")));
@@ -278,13 +280,16 @@ async function curvesCard(name, base) {
   const data = await api(base + "/curves?" + query);
   const card = el("div", { class: "card", id: "curves" }, el("h2", {}, "Learning curves"));
   if (!data.metric) return card.appendChild(el("p", { class: "muted" }, "No metrics recorded yet.")), card;
-  if (!c.show) c.show = data.configs.slice(0, 8).map(x => x.index);
+  // The server's default: the best few by the spec's objective (or the first few).
+  if (!c.show) c.show = data.curves.map(x => x.index);
   const metric = el("select", { onchange: e => { c.metric = e.target.value; c.zoom = null; render(); } },
     (data.metrics.length ? data.metrics : [data.metric]).map(m => { const o = el("option", { value: m }, m); if (m === data.metric) o.selected = true; return o; }));
   const filter = el("input", { placeholder: "filter configurations", value: c.filter, oninput: e => { c.filter = e.target.value; drawList(); } });
   const reset = el("button", { onclick: () => { c.zoom = null; render(); } }, "reset zoom");
   card.appendChild(el("div", { class: "toolbar" }, "metric ", metric, filter, reset,
     el("span", { class: "muted" }, data.config_count + " configurations; mean ± sd across seeds; drag on the plot to zoom")));
+  card.appendChild(el("p", { class: "muted", id: "curves-hint" }, "Showing " + c.show.length + " of " + data.config_count + " configurations"
+    + (ui.best ? " (by default the best by " + ui.best.metric + ")" : "") + "; tick others in the list below to add them, untick to remove."));
   const list = el("div", { class: "configs" });
   const colorOf = index => COLORS[c.show.indexOf(index) % COLORS.length];
   function drawList() {
