@@ -44,3 +44,46 @@ extension DashboardRoutes {
         return .object(fields)
     }
 }
+
+extension DashboardRoutes {
+    /// Jobs `/compare` takes at once.
+    static let compareRange = 2...5
+
+    /// `/api/sweeps/NAME/compare?jobs=3,7,12`: two to five jobs of the sweep side by side: the
+    /// config params that differ between them and those they share, each job's state, final
+    /// metrics (each metric's value at its last epoch) and curves (as `/api/jobs/ID/metrics`,
+    /// with a fifth of its points each, so the answer is no bigger than one job's).
+    func compare(_ store: Store, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
+        let parts = (query["jobs"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
+        guard Self.compareRange.contains(parts.count) else {
+            throw DashboardError(.badRequest, "jobs: expected 2 to 5 job numbers separated by commas")
+        }
+        var jobs: [StoredJob] = []
+        for part in parts {
+            guard let number = Int64(part), let job = try store.job(String(number)), try store.sweep(sweep.id, contains: job.id) else {
+                throw DashboardError(.notFound, "jobs: no job \(part.prefix(20)) in sweep \"\(sweep.name)\"")
+            }
+            guard !jobs.contains(where: { $0.id == job.id }) else { throw DashboardError(.badRequest, "jobs: job \(number) is named twice") }
+            jobs.append(job)
+        }
+        let keys = Set(jobs.flatMap { $0.config.values.keys }).sorted()
+        let differing = keys.filter { key in Set(jobs.map { $0.config.values[key] }).count > 1 }
+        let entries: [JSONValue] = try jobs.map { job in
+            let metrics = try jobMetrics(store, job: job, pointBudget: Self.maxPointsPerAnswer / Self.compareRange.upperBound)
+            var final: [String: JSONValue] = [:]
+            if case .object(let fields) = metrics, case .object(let curves)? = fields["metrics"] {
+                for (name, curve) in curves {
+                    if case .object(let parts) = curve, case .array(let values)? = parts["values"], let last = values.last { final[name] = last }
+                }
+            }
+            return [
+                "job": .int(Int(job.id)), "state": .string(job.state.rawValue), "config": .object(job.config.values),
+                "final": .object(final), "metrics": metrics,
+            ]
+        }
+        return [
+            "sweep": .string(sweep.name), "differing": .array(differing.map(JSONValue.string)),
+            "same": .array(keys.filter { !differing.contains($0) }.map(JSONValue.string)), "jobs": .array(entries),
+        ]
+    }
+}

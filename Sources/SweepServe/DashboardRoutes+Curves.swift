@@ -127,14 +127,14 @@ extension DashboardRoutes {
     /// `CurveThinning`), so an answer is at most `maxPointsPerAnswer` points whatever the
     /// job's length: a thinned curve says `"downsampled": true` and how many values it has
     /// (`count`), and keeps its first and last points and each bucket's lowest and highest.
-    func jobMetrics(_ store: Store, job: StoredJob) throws -> JSONValue {
+    func jobMetrics(_ store: Store, job: StoredJob, pointBudget: Int = maxPointsPerAnswer) throws -> JSONValue {
         let attempt = job.okAttempt ?? job.attempts
         var curves: [String: CurveThinning] = [:]
         var counts: [String: Int] = [:]
         try store.forEachMetric(ofJob: job.id, attempt: attempt, counts: { byName in
             counts = byName
             let names = byName.keys.sorted().prefix(Self.maxMetricsPerAnswer)
-            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, names.count)))
+            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, pointBudget / max(1, names.count)))
             for name in names { curves[name] = CurveThinning(count: byName[name]!, maxPoints: points) }
         }) { epoch, name, value in
             curves[name]?.add(epoch: epoch, value: value)

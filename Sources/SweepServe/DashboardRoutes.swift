@@ -92,6 +92,7 @@ final class DashboardRoutes: Sendable {
         case (3, "curves"): return try cached(request) { .json(try curves(store, sweep: sweep, query: request.query)) }
         case (3, "best"): return try cached(request) { .json(try best(store, sweep: sweep, query: request.query)) }
         case (3, "trials"): return try cached(request) { .json(try trials(store, sweep: sweep)) }
+        case (3, "compare"): return .json(try compare(store, sweep: sweep, query: request.query))
         default: return notFound(request)
         }
     }

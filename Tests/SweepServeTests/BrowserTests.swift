@@ -151,6 +151,23 @@ struct BrowserTests {
         #expect(best.contains(String(listed.output[1].substring ?? "")), "\(dom)")
     }
 
+    @Test func compareShowsWhatDiffersFinalMetricsAndCurves() throws {
+        let f = try DashboardFixture()
+        let jobs = try f.writer.jobs(of: f.alpha.id)
+        let (a, b) = (try #require(jobs.first { $0.config["value"]?.doubleValue == 1 && $0.config.int("seed") == 0 }),
+                      try #require(jobs.first { $0.config["value"]?.doubleValue == 2 && $0.config.int("seed") == 0 }))
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha/compare/\(a.id),\(b.id)")
+        #expect(dom.contains("Compare 2 jobs of alpha"), "\(dom)")
+        // Only value differs: a row of its own, the rest in one line.
+        #expect(dom.contains(#"<tr class="differs"><td>value</td><td class="num">1</td><td class="num">2</td></tr>"#), "\(dom)")
+        #expect(dom.matches(of: try Regex(#"<tr class="differs">"#)).count == 1)
+        #expect(dom.contains("The same in all: ") && dom.contains("epochs=5") && dom.contains("seed=0"))
+        #expect(dom.matches(of: try Regex(#"<path class="curve-mean"[^>]*data-points="5""#)).count == 2, "a curve per job")
+        // The sweep's jobs table has a box per job to pick them.
+        let sweep = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha")
+        #expect(sweep.matches(of: try Regex(#"class="compare-pick""#)).count == 4 && sweep.contains(">compare 0 selected<"))
+    }
+
     /// The sweep's card on the overview: from its `data-sweep` to the next card.
     static func card(_ name: String, in dom: String) -> Substring? {
         guard let start = dom.range(of: #"data-sweep="\#(name)""#) else { return nil }

@@ -229,6 +229,33 @@ import Testing
         #expect(revisions.count <= 1 && revisions.allSatisfy { $0["jobs"] as? Int == 5 }, "\(revisions)")
     }
 
+    /// Two to five jobs side by side: what differs, what is shared, final metrics and curves.
+    @Test func compareTwoToFiveJobsOfASweep() throws {
+        let f = try DashboardFixture()
+        let jobs = try f.writer.jobs(of: f.alpha.id)
+        let (a, b) = (jobs[0], jobs[3])  // value 1 seed 0 (done, 5 epochs) and value 2 seed 1 (running, 2 epochs)
+        let answer = try #require(try f.json("/api/sweeps/alpha/compare?jobs=\(a.id),\(b.id)") as? [String: Any])
+        #expect(answer["differing"] as? [String] == ["seed", "value"] && (answer["same"] as? [String])?.contains("epochs") == true, "\(answer)")
+        let entries = try #require(answer["jobs"] as? [[String: Any]])
+        #expect(entries.compactMap { $0["job"] as? Int } == [Int(a.id), Int(b.id)])
+        #expect(entries.compactMap { $0["state"] as? String } == ["done", "running"])
+        let finals = entries.compactMap { ($0["final"] as? [String: Any])?["loss"] as? Double }
+        #expect(finals.count == 2 && abs(finals[0] - DashboardFixture.loss(a, epoch: 5)) < 1e-12 && abs(finals[1] - DashboardFixture.loss(b, epoch: 2)) < 1e-12)
+        let curve = try #require(((entries[0]["metrics"] as? [String: Any])?["metrics"] as? [String: Any])?["loss"] as? [String: Any])
+        #expect((curve["epochs"] as? [Int]) == [1, 2, 3, 4, 5])
+
+        let other = try #require(try f.writer.jobs(of: f.beta.id).first)
+        for (query, status, message) in [
+            ("\(a.id)", 400, "expected 2 to 5 job numbers"), ("", 400, "expected 2 to 5"),
+            ((0..<6).map { _ in "\(a.id)" }.joined(separator: ","), 400, "expected 2 to 5"),
+            ("\(a.id),\(a.id)", 400, "is named twice"), ("\(a.id),\(other.id)", 404, "no job \(other.id) in sweep"),
+            ("\(a.id),x", 404, "no job x"), ("\(a.id),", 404, "no job "),
+        ] {
+            let response = try f.http.get("/api/sweeps/alpha/compare?jobs=\(query)")
+            #expect(response.status == status && response.body.contains(message), "\(query): \(response.status) \(response.body)")
+        }
+    }
+
     /// The assets are the repository's files, compiled in: what is served is their bytes.
     @Test func thePageScriptAndStyleAreTheAssetFilesByteForByte() throws {
         let f = try DashboardFixture()

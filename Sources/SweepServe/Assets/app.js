@@ -3,7 +3,7 @@ const STATES = ["done", "running", "failed", "stopped", "pending", "cancelled", 
 const COLORS = ["#3b5bdb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#0c8599", "#f08c00", "#5c940d", "#862e9c", "#1098ad"];
 const SVGNS = "http://www.w3.org/2000/svg";
 const ui = { jobs: { offset: 0, limit: 50, sort: "job", order: "asc", state: "", q: "" }, curves: { metric: "", show: null, zoom: null, filter: "" },
-             job: { metric: "", zoom: null }, search: { brushes: {} }, best: null, version: null, route: "" };
+             job: { metric: "", zoom: null }, search: { brushes: {} }, compare: [], compareMetric: "", best: null, version: null, route: "" };
 
 // Elements: strings become text nodes, so nothing from the store is parsed as markup.
 function el(tag, attrs, ...children) {
@@ -317,20 +317,25 @@ async function jobsCard(name, base) {
     ["", ...STATES].map(s => { const o = el("option", { value: s }, s || "every state"); if (s === j.state) o.selected = true; return o; }));
   const search = el("input", { placeholder: "filter: config, host, key", value: j.q });
   search.addEventListener("change", e => { j.q = e.target.value; j.offset = 0; render(); });
-  card.appendChild(el("div", { class: "toolbar" }, stateSelect, search,
-    el("span", { class: "muted" }, data.matched + " of " + data.total + " jobs" + (data.metric ? "; metric: " + data.metric : ""))));
+  const compare = el("button", { id: "compare-button", onclick: () => { location.hash = sweepHref(name) + "/compare/" + ui.compare.join(","); },
+    ...(ui.compare.length >= 2 ? {} : { disabled: "" }) }, "compare " + ui.compare.length + " selected");
+  card.appendChild(el("div", { class: "toolbar" }, stateSelect, search, compare,
+    el("span", { class: "muted" }, data.matched + " of " + data.total + " jobs" + (data.metric ? "; metric: " + data.metric : "") + "; tick 2 to 5 jobs to compare them")));
   const column = (key, label, cls) => el("th", { class: "sortable " + (cls || ""), onclick: () => {
     j.order = j.sort === key && j.order === "asc" ? "desc" : "asc"; j.sort = key; render(); } },
     label + (j.sort === key ? (j.order === "asc" ? " ▲" : " ▼") : ""));
-  const header = el("tr", {}, column("job", "job", "num"), column("state", "state"), el("th", {}, "config"),
+  const header = el("tr", {}, el("th", {}, ""), column("job", "job", "num"), column("state", "state"), el("th", {}, "config"),
     column("host", "host"), column("epoch", "epoch", "num"), column("metric", data.metric || "metric", "num"), column("attempts", "tries", "num"),
     column("started", "started"), el("th", {}, "error"));
   const rows = data.jobs.map(job => {
     const epochs = job.config && typeof job.config.epochs === "number" ? "/" + job.config.epochs : "";
     const epoch = job.latest ? job.latest.epoch : job.progress ? job.progress.epoch : null;
     const isBest = ui.best && ui.best.job === job.job;
+    const pick = el("input", { type: "checkbox", class: "compare-pick", onclick: e => e.stopPropagation(), onchange: e => {
+      ui.compare = e.target.checked ? [...ui.compare.filter(id => id !== job.job), job.job].slice(-5) : ui.compare.filter(id => id !== job.job); render(); } });
+    pick.checked = ui.compare.includes(job.job);
     return el("tr", { class: "clickable" + (isBest ? " best" : ""), "data-job": job.job, onclick: () => { location.hash = jobHref(name, job.job); } },
-      el("td", { class: "num" }, isBest ? el("span", { class: "best-mark", title: "the best run by " + ui.best.metric }, "★ ") : "",
+      el("td", {}, pick), el("td", { class: "num" }, isBest ? el("span", { class: "best-mark", title: "the best run by " + ui.best.metric }, "★ ") : "",
         link(jobHref(name, job.job), String(job.job))), el("td", {}, badge(job.state)),
       el("td", { class: "config-cell", title: configText(job.config) }, configText(job.config, data.varying)),
       el("td", {}, job.host || ""), el("td", { class: "num" }, epoch === null ? "" : epoch + epochs),
@@ -413,6 +418,37 @@ async function jobView(sweep, id) {
   const log = el("div", { class: "card", id: "log" }, el("h2", {}, "Log tail" + (job.output.length > 200 ? " (last 200 of " + job.output.length + " lines)" : "")),
     el("pre", {}, [...lines, ...tails].join("\n") || "(no output)"));
   return [head, card, log];
+}
+
+// ---------- compare: 2 to 5 jobs side by side ----------
+async function compareView(sweep, ids) {
+  setCrumbs(link("#/", "sweeps"), link(sweepHref(sweep), sweep), el("span", {}, "compare " + ids.split(",").join(", ")));
+  const data = await api("/api/sweeps/" + encodeURIComponent(sweep) + "/compare?jobs=" + encodeURIComponent(ids));
+  ui.compare = data.jobs.map(j => j.job);
+  const value = v => v === undefined ? "—" : typeof v === "object" && v !== null ? JSON.stringify(v) : fmt(v);
+  const heads = el("tr", {}, el("th", {}, ""), ...data.jobs.map((j, i) => el("th", { class: "num" }, el("span", { class: "swatch", style: { background: COLORS[i] } }),
+    link(jobHref(sweep, j.job), "job " + j.job), " ", badge(j.state))));
+  const configRows = data.differing.map(k => el("tr", { class: "differs" }, el("td", {}, k), ...data.jobs.map(j => el("td", { class: "num" }, value(j.config[k])))));
+  const metricNames = [...new Set(data.jobs.flatMap(j => Object.keys(j.final)))].sort();
+  const finalRows = metricNames.map(m => el("tr", {}, el("td", {}, m), ...data.jobs.map(j => el("td", { class: "num" }, value(j.final[m])))));
+  const card = el("div", { class: "card", id: "compare" }, el("h1", {}, "Compare " + data.jobs.length + " jobs of " + sweep),
+    el("h2", {}, "Config: what differs"), el("table", { class: "compare" }, el("thead", {}, heads), el("tbody", {}, configRows)),
+    el("p", { class: "muted" }, data.same.length ? "The same in all: " + data.same.map(k => k + "=" + value(data.jobs[0].config[k])).join(", ") : "No param is shared."),
+    el("h2", {}, "Final metrics (each metric's value at its last epoch)"),
+    el("table", { class: "compare" }, el("thead", {}, heads.cloneNode(true)), el("tbody", {}, finalRows)));
+  const curves = el("div", { class: "card", id: "compare-curves" }, el("h2", {}, "Curves"));
+  if (metricNames.length) {
+    if (!metricNames.includes(ui.compareMetric)) ui.compareMetric = ui.best && metricNames.includes(ui.best.metric) ? ui.best.metric : metricNames[0];
+    const select = el("select", { onchange: e => { ui.compareMetric = e.target.value; render(); } },
+      metricNames.map(m => { const o = el("option", { value: m }, m); if (m === ui.compareMetric) o.selected = true; return o; }));
+    curves.appendChild(el("div", { class: "toolbar" }, "metric ", select));
+    const series = data.jobs.map((j, i) => { const c = j.metrics.metrics[ui.compareMetric];
+      return c ? { label: "job " + j.job, color: COLORS[i], epochs: c.epochs, mean: c.values, sd: c.values.map(() => null) } : null; }).filter(s => s);
+    curves.appendChild(chart(series, ui.compareMetric, { zoom: null }));
+  } else {
+    curves.appendChild(el("p", { class: "muted" }, "None of these jobs recorded a metric."));
+  }
+  return [card, curves];
 }
 
 // ---------- the chart: mean lines with ± sd bands, drag to zoom ----------
@@ -501,14 +537,15 @@ async function render() {
     if (route.split("/job/")[0] !== ui.route.split("/job/")[0]) {
       ui.jobs.offset = 0; ui.jobs.q = ""; ui.jobs.state = ""; ui.curves = { metric: "", show: null, zoom: null, filter: "" };
       ui.search = { brushes: {} };
+      if (!route.includes("/compare/")) ui.compare = [];
     }
     ui.job.zoom = null;
     ui.route = route;
   }
   const view = document.getElementById("view");
   try {
-    const m = route.match(/^\/sweep\/([^/]+)(?:\/job\/([^/]+))?$/);
-    const parts = m ? (m[2] ? await jobView(decodeURIComponent(m[1]), decodeURIComponent(m[2])) : await sweepView(decodeURIComponent(m[1]))) : await overview();
+    const m = route.match(/^\/sweep\/([^/]+)(?:\/job\/([^/]+))?$/), cm = route.match(/^\/sweep\/([^/]+)\/compare\/([0-9,]+)$/);
+    const parts = cm ? await compareView(decodeURIComponent(cm[1]), cm[2]) : m ? (m[2] ? await jobView(decodeURIComponent(m[1]), decodeURIComponent(m[2])) : await sweepView(decodeURIComponent(m[1]))) : await overview();
     view.replaceChildren(...parts);
     document.getElementById("live").textContent = "updated " + new Date().toLocaleTimeString();
     document.getElementById("live").classList.remove("stale");
