@@ -119,6 +119,8 @@ struct BrowserTests {
         let row = try Regex(#"<tr class="clickable best" data-job="(\d+)""#)
         #expect(sweep.matches(of: row).map { String($0.output[1].substring ?? "") } == ["\(best.id)"], "only the best job's row")
         #expect(sweep.contains("Showing 3 of 3 configurations (by default the best by loss); tick others"), "\(sweep)")
+        let overview = try #require(Self.card("gamma", in: try Chromium.dumpDOM(f.dashboard.url)))
+        #expect(overview.contains("best run") && overview.contains("job \(best.id): loss 0.2"), "\(overview)")
         let page = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(best.id)")
         #expect(page.contains("the best run of gamma by loss (min)"), "\(page)")
         let other = try #require(jobs.first { $0.id != best.id })

@@ -97,6 +97,8 @@ async function overview() {
   const sweeps = await api("/api/sweeps");
   if (!sweeps.length) return [el("div", { class: "card muted" }, "No sweeps in the store yet: launch one (sweep launch SPEC) and this page fills in.")];
   const summaries = await Promise.all(sweeps.map(s => s.running || s.counts.running ? api("/api/sweeps/" + encodeURIComponent(s.name) + "/summary").catch(() => null) : null));
+  // The best run of each of the first 20 sweeps with done jobs (cached by the server until the store changes).
+  const bests = await Promise.all(sweeps.map((s, i) => i < 20 && s.counts.done ? bestRun("/api/sweeps/" + encodeURIComponent(s.name)).catch(() => null) : null));
   return [el("div", { class: "grid", id: "sweeps" }, sweeps.map((s, i) => {
     const summary = summaries[i];
     const hosts = summary && summary.hosts.length ? summary.hosts.map(h => h.name + " (" + h.running + ")").join(", ") : "—";
@@ -110,7 +112,8 @@ async function overview() {
         el("dt", {}, "hosts"), el("dd", {}, hosts),
         el("dt", {}, "ETA"), el("dd", {}, summary && summary.eta_seconds !== null ? clock(summary.eta_seconds) : "—"),
         el("dt", {}, "spec"), el("dd", {}, s.spec + " (revision " + s.revision + ")"),
-        el("dt", {}, "last activity"), el("dd", {}, when(s.last_activity))));
+        el("dt", {}, "last activity"), el("dd", {}, when(s.last_activity)),
+        ...(bests[i] ? [el("dt", {}, "best run"), el("dd", { class: "best-run" }, el("span", { class: "best-mark" }, "★ "), link(jobHref(s.name, bests[i].job), bestText(bests[i])))] : [])));
   }))];
 }
 
