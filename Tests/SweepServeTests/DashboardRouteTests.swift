@@ -217,6 +217,7 @@ import Testing
             """#)
         for job in try f.writer.jobs(of: epsilon.id) { try f.run(job, epochs: 5, finish: true) }
         let curves = try #require(try f.json("/api/sweeps/epsilon/curves") as? [String: Any])
+        #expect(curves["metric"] as? String == "loss", "the objective's metric, not the first by name (acc)")
         let shown = try #require(curves["curves"] as? [[String: Any]])
         #expect(shown.compactMap { $0["label"] as? String } == ["value=1.0", "value=2.0", "value=3.0"], "\(shown.map { $0["label"] ?? "" })")
         let alpha = try #require(try f.json("/api/sweeps/alpha/curves") as? [String: Any])

@@ -227,7 +227,7 @@ async function searchCard(name, base) {
 
   // Param vs objective: a small panel per param.
   const panels = el("div", { class: "scatters" });
-  const PW = 240, PH = 170, PL = 44, PB = 30, PT = 10;
+  const PW = 250, PH = 170, PL = 62, PB = 30, PT = 10;
   axes.forEach((a, i) => {
     const p = svg("svg", { class: "scatter", width: PW, height: PH, viewBox: "0 0 " + PW + " " + PH, "data-key": a.key });
     p.appendChild(svg("line", { class: "axis", x1: PL, x2: PW - 6, y1: PH - PB, y2: PH - PB }));
@@ -271,7 +271,7 @@ async function searchCard(name, base) {
   card.appendChild(el("table", { class: "search-jobs" }, el("thead", {}, el("tr", {}, el("th", { class: "num" }, "job"), el("th", { class: "num" }, metric), ...keys.map(k => el("th", {}, k)))),
     el("tbody", {}, chosen.slice(0, 20).map(t => el("tr", { class: "clickable", "data-job": t.job, onclick: () => { location.hash = jobHref(name, t.job); } },
       el("td", { class: "num" }, link(jobHref(name, t.job), String(t.job))), el("td", { class: "num" }, fmt(t.value)),
-      ...keys.map(k => el("td", {}, t.config[k] === undefined ? "" : typeof t.config[k] === "object" ? JSON.stringify(t.config[k]) : String(t.config[k]))))))));
+      ...keys.map(k => el("td", {}, t.config[k] === undefined ? "" : typeof t.config[k] === "object" ? JSON.stringify(t.config[k]) : fmt(t.config[k]))))))));
   return card;
 }
 
