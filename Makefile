@@ -9,6 +9,7 @@ quickstart: setup
 	swift build -c release --product sweep
 	.build/release/sweep launch quickstart
 	.build/release/sweep report quickstart
+	.build/release/sweep best quickstart
 
 # The whole test suite (debug build).
 test: setup

@@ -75,7 +75,11 @@ let package = Package(
         // What the CLI's --json prints and the dashboard serves: one shape for both, read from the store.
         .target(name: "SweepViews", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport"], swiftSettings: strict),
         // `sweep serve`: a read-only HTTP dashboard over the store (POSIX sockets, no dependency).
-        .target(name: "SweepServe", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport", "SweepViews"], swiftSettings: strict),
+        // The page's HTML, script and style are real files, compiled in as byte arrays by SwiftPM's
+        // embedInCode rule (a generated `PackageResources`, no resource bundle beside the binary).
+        .target(name: "SweepServe", dependencies: ["SweepCore", "SweepSpec", "SweepStore", "SweepReport", "SweepViews"],
+                resources: [.embedInCode("Assets/index.html"), .embedInCode("Assets/app.js"), .embedInCode("Assets/style.css")],
+                swiftSettings: strict),
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH", "CSweepShims"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.

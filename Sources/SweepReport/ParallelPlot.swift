@@ -22,11 +22,13 @@ struct ParallelPlot {
         // Wide enough for the caption and the title, bounded as both can be long.
         let textWidth = min(1600, 24 + max(Double(title.count) * 8.6, Double(caption.count) * 6.6))
         let width = max(560, Self.margin.left + Self.axisGap * Double(axisCount - 1) + Self.margin.right, textWidth)
+        // The axes spread over the width the caption needs, up to twice their usual gap.
+        let gap = min(2 * Self.axisGap, (width - Self.margin.left - Self.margin.right) / Double(max(1, axisCount - 1)))
         let top = Self.margin.top, bottom = Self.margin.top + Self.plotHeight
         let height = bottom + Self.margin.bottom
         let (low, high) = points.objectiveRange
         let objectiveAxis = Axis(low: low, high: high, integral: false)
-        func ax(_ index: Int) -> Double { Self.margin.left + Self.axisGap * Double(index) }
+        func ax(_ index: Int) -> Double { Self.margin.left + gap * Double(index) }
         func py(_ position: Double) -> Double { bottom - position * (bottom - top) }
         func objectivePosition(_ value: Double) -> Double { (value - objectiveAxis.low) / (objectiveAxis.high - objectiveAxis.low) }
 

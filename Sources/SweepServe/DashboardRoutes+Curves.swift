@@ -1,6 +1,7 @@
 import Foundation
 import SweepCore
 import SweepReport
+import SweepSpec
 import SweepStore
 import SweepViews
 
@@ -34,7 +35,7 @@ extension DashboardRoutes {
                 return number
             }
         } else {
-            shown = Array(configs.members.indices.prefix(8))
+            shown = try defaultCurves(store, sweep: sweep, configs: configs)
         }
         // Only the shown configurations' seeds are read, epoch by epoch, each curve thinned
         // as it streams (see `CurveThinning`): an answer is bounded whatever the epochs.
@@ -58,6 +59,25 @@ extension DashboardRoutes {
             }),
             "curves": .array(curves),
         ]
+    }
+
+    /// Curves shown when the page picks none: a few, so their sd bands stay readable.
+    static let defaultCurveCount = 3
+
+    /// The configurations shown by default: the best `defaultCurveCount` by the spec's
+    /// objective (as `sweep best` ranks them), else the first ones.
+    private func defaultCurves(_ store: StoreReader, sweep: SweepInfo, configs: SweepConfigs) throws -> [Int] {
+        let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
+        guard let objective = spec?.objective else { return Array(configs.members.indices.prefix(Self.defaultCurveCount)) }
+        var slotOfJob: [Int64: Int] = [:]
+        for (slot, members) in configs.members.enumerated() {
+            for job in members { slotOfJob[job] = slot }
+        }
+        var shown: [Int] = []
+        for best in try BestConfig.rank(store: store, sweep: sweep, objective: objective, top: Self.defaultCurveCount) {
+            if let slot = best.jobs.lazy.compactMap({ slotOfJob[$0] }).first, !shown.contains(slot) { shown.append(slot) }
+        }
+        return shown.isEmpty ? Array(configs.members.indices.prefix(Self.defaultCurveCount)) : shown
     }
 
     /// Points one curve of `/api/jobs/ID/metrics` carries at most.
@@ -107,14 +127,14 @@ extension DashboardRoutes {
     /// `CurveThinning`), so an answer is at most `maxPointsPerAnswer` points whatever the
     /// job's length: a thinned curve says `"downsampled": true` and how many values it has
     /// (`count`), and keeps its first and last points and each bucket's lowest and highest.
-    func jobMetrics(_ store: StoreReader, job: StoredJob) throws -> JSONValue {
+    func jobMetrics(_ store: StoreReader, job: StoredJob, pointBudget: Int = maxPointsPerAnswer) throws -> JSONValue {
         let attempt = job.okAttempt ?? job.attempts
         var curves: [String: CurveThinning] = [:]
         var counts: [String: Int] = [:]
         try store.forEachMetric(ofJob: job.id, attempt: attempt, counts: { byName in
             counts = byName
             let names = byName.keys.sorted().prefix(Self.maxMetricsPerAnswer)
-            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, names.count)))
+            let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, pointBudget / max(1, names.count)))
             for name in names { curves[name] = CurveThinning(count: byName[name]!, maxPoints: points) }
         }) { epoch, name, value in
             curves[name]?.add(epoch: epoch, value: value)

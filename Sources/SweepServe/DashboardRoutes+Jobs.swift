@@ -74,8 +74,16 @@ extension DashboardRoutes {
             "sweep": .string(sweep.name), "counts": JSONOutput.stateCounts(counts), "running": .bool(writer?.sweep == sweep.name),
             "hosts": .array(hosts.keys.sorted().map { ["name": .string($0), "running": .int(hosts[$0]!)] }),
             "eta_seconds": eta,
+            // The first launch (status's launched_at is the latest), and each spec revision's.
+            "first_launched_at": .string(sweep.createdAt.formatted(.iso8601)),
+            "revisions": .array(try store.revisions(of: sweep.id).suffix(Self.maxRevisions).map { revision in
+                ["revision": .int(revision.revision), "created_at": .string(revision.createdAt.formatted(.iso8601)), "jobs": .int(revision.jobs)]
+            }),
         ]
     }
+
+    /// Spec revisions `/summary` lists at most (the latest).
+    static let maxRevisions = 50
 
     /// A query parameter that must be an integer in `range`.
     static func integer(_ text: String?, name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {

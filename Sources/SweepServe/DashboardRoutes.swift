@@ -90,6 +90,9 @@ final class DashboardRoutes: Sendable {
         case (5, "jobs") where parts[4] == "metrics": return try job(parts[3], sweep: sweep, metrics: true, store: store)
         case (3, "report"): return try cached(request) { .json(try report(store, sweep: sweep)) }
         case (3, "curves"): return try cached(request) { .json(try curves(store, sweep: sweep, query: request.query)) }
+        case (3, "best"): return try cached(request) { .json(try best(store, sweep: sweep, query: request.query)) }
+        case (3, "trials"): return try cached(request) { .json(try trials(store, sweep: sweep)) }
+        case (3, "compare"): return .json(try compare(store, sweep: sweep, query: request.query))
         default: return notFound(request)
         }
     }

@@ -29,6 +29,7 @@ struct SweepConfigs: Sendable {
         }
         values = groups.map { group in .object(Dictionary(uniqueKeysWithValues: varying.map { ($0, group.config[$0] ?? .null) })) }
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
-        mainMetric = spec?.report.first?.metrics.first
+        // The objective, as every figure of the report shows it; else the report's first metric.
+        mainMetric = spec?.objective?.metric ?? spec?.report.first?.metrics.first
     }
 }

@@ -37,7 +37,7 @@ extension ReportInput {
 
     /// The params drawn on log axes: `log_uniform` ones, and grid or zip axes of three or
     /// more positive numbers whose largest is at least 100 times the smallest.
-    static func logScaleKeys(_ spec: SweepSpec) -> Set<String> {
+    public static func logScaleKeys(_ spec: SweepSpec) -> Set<String> {
         var keys = Set<String>()
         for (name, distribution) in spec.sample?.params ?? [] {
             if case .logUniform = distribution { keys.insert(name) }

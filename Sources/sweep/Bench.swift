@@ -174,10 +174,13 @@ extension Sweep.Bench {
         @Option(help: "Metrics per epoch (the first two are loss and acc).") var metrics = 10
         @Option(help: "Values of the first swept param (value).") var values = 100
         @Option(help: "Values of the second swept param (sleep_ms).") var columns = 1
+        @Flag(help: "A random search instead of the grid: --jobs draws of value (log-uniform) and sleep_ms, one seed, objective loss (min), so the report also draws the search plots.")
+        var sample = false
         @Flag(help: "Print JSON.") var json = false
 
         func validate() throws {
             guard (1...100_000).contains(jobs) else { throw ValidationError("--jobs must be in 1...100000") }
+            if sample { return }
             guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000") }
             guard (1...1000).contains(metrics) else { throw ValidationError("--metrics must be in 1...1000") }
             guard (1...jobs).contains(values), (1...jobs).contains(columns), values * columns <= jobs, jobs / (values * columns) <= 10_000 else {
@@ -190,7 +193,9 @@ extension Sweep.Bench {
                 let database = directory.appendingPathComponent("sweep.sqlite").path
                 let seeds = max(1, jobs / (values * columns))
                 let grid = #""value": [\#((1...values).map(String.init).joined(separator: ","))], "sleep_ms": [\#((0..<columns).map(String.init).joined(separator: ","))]"#
-                let spec = #"{"name": "bench", "workload": "probe", "grid": {\#(grid)}, "seeds": \#(seeds)}"#
+                let spec = sample
+                    ? #"{"name": "bench", "workload": "probe", "sample": {"n": \#(jobs), "seed": 1, "params": {"value": {"log_uniform": [0.001, 1000]}, "sleep_ms": {"int_uniform": [0, 1000]}}}, "objective": {"metric": "loss", "mode": "min"}}"#
+                    : #"{"name": "bench", "workload": "probe", "grid": {\#(grid)}, "seeds": \#(seeds)}"#
                 let plan = try SpecFiles.plan(file: "bench.json", text: spec)
                 let store = try StoreWriter(path: database)
                 let sweep = try store.register(name: "bench", workload: "probe", specPath: "bench.json", specText: spec,

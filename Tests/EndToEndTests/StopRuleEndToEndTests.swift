@@ -161,7 +161,7 @@ func stoppingSpec(name: String, stop: String) -> String {
 @discardableResult
 func expectStoppedAndNotRerun(_ sandbox: SweepSandbox, sweep: String, rule: String, hosts: Set<String>,
                               resume: () throws -> Run) throws -> [StoredJob] {
-    let store = try Store(path: sandbox.database, readOnly: true)
+    let store = try StoreReader(path: sandbox.database)
     let info = try #require(try store.sweep(named: sweep))
     let jobs = try store.jobs(of: info.id)
     let byValue = Dictionary(uniqueKeysWithValues: jobs.map { ($0.config["value"]?.doubleValue ?? -1, $0) })
@@ -179,7 +179,7 @@ func expectStoppedAndNotRerun(_ sandbox: SweepSandbox, sweep: String, rule: Stri
     #expect(ranOn.isSubset(of: hosts) && !ranOn.isEmpty, "\(ranOn)")
     let again = try resume()
     #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
-    let after = try Store(path: sandbox.database, readOnly: true)
+    let after = try StoreReader(path: sandbox.database)
     for job in jobs {
         let now = try #require(try after.job(String(job.id)))
         #expect(now.state == job.state && now.attempts == job.attempts, "resume changed job \(job.id): \(now.state), \(now.attempts) attempts")

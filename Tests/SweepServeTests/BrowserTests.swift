@@ -83,6 +83,93 @@ struct BrowserTests {
         #expect(refused.contains("no job \(other.id) in sweep \"alpha\""), "\(refused)")
     }
 
+    @Test func aFailedJobShowsItsErrorNotNoMetrics() throws {
+        let f = try DashboardFixture()
+        let job = try #require(try f.writer.jobs(of: f.beta.id).last)
+        let attempt = try f.writer.startAttempt(job: job.id, host: "local")
+        _ = try f.writer.finishAttempt(job: job.id, attempt: attempt, outcome: .failed(
+            status: .failed, error: "command exited with status 3; stderr ends:\nboom <b>bold</b>", stderrTail: nil, signal: nil, then: .failed))
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/beta/job/\(job.id)")
+        #expect(dom.contains("The job failed before recording a metric"), "\(dom)")
+        #expect(dom.contains("boom &lt;b&gt;bold&lt;/b&gt;") && !dom.contains("<b>bold"), "\(dom)")
+        #expect(!dom.contains("No metrics recorded yet"))
+    }
+
+    /// 20 epochs make a raw step of 2.4: the ticks are 5, 10, 15, 20, never 2.5 or 7.5.
+    @Test func epochTicksAreWholeNumbers() throws {
+        let f = try DashboardFixture()
+        let job = try #require(try f.writer.jobs(of: f.beta.id).last)
+        try f.run(job, epochs: 20, finish: true)
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/beta/job/\(job.id)")
+        let ticks = dom.matches(of: try Regex(#"text-anchor="middle">([0-9.]+)</text>"#)).compactMap { $0.output[1].substring.map(String.init) }
+        #expect(ticks == ["5", "10", "15", "20"], "\(ticks)")
+    }
+
+    @Test func theBestRunIsMarkedOnTheSweepAndJobPages() throws {
+        let f = try DashboardFixture()
+        let gamma = try f.register("gamma", #"""
+            {"name": "gamma", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2, 3]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: gamma.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        let best = try #require(jobs.first { $0.config["value"]?.doubleValue == 1 })
+        let sweep = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma")
+        #expect(sweep.contains("job \(best.id): loss 0.2"), "\(sweep)")
+        let row = try Regex(#"<tr class="clickable best" data-job="(\d+)""#)
+        #expect(sweep.matches(of: row).map { String($0.output[1].substring ?? "") } == ["\(best.id)"], "only the best job's row")
+        #expect(sweep.contains("Showing 3 of 3 configurations (by default the best by loss); tick others"), "\(sweep)")
+        let overview = try #require(Self.card("gamma", in: try Chromium.dumpDOM(f.dashboard.url)))
+        #expect(overview.contains("best run") && overview.contains("job \(best.id): loss 0.2"), "\(overview)")
+        let page = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(best.id)")
+        #expect(page.contains("the best run of gamma by loss (min)"), "\(page)")
+        let other = try #require(jobs.first { $0.id != best.id })
+        let otherPage = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma/job/\(other.id)")
+        #expect(otherPage.contains("the best run of gamma is ") && otherPage.contains("job \(best.id): loss 0.2"), "\(otherPage)")
+    }
+
+    /// A search's card: a parallel-coordinates line per done job, an axis per param and the
+    /// objective, a scatter panel per param, the history, and the best jobs listed.
+    @Test func aSearchShowsParallelCoordinatesScatterAndHistory() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"""
+            {"name": "delta", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 6, "seed": 3, "params": {"value": {"log_uniform": [0.01, 10]}}}, "grid": {"sleep_ms": [0, 1]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/delta")
+        #expect(dom.matches(of: try Regex(#"<path class="trial""#)).count == jobs.count, "\(dom)")
+        #expect(dom.matches(of: try Regex(#"<g class="paxis" data-key="#)).count == 3, "sleep_ms, value and loss")
+        #expect(dom.contains(">value (log)<") && dom.contains(#"aria-label="optimisation history""#))
+        #expect(dom.matches(of: try Regex(#"<svg class="scatter""#)).count == 2)
+        #expect(dom.contains(#"<path class="best-so-far""#))
+        // The listed jobs start with the best: the smallest value (each drawn twice, with sleep_ms 0 and 1).
+        let smallest = jobs.compactMap { $0.config["value"]?.doubleValue }.min()
+        let best = Set(jobs.filter { $0.config["value"]?.doubleValue == smallest }.map { "\($0.id)" })
+        #expect(best.count == 2)
+        let listed = try #require(dom.firstMatch(of: try Regex(#"<table class="search-jobs">.*?data-job="(\d+)""#)))
+        #expect(best.contains(String(listed.output[1].substring ?? "")), "\(dom)")
+    }
+
+    @Test func compareShowsWhatDiffersFinalMetricsAndCurves() throws {
+        let f = try DashboardFixture()
+        let jobs = try f.writer.jobs(of: f.alpha.id)
+        let (a, b) = (try #require(jobs.first { $0.config["value"]?.doubleValue == 1 && $0.config.int("seed") == 0 }),
+                      try #require(jobs.first { $0.config["value"]?.doubleValue == 2 && $0.config.int("seed") == 0 }))
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha/compare/\(a.id),\(b.id)")
+        #expect(dom.contains("Compare 2 jobs of alpha"), "\(dom)")
+        // Only value differs: a row of its own, the rest in one line.
+        #expect(dom.contains(#"<tr class="differs"><td>value</td><td class="num">1</td><td class="num">2</td></tr>"#), "\(dom)")
+        #expect(dom.matches(of: try Regex(#"<tr class="differs">"#)).count == 1)
+        #expect(dom.contains("The same in all: ") && dom.contains("epochs=5") && dom.contains("seed=0"))
+        #expect(dom.matches(of: try Regex(#"<path class="curve-mean"[^>]*data-points="5""#)).count == 2, "a curve per job")
+        // The sweep's jobs table has a box per job to pick them.
+        let sweep = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha")
+        #expect(sweep.matches(of: try Regex(#"class="compare-pick""#)).count == 4 && sweep.contains(">compare 0 selected<"))
+    }
+
     /// The sweep's card on the overview: from its `data-sweep` to the next card.
     static func card(_ name: String, in dom: String) -> Substring? {
         guard let start = dom.range(of: #"data-sweep="\#(name)""#) else { return nil }

@@ -144,6 +144,131 @@ import Testing
         #expect(head.status == 200 && head.body.isEmpty && Int(head.headers["content-length"] ?? "") == page.utf8.count)
     }
 
+    /// A sweep with an objective: `/best` ranks its configurations as `sweep best --json` does.
+    @Test func theBestRunByTheSpecsObjective() throws {
+        let f = try DashboardFixture()
+        let gamma = try f.register("gamma", #"""
+            {"name": "gamma", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [1, 2, 3]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        for job in try f.writer.jobs(of: gamma.id) { try f.run(job, epochs: 5, finish: true) }
+        let answer = try #require(try f.json("/api/sweeps/gamma/best?top=2") as? [String: Any])
+        #expect(answer["objective"] as? [String: String] == ["metric": "loss", "mode": "min"])
+        let best = try #require(answer["best"] as? [[String: Any]])
+        // loss at epoch 5 is value / 5: value 1 is the best, then 2.
+        #expect(best.count == 2)
+        #expect(best.map { ($0["config"] as? [String: Any])?["value"] as? Int } == [1, 2], "\(best)")
+        let first = try #require(try f.writer.jobs(of: gamma.id).first { $0.config["value"]?.doubleValue == 1 })
+        #expect(best[0]["job"] as? Int == Int(first.id) && abs((best[0]["value"] as? Double ?? 0) - 0.2) < 1e-12)
+        // What the CLI prints for the same ranking.
+        let cli = try f.cli { store in .array(try BestConfig.rank(store: store, sweep: gamma, objective: Objective(metric: "loss", mode: .min), top: 2).map(\.json)) }
+        #expect(cli.contains("\"job\":\(first.id)"))
+
+        let none = try #require(try f.json("/api/sweeps/alpha/best") as? [String: Any])
+        #expect(none["objective"] is NSNull && (none["best"] as? [Any])?.isEmpty == true)
+        for bad in ["0", "101", "x", "-1"] {
+            let response = try f.http.get("/api/sweeps/gamma/best?top=\(bad)")
+            #expect(response.status == 400 && response.body.contains("top must be a whole number from 1 to 100"), "\(bad): \(response.body)")
+        }
+    }
+
+    /// A sampled search: `/trials` gives every done job's varying params and objective value,
+    /// worst first, the log axes, and the history with its best-so-far steps.
+    @Test func aSearchsTrialsForItsPlots() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"""
+            {"name": "delta", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 4, "seed": 3, "params": {"value": {"log_uniform": [0.01, 10]}}},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        #expect(jobs.count == 4)
+        for job in jobs.prefix(3) { try f.run(job, epochs: 5, finish: true) }
+        let answer = try #require(try f.json("/api/sweeps/delta/trials") as? [String: Any])
+        #expect(answer["log"] as? [String] == ["value"] && answer["varying"] as? [String] == ["value"])
+        #expect(answer["total"] as? Int == 3, "the pending job has no value")
+        let trials = try #require(answer["trials"] as? [[String: Any]])
+        // loss at epoch 5 is value / 5: worst (largest) first.
+        let values = trials.compactMap { $0["value"] as? Double }
+        #expect(values.count == 3 && values == values.sorted(by: >), "\(values)")
+        for trial in trials {
+            let job = try #require(jobs.first { Int($0.id) == trial["job"] as? Int })
+            let value = try #require(job.config["value"]?.doubleValue)
+            #expect(abs((trial["value"] as? Double ?? 0) - value / 5) < 1e-12)
+            #expect(abs(((trial["config"] as? [String: Any])?["value"] as? Double ?? 0) - value) < 1e-12)
+        }
+        let history = try #require(answer["history"] as? [[Double]])
+        #expect(history.map { $0[0] } == [0, 1, 2])
+        let steps = try #require(answer["best_so_far"] as? [[Double]])
+        #expect(steps.first?[0] == 0 && steps.last?[1] == values.min(), "\(steps)")
+        #expect(zip(steps, steps.dropFirst()).allSatisfy { $0[1] > $1[1] }, "each step improves: \(steps)")
+
+        let none = try #require(try f.json("/api/sweeps/alpha/trials") as? [String: Any])
+        #expect(none["objective"] is NSNull)
+    }
+
+    /// Without `show`, the curves are the best three configurations by the objective, best first;
+    /// a sweep without one shows its first three. The summary has the first launch and revisions.
+    @Test func defaultCurvesAreTheBestConfigurations() throws {
+        let f = try DashboardFixture()
+        let epsilon = try f.register("epsilon", #"""
+            {"name": "epsilon", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [4, 2, 5, 1, 3]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        for job in try f.writer.jobs(of: epsilon.id) { try f.run(job, epochs: 5, finish: true) }
+        let curves = try #require(try f.json("/api/sweeps/epsilon/curves") as? [String: Any])
+        #expect(curves["metric"] as? String == "loss", "the objective's metric, not the first by name (acc)")
+        let shown = try #require(curves["curves"] as? [[String: Any]])
+        #expect(shown.compactMap { $0["label"] as? String } == ["value=1.0", "value=2.0", "value=3.0"], "\(shown.map { $0["label"] ?? "" })")
+        let alpha = try #require(try f.json("/api/sweeps/alpha/curves") as? [String: Any])
+        #expect((alpha["curves"] as? [[String: Any]])?.compactMap { $0["index"] as? Int } == [0, 1], "alpha has two configurations")
+
+        let summary = try #require(try f.json("/api/sweeps/epsilon/summary") as? [String: Any])
+        let first = try #require(summary["first_launched_at"] as? String)
+        #expect(first == epsilon.createdAt.formatted(.iso8601))
+        let revisions = try #require(summary["revisions"] as? [[String: Any]])
+        #expect(revisions.count <= 1 && revisions.allSatisfy { $0["jobs"] as? Int == 5 }, "\(revisions)")
+    }
+
+    /// Two to five jobs side by side: what differs, what is shared, final metrics and curves.
+    @Test func compareTwoToFiveJobsOfASweep() throws {
+        let f = try DashboardFixture()
+        let jobs = try f.writer.jobs(of: f.alpha.id)
+        let (a, b) = (jobs[0], jobs[3])  // value 1 seed 0 (done, 5 epochs) and value 2 seed 1 (running, 2 epochs)
+        let answer = try #require(try f.json("/api/sweeps/alpha/compare?jobs=\(a.id),\(b.id)") as? [String: Any])
+        #expect(answer["differing"] as? [String] == ["seed", "value"] && (answer["same"] as? [String])?.contains("epochs") == true, "\(answer)")
+        let entries = try #require(answer["jobs"] as? [[String: Any]])
+        #expect(entries.compactMap { $0["job"] as? Int } == [Int(a.id), Int(b.id)])
+        #expect(entries.compactMap { $0["state"] as? String } == ["done", "running"])
+        let finals = entries.compactMap { ($0["final"] as? [String: Any])?["loss"] as? Double }
+        #expect(finals.count == 2 && abs(finals[0] - DashboardFixture.loss(a, epoch: 5)) < 1e-12 && abs(finals[1] - DashboardFixture.loss(b, epoch: 2)) < 1e-12)
+        let curve = try #require(((entries[0]["metrics"] as? [String: Any])?["metrics"] as? [String: Any])?["loss"] as? [String: Any])
+        #expect((curve["epochs"] as? [Int]) == [1, 2, 3, 4, 5])
+
+        let other = try #require(try f.writer.jobs(of: f.beta.id).first)
+        for (query, status, message) in [
+            ("\(a.id)", 400, "expected 2 to 5 job numbers"), ("", 400, "expected 2 to 5"),
+            ((0..<6).map { _ in "\(a.id)" }.joined(separator: ","), 400, "expected 2 to 5"),
+            ("\(a.id),\(a.id)", 400, "is named twice"), ("\(a.id),\(other.id)", 404, "no job \(other.id) in sweep"),
+            ("\(a.id),x", 404, "no job x"), ("\(a.id),", 404, "no job "),
+        ] {
+            let response = try f.http.get("/api/sweeps/alpha/compare?jobs=\(query)")
+            #expect(response.status == status && response.body.contains(message), "\(query): \(response.status) \(response.body)")
+        }
+    }
+
+    /// The assets are the repository's files, compiled in: what is served is their bytes.
+    @Test func thePageScriptAndStyleAreTheAssetFilesByteForByte() throws {
+        let f = try DashboardFixture()
+        let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/SweepServe/Assets")
+        for (path, file) in [("/", "index.html"), ("/app.js", "app.js"), ("/style.css", "style.css")] {
+            let onDisk = try String(contentsOf: assets.appendingPathComponent(file), encoding: .utf8)
+            #expect(!onDisk.isEmpty)
+            #expect(try f.http.get(path).body == onDisk, "\(path) is not Assets/\(file)")
+        }
+    }
+
     @Test func aForeignHostHeaderIsRefusedOnLoopback() throws {
         let f = try DashboardFixture()
         #expect(try f.http.get("/api/sweeps").status == 200)

@@ -61,7 +61,7 @@ final class DashboardFixture: @unchecked Sendable {
         dashboard?.stop()
     }
 
-    private func register(_ name: String, _ spec: String) throws -> SweepInfo {
+    func register(_ name: String, _ spec: String) throws -> SweepInfo {
         let plan = try SweepSpec(document: SpecDocument(file: "\(name).json", text: spec), workloads: WorkloadRegistry.all).plan()
         return try writer.register(name: name, workload: plan.jobs[0].workload, specPath: "\(name).json", specText: spec,
                                    jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }).sweep
