@@ -101,7 +101,7 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        // A job Slurm will never start (see `SlurmJobState.watch`) ends this connection at once.
+        // A job Slurm will never start, or that it lost (see `SlurmJobState.watch`), ends this connection at once.
         job.begin(events: events, refuse: { [weak self] in self?.abort() })
         try localCache?.ensureBinary()
         try inner.start(events: events)
@@ -121,8 +121,11 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func close() {
+        // A worker still queued has nothing to finish; and srun waiting for a job the controller
+        // lost would not end when scancel finds nothing to cancel.
+        let pending = job.isPending
         job.end()
-        inner.close()
+        if pending { inner.abort() } else { inner.close() }
         cancelJob()
     }
 
