@@ -93,6 +93,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
 
     public var readyLimit: Duration? { .seconds(settings.pendingLimit) }
 
+    public var timeLimit: Duration? { settings.timeLimit.map { .seconds($0) } }
+
     public var readyLimitReason: String {
         let id = job.id.map { "Slurm job \($0)" } ?? "Slurm job \(jobName)"
         return "\(id) did not start within pending_limit (\(settings.pendingLimit) s): it waited in the queue "

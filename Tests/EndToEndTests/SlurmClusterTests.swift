@@ -297,3 +297,29 @@ extension SlurmClusterTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 }
+
+extension SlurmClusterTests {
+    /// `--time=1` (a minute, Slurm's shortest) and jobs of 25 s: after two jobs a worker has
+    /// about 10 s left, less than a job is known to take, so it takes no third; it is replaced
+    /// and the fresh worker runs the rest. Every attempt is ok (with `--max-attempts 1` a
+    /// job killed by the limit would fail the sweep; one put back would show as lost).
+    @Test(.timeLimit(.minutes(4)))
+    func aWorkerNearItsTimeLimitIsReplacedBetweenJobs() throws {
+        let slurm = try TestSlurm(nodes: 2)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 4, epochs: 25, sleepMS: 1000, workers: 1)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": 1, "slots": 1, "slurm_args": ["--time=1"]}"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0", "--max-attempts", "1"],
+                                       environment: slurm.environment)
+        launch.wait(timeout: 200)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 25)
+        let all = try attempts(sandbox).map(\.attempt)
+        #expect(all.count == 4 && all.allSatisfy { $0.status == .ok }, "\(all.map { ($0.status, $0.error) })")
+        #expect(launch.stderr.contains("left of its time limit, less than the next job is expected to take; requesting a fresh worker"),
+                "\(launch.stderr)")
+        #expect(!launch.stderr.contains("reached its time limit"), "no worker met its limit with a job: \(launch.stderr)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+}
