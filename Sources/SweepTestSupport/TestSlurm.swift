@@ -133,12 +133,13 @@ public final class TestSlurm: @unchecked Sendable {
     }
 
     /// Starts a crashed node's slurmd again and waits (at most `timeout` seconds) until the
-    /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers).
-    public func bringBack(_ name: String, timeout: Double = 60) throws {
+    /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers),
+    /// unless `waitUntilIdle` is false (jobs may take the node at once).
+    public func bringBack(_ name: String, waitUntilIdle wait: Bool = true, timeout: Double = 60) throws {
         precondition(multiple && nodes.contains(name), "bringBack needs a cluster of several nodes and one of its nodes")
         guard slurmds[name] == nil else { return }
         try startSlurmd(name)
-        try waitUntilIdle([name], timeout: timeout)
+        if wait { try waitUntilIdle([name], timeout: timeout) }
     }
 
     /// Drains a node (`scontrol update State=DRAIN`): what runs there goes on, nothing new starts.
