@@ -128,6 +128,9 @@ public final class TestSlurm: @unchecked Sendable {
             grew = !more.isEmpty
             victims.formUnion(more)
         }
+        // All at once, as a power cut: stopped first, so none sees another die (a shell whose
+        // child was killed first would exit 137 as if by its own choice).
+        for pid in victims { kill(pid, SIGSTOP) }
         for pid in victims { kill(pid, SIGKILL) }
         return victims.sorted()
     }

@@ -181,6 +181,8 @@ struct ChaosSoakTests {
         while Date() < deadline {
             if !run.process.isRunning {
                 if run.status == 0, try done(fleet, name: name) == jobs { break }
+                // Nothing left to run (a job failed for good): resuming would change nothing.
+                if try unfinished(fleet, name: name) == 0 { break }
                 if run.stderr.contains("full") { figures.diskFullExits += 1 }
                 // Not in a tight loop while the disk is full.
                 usleep(500_000)
@@ -212,6 +214,12 @@ struct ChaosSoakTests {
     func done(_ fleet: Fleet, name: String) throws -> Int {
         guard let store = try? Store(path: fleet.database, readOnly: true), let sweep = try store.sweep(named: name) else { return 0 }
         return try store.jobs(of: sweep.id).filter { $0.state == .done }.count
+    }
+
+    /// Jobs of sweep `name` pending or running, from the store (-1 while it cannot be read).
+    func unfinished(_ fleet: Fleet, name: String) throws -> Int {
+        guard let store = try? Store(path: fleet.database, readOnly: true), let sweep = try store.sweep(named: name) else { return -1 }
+        return try store.jobs(of: sweep.id).filter { $0.state == .pending || $0.state == .running }.count
     }
 
     /// Injects one fault; nil when there was nothing to hit (no runner running, say), else
