@@ -1,5 +1,5 @@
 # The two set-up commands of the README. Both install what they need first.
-.PHONY: quickstart test setup
+.PHONY: quickstart test setup soak
 
 setup:
 	@scripts/setup
@@ -14,3 +14,11 @@ quickstart: setup
 # The whole test suite (debug build).
 test: setup
 	swift test
+
+# The chaos soak with a ledger (minutes; not part of `make test`, which runs its short
+# version): thousands of jobs on the local worker, two SSH hosts and a 3-node Slurm cluster
+# while a nemesis kills and cuts things; a fault-free run first, for throughput. Root only
+# (a tmpfs for the store). Figures in .build/soak-report.txt.
+soak: setup
+	swift build --build-tests
+	SWEEP_SOAK_JOBS=3000 SWEEP_SOAK_REPORT=$(CURDIR)/.build/soak-report.txt swift test --skip-build --filter ChaosSoakTests

@@ -67,6 +67,9 @@ public final class Coordinator {
         /// The worker said it started it (`started`): from then until its `finished`, every
         /// heartbeat of that worker lists it (both come in the order the worker wrote them).
         var confirmed = false
+        /// How long its worker had been up when it started: one ended by its time limit had
+        /// not given this job its whole time.
+        var workerAge: Duration = .zero
     }
 
     /// What the coordinator knows about one host.
@@ -95,6 +98,10 @@ public final class Coordinator {
         var lastSeen: Duration = .zero
         /// When the current connection was started (its `ready` limit counts from here).
         var connectedAt: Duration = .zero
+        /// When the current connection's worker said `ready` (its time limit counts from here).
+        var readyAt: Duration?
+        /// Jobs started on the current connection.
+        var startedJobs = 0
         var reconnects = 0
         var reconnectAt: Duration?
         /// Reconnections that came back (`ready`) in this run, for the summary.
@@ -141,6 +148,16 @@ public final class Coordinator {
     private var stopping: EarlyStopping?
     /// Jobs the stop rule ended, with its decision, until their worker reports them finished.
     private var stopReasons: [Int64: StopDecision] = [:]
+    /// The longest ok run in this run of each configuration (`configurationKey`): what a
+    /// job of it is expected to take, so that a worker near its time limit is not given it.
+    private var expectedDurations: [String: Duration] = [:]
+    private var configurationKeys: [Int64: String] = [:]
+    /// Jobs put back once, uncounted, because their worker reached its time limit after
+    /// starting them late in its time; a second time counts as the job's failure.
+    private var outranTheirWorker: Set<Int64> = []
+    /// What a job's expected run is given on top, against a worker's time limit: the worker
+    /// came up a little after its Slurm job started, and jobs vary.
+    static let timeLimitMargin: Duration = .seconds(2)
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -322,6 +339,8 @@ public final class Coordinator {
         switch message {
         case .ready(let info):
             host.info = info
+            host.readyAt = clock.now
+            host.startedJobs = 0
             if host.reconnects > 0 { host.reconnected += 1 }
             host.reconnects = 0
             let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
@@ -399,7 +418,7 @@ public final class Coordinator {
     /// Records the end of an attempt the worker reported.
     private func complete(_ result: AttemptResult, on name: String, host: Host) throws {
         try flush()
-        host.running[result.job] = nil
+        let ran = host.running.removeValue(forKey: result.job).map { clock.now - $0.started }
         logBudget.end(job: result.job)
         finished += 1
         defer { FaultInjection.pass("finished") }
@@ -414,6 +433,10 @@ public final class Coordinator {
         switch result.status {
         case .ok:
             host.failureStreak.removeAll()
+            if let ran, host.transport.timeLimit != nil {
+                let key = configurationKey(job)
+                expectedDurations[key] = max(expectedDurations[key] ?? .zero, ran)
+            }
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .ok(summary: result.summary))
         case .cancelled:
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .failed(
@@ -463,6 +486,7 @@ public final class Coordinator {
         let host = hosts[name]!
         host.reconnectAt = nil
         host.info = nil
+        host.readyAt = nil
         host.lastSeen = clock.now
         host.connectedAt = clock.now
         do {
@@ -489,6 +513,18 @@ public final class Coordinator {
                 + (host.running.count == 1 ? "job" : "jobs") + " running; \(fix)")
         }
         for (job, attempt) in host.running.sorted(by: { $0.key < $1.key }) {
+            if case .timeLimit(let limit, _) = failure, attempt.workerAge > Self.timeLimitMargin,
+               outranTheirWorker.insert(job).inserted {
+                // Started late in its worker's time: a fresh worker may well finish it. Once, uncounted.
+                let ran = ProgressLine.clock((clock.now - attempt.started).inSeconds)
+                let reason = "host \(name)'s worker reached its time limit"
+                    + (limit.map { " (\(ProgressLine.clock(Double($0))))" } ?? "")
+                    + " after this job had run \(ran), started \(ProgressLine.clock(attempt.workerAge.inSeconds)) into the "
+                    + "worker's time: run again on a fresh worker (once, not counted as a failure)"
+                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: reason))
+                queue.prepend(job)
+                continue
+            }
             if case .timeLimit(let limit, let fix) = failure, let stored = jobs[job] {
                 // Run again, it would meet the same limit: a failure of the job, not a lost host.
                 finished += 1
@@ -612,11 +648,17 @@ public final class Coordinator {
             let host = hosts[name]!
             var free = host.freeSlots
             while free > 0, !queue.isEmpty {
-                let id = queue.removeFirst()
+                guard let index = nextJob(for: host) else {
+                    if host.running.isEmpty { try retire(name, host: host) }
+                    break
+                }
+                let id = queue.remove(at: index)
                 guard let job = jobs[id] else { continue }
                 let attempt = try store.startAttempt(job: id, host: name, machine: host.machine)
                 FaultInjection.pass("started")
-                host.running[id] = RunningAttempt(number: attempt, started: clock.now)
+                host.running[id] = RunningAttempt(number: attempt, started: clock.now,
+                                                  workerAge: host.readyAt.map { clock.now - $0 } ?? .zero)
+                host.startedJobs += 1
                 free -= 1
                 let request = RunRequest(job: id, attempt: attempt, workload: job.workload, config: job.config,
                                          timeout: options.timeout?.inSeconds)
@@ -626,6 +668,45 @@ public final class Coordinator {
                 }
             }
         }
+    }
+
+    /// The queue's first job that `host` should run: any, unless its worker has a time limit
+    /// and has run a job already; then the first not expected to outlast the time left (a job
+    /// expected to outlast even a fresh worker goes anyway, to fail with the limit named).
+    /// nil when none fits.
+    private func nextJob(for host: Host) -> Int? {
+        guard let limit = host.transport.timeLimit, let readyAt = host.readyAt, host.startedJobs > 0 else { return 0 }
+        let left = limit - (clock.now - readyAt)
+        return queue.firstIndex { id in
+            guard let job = jobs[id], let expected = expectedDurations[configurationKey(job)] else { return true }
+            let needs = expected + Self.timeLimitMargin
+            return needs <= left || needs > limit
+        }
+    }
+
+    /// A worker whose time left fits none of the queued jobs: ended now and requested again
+    /// at once (nothing failed), rather than left idle until its limit ends it.
+    private func retire(_ name: String, host: Host) throws {
+        let left = host.transport.timeLimit.map { $0 - (clock.now - (host.readyAt ?? clock.now)) } ?? .zero
+        let text = "host \(name): its worker has \(ProgressLine.clock(max(0, left.inSeconds))) left of its time limit, "
+            + "less than the next job is expected to take; requesting a fresh worker"
+        host.alive = false
+        host.transport.close()
+        progress.message(text)
+        try store.updateHost(name: name, state: .lost, detail: text)
+        try store.record(event: "host-retired", message: text, sweep: sweep.id, host: name)
+        host.reconnectAt = clock.now
+    }
+
+    /// A job's configuration: its workload and config without the seed (jobs that differ only
+    /// by seed are expected to take as long).
+    private func configurationKey(_ job: StoredJob) -> String {
+        if let key = configurationKeys[job.id] { return key }
+        var values = job.config.values
+        values["seed"] = nil
+        let key = job.workload + "\u{0}" + JSONValue.object(values).canonicalText
+        configurationKeys[job.id] = key
+        return key
     }
 
     private func flush() throws {

@@ -35,6 +35,26 @@ struct JobQueue: Sequence {
         return job
     }
 
+    /// The position (0 = front) of the first job that satisfies `predicate`.
+    func firstIndex(where predicate: (Int64) throws -> Bool) rethrows -> Int? {
+        for offset in 0..<count where try predicate(slots[(head + offset) % slots.count]) { return offset }
+        return nil
+    }
+
+    /// Takes the job at `offset` from the front: O(1) at the front (every host without a time
+    /// limit), else O(jobs behind it), which close the gap.
+    /// - Precondition: `offset < count`.
+    mutating func remove(at offset: Int) -> Int64 {
+        precondition(offset >= 0 && offset < count, "remove(at:) past the end of a JobQueue")
+        if offset == 0 { return removeFirst() }
+        let job = slots[(head + offset) % slots.count]
+        for index in offset..<(count - 1) {
+            slots[(head + index) % slots.count] = slots[(head + index + 1) % slots.count]
+        }
+        count -= 1
+        return job
+    }
+
     /// The jobs from front to back.
     func makeIterator() -> some IteratorProtocol<Int64> {
         var index = 0

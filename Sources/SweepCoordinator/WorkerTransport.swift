@@ -26,6 +26,9 @@ public protocol WorkerTransport: AnyObject, Sendable {
     var readyLimit: Duration? { get }
     /// Why a worker that missed `readyLimit` is given up, with what to do about it.
     var readyLimitReason: String { get }
+    /// How long the worker may run once it is up (a Slurm job's `--time`); nil: no limit
+    /// known. The coordinator gives it no job it expects not to finish in the time left.
+    var timeLimit: Duration? { get }
     /// After `close()`: waits, until `deadline` at the latest, for every connection this
     /// transport started to be torn down, so that the process can exit without one of its
     /// threads still inside a library that `exit` tears down. By default returns at once.
@@ -35,5 +38,6 @@ public protocol WorkerTransport: AnyObject, Sendable {
 extension WorkerTransport {
     public var readyLimit: Duration? { nil }
     public var readyLimitReason: String { "the worker did not start" }
+    public var timeLimit: Duration? { nil }
     public func waitUntilClosed(deadline: ContinuousClock.Instant) {}
 }

@@ -14,6 +14,11 @@ final class SlurmJobState: Sendable {
         var number = 0
         /// Why Slurm will never start this connection's job, once the watcher knows.
         var refusal: String?
+        /// srun said the queued job was allocated (it no longer waits).
+        var allocated = false
+        /// Why the queued job is gone from Slurm although srun still waits for it (a controller
+        /// restarted without it), once the watcher knows: requested again, not given up.
+        var vanished: String?
         /// Closed or aborted: the watcher asks nothing more.
         var ended = false
         var refuse: (@Sendable () -> Void)?
@@ -37,6 +42,10 @@ final class SlurmJobState: Sendable {
     }
 
     var id: String? { state.withLock { $0.id } }
+
+    /// Whether srun still waits in the queue (it said so, and not yet that it was allocated):
+    /// then no worker runs and ending srun loses nothing.
+    var isPending: Bool { state.withLock { $0.id != nil && !$0.allocated } }
 
     /// The connection is being closed: its watcher stops.
     func end() {
@@ -82,6 +91,7 @@ final class SlurmJobState: Sendable {
     /// cancelled or preempted job can; a request Slurm refuses or will never start cannot;
     /// a worker Slurm ended at its time limit is `.timeLimit` (its jobs outlast `--time`).
     @Sendable func failure(_ reason: String) -> HostFailure {
+        if state.withLock({ $0.vanished }) != nil { return .transient }
         if state.withLock({ $0.refusal }) != nil || Self.refusals.contains(where: { reason.contains($0) }) { return .permanent }
         guard reason.contains("DUE TO TIME LIMIT") else { return .transient }
         let fix = settings.arguments.last { $0.hasPrefix("--time=") }.map {
@@ -97,6 +107,7 @@ final class SlurmJobState: Sendable {
     /// on n1", which read as a crash).
     @Sendable func explain(_ reason: String) -> String {
         if let refusal = state.withLock({ $0.refusal }) { return refusal }
+        if let vanished = state.withLock({ $0.vanished }) { return vanished }
         if reason.contains("DUE TO PREEMPTION") {
             return "its Slurm job was preempted (cancelled for a higher-priority job); its running jobs run again, "
                 + "and the worker is requested again"
@@ -112,6 +123,8 @@ final class SlurmJobState: Sendable {
     /// the job must wait), `srun: Job is in held state, pending scheduler release`.
     @Sendable func read(_ line: String) {
         if line.contains("Job is in held state") { state.withLock { $0.held = true } }
+        // "srun: job 12 has been allocated resources": it left the queue.
+        if line.contains("srun: job "), line.contains("has been allocated resources") { state.withLock { $0.allocated = true } }
         guard let range = line.range(of: "srun: job "), line.contains("queued and waiting") else { return }
         let id = String(line[range.upperBound...].prefix { $0.isNumber })
         guard !id.isEmpty else { return }
@@ -123,18 +136,30 @@ final class SlurmJobState: Sendable {
         Thread.detachNewThread { self.watch(id, connection: number) }
     }
 
-    /// Asks Slurm why job `id` is pending (after 1, 2, 4 ... 64 s: Slurm sets such reasons
-    /// when the job is submitted, and 256 workers over SSH must not keep the login node busy),
-    /// until it runs, leaves the queue or its connection ends; a reason that never heals
-    /// (`hopelessReasons`) ends the connection at once, permanently, with the reason and
-    /// the fix, instead of waiting out `pending_limit` (which stays the backstop).
+    /// Asks Slurm why job `id` is pending (after 1, 2, 4 ... 64 s, then every minute: Slurm
+    /// sets such reasons when the job is submitted, and 256 workers over SSH must not keep the
+    /// login node busy), until srun says it was allocated or its connection ends. A reason
+    /// that never heals (`hopelessReasons`) ends the connection at once, permanently, with the
+    /// reason and the fix, instead of waiting out `pending_limit` (which stays the backstop).
+    /// A job Slurm no longer knows while srun still waits for it (slurmctld crashed before
+    /// saving it) ends the connection too, to be requested again: srun would wait forever.
+    /// While the controller does not answer, it asks again later.
     private func watch(_ id: String, connection number: Int) {
-        for delay in [1, 1, 2, 4, 8, 16, 32] as [UInt32] {
-            sleep(delay)
-            guard state.withLock({ $0.number == number && $0.refusal == nil && !$0.ended }) else { return }
-            guard let answer = slurm(["squeue", "--noheader", "--jobs=\(id)", "--format=%T|%r"]), answer.status == 0 else { return }
+        var delays: [UInt32] = [1, 1, 2, 4, 8, 16, 32]
+        while true {
+            sleep(delays.isEmpty ? 60 : delays.removeFirst())
+            guard state.withLock({ $0.number == number && $0.refusal == nil && $0.vanished == nil && !$0.ended && !$0.allocated })
+            else { return }
+            guard let answer = slurm(["squeue", "--noheader", "--jobs=\(id)", "--format=%T|%r"]) else { continue }
             let fields = answer.output.split(separator: "\n").first?.split(separator: "|").map(String.init) ?? []
-            guard fields.count == 2, fields[0] == "PENDING" else { return }
+            // squeue: "Invalid job id specified" (exit 1), or nothing once the record is purged.
+            if answer.output.contains("Invalid job id") || (answer.status == 0 && fields.isEmpty) {
+                end(connection: number, vanished: "Slurm no longer knows job \(id), which srun was still waiting for "
+                    + "(its controller restarted without it?): the worker is requested again")
+                return
+            }
+            guard answer.status == 0, fields.count == 2 else { continue }
+            guard fields[0] == "PENDING" else { return }
             guard let fix = Self.hopelessReasons[fields[1]] else { continue }
             let text = "Slurm will never start job \(id) (pending, reason \(fields[1])): \(fix); in the host file of \(hostFile)"
             let refuse = state.withLock { state -> (@Sendable () -> Void)? in
@@ -145,5 +170,15 @@ final class SlurmJobState: Sendable {
             refuse?()
             return
         }
+    }
+
+    /// Ends connection `number` (if still current) because its queued job vanished.
+    private func end(connection number: Int, vanished text: String) {
+        let refuse = state.withLock { state -> (@Sendable () -> Void)? in
+            guard state.number == number, !state.allocated, !state.ended else { return nil }
+            state.vanished = text
+            return state.refuse
+        }
+        refuse?()
     }
 }

@@ -73,11 +73,20 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         } else {
             let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles) : nil
             localCache = cache
-            inner = LocalTransport(hostName: name, executable: "/usr/bin/env",
-                                   arguments: ["srun"] + srun + [cache?.binaryPath ?? binary.path] + worker,
+            inner = LocalTransport(hostName: name, executable: Self.srunLauncher.executable,
+                                   arguments: Self.srunLauncher.prefix + srun + [cache?.binaryPath ?? binary.path] + worker,
                                    slots: host.slots, stderrLine: job.read, failure: job.failure, explain: job.explain)
         }
     }
+
+    /// How a local srun is started: under `setpriv --pdeathsig TERM` (util-linux) where there
+    /// is one, so that srun gets SIGTERM when the coordinator dies (kill -9) and takes its Slurm
+    /// job along (a queued one is withdrawn); else, with nobody left to scancel it, a queued srun
+    /// waits on and a running one keeps its job. The signal follows the thread that spawned
+    /// srun: the coordinator's loop, which lives as long as the coordinator.
+    static let srunLauncher: (executable: String, prefix: [String]) =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+            ? ("/usr/bin/setpriv", ["--pdeathsig", "TERM", "--", "srun"]) : ("/usr/bin/env", ["srun"])
 
     /// Where `srun --bcast` puts the binary on a node without a shared home (a folder: srun
     /// names the copy `slurm_bcast_JOB.STEP_NODE`).
@@ -93,6 +102,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
 
     public var readyLimit: Duration? { .seconds(settings.pendingLimit) }
 
+    public var timeLimit: Duration? { settings.timeLimit.map { .seconds($0) } }
+
     public var readyLimitReason: String {
         let id = job.id.map { "Slurm job \($0)" } ?? "Slurm job \(jobName)"
         return "\(id) did not start within pending_limit (\(settings.pendingLimit) s): it waited in the queue "
@@ -101,7 +112,7 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        // A job Slurm will never start (see `SlurmJobState.watch`) ends this connection at once.
+        // A job Slurm will never start, or that it lost (see `SlurmJobState.watch`), ends this connection at once.
         job.begin(events: events, refuse: { [weak self] in self?.abort() })
         try localCache?.ensureBinary()
         try inner.start(events: events)
@@ -121,8 +132,11 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     }
 
     public func close() {
+        // A worker still queued has nothing to finish; and srun waiting for a job the controller
+        // lost would not end when scancel finds nothing to cancel.
+        let pending = job.isPending
         job.end()
-        inner.close()
+        if pending { inner.abort() } else { inner.close() }
         cancelJob()
     }
 

@@ -114,6 +114,33 @@ public final class TestSSHD: @unchecked Sendable {
         for child in Self.descendants(of: pid) { kill(child, SIGKILL) }
     }
 
+    /// Kills sshd as a crash would: its connections (and the commands they run) and the
+    /// listener; `startAgain()` brings it back on the same port with the same keys.
+    public func crash() {
+        stopServer()
+    }
+
+    /// Starts a crashed server again (same port, keys and configuration).
+    public func startAgain() throws {
+        guard pid == nil else { return }
+        try start()
+    }
+
+    /// Stops (SIGSTOP) or continues (SIGCONT) sshd's per-connection processes, not the
+    /// commands they run: the connections stay open but nothing moves through them, as over a
+    /// link that was cut, while the remote side runs on; the listener still accepts new
+    /// connections. Returns how many processes were signalled.
+    @discardableResult
+    public func freezeConnections(_ frozen: Bool) -> Int {
+        guard let pid else { return 0 }
+        let connections = Self.descendants(of: pid).filter { child in
+            let name = (try? String(contentsOfFile: "/proc/\(child)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("sshd")
+        }
+        for child in connections { kill(child, frozen ? SIGSTOP : SIGCONT) }
+        return connections.count
+    }
+
     /// Starts an ssh-agent (`ssh-agent -D`) holding the authorized user key and returns its
     /// socket path, for use as `SSH_AUTH_SOCK`. `stop()` stops it.
     public func startAgent() throws -> String {
@@ -237,7 +264,7 @@ public final class TestSSHD: @unchecked Sendable {
     }
 
     @discardableResult
-    static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    public static func runTool(_ tool: String, _ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments

@@ -128,17 +128,21 @@ public final class TestSlurm: @unchecked Sendable {
             grew = !more.isEmpty
             victims.formUnion(more)
         }
+        // All at once, as a power cut: stopped first, so none sees another die (a shell whose
+        // child was killed first would exit 137 as if by its own choice).
+        for pid in victims { kill(pid, SIGSTOP) }
         for pid in victims { kill(pid, SIGKILL) }
         return victims.sorted()
     }
 
     /// Starts a crashed node's slurmd again and waits (at most `timeout` seconds) until the
     /// node is idle (`ReturnToService=2`: a node that was marked down returns when it registers),
-    public func bringBack(_ name: String, timeout: Double = 60) throws {
+    /// unless `waitUntilIdle` is false (jobs may take the node at once).
+    public func bringBack(_ name: String, waitUntilIdle wait: Bool = true, timeout: Double = 60) throws {
         precondition(multiple && nodes.contains(name), "bringBack needs a cluster of several nodes and one of its nodes")
         guard slurmds[name] == nil else { return }
         try startSlurmd(name)
-        try waitUntilIdle([name], timeout: timeout)
+        if wait { try waitUntilIdle([name], timeout: timeout) }
     }
 
     /// Drains a node (`scontrol update State=DRAIN`): what runs there goes on, nothing new starts.
@@ -255,6 +259,41 @@ public final class TestSlurm: @unchecked Sendable {
         slurmds[name] = try TestSSHD.spawn("/usr/bin/unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh"]
                                                + folders + ["--"] + slurmd,
                                            log: path("slurmd-\(name).out"), environment: environment, ownGroup: true)
+    }
+
+    /// Kills slurmctld with SIGKILL, as a crash would, and starts it again from its saved
+    /// state (`StateSaveLocation`); waits (at most `timeout` seconds) until it answers
+    /// `sinfo` and every running node has registered again (no longer `unknown`). What runs
+    /// on the nodes goes on meanwhile; clients retry or fail while it is down.
+    /// - Parameters:
+    ///   - down: seconds to leave it down before the restart.
+    ///   - losingState: start it with `-c`, as if it had crashed before saving anything: it
+    ///     knows no job (it kills the steps the nodes still run, and srun's still queued wait
+    ///     for a job that no longer exists).
+    public func restartController(down: Double = 0, losingState: Bool = false, timeout: Double = 60) throws {
+        precondition(!pids.isEmpty, "the cluster is stopped")
+        kill(pids[0], SIGKILL)
+        Self.waitForChild(pids[0])
+        if down > 0 { usleep(UInt32(down * 1_000_000)) }
+        pids[0] = try TestSSHD.spawn("/usr/sbin/slurmctld", ["-D", "-i"] + (losingState ? ["-c"] : []) + ["-f", configPath],
+                                     log: path("slurmctld.out"), environment: environment, ownGroup: true)
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if waitpid(pids[0], nil, WNOHANG) != 0 { throw TestSSHDError(message: "slurmctld exited after its restart: " + logs()) }
+            let up = multiple ? Array(slurmds.keys) : nodes
+            if let states = try? nodeStates(), up.allSatisfy({ states[$0].map { !$0.hasPrefix("unknown") && !$0.hasSuffix("*") } ?? false }) {
+                return
+            }
+            usleep(200_000)
+        }
+        throw TestSSHDError(message: "slurmctld did not answer within \(Int(timeout)) s of its restart: " + logs())
+    }
+
+    /// Whether slurmctld's saved state (`StateSaveLocation/job_state`, written a few seconds
+    /// after a change) holds a job named `name`: a crash from then on does not lose it.
+    public func hasSaved(job name: String) -> Bool {
+        guard let bytes = FileManager.default.contents(atPath: path("state/job_state")) else { return false }
+        return [UInt8](bytes).firstRange(of: Array(name.utf8)) != nil
     }
 
     /// Every process's parent, by pid (from `/proc/PID/stat`).

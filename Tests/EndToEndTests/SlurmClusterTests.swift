@@ -217,3 +217,109 @@ extension SlurmClusterTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 }
+
+extension SlurmClusterTests {
+    /// A sweep whose worker c.1 runs jobs on n1 while c.2 waits in the queue (n2 drained);
+    /// returns the launch and the two Slurm job ids once both are known.
+    func startWithOneWorkerQueued(_ slurm: TestSlurm, _ sandbox: SweepSandbox) throws -> (launch: Run, running: String, pending: String) {
+        try slurm.drain("n2")
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        var hosts: [StoredHost] = []
+        #expect(sandbox.waitUntil(timeout: 60) {
+            hosts = (try? store(sandbox).hosts()) ?? []
+            let running = (try? attempts(sandbox).contains { $0.attempt.host == "c.1" && $0.attempt.status == .running }) ?? false
+            return running && hosts.contains { $0.name == "c.2" && $0.state == .pending && $0.slurmJob != nil }
+                && hosts.contains { $0.name == "c.1" && $0.slurmJob != nil }
+        }, "\(hosts) \(queued(slurm))")
+        return (launch, try #require(hosts.first { $0.name == "c.1" }?.slurmJob), try #require(hosts.first { $0.name == "c.2" }?.slurmJob))
+    }
+
+    /// slurmctld is killed with SIGKILL mid-sweep, once it has saved both workers' jobs, while
+    /// worker c.1 runs jobs on n1 and c.2 waits in the queue (n2 drained), and started again
+    /// 3 s later. The running worker goes on (no attempt lost, the same Slurm job throughout),
+    /// the pending request is neither lost nor doubled (the same Slurm job starts once n2
+    /// resumes, and the queue never holds two of c.2's), and every job is done exactly once.
+    @Test(.timeLimit(.minutes(4)))
+    func aControllerRestartMidSweepLosesAndDoublesNothing() throws {
+        let slurm = try TestSlurm(nodes: 2)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 24, epochs: 10, sleepMS: 200, workers: 2)
+        let (launch, first, pending) = try startWithOneWorkerQueued(slurm, sandbox)
+        let names = try slurm.queue().map(\.name)
+        #expect(sandbox.waitUntil(timeout: 30) { names.allSatisfy(slurm.hasSaved(job:)) }, "\(names) not saved by slurmctld")
+        try slurm.restartController(down: 3)
+        try slurm.resume("n2")
+        // Until c.2 runs: one Slurm job of c.2's in the queue at any time, the one it asked for.
+        var seen: Set<String> = []
+        #expect(sandbox.waitUntil(timeout: 60) {
+            let mine = ((try? slurm.queue()) ?? []).filter { $0.name.hasSuffix("-c.2") }
+            if mine.count > 1 { seen.insert("\(mine.count) at once") }
+            seen.formUnion(mine.map(\.id))
+            return mine.contains { $0.state == "RUNNING" }
+        }, queued(slurm))
+        #expect(seen == [pending], "\(seen)")
+        launch.wait(timeout: 180)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 24, epochs: 10)
+        let all = try attempts(sandbox).map(\.attempt)
+        #expect(all.allSatisfy { $0.status == .ok }, "\(all.map { ($0.host, $0.status, $0.error) })")
+        #expect(Set(all.map(\.host)) == ["c.1", "c.2"], "\(all.map(\.host))")
+        let after = try store(sandbox).hosts()
+        #expect(after.first { $0.name == "c.1" }?.slurmJob == first, "\(after)")
+        #expect(after.first { $0.name == "c.2" }?.slurmJob == pending, "\(after)")
+        #expect(!launch.stderr.contains("reconnecting host"), "\(launch.stderr)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// The controller comes back without its state (`slurmctld -c`, as after a crash before
+    /// its first save): it kills c.1's step, and c.2's queued job no longer exists while its
+    /// srun waits on. c.1 is lost and reconnected (its job rerun once); c.2 is found gone by
+    /// squeue and requested again (srun alone would wait forever, and outlive the sweep).
+    @Test(.timeLimit(.minutes(4)))
+    func aControllerThatLostItsStateHasEveryWorkerRequestedAgain() throws {
+        let slurm = try TestSlurm(nodes: 2)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 24, epochs: 10, sleepMS: 200, workers: 2)
+        let (launch, first, pending) = try startWithOneWorkerQueued(slurm, sandbox)
+        try slurm.restartController(losingState: true)
+        launch.wait(timeout: 200)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 24, epochs: 10)
+        let all = try attempts(sandbox).map(\.attempt)
+        #expect(all.allSatisfy { $0.status == .ok || ($0.status == .lost && $0.host == "c.1") },
+                "\(all.map { ($0.host, $0.status, $0.error) })")
+        #expect(launch.stderr.contains("Slurm no longer knows job \(pending)"), "\(launch.stderr)")
+        let after = try store(sandbox).hosts()
+        #expect(after.first { $0.name == "c.1" }?.slurmJob != first, "\(after)")
+        #expect(after.first { $0.name == "c.2" }?.slurmJob != pending, "\(after)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+}
+
+extension SlurmClusterTests {
+    /// `--time=1` (a minute, Slurm's shortest) and jobs of 25 s: after two jobs a worker has
+    /// about 10 s left, less than a job is known to take, so it takes no third; it is replaced
+    /// and the fresh worker runs the rest. Every attempt is ok (with `--max-attempts 1` a
+    /// job killed by the limit would fail the sweep; one put back would show as lost).
+    @Test(.timeLimit(.minutes(4)))
+    func aWorkerNearItsTimeLimitIsReplacedBetweenJobs() throws {
+        let slurm = try TestSlurm(nodes: 2)
+        defer { slurm.stop() }
+        let sandbox = try setUp(jobs: 4, epochs: 25, sleepMS: 1000, workers: 1)
+        try sandbox.write("c.json", #"{"name": "c", "slurm": true, "workers": 1, "slots": 1, "slurm_args": ["--time=1"]}"#)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0", "--max-attempts", "1"],
+                                       environment: slurm.environment)
+        launch.wait(timeout: 200)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 4, epochs: 25)
+        let all = try attempts(sandbox).map(\.attempt)
+        #expect(all.count == 4 && all.allSatisfy { $0.status == .ok }, "\(all.map { ($0.status, $0.error) })")
+        #expect(launch.stderr.contains("left of its time limit, less than the next job is expected to take; requesting a fresh worker"),
+                "\(launch.stderr)")
+        #expect(!launch.stderr.contains("reached its time limit"), "no worker met its limit with a job: \(launch.stderr)")
+        #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+}

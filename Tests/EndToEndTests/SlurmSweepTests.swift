@@ -217,6 +217,22 @@ struct SlurmSweepTests {
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
+    /// A coordinator killed (kill -9) while its worker waits in the queue: nobody is left to
+    /// scancel it, and srun reads no input while it waits; it gets SIGTERM as the coordinator
+    /// dies (`setpriv --pdeathsig`) and withdraws the job. Nothing is left.
+    @Test func aCoordinatorKilledWhileItsWorkerIsQueuedLeavesNoSrunAndNoJob() throws {
+        let slurm = try TestSlurm()
+        defer { slurm.stop() }
+        try slurm.drain(slurm.nodeName)
+        let sandbox = try setUp(jobs: 2, epochs: 2, sleepMS: 100, workers: 1)
+        let launch = try sandbox.start(["launch", "p.json", "--hosts", "c.json", "--local-slots", "0"], environment: slurm.environment)
+        #expect(sandbox.waitUntil(timeout: 60) { (try? slurm.queue())?.contains { $0.state == "PENDING" } == true }, queued(slurm))
+        kill(launch.process.processIdentifier, SIGKILL)
+        launch.wait(timeout: 30)
+        #expect(slurm.waitForEmptyQueue(timeout: 30), queued(slurm))
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
     /// Slurm's shortest `--time` is a minute (the fixture's OverTimeLimit is 0, and slurmctld
     /// ends the job within about 70 s). With `--max-attempts 1` the one attempt fails the job,
     /// which was re-queued forever; that further attempts stop at `--max-attempts` across

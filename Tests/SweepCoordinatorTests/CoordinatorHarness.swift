@@ -19,13 +19,15 @@ final class CoordinatorHarness {
 
     var store: StoreWriter { prepared.store }
 
-    init(jobs count: Int, transports: [ScriptedTransport], configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
+    /// - Parameter seeds: the jobs are one configuration's seeds (else each its own configuration).
+    init(jobs count: Int, transports: [ScriptedTransport], seeds: Bool = false,
+         configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
         folder = try TemporaryFolder("sweep-coordinator")
         var options = Coordinator.Options()
         configure(&options)
         let plan = Launcher.Plan(
             name: "t", workload: "probe", specPath: "t.json", specText: "{}",
-            jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(["value": .int($0), "seed": 0])) })
+            jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(seeds ? ["value": 0, "seed": .int($0)] : ["value": .int($0), "seed": 0])) })
         prepared = try Launcher(databasePath: folder.file("sweep.sqlite"), options: options).prepare(plan)
         self.jobs = try prepared.store.jobs(of: prepared.sweep.id).map(\.id)
         coordinator = Coordinator(store: prepared.store, sweep: prepared.sweep, transports: transports, events: events,

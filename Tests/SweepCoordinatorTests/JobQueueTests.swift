@@ -2,7 +2,7 @@
 import Testing
 
 /// The pending-job ring buffer against an array doing the same: appends, prepends and
-/// removals in a seeded random mix that wraps around and grows the buffer many times.
+/// removals (at the front and from the middle) in a seeded random mix that wraps around and grows the buffer many times.
 @Suite struct JobQueueTests {
     @Test func itKeepsTheOrderAnArrayWouldThroughWrapsAndGrowth() {
         var queue = JobQueue()
@@ -13,13 +13,19 @@ import Testing
             return state >> 33
         }
         for step in 0..<20_000 {
-            switch next() % 7 {
+            switch next() % 8 {
             case 0, 1, 2:
                 queue.append(Int64(step))
                 model.append(Int64(step))
             case 3:
                 queue.prepend(Int64(step))
                 model.insert(Int64(step), at: 0)
+            case 4:
+                // A time-limited host skips to the first job that fits: taken from the middle.
+                let wanted = Int64(next() % 20_000)
+                let index = queue.firstIndex { $0 >= wanted }
+                #expect(index == model.firstIndex { $0 >= wanted })
+                if let index { #expect(queue.remove(at: index) == model.remove(at: index)) }
             default:
                 if !model.isEmpty { #expect(queue.removeFirst() == model.removeFirst()) }
             }

@@ -30,10 +30,14 @@ final class ScriptedTransport: WorkerTransport, Sendable {
     var readyLimitReason: String { "still queued" }
     private let state = Mutex(State())
 
-    init(_ name: String, slots: Int, readyLimit: Duration? = nil) {
+    /// As a Slurm worker's `--time`.
+    let timeLimit: Duration?
+
+    init(_ name: String, slots: Int, readyLimit: Duration? = nil, timeLimit: Duration? = nil) {
         hostName = name
         self.slots = slots
         self.readyLimit = readyLimit
+        self.timeLimit = timeLimit
     }
 
     // MARK: WorkerTransport
