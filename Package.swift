@@ -48,8 +48,8 @@ let package = Package(
         // Spec grammar, validation, expansion into jobs.
         .target(name: "SweepSpec", dependencies: ["SweepCore", "Yams"], swiftSettings: strict),
         // Model-based search: the Tree-structured Parzen Estimator, pure numerics over SweepCore's values.
-        // Optimised in debug builds too: the coordinator's tests propose thousands of trials.
-        .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Built like the numerics (AVX2/FMA, -O in debug too): its kernel sums are vector code.
+        .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + numerics),
         // SQLite store (GRDB): schema, migrations, queries.
         .target(name: "SweepStore", dependencies: [
             "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),

@@ -54,21 +54,26 @@ public final class TPESampler {
     public private(set) var outcomes: [Outcome] = []
     /// Per dimension, the trials in ascending order of their coordinate.
     private var orders: [[Int32]]
-    // Scratch, kept between proposals.
-    private var split: [UInt8] = []
-    private var trialWeights: [Double] = []
-    private var ranked: [Int32] = []
-    private var belowValues: [Double] = [], belowWeights: [Double] = []
-    private var aboveValues: [Double] = [], aboveWeights: [Double] = []
-    private var below: [ParzenEstimator]
-    private var above: [ParzenEstimator]
+    /// Buffers kept between proposals. `propose` swaps them into locals first: a class's
+    /// stored arrays would be checked for exclusive access on every element touched.
+    private struct Scratch {
+        var split: [UInt8] = []
+        var trialWeights: [Double] = []
+        var ranked: [Int32] = []
+        var losses: [Double] = []
+        var belowValues: [Double] = [], belowWeights: [Double] = []
+        var aboveValues: [Double] = [], aboveWeights: [Double] = []
+        var below: [ParzenEstimator] = []
+        var above: [ParzenEstimator] = []
+    }
+    private var scratch = Scratch()
 
     public init(dimensions: [SearchDimension], settings: Settings = Settings()) {
         self.dimensions = dimensions
         self.settings = settings
         orders = dimensions.map { _ in [] }
-        below = dimensions.map { ParzenEstimator(dimension: $0) }
-        above = dimensions.map { ParzenEstimator(dimension: $0) }
+        scratch.below = dimensions.map { ParzenEstimator(dimension: $0) }
+        scratch.above = dimensions.map { ParzenEstimator(dimension: $0) }
     }
 
     public var count: Int { outcomes.count }
@@ -95,15 +100,22 @@ public final class TPESampler {
         points.append(contentsOf: coordinates)
         outcomes.append(outcome)
         let d = dimensions.count
-        for j in 0..<d {
-            let x = coordinates[j]
-            // After equal values: ties stay in trial order, as a stable sort would leave them.
-            var lo = 0, hi = orders[j].count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if points[Int(orders[j][mid]) * d + j] <= x { lo = mid + 1 } else { hi = mid }
+        var orders: [[Int32]] = []
+        swap(&orders, &self.orders)
+        defer { swap(&orders, &self.orders) }
+        points.withUnsafeBufferPointer { points in
+            for j in 0..<d {
+                let x = coordinates[j]
+                // After equal values: ties stay in trial order, as a stable sort would leave them.
+                var lo = 0, hi = orders[j].count
+                orders[j].withUnsafeBufferPointer { order in
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if points[Int(order[mid]) * d + j] <= x { lo = mid + 1 } else { hi = mid }
+                    }
+                }
+                orders[j].insert(Int32(t), at: lo)
             }
-            orders[j].insert(Int32(t), at: lo)
         }
         return t
     }
@@ -125,29 +137,40 @@ public final class TPESampler {
             return Proposal(coordinates: dimensions.map { $0.randomCoordinate(&generator) },
                             basis: "random (startup, \(finished) of \(settings.startup) finished)")
         }
+        var w = Scratch()
+        swap(&w, &scratch)
+        defer { swap(&w, &scratch) }
+        let points = self.points, outcomes = self.outcomes, orders = self.orders
         // Below: the gamma best finished trials (ties to the older one).
-        ranked.removeAll(keepingCapacity: true)
-        for t in 0..<n { if case .complete = outcomes[t] { ranked.append(Int32(t)) } }
-        let nBelow = Self.gamma(finished)
-        ranked.sort { a, b in
-            let (la, lb) = (loss(Int(a)), loss(Int(b)))
-            return la < lb || (la == lb && a < b)
+        w.ranked.removeAll(keepingCapacity: true)
+        w.losses.removeAll(keepingCapacity: true)
+        for t in 0..<n {
+            if case .complete(let loss) = outcomes[t] {
+                w.ranked.append(Int32(t))
+                w.losses.append(loss.isNaN ? .infinity : loss)
+            } else {
+                w.losses.append(.infinity)
+            }
         }
-        split.removeAll(keepingCapacity: true)
-        split.append(contentsOf: repeatElement(0, count: n))
-        for i in 0..<nBelow { split[Int(ranked[i])] = 1 }
-        for t in 0..<n where split[t] == 0 && outcomes[t] != .excluded { split[t] = 2 }
+        let nBelow = Self.gamma(finished)
+        w.losses.withUnsafeBufferPointer { loss in
+            w.ranked.sort { a, b in loss[Int(a)] < loss[Int(b)] || (loss[Int(a)] == loss[Int(b)] && a < b) }
+        }
+        w.split.removeAll(keepingCapacity: true)
+        w.split.append(contentsOf: repeatElement(0, count: n))
+        for i in 0..<nBelow { w.split[Int(w.ranked[i])] = 1 }
+        for t in 0..<n where w.split[t] == 0 && outcomes[t] != .excluded { w.split[t] = 2 }
         // Weights by age within each set (trial order).
         let nAbove = finished - nBelow + running
-        trialWeights.removeAll(keepingCapacity: true)
-        trialWeights.append(contentsOf: repeatElement(0, count: n))
+        w.trialWeights.removeAll(keepingCapacity: true)
+        w.trialWeights.append(contentsOf: repeatElement(0, count: n))
         var belowRank = 0, aboveRank = 0
         for t in 0..<n {
-            if split[t] == 1 {
-                trialWeights[t] = Self.observationWeight(rank: belowRank, of: nBelow)
+            if w.split[t] == 1 {
+                w.trialWeights[t] = Self.observationWeight(rank: belowRank, of: nBelow)
                 belowRank += 1
-            } else if split[t] == 2 {
-                trialWeights[t] = Self.observationWeight(rank: aboveRank, of: nAbove)
+            } else if w.split[t] == 2 {
+                w.trialWeights[t] = Self.observationWeight(rank: aboveRank, of: nAbove)
                 aboveRank += 1
             }
         }
@@ -158,47 +181,52 @@ public final class TPESampler {
                 result[j] = dimensions[j].randomCoordinate(&generator)
                 continue
             }
-            belowValues.removeAll(keepingCapacity: true); belowWeights.removeAll(keepingCapacity: true)
-            aboveValues.removeAll(keepingCapacity: true); aboveWeights.removeAll(keepingCapacity: true)
+            w.belowValues.removeAll(keepingCapacity: true); w.belowWeights.removeAll(keepingCapacity: true)
+            w.aboveValues.removeAll(keepingCapacity: true); w.aboveWeights.removeAll(keepingCapacity: true)
             for t32 in orders[j] {
                 let t = Int(t32)
-                switch split[t] {
-                case 1: belowValues.append(points[t * d + j]); belowWeights.append(trialWeights[t])
-                case 2: aboveValues.append(points[t * d + j]); aboveWeights.append(trialWeights[t])
+                switch w.split[t] {
+                case 1: w.belowValues.append(points[t * d + j]); w.belowWeights.append(w.trialWeights[t])
+                case 2: w.aboveValues.append(points[t * d + j]); w.aboveWeights.append(w.trialWeights[t])
                 default: break
                 }
             }
-            belowValues.withUnsafeBufferPointer { v in
-                belowWeights.withUnsafeBufferPointer { w in below[j].fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
-            }
-            aboveValues.withUnsafeBufferPointer { v in
-                aboveWeights.withUnsafeBufferPointer { w in above[j].fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
-            }
-            var best = -Double.infinity
-            var chosen: Double?
-            for _ in 0..<settings.candidates {
-                let x = below[j].sample(&generator)
-                let score = below[j].logDensity(x) - above[j].logDensity(x)
-                // The first of equal scores wins, as numpy's argmax.
-                if chosen == nil || score > best {
-                    best = score.isNaN ? -.infinity : score
-                    chosen = x
-                }
-            }
-            result[j] = chosen ?? below[j].sample(&generator)
+            result[j] = Self.bestCandidate(below: &w.below[j], above: &w.above[j], belowValues: w.belowValues,
+                                           belowWeights: w.belowWeights, aboveValues: w.aboveValues,
+                                           aboveWeights: w.aboveWeights, settings: settings, &generator)
         }
         return Proposal(coordinates: result, basis: "tpe: \(nBelow) below, \(nAbove - running) above"
                             + (running > 0 ? " (+\(running) running)" : ""))
     }
 
-    private func loss(_ t: Int) -> Double {
-        if case .complete(let value) = outcomes[t] { return value }
-        return .infinity
+    /// Fits l and g for one parameter and returns the candidate drawn from l with the
+    /// largest log l(x) - log g(x).
+    private static func bestCandidate(below: inout ParzenEstimator, above: inout ParzenEstimator, belowValues: [Double],
+                                      belowWeights: [Double], aboveValues: [Double], aboveWeights: [Double],
+                                      settings: Settings, _ generator: inout SplitMix64) -> Double {
+        belowValues.withUnsafeBufferPointer { v in
+            belowWeights.withUnsafeBufferPointer { w in below.fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
+        }
+        aboveValues.withUnsafeBufferPointer { v in
+            aboveWeights.withUnsafeBufferPointer { w in above.fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
+        }
+        var best = -Double.infinity
+        var chosen: Double?
+        for _ in 0..<settings.candidates {
+            let x = below.sample(&generator)
+            let score = below.logDensity(x) - above.logDensity(x)
+            // The first of equal scores wins, as numpy's argmax.
+            if chosen == nil || score > best {
+                best = score.isNaN ? -.infinity : score
+                chosen = x
+            }
+        }
+        return chosen ?? below.sample(&generator)
     }
 
     /// Log l(x) - log g(x) of the last proposal's densities for dimension `j`: what ranks
     /// the candidates (tests).
     public func expectedImprovement(dimension j: Int, at x: Double) -> Double {
-        below[j].logDensity(x) - above[j].logDensity(x)
+        scratch.below[j].logDensity(x) - scratch.above[j].logDensity(x)
     }
 }
