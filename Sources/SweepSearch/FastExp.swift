@@ -6,8 +6,12 @@
 /// subnormal: such a kernel adds nothing a double can hold beside the prior's.
 enum FastExp {
     @inline(__always)
-    static func negativeHalfSquare(_ z: Double) -> Double {
-        let x = max(-0.5 * z * z, -700)
+    static func negativeHalfSquare(_ z: Double) -> Double { negativeHalf(ofSquare: z * z) }
+
+    /// exp(-s/2) for s >= 0.
+    @inline(__always)
+    static func negativeHalf(ofSquare s: Double) -> Double {
+        let x = max(-0.5 * s, -700)
         let k = (x * 1.4426950408889634).rounded(.toNearestOrEven)
         let r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10
         var p = 1.0 / 479_001_600

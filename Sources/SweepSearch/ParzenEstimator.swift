@@ -78,18 +78,7 @@ public struct ParzenEstimator: Sendable {
         }
         let scale = 1 / range
         for i in 0..<n { centres.append((sortedObservations[i] - low) * scale) }
-        // Widths: the larger gap to a neighbour, the interval's ends [0, 1] counting as ones.
-        for i in 0..<n {
-            let left = centres[i] - (i == 0 ? 0 : centres[i - 1])
-            let right = (i == n - 1 ? 1 : centres[i + 1]) - centres[i]
-            widths.append(max(left, right))
-        }
-        if n >= 2 {
-            widths[0] = centres[1] - centres[0]
-            widths[n - 1] = centres[n - 1] - centres[n - 2]
-        }
-        let minimum = 1 / min(100, Double(n + 2))
-        for i in 0..<n { widths[i] = min(max(widths[i], minimum), 1) }
+        Self.appendWidths(sortedCentres: centres, to: &widths)
         centres.append(0.5)
         widths.append(1)
         coefficients.removeAll(keepingCapacity: true)
@@ -113,6 +102,25 @@ public struct ParzenEstimator: Sendable {
             packed.append((c, v, k))
             i += 4
         }
+    }
+
+    /// Optuna's kernel widths for centres in [0, 1], ascending: the larger gap to a
+    /// neighbour (the ends 0 and 1 count as neighbours), the lowest and highest kernels
+    /// their inner gap, clipped to [1 / min(100, n + 2), 1].
+    static func appendWidths(sortedCentres centres: [Double], to widths: inout [Double]) {
+        let n = centres.count
+        let start = widths.count
+        for i in 0..<n {
+            let left = centres[i] - (i == 0 ? 0 : centres[i - 1])
+            let right = (i == n - 1 ? 1 : centres[i + 1]) - centres[i]
+            widths.append(max(left, right))
+        }
+        if n >= 2 {
+            widths[start] = centres[1] - centres[0]
+            widths[start + n - 1] = centres[n - 1] - centres[n - 2]
+        }
+        let minimum = 1 / min(100, Double(n + 2))
+        for i in start..<(start + n) { widths[i] = min(max(widths[i], minimum), 1) }
     }
 
     private mutating func fitChoices(_ observations: UnsafeBufferPointer<Double>, count: Int, priorWeight: Double) {

@@ -12,8 +12,9 @@ public enum SuggestionCost {
     /// `proposals` proposals, each added (as finished) before the next, as a search would.
     /// Returns seconds of this thread's CPU time per proposal: on a machine shared with
     /// other builds, wall time would measure them too.
-    public static func measure(_ objective: SyntheticObjective, trials: Int, proposals: Int = 50, seed: UInt64 = 0) -> Double {
-        let sampler = TPESampler(dimensions: objective.dimensions)
+    public static func measure(_ objective: SyntheticObjective, trials: Int, proposals: Int = 50, seed: UInt64 = 0,
+                               multivariate: Bool = false) -> Double {
+        let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(multivariate: multivariate))
         var generator = SplitMix64(seed: seed)
         for _ in 0..<trials {
             let x = objective.dimensions.map { $0.randomCoordinate(&generator) }

@@ -26,7 +26,13 @@ public final class TPESampler {
         public var candidates = 24
         /// The prior kernel's weight, against 1 for an observation.
         public var priorWeight = 1.0
-        public init(startup: Int = 10) { self.startup = startup }
+        /// Model the parameters jointly (Optuna's `multivariate=True`, its default since
+        /// 4.x) rather than each on its own (`false`, the older default, this one's).
+        public var multivariate = false
+        public init(startup: Int = 10, multivariate: Bool = false) {
+            self.startup = startup
+            self.multivariate = multivariate
+        }
     }
 
     /// What the model knows of a trial.
@@ -65,6 +71,10 @@ public final class TPESampler {
         var aboveValues: [Double] = [], aboveWeights: [Double] = []
         var below: [ParzenEstimator] = []
         var above: [ParzenEstimator] = []
+        var kernelOf: [Int32] = []
+        var belowTrials: [Int32] = [], aboveTrials: [Int32] = []
+        var jointBelow: JointParzenEstimator?
+        var jointAbove: JointParzenEstimator?
     }
     private var scratch = Scratch()
 
@@ -176,6 +186,11 @@ public final class TPESampler {
         }
         let d = dimensions.count
         var result = [Double](repeating: 0, count: d)
+        if settings.multivariate {
+            proposeJointly(&w, result: &result, points: points, orders: orders, nBelow: nBelow, nAbove: nAbove, &generator)
+            return Proposal(coordinates: result, basis: "tpe (joint): \(nBelow) below, \(nAbove - running) above"
+                                + (running > 0 ? " (+\(running) running)" : ""))
+        }
         for j in 0..<d {
             if dimensions[j].isSingleValued {
                 result[j] = dimensions[j].randomCoordinate(&generator)
@@ -197,6 +212,58 @@ public final class TPESampler {
         }
         return Proposal(coordinates: result, basis: "tpe: \(nBelow) below, \(nAbove - running) above"
                             + (running > 0 ? " (+\(running) running)" : ""))
+    }
+
+    /// The multivariate proposal: one joint estimator per set over the parameters that
+    /// have more than one value; the others take their one value.
+    private func proposeJointly(_ w: inout Scratch, result: inout [Double], points: [Double], orders: [[Int32]],
+                                nBelow: Int, nAbove: Int, _ generator: inout SplitMix64) {
+        let d = dimensions.count
+        let modelled = (0..<d).filter { !dimensions[$0].isSingleValued }
+        for j in 0..<d where dimensions[j].isSingleValued { result[j] = dimensions[j].randomCoordinate(&generator) }
+        guard !modelled.isEmpty else { return }
+        let n = outcomes.count
+        w.belowTrials.removeAll(keepingCapacity: true)
+        w.aboveTrials.removeAll(keepingCapacity: true)
+        w.kernelOf.removeAll(keepingCapacity: true)
+        w.kernelOf.append(contentsOf: repeatElement(-1, count: n))
+        for t in 0..<n {
+            if w.split[t] == 1 {
+                w.kernelOf[t] = Int32(w.belowTrials.count)
+                w.belowTrials.append(Int32(t))
+            } else if w.split[t] == 2 {
+                w.kernelOf[t] = Int32(w.aboveTrials.count)
+                w.aboveTrials.append(Int32(t))
+            }
+        }
+        let dims = modelled.map { dimensions[$0] }
+        var below = w.jointBelow ?? JointParzenEstimator(dimensions: dims)
+        var above = w.jointAbove ?? JointParzenEstimator(dimensions: dims)
+        let split = w.split, kernelOf = w.kernelOf
+        for (set, estimator) in [(UInt8(1), 0), (UInt8(2), 1)] {
+            let trials = set == 1 ? w.belowTrials : w.aboveTrials
+            let weights = trials.map { w.trialWeights[Int($0)] }
+            func fit(_ e: inout JointParzenEstimator) {
+                e.fit(trials: trials, weights: weights, priorWeight: settings.priorWeight,
+                      point: { t, jj in points[t * d + modelled[jj]] },
+                      sortedIn: { jj in orders[modelled[jj]].filter { split[Int($0)] == set } },
+                      kernelOf: { Int(kernelOf[Int($0)]) })
+            }
+            if estimator == 0 { fit(&below) } else { fit(&above) }
+        }
+        var best = -Double.infinity
+        var chosen: [Double]?
+        for _ in 0..<settings.candidates {
+            let x = below.sample(&generator)
+            let score = below.logDensity(x) - above.logDensity(x)
+            if chosen == nil || score > best {
+                best = score.isNaN ? -.infinity : score
+                chosen = x
+            }
+        }
+        for (jj, j) in modelled.enumerated() { result[j] = chosen![jj] }
+        w.jointBelow = below
+        w.jointAbove = above
     }
 
     /// Fits l and g for one parameter and returns the candidate drawn from l with the

@@ -1,7 +1,7 @@
 import SweepCore
 
 extension SpecReader {
-    static let sampleKeys = ["method", "n", "seed", "startup", "params"]
+    static let sampleKeys = ["method", "n", "seed", "startup", "multivariate", "params"]
     static let sampleMethods = SweepSpec.Sample.Method.allCases.map(\.rawValue)
     static let distributions = ["uniform", "log_uniform", "int_uniform", "choice"]
 
@@ -45,6 +45,16 @@ extension SpecReader {
                 report("sample.startup", "expected the number of random trials before the model is used, an integer in 1...\(SweepSpec.Sample.maxTrials)")
             }
         }
+        var multivariate = false
+        if let given = members["multivariate"] {
+            if method != .tpe {
+                report("sample.multivariate", "multivariate is how a model-based search models the parameters: it needs \"method\": \"tpe\"")
+            } else if case .bool(let b) = given {
+                multivariate = b
+            } else {
+                report("sample.multivariate", "expected true (model the parameters jointly) or false (each on its own, the default)")
+            }
+        }
         var seed: UInt64 = 0
         if let given = members["seed"] {
             if let s = given.intValue, s >= 0 { seed = UInt64(s) } else { report("sample.seed", "expected a non-negative integer") }
@@ -64,7 +74,7 @@ extension SpecReader {
             for (name, distribution) in drawn { checkModelled(distribution, path: "sample.params.\(name)") }
         }
         guard count > 0, drawn.count == params.keys.filter({ !$0.hasPrefix("//") }).count else { return nil }
-        return SweepSpec.Sample(count: count, seed: seed, params: drawn, method: method, startup: startup)
+        return SweepSpec.Sample(count: count, seed: seed, params: drawn, method: method, startup: startup, multivariate: multivariate)
     }
 
     /// The model works on reals: a span that overflows, or integers past 2^53 (which a

@@ -51,7 +51,7 @@ public struct SearchPlan: Sendable {
     /// a relaunch with another search space starts a new search.
     public var identity: String {
         let params = sample.params.map { "\($0.name)=\($0.distribution.text)" }.joined(separator: ";")
-        let text = "\(sample.method.rawValue)\nseed \(sample.seed)\nstartup \(sample.startup)\n\(params)\n"
+        let text = "\(sample.method.rawValue)\(sample.multivariate ? " multivariate" : "")\nseed \(sample.seed)\nstartup \(sample.startup)\n\(params)\n"
             + template.key(workload: workload, version: version)
         return "search-" + Digest.sha256Hex(text.utf8)
     }

@@ -42,6 +42,8 @@ extension SweepSpec {
         public var method: Method = .random
         /// Random trials before the model is used (tpe).
         public var startup: Int = Self.defaultStartup
+        /// Model the parameters jointly (tpe; Optuna's `multivariate`).
+        public var multivariate = false
 
         /// Optuna's `n_startup_trials`.
         public static let defaultStartup = 10

@@ -20,6 +20,7 @@ extension Sweep.Bench {
         @Option(help: "Trials running at once.") var slots = 1
         @Option(help: "tpe or random.") var method = "tpe"
         @Option(help: "Random trials before the model (TPE).") var startup = 10
+        @Flag(help: "Model the parameters jointly (Optuna's multivariate).") var multivariate = false
         @Option(help: ArgumentHelp("Instead of searching: CPU milliseconds per proposal with this many finished trials in the model (comma-separated).", valueName: "n,n"))
         var cost: String?
         @Flag(help: "Print JSON (only it goes to stdout).") var json = false
@@ -41,13 +42,13 @@ extension Sweep.Bench {
                 guard !counts.isEmpty, counts.allSatisfy({ (0...100_000).contains($0) }) else {
                     throw ValidationError("--cost takes trial counts in 0...100000, like 100,1000,10000")
                 }
-                printResult(counts.map { ("\(function) ms per proposal at \($0) trials", SuggestionCost.measure(objective, trials: $0) * 1000) }, json: json)
+                printResult(counts.map { ("\(function) ms per proposal at \($0) trials", SuggestionCost.measure(objective, trials: $0, multivariate: multivariate) * 1000) }, json: json)
                 return
             }
             let regrets = (0..<seeds).map { regret(objective, seed: UInt64($0)) }
             if json {
                 let object: JSONValue = ["function": .string(function), "method": .string(method), "trials": .int(trials),
-                                         "slots": .int(slots), "regrets": .array(regrets.map { .double($0) })]
+                                         "slots": .int(slots), "multivariate": .bool(multivariate), "regrets": .array(regrets.map { .double($0) })]
                 print(object.canonicalText)
             } else {
                 let sorted = regrets.sorted()
@@ -57,7 +58,7 @@ extension Sweep.Bench {
 
         /// The best value found minus the function's minimum.
         func regret(_ objective: SyntheticObjective, seed: UInt64) -> Double {
-            let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(startup: method == "random" ? trials : startup))
+            let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(startup: method == "random" ? trials : startup, multivariate: multivariate))
             var generator = SplitMix64(seed: seed)
             var running: [(trial: Int, value: Double)] = []
             var best = Double.infinity

@@ -34,7 +34,8 @@ enum PlanTable {
     static func render(_ search: SearchPlan, spec: SweepSpec) -> String {
         let sample = search.sample
         let header = "sweep \(spec.name) (\(spec.workload.name)): a \(sample.method.rawValue) search of \(sample.count) trials, "
-            + "the first \(min(sample.startup, sample.count)) at random, seed \(sample.seed)\n"
+            + "the first \(min(sample.startup, sample.count)) at random, seed \(sample.seed)"
+            + (sample.multivariate ? ", parameters modelled jointly" : "") + "\n"
             + "(each trial is proposed from the results so far, so the trials cannot be listed before the sweep runs)\n"
         let rows = sample.params.map { [$0.name, $0.distribution.text] }
         return header + decisions(spec, epochs: search.template["epochs"]?.intValue)

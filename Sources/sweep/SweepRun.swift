@@ -84,7 +84,7 @@ enum SweepRun {
         }
         return ModelSearch(parameters: parameters, template: search.template, workload: search.workload, version: search.version,
                            trials: search.sample.count, startup: search.sample.startup, seed: search.sample.seed,
-                           objective: search.objective, stop: search.stop)
+                           objective: search.objective, stop: search.stop, multivariate: search.sample.multivariate)
     }
 
     /// The local worker (unless `--local-slots 0`), every SSH host and each Slurm cluster's workers.

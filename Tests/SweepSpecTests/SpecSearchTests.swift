@@ -32,7 +32,10 @@ import Workloads
 
     @Test func startupIsRead() throws {
         let p = try plan(Self.spec(#"{"method": "tpe", "n": 30, "startup": 4, "params": {"value": {"uniform": [0, 10]}}}"#))
-        #expect(p.search?.sample.startup == 4)
+        #expect(p.search?.sample.startup == 4 && p.search?.sample.multivariate == false)
+        let joint = try plan(Self.spec(#"{"method": "tpe", "n": 30, "multivariate": true, "params": {"value": {"uniform": [0, 10]}}}"#))
+        #expect(joint.search?.sample.multivariate == true)
+        #expect(joint.search?.identity != p.search?.identity)
         // Random stays the default and plans its draws.
         let random = try plan(Self.spec(#"{"n": 5, "params": {"value": {"uniform": [0, 10]}}}"#))
         #expect(random.search == nil && random.jobs.count == 5)
@@ -51,6 +54,10 @@ import Workloads
              expected: #"sample.startup: startup is the number of random trials before a model-based search: it needs "method": "tpe""#),
         Case(spec: spec(#"{"method": "tpe", "n": 3, "startup": 0, "params": {"value": {"uniform": [0, 1]}}}"#),
              expected: "sample.startup: expected the number of random trials before the model is used, an integer in 1...10000"),
+        Case(spec: spec(#"{"n": 3, "multivariate": true, "params": {"value": {"uniform": [0, 1]}}}"#),
+             expected: #"sample.multivariate: multivariate is how a model-based search models the parameters: it needs "method": "tpe""#),
+        Case(spec: spec(#"{"method": "tpe", "n": 3, "multivariate": "yes", "params": {"value": {"uniform": [0, 1]}}}"#),
+             expected: "sample.multivariate: expected true (model the parameters jointly) or false (each on its own, the default)"),
         Case(spec: spec(#"{"method": "tpe", "n": 10001, "params": {"value": {"uniform": [0, 1]}}}"#),
              expected: "sample.n: expected the number of trials, an integer in 1...10000 (each proposal looks at every trial so far)"),
         Case(spec: spec(#"{"method": "tpe", "n": 3, "params": {"value": {"uniform": [0, 1]}}}"#, extra: #""grid": {"sleep_ms": [1, 2]},"#),
@@ -70,6 +77,20 @@ import Workloads
         } else {
             #expect(found.contains { $0.hasPrefix("s.json:") && $0.contains(c.expected) }, "\(found)")
         }
+    }
+
+    @Test func methodAndStartupAreOverridden() throws {
+        let document = try SpecDocument(file: "s.json", text: Self.spec(#"{"n": 8, "params": {"value": {"uniform": [0, 10]}}}"#))
+        func spec(_ overrides: [String]) throws -> SweepSpec {
+            try SweepSpec(document: try SpecOverrides(overrides).apply(to: document, name: "s2", workloads: WorkloadRegistry.all),
+                          workloads: WorkloadRegistry.all)
+        }
+        let tpe = try spec(["sample.method=tpe", "sample.startup=3"])
+        #expect(tpe.sample?.method == .tpe && tpe.sample?.startup == 3)
+        #expect(try spec([]).sample?.method == .random)
+        // The reader checks the result.
+        #expect(throws: SpecError.self) { try spec(["sample.method=grid"]) }
+        #expect(throws: SpecError.self) { try spec(["sample.startup=3"]) }
     }
 
     @Test func openProgramsWithHugeSpansAreRefused() {

@@ -55,9 +55,12 @@ public struct ModelSearch: Sendable {
     /// The sweep's stop rule: with one, the model is fit at the largest rung with enough
     /// values (BOHB), so stopped trials inform it.
     public var stop: StopSettings?
+    /// Model the parameters jointly (`TPESampler.Settings.multivariate`).
+    public var multivariate: Bool
 
     public init(parameters: [Parameter], template: JobConfig, workload: String, version: Int, trials: Int, startup: Int,
-                seed: UInt64, objective: Objective, stop: StopSettings?) {
+                seed: UInt64, objective: Objective, stop: StopSettings?, multivariate: Bool = false) {
+        self.multivariate = multivariate
         self.parameters = parameters
         self.template = template
         self.workload = workload
