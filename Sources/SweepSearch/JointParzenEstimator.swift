@@ -23,6 +23,11 @@ struct JointParzenEstimator {
     /// A choice kernel's share of the prior on every value (prior weight / kernels).
     private var share = 0.0
     private var sortedScratch: [Double] = [], widthScratch: [Double] = []
+    /// The reals' part of the density loop, per kernel: weight x every real parameter's
+    /// normaliser, and the centres and 1 / widths of the reals packed together.
+    private var kernelCoefficients: [Double] = []
+    private var realCentres: [Double] = [], realInverses: [Double] = []
+    private var reals: [Int] = [], discretes: [Int] = []
 
     init(dimensions: [SearchDimension]) { self.dimensions = dimensions }
 
@@ -77,6 +82,8 @@ struct JointParzenEstimator {
             centres[n * d + j] = 0.5
             widths[n * d + j] = 1
         }
+        reals = dimensions.indices.filter { if case .uniform = dimensions[$0] { true } else if case .logUniform = dimensions[$0] { true } else { false } }
+        discretes = dimensions.indices.filter { !reals.contains($0) }
         inverseWidths.removeAll(keepingCapacity: true)
         normalisers.removeAll(keepingCapacity: true)
         for k in 0..<kernels {
@@ -91,6 +98,18 @@ struct JointParzenEstimator {
                 case .choice: normalisers.append(1)
                 }
             }
+        }
+        kernelCoefficients.removeAll(keepingCapacity: true)
+        realCentres.removeAll(keepingCapacity: true)
+        realInverses.removeAll(keepingCapacity: true)
+        for k in 0..<kernels {
+            var coefficient = weights[k]
+            for j in reals {
+                coefficient *= normalisers[k * d + j]
+                realCentres.append(centres[k * d + j])
+                realInverses.append(inverseWidths[k * d + j])
+            }
+            kernelCoefficients.append(coefficient)
         }
     }
 
@@ -132,28 +151,33 @@ struct JointParzenEstimator {
             if case .choice = dimension { continue }
             u[j] = (x[j] - low) / (high - low)
         }
-        centres.withUnsafeBufferPointer { mu in
-            inverseWidths.withUnsafeBufferPointer { inv in
-                normalisers.withUnsafeBufferPointer { c in
+        let m = reals.count
+        let realPoint = reals.map { u[$0] }
+        realCentres.withUnsafeBufferPointer { mu in
+            realInverses.withUnsafeBufferPointer { inv in
+                kernelCoefficients.withUnsafeBufferPointer { coefficient in
                     for k in 0..<kernels {
-                        var term = weights[k]
                         var squares = 0.0
-                        for (j, dimension) in dimensions.enumerated() {
+                        for r in 0..<m {
+                            let z = (realPoint[r] - mu[k * m + r]) * inv[k * m + r]
+                            squares += z * z
+                        }
+                        var term = coefficient[k] * FastExp.negativeHalf(ofSquare: squares)
+                        for j in discretes {
                             let i = k * d + j
-                            switch dimension {
-                            case .uniform, .logUniform:
-                                let z = (u[j] - mu[i]) * inv[i]
-                                squares += z * z
-                                term *= c[i]
-                            case .intUniform:
-                                let half = 0.5 / (dimension.bounds.high - dimension.bounds.low)
-                                term *= c[i] * TruncatedNormal.mass((u[j] - half - mu[i]) * inv[i], (u[j] + half - mu[i]) * inv[i])
+                            switch dimensions[j] {
+                            case .intUniform(let low, let high):
+                                let half = 0.5 / Double(high - low + 1)
+                                term *= normalisers[i] * TruncatedNormal.mass((u[j] - half - centres[i]) * inverseWidths[i],
+                                                                              (u[j] + half - centres[i]) * inverseWidths[i])
                             case .choice(let count):
                                 term *= k == kernels - 1 ? 1 / Double(count)
-                                    : (share + (x[j] == mu[i] ? 1 : 0)) / (share * Double(count) + 1)
+                                    : (share + (x[j] == centres[i] ? 1 : 0)) / (share * Double(count) + 1)
+                            case .uniform, .logUniform:
+                                break
                             }
                         }
-                        sum += term * FastExp.negativeHalf(ofSquare: squares)
+                        sum += term
                     }
                 }
             }
