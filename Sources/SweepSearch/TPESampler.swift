@@ -251,17 +251,9 @@ public final class TPESampler {
             }
             if estimator == 0 { fit(&below) } else { fit(&above) }
         }
-        var best = -Double.infinity
-        var chosen: [Double]?
-        for _ in 0..<settings.candidates {
-            let x = below.sample(&generator)
-            let score = below.logDensity(x) - above.logDensity(x)
-            if chosen == nil || score > best {
-                best = score.isNaN ? -.infinity : score
-                chosen = x
-            }
-        }
-        for (jj, j) in modelled.enumerated() { result[j] = chosen![jj] }
+        let chosen = Self.best(of: settings.candidates, draw: { below.sample(&generator) },
+                               score: { below.logDensity($0) - above.logDensity($0) })
+        for (jj, j) in modelled.enumerated() { result[j] = chosen[jj] }
         w.jointBelow = below
         w.jointAbove = above
     }
@@ -277,18 +269,25 @@ public final class TPESampler {
         aboveValues.withUnsafeBufferPointer { v in
             aboveWeights.withUnsafeBufferPointer { w in above.fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
         }
-        var best = -Double.infinity
-        var chosen: Double?
-        for _ in 0..<settings.candidates {
-            let x = below.sample(&generator)
-            let score = below.logDensity(x) - above.logDensity(x)
-            // The first of equal scores wins, as numpy's argmax.
-            if chosen == nil || score > best {
-                best = score.isNaN ? -.infinity : score
+        let (l, g) = (below, above)
+        return Self.best(of: settings.candidates, draw: { l.sample(&generator) }, score: { l.logDensity($0) - g.logDensity($0) })
+    }
+
+    /// The candidate with the largest score of `count` drawn (count >= 1); the first of
+    /// equal scores wins, as numpy's argmax, and a NaN score never wins over a number.
+    private static func best<T>(of count: Int, draw: () -> T, score: (T) -> Double) -> T {
+        var chosen = draw()
+        var best = score(chosen)
+        if best.isNaN { best = -.infinity }
+        for _ in 1..<max(count, 1) {
+            let x = draw()
+            let s = score(x)
+            if s > best {
+                best = s
                 chosen = x
             }
         }
-        return chosen ?? below.sample(&generator)
+        return chosen
     }
 
     /// Log l(x) - log g(x) of the last proposal's densities for dimension `j`: what ranks
