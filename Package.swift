@@ -48,8 +48,8 @@ let package = Package(
         // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
         // Model-based search: the Tree-structured Parzen Estimator, pure numerics over SweepCore's values.
-        // Optimised in debug builds too: the coordinator's tests propose thousands of trials.
-        .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + [.unsafeFlags(["-O"], .when(configuration: .debug))]),
+        // Built like the numerics (AVX2/FMA, -O in debug too): its kernel sums are vector code.
+        .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + numerics),
         // Spec grammar, validation, expansion into jobs; reads a spec's `report` section into
         // SweepReport's `TableSpec`s.
         // libyaml is linked as its static archive: hosts run the shipped binary and need not
@@ -112,7 +112,7 @@ let package = Package(
             "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
-            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepTestSupport",
+            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepSearch", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),

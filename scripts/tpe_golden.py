@@ -25,3 +25,8 @@ below=[2.0, 2.4]; above=[5,7,8.5,9,1]
 lb=pe(FloatDistribution(0,10), below); la=pe(FloatDistribution(0,10), above)
 xs=np.asarray([1.0, 2.2, 3.0, 6.0, 9.5])
 print("ei", [repr(v) for v in lb.log_pdf({"x":xs})-la.log_pdf({"x":xs})])
+# Multivariate: x uniform [0, 10], c choice of 3, k int [1, 4]; trials (2, a, 1), (3, c, 4), (7, a, 2).
+space = {"x": FloatDistribution(0, 10), "c": CategoricalDistribution(["a", "b", "c"]), "k": IntDistribution(1, 4)}
+e = _ParzenEstimator({"x": np.asarray([2.0, 3.0, 7.0]), "c": np.asarray([0.0, 2.0, 0.0]), "k": np.asarray([1.0, 4.0, 2.0])}, space, P)
+pts = {"x": np.asarray([2.5, 6.0, 9.0]), "c": np.asarray([0.0, 2.0, 1.0]), "k": np.asarray([1.0, 2.0, 4.0])}
+print("joint", [repr(v) for v in e.log_pdf(pts)])

@@ -42,6 +42,9 @@ public final class Coordinator {
         public var stopping: EarlyStopping?
         /// How long a stopped job's program has between SIGTERM and SIGKILL.
         public var stopGrace: Duration = .seconds(10)
+        /// The sweep's model-based search (`sample.method` tpe), if it has one: `assign`
+        /// asks it for a new trial whenever a slot is free and nothing is queued.
+        public var search: ModelSearch?
         public init() {}
     }
 
@@ -158,6 +161,8 @@ public final class Coordinator {
     /// What a job's expected run is given on top, against a worker's time limit: the worker
     /// came up a little after its Slurm job started, and jobs vary.
     static let timeLimitMargin: Duration = .seconds(2)
+    /// The search's trials and model (`Options.search`).
+    private var search: TrialSearch?
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -172,6 +177,7 @@ public final class Coordinator {
         self.clock = clock
         outputs = options.outputRoot.map(OutputWriter.init)
         stopping = options.stopping
+        search = options.search.map(TrialSearch.init)
         for transport in transports {
             hosts[transport.hostName] = Host(transport: transport)
             hostOrder.append(transport.hostName)
@@ -204,6 +210,7 @@ public final class Coordinator {
             }
             stopping = rule
         }
+        if let search { try rebuild(search) }
         for job in try store.jobs(of: sweep.id, states: [.pending]) {
             jobs[job.id] = job
             queue.append(job.id)
@@ -223,7 +230,7 @@ public final class Coordinator {
     /// True once nothing is running and nothing more can start.
     public var isFinished: Bool {
         guard runningCount == 0 else { return false }
-        if queue.isEmpty || draining || cancelling { return true }
+        if (queue.isEmpty && !(search?.canPropose ?? false)) || draining || cancelling { return true }
         // Nothing can run the queue: every host is gone for good or quarantined.
         return !hosts.values.contains { $0.hasFuture }
     }
@@ -361,6 +368,7 @@ public final class Coordinator {
             for (metric, value) in values {
                 metricBuffer.append(MetricRow(job: job, attempt: attempt, epoch: epoch, name: metric, value: value))
             }
+            search?.observe(job: job, attempt: attempt, epoch: epoch, metrics: values)
             if stopping != nil, stopReasons[job] == nil,
                let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
                 stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
@@ -403,6 +411,7 @@ public final class Coordinator {
             if let decision = stopReasons.removeValue(forKey: job) {
                 finished += 1
                 stopping?.ended(job: job)
+                search?.ended(job: job, as: .stopped)
                 try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(decision, stderrTail: nil))
                 continue
             }
@@ -428,10 +437,12 @@ public final class Coordinator {
         // that finished its last epoch first is simply done.
         if let decision = stopReasons.removeValue(forKey: job.id), result.status != .ok {
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(decision, stderrTail: result.stderrTail))
+            search?.ended(job: job.id, as: .stopped)
             return
         }
         switch result.status {
         case .ok:
+            search?.ended(job: job.id, as: .done)
             host.failureStreak.removeAll()
             if let ran, host.transport.timeLimit != nil {
                 let key = configurationKey(job)
@@ -461,6 +472,7 @@ public final class Coordinator {
         let retry = !reportedByJob && job.failures < options.maxAttempts && !cancelling
         try store.finishAttempt(job: job.id, attempt: attempt, outcome: .failed(
             status: .failed, error: error, stderrTail: stderrTail, signal: signal, then: retry ? .pending : .failed))
+        if !retry { search?.ended(job: job.id, as: .failed) }
         if retry {
             queue.append(job.id)
         } else if reportedByJob {
@@ -539,6 +551,7 @@ public final class Coordinator {
                 // The rule had ended it already: the host's going changes nothing.
                 finished += 1
                 stopping?.ended(job: job)
+                search?.ended(job: job, as: .stopped)
                 try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(stopped, stderrTail: nil))
                 continue
             }
@@ -629,7 +642,7 @@ public final class Coordinator {
 
     /// Reconnects lost hosts whose backoff has passed, once their old connection is closed.
     private func reconnectDueHosts(now: Duration) throws {
-        guard !queue.isEmpty, !draining, !cancelling else { return }
+        guard !queue.isEmpty || search?.canPropose == true, !draining, !cancelling else { return }
         for name in hostOrder {
             let host = hosts[name]!
             if !host.alive, !host.connected, let due = host.reconnectAt, due <= now {
@@ -641,9 +654,11 @@ public final class Coordinator {
 
     // MARK: Scheduling
 
-    /// Fills free slots, hosts in the order given, jobs in spec order.
+    /// Fills free slots, hosts in the order given, jobs in spec order; a search first
+    /// proposes as many trials as there are free slots left without a queued job.
     private func assign() throws {
         guard !draining, !cancelling else { return }
+        if let search { try propose(search) }
         for name in hostOrder {
             let host = hosts[name]!
             var free = host.freeSlots
@@ -707,6 +722,75 @@ public final class Coordinator {
         let key = job.workload + "\u{0}" + JSONValue.object(values).canonicalText
         configurationKeys[job.id] = key
         return key
+    }
+
+    // MARK: Search
+
+    /// Proposes trials while free slots outnumber queued jobs, one at a time: each is added
+    /// to the model as running before the next is proposed (constant liar), so parallel
+    /// slots get different points. A trial is a job like any other: stored with its number,
+    /// seed and basis in one transaction (`Store.addTrial`), then queued; a config already
+    /// in the store is not run again (its trial takes that job's result).
+    private func propose(_ search: TrialSearch) throws {
+        let free = hosts.values.reduce(0) { $0 + max(0, $1.freeSlots) }
+        var wanted = free - queue.count
+        while wanted > 0, search.canPropose {
+            let number = search.count
+            let (config, basis) = search.propose()
+            let plan = search.plan
+            let key = config.key(workload: plan.workload, version: plan.version)
+            let stored = try store.addTrial(sweep: sweep.id, number: number, job: NewJob(key: key, workload: plan.workload, config: config),
+                                            samplerSeed: plan.seed, proposedFrom: basis)
+            FaultInjection.pass("proposed")
+            search.add(job: stored.id, config: config)
+            switch stored.state {
+            case .pending where jobs[stored.id] == nil:
+                jobs[stored.id] = stored
+                queue.append(stored.id)
+                wanted -= 1
+            case .pending, .running, .cancelled:
+                break  // Already queued or running here: the trial follows that job.
+            case .done, .stopped:
+                try replayCurve(of: stored, into: search)
+                search.ended(job: stored.id, as: stored.state == .done ? .done : .stopped)
+            case .failed:
+                search.ended(job: stored.id, as: .failed)
+            }
+        }
+    }
+
+    /// A resumed search: its trials in number order, each in its job's state, with the
+    /// objective's curve of those that ended, so the model is the one the last run had.
+    private func rebuild(_ search: TrialSearch) throws {
+        let stored = try store.trials(of: sweep.id)
+        var curves: [Int64: [(epoch: Int, value: Double)]] = [:]
+        for point in try store.finishedCurves(sweep: sweep.id, metric: search.plan.objective.metric) {
+            curves[point.job, default: []].append((point.epoch, point.value))
+        }
+        for trial in stored {
+            guard search.add(job: trial.job.id, config: trial.job.config) else {
+                throw StoreError(.database, "trial \(trial.number) of sweep \(sweep.name) (job \(trial.job.id)) does not fit the search's parameters")
+            }
+        }
+        for trial in stored {
+            for (epoch, value) in curves[trial.job.id] ?? [] {
+                search.observe(job: trial.job.id, attempt: trial.job.okAttempt ?? 1, epoch: epoch, metrics: [search.plan.objective.metric: value])
+            }
+            switch trial.job.state {
+            case .done: search.ended(job: trial.job.id, as: .done)
+            case .stopped: search.ended(job: trial.job.id, as: .stopped)
+            case .failed: search.ended(job: trial.job.id, as: .failed)
+            case .pending, .running, .cancelled: break
+            }
+        }
+    }
+
+    /// A finished job from another sweep that a trial proposed again: its curve, as if run here.
+    private func replayCurve(of job: StoredJob, into search: TrialSearch) throws {
+        guard let attempt = job.okAttempt else { return }
+        for row in try store.metrics(of: job.id) where row.attempt == attempt && row.name == search.plan.objective.metric {
+            search.observe(job: job.id, attempt: attempt, epoch: row.epoch, metrics: [row.name: row.value])
+        }
     }
 
     private func flush() throws {

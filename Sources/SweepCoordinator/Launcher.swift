@@ -18,9 +18,13 @@ public struct Launcher {
         public var jobs: [NewJob]
         /// The git commit the spec's folder is at, if it is in a repository.
         public var checkout: GitCheckout?
+        /// A model-based search's identity (`SearchPlan.identity`): no jobs are planned, its
+        /// trials add them.
+        public var search: String?
 
         public init(name: String, workload: String, specPath: String, specText: String, jobs: [NewJob],
-                    checkout: GitCheckout? = nil) {
+                    checkout: GitCheckout? = nil, search: String? = nil) {
+            self.search = search
             self.name = name
             self.workload = workload
             self.specPath = specPath
@@ -53,7 +57,7 @@ public struct Launcher {
         let store = try StoreWriter(path: databasePath, coordinating: plan.name)
         let registration = try store.register(
             name: plan.name, workload: plan.workload, specPath: plan.specPath, specText: plan.specText, jobs: plan.jobs,
-            checkout: plan.checkout)
+            search: plan.search, checkout: plan.checkout)
         FaultInjection.pass("registered")
         let settled = try store.settleStopped(sweep: registration.sweep.id, hasStopRule: options.stopping != nil)
         let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id)
@@ -104,6 +108,15 @@ public struct Launcher {
         }
 
         /// The sweep's failed jobs, for the summary: up to `limit`, and how many there are.
+        /// The trials of its search proposed so far (0 without one).
+        public func trialCount() throws -> Int { try store.trials(of: sweep.id).count }
+
+        /// Trials its search has still to propose (0 without one).
+        public func trialsToPropose() throws -> Int {
+            guard let n = options.search?.trials else { return 0 }
+            return max(0, n - (try trialCount()))
+        }
+
         public func failedJobs(limit: Int) throws -> (jobs: [StoredJob], total: Int) {
             let failed = try store.jobs(of: sweep.id, states: [.failed])
             return (Array(failed.prefix(limit)), failed.count)

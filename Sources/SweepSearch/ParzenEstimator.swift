@@ -24,9 +24,13 @@ public struct ParzenEstimator: Sendable {
     public private(set) var widths: [Double] = []
     /// Kernel weights, normalised, in the same order (the prior's last).
     public private(set) var weights: [Double] = []
-    /// Per kernel: log(weight / (width · √(2π) · mass inside [0, 1])), for numbers.
-    private var logCoefficients: [Double] = []
+    /// Per kernel: weight / (width · √(2π) · mass inside [0, 1]) (reals), or weight / mass
+    /// inside (integers).
+    private var coefficients: [Double] = []
     private var inverseWidths: [Double] = []
+    /// The reals' kernels four at a time (centre, 1 / width, coefficient), padded with
+    /// kernels of coefficient 0: the density loop's layout.
+    private var packed: [(centre: SIMD4<Double>, inverse: SIMD4<Double>, coefficient: SIMD4<Double>)] = []
     /// Running sums of `weights`, to pick a kernel by one binary search.
     private var cumulative: [Double] = []
     /// Choices: the mixture's probability of each value.
@@ -74,32 +78,49 @@ public struct ParzenEstimator: Sendable {
         }
         let scale = 1 / range
         for i in 0..<n { centres.append((sortedObservations[i] - low) * scale) }
-        // Widths: the larger gap to a neighbour, the interval's ends [0, 1] counting as ones.
+        Self.appendWidths(sortedCentres: centres, to: &widths)
+        centres.append(0.5)
+        widths.append(1)
+        coefficients.removeAll(keepingCapacity: true)
+        inverseWidths.removeAll(keepingCapacity: true)
+        let discrete = if case .intUniform = dimension { true } else { false }
+        for i in 0...n {
+            let (mu, sigma) = (centres[i], widths[i])
+            let (a, b) = ((0 - mu) / sigma, (1 - mu) / sigma)
+            // Both ends past 9 widths: the mass outside is below 1e-19, no erfc needed.
+            let inside = a < -9 && b > 9 ? 1 : TruncatedNormal.mass(a, b)
+            inverseWidths.append(1 / sigma)
+            coefficients.append(discrete ? weights[i] / inside : weights[i] / (sigma * TruncatedNormal.sqrtTwoPi * inside))
+        }
+        packed.removeAll(keepingCapacity: true)
+        var i = 0
+        while i <= n {
+            var c = SIMD4<Double>(repeating: 0.5), v = SIMD4<Double>(repeating: 1), k = SIMD4<Double>(repeating: 0)
+            for lane in 0..<4 where i + lane <= n {
+                (c[lane], v[lane], k[lane]) = (centres[i + lane], inverseWidths[i + lane], coefficients[i + lane])
+            }
+            packed.append((c, v, k))
+            i += 4
+        }
+    }
+
+    /// Optuna's kernel widths for centres in [0, 1], ascending: the larger gap to a
+    /// neighbour (the ends 0 and 1 count as neighbours), the lowest and highest kernels
+    /// their inner gap, clipped to [1 / min(100, n + 2), 1].
+    static func appendWidths(sortedCentres centres: [Double], to widths: inout [Double]) {
+        let n = centres.count
+        let start = widths.count
         for i in 0..<n {
             let left = centres[i] - (i == 0 ? 0 : centres[i - 1])
             let right = (i == n - 1 ? 1 : centres[i + 1]) - centres[i]
             widths.append(max(left, right))
         }
         if n >= 2 {
-            widths[0] = centres[1] - centres[0]
-            widths[n - 1] = centres[n - 1] - centres[n - 2]
+            widths[start] = centres[1] - centres[0]
+            widths[start + n - 1] = centres[n - 1] - centres[n - 2]
         }
         let minimum = 1 / min(100, Double(n + 2))
-        for i in 0..<n { widths[i] = min(max(widths[i], minimum), 1) }
-        centres.append(0.5)
-        widths.append(1)
-        logCoefficients.removeAll(keepingCapacity: true)
-        inverseWidths.removeAll(keepingCapacity: true)
-        for i in 0...n {
-            let (mu, sigma) = (centres[i], widths[i])
-            let inside = TruncatedNormal.mass((0 - mu) / sigma, (1 - mu) / sigma)
-            inverseWidths.append(1 / sigma)
-            if case .intUniform = dimension {
-                logCoefficients.append(Foundation.log(weights[i]) - Foundation.log(inside))
-            } else {
-                logCoefficients.append(Foundation.log(weights[i]) - Foundation.log(sigma) - TruncatedNormal.logSqrtTwoPi - Foundation.log(inside))
-            }
-        }
+        for i in start..<(start + n) { widths[i] = min(max(widths[i], minimum), 1) }
     }
 
     private mutating func fitChoices(_ observations: UnsafeBufferPointer<Double>, count: Int, priorWeight: Double) {
@@ -140,22 +161,16 @@ public struct ParzenEstimator: Sendable {
         }
     }
 
-    /// Σ exp(log coefficient - z²/2). Kernels with z²/2 > 40 are skipped: each adds less
-    /// than 1e-17 of the density, which the prior kernel (width 1 on [0, 1]) keeps above
-    /// 0.14 · its weight; the branch is far cheaper than the `exp` it saves.
+    /// Σ coefficient · exp(-z²/2), with `FastExp` (no branch, no call: the loop is
+    /// arithmetic only, which is what makes 24 x 1,000 kernels cost microseconds).
     private func continuousDensity(_ u: Double) -> Double {
-        centres.withUnsafeBufferPointer { mu in
-            inverseWidths.withUnsafeBufferPointer { inv in
-                logCoefficients.withUnsafeBufferPointer { c in
-                    var sum = 0.0
-                    for i in 0..<mu.count {
-                        let z = (u - mu[i]) * inv[i]
-                        let e = 0.5 * z * z
-                        if e < 40 { sum += Foundation.exp(c[i] - e) }
-                    }
-                    return sum
-                }
+        packed.withUnsafeBufferPointer { kernels in
+            var sum = SIMD4<Double>(repeating: 0)
+            let x = SIMD4<Double>(repeating: u)
+            for kernel in kernels {
+                sum += kernel.coefficient * FastExp.negativeHalfSquare((x - kernel.centre) * kernel.inverse)
             }
+            return sum.sum()
         }
     }
 
@@ -168,7 +183,7 @@ public struct ParzenEstimator: Sendable {
             let a = (u - half - centres[i]) * inv, b = (u + half - centres[i]) * inv
             // Both bounds past 9 widths on one side: below 1e-19 of the kernel's mass.
             if a > 9 || b < -9 { continue }
-            sum += Foundation.exp(logCoefficients[i]) * TruncatedNormal.mass(a, b)
+            sum += coefficients[i] * TruncatedNormal.mass(a, b)
         }
         return sum
     }

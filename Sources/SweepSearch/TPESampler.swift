@@ -26,7 +26,13 @@ public final class TPESampler {
         public var candidates = 24
         /// The prior kernel's weight, against 1 for an observation.
         public var priorWeight = 1.0
-        public init(startup: Int = 10) { self.startup = startup }
+        /// Model the parameters jointly (Optuna's `multivariate=True`, its default since
+        /// 4.x) rather than each on its own (`false`, the older default, this one's).
+        public var multivariate = false
+        public init(startup: Int = 10, multivariate: Bool = false) {
+            self.startup = startup
+            self.multivariate = multivariate
+        }
     }
 
     /// What the model knows of a trial.
@@ -54,21 +60,30 @@ public final class TPESampler {
     public private(set) var outcomes: [Outcome] = []
     /// Per dimension, the trials in ascending order of their coordinate.
     private var orders: [[Int32]]
-    // Scratch, kept between proposals.
-    private var split: [UInt8] = []
-    private var trialWeights: [Double] = []
-    private var ranked: [Int32] = []
-    private var belowValues: [Double] = [], belowWeights: [Double] = []
-    private var aboveValues: [Double] = [], aboveWeights: [Double] = []
-    private var below: [ParzenEstimator]
-    private var above: [ParzenEstimator]
+    /// Buffers kept between proposals. `propose` swaps them into locals first: a class's
+    /// stored arrays would be checked for exclusive access on every element touched.
+    private struct Scratch {
+        var split: [UInt8] = []
+        var trialWeights: [Double] = []
+        var ranked: [Int32] = []
+        var losses: [Double] = []
+        var belowValues: [Double] = [], belowWeights: [Double] = []
+        var aboveValues: [Double] = [], aboveWeights: [Double] = []
+        var below: [ParzenEstimator] = []
+        var above: [ParzenEstimator] = []
+        var kernelOf: [Int32] = []
+        var belowTrials: [Int32] = [], aboveTrials: [Int32] = []
+        var jointBelow: JointParzenEstimator?
+        var jointAbove: JointParzenEstimator?
+    }
+    private var scratch = Scratch()
 
     public init(dimensions: [SearchDimension], settings: Settings = Settings()) {
         self.dimensions = dimensions
         self.settings = settings
         orders = dimensions.map { _ in [] }
-        below = dimensions.map { ParzenEstimator(dimension: $0) }
-        above = dimensions.map { ParzenEstimator(dimension: $0) }
+        scratch.below = dimensions.map { ParzenEstimator(dimension: $0) }
+        scratch.above = dimensions.map { ParzenEstimator(dimension: $0) }
     }
 
     public var count: Int { outcomes.count }
@@ -95,15 +110,22 @@ public final class TPESampler {
         points.append(contentsOf: coordinates)
         outcomes.append(outcome)
         let d = dimensions.count
-        for j in 0..<d {
-            let x = coordinates[j]
-            // After equal values: ties stay in trial order, as a stable sort would leave them.
-            var lo = 0, hi = orders[j].count
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if points[Int(orders[j][mid]) * d + j] <= x { lo = mid + 1 } else { hi = mid }
+        var orders: [[Int32]] = []
+        swap(&orders, &self.orders)
+        defer { swap(&orders, &self.orders) }
+        points.withUnsafeBufferPointer { points in
+            for j in 0..<d {
+                let x = coordinates[j]
+                // After equal values: ties stay in trial order, as a stable sort would leave them.
+                var lo = 0, hi = orders[j].count
+                orders[j].withUnsafeBufferPointer { order in
+                    while lo < hi {
+                        let mid = (lo + hi) / 2
+                        if points[Int(order[mid]) * d + j] <= x { lo = mid + 1 } else { hi = mid }
+                    }
+                }
+                orders[j].insert(Int32(t), at: lo)
             }
-            orders[j].insert(Int32(t), at: lo)
         }
         return t
     }
@@ -125,80 +147,152 @@ public final class TPESampler {
             return Proposal(coordinates: dimensions.map { $0.randomCoordinate(&generator) },
                             basis: "random (startup, \(finished) of \(settings.startup) finished)")
         }
+        var w = Scratch()
+        swap(&w, &scratch)
+        defer { swap(&w, &scratch) }
+        let points = self.points, outcomes = self.outcomes, orders = self.orders
         // Below: the gamma best finished trials (ties to the older one).
-        ranked.removeAll(keepingCapacity: true)
-        for t in 0..<n { if case .complete = outcomes[t] { ranked.append(Int32(t)) } }
-        let nBelow = Self.gamma(finished)
-        ranked.sort { a, b in
-            let (la, lb) = (loss(Int(a)), loss(Int(b)))
-            return la < lb || (la == lb && a < b)
+        w.ranked.removeAll(keepingCapacity: true)
+        w.losses.removeAll(keepingCapacity: true)
+        for t in 0..<n {
+            if case .complete(let loss) = outcomes[t] {
+                w.ranked.append(Int32(t))
+                w.losses.append(loss.isNaN ? .infinity : loss)
+            } else {
+                w.losses.append(.infinity)
+            }
         }
-        split.removeAll(keepingCapacity: true)
-        split.append(contentsOf: repeatElement(0, count: n))
-        for i in 0..<nBelow { split[Int(ranked[i])] = 1 }
-        for t in 0..<n where split[t] == 0 && outcomes[t] != .excluded { split[t] = 2 }
+        let nBelow = Self.gamma(finished)
+        w.losses.withUnsafeBufferPointer { loss in
+            w.ranked.sort { a, b in loss[Int(a)] < loss[Int(b)] || (loss[Int(a)] == loss[Int(b)] && a < b) }
+        }
+        w.split.removeAll(keepingCapacity: true)
+        w.split.append(contentsOf: repeatElement(0, count: n))
+        for i in 0..<nBelow { w.split[Int(w.ranked[i])] = 1 }
+        for t in 0..<n where w.split[t] == 0 && outcomes[t] != .excluded { w.split[t] = 2 }
         // Weights by age within each set (trial order).
         let nAbove = finished - nBelow + running
-        trialWeights.removeAll(keepingCapacity: true)
-        trialWeights.append(contentsOf: repeatElement(0, count: n))
+        w.trialWeights.removeAll(keepingCapacity: true)
+        w.trialWeights.append(contentsOf: repeatElement(0, count: n))
         var belowRank = 0, aboveRank = 0
         for t in 0..<n {
-            if split[t] == 1 {
-                trialWeights[t] = Self.observationWeight(rank: belowRank, of: nBelow)
+            if w.split[t] == 1 {
+                w.trialWeights[t] = Self.observationWeight(rank: belowRank, of: nBelow)
                 belowRank += 1
-            } else if split[t] == 2 {
-                trialWeights[t] = Self.observationWeight(rank: aboveRank, of: nAbove)
+            } else if w.split[t] == 2 {
+                w.trialWeights[t] = Self.observationWeight(rank: aboveRank, of: nAbove)
                 aboveRank += 1
             }
         }
         let d = dimensions.count
         var result = [Double](repeating: 0, count: d)
+        if settings.multivariate {
+            proposeJointly(&w, result: &result, points: points, orders: orders, nBelow: nBelow, nAbove: nAbove, &generator)
+            return Proposal(coordinates: result, basis: "tpe (joint): \(nBelow) below, \(nAbove - running) above"
+                                + (running > 0 ? " (+\(running) running)" : ""))
+        }
         for j in 0..<d {
             if dimensions[j].isSingleValued {
                 result[j] = dimensions[j].randomCoordinate(&generator)
                 continue
             }
-            belowValues.removeAll(keepingCapacity: true); belowWeights.removeAll(keepingCapacity: true)
-            aboveValues.removeAll(keepingCapacity: true); aboveWeights.removeAll(keepingCapacity: true)
+            w.belowValues.removeAll(keepingCapacity: true); w.belowWeights.removeAll(keepingCapacity: true)
+            w.aboveValues.removeAll(keepingCapacity: true); w.aboveWeights.removeAll(keepingCapacity: true)
             for t32 in orders[j] {
                 let t = Int(t32)
-                switch split[t] {
-                case 1: belowValues.append(points[t * d + j]); belowWeights.append(trialWeights[t])
-                case 2: aboveValues.append(points[t * d + j]); aboveWeights.append(trialWeights[t])
+                switch w.split[t] {
+                case 1: w.belowValues.append(points[t * d + j]); w.belowWeights.append(w.trialWeights[t])
+                case 2: w.aboveValues.append(points[t * d + j]); w.aboveWeights.append(w.trialWeights[t])
                 default: break
                 }
             }
-            belowValues.withUnsafeBufferPointer { v in
-                belowWeights.withUnsafeBufferPointer { w in below[j].fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
-            }
-            aboveValues.withUnsafeBufferPointer { v in
-                aboveWeights.withUnsafeBufferPointer { w in above[j].fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
-            }
-            var best = -Double.infinity
-            var chosen: Double?
-            for _ in 0..<settings.candidates {
-                let x = below[j].sample(&generator)
-                let score = below[j].logDensity(x) - above[j].logDensity(x)
-                // The first of equal scores wins, as numpy's argmax.
-                if chosen == nil || score > best {
-                    best = score.isNaN ? -.infinity : score
-                    chosen = x
-                }
-            }
-            result[j] = chosen ?? below[j].sample(&generator)
+            result[j] = Self.bestCandidate(below: &w.below[j], above: &w.above[j], belowValues: w.belowValues,
+                                           belowWeights: w.belowWeights, aboveValues: w.aboveValues,
+                                           aboveWeights: w.aboveWeights, settings: settings, &generator)
         }
         return Proposal(coordinates: result, basis: "tpe: \(nBelow) below, \(nAbove - running) above"
                             + (running > 0 ? " (+\(running) running)" : ""))
     }
 
-    private func loss(_ t: Int) -> Double {
-        if case .complete(let value) = outcomes[t] { return value }
-        return .infinity
+    /// The multivariate proposal: one joint estimator per set over the parameters that
+    /// have more than one value; the others take their one value.
+    private func proposeJointly(_ w: inout Scratch, result: inout [Double], points: [Double], orders: [[Int32]],
+                                nBelow: Int, nAbove: Int, _ generator: inout SplitMix64) {
+        let d = dimensions.count
+        let modelled = (0..<d).filter { !dimensions[$0].isSingleValued }
+        for j in 0..<d where dimensions[j].isSingleValued { result[j] = dimensions[j].randomCoordinate(&generator) }
+        guard !modelled.isEmpty else { return }
+        let n = outcomes.count
+        w.belowTrials.removeAll(keepingCapacity: true)
+        w.aboveTrials.removeAll(keepingCapacity: true)
+        w.kernelOf.removeAll(keepingCapacity: true)
+        w.kernelOf.append(contentsOf: repeatElement(-1, count: n))
+        for t in 0..<n {
+            if w.split[t] == 1 {
+                w.kernelOf[t] = Int32(w.belowTrials.count)
+                w.belowTrials.append(Int32(t))
+            } else if w.split[t] == 2 {
+                w.kernelOf[t] = Int32(w.aboveTrials.count)
+                w.aboveTrials.append(Int32(t))
+            }
+        }
+        let dims = modelled.map { dimensions[$0] }
+        var below = w.jointBelow ?? JointParzenEstimator(dimensions: dims)
+        var above = w.jointAbove ?? JointParzenEstimator(dimensions: dims)
+        let split = w.split, kernelOf = w.kernelOf
+        for (set, estimator) in [(UInt8(1), 0), (UInt8(2), 1)] {
+            let trials = set == 1 ? w.belowTrials : w.aboveTrials
+            let weights = trials.map { w.trialWeights[Int($0)] }
+            func fit(_ e: inout JointParzenEstimator) {
+                e.fit(trials: trials, weights: weights, priorWeight: settings.priorWeight,
+                      point: { t, jj in points[t * d + modelled[jj]] },
+                      sortedIn: { jj in orders[modelled[jj]].filter { split[Int($0)] == set } },
+                      kernelOf: { Int(kernelOf[Int($0)]) })
+            }
+            if estimator == 0 { fit(&below) } else { fit(&above) }
+        }
+        let chosen = Self.best(of: settings.candidates, draw: { below.sample(&generator) },
+                               score: { below.logDensity($0) - above.logDensity($0) })
+        for (jj, j) in modelled.enumerated() { result[j] = chosen[jj] }
+        w.jointBelow = below
+        w.jointAbove = above
+    }
+
+    /// Fits l and g for one parameter and returns the candidate drawn from l with the
+    /// largest log l(x) - log g(x).
+    private static func bestCandidate(below: inout ParzenEstimator, above: inout ParzenEstimator, belowValues: [Double],
+                                      belowWeights: [Double], aboveValues: [Double], aboveWeights: [Double],
+                                      settings: Settings, _ generator: inout SplitMix64) -> Double {
+        belowValues.withUnsafeBufferPointer { v in
+            belowWeights.withUnsafeBufferPointer { w in below.fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
+        }
+        aboveValues.withUnsafeBufferPointer { v in
+            aboveWeights.withUnsafeBufferPointer { w in above.fit(sortedObservations: v, weights: w, priorWeight: settings.priorWeight) }
+        }
+        let (l, g) = (below, above)
+        return Self.best(of: settings.candidates, draw: { l.sample(&generator) }, score: { l.logDensity($0) - g.logDensity($0) })
+    }
+
+    /// The candidate with the largest score of `count` drawn (count >= 1); the first of
+    /// equal scores wins, as numpy's argmax, and a NaN score never wins over a number.
+    private static func best<T>(of count: Int, draw: () -> T, score: (T) -> Double) -> T {
+        var chosen = draw()
+        var best = score(chosen)
+        if best.isNaN { best = -.infinity }
+        for _ in 1..<max(count, 1) {
+            let x = draw()
+            let s = score(x)
+            if s > best {
+                best = s
+                chosen = x
+            }
+        }
+        return chosen
     }
 
     /// Log l(x) - log g(x) of the last proposal's densities for dimension `j`: what ranks
     /// the candidates (tests).
     public func expectedImprovement(dimension j: Int, at x: Double) -> Double {
-        below[j].logDensity(x) - above[j].logDensity(x)
+        scratch.below[j].logDensity(x) - scratch.above[j].logDensity(x)
     }
 }

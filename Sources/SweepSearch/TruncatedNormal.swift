@@ -3,7 +3,7 @@ import Foundation
 
 /// The normal distribution's pieces the Parzen estimator needs, in double precision.
 enum TruncatedNormal {
-    static let logSqrtTwoPi = 0.5 * Foundation.log(2 * Double.pi)
+    static let sqrtTwoPi = (2 * Double.pi).squareRoot()
 
     /// Φ(b) - Φ(a) for a <= b, from whichever tail keeps the difference exact: both
     /// bounds far in one tail would otherwise subtract two numbers near 1.

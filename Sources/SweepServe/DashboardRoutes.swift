@@ -126,11 +126,13 @@ final class DashboardRoutes: Sendable {
         return response
     }
 
-    /// The sweep's configurations, computed once per spec revision.
+    /// The sweep's configurations, computed once per spec revision, and for a model-based
+    /// search (whose plan hash names the search, not its jobs) once per number of trials' jobs.
     func configurations(_ store: StoreReader, sweep: SweepInfo) throws -> SweepConfigs {
-        if let hit = configs.withLock({ $0[sweep.id] }), hit.planHash == sweep.planHash { return hit.configs }
+        let key = sweep.planHash.hasPrefix("search-") ? sweep.planHash + ":\(try store.counts(of: sweep.id).total)" : sweep.planHash
+        if let hit = configs.withLock({ $0[sweep.id] }), hit.planHash == key { return hit.configs }
         let computed = SweepConfigs(sweep: sweep, groups: try store.configGroups(of: sweep.id), workloads: workloads)
-        configs.withLock { $0[sweep.id] = (sweep.planHash, computed) }
+        configs.withLock { $0[sweep.id] = (key, computed) }
         return computed
     }
 

@@ -4,7 +4,8 @@ import SweepCore
 /// (`HydraOverrideParser`): `epochs=5` sets a parameter (in `base`), `model=kan,mlp`,
 /// `choice(...)` or `range(1,5)` make or replace a grid axis, `lr=interval(0.1,1)` samples it,
 /// `+key=v` adds a parameter the spec does not name, `++key=v` sets or adds, `~key` removes;
-/// `seeds=3` (or `seeds=0,4`) sets the seeds, `sample.n=50` and `sample.seed=1` change the
+/// `seeds=3` (or `seeds=0,4`) sets the seeds, `sample.n=50`, `sample.seed=1`, `sample.startup=5`
+/// and `sample.method=tpe` change the
 /// `sample` section.
 ///
 /// Applying them gives a new spec document (the overridden JSON, with its own name), so
@@ -128,7 +129,15 @@ public struct SpecOverrides: Sendable {
                 } catch {
                     problem = error.message
                 }
-            case "sample.n", "sample.seed":
+            case "sample.method":
+                if sample == nil {
+                    problem = "the spec has no \"sample\" section to change"
+                } else if item.parsed.kind != .delete, case .element(.string(let method))? = item.parsed.value {
+                    sample?["method"] = .string(method)
+                } else {
+                    problem = "expected random or tpe"
+                }
+            case "sample.n", "sample.seed", "sample.startup":
                 if sample == nil {
                     problem = "the spec has no \"sample\" section to change"
                 } else if item.parsed.kind != .delete, case .element(.int(let n))? = item.parsed.value, n >= 0 {

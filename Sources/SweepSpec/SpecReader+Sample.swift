@@ -1,7 +1,8 @@
 import SweepCore
 
 extension SpecReader {
-    static let sampleKeys = ["n", "seed", "params"]
+    static let sampleKeys = ["method", "n", "seed", "startup", "multivariate", "params"]
+    static let sampleMethods = SweepSpec.Sample.Method.allCases.map(\.rawValue)
     static let distributions = ["uniform", "log_uniform", "int_uniform", "choice"]
 
     /// Reads `"sample": {"n": 20, "seed": 0, "params": {"lr": {"log_uniform": [1e-4, 1e-1]}}}`.
@@ -14,11 +15,45 @@ extension SpecReader {
         for key in members.keys.sorted() where !key.hasPrefix("//") && !Self.sampleKeys.contains(key) {
             report("sample.\(key)", "unknown key" + DidYouMean.suggestion(for: key, among: Self.sampleKeys))
         }
+        var method = SweepSpec.Sample.Method.random
+        if let given = members["method"] {
+            if let name = given.stringValue, let known = SweepSpec.Sample.Method(rawValue: name) {
+                method = known
+            } else {
+                let shown = given.stringValue ?? given.canonicalText
+                report("sample.method", "unknown method \"\(shown.prefix(40))\": expected one of "
+                    + Self.sampleMethods.map { "\"\($0)\"" }.joined(separator: ", ")
+                    + DidYouMean.suggestion(for: shown, among: Self.sampleMethods))
+            }
+        }
         var count = 0
-        if let n = members["n"]?.intValue, (1...SweepSpec.Sample.maxCount).contains(n) {
+        let most = method == .tpe ? SweepSpec.Sample.maxTrials : SweepSpec.Sample.maxCount
+        if let n = members["n"]?.intValue, (1...most).contains(n) {
             count = n
+        } else if method == .tpe {
+            report("sample.n", "expected the number of trials, an integer in 1...\(most) (each proposal looks at every trial so far)")
         } else {
-            report("sample.n", "expected the number of configs to draw, an integer in 1...\(SweepSpec.Sample.maxCount)")
+            report("sample.n", "expected the number of configs to draw, an integer in 1...\(most)")
+        }
+        var startup = SweepSpec.Sample.defaultStartup
+        if let given = members["startup"] {
+            if method != .tpe {
+                report("sample.startup", "startup is the number of random trials before a model-based search: it needs \"method\": \"tpe\"")
+            } else if let s = given.intValue, (1...SweepSpec.Sample.maxTrials).contains(s) {
+                startup = s
+            } else {
+                report("sample.startup", "expected the number of random trials before the model is used, an integer in 1...\(SweepSpec.Sample.maxTrials)")
+            }
+        }
+        var multivariate = false
+        if let given = members["multivariate"] {
+            if method != .tpe {
+                report("sample.multivariate", "multivariate is how a model-based search models the parameters: it needs \"method\": \"tpe\"")
+            } else if case .bool(let b) = given {
+                multivariate = b
+            } else {
+                report("sample.multivariate", "expected true (model the parameters jointly) or false (each on its own, the default)")
+            }
         }
         var seed: UInt64 = 0
         if let given = members["seed"] {
@@ -35,8 +70,25 @@ extension SpecReader {
                 drawn.append((name, distribution))
             }
         }
+        if method == .tpe {
+            for (name, distribution) in drawn { checkModelled(distribution, path: "sample.params.\(name)") }
+        }
         guard count > 0, drawn.count == params.keys.filter({ !$0.hasPrefix("//") }).count else { return nil }
-        return SweepSpec.Sample(count: count, seed: seed, params: drawn)
+        return SweepSpec.Sample(count: count, seed: seed, params: drawn, method: method, startup: startup, multivariate: multivariate)
+    }
+
+    /// The model works on reals: a span that overflows, or integers past 2^53 (which a
+    /// double cannot tell apart), would give it nothing it can model.
+    private mutating func checkModelled(_ distribution: SweepSpec.Sample.Distribution, path: String) {
+        switch distribution {
+        case .uniform(let low, let high):
+            if !(high - low).isFinite { report(path + ".uniform", "the span \(low)...\(high) overflows: method tpe needs high - low to be a finite number") }
+        case .intUniform(let low, let high):
+            let limit = 1 << 53
+            if low < -limit || high > limit { report(path + ".int_uniform", "method tpe models integers within ±2^53 (\(limit)); got [\(low), \(high)]") }
+        case .logUniform, .choice:
+            break
+        }
     }
 
     /// A parameter of an open workload's program, typed by how it is sampled.

@@ -78,12 +78,31 @@ struct SpecReader {
 
         let objective = readObjective(root["objective"])
         let stop = readStop(root["stop"], objective: objective)
+        if let sample, sample.method == .tpe {
+            checkSearch(crossed: ["grid": !grid.isEmpty, "zip": !zip.isEmpty, "include": !include.isEmpty], seeds: seeds, objective: objective)
+        }
 
         if !diagnostics.isEmpty { throw failure }
         return SweepSpec(
             name: name, workload: workload, document: document, base: base, grid: grid, zip: zip,
             include: include, exclude: exclude, seeds: seeds, sample: sample, report: tables,
             objective: objective, stop: stop)
+    }
+
+    /// A model-based search proposes each config from the results so far: there is one
+    /// config per trial, so nothing is crossed with it, and it needs an objective.
+    private mutating func checkSearch(crossed: [String: Bool], seeds: [Int], objective: Objective?) {
+        for key in ["grid", "zip", "include"] where crossed[key] == true {
+            report(key, "sample.method tpe proposes each config from the results so far, so it cannot be crossed with \(key): "
+                + "move these parameters into sample.params (a choice), or fix them in base")
+        }
+        if seeds.count != 1 {
+            report("seeds", "sample.method tpe runs each trial once: give one seed (\(seeds.count) given); "
+                + "to average over seeds, let the program run them")
+        }
+        if objective == nil {
+            report("sample.method", "tpe needs an objective to optimise: add \"objective\": {\"metric\": \"loss\", \"mode\": \"min\"}")
+        }
     }
 
     /// The parameters an open workload's spec names outside `include`: base, grid and zip

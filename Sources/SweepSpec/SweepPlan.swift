@@ -24,6 +24,9 @@ public struct SweepPlan: Sendable {
     public var duplicates: Int
     /// Configs dropped by `exclude`.
     public var excluded: Int
+    /// A model-based search (`sample.method` tpe): its trials are proposed while the sweep
+    /// runs, so `jobs` is empty and this says what each trial starts from.
+    public var search: SearchPlan?
 
     /// The default of `sweep launch --max-jobs`: the most jobs a spec may expand to.
     public static let defaultMaxJobs = 100_000
@@ -32,7 +35,63 @@ public struct SweepPlan: Sendable {
     public static let maxJobsCeiling = 1_000_000
 }
 
+/// What a model-based search needs to make its trials: every trial's config is
+/// `template` with the proposed values of `sample.params` put in.
+public struct SearchPlan: Sendable {
+    /// Defaults + base, resolved by the workload (a `command`'s file hashes), with `seed`.
+    public var template: JobConfig
+    public var workload: String
+    public var version: Int
+    public var sample: SweepSpec.Sample
+    public var objective: Objective
+    public var stop: StopSettings?
+
+    /// What makes it the same search: template, method, seed, startup and the
+    /// distributions, not `n` (raising n continues it). Stored as the sweep's plan hash, so
+    /// a relaunch with another search space starts a new search.
+    public var identity: String {
+        let params = sample.params.map { "\($0.name)=\($0.distribution.text)" }.joined(separator: ";")
+        let text = "\(sample.method.rawValue)\(sample.multivariate ? " multivariate" : "")\nseed \(sample.seed)\nstartup \(sample.startup)\n\(params)\n"
+            + template.key(workload: workload, version: version)
+        return "search-" + Digest.sha256Hex(text.utf8)
+    }
+}
+
 extension SweepSpec {
+    /// The template of a model-based search (see `SearchPlan`), checked like any config.
+    func searchPlan(_ sample: Sample) throws(SpecError) -> SweepPlan {
+        guard let objective else {
+            throw SpecError([document.diagnostic("sample.method", "tpe needs an objective")])
+        }
+        let defaults = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0.defaultValue) })
+        let config = defaults.merging(base) { $1 }
+        // Checked with each searched parameter at its low bound (or first value): what
+        // refers to it (a command's {placeholder}) must find it.
+        var probe = config
+        for (name, distribution) in sample.params {
+            probe[name] = switch distribution {
+            case .uniform(let low, _), .logUniform(let low, _): .double(low)
+            case .intUniform(let low, _): .int(low)
+            case .choice(let values): values[0]
+            }
+        }
+        let problems = workload.problems(in: JobConfig(probe))
+        guard problems.isEmpty else {
+            throw SpecError(problems.map { document.diagnostic(anchor(of: $0.param, in: ""), "\($0.param): \($0.message)") })
+        }
+        let resolved: JobConfig
+        do {
+            resolved = try workload.resolve([JobConfig(config)], specFolder: document.folder)[0]
+        } catch {
+            throw SpecError([document.diagnostic("base.\(error.param)", "\(error.param): \(error.message)")])
+        }
+        var values = resolved.values
+        values["seed"] = .int(seeds.first ?? 0)
+        let search = SearchPlan(template: JobConfig(values), workload: workload.name, version: workload.version, sample: sample,
+                                objective: objective, stop: stop)
+        return SweepPlan(spec: self, jobs: [], varying: sample.params.map(\.name), duplicates: 0, excluded: 0, search: search)
+    }
+
     /// Expands the spec into jobs: grid x zip (+ include), minus exclude, times seeds.
     ///
     /// Throws when `jobCount` is above `maxJobs` (before expanding anything), when a
@@ -47,6 +106,7 @@ extension SweepSpec {
             throw SpecError([document.diagnostic(anchor, "the spec expands to \(shown) jobs (\(countBreakdown)), "
                 + "more than the cap of \(maxJobs): sweep fewer values, or raise the cap with --max-jobs N")])
         }
+        if let sample, sample.method == .tpe { return try searchPlan(sample) }
         let defaults = Dictionary(uniqueKeysWithValues: workload.parameters.map { ($0.name, $0.defaultValue) })
         var configs: [[String: JSONValue]] = []
         var sources: [String] = []

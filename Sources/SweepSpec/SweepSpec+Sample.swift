@@ -25,10 +25,31 @@ extension SweepSpec {
             case choice([JSONValue])
         }
 
+        /// How configs are chosen.
+        public enum Method: String, Sendable, Hashable, CaseIterable {
+            /// `count` independent draws, all planned at launch (the default).
+            case random
+            /// A Tree-structured Parzen Estimator (SweepSearch): each trial is proposed by
+            /// the coordinator from the results so far; nothing is planned at launch.
+            case tpe
+        }
+
+        /// Configs to draw (random), or trials to run (tpe).
         public var count: Int
         public var seed: UInt64
         /// Parameters in name order: the order they are drawn in.
         public var params: [(name: String, distribution: Distribution)]
+        public var method: Method = .random
+        /// Random trials before the model is used (tpe).
+        public var startup: Int = Self.defaultStartup
+        /// Model the parameters jointly (tpe; Optuna's `multivariate`).
+        public var multivariate = false
+
+        /// Optuna's `n_startup_trials`.
+        public static let defaultStartup = 10
+        /// The most trials of a model-based search: each proposal costs O(trials), and
+        /// every trial's point and result stay in the coordinator's memory.
+        public static let maxTrials = 10_000
 
         /// The most configs a `sample` section may draw.
         public static let maxCount = 100_000
@@ -50,6 +71,16 @@ extension SweepSpec {
 }
 
 extension SweepSpec.Sample.Distribution {
+    /// As the spec writes it: `log_uniform [1e-05, 0.1]`, `choice ["relu","tanh"]`.
+    public var text: String {
+        switch self {
+        case .uniform(let low, let high): "uniform [\(low), \(high)]"
+        case .logUniform(let low, let high): "log_uniform [\(low), \(high)]"
+        case .intUniform(let low, let high): "int_uniform [\(low), \(high)]"
+        case .choice(let values): "choice [" + values.map(\.canonicalText).joined(separator: ",") + "]"
+        }
+    }
+
     func draw(_ generator: inout SplitMix64) -> JSONValue {
         switch self {
         case .uniform(let low, let high):

@@ -16,13 +16,19 @@ extension StoreWriter {
     ///
     /// - Throws: `.invalidRequest` when `name` is not a plain name.
     /// `checkout` is the git commit the spec's folder was at, kept with a new revision.
+    ///
+    /// A model-based search registers no jobs (its trials add them, `addTrial`) and its
+    /// `search` identity as the plan hash: the same search keeps its trials and their jobs;
+    /// another (a new search space or seed) starts again from trial 0, its old trials' jobs
+    /// leaving the sweep but staying in the store.
     public func register(name: String, workload: String, specPath: String, specText: String,
-                         jobs: [NewJob], checkout: GitCheckout? = nil, now: Date = Date()) throws(StoreError) -> Registration {
+                         jobs: [NewJob], search: String? = nil, checkout: GitCheckout? = nil,
+                         now: Date = Date()) throws(StoreError) -> Registration {
         // The name becomes a report folder; the spec reader refuses such names first.
         if let problem = PlainName.problem(name) {
             throw StoreError(.invalidRequest, "sweep name \"\(name)\" is not a plain name (\(problem)): use \(PlainName.rule)")
         }
-        let planHash = Digest.sha256Hex(jobs.map(\.key).joined(separator: "\n").utf8)
+        let planHash = search ?? Digest.sha256Hex(jobs.map(\.key).joined(separator: "\n").utf8)
         return try write { db in
             var sweep: SweepRecord
             var difference = SweepDifference(added: jobs.count, kept: 0, keptDone: 0, dropped: 0)
@@ -34,6 +40,11 @@ extension StoreWriter {
                 difference = try Self.difference(db, sweepID: existing.id!, keys: jobs.map(\.key), planHash: planHash)
                 if existing.planHash != planHash {
                     try db.execute(sql: "DELETE FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!])
+                    try db.execute(sql: "DELETE FROM trials WHERE sweep_id = ?", arguments: [existing.id!])
+                } else if search != nil {
+                    // The same search goes on: its trials' jobs are its jobs.
+                    difference = SweepDifference(added: 0, kept: try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!]) ?? 0,
+                                                 keptDone: 0, dropped: 0)
                 }
                 sweep.workload = workload
                 sweep.planHash = planHash

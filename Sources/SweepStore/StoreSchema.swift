@@ -217,6 +217,24 @@ enum StoreSchema {
                     WHERE j.state = 'stopped' AND j.ok_attempt IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v8-trials") { db in
+            // A model-based search's trials, numbered from 0 per sweep: the job each became
+            // (several trials may share one: the same config proposed twice runs once), the
+            // sampler's seed, and what the proposal was made from (random startup, or the
+            // model's split). The sweep's plan_hash then names the search, not a job list.
+            try db.execute(sql: """
+                CREATE TABLE trials (
+                    sweep_id INTEGER NOT NULL REFERENCES sweeps(id) ON DELETE CASCADE,
+                    number INTEGER NOT NULL,
+                    job_id INTEGER NOT NULL REFERENCES jobs(id),
+                    sampler_seed INTEGER NOT NULL,
+                    proposed_from TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (sweep_id, number)
+                ) WITHOUT ROWID;
+                CREATE INDEX trials_by_job ON trials(job_id);
+                """)
+        }
         return migrator
     }
 }

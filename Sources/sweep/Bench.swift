@@ -15,7 +15,7 @@ extension Sweep {
     struct Bench: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure the hot paths (use a release build); results go in docs/benchmarks.md.",
-            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self, Slurm.self, Stop.self])
+            subcommands: [Kan.self, Masks.self, LoadBalancing.self, Dispatch.self, ReportBench.self, SSH.self, Slurm.self, Stop.self, TPE.self])
     }
 }
 

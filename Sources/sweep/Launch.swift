@@ -69,7 +69,7 @@ extension Sweep {
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try StoreReader(path: store.db).jobIDs(keys: plan.jobs.map(\.key)) : [:]
                 print(PlanTable.render(plan, ids: ids))
-                if let difference = try difference(plan) { print(difference) }
+                if plan.search == nil, let difference = try difference(plan) { print(difference) }
                 return
             }
             try SweepRun.launch(plan: plan, databasePath: store.db, options: runOptions, rerunStopped: rerunStopped,

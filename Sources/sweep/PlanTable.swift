@@ -8,6 +8,7 @@ enum PlanTable {
     ///   store has any. Before that, jobs are named by their key's first characters.
     static func render(_ plan: SweepPlan, ids: [String: Int64] = [:]) -> String {
         let spec = plan.spec
+        if let search = plan.search { return render(search, spec: spec) }
         var header = "sweep \(spec.name) (\(spec.workload.name)): \(plan.jobs.count) jobs = "
             + "\(plan.jobs.count / spec.seeds.count) configs x \(spec.seeds.count) seeds"
         if plan.duplicates > 0 { header += "; \(plan.duplicates) duplicate configs dropped" }
@@ -23,11 +24,29 @@ enum PlanTable {
             row += columns.map { $0[index] }
             return row + [job.config["seed"]?.displayText ?? "", String(job.key.prefix(12))]
         }
+        // The rungs of the longest job, when the workload has an epoch count.
+        let decisions = self.decisions(spec, epochs: plan.jobs.compactMap { $0.config["epochs"]?.intValue }.max())
+        return header + "\n" + decisions + TextTable.render(headers: headers, rows: rows)
+    }
+
+    /// A model-based search: what it will do. Its trials depend on the results, so unlike a
+    /// grid they cannot be listed before it runs.
+    static func render(_ search: SearchPlan, spec: SweepSpec) -> String {
+        let sample = search.sample
+        let header = "sweep \(spec.name) (\(spec.workload.name)): a \(sample.method.rawValue) search of \(sample.count) trials, "
+            + "the first \(min(sample.startup, sample.count)) at random, seed \(sample.seed)"
+            + (sample.multivariate ? ", parameters modelled jointly" : "") + "\n"
+            + "(each trial is proposed from the results so far, so the trials cannot be listed before the sweep runs)\n"
+        let rows = sample.params.map { [$0.name, $0.distribution.text] }
+        return header + decisions(spec, epochs: search.template["epochs"]?.intValue)
+            + TextTable.render(headers: ["parameter", "distribution"], rows: rows)
+    }
+
+    /// The objective and the stop rule's rungs, a line each.
+    private static func decisions(_ spec: SweepSpec, epochs: Int?) -> String {
         var decisions = ""
         if let objective = spec.objective { decisions += "objective: \(objective.description)\n" }
         if let stop = spec.stop {
-            // The rungs of the longest job, when the workload has an epoch count.
-            let epochs = plan.jobs.compactMap { $0.config["epochs"]?.intValue }.max()
             let rungs = epochs.map { maxEpochs in
                 (0..<stop.brackets).map { bracket in
                     stop.rungs(bracket: bracket, maxEpochs: maxEpochs).map(String.init).joined(separator: ", ")
@@ -39,6 +58,6 @@ enum PlanTable {
             }
             decisions += "\n"
         }
-        return header + "\n" + decisions + TextTable.render(headers: headers, rows: rows)
+        return decisions
     }
 }

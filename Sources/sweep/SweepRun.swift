@@ -7,6 +7,7 @@ import Foundation
 import SweepCoordinator
 import SweepRemote
 import SweepRuntime
+import SweepSearch
 import SweepCore
 import SweepSpec
 import SweepStore
@@ -26,6 +27,7 @@ enum SweepRun {
         if let stop = plan.spec.stop, let objective = plan.spec.objective {
             coordinatorOptions.stopping = EarlyStopping(objective: objective, settings: stop)
         }
+        coordinatorOptions.search = plan.search.map(modelSearch)
         var launcher = Launcher(databasePath: databasePath, options: coordinatorOptions)
         launcher.requeueFailed = requeueFailed
         launcher.requeueStopped = rerunStopped
@@ -34,7 +36,7 @@ enum SweepRun {
             name: plan.spec.name, workload: plan.spec.workload.name, specPath: plan.spec.document.file,
             specText: plan.spec.document.text,
             jobs: plan.jobs.map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) },
-            checkout: checkout))
+            checkout: checkout, search: plan.search?.identity))
         if let requeued = prepared.requeued { say("re-queued \(requeued) \(retryJobs.isEmpty ? "failed" : "named") jobs") }
         if prepared.settled.runToEnd > 0 {
             say("\(prepared.settled.runToEnd) jobs another sweep's stop rule ended will run to the end here "
@@ -48,11 +50,17 @@ enum SweepRun {
         }
         let registration = prepared.registration, before = prepared.before
         // `sweep dist (revision 2): 12 jobs: +4 new, 8 kept (6 done), 2 dropped`
+        let toPropose = try prepared.trialsToPropose()
         var line = "sweep \(prepared.sweep.name) (revision \(registration.revision)): \(prepared.planned) jobs: \(registration.difference)"
+        if let search = plan.search {
+            let proposed = search.sample.count - toPropose
+            line = "sweep \(prepared.sweep.name) (revision \(registration.revision)): \(search.sample.method.rawValue) search, "
+                + "\(proposed) of \(search.sample.count) trials proposed"
+        }
         // Jobs a stopped coordinator left running, or that were cancelled, and are still in the sweep.
         if registration.recovered > 0 { line += "; \(registration.recovered) unfinished (interrupted or cancelled) will run again" }
         say(line)
-        guard before.pending > 0 else {
+        guard before.pending > 0 || toPropose > 0 else {
             summary(prepared, counts: before, outcome: nil).forEach(say)
             return
         }
@@ -66,6 +74,21 @@ enum SweepRun {
         summary(prepared, counts: outcome.counts, outcome: outcome).forEach(say)
         if outcome.interrupted { throw ExitCode(130) }
         if outcome.counts.failed > 0 || outcome.counts.pending > 0 { throw ExitCode.failure }
+    }
+
+    /// The coordinator's view of a spec's search: parameters as sampler dimensions.
+    static func modelSearch(_ search: SearchPlan) -> ModelSearch {
+        let parameters = search.sample.params.map { name, distribution -> ModelSearch.Parameter in
+            switch distribution {
+            case .uniform(let low, let high): ModelSearch.Parameter(name: name, dimension: .uniform(low: low, high: high))
+            case .logUniform(let low, let high): ModelSearch.Parameter(name: name, dimension: .logUniform(low: low, high: high))
+            case .intUniform(let low, let high): ModelSearch.Parameter(name: name, dimension: .intUniform(low: low, high: high))
+            case .choice(let values): ModelSearch.Parameter(name: name, dimension: .choice(count: values.count), choices: values)
+            }
+        }
+        return ModelSearch(parameters: parameters, template: search.template, workload: search.workload, version: search.version,
+                           trials: search.sample.count, startup: search.sample.startup, seed: search.sample.seed,
+                           objective: search.objective, stop: search.stop, multivariate: search.sample.multivariate)
     }
 
     /// The local worker (unless `--local-slots 0`), every SSH host and each Slurm cluster's workers.
@@ -117,6 +140,10 @@ enum SweepRun {
             text += " · ran \(outcome.finished) in \(ProgressLine.clock(outcome.elapsed.inSeconds))"
         }
         var lines = [text]
+        if let trials = try? prepared.trialCount(), trials > 0 {
+            // Failed trials are shown as such: the model left them out.
+            lines.append("  search: \(trials) trials proposed" + (counts.failed > 0 ? "; \(counts.failed) failed, left out of the model" : ""))
+        }
         for problem in outcome?.hostProblems ?? [] { lines.append("  " + TerminalText.oneLine(problem)) }
         if counts.failed > 0, let failed = try? prepared.failedJobs(limit: 10) {
             for job in failed.jobs {

@@ -93,6 +93,19 @@ import Testing
         #expect(xs.indices.sorted { ei[$0] > ei[$1] }.map { xs[$0] } == [2.2, 1.0, 3.0, 6.0, 9.5])
     }
 
+    @Test func theJointDensityIsOptunasMultivariateOne() {
+        // Trials (x, c, k): (2, a, 1), (3, c, 4), (7, a, 2); x on [0, 10], c of 3, k in 1...4.
+        let dims: [SearchDimension] = [.uniform(low: 0, high: 10), .choice(count: 3), .intUniform(low: 1, high: 4)]
+        let e = JointParzenEstimator(dimensions: dims, points: [[2, 0, 1], [3, 2, 4], [7, 0, 2]], weights: [1, 1, 1])
+        let logs = [[2.5, 0, 1], [6, 2, 2], [9, 1, 4]].map { e.logDensity($0) }
+        #expect(Self.close(logs, [-3.550470142548654, -4.82963115281887, -5.721313888919931]), "\(logs)")
+        var generator = SplitMix64(seed: 2)
+        for _ in 0..<500 {
+            let x = e.sample(&generator)
+            #expect(x[0] >= 0 && x[0] <= 10 && [0, 1, 2].contains(x[1]) && [1, 2, 3, 4].contains(x[2]), "\(x)")
+        }
+    }
+
     @Test func samplesStayInTheirIntervals() {
         var generator = SplitMix64(seed: 7)
         let dims: [SearchDimension] = [.uniform(low: -1, high: 1), .logUniform(low: 1e-5, high: 1e-1), .intUniform(low: 3, high: 5), .choice(count: 3)]

@@ -6,8 +6,8 @@ import Testing
 
 @Suite struct TPESamplerTests {
     /// The best value a search finds in `n` trials, one at a time.
-    static func best(_ objective: SyntheticObjective, n: Int, seed: UInt64, startup: Int) -> Double {
-        let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(startup: startup))
+    static func best(_ objective: SyntheticObjective, n: Int, seed: UInt64, startup: Int, multivariate: Bool = false) -> Double {
+        let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(startup: startup, multivariate: multivariate))
         var generator = SplitMix64(seed: seed)
         var best = Double.infinity
         for _ in 0..<n {
@@ -29,6 +29,14 @@ import Testing
         let random = seeds.map { Self.best(branin, n: 60, seed: $0, startup: 60) - branin.minimum }.sorted()
         #expect(tpe[2] < random[2] / 2, "TPE regrets \(tpe), random \(random)")
         #expect(tpe[2] < 0.3, "TPE regrets \(tpe)")
+    }
+
+    @Test func theJointModelBeatsRandomOnHartmann6() {
+        let seeds: [UInt64] = [1, 2, 3, 4, 5]
+        let h = SyntheticObjective.hartmann6
+        let joint = seeds.map { Self.best(h, n: 60, seed: $0, startup: 10, multivariate: true) - h.minimum }.sorted()
+        let random = seeds.map { Self.best(h, n: 60, seed: $0, startup: 60) - h.minimum }.sorted()
+        #expect(joint[2] < random[2] / 2, "joint \(joint), random \(random)")
     }
 
     @Test func sameSeedSameSequence() {

@@ -317,3 +317,33 @@ import Testing
         #expect(Dashboard.isLoopback("127.0.0.1") && Dashboard.isLoopback("::1") && !Dashboard.isLoopback("0.0.0.0") && !Dashboard.isLoopback("10.0.0.1"))
     }
 }
+
+/// A model-based search's plan hash names the search, not its jobs: its configurations are
+/// computed again as trials add jobs.
+@Suite struct DashboardSearchTests {
+    @Test func aSearchsNewTrialsAppearAsConfigurations() throws {
+        let f = try DashboardFixture()
+        let sweep = try f.writer.register(name: "gamma", workload: "probe", specPath: "g.json", specText: "{}", jobs: [],
+                                          search: "search-test").sweep
+        func trial(_ number: Int, value: Double) throws {
+            let config = JobConfig(["value": .double(value), "epochs": 1, "seed": 0])
+            _ = try f.writer.addTrial(sweep: sweep.id, number: number,
+                                      job: NewJob(key: config.key(workload: "probe", version: 1), workload: "probe", config: config),
+                                      samplerSeed: 0, proposedFrom: "random")
+        }
+        try trial(0, value: 1.5)
+        try trial(1, value: 2.5)
+        let first = try #require(try f.json("/api/sweeps/gamma/curves?metric=loss") as? [String: Any])
+        #expect(first["config_count"] as? Int == 2, "\(first)")
+        try trial(2, value: 3.5)
+        // The answer cache may keep the first answer a moment (ten times what it cost): poll,
+        // with a hang guard; the configurations' own cache would keep 2 forever.
+        let deadline = Date(timeIntervalSinceNow: 30)
+        var count: Int?
+        repeat {
+            count = (try f.json("/api/sweeps/gamma/curves?metric=loss") as? [String: Any])?["config_count"] as? Int
+            if count != 3 { Thread.sleep(forTimeInterval: 0.05) }
+        } while count != 3 && Date() < deadline
+        #expect(count == 3)
+    }
+}

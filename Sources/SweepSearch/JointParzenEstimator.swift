@@ -1,0 +1,187 @@
+import Foundation
+import SweepCore
+
+/// The Parzen estimator over all parameters at once (Optuna's `multivariate=True`, its
+/// default since 4.x for one objective): kernel k is one trial, the product of that
+/// trial's kernels in every parameter, with one weight; the prior kernel is the product of
+/// the priors. Widths are the one-parameter rule's (`ParzenEstimator.appendWidths`), as in
+/// Optuna 5.1, so a parameter's kernels are the same as alone; only the mixing differs: a
+/// candidate is drawn from one trial's kernel in every parameter, and scored by the joint
+/// density, so parameters that are good together stay together.
+struct JointParzenEstimator {
+    let dimensions: [SearchDimension]
+    /// Per kernel k and parameter j at [k * d + j]: the centre in [0, 1] (a choice: its
+    /// index), 1 / width, and the kernel's normaliser in that parameter.
+    private(set) var centres: [Double] = []
+    private var inverseWidths: [Double] = []
+    private var widths: [Double] = []
+    private var normalisers: [Double] = []
+    /// Kernel weights (normalised, the prior's last) and their running sums.
+    private(set) var weights: [Double] = []
+    private var cumulative: [Double] = []
+    private var kernels = 0
+    /// A choice kernel's share of the prior on every value (prior weight / kernels).
+    private var share = 0.0
+    private var sortedScratch: [Double] = [], widthScratch: [Double] = []
+    /// The reals' part of the density loop, per kernel: weight x every real parameter's
+    /// normaliser, and the centres and 1 / widths of the reals packed together.
+    private var kernelCoefficients: [Double] = []
+    private var realCentres: [Double] = [], realInverses: [Double] = []
+    private var reals: [Int] = [], discretes: [Int] = []
+
+    init(dimensions: [SearchDimension]) { self.dimensions = dimensions }
+
+    /// Fits trials given as points (internal coordinates, one per parameter) and weights.
+    init(dimensions: [SearchDimension], points: [[Double]], weights: [Double], priorWeight: Double = 1) {
+        self.init(dimensions: dimensions)
+        let trials = points.indices.map { Int32($0) }
+        fit(trials: trials, weights: weights, priorWeight: priorWeight, point: { t, j in points[t][j] },
+            sortedIn: { j in trials.sorted { (points[Int($0)][j], $0) < (points[Int($1)][j], $1) } }, kernelOf: { Int($0) })
+    }
+
+    /// Fits on `trials` (kernel order) whose coordinates are `point(t, j)`, with weights;
+    /// `order(j)` lists the same trials in ascending order of parameter j (for the widths).
+    mutating func fit(trials: [Int32], weights observationWeights: [Double], priorWeight: Double,
+                      point: (Int, Int) -> Double, sortedIn order: (Int) -> [Int32], kernelOf: (Int32) -> Int) {
+        let d = dimensions.count, n = trials.count
+        kernels = n + 1
+        share = priorWeight / Double(n + 1)
+        centres.removeAll(keepingCapacity: true)
+        centres.append(contentsOf: repeatElement(0, count: kernels * d))
+        widths.removeAll(keepingCapacity: true)
+        widths.append(contentsOf: repeatElement(1, count: kernels * d))
+        weights.removeAll(keepingCapacity: true)
+        cumulative.removeAll(keepingCapacity: true)
+        var total = priorWeight
+        for w in observationWeights { total += w }
+        for w in observationWeights { weights.append(w / total) }
+        weights.append(n == 0 ? 1 : priorWeight / total)
+        var running = 0.0
+        for w in weights {
+            running += w
+            cumulative.append(running)
+        }
+        for (j, dimension) in dimensions.enumerated() {
+            let (low, high) = dimension.bounds
+            if case .choice = dimension {
+                for (k, t) in trials.enumerated() { centres[k * d + j] = point(Int(t), j) }
+                continue
+            }
+            let range = high - low
+            // The widths need the kernels in value order: walk the parameter's order.
+            let sorted = order(j)
+            sortedScratch.removeAll(keepingCapacity: true)
+            for t in sorted { sortedScratch.append(range > 0 ? (point(Int(t), j) - low) / range : 0.5) }
+            widthScratch.removeAll(keepingCapacity: true)
+            ParzenEstimator.appendWidths(sortedCentres: sortedScratch, to: &widthScratch)
+            for (i, t) in sorted.enumerated() {
+                let k = kernelOf(t)
+                centres[k * d + j] = sortedScratch[i]
+                widths[k * d + j] = widthScratch[i]
+            }
+            centres[n * d + j] = 0.5
+            widths[n * d + j] = 1
+        }
+        reals = dimensions.indices.filter { if case .uniform = dimensions[$0] { true } else if case .logUniform = dimensions[$0] { true } else { false } }
+        discretes = dimensions.indices.filter { !reals.contains($0) }
+        inverseWidths.removeAll(keepingCapacity: true)
+        normalisers.removeAll(keepingCapacity: true)
+        for k in 0..<kernels {
+            for (j, dimension) in dimensions.enumerated() {
+                let (mu, sigma) = (centres[k * d + j], widths[k * d + j])
+                inverseWidths.append(1 / sigma)
+                let (a, b) = ((0 - mu) / sigma, (1 - mu) / sigma)
+                let inside = a < -9 && b > 9 ? 1 : TruncatedNormal.mass(a, b)
+                switch dimension {
+                case .uniform, .logUniform: normalisers.append(1 / (sigma * TruncatedNormal.sqrtTwoPi * inside))
+                case .intUniform: normalisers.append(1 / inside)
+                case .choice: normalisers.append(1)
+                }
+            }
+        }
+        kernelCoefficients.removeAll(keepingCapacity: true)
+        realCentres.removeAll(keepingCapacity: true)
+        realInverses.removeAll(keepingCapacity: true)
+        for k in 0..<kernels {
+            var coefficient = weights[k]
+            for j in reals {
+                coefficient *= normalisers[k * d + j]
+                realCentres.append(centres[k * d + j])
+                realInverses.append(inverseWidths[k * d + j])
+            }
+            kernelCoefficients.append(coefficient)
+        }
+    }
+
+    /// A candidate (internal coordinates): one kernel by weight, then that kernel in every parameter.
+    func sample(_ generator: inout SplitMix64) -> [Double] {
+        let d = dimensions.count
+        let u = generator.unit() * cumulative[cumulative.count - 1]
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if cumulative[mid] > u { hi = mid } else { lo = mid + 1 }
+        }
+        let k = lo, prior = k == kernels - 1
+        return dimensions.enumerated().map { j, dimension in
+            let (low, high) = dimension.bounds
+            switch dimension {
+            case .choice(let count):
+                // Row: (share + [c == observed]) / (share · count + 1); the prior's uniform.
+                if !prior, generator.unit() * (share * Double(count) + 1) < 1 { return centres[k * d + j] }
+                return Double(generator.below(UInt64(count)))
+            case .uniform, .logUniform, .intUniform:
+                let x = low + (high - low) * TruncatedNormal.draw(mu: centres[k * d + j], sigma: widths[k * d + j], low: 0, high: 1, &generator)
+                if case .intUniform = dimension { return dimension.value(at: x) }
+                return min(max(x, low), high)
+            }
+        }
+    }
+
+    /// log Σ_k w_k Π_j f_kj(x_j), in the parameters' own coordinates.
+    func logDensity(_ x: [Double]) -> Double {
+        let d = dimensions.count
+        var sum = 0.0
+        var logJacobian = 0.0
+        var u = x
+        for (j, dimension) in dimensions.enumerated() {
+            let (low, high) = dimension.bounds
+            if case .uniform = dimension { logJacobian += Foundation.log(high - low) }
+            if case .logUniform = dimension { logJacobian += Foundation.log(high - low) }
+            if case .choice = dimension { continue }
+            u[j] = (x[j] - low) / (high - low)
+        }
+        let m = reals.count
+        let realPoint = reals.map { u[$0] }
+        realCentres.withUnsafeBufferPointer { mu in
+            realInverses.withUnsafeBufferPointer { inv in
+                kernelCoefficients.withUnsafeBufferPointer { coefficient in
+                    for k in 0..<kernels {
+                        var squares = 0.0
+                        for r in 0..<m {
+                            let z = (realPoint[r] - mu[k * m + r]) * inv[k * m + r]
+                            squares += z * z
+                        }
+                        var term = coefficient[k] * FastExp.negativeHalf(ofSquare: squares)
+                        for j in discretes {
+                            let i = k * d + j
+                            switch dimensions[j] {
+                            case .intUniform(let low, let high):
+                                let half = 0.5 / Double(high - low + 1)
+                                term *= normalisers[i] * TruncatedNormal.mass((u[j] - half - centres[i]) * inverseWidths[i],
+                                                                              (u[j] + half - centres[i]) * inverseWidths[i])
+                            case .choice(let count):
+                                term *= k == kernels - 1 ? 1 / Double(count)
+                                    : (share + (x[j] == centres[i] ? 1 : 0)) / (share * Double(count) + 1)
+                            case .uniform, .logUniform:
+                                break
+                            }
+                        }
+                        sum += term
+                    }
+                }
+            }
+        }
+        return Foundation.log(sum) - logJacobian
+    }
+}
