@@ -17,14 +17,19 @@ final class CoordinatorHarness {
 
     var store: Store { prepared.store }
 
-    init(jobs count: Int, transports: [ScriptedTransport], configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
+    /// - Parameter extra: more config for every job (`["epochs": 3]`).
+    init(jobs count: Int, transports: [ScriptedTransport], extra: [String: JSONValue] = [:],
+         configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-coordinator-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var options = Coordinator.Options()
         configure(&options)
         let plan = Launcher.Plan(
             name: "t", workload: "probe", specPath: "t.json", specText: "{}",
-            jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(["value": .int($0), "seed": 0])) })
+            jobs: (0..<count).map {
+                NewJob(key: "job-\($0)", workload: "probe",
+                       config: JobConfig(["value": .int($0), "seed": 0].merging(extra) { $1 }))
+            })
         prepared = try Launcher(databasePath: directory.appendingPathComponent("sweep.sqlite").path, options: options).prepare(plan)
         self.jobs = try prepared.store.jobs(of: prepared.sweep.id).map(\.id)
         coordinator = Coordinator(store: prepared.store, sweep: prepared.sweep, transports: transports, events: events,
