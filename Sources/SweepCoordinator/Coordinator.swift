@@ -163,6 +163,8 @@ public final class Coordinator {
     static let timeLimitMargin: Duration = .seconds(2)
     /// The search's trials and model (`Options.search`).
     private var search: TrialSearch?
+    /// Stopped jobs whose attempt reported its last epoch (`epochs`) before the stop landed.
+    private var stoppedAtTheEnd: Set<Int64> = []
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -369,6 +371,9 @@ public final class Coordinator {
                 metricBuffer.append(MetricRow(job: job, attempt: attempt, epoch: epoch, name: metric, value: value))
             }
             search?.observe(job: job, attempt: attempt, epoch: epoch, metrics: values)
+            if stopReasons[job] != nil, let last = jobs[job]?.config["epochs"]?.intValue, epoch >= last {
+                stoppedAtTheEnd.insert(job)
+            }
             if stopping != nil, stopReasons[job] == nil,
                let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
                 stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
@@ -408,6 +413,7 @@ public final class Coordinator {
             try flush()
             host.running[job] = nil
             logBudget.end(job: job)
+            stoppedAtTheEnd.remove(job)
             if let decision = stopReasons.removeValue(forKey: job) {
                 finished += 1
                 stopping?.ended(job: job)
@@ -434,7 +440,14 @@ public final class Coordinator {
         guard let job = jobs[result.job] else { return }
         stopping?.ended(job: job.id)
         // A job the stop rule ended is stopped, however its program took the SIGTERM; one
-        // that finished its last epoch first is simply done.
+        // that finished first, or reported its last epoch before the SIGTERM landed (a
+        // program faster than the stop), ran to the end: it is done.
+        if stoppedAtTheEnd.remove(job.id) != nil, stopReasons.removeValue(forKey: job.id) != nil {
+            search?.ended(job: job.id, as: .done)
+            host.failureStreak.removeAll()
+            try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .ok(summary: result.summary))
+            return
+        }
         if let decision = stopReasons.removeValue(forKey: job.id), result.status != .ok {
             try store.finishAttempt(job: job.id, attempt: result.attempt, outcome: .stopped(decision, stderrTail: result.stderrTail))
             search?.ended(job: job.id, as: .stopped)
@@ -547,6 +560,7 @@ public final class Coordinator {
                          on: name, host: host, countsAgainstHost: false)
                 continue
             }
+            stoppedAtTheEnd.remove(job)
             if let stopped = stopReasons.removeValue(forKey: job) {
                 // The rule had ended it already: the host's going changes nothing.
                 finished += 1

@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import random
+import time
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--lr", type=float, required=True)
@@ -20,9 +21,10 @@ for epoch in range(1, args.epochs + 1):
     gb = sum(2 * (w * x + b - y) for x, y in data) / len(data)
     w, b = w - args.lr * gw, b - args.lr * gb
     loss = sum((w * x + b - y) ** 2 for x, y in data) / len(data)
+    time.sleep(0.05)  # an epoch of real training takes time: the stop rule acts between epochs
     print(f"epoch: {epoch}")
     print(f"loss: {loss:.6f}")
-    print(f"w: {w:.6f}")
+    print(f"w: {w:.6f}", flush=True)
 
 # Files left here come back beside the database: sweep-outputs/job-ID/attempt-N/.
 with open(os.path.join(os.environ.get("SWEEP_OUTPUT", "."), "model.json"), "w") as f:

@@ -101,13 +101,13 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         let stored = try jobs(sandbox, sweep: "command-example")
         #expect(stored.count == 18 && stored.allSatisfy { $0.state == .done || $0.state == .stopped })
-        // Its ASHA rule stops the slow learners: lr 0.01 is far behind at the first rung.
-        #expect(stored.filter { $0.config["lr"]?.doubleValue == 0.01 }.allSatisfy { $0.state == .stopped },
+        // Its ASHA rule stops slow learners: lr 0.01 is far behind at the first rung (a job that
+        // printed its last epoch before the stop landed is done, which a busy machine may allow).
+        #expect(stored.contains { $0.config["lr"]?.doubleValue == 0.01 && $0.state == .stopped },
                 "\(stored.map { "\($0.config["lr"]?.doubleValue ?? 0) \($0.state) \($0.error ?? "")" })")
         #expect(stored.contains { $0.state == .done })
         // A done job has 20 epochs of loss and w; a large enough rate fits w = 3. A stopped one
-        // was stopped before its last epoch (a program this fast may print them all before
-        // the SIGTERM lands: its lines are kept).
+        // has fewer.
         for job in stored {
             let rows = try metrics(sandbox, job: job.id)
             if job.state == .done {
@@ -115,7 +115,7 @@ import Testing
                 if job.config["lr"]?.doubleValue == 0.3 { #expect(abs((rows["20/w"] ?? 0) - 3) < 0.1, "\(rows)") }
             } else {
                 let epoch = job.error.flatMap { $0.firstMatch(of: /stopped at epoch (\d+) by asha: loss/).map { Int($0.1)! } }
-                #expect(rows.count <= 40 && (epoch ?? 99) < 20, "\(job.error ?? "")")
+                #expect(rows.count < 40 && (epoch ?? 99) < 20, "\(job.error ?? "")")
             }
         }
         #expect(try sweep(sandbox, ["report", "command-example"]).status == 0)

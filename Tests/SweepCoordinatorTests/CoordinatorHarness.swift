@@ -19,15 +19,20 @@ final class CoordinatorHarness {
 
     var store: StoreWriter { prepared.store }
 
-    /// - Parameter seeds: the jobs are one configuration's seeds (else each its own configuration).
-    init(jobs count: Int, transports: [ScriptedTransport], seeds: Bool = false,
+    /// - Parameters:
+    ///   - seeds: the jobs are one configuration's seeds (else each its own configuration).
+    ///   - extra: more config for every job (`["epochs": 3]`).
+    init(jobs count: Int, transports: [ScriptedTransport], seeds: Bool = false, extra: [String: JSONValue] = [:],
          configure: (inout Coordinator.Options) -> Void = { _ in }) throws {
         folder = try TemporaryFolder("sweep-coordinator")
         var options = Coordinator.Options()
         configure(&options)
         let plan = Launcher.Plan(
             name: "t", workload: "probe", specPath: "t.json", specText: "{}",
-            jobs: (0..<count).map { NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(seeds ? ["value": 0, "seed": .int($0)] : ["value": .int($0), "seed": 0])) })
+            jobs: (0..<count).map {
+                let base: [String: JSONValue] = seeds ? ["value": 0, "seed": .int($0)] : ["value": .int($0), "seed": 0]
+                return NewJob(key: "job-\($0)", workload: "probe", config: JobConfig(base.merging(extra) { $1 }))
+            })
         prepared = try Launcher(databasePath: folder.file("sweep.sqlite"), options: options).prepare(plan)
         self.jobs = try prepared.store.jobs(of: prepared.sweep.id).map(\.id)
         coordinator = Coordinator(store: prepared.store, sweep: prepared.sweep, transports: transports, events: events,

@@ -53,6 +53,30 @@ import Testing
         #expect(try harness.state(harness.jobs[1]) == .done)
     }
 
+    /// A program faster than the stop reports its last epoch before the SIGTERM lands; the
+    /// worker says stopped, but it ran to the end: done. One that did not get there is stopped.
+    @Test func aStoppedJobThatReportedItsLastEpochFirstIsDone() throws {
+        let host = ScriptedTransport("h", slots: 3)
+        let harness = try CoordinatorHarness(jobs: 3, transports: [host], extra: ["epochs": 3], configure: Self.asha())
+        try harness.startWithReady(host)
+        let (a, b, c) = (harness.jobs[0], harness.jobs[1], harness.jobs[2])
+        host.metric(a, epoch: 1, ["acc": 0.9])
+        host.metric(b, epoch: 1, ["acc": 0.1])
+        host.metric(c, epoch: 1, ["acc": 0.2])
+        try harness.step()
+        #expect(host.stops == [b, c])
+        // b had printed everything already; c had not.
+        host.metric(b, epoch: 2, ["acc": 0.15])
+        host.metric(b, epoch: 3, ["acc": 0.18])
+        host.metric(c, epoch: 2, ["acc": 0.25])
+        host.cancelled(b)
+        host.cancelled(c)
+        try harness.step()
+        #expect(try harness.state(b) == .done)
+        #expect(try harness.state(c) == .stopped)
+        #expect(try harness.store.stopDecisions(of: harness.prepared.sweep.id).keys.sorted() == [c])
+    }
+
     @Test func aStoppedJobsHostGoingAwayLeavesItStoppedNotRequeued() throws {
         let host = ScriptedTransport("h", slots: 2)
         let harness = try CoordinatorHarness(jobs: 2, transports: [host], configure: Self.asha())
