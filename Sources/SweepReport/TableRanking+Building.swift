@@ -29,7 +29,7 @@ extension TableRanking {
         for (keyIndex, key) in keys.enumerated() where keyIndex < placedCount {
             let isRow = keyIndex < table.rowKeys.count
             let labels = isRow ? table.rows.map { $0[keyIndex] } : table.columnGroups.map { $0[keyIndex - table.rowKeys.count] }
-            let distinct = Array(Set(labels)).sorted { order.precedes([$0], [$1], keys: [key]) }
+            let distinct = order.sortedDistinct(labels, key: key)
             var position: [ParamValue?: Int] = [:]
             for (index, value) in distinct.enumerated() { position[value] = index }
             let positions = labels.map { position[$0]! }
@@ -44,7 +44,7 @@ extension TableRanking {
             for row in table.jobIndices {
                 for members in row { labels.append(members.first.flatMap { jobs?[$0].value(of: key) }) }
             }
-            let distinct = Array(Set(labels)).sorted { order.precedes([$0], [$1], keys: [key]) }
+            let distinct = order.sortedDistinct(labels, key: key)
             var position: [ParamValue?: Int] = [:]
             for (index, value) in distinct.enumerated() { position[value] = index }
             values.append(distinct)

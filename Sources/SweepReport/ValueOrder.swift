@@ -20,12 +20,35 @@ struct ValueOrder {
     func sorted(_ labels: [[ParamValue?]], keys: [String]) -> [[ParamValue?]] {
         var positions = [[Int]](repeating: [], count: labels.count)
         for (keyIndex, key) in keys.enumerated() {
-            let distinct = Array(Set(labels.map { $0[keyIndex] })).sorted { precedes($0, $1, key: key) }
+            let distinct = sortedDistinct(labels.map { $0[keyIndex] }, key: key)
             var position: [ParamValue?: Int] = [:]
             for (index, value) in distinct.enumerated() { position[value] = index }
             for index in labels.indices { positions[index].append(position[labels[index][keyIndex]]!) }
         }
         return labels.indices.sorted { positions[$0].lexicographicallyPrecedes(positions[$1]) }.map { labels[$0] }
+    }
+
+    /// The distinct values of one key, in order. The key's declared ranks are looked up once,
+    /// not per comparison: a random search's 100,000 distinct values make 1.7M comparisons.
+    func sortedDistinct(_ values: [ParamValue?], key: String) -> [ParamValue?] {
+        let distinct = Array(Set(values))
+        guard let rank = ranks[key] else {
+            return distinct.sorted { lhs, rhs in
+                guard let lhs else { return false }
+                guard let rhs else { return true }
+                return lhs < rhs
+            }
+        }
+        return distinct.sorted { lhs, rhs in
+            guard let lhs else { return false }
+            guard let rhs else { return true }
+            switch (rank[lhs], rank[rhs]) {
+            case let (left?, right?): return left < right
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return lhs < rhs
+            }
+        }
     }
 
     /// Lexicographic comparison of two label tuples over `keys`.

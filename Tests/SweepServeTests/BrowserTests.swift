@@ -40,7 +40,8 @@ struct BrowserTests {
         try f.writer.finishAttempt(job: running.id, attempt: 1, outcome: .ok(summary: nil))
         let after = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha")
         #expect(after.contains(">4 done<") && !after.contains(">1 running<"), "\(after)")
-        let row = try Regex(#"data-job="\#(running.id)"><td class="num"><a [^>]*>\d+</a></td><td><span class="badge s-(\w+)""#)
+        // The row: its compare box, its number, its state.
+        let row = try Regex(#"data-job="\#(running.id)"><td><input [^>]*></td><td class="num"><a [^>]*>\d+</a></td><td><span class="badge s-(\w+)""#)
         #expect(before.firstMatch(of: row)?.output[1].substring == "running" && after.firstMatch(of: row)?.output[1].substring == "done",
                 "the job's row")
     }
