@@ -78,11 +78,12 @@ struct ChaosSoakTests {
             ssh = started.ssh
         }
 
-        /// Writes spec `name`: `jobs` seeds of a command that appends "KEY ATTEMPT" to the ledger.
+        /// Writes spec `name`: `jobs` seeds of a command that appends "KEY ATTEMPT" to the ledger;
+        /// `phase` (the name) keeps its jobs' keys apart from another spec's.
         func writeSpec(_ name: String, jobs: Int) throws {
             let spec: JSONValue = [
                 "name": .string(name), "workload": "command", "seeds": .int(jobs),
-                "base": ["command": .array(["/bin/sh", "-c", .string(#"printf '%s %s\n' "$SWEEP_JOB" "$SWEEP_ATTEMPT" >> "$0"; sleep 0.5"#),
+                "base": ["phase": .string(name), "command": .array(["/bin/sh", "-c", .string(#"printf '%s %s\n' "$SWEEP_JOB" "$SWEEP_ATTEMPT" >> "$0"; sleep 0.5"#),
                                             .string(ledger)])],
             ]
             try sandbox.write("\(name).json", spec.canonicalText)
