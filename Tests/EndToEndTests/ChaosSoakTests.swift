@@ -195,9 +195,10 @@ struct ChaosSoakTests {
             heals.removeAll { $0.due <= now }
             if nemesis, now >= next {
                 let fault = Fault.allCases[turn % Fault.allCases.count]
-                turn += 1
-                // Counted only when injected (there may be no runner to kill just now).
+                // Counted, and the next kind's turn, only when injected (there may be no runner to
+                // kill just now: tried again next time), so every kind comes within 7 injections.
                 if let injected = try inject(fault, fleet: fleet, run: run) {
+                    turn += 1
                     figures.faults[fault, default: 0] += 1
                     if let heal = injected.heal { heals.append((now.addingTimeInterval(injected.after), heal)) }
                 }
@@ -229,8 +230,7 @@ struct ChaosSoakTests {
         switch fault {
         case .cutLink:
             // Longer than the host grace (6 s) half of the time: lost, or a link that comes back.
-            let sshd = fleet.ssh.randomElement()!
-            guard sshd.freezeConnections(true) > 0 else { return nil }
+            guard let sshd = fleet.ssh.shuffled().first(where: { $0.freezeConnections(true) > 0 }) else { return nil }
             return ({ sshd.freezeConnections(false) }, Double.random(in: 3...9))
         case .killSSHD:
             let sshd = fleet.ssh.randomElement()!
