@@ -78,11 +78,12 @@ struct ChaosSoakTests {
             ssh = started.ssh
         }
 
-        /// Writes spec `name`: `jobs` seeds of a command that appends "KEY ATTEMPT" to the ledger.
+        /// Writes spec `name`: `jobs` seeds of a command that appends "KEY ATTEMPT" to the ledger;
+        /// `phase` (the name) keeps its jobs' keys apart from another spec's.
         func writeSpec(_ name: String, jobs: Int) throws {
             let spec: JSONValue = [
                 "name": .string(name), "workload": "command", "seeds": .int(jobs),
-                "base": ["command": .array(["/bin/sh", "-c", .string(#"printf '%s %s\n' "$SWEEP_JOB" "$SWEEP_ATTEMPT" >> "$0"; sleep 0.5"#),
+                "base": ["phase": .string(name), "command": .array(["/bin/sh", "-c", .string(#"printf '%s %s\n' "$SWEEP_JOB" "$SWEEP_ATTEMPT" >> "$0"; sleep 0.5"#),
                                             .string(ledger)])],
             ]
             try sandbox.write("\(name).json", spec.canonicalText)
@@ -194,9 +195,10 @@ struct ChaosSoakTests {
             heals.removeAll { $0.due <= now }
             if nemesis, now >= next {
                 let fault = Fault.allCases[turn % Fault.allCases.count]
-                turn += 1
-                // Counted only when injected (there may be no runner to kill just now).
+                // Counted, and the next kind's turn, only when injected (there may be no runner to
+                // kill just now: tried again next time), so every kind comes within 7 injections.
                 if let injected = try inject(fault, fleet: fleet, run: run) {
+                    turn += 1
                     figures.faults[fault, default: 0] += 1
                     if let heal = injected.heal { heals.append((now.addingTimeInterval(injected.after), heal)) }
                 }
@@ -228,8 +230,7 @@ struct ChaosSoakTests {
         switch fault {
         case .cutLink:
             // Longer than the host grace (6 s) half of the time: lost, or a link that comes back.
-            let sshd = fleet.ssh.randomElement()!
-            guard sshd.freezeConnections(true) > 0 else { return nil }
+            guard let sshd = fleet.ssh.shuffled().first(where: { $0.freezeConnections(true) > 0 }) else { return nil }
             return ({ sshd.freezeConnections(false) }, Double.random(in: 3...9))
         case .killSSHD:
             let sshd = fleet.ssh.randomElement()!

@@ -53,6 +53,33 @@ import Testing
         #expect(known.status == 0, "\(known.stderr)")
     }
 
+    /// `sweep worker --broadcast-copy` removes its own executable, and only srun --bcast's copy
+    /// for this Slurm job (`/tmp/slurm_bcast_JOB.STEP_NODE`): any other name, folder or job is
+    /// refused with the expected form, and the file stays.
+    @Test func aWorkerRemovesOnlyTheBroadcastCopyOfItsOwnSlurmJob() throws {
+        let sandbox = try SweepSandbox()
+        let job = String(UInt32.random(in: 1_000_000...4_000_000_000))
+        let elsewhere = sandbox.directory.appendingPathComponent("slurm_bcast_\(job).0_n1").path
+        let otherJob = "/tmp/slurm_bcast_\(job)9.0_n1"
+        let own = "/tmp/slurm_bcast_\(job).0_n1"
+        defer { for path in [otherJob, own] { try? FileManager.default.removeItem(atPath: path) } }
+        for path in [elsewhere, otherJob, own] { try FileManager.default.copyItem(atPath: SweepSandbox.binary.path, toPath: path) }
+        for path in [elsewhere, otherJob] {
+            let run = try sandbox.start(["worker", "--broadcast-copy"], environment: ["SLURM_JOB_ID": job],
+                                        executable: URL(fileURLWithPath: path))
+            run.wait(timeout: 60)
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("is not srun --bcast's copy for this Slurm job (/tmp/slurm_bcast_<SLURM_JOB_ID>.<step>_<node>)"),
+                    "\(run.stderr)")
+            #expect(FileManager.default.fileExists(atPath: path))
+        }
+        // Its own copy: removed, and the worker runs (its input ends at once, so it exits 0).
+        let run = try sandbox.start(["worker", "--broadcast-copy"], environment: ["SLURM_JOB_ID": job], executable: URL(fileURLWithPath: own))
+        run.wait(timeout: 60)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: own))
+    }
+
     @Test func aRuntimeFailureExitsOneWithoutAUsageLine() throws {
         let sandbox = try SweepSandbox()
         let run = try sandbox.run(["cancel"])
