@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Swift 6 language mode everywhere, plus the upcoming features that keep module
-/// boundaries honest (see STYLE.md §1).
+/// boundaries honest: `any` spelled out, and a member usable only where its module is
+/// imported (so each target's dependencies are the ones it names; docs/architecture.md).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
