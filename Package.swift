@@ -65,8 +65,13 @@ let package = Package(
         .target(name: "SweepRuntime", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
         // Headless worker and the job-runner processes it supervises.
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
-        // Scheduler, transports, progress, launch orchestration.
-        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
+        // How the coordinator reaches workers: the WorkerTransport protocol, its events and
+        // queue, and the local transport (a child process). No store, no scheduling: SweepRemote
+        // builds its transports on this alone.
+        .target(name: "SweepTransport", dependencies: ["SweepWire", "SweepRuntime"], swiftSettings: strict),
+        // Scheduler, progress, launch orchestration.
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepStore", "SweepWire", "SweepRuntime", "SweepTransport"],
+                swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves, and `TableSpec`, their
         // layout. Pure: typed inputs in, files out; no spec grammar, no store.
         .target(name: "SweepReport", dependencies: ["SweepCore"], swiftSettings: strict),
@@ -77,7 +82,7 @@ let package = Package(
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH", "CSweepShims"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
-        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
+        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepTransport", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.
         .target(name: "KANKit", swiftSettings: strict + numerics),
         // The jobs themselves.
@@ -87,7 +92,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
-                "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "Workloads", "KANKit",
+                "SweepTransport", "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -105,12 +110,12 @@ let package = Package(
             "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
-            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepTestSupport",
+            "SweepCoordinator", "SweepTransport", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepSSH", "SweepTestSupport"],
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepTransport", "SweepCore", "SweepSSH", "SweepTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [

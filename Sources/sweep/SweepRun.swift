@@ -10,6 +10,7 @@ import SweepRuntime
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepTransport
 import SweepWire
 
 /// Launch, resume and retry: choose the transports, hand the plan to `Launcher`, print.
