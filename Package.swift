@@ -2,7 +2,8 @@
 import PackageDescription
 
 /// Swift 6 language mode everywhere, plus the upcoming features that keep module
-/// boundaries honest (see STYLE.md §1).
+/// boundaries honest: `any` spelled out, and a member usable only where its module is
+/// imported (so each target's dependencies are the ones it names; docs/architecture.md).
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -67,8 +68,13 @@ let package = Package(
         .target(name: "SweepRuntime", dependencies: ["SweepCore", "CSweepShims"], swiftSettings: strict),
         // Headless worker and the job-runner processes it supervises.
         .target(name: "SweepWorker", dependencies: ["SweepCore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
-        // Scheduler, transports, progress, launch orchestration.
-        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime"], swiftSettings: strict),
+        // How the coordinator reaches workers: the WorkerTransport protocol, its events and
+        // queue, and the local transport (a child process). No store, no scheduling: SweepRemote
+        // builds its transports on this alone.
+        .target(name: "SweepTransport", dependencies: ["SweepWire", "SweepRuntime"], swiftSettings: strict),
+        // Scheduler, progress, launch orchestration.
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime", "SweepTransport"],
+                swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves, and `TableSpec`, their
         // layout. Pure: typed inputs in, files out; no spec grammar, no store.
         .target(name: "SweepReport", dependencies: ["SweepCore"], swiftSettings: strict),
@@ -83,7 +89,7 @@ let package = Package(
         // libssh wrapped: sessions on their own threads, exec channels, SFTP, known_hosts.
         .target(name: "SweepSSH", dependencies: ["CLibSSH", "CSweepShims"], swiftSettings: strict),
         // Worker hosts over SSH: the SSH transport, host checks, shipping the binary.
-        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepCoordinator", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
+        .target(name: "SweepRemote", dependencies: ["SweepCore", "SweepTransport", "SweepRuntime", "SweepSSH", "SweepWire"], swiftSettings: strict),
         // Numerics: layers with hand-written backward passes, KAN, optimisers, samplers, symbolic fits.
         .target(name: "KANKit", swiftSettings: strict + numerics),
         // The jobs themselves.
@@ -93,7 +99,7 @@ let package = Package(
             name: "sweep",
             dependencies: [
                 "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
-                "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "SweepSearch", "Workloads", "KANKit",
+                "SweepTransport", "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "SweepSearch", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -112,12 +118,12 @@ let package = Package(
             "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "SweepCoordinatorTests", dependencies: [
-            "SweepCoordinator", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepSearch", "SweepTestSupport",
+            "SweepCoordinator", "SweepTransport", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepSearch", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepCoordinator", "SweepCore", "SweepSSH", "SweepTestSupport"],
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepTransport", "SweepCore", "SweepSSH", "SweepTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [

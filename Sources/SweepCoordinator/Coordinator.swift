@@ -1,6 +1,7 @@
 import SweepCore
 import SweepRuntime
 import SweepStore
+import SweepTransport
 import SweepWire
 
 /// Runs a sweep's pending jobs on a set of worker hosts until each is done or failed,

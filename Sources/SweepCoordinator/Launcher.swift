@@ -1,6 +1,7 @@
 import SweepCore
 import SweepRuntime
 import SweepStore
+import SweepTransport
 
 /// Launch, resume and retry all come down to this: take the database's writer lock,
 /// record the plan, re-queue what should run again, then run what is pending.

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import SweepCoordinator
+import SweepTransport
 
 /// What srun said about the current connection's Slurm job: its id once known; posts
 /// `.waiting` while it is pending in the queue, and gives it up at once when Slurm says it

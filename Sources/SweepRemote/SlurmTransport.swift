@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import SweepCoordinator
+import SweepTransport
 import SweepCore
 import SweepRuntime
 import SweepSSH

@@ -11,6 +11,7 @@ import SweepSearch
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepTransport
 import SweepWire
 
 /// Launch, resume and retry: choose the transports, hand the plan to `Launcher`, print.

@@ -4,6 +4,7 @@ import SweepCore
 import SweepRuntime
 import SweepStore
 import SweepTestSupport
+import SweepTransport
 
 /// A coordinator over a real SQLite store in a temp directory, scripted transports and a
 /// manual clock: each step is `step()` (handle what was posted, fire due timers, assign).

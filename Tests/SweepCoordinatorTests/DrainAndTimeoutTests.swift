@@ -1,6 +1,7 @@
 import SweepCore
 import SweepCoordinator
 import SweepStore
+import SweepTransport
 import SweepWire
 import Testing
 

@@ -2,6 +2,7 @@ import SweepCore
 import SweepCoordinator
 import SweepRuntime
 import SweepStore
+import SweepTransport
 import SweepWire
 import Testing
 

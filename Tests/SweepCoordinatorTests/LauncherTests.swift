@@ -5,6 +5,7 @@ import SweepRuntime
 import SweepStore
 import SweepTestSupport
 import Testing
+import SweepTransport
 
 /// Launch orchestration without the command line: lock, register, requeue, run.
 @Suite final class LauncherTests {

@@ -1,6 +1,7 @@
 import SweepCoordinator
 import SweepCore
 import Synchronization
+import SweepTransport
 import SweepWire
 
 /// An in-memory worker host, scripted by the test (SwiftNIO's `EmbeddedChannel` is the

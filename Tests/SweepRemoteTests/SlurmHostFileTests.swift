@@ -1,5 +1,5 @@
 import Foundation
-import SweepCoordinator
+import SweepTransport
 import Testing
 
 @testable import SweepRemote

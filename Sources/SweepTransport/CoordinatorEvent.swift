@@ -43,13 +43,14 @@ public final class EventQueue: Sendable {
         queue.post(event)
     }
 
-    /// The oldest event, waiting up to `timeout` (forever if nil); nil if none came.
-    func next(timeout: Duration?) -> CoordinatorEvent? {
+    /// The oldest event, waiting up to `timeout` (forever if nil); nil if none came. Only
+    /// the coordinator's loop thread takes events.
+    public func next(timeout: Duration?) -> CoordinatorEvent? {
         queue.next(timeout: timeout)
     }
 
-    /// The oldest event if one is waiting.
-    func poll() -> CoordinatorEvent? {
+    /// The oldest event if one is waiting; the coordinator's loop thread only.
+    public func poll() -> CoordinatorEvent? {
         queue.poll()
     }
 }
