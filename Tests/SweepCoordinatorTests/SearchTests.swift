@@ -4,6 +4,7 @@ import SweepCore
 import SweepRuntime
 import SweepSearch
 import SweepStore
+import SweepTransport
 import SweepWire
 import Testing
 

@@ -1,6 +1,7 @@
 import SweepCoordinator
 import SweepCore
 import SweepStore
+import SweepTransport
 import SweepWire
 import Testing
 
