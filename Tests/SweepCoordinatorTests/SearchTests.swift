@@ -166,12 +166,41 @@ import Testing
     }
 
     @Test func withAStopRuleTheModelIsFitAtTheLargestRungWithEnoughValues() throws {
-        // 9 epochs, ASHA rungs at 1 and 3; loss falls with the epochs. Before 5 trials have
-        // finished, the model uses the rung values (stopped trials included).
+        // 9 epochs, ASHA rungs at 1 and 3; the loss falls with the epochs. Each trial reports
+        // epoch by epoch and ends as the worker would: cancelled when told to stop. Before 5
+        // trials have finished, the model is fit at a rung (stopped trials count there).
         let stop = StopSettings(rule: .asha, grace: 1, reduction: 3)
-        let (_, trials) = try Self.runSearch(Self.search(trials: 16, startup: 5, epochs: 9, stop: stop), slots: 1)
+        let search = Self.search(trials: 16, startup: 5, epochs: 9, stop: stop)
+        let host = ScriptedTransport("h", slots: 1)
+        let run = try Run(directory: try Self.directory(), search: search, transports: [host])
+        try run.coordinator.start()
+        host.ready()
+        var answered = Set<Int64>()
+        var rounds = 0
+        while !run.coordinator.isFinished, rounds < 200 {
+            try run.coordinator.runPending()
+            for request in host.runs where !answered.contains(request.job) {
+                answered.insert(request.job)
+                let loss = Self.branin(JobConfig(request.config.values))
+                var stopped = false
+                for epoch in 1...9 {
+                    host.metric(request.job, epoch: epoch, ["loss": loss * Double(10 - epoch)])
+                    try run.coordinator.runPending()
+                    if host.stops.contains(request.job) {
+                        host.cancelled(request.job)
+                        stopped = true
+                        break
+                    }
+                }
+                if !stopped { host.done(request.job) }
+            }
+            rounds += 1
+        }
+        _ = try run.coordinator.finish()
+        let trials = try run.trials
         #expect(trials.count == 16)
-        #expect(trials.contains { $0.job.state == .stopped } || trials.allSatisfy { $0.job.state == .done })
+        #expect(trials.contains { $0.job.state == .stopped }, "\(trials.map(\.job.state))")
         #expect(trials.dropFirst(5).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
+        #expect(trials.contains { $0.proposedFrom.contains(", values at epoch ") }, "\(trials.map(\.proposedFrom))")
     }
 }
