@@ -37,7 +37,20 @@ extension FastExp {
     /// mantissa bits then hold k), so every step is a vector instruction.
     @inline(__always)
     static func negativeHalfSquare(_ z: SIMD4<Double>) -> SIMD4<Double> {
-        let x = pointwiseMax(-0.5 * z * z, SIMD4(repeating: -700))
+        clampedExp(pointwiseMax(-0.5 * z * z, SIMD4(repeating: -700)))
+    }
+
+    /// exp(-s/2) for s >= 0 on four lanes: bit for bit the scalar `negativeHalf(ofSquare:)`
+    /// of each lane (the same operations in the same order), so a sum of them in kernel
+    /// order is the scalar loop's.
+    @inline(__always)
+    static func negativeHalf(ofSquare s: SIMD4<Double>) -> SIMD4<Double> {
+        clampedExp(pointwiseMax(-0.5 * s, SIMD4(repeating: -700)))
+    }
+
+    /// exp(x) for x in [-700, 0]; exactly 0 at -700.
+    @inline(__always)
+    private static func clampedExp(_ x: SIMD4<Double>) -> SIMD4<Double> {
         let shifter = SIMD4<Double>(repeating: 0x1.8p52)
         let kd = x * 1.4426950408889634 + shifter
         let k = kd - shifter

@@ -27,6 +27,11 @@ struct JointParzenEstimator {
     /// normaliser, and the centres and 1 / widths of the reals packed together.
     private var kernelCoefficients: [Double] = []
     private var realCentres: [Double] = [], realInverses: [Double] = []
+    /// The same four kernels at a time, for the density loop: [b * reals + r] holds real
+    /// parameter r of kernels 4b ..< 4b + 4 (padding lanes have coefficient 0 and are
+    /// never added).
+    private var blockCentres: [SIMD4<Double>] = [], blockInverses: [SIMD4<Double>] = []
+    private var blockCoefficients: [SIMD4<Double>] = []
     private var reals: [Int] = [], discretes: [Int] = []
 
     init(dimensions: [SearchDimension]) { self.dimensions = dimensions }
@@ -111,6 +116,31 @@ struct JointParzenEstimator {
             }
             kernelCoefficients.append(coefficient)
         }
+        packBlocks()
+    }
+
+    private mutating func packBlocks() {
+        let m = reals.count
+        blockCentres.removeAll(keepingCapacity: true)
+        blockInverses.removeAll(keepingCapacity: true)
+        blockCoefficients.removeAll(keepingCapacity: true)
+        var first = 0
+        while first < kernels {
+            let lanes = min(4, kernels - first)
+            var coefficient = SIMD4<Double>(repeating: 0)
+            for lane in 0..<lanes { coefficient[lane] = kernelCoefficients[first + lane] }
+            blockCoefficients.append(coefficient)
+            for r in 0..<m {
+                var c = SIMD4<Double>(repeating: 0.5), v = SIMD4<Double>(repeating: 1)
+                for lane in 0..<lanes {
+                    c[lane] = realCentres[(first + lane) * m + r]
+                    v[lane] = realInverses[(first + lane) * m + r]
+                }
+                blockCentres.append(c)
+                blockInverses.append(v)
+            }
+            first += 4
+        }
     }
 
     /// A candidate (internal coordinates): one kernel by weight, then that kernel in every parameter.
@@ -153,31 +183,40 @@ struct JointParzenEstimator {
         }
         let m = reals.count
         let realPoint = reals.map { u[$0] }
-        realCentres.withUnsafeBufferPointer { mu in
-            realInverses.withUnsafeBufferPointer { inv in
-                kernelCoefficients.withUnsafeBufferPointer { coefficient in
-                    for k in 0..<kernels {
-                        var squares = 0.0
+        // Four kernels' squared distances and exps at once; the terms are then added one
+        // kernel at a time, in kernel order, so the sum is the scalar loop's to the bit.
+        blockCentres.withUnsafeBufferPointer { mu in
+            blockInverses.withUnsafeBufferPointer { inv in
+                blockCoefficients.withUnsafeBufferPointer { coefficient in
+                    var first = 0, block = 0
+                    while first < kernels {
+                        var squares = SIMD4<Double>(repeating: 0)
                         for r in 0..<m {
-                            let z = (realPoint[r] - mu[k * m + r]) * inv[k * m + r]
+                            let z = (SIMD4(repeating: realPoint[r]) - mu[block * m + r]) * inv[block * m + r]
                             squares += z * z
                         }
-                        var term = coefficient[k] * FastExp.negativeHalf(ofSquare: squares)
-                        for j in discretes {
-                            let i = k * d + j
-                            switch dimensions[j] {
-                            case .intUniform(let low, let high):
-                                let half = 0.5 / Double(high - low + 1)
-                                term *= normalisers[i] * TruncatedNormal.mass((u[j] - half - centres[i]) * inverseWidths[i],
-                                                                              (u[j] + half - centres[i]) * inverseWidths[i])
-                            case .choice(let count):
-                                term *= k == kernels - 1 ? 1 / Double(count)
-                                    : (share + (x[j] == centres[i] ? 1 : 0)) / (share * Double(count) + 1)
-                            case .uniform, .logUniform:
-                                break
+                        let terms = coefficient[block] * FastExp.negativeHalf(ofSquare: squares)
+                        for lane in 0..<min(4, kernels - first) {
+                            let k = first + lane
+                            var term = terms[lane]
+                            for j in discretes {
+                                let i = k * d + j
+                                switch dimensions[j] {
+                                case .intUniform(let low, let high):
+                                    let half = 0.5 / Double(high - low + 1)
+                                    term *= normalisers[i] * TruncatedNormal.mass((u[j] - half - centres[i]) * inverseWidths[i],
+                                                                                  (u[j] + half - centres[i]) * inverseWidths[i])
+                                case .choice(let count):
+                                    term *= k == kernels - 1 ? 1 / Double(count)
+                                        : (share + (x[j] == centres[i] ? 1 : 0)) / (share * Double(count) + 1)
+                                case .uniform, .logUniform:
+                                    break
+                                }
                             }
+                            sum += term
                         }
-                        sum += term
+                        first += 4
+                        block += 1
                     }
                 }
             }

@@ -31,6 +31,12 @@ public struct ParzenEstimator: Sendable {
     /// The reals' kernels four at a time (centre, 1 / width, coefficient), padded with
     /// kernels of coefficient 0: the density loop's layout.
     private var packed: [(centre: SIMD4<Double>, inverse: SIMD4<Double>, coefficient: SIMD4<Double>)] = []
+    /// Per block of `packed` but the last (which holds the prior): the running maximum,
+    /// from the first block, of its kernels' highest reach (centre + 37.5 widths), and
+    /// the running minimum, from the last, of their lowest (centre - 37.5 widths). Past
+    /// 37.5 widths a kernel's `FastExp` is exactly 0, so blocks out of reach add exactly
+    /// nothing and the density loop skips them without changing a bit of the sum.
+    private var reachAbove: [Double] = [], reachBelow: [Double] = []
     /// Running sums of `weights`, to pick a kernel by one binary search.
     private var cumulative: [Double] = []
     /// Choices: the mixture's probability of each value.
@@ -102,6 +108,49 @@ public struct ParzenEstimator: Sendable {
             packed.append((c, v, k))
             i += 4
         }
+        fitReach()
+    }
+
+    /// Kernels farther than this many widths give exp(-z²/2) = 0 in `FastExp` (its
+    /// cut-off is z² >= 1400, z >= 37.42; the margin covers rounding in z).
+    static let reach = 37.5
+
+    private mutating func fitReach() {
+        let blocks = packed.count - 1
+        reachAbove.removeAll(keepingCapacity: true)
+        reachBelow.removeAll(keepingCapacity: true)
+        guard blocks > 0 else { return }
+        var highest = -Double.infinity
+        for b in 0..<blocks {
+            for lane in 0..<4 { highest = max(highest, centres[b * 4 + lane] + Self.reach * widths[b * 4 + lane]) }
+            reachAbove.append(highest)
+        }
+        reachBelow.append(contentsOf: repeatElement(0, count: blocks))
+        var lowest = Double.infinity
+        for b in stride(from: blocks - 1, through: 0, by: -1) {
+            for lane in 0..<4 { lowest = min(lowest, centres[b * 4 + lane] - Self.reach * widths[b * 4 + lane]) }
+            reachBelow[b] = lowest
+        }
+    }
+
+    /// The blocks (but the last) that can reach `u`: those before the first whose running
+    /// reach above is >= u end below u - 37.5 widths, those after the last whose running
+    /// reach below is <= u start above u + 37.5 widths.
+    private func blocksInReach(_ u: Double) -> Range<Int> {
+        let blocks = reachAbove.count
+        guard !u.isNaN else { return 0..<blocks }
+        var lo = 0, hi = blocks
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if reachAbove[mid] >= u { hi = mid } else { lo = mid + 1 }
+        }
+        let first = lo
+        lo = first; hi = blocks
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if reachBelow[mid] > u { hi = mid } else { lo = mid + 1 }
+        }
+        return first..<lo
     }
 
     /// Optuna's kernel widths for centres in [0, 1], ascending: the larger gap to a
@@ -167,9 +216,12 @@ public struct ParzenEstimator: Sendable {
         packed.withUnsafeBufferPointer { kernels in
             var sum = SIMD4<Double>(repeating: 0)
             let x = SIMD4<Double>(repeating: u)
-            for kernel in kernels {
+            for b in blocksInReach(u) {
+                let kernel = kernels[b]
                 sum += kernel.coefficient * FastExp.negativeHalfSquare((x - kernel.centre) * kernel.inverse)
             }
+            let kernel = kernels[kernels.count - 1]
+            sum += kernel.coefficient * FastExp.negativeHalfSquare((x - kernel.centre) * kernel.inverse)
             return sum.sum()
         }
     }
