@@ -13,7 +13,7 @@ public enum SuggestionCost {
     /// Returns seconds of this thread's CPU time per proposal: on a machine shared with
     /// other builds, wall time would measure them too.
     public static func measure(_ objective: SyntheticObjective, trials: Int, proposals: Int = 50, seed: UInt64 = 0,
-                               multivariate: Bool = false) -> Double {
+                               multivariate: Bool = true) -> Double {
         let sampler = TPESampler(dimensions: objective.dimensions, settings: .init(multivariate: multivariate))
         var generator = SplitMix64(seed: seed)
         for _ in 0..<trials {

@@ -2,11 +2,11 @@ import SweepCore
 import Foundation
 
 /// The Tree-structured Parzen Estimator (Bergstra et al., NeurIPS 2011) with Optuna's
-/// defaults: `startup` random trials, then for each parameter on its own (univariate, as
-/// Optuna's `multivariate=False`) the best gamma(n) = min(⌈0.1 n⌉, 25) finished trials
-/// make the "below" density l(x) and the rest the "above" density g(x); 24 candidates are
-/// drawn from l and the one with the largest log l(x) - log g(x) (expected improvement)
-/// is proposed.
+/// defaults: `startup` random trials, then the best gamma(n) = min(⌈0.1 n⌉, 25) finished
+/// trials make the "below" density l(x) and the rest the "above" density g(x), over all
+/// parameters at once (`multivariate`, Optuna 5.1's default for one objective) or for each
+/// on its own; 24 candidates are drawn from l and the one with the largest
+/// log l(x) - log g(x) (expected improvement) is proposed.
 ///
 /// Trials still running are "above" (Optuna's `constant_liar`: as if they had the worst
 /// value), so parallel workers are steered away from what is already being tried;
@@ -17,7 +17,8 @@ import Foundation
 /// observations are kept in value order as trials are added (an insertion, not a sort per
 /// proposal), so splitting them into the two sorted kernel lists is one pass; the below
 /// set has at most 26 kernels; the above density is evaluated only at the 24 candidates
-/// (24 x trials kernels, an `exp` each, far kernels skipped); the buffers are reused.
+/// (24 x trials kernels, an `exp` each, four at a time; one parameter's kernels beyond
+/// 37.5 widths, exactly 0, skipped by a binary search); the buffers are reused.
 public final class TPESampler {
     public struct Settings: Sendable, Hashable {
         /// Finished trials drawn at random before the model is used (Optuna's `n_startup_trials`).
@@ -26,10 +27,11 @@ public final class TPESampler {
         public var candidates = 24
         /// The prior kernel's weight, against 1 for an observation.
         public var priorWeight = 1.0
-        /// Model the parameters jointly (Optuna's `multivariate=True`, its default since
-        /// 4.x) rather than each on its own (`false`, the older default, this one's).
-        public var multivariate = false
-        public init(startup: Int = 10, multivariate: Bool = false) {
+        /// Model the parameters jointly (Optuna's `multivariate=True`: Optuna 5.1's
+        /// `TPESampler()` resolves its `multivariate=None` to true for one objective) rather
+        /// than each on its own (`false`, Optuna's older default).
+        public var multivariate = true
+        public init(startup: Int = 10, multivariate: Bool = true) {
             self.startup = startup
             self.multivariate = multivariate
         }

@@ -45,14 +45,14 @@ extension SpecReader {
                 report("sample.startup", "expected the number of random trials before the model is used, an integer in 1...\(SweepSpec.Sample.maxTrials)")
             }
         }
-        var multivariate = false
+        var multivariate = true
         if let given = members["multivariate"] {
             if method != .tpe {
                 report("sample.multivariate", "multivariate is how a model-based search models the parameters: it needs \"method\": \"tpe\"")
             } else if case .bool(let b) = given {
                 multivariate = b
             } else {
-                report("sample.multivariate", "expected true (model the parameters jointly) or false (each on its own, the default)")
+                report("sample.multivariate", "expected true (model the parameters jointly, the default) or false (each on its own)")
             }
         }
         var seed: UInt64 = 0

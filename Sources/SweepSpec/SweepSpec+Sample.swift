@@ -42,8 +42,9 @@ extension SweepSpec {
         public var method: Method = .random
         /// Random trials before the model is used (tpe).
         public var startup: Int = Self.defaultStartup
-        /// Model the parameters jointly (tpe; Optuna's `multivariate`).
-        public var multivariate = false
+        /// Model the parameters jointly (tpe; Optuna's `multivariate`, true by default as
+        /// Optuna 5.1's for one objective).
+        public var multivariate = true
 
         /// Optuna's `n_startup_trials`.
         public static let defaultStartup = 10

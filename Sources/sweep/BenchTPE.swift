@@ -20,7 +20,7 @@ extension Sweep.Bench {
         @Option(help: "Trials running at once.") var slots = 1
         @Option(help: "tpe or random.") var method = "tpe"
         @Option(help: "Random trials before the model (TPE).") var startup = 10
-        @Flag(help: "Model the parameters jointly (Optuna's multivariate).") var multivariate = false
+        @Flag(inversion: .prefixedNo, help: "Model the parameters jointly (Optuna's multivariate, the default) or each on its own.") var multivariate = true
         @Option(help: ArgumentHelp("Instead of searching: CPU milliseconds per proposal with this many finished trials in the model (comma-separated).", valueName: "n,n"))
         var cost: String?
         @Flag(help: "Print JSON (only it goes to stdout).") var json = false

@@ -97,7 +97,7 @@ import Testing
         #expect(Set(configs).count == 20)
         // The first 5 at random, then the model's.
         #expect(trials.prefix(5).allSatisfy { $0.proposedFrom.hasPrefix("random (startup") }, "\(trials.map(\.proposedFrom))")
-        #expect(trials.dropFirst(5).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
+        #expect(trials.dropFirst(5).allSatisfy { $0.proposedFrom.hasPrefix("tpe (joint): ") }, "\(trials.map(\.proposedFrom))")
         #expect(trials.allSatisfy { $0.samplerSeed == 4 })
     }
 
@@ -154,9 +154,9 @@ import Testing
         let failed = trials.filter { $0.job.state == .failed }
         #expect(!failed.isEmpty)
         // Each model proposal's below + above counts only the trials finished ok before it.
-        for trial in trials where trial.proposedFrom.hasPrefix("tpe: ") {
+        for trial in trials where trial.proposedFrom.hasPrefix("tpe (joint): ") {
             let parts = trial.proposedFrom.split(separator: " ")
-            let below = try #require(Int(parts[1])), above = try #require(Int(parts[3]))
+            let below = try #require(Int(parts[2])), above = try #require(Int(parts[4]))
             let okBefore = trials.prefix(trial.number).filter { $0.job.state == .done }.count
             #expect(below + above == okBefore, "trial \(trial.number): \(trial.proposedFrom), \(okBefore) ok before")
         }
@@ -200,7 +200,7 @@ import Testing
         let trials = try run.trials
         #expect(trials.count == 16)
         #expect(trials.contains { $0.job.state == .stopped }, "\(trials.map(\.job.state))")
-        #expect(trials.dropFirst(5).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
+        #expect(trials.dropFirst(5).allSatisfy { $0.proposedFrom.hasPrefix("tpe (joint): ") }, "\(trials.map(\.proposedFrom))")
         #expect(trials.contains { $0.proposedFrom.contains(", values at epoch ") }, "\(trials.map(\.proposedFrom))")
     }
 }

@@ -59,7 +59,7 @@ public struct ModelSearch: Sendable {
     public var multivariate: Bool
 
     public init(parameters: [Parameter], template: JobConfig, workload: String, version: Int, trials: Int, startup: Int,
-                seed: UInt64, objective: Objective, stop: StopSettings?, multivariate: Bool = false) {
+                seed: UInt64, objective: Objective, stop: StopSettings?, multivariate: Bool = true) {
         self.multivariate = multivariate
         self.parameters = parameters
         self.template = template
