@@ -195,6 +195,13 @@ struct JointParzenEstimator {
                             let z = (SIMD4(repeating: realPoint[r]) - mu[block * m + r]) * inv[block * m + r]
                             squares += z * z
                         }
+                        // Four kernels each out of reach in some parameter (s >= 1400: FastExp
+                        // is exactly 0): their terms are 0 and adding them changes nothing.
+                        if all(squares .>= 1400) {
+                            first += 4
+                            block += 1
+                            continue
+                        }
                         let terms = coefficient[block] * FastExp.negativeHalf(ofSquare: squares)
                         for lane in 0..<min(4, kernels - first) {
                             let k = first + lane
