@@ -37,7 +37,7 @@ extension FastExp {
     /// mantissa bits then hold k), so every step is a vector instruction.
     @inline(__always)
     static func negativeHalfSquare(_ z: SIMD4<Double>) -> SIMD4<Double> {
-        clampedExp(pointwiseMax(-0.5 * z * z, SIMD4(repeating: -700)))
+        atLeastMinus700(-0.5 * z * z)
     }
 
     /// exp(-s/2) for s >= 0 on four lanes: bit for bit the scalar `negativeHalf(ofSquare:)`
@@ -45,7 +45,16 @@ extension FastExp {
     /// order is the scalar loop's.
     @inline(__always)
     static func negativeHalf(ofSquare s: SIMD4<Double>) -> SIMD4<Double> {
-        clampedExp(pointwiseMax(-0.5 * s, SIMD4(repeating: -700)))
+        atLeastMinus700(-0.5 * s)
+    }
+
+    /// exp(max(x, -700)), exactly 0 at -700. `replacing` rather than `pointwiseMax`:
+    /// the generic `pointwiseMax` was not inlined (a call per four kernels in the
+    /// profile). Same lanes for every number; a NaN lane now stays NaN (as in the scalar
+    /// `max`) where `pointwiseMax` made it 0: only a NaN argument gives one, never a candidate.
+    @inline(__always)
+    private static func atLeastMinus700(_ x: SIMD4<Double>) -> SIMD4<Double> {
+        clampedExp(x.replacing(with: -700, where: x .< -700))
     }
 
     /// exp(x) for x in [-700, 0]; exactly 0 at -700.
