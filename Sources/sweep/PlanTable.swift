@@ -35,7 +35,7 @@ enum PlanTable {
         let sample = search.sample
         let header = "sweep \(spec.name) (\(spec.workload.name)): a \(sample.method.rawValue) search of \(sample.count) trials, "
             + "the first \(min(sample.startup, sample.count)) at random, seed \(sample.seed)"
-            + (sample.multivariate ? ", parameters modelled jointly" : "") + "\n"
+            + (sample.multivariate ? ", parameters modelled jointly" : ", each parameter modelled on its own") + "\n"
             + "(each trial is proposed from the results so far, so the trials cannot be listed before the sweep runs)\n"
         let rows = sample.params.map { [$0.name, $0.distribution.text] }
         return header + decisions(spec, epochs: search.template["epochs"]?.intValue)

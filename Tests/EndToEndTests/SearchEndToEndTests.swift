@@ -24,6 +24,20 @@ import Testing
         trials.map { "\($0.number) \($0.job.config["value"]?.canonicalText ?? "?") \($0.job.config["sleep_ms"]?.canonicalText ?? "?")" }
     }
 
+    /// `--dry-run` says how the parameters are modelled: jointly unless told otherwise (as
+    /// Optuna 5.1's default TPE sampler for one objective).
+    @Test func aDryRunSaysHowTheParametersAreModelled() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", Self.spec)
+        try sandbox.write("u.json", Self.spec.replacingOccurrences(of: #""startup": 4,"#, with: #""startup": 4, "multivariate": false,"#))
+        for (file, expected) in [("s.json", ", parameters modelled jointly\n"), ("u.json", ", each parameter modelled on its own\n")] {
+            let run = try sandbox.start(["launch", file, "--dry-run"])
+            run.wait(timeout: 60)
+            #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+            #expect(run.stdout.contains("a tpe search of 12 trials, the first 4 at random, seed 7" + expected), "\(run.stdout)")
+        }
+    }
+
     @Test func aSearchKilledWithSIGKILLResumesToTheSameTrialsNoneRunTwice() throws {
         let whole = try SweepSandbox()
         try whole.write("s.json", Self.spec)
