@@ -41,8 +41,8 @@ import Testing
 
     /// The density loops' tuning (four joint kernels at a time, kernels out of reach
     /// skipped) changes no proposal: 400 trials per search (the kernels are then narrow
-    /// enough to be skipped), regrets to the bit as `sweep bench tpe --trials 400 --seeds 3
-    /// --json [--no-multivariate]` printed them with the loops before it (commit a9ef0ea).
+    /// enough to be skipped), regrets to the bit as the binary of commit a9ef0ea, before
+    /// the tuning, printed them (`sweep bench tpe --trials 400 --seeds 3 --json [--multivariate]`).
     @Test(arguments: [
         ("branin", true, [0.001106510723417553, 0.0008927950647363292, 0.00031033740209468474]),
         ("branin", false, [0.0009044420959531396, 0.013740058288832013, 0.002748095424397856]),
