@@ -11,7 +11,7 @@ struct ParallelPlot {
     var points: TrialPoints
 
     private static let axisGap = 120.0
-    private static let margin = (left: 60.0, right: 110.0, top: 76.0, bottom: 44.0)
+    private static let margin = (left: 60.0, right: 110.0, top: 90.0, bottom: 44.0)
     private static let plotHeight = 300.0
 
     func svg() -> String {

@@ -141,7 +141,9 @@ import Testing
                 let argv = (FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()).split(separator: 0)
                 return argv.count > 1 && String(decoding: argv[1], as: UTF8.self) == "worker"
             }
-            return workers.count == 1 && place.jobFolders().count == 1
+            // The first attempt is in its sleep (it made `first`): killed earlier, a runner
+            // that had not yet started the program could start it after the rerun began.
+            return workers.count == 1 && place.jobFolders().count == 1 && FileManager.default.fileExists(atPath: first)
         })
         kill(workers[0], SIGKILL)
         launch.wait(timeout: 90)

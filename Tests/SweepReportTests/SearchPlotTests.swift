@@ -77,16 +77,16 @@ struct SearchPlotTests {
         input.isSearch = true
         input.logScaleKeys = ["lr"]
         let svg = try plot(Report(input), "table-1-parallel.svg")
-        // Plot area y from 76 (top) to 376 (bottom); axes x = 60 (kind), 300 (lr), 540 (acc): the
+        // Plot area y from 90 (top) to 390 (bottom); axes x = 60 (kind), 300 (lr), 540 (acc): the
         // caption makes the figure wide, and the axes spread at twice their usual gap.
         // Params are in table order: kind, lr.
         let lines = paths(svg, class: "job")
         #expect(lines.count == 3)
         // Worst first: job 1 (a, 1e-4): kind at 1/6 of the way up, lr at the bottom.
-        #expect(lines[0].contains("d=\"M60.0,326.0L300.0,376.0L"), "\(lines[0])")
+        #expect(lines[0].contains("d=\"M60.0,340.0L300.0,390.0L"), "\(lines[0])")
         // Job 3 (c, 1e-3): kind at 5/6, lr in the middle.
-        #expect(lines[1].contains("d=\"M60.0,126.0L300.0,226.0L"), "\(lines[1])")
-        #expect(lines[2].contains("d=\"M60.0,226.0L300.0,76.0L"), "\(lines[2])")
+        #expect(lines[1].contains("d=\"M60.0,140.0L300.0,240.0L"), "\(lines[1])")
+        #expect(lines[2].contains("d=\"M60.0,240.0L300.0,90.0L"), "\(lines[2])")
     }
 
     @Test("the scatter has a panel per param and a point per done job in each, the best outlined")
