@@ -414,14 +414,7 @@ public final class Coordinator {
             try flush()
             host.running[job] = nil
             logBudget.end(job: job)
-            stoppedAtTheEnd.remove(job)
-            if let decision = stopReasons.removeValue(forKey: job) {
-                finished += 1
-                stopping?.ended(job: job)
-                search?.ended(job: job, as: .stopped)
-                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(decision, stderrTail: nil))
-                continue
-            }
+            if try endStopped(job, attempt: attempt.number) { continue }
             let reason = "host \(name)'s worker no longer runs it (its heartbeat does not list it)"
             progress.message("job \(job): \(reason); it runs again")
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: reason))
@@ -429,6 +422,18 @@ public final class Coordinator {
             queue.prepend(job)
         }
         for job in listed.subtracting(host.running.keys).sorted() { host.transport.send(.cancel(job: job)) }
+    }
+
+    /// Records as stopped a job the stop rule had ended whose worker will not report its end
+    /// (gone from its heartbeat, or its host lost); false when the rule had not ended it.
+    private func endStopped(_ job: Int64, attempt: Int) throws -> Bool {
+        stoppedAtTheEnd.remove(job)
+        guard let decision = stopReasons.removeValue(forKey: job) else { return false }
+        finished += 1
+        stopping?.ended(job: job)
+        search?.ended(job: job, as: .stopped)
+        try store.finishAttempt(job: job, attempt: attempt, outcome: .stopped(decision, stderrTail: nil))
+        return true
     }
 
     /// Records the end of an attempt the worker reported.
@@ -561,15 +566,8 @@ public final class Coordinator {
                          on: name, host: host, countsAgainstHost: false)
                 continue
             }
-            stoppedAtTheEnd.remove(job)
-            if let stopped = stopReasons.removeValue(forKey: job) {
-                // The rule had ended it already: the host's going changes nothing.
-                finished += 1
-                stopping?.ended(job: job)
-                search?.ended(job: job, as: .stopped)
-                try store.finishAttempt(job: job, attempt: attempt.number, outcome: .stopped(stopped, stderrTail: nil))
-                continue
-            }
+            // The rule had ended it already: the host's going changes nothing.
+            if try endStopped(job, attempt: attempt.number) { continue }
             try store.finishAttempt(job: job, attempt: attempt.number, outcome: .lost(reason: "host \(name) lost: \(reason)"))
             queue.prepend(job)
         }
