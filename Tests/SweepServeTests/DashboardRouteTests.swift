@@ -257,6 +257,18 @@ import Testing
             let response = try f.http.get("/api/sweeps/delta/jobs?ranges=" + bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
             #expect(response.status == 400 && response.body.contains(says), "\(bad.prefix(60)): \(response.status) \(response.body)")
         }
+        // A dotted param is a nested one in the stored config.
+        let nested = try f.register("nested", #"""
+            {"name": "nested", "workload": "command", "free_params": true, "base": {"command": "true", "opt": {"depth": 2}},
+             "grid": {"opt.lr": [0.1, 0.2, 0.3]}}
+            """#)
+        let lrs = try f.writer.jobs(of: nested.id)
+        let query = #"{"opt.lr": [0.15, 0.35]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let page = try #require(try f.json("/api/sweeps/nested/jobs?ranges=\(query)") as? [String: Any])
+        #expect(Set((page["jobs"] as? [[String: Any]] ?? []).compactMap { $0["job"] as? Int })
+                == Set(lrs.filter { ($0.config["opt.lr"]?.doubleValue ?? 0) > 0.15 }.map { Int($0.id) }), "\(page)")
+        #expect(page["matched"] as? Int == 2, "\(page)")
+
         let long = try f.http.get("/api/sweeps/delta/jobs?ranges=" + String(repeating: "y", count: 2_100))
         #expect(long.status == 414, "\(long.body)")
         let noObjective = try f.http.get("/api/sweeps/alpha/jobs?ranges=" + #"{"loss":[0,1]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
