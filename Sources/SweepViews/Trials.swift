@@ -26,8 +26,8 @@ public struct Trials: Sendable {
 
     public static let maxTrials = 1_000
 
-    /// Each job's objective value (`objective.value` over the curve of its attempt that
-    /// finished ok), for the jobs that have one.
+    /// Each done job's objective value (`objective.value` over the curve of its attempt that
+    /// finished ok), for the done jobs that have one.
     public static func objectiveValues(store: StoreReader, sweep: SweepInfo, objective: Objective) throws -> [Int64: Double] {
         var curves: [Int64: [(Int, Double)]] = [:]
         try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
