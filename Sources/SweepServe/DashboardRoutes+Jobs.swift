@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepSpec
 import SweepStore
 import SweepViews
 
@@ -10,6 +11,9 @@ extension DashboardRoutes {
     /// `/api/sweeps/NAME/jobs?offset=&limit=&state=&q=&sort=&order=&metric=`: one page of
     /// the sweep's jobs, filtered and sorted, each as `status --json` shows it plus `latest`,
     /// the job's latest value of the metric (`{"epoch", "value"}`, from its counting attempt).
+    ///
+    /// `ranges` is what the search card's brushes select: a JSON object from a varying param
+    /// or the objective's metric to `[low, high]` (see `brushed`).
     ///
     /// `state` is a job state or `interrupted`; `q` a text every shown field is searched
     /// for (the config as JSON, host, key, number); `sort` one of `job`, `state`, `host`,
@@ -26,6 +30,7 @@ extension DashboardRoutes {
             guard text.count <= 200 else { throw DashboardError(.badRequest, "q: a text of at most 200 characters") }
             page.text = text
         }
+        if let text = query["ranges"], !text.isEmpty { try brushed(text, into: &page, store, sweep: sweep, varying: configs.varying) }
         let sort = query["sort"].flatMap { $0.isEmpty ? nil : $0 } ?? "job"
         guard let order = JobPageQuery.Sort(rawValue: sort) else {
             throw DashboardError(.badRequest, "sort: expected one of \(JobPageQuery.Sort.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(sort.prefix(40))\"")
@@ -53,6 +58,38 @@ extension DashboardRoutes {
                 return .object(object)
             }),
         ]
+    }
+
+    /// Ranges `?ranges=` takes at most (its length is bounded by the request target's, 2 KiB).
+    static let maxRanges = 20
+
+    /// Puts `?ranges={"lr": [0.001, 0.01], "loss": [0.2, 0.3]}` into the page's query: a
+    /// param's range keeps the jobs whose number lies in it; the objective metric's keeps the
+    /// done jobs whose objective value (as `/trials` computes it) does.
+    func brushed(_ text: String, into page: inout JobPageQuery, _ store: StoreReader, sweep: SweepInfo, varying: [String]) throws {
+        let expected = #"expected a JSON object from a varying param or the objective's metric to [low, high]"#
+        guard case .object(let fields)? = try? JSONParser.parse(text) else {
+            throw DashboardError(.badRequest, "ranges: \(expected); got \"\(text.prefix(40))\"")
+        }
+        guard fields.count <= Self.maxRanges else { throw DashboardError(.badRequest, "ranges: at most \(Self.maxRanges) ranges, got \(fields.count)") }
+        let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
+        for key in fields.keys.sorted() {
+            guard case .array(let bounds) = fields[key]!, bounds.count == 2, let low = bounds[0].doubleValue, let high = bounds[1].doubleValue,
+                  low.isFinite, high.isFinite, low <= high else {
+                throw DashboardError(.badRequest, "ranges: \"\(key.prefix(40))\": expected [low, high], two finite numbers with low <= high")
+            }
+            if let objective = spec?.objective, key == objective.metric, !varying.contains(key) {
+                let values = try Trials.objectiveValues(store: store, sweep: sweep, objective: objective)
+                let inside = values.filter { (low...high).contains($0.value) }.keys
+                page.jobs = inside.sorted()
+            } else if varying.contains(key) {
+                // SQLite's JSON paths quote each part and cannot escape a quote in one.
+                guard !key.contains("\"") else { throw DashboardError(.badRequest, "ranges: cannot filter on a param whose name holds a double quote") }
+                page.ranges.append(ParamRange(key: key, low: low, high: high))
+            } else {
+                throw DashboardError(.badRequest, "ranges: \"\(key.prefix(40))\" is neither a param that varies in sweep \"\(sweep.name)\" nor its objective's metric")
+            }
+        }
     }
 
     /// `/api/sweeps/NAME/summary`: what the overview shows beside `list --json`: the hosts

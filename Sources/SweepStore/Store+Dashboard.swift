@@ -20,12 +20,33 @@ public struct JobPageQuery: Sendable, Hashable {
     public var text: String?
     /// The metric whose latest value each job carries (and `.metric` sorts by).
     public var metric: String?
+    /// Jobs whose config's number at each path (dotted, as `JobConfig` flattens it) lies in
+    /// its closed range; a job without a number there is left out.
+    public var ranges: [ParamRange] = []
+    /// Only these jobs (nil: any).
+    public var jobs: [Int64]?
     public var sort: Sort = .job
     public var descending = false
     public var offset = 0
     public var limit = 100
 
     public init() {}
+}
+
+/// A closed range of one config param's numbers.
+public struct ParamRange: Sendable, Hashable {
+    public var key: String
+    public var low: Double
+    public var high: Double
+
+    public init(key: String, low: Double, high: Double) {
+        self.key = key
+        self.low = low
+        self.high = high
+    }
+
+    /// The SQLite JSON path of the nested config's value: each part quoted, so a dot means nesting only.
+    var jsonPath: String { "$" + key.split(separator: ".", omittingEmptySubsequences: false).map { ".\"\($0)\"" }.joined() }
 }
 
 /// One page of a sweep's jobs: how many match, and those on the page with their latest metric.
@@ -60,6 +81,16 @@ extension StoreReader {
                 filter += " AND (CAST(j.id AS TEXT) || ' ' || j.key || ' ' || coalesce(j.host, '') || ' ' || j.config) LIKE :text ESCAPE '\\'"
                 arguments["text"] = "%" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
                     .replacingOccurrences(of: "_", with: "\\_") + "%"
+            }
+            for (index, range) in query.ranges.enumerated() {
+                filter += " AND json_type(j.config, :path\(index)) IN ('integer', 'real') AND json_extract(j.config, :path\(index)) BETWEEN :low\(index) AND :high\(index)"
+                arguments["path\(index)"] = range.jsonPath
+                arguments["low\(index)"] = range.low
+                arguments["high\(index)"] = range.high
+            }
+            if let jobs = query.jobs {
+                filter += " AND j.id IN (SELECT value FROM json_each(:jobs))"  // one parameter, however many jobs
+                arguments["jobs"] = "[" + jobs.map(String.init).joined(separator: ",") + "]"
             }
             let from = """
                 FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id

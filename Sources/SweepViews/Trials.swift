@@ -26,19 +26,26 @@ public struct Trials: Sendable {
 
     public static let maxTrials = 1_000
 
-    /// Reads every done job's objective value (`objective.value` over its curve).
-    public init(store: StoreReader, sweep: SweepInfo, objective: Objective) throws {
-        let jobs = try store.jobs(of: sweep.id).filter { $0.state == .done }
+    /// Each done job's objective value (`objective.value` over the curve of its attempt that
+    /// finished ok), for the done jobs that have one.
+    public static func objectiveValues(store: StoreReader, sweep: SweepInfo, objective: Objective) throws -> [Int64: Double] {
         var curves: [Int64: [(Int, Double)]] = [:]
         try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
             if name == objective.metric, let value, value.isFinite { curves[job, default: []].append((epoch, value)) }
         }
+        return curves.compactMapValues { curve in objective.value(of: curve.sorted(by: { $0.0 < $1.0 }).map(\.1)) }
+    }
+
+    /// Reads every done job's objective value (`objective.value` over its curve).
+    public init(store: StoreReader, sweep: SweepInfo, objective: Objective) throws {
+        let jobs = try store.jobs(of: sweep.id).filter { $0.state == .done }
+        let values = try Self.objectiveValues(store: store, sweep: sweep, objective: objective)
         varying = Set(jobs.flatMap { $0.config.values.keys }).subtracting(["seed"]).filter { name in
             Set(jobs.map { $0.config[name] }).count > 1
         }.sorted()
         var all: [(job: StoredJob, value: Double)] = []
         for job in jobs.sorted(by: { $0.id < $1.id }) {
-            guard let curve = curves[job.id]?.sorted(by: { $0.0 < $1.0 }), let value = objective.value(of: curve.map(\.1)) else { continue }
+            guard let value = values[job.id] else { continue }
             all.append((job, value))
         }
         total = all.count

@@ -154,6 +154,58 @@ struct BrowserTests {
         #expect(best.contains(String(listed.output[1].substring ?? "")), "\(dom)")
     }
 
+    /// Dragging along a param's axis of the parallel coordinates (real mouse events on its
+    /// handle) filters the jobs table to the jobs in the range, with a note; its "clear"
+    /// lists every job again.
+    @Test func brushingAnAxisFiltersTheJobsTableAndClearingRestoresIt() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"""
+            {"name": "delta", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 6, "seed": 3, "params": {"value": {"log_uniform": [0.01, 10]}}}, "grid": {"sleep_ms": [0, 1]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        // The value axis is log from the smallest to the largest value: brush from between the
+        // first and second values' places to between the fourth and fifth.
+        let logs = Set(jobs.map { log10($0.config["value"]!.doubleValue!) }).sorted()
+        #expect(logs.count == 6)
+        let place = { (x: Double) in (x - logs[0]) / (logs[5] - logs[0]) }
+        let (from, to) = ((place(logs[0]) + place(logs[1])) / 2, (place(logs[3]) + place(logs[4])) / 2)
+        let margin = [place(logs[1]) - from, from - place(logs[0]), place(logs[4]) - to, to - place(logs[3])].min()!
+        try #require(margin > 0.01, "values too close to brush between them by pixels: \(logs)")
+        let inside = Set(jobs.filter { (pow(10, logs[1])...pow(10, logs[3])).contains($0.config["value"]!.doubleValue!) }.map { Int($0.id) })
+        #expect(inside.count == 6)
+
+        let script = """
+            (async () => {
+              const until = async (test, what) => {
+                for (let i = 0; i < 600; i++) { const v = test(); if (v) return v; await new Promise(r => setTimeout(r, 50)); }
+                throw new Error("timed out waiting for " + what);
+              };
+              const rows = () => [...document.querySelectorAll("#jobs tbody tr")].map(tr => Number(tr.dataset.job));
+              const handle = await until(() => document.querySelector('#search .paxis[data-key="value"] .handle'), "the value axis");
+              await until(() => document.querySelector("#jobs tbody tr"), "the jobs table");
+              const before = rows();
+              const plot = handle.ownerSVGElement, box = plot.getBoundingClientRect(), H = 300, T = 24, B = 24;
+              const y = f => box.top + (T + (1 - f) * (H - T - B)) * box.height / H, x = handle.getBoundingClientRect().left + 12;
+              const mouse = (type, f) => handle.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y(f), button: 0 }));
+              mouse("mousedown", \(to)); mouse("mouseup", \(from));
+              const note = await until(() => document.getElementById("jobs-filter"), "the filter note");
+              const brushed = rows(), text = note.textContent;
+              document.getElementById("jobs-filter-clear").click();
+              await until(() => !document.getElementById("jobs-filter") && document.querySelectorAll("#jobs tbody tr").length === before.length, "the cleared table");
+              return { before, brushed, text, after: rows(), selection: document.querySelectorAll("#search rect.brush").length };
+            })()
+            """
+        let answer = try #require(try Chromium.evaluate(f.dashboard.url + "#/sweep/delta", script) as? [String: Any])
+        let all = Set(jobs.map { Int($0.id) })
+        #expect(Set(answer["before"] as? [Int] ?? []) == all, "\(answer)")
+        #expect(Set(answer["brushed"] as? [Int] ?? []) == inside, "only the jobs in the range: \(answer)")
+        #expect((answer["text"] as? String ?? "").hasPrefix("filtered by the search's selection: value "), "\(answer)")
+        #expect(Set(answer["after"] as? [Int] ?? []) == all && answer["selection"] as? Int == 0, "clear restores every job: \(answer)")
+    }
+
     @Test func compareShowsWhatDiffersFinalMetricsAndCurves() throws {
         let f = try DashboardFixture()
         let jobs = try f.writer.jobs(of: f.alpha.id)

@@ -39,6 +39,10 @@ struct DashboardBenchmarkTests {
         let sorted = Date()
         #expect(try http.get("/api/sweeps/big/jobs?sort=metric&order=desc&q=value").status == 200)
         print(String(format: "bench serve jobs sorted by metric, filtered: %.1f ms", Date().timeIntervalSince(sorted) * 1000))
+        let ranged = Date()
+        let brushed = try http.get("/api/sweeps/big/jobs?limit=50&ranges=%7B%22value%22%3A%5B20%2C40%5D%7D")
+        #expect(brushed.status == 200 && brushed.body.contains(#""matched":2100"#), "\(brushed.body.prefix(300))")
+        print(String(format: "bench serve jobs in a brushed range of value: %.1f ms", Date().timeIntervalSince(ranged) * 1000))
         if Chromium.path != nil {
             let (dom, seconds) = try Chromium.run(["--virtual-time-budget=3000", "--dump-dom", dashboard.url + "#/sweep/big"])
             #expect(dom.contains(">10000 done<"), "\(dom.prefix(3000))")

@@ -207,6 +207,74 @@ import Testing
         #expect(none["objective"] is NSNull)
     }
 
+    /// What the search card's brushes select filters the jobs table: a param's range on every
+    /// job, the objective's range on the done jobs' objective values, both at once, and bad
+    /// ranges refused with what was expected.
+    @Test func jobsAreFilteredByTheSearchsBrushedRanges() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"""
+            {"name": "delta", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 6, "seed": 3, "params": {"value": {"log_uniform": [0.01, 10]}}}, "grid": {"sleep_ms": [0, 1]},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        #expect(jobs.count == 12)
+        for job in jobs.dropLast() { try f.run(job, epochs: 5, finish: true) }
+        func listed(_ ranges: String, extra: String = "") throws -> Set<Int> {
+            let query = ranges.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let page = try #require(try f.json("/api/sweeps/delta/jobs?limit=500&ranges=\(query)\(extra)") as? [String: Any])
+            let found = Set((page["jobs"] as? [[String: Any]] ?? []).compactMap { $0["job"] as? Int })
+            #expect(page["matched"] as? Int == found.count)
+            return found
+        }
+        let value = { (job: StoredJob) in job.config["value"]!.doubleValue! }
+        let sorted = Set(jobs.map(value)).sorted()
+        #expect(sorted.count == 6)
+        // Bounds between values, so no job sits on one (the store's text has its own rounding).
+        let (low, high) = ((sorted[0] + sorted[1]) / 2, (sorted[3] + sorted[4]) / 2)
+        // Every state: the pending job is listed when its value is in the range.
+        let inValue = Set(jobs.filter { (low...high).contains(value($0)) }.map { Int($0.id) })
+        #expect(inValue.count == 6)
+        #expect(try listed(#"{"value": [\#(low), \#(high)]}"#) == inValue)
+        // The objective (loss at epoch 5: value / 5 + seed / 10, the seed 0): done jobs only.
+        let done = jobs.dropLast()
+        let (lossLow, lossHigh) = ((sorted[1] + sorted[2]) / 10, (sorted[4] + sorted[5]) / 10)
+        let inLoss = Set(done.filter { (lossLow...lossHigh).contains(DashboardFixture.loss($0, epoch: 5)) }.map { Int($0.id) })
+        #expect(!inLoss.isEmpty && inLoss.count < done.count)
+        #expect(try listed(#"{"loss": [\#(lossLow), \#(lossHigh)]}"#) == inLoss)
+        #expect(try listed(#"{"loss": [\#(lossLow), \#(lossHigh)], "value": [\#(low), \#(high)]}"#) == inLoss.intersection(inValue))
+        #expect(try listed(#"{"value": [\#(low), \#(high)], "sleep_ms": [1, 1]}"#, extra: "&state=done")
+                == Set(done.filter { (low...high).contains(value($0)) && $0.config.int("sleep_ms") == 1 }.map { Int($0.id) }))
+        #expect(try listed(#"{"value": [100, 200]}"#).isEmpty)
+        #expect(try listed("").count == 12, "no ranges: every job")
+
+        for (bad, says) in [
+            ("nonsense", "ranges: expected a JSON object"), (#"[1, 2]"#, "ranges: expected a JSON object"),
+            (#"{"value": [2, 1]}"#, "low <= high"), (#"{"value": [1]}"#, "expected [low, high]"), (#"{"value": ["a", "b"]}"#, "two finite numbers"),
+            (#"{"value": [0, 1e999]}"#, "ranges: expected"), (#"{"colour": [0, 1]}"#, "is neither a param that varies in sweep"),
+            (#"{"seed": [0, 1]}"#, "is neither"), ("{" + (0..<21).map { #""k\#($0)": [0, 1]"# }.joined(separator: ",") + "}", "at most 20 ranges"),
+        ] {
+            let response = try f.http.get("/api/sweeps/delta/jobs?ranges=" + bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+            #expect(response.status == 400 && response.body.contains(says), "\(bad.prefix(60)): \(response.status) \(response.body)")
+        }
+        // A dotted param is a nested one in the stored config.
+        let nested = try f.register("nested", #"""
+            {"name": "nested", "workload": "command", "free_params": true, "base": {"command": "true", "opt": {"depth": 2}},
+             "grid": {"opt.lr": [0.1, 0.2, 0.3]}}
+            """#)
+        let lrs = try f.writer.jobs(of: nested.id)
+        let query = #"{"opt.lr": [0.15, 0.35]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let page = try #require(try f.json("/api/sweeps/nested/jobs?ranges=\(query)") as? [String: Any])
+        #expect(Set((page["jobs"] as? [[String: Any]] ?? []).compactMap { $0["job"] as? Int })
+                == Set(lrs.filter { ($0.config["opt.lr"]?.doubleValue ?? 0) > 0.15 }.map { Int($0.id) }), "\(page)")
+        #expect(page["matched"] as? Int == 2, "\(page)")
+
+        let long = try f.http.get("/api/sweeps/delta/jobs?ranges=" + String(repeating: "y", count: 2_100))
+        #expect(long.status == 414, "\(long.body)")
+        let noObjective = try f.http.get("/api/sweeps/alpha/jobs?ranges=" + #"{"loss":[0,1]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        #expect(noObjective.status == 400 && noObjective.body.contains("is neither"), "\(noObjective.body)")
+    }
+
     /// Without `show`, the curves are the best three configurations by the objective, best first;
     /// a sweep without one shows its first three. The summary has the first launch and revisions.
     @Test func defaultCurvesAreTheBestConfigurations() throws {

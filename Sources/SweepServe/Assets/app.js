@@ -3,7 +3,7 @@ const STATES = ["done", "running", "failed", "stopped", "pending", "cancelled", 
 const COLORS = ["#3b5bdb", "#e8590c", "#2f9e44", "#c2255c", "#7048e8", "#0c8599", "#f08c00", "#5c940d", "#862e9c", "#1098ad"];
 const SVGNS = "http://www.w3.org/2000/svg";
 const ui = { jobs: { offset: 0, limit: 50, sort: "job", order: "asc", state: "", q: "" }, curves: { metric: "", show: null, zoom: null, filter: "" },
-             job: { metric: "", zoom: null }, search: { brushes: {} }, compare: [], compareMetric: "", best: null, version: null, route: "" };
+             job: { metric: "", zoom: null }, search: { brushes: {}, ranges: {} }, compare: [], compareMetric: "", best: null, version: null, route: "" };
 
 // Elements: strings become text nodes, so nothing from the store is parsed as markup.
 function el(tag, attrs, ...children) {
@@ -218,6 +218,9 @@ async function searchCard(name, base) {
       const end = fracAt(ev), low = Math.min(start, end), high = Math.max(start, end);
       start = null;
       if (high - low < 0.02) delete s.brushes[a.key]; else s.brushes[a.key] = [low, high];
+      // The jobs table filters on the server by values: a category axis's selection stays on this card.
+      if (s.brushes[a.key] && a.range) s.ranges[a.key] = [a.range(low), a.range(high)]; else delete s.ranges[a.key];
+      ui.jobs.offset = 0;
       render();
     });
     g.appendChild(handle);
@@ -267,7 +270,7 @@ async function searchCard(name, base) {
   card.appendChild(el("p", { class: "muted", id: "search-selected" }, brushed
     ? chosen.length + " of " + data.trials.length + " drawn jobs in the selected ranges" + (chosen.length > 20 ? ", the best 20 listed" : "")
     : "the best 20 drawn jobs"));
-  if (brushed) card.appendChild(el("button", { onclick: () => { s.brushes = {}; render(); } }, "clear the selection"));
+  if (brushed) card.appendChild(el("button", { onclick: () => { s.brushes = {}; s.ranges = {}; ui.jobs.offset = 0; render(); } }, "clear the selection"));
   card.appendChild(el("table", { class: "search-jobs" }, el("thead", {}, el("tr", {}, el("th", { class: "num" }, "job"), el("th", { class: "num" }, metric), ...keys.map(k => el("th", {}, k)))),
     el("tbody", {}, chosen.slice(0, 20).map(t => el("tr", { class: "clickable", "data-job": t.job, onclick: () => { location.hash = jobHref(name, t.job); } },
       el("td", { class: "num" }, link(jobHref(name, t.job), String(t.job))), el("td", { class: "num" }, fmt(t.value)),
@@ -314,6 +317,8 @@ async function curvesCard(name, base) {
 async function jobsCard(name, base) {
   const j = ui.jobs;
   const query = new URLSearchParams({ offset: j.offset, limit: j.limit, sort: j.sort, order: j.order, state: j.state, q: j.q });
+  const ranges = ui.search.ranges, brushed = Object.keys(ranges).sort();
+  if (brushed.length) query.set("ranges", JSON.stringify(ranges));
   const data = await api(base + "/jobs?" + query);
   const card = el("div", { class: "card", id: "jobs" }, el("h2", {}, "Jobs"));
   const stateSelect = el("select", { onchange: e => { j.state = e.target.value; j.offset = 0; render(); } },
@@ -324,6 +329,9 @@ async function jobsCard(name, base) {
     ...(ui.compare.length >= 2 ? {} : { disabled: "" }) }, "compare " + ui.compare.length + " selected");
   card.appendChild(el("div", { class: "toolbar" }, stateSelect, search, compare,
     el("span", { class: "muted" }, data.matched + " of " + data.total + " jobs" + (data.metric ? "; metric: " + data.metric : "") + "; tick 2 to 5 jobs to compare them")));
+  if (brushed.length) card.appendChild(el("p", { class: "muted", id: "jobs-filter" },
+    "filtered by the search's selection: " + brushed.map(k => k + " " + fmt(ranges[k][0]) + " to " + fmt(ranges[k][1])).join(", ") + " (",
+    el("a", { href: "", id: "jobs-filter-clear", onclick: e => { e.preventDefault(); ui.search = { brushes: {}, ranges: {} }; j.offset = 0; render(); } }, "clear"), ")"));
   const column = (key, label, cls) => el("th", { class: "sortable " + (cls || ""), onclick: () => {
     j.order = j.sort === key && j.order === "asc" ? "desc" : "asc"; j.sort = key; render(); } },
     label + (j.sort === key ? (j.order === "asc" ? " ▲" : " ▼") : ""));
@@ -539,7 +547,7 @@ async function render() {
   if (route !== ui.route) {
     if (route.split("/job/")[0] !== ui.route.split("/job/")[0]) {
       ui.jobs.offset = 0; ui.jobs.q = ""; ui.jobs.state = ""; ui.curves = { metric: "", show: null, zoom: null, filter: "" };
-      ui.search = { brushes: {} };
+      ui.search = { brushes: {}, ranges: {} };
       if (!route.includes("/compare/")) ui.compare = [];
     }
     ui.job.zoom = null;
