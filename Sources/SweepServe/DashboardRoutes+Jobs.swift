@@ -62,10 +62,13 @@ extension DashboardRoutes {
 
     /// Ranges `?ranges=` takes at most (its length is bounded by the request target's, 2 KiB).
     static let maxRanges = 20
+    /// Values one category selection may list.
+    static let maxChoices = 100
 
-    /// Puts `?ranges={"lr": [0.001, 0.01], "loss": [0.2, 0.3]}` into the page's query: a
-    /// param's range keeps the jobs whose number lies in it; the objective metric's keeps the
-    /// done jobs whose objective value (as `/trials` computes it) does.
+    /// Puts `?ranges={"lr": [0.001, 0.01], "loss": [0.2, 0.3], "act": ["relu", "tanh"]}` into
+    /// the page's query: a param's range keeps the jobs whose number lies in it, a list of
+    /// texts those whose value is one of them; the objective metric's range keeps the done
+    /// jobs whose objective value (as `/trials` computes it) does.
     func brushed(_ text: String, into page: inout JobPageQuery, _ store: StoreReader, sweep: SweepInfo, varying: [String]) throws {
         let expected = #"expected a JSON object from a varying param or the objective's metric to [low, high]"#
         guard case .object(let fields)? = try? JSONParser.parse(text) else {
@@ -74,6 +77,15 @@ extension DashboardRoutes {
         guard fields.count <= Self.maxRanges else { throw DashboardError(.badRequest, "ranges: at most \(Self.maxRanges) ranges, got \(fields.count)") }
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
         for key in fields.keys.sorted() {
+            if case .array(let items) = fields[key]!, let first = items.first, case .string = first {
+                // A category axis's selection: some of a varying param's text values.
+                let values = items.compactMap(\.stringValue)
+                guard values.count == items.count, values.count <= Self.maxChoices, varying.contains(key), !key.contains("\"") else {
+                    throw DashboardError(.badRequest, "ranges: \"\(key.prefix(40))\": expected 1 to \(Self.maxChoices) text values of a param that varies in sweep \"\(sweep.name)\"")
+                }
+                page.choices.append(ParamChoice(key: key, values: values))
+                continue
+            }
             guard case .array(let bounds) = fields[key]!, bounds.count == 2, let low = bounds[0].doubleValue, let high = bounds[1].doubleValue,
                   low.isFinite, high.isFinite, low <= high else {
                 throw DashboardError(.badRequest, "ranges: \"\(key.prefix(40))\": expected [low, high], two finite numbers with low <= high")

@@ -23,6 +23,8 @@ public struct JobPageQuery: Sendable, Hashable {
     /// Jobs whose config's number at each path (dotted, as `JobConfig` flattens it) lies in
     /// its closed range; a job without a number there is left out.
     public var ranges: [ParamRange] = []
+    /// Jobs whose config's text at each path is one of its values.
+    public var choices: [ParamChoice] = []
     /// Only these jobs (nil: any).
     public var jobs: [Int64]?
     public var sort: Sort = .job
@@ -46,7 +48,24 @@ public struct ParamRange: Sendable, Hashable {
     }
 
     /// The SQLite JSON path of the nested config's value: each part quoted, so a dot means nesting only.
-    var jsonPath: String { "$" + key.split(separator: ".", omittingEmptySubsequences: false).map { ".\"\($0)\"" }.joined() }
+    var jsonPath: String { Self.jsonPath(key) }
+
+    static func jsonPath(_ key: String) -> String {
+        "$" + key.split(separator: ".", omittingEmptySubsequences: false).map { ".\"\($0)\"" }.joined()
+    }
+}
+
+/// Some of a config param's text values (a category axis's selection).
+public struct ParamChoice: Sendable, Hashable {
+    public var key: String
+    public var values: [String]
+
+    public init(key: String, values: [String]) {
+        self.key = key
+        self.values = values
+    }
+
+    var jsonPath: String { ParamRange.jsonPath(key) }
 }
 
 /// One page of a sweep's jobs: how many match, and those on the page with their latest metric.
@@ -87,6 +106,12 @@ extension StoreReader {
                 arguments["path\(index)"] = range.jsonPath
                 arguments["low\(index)"] = range.low
                 arguments["high\(index)"] = range.high
+            }
+            for (index, choice) in query.choices.enumerated() {
+                // The values go as one JSON array: one parameter, however many.
+                filter += " AND json_type(j.config, :choicePath\(index)) = 'text' AND json_extract(j.config, :choicePath\(index)) IN (SELECT value FROM json_each(:choices\(index)))"
+                arguments["choicePath\(index)"] = choice.jsonPath
+                arguments["choices\(index)"] = JSONValue.array(choice.values.map(JSONValue.string)).canonicalText
             }
             if let jobs = query.jobs {
                 filter += " AND j.id IN (SELECT value FROM json_each(:jobs))"  // one parameter, however many jobs

@@ -206,6 +206,43 @@ struct BrowserTests {
         #expect(Set(answer["after"] as? [Int] ?? []) == all && answer["selection"] as? Int == 0, "clear restores every job: \(answer)")
     }
 
+    /// A text axis's selection filters the table by the values brushed (here the upper half
+    /// of the `data_file` axis: `b`, of `a` and `b` at a quarter and three quarters; the
+    /// jobs never run, so no file is read).
+    @Test func brushingATextAxisFiltersTheJobsTableByItsValues() throws {
+        let f = try DashboardFixture()
+        let kinds = try f.register("kinds", #"""
+            {"name": "kinds", "workload": "probe", "base": {"epochs": 5},
+             "sample": {"n": 8, "seed": 5, "params": {"value": {"uniform": [0.1, 10]}, "data_file": {"choice": ["a", "b"]}}},
+             "objective": {"metric": "loss", "mode": "min"}}
+            """#)
+        let jobs = try f.writer.jobs(of: kinds.id)
+        for job in jobs { try f.run(job, epochs: 5, finish: true) }
+        let ofB = Set(jobs.filter { $0.config["data_file"]?.stringValue == "b" }.map { Int($0.id) })
+        try #require(!ofB.isEmpty && ofB.count < jobs.count, "the draw has both values")
+        let script = """
+            (async () => {
+              const until = async (test, what) => {
+                for (let i = 0; i < 600; i++) { const v = test(); if (v) return v; await new Promise(r => setTimeout(r, 50)); }
+                throw new Error("timed out waiting for " + what);
+              };
+              const rows = () => [...document.querySelectorAll("#jobs tbody tr")].map(tr => Number(tr.dataset.job));
+              const handle = await until(() => document.querySelector('#search .paxis[data-key="data_file"] .handle'), "the data_file axis");
+              await until(() => document.querySelector("#jobs tbody tr"), "the jobs table");
+              const plot = handle.ownerSVGElement, box = plot.getBoundingClientRect(), H = 300, T = 24, B = 24;
+              const y = f => box.top + (T + (1 - f) * (H - T - B)) * box.height / H, x = handle.getBoundingClientRect().left + 12;
+              const mouse = (type, f) => handle.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y(f), button: 0 }));
+              mouse("mousedown", 0.98); mouse("mouseup", 0.5);
+              const note = await until(() => document.getElementById("jobs-filter"), "the filter note");
+              await until(() => document.querySelectorAll("#jobs tbody tr").length === \(ofB.count), "the filtered table");
+              return { brushed: rows(), text: note.textContent };
+            })()
+            """
+        let answer = try #require(try Chromium.evaluate(f.dashboard.url + "#/sweep/kinds", script) as? [String: Any])
+        #expect(Set(answer["brushed"] as? [Int] ?? []) == ofB, "only the jobs of b: \(answer)")
+        #expect((answer["text"] as? String ?? "").contains("data_file in b"), "\(answer)")
+    }
+
     @Test func compareShowsWhatDiffersFinalMetricsAndCurves() throws {
         let f = try DashboardFixture()
         let jobs = try f.writer.jobs(of: f.alpha.id)

@@ -250,7 +250,8 @@ import Testing
 
         for (bad, says) in [
             ("nonsense", "ranges: expected a JSON object"), (#"[1, 2]"#, "ranges: expected a JSON object"),
-            (#"{"value": [2, 1]}"#, "low <= high"), (#"{"value": [1]}"#, "expected [low, high]"), (#"{"value": ["a", "b"]}"#, "two finite numbers"),
+            (#"{"value": [2, 1]}"#, "low <= high"), (#"{"value": [1]}"#, "expected [low, high]"), (#"{"value": ["a", 1]}"#, "text values"),
+            (#"{"colour": ["a"]}"#, "text values of a param that varies"),
             (#"{"value": [0, 1e999]}"#, "ranges: expected"), (#"{"colour": [0, 1]}"#, "is neither a param that varies in sweep"),
             (#"{"seed": [0, 1]}"#, "is neither"), ("{" + (0..<21).map { #""k\#($0)": [0, 1]"# }.joined(separator: ",") + "}", "at most 20 ranges"),
         ] {
@@ -268,6 +269,17 @@ import Testing
         #expect(Set((page["jobs"] as? [[String: Any]] ?? []).compactMap { $0["job"] as? Int })
                 == Set(lrs.filter { ($0.config["opt.lr"]?.doubleValue ?? 0) > 0.15 }.map { Int($0.id) }), "\(page)")
         #expect(page["matched"] as? Int == 2, "\(page)")
+        // A category axis's selection: the jobs whose text value is one of those listed.
+        let kinds = try f.register("kinds", #"""
+            {"name": "kinds", "workload": "command", "free_params": true, "base": {"command": "true"},
+             "grid": {"act": ["relu", "tanh", "gelu"], "width": [1, 2]}}
+            """#)
+        let kindJobs = try f.writer.jobs(of: kinds.id)
+        let chosen = #"{"act": ["gelu", "relu"]}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let kindPage = try #require(try f.json("/api/sweeps/kinds/jobs?limit=500&ranges=\(chosen)") as? [String: Any])
+        #expect(Set((kindPage["jobs"] as? [[String: Any]] ?? []).compactMap { $0["job"] as? Int })
+                == Set(kindJobs.filter { $0.config["act"]?.stringValue != "tanh" }.map { Int($0.id) }), "\(kindPage)")
+        #expect(kindPage["matched"] as? Int == 4, "\(kindPage)")
 
         let long = try f.http.get("/api/sweeps/delta/jobs?ranges=" + String(repeating: "y", count: 2_100))
         #expect(long.status == 414, "\(long.body)")

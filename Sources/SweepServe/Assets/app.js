@@ -163,7 +163,10 @@ function searchAxis(key, values, log) {
   const names = [...new Set(values.map(v => JSON.stringify(v === undefined ? null : v)))].sort();
   const at = v => (names.indexOf(JSON.stringify(v === undefined ? null : v)) + 0.5) / names.length;
   const every = Math.max(1, Math.ceil(names.length / 8));
-  return { key, label: key, at, ticks: names.filter((_, i) => i % every === 0).map(n => [at(JSON.parse(n)), String(JSON.parse(n))]), range: null };
+  // A selection of text values filters the jobs table too (the server matches texts only).
+  const texts = names.every(n => typeof JSON.parse(n) === "string");
+  const choose = texts ? (low, high) => names.map(n => JSON.parse(n)).filter(v => at(v) >= low && at(v) <= high) : null;
+  return { key, label: key, at, ticks: names.filter((_, i) => i % every === 0).map(n => [at(JSON.parse(n)), String(JSON.parse(n))]), range: null, choose };
 }
 // Dark (worse) to bright (better), as the report's viridis.
 function goodColor(f) {
@@ -218,8 +221,12 @@ async function searchCard(name, base) {
       const end = fracAt(ev), low = Math.min(start, end), high = Math.max(start, end);
       start = null;
       if (high - low < 0.02) delete s.brushes[a.key]; else s.brushes[a.key] = [low, high];
-      // The jobs table filters on the server by values: a category axis's selection stays on this card.
-      if (s.brushes[a.key] && a.range) s.ranges[a.key] = [a.range(low), a.range(high)]; else delete s.ranges[a.key];
+      // The jobs table filters on the server by values: a number axis's by its range, a text
+      // axis's by the values selected (other category axes' selections stay on this card).
+      const chosen = s.brushes[a.key] && a.choose ? a.choose(low, high) : [];
+      if (s.brushes[a.key] && a.range) s.ranges[a.key] = [a.range(low), a.range(high)];
+      else if (chosen.length) s.ranges[a.key] = chosen;
+      else delete s.ranges[a.key];
       ui.jobs.offset = 0;
       render();
     });
@@ -330,7 +337,7 @@ async function jobsCard(name, base) {
   card.appendChild(el("div", { class: "toolbar" }, stateSelect, search, compare,
     el("span", { class: "muted" }, data.matched + " of " + data.total + " jobs" + (data.metric ? "; metric: " + data.metric : "") + "; tick 2 to 5 jobs to compare them")));
   if (brushed.length) card.appendChild(el("p", { class: "muted", id: "jobs-filter" },
-    "filtered by the search's selection: " + brushed.map(k => k + " " + fmt(ranges[k][0]) + " to " + fmt(ranges[k][1])).join(", ") + " (",
+    "filtered by the search's selection: " + brushed.map(k => typeof ranges[k][0] === "string" ? k + " in " + ranges[k].join(", ") : k + " " + fmt(ranges[k][0]) + " to " + fmt(ranges[k][1])).join(", ") + " (",
     el("a", { href: "", id: "jobs-filter-clear", onclick: e => { e.preventDefault(); ui.search = { brushes: {}, ranges: {} }; j.offset = 0; render(); } }, "clear"), ")"));
   const column = (key, label, cls) => el("th", { class: "sortable " + (cls || ""), onclick: () => {
     j.order = j.sort === key && j.order === "asc" ? "desc" : "asc"; j.sort = key; render(); } },
