@@ -177,27 +177,13 @@ struct BrowserTests {
         let inside = Set(jobs.filter { (pow(10, logs[1])...pow(10, logs[3])).contains($0.config["value"]!.doubleValue!) }.map { Int($0.id) })
         #expect(inside.count == 6)
 
-        let script = """
-            (async () => {
-              const until = async (test, what) => {
-                for (let i = 0; i < 600; i++) { const v = test(); if (v) return v; await new Promise(r => setTimeout(r, 50)); }
-                throw new Error("timed out waiting for " + what);
-              };
-              const rows = () => [...document.querySelectorAll("#jobs tbody tr")].map(tr => Number(tr.dataset.job));
-              const handle = await until(() => document.querySelector('#search .paxis[data-key="value"] .handle'), "the value axis");
-              await until(() => document.querySelector("#jobs tbody tr"), "the jobs table");
-              const before = rows();
-              const plot = handle.ownerSVGElement, box = plot.getBoundingClientRect(), H = 300, T = 24, B = 24;
-              const y = f => box.top + (T + (1 - f) * (H - T - B)) * box.height / H, x = handle.getBoundingClientRect().left + 12;
-              const mouse = (type, f) => handle.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y(f), button: 0 }));
-              mouse("mousedown", \(to)); mouse("mouseup", \(from));
+        let script = Self.brushing(axis: "value", from: to, to: from, then: """
               const note = await until(() => document.getElementById("jobs-filter"), "the filter note");
               const brushed = rows(), text = note.textContent;
               document.getElementById("jobs-filter-clear").click();
               await until(() => !document.getElementById("jobs-filter") && document.querySelectorAll("#jobs tbody tr").length === before.length, "the cleared table");
               return { before, brushed, text, after: rows(), selection: document.querySelectorAll("#search rect.brush").length };
-            })()
-            """
+            """)
         let answer = try #require(try Chromium.evaluate(f.dashboard.url + "#/sweep/delta", script) as? [String: Any])
         let all = Set(jobs.map { Int($0.id) })
         #expect(Set(answer["before"] as? [Int] ?? []) == all, "\(answer)")
@@ -220,27 +206,37 @@ struct BrowserTests {
         for job in jobs { try f.run(job, epochs: 5, finish: true) }
         let ofB = Set(jobs.filter { $0.config["data_file"]?.stringValue == "b" }.map { Int($0.id) })
         try #require(!ofB.isEmpty && ofB.count < jobs.count, "the draw has both values")
-        let script = """
-            (async () => {
-              const until = async (test, what) => {
-                for (let i = 0; i < 600; i++) { const v = test(); if (v) return v; await new Promise(r => setTimeout(r, 50)); }
-                throw new Error("timed out waiting for " + what);
-              };
-              const rows = () => [...document.querySelectorAll("#jobs tbody tr")].map(tr => Number(tr.dataset.job));
-              const handle = await until(() => document.querySelector('#search .paxis[data-key="data_file"] .handle'), "the data_file axis");
-              await until(() => document.querySelector("#jobs tbody tr"), "the jobs table");
-              const plot = handle.ownerSVGElement, box = plot.getBoundingClientRect(), H = 300, T = 24, B = 24;
-              const y = f => box.top + (T + (1 - f) * (H - T - B)) * box.height / H, x = handle.getBoundingClientRect().left + 12;
-              const mouse = (type, f) => handle.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y(f), button: 0 }));
-              mouse("mousedown", 0.98); mouse("mouseup", 0.5);
+        let script = Self.brushing(axis: "data_file", from: 0.98, to: 0.5, then: """
               const note = await until(() => document.getElementById("jobs-filter"), "the filter note");
               await until(() => document.querySelectorAll("#jobs tbody tr").length === \(ofB.count), "the filtered table");
               return { brushed: rows(), text: note.textContent };
-            })()
-            """
+            """)
         let answer = try #require(try Chromium.evaluate(f.dashboard.url + "#/sweep/kinds", script) as? [String: Any])
         #expect(Set(answer["brushed"] as? [Int] ?? []) == ofB, "only the jobs of b: \(answer)")
         #expect((answer["text"] as? String ?? "").contains("data_file in b"), "\(answer)")
+    }
+
+    /// A page script that waits for the search card's `axis` and the jobs table, keeps the
+    /// table's rows as `before`, drags along the axis from fraction `from` to `to` of its
+    /// height with real mouse events, then runs `body` (which may use `until` and `rows`).
+    static func brushing(axis: String, from: Double, to: Double, then body: String) -> String {
+        """
+        (async () => {
+          const until = async (test, what) => {
+            for (let i = 0; i < 600; i++) { const v = test(); if (v) return v; await new Promise(r => setTimeout(r, 50)); }
+            throw new Error("timed out waiting for " + what);
+          };
+          const rows = () => [...document.querySelectorAll("#jobs tbody tr")].map(tr => Number(tr.dataset.job));
+          const handle = await until(() => document.querySelector('#search .paxis[data-key="\(axis)"] .handle'), "the \(axis) axis");
+          await until(() => document.querySelector("#jobs tbody tr"), "the jobs table");
+          const before = rows();
+          const plot = handle.ownerSVGElement, box = plot.getBoundingClientRect(), H = 300, T = 24, B = 24;
+          const y = f => box.top + (T + (1 - f) * (H - T - B)) * box.height / H, x = handle.getBoundingClientRect().left + 12;
+          const mouse = (type, f) => handle.dispatchEvent(new MouseEvent(type, { bubbles: true, cancelable: true, clientX: x, clientY: y(f), button: 0 }));
+          mouse("mousedown", \(from)); mouse("mouseup", \(to));
+        \(body)
+        })()
+        """
     }
 
     @Test func compareShowsWhatDiffersFinalMetricsAndCurves() throws {
