@@ -21,7 +21,7 @@ enum SearchContinuation {
         if let json = stored.settings {
             guard let read = TPESampler.Settings(stored: json) else {
                 throw CommandFailure("the sampler settings stored with sweep \"\(plan.spec.name)\" in \(databasePath) are not valid "
-                    + "(search_settings: \(json.canonicalText.prefix(200))): the search cannot go on as it began; "
+                    + "(search_settings: \(TerminalText.oneLine(json.canonicalText, limit: 200))): the search cannot go on as it began; "
                     + "give this one another name (--name NEW or its \"name\") to start a new search")
             }
             settings = read

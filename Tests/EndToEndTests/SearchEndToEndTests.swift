@@ -168,6 +168,14 @@ import Testing
         #expect(trials.dropFirst(4).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
         let stored = try #require(try StoreReader(path: sandbox.database).storedSearch(named: "s"))
         #expect(stored.settings?["multivariate"] == .bool(false), "\(String(describing: stored.settings))")
+
+        // Settings edited by hand out of range, or not JSON: refused, not guessed at.
+        for (text, says) in [(#"{"startup": 0, "multivariate": false}"#, "are not valid"), ("not json", "are not JSON")] {
+            try Self.sqlite3(sandbox.database, "UPDATE search_settings SET settings = '\(text)'")
+            let refused = try sandbox.run(["resume", "s", "--local-slots", "1"], timeout: 60)
+            #expect(refused.status == 1 && refused.stderr.contains(says) && refused.stderr.contains("search_settings"),
+                    "\(refused.stdout)\n\(refused.stderr)")
+        }
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
 
