@@ -753,7 +753,7 @@ public final class Coordinator {
             let plan = search.plan
             let key = config.key(workload: plan.workload, version: plan.version)
             let stored = try store.addTrial(sweep: sweep.id, number: number, job: NewJob(key: key, workload: plan.workload, config: config),
-                                            samplerSeed: plan.seed, proposedFrom: basis)
+                                            samplerSeed: plan.seed, proposedFrom: basis, settings: plan.storedSettings)
             FaultInjection.pass("proposed")
             search.add(job: stored.id, config: config)
             switch stored.state {

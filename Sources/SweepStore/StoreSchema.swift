@@ -235,6 +235,19 @@ enum StoreSchema {
                 CREATE INDEX trials_by_job ON trials(job_id);
                 """)
         }
+        migrator.registerMigration("v9-search-settings") { db in
+            // The sampler settings a model-based search's trials were proposed with (JSON:
+            // startup, candidates, prior weight, multivariate), stored with its first trial,
+            // so a later sweep whose defaults differ resumes it as it began. A search with
+            // trials and no row predates this: its trials were proposed univariate.
+            try db.execute(sql: """
+                CREATE TABLE search_settings (
+                    sweep_id INTEGER PRIMARY KEY REFERENCES sweeps(id) ON DELETE CASCADE,
+                    settings TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }
