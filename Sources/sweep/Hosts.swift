@@ -141,6 +141,7 @@ extension Sweep.Hosts {
             let preflight: HostPreflight
             do {
                 preflight = try blocking { try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew) }
+                if let failure = preflight.failure { throw failure }
             } catch {
                 let again = CommandLine.arguments.dropFirst().joined(separator: " ")
                 throw HostCheckFailure(description: RemoteHost.explain(error, acceptNew: "sweep \(again) --accept-new"))
@@ -238,6 +239,7 @@ extension Sweep.Hosts {
                 do {
                     let found = try blocking { try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew) }
                     if let key = found.recordedHostKey { print("\(host.name): \(key)") }
+                    if let failure = found.failure { throw failure }
                     print(host.name + found.checked)
                 } catch {
                     failed = true

@@ -48,10 +48,14 @@ public protocol HostKind: Sendable, Hashable {
     func preflight(_ host: HostFile, binary: (path: String, hash: String), acceptNew: Bool) async throws -> HostPreflight
     /// The transports a launch runs this host's workers on.
     func transports(for host: HostFile, launch: HostLaunch) -> [any WorkerTransport]
+    /// Where a worker of this kind runs, as its environment says (a Slurm job's id and node);
+    /// nil when the environment is not of this kind, or the kind's transport knows it.
+    static func placement(environment: [String: String]) -> Placement?
 }
 
 extension HostKind {
     public static func refusal(of key: String) -> String? { nil }
+    public static func placement(environment: [String: String]) -> Placement? { nil }
     public static var listKeys: [String] { [] }
     public func listFields() -> [String: JSONValue] { [:] }
 
@@ -67,11 +71,14 @@ public struct HostPreflight: Sendable {
     public var added: String
     /// `hosts check`: what follows the host's name.
     public var checked: String
+    /// What failed after the host key was recorded (`hosts check` still shows the key).
+    public var failure: (any Error)?
 
-    public init(recordedHostKey: String? = nil, added: String, checked: String) {
+    public init(recordedHostKey: String? = nil, added: String, checked: String, failure: (any Error)? = nil) {
         self.recordedHostKey = recordedHostKey
         self.added = added
         self.checked = checked
+        self.failure = failure
     }
 }
 
@@ -109,6 +116,13 @@ public enum HostKinds {
     /// The kind called `name`, if there is one.
     public static func named(_ name: String) -> (any HostKind.Type)? {
         all.first { $0.name == name }
+    }
+
+    /// Where a worker runs, as its environment says: the first kind that recognises it
+    /// (`sweep worker` sends it with its `ready`).
+    public static func placement(environment: [String: String]) -> Placement? {
+        for kind in all { if let placement = kind.placement(environment: environment) { return placement } }
+        return nil
     }
 
     /// `hosts list --json`'s kind fields of a host: its own, and null for every other

@@ -175,10 +175,21 @@ extension SlurmSettings: HostKind {
         }
         let report = try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew)
         // The login node works; would Slurm ever run the workers it asks for?
-        let estimate = try SlurmCheck.testRequest(host)
+        let estimate: String
+        do {
+            estimate = try SlurmCheck.testRequest(host)
+        } catch {
+            return HostPreflight(recordedHostKey: report.recordedHostKey, added: "", checked: "", failure: error)
+        }
         return HostPreflight(recordedHostKey: report.recordedHostKey,
                              added: report.added(slots: host.slots, " x \(workers) Slurm workers"),
                              checked: report.checked + ", srun --test-only: " + estimate)
+    }
+
+    /// A worker started by srun: its job (`SLURM_JOB_ID`) and node (`SLURMD_NODENAME`).
+    public static func placement(environment: [String: String]) -> Placement? {
+        guard let job = environment["SLURM_JOB_ID"], !job.isEmpty else { return nil }
+        return Placement(kind: name, id: job, node: environment["SLURMD_NODENAME"])
     }
 
     public func transports(for host: HostFile, launch: HostLaunch) -> [any WorkerTransport] {
