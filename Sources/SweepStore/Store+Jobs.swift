@@ -251,7 +251,8 @@ extension StoreWriter {
             try AttemptRecord(jobID: job, attempt: attempt, host: host, status: .running, startedAt: now,
                               os: machine?.os, cpu: machine?.cpu, cores: machine?.cores,
                               sweepVersion: machine?.sweepVersion, binaryHash: machine?.binaryHash,
-                              node: machine?.node).insert(db)
+                              node: machine?.placement?.node, placementKind: machine?.placement?.kind,
+                              placementID: machine?.placement?.id).insert(db)
             return attempt
         }
     }

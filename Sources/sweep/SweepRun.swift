@@ -105,25 +105,17 @@ enum SweepRun {
                            objective: search.objective, stop: search.stop, multivariate: search.sample.multivariate)
     }
 
-    /// The local worker (unless `--local-slots 0`), every SSH host and each Slurm cluster's workers.
+    /// The local worker (unless `--local-slots 0`) and every host's workers, as its kind starts them.
     private static func transports(for plan: SweepPlan, options: RunOptions) throws -> [any WorkerTransport] {
         let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
         var transports: [any WorkerTransport] = []
         if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots, gpus: options.localGpus)) }
         let remote = try options.hostFiles()
         if !remote.isEmpty {
-            let binary = try ShippedBinary.get()
             let workload = plan.spec.workload
-            let dataFiles: @Sendable (RunRequest) -> [DataFile] = { workload.dataFiles(for: $0.config) }
-            // Part of every Slurm job name of this run, so that it cancels only its own jobs.
-            let launch = String(UUID().uuidString.prefix(8)).lowercased()
-            for host in remote {
-                if host.slurm != nil {
-                    transports += SlurmTransport.workers(of: host, launch: launch, binary: binary, dataFiles: dataFiles)
-                } else {
-                    transports.append(SSHTransport(host: host, binary: binary, dataFiles: dataFiles))
-                }
-            }
+            let launch = HostLaunch(token: String(UUID().uuidString.prefix(8)).lowercased(), binary: try ShippedBinary.get(),
+                                    dataFiles: { workload.dataFiles(for: $0.config) })
+            for host in remote { transports += host.kind.transports(for: host, launch: launch) }
         }
         guard !transports.isEmpty else {
             throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")
