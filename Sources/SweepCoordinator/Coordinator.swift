@@ -262,6 +262,7 @@ public final class Coordinator {
             if case .closed(let name, let reason, .permanent) = event, let host = hosts[name], host.info == nil, !host.unusable {
                 try giveUp(name, host: host, reason: reason)
             }
+            if case .released(let name, let problem?) = event { try released(name, problem: problem) }
         }
         // Its Slurm job was still waiting in the queue: closing took it out.
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
@@ -328,6 +329,15 @@ public final class Coordinator {
         case .waiting(let name, let job, let detail):
             guard let host = hosts[name], host.alive, host.info == nil else { return }
             try store.updateHost(name: name, state: .pending, detail: detail, slurmJob: job)
+        case .startFailed(let name, let reason):
+            // As when `start` throws (`connect`): unreachable, reconnected with backoff.
+            guard let host = hosts[name], host.alive, host.info == nil else { return }
+            host.alive = false
+            host.connected = false
+            try hostDown(name, state: .unreachable, reason: reason)
+            scheduleReconnect(host)
+        case .released(let name, let problem):
+            if let problem { try released(name, problem: problem) }
         case .interrupt:
             if !draining {
                 draining = true
@@ -594,6 +604,14 @@ public final class Coordinator {
         let backoff = min(options.maxBackoff, .seconds(1 << min(host.reconnects, 30)))
         host.reconnectAt = clock.now + backoff
         host.reconnects += 1
+    }
+
+    /// A closed connection's Slurm job may not have left the queue: said and recorded, not fatal.
+    private func released(_ name: String, problem: String) throws {
+        let text = "host \(name): \(problem)"
+        hostProblems.append(text)
+        progress.message(text)
+        try store.record(event: "host-release-failed", message: problem, sweep: sweep.id, host: name)
     }
 
     private func hostDown(_ name: String, state: StoredHost.State, reason: String) throws {
