@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SweepCore
 import SweepRuntime
 import SweepStore
@@ -166,6 +169,8 @@ public final class Coordinator {
     private var search: TrialSearch?
     /// Stopped jobs whose attempt reported its last epoch (`epochs`) before the stop landed.
     private var stoppedAtTheEnd: Set<Int64> = []
+    /// The thread that called `start()`: the loop's, the only one that may touch this state.
+    private var loopThread: pthread_t?
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -204,6 +209,7 @@ public final class Coordinator {
 
     /// Queues the sweep's pending jobs, starts every host and hands out the first jobs.
     public func start() throws {
+        loopThread = pthread_self()
         started = clock.now
         lastFlush = started
         // A resumed sweep's stop rule starts from what its finished jobs reported.
@@ -225,6 +231,7 @@ public final class Coordinator {
     /// Handles every event already posted, fires the timers due by the clock's `now`, and
     /// fills free slots. Never blocks.
     public func runPending() throws {
+        assertInLoop()
         while let event = events.poll() { try handle(event) }
         try fireTimers()
         try assign()
@@ -254,6 +261,7 @@ public final class Coordinator {
 
     /// Flushes, closes every connection and says how the run ended.
     public func finish() throws -> Outcome {
+        assertInLoop()
         try flush()
         closeConnections()
         // A host that failed for good as the last jobs finished elsewhere (a full disk found
@@ -306,9 +314,17 @@ public final class Coordinator {
     /// timeout, which the worker enforces, plus the host grace for the worker to say so.
     private var attemptLimit: Duration? { options.timeout.map { $0 + options.hostGrace } }
 
+    /// Stops a debug build when a loop-only method runs on another thread than `start()`'s
+    /// (NIO's `preconditionInEventLoop`): the state here has no lock. `assert`: no cost in release.
+    private func assertInLoop(_ function: StaticString = #function) {
+        assert(loopThread.map { pthread_equal($0, pthread_self()) != 0 } ?? true,
+               "Coordinator.\(function) ran off the loop thread (the one that called start())")
+    }
+
     // MARK: Events
 
     private func handle(_ event: CoordinatorEvent) throws {
+        assertInLoop()
         switch event {
         case .message(let name, let message):
             guard let host = hosts[name], host.alive else { return }
@@ -625,6 +641,7 @@ public final class Coordinator {
     // MARK: Timers
 
     private func fireTimers() throws {
+        assertInLoop()
         let now = clock.now
         for name in hostOrder {
             let host = hosts[name]!
@@ -688,6 +705,7 @@ public final class Coordinator {
     /// Fills free slots, hosts in the order given, jobs in spec order; a search first
     /// proposes as many trials as there are free slots left without a queued job.
     private func assign() throws {
+        assertInLoop()
         guard !draining, !cancelling else { return }
         if let search { try propose(search) }
         for name in hostOrder {
