@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
-        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepTransport", "SweepCore", "SweepSSH", "SweepTestSupport"],
+        .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepTransport", "SweepWire", "SweepCore", "SweepSSH", "SweepTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SweepCore
 import SweepRuntime
 import SweepStore
@@ -170,6 +173,8 @@ public final class Coordinator {
     private var search: TrialSearch?
     /// Stopped jobs whose attempt reported its last epoch (`epochs`) before the stop landed.
     private var stoppedAtTheEnd: Set<Int64> = []
+    /// The thread that called `start()`: the loop's, the only one that may touch this state.
+    private var loopThread: pthread_t?
 
     /// - Parameters:
     ///   - events: the queue transports and signal handlers post to.
@@ -208,6 +213,7 @@ public final class Coordinator {
 
     /// Queues the sweep's pending jobs, starts every host and hands out the first jobs.
     public func start() throws {
+        loopThread = pthread_self()
         started = clock.now
         lastFlush = started
         // A resumed sweep's stop rule starts from what its finished jobs reported.
@@ -229,6 +235,7 @@ public final class Coordinator {
     /// Handles every event already posted, fires the timers due by the clock's `now`, and
     /// fills free slots. Never blocks.
     public func runPending() throws {
+        assertInLoop()
         while let event = events.poll() { try handle(event) }
         try fireTimers()
         try assign()
@@ -258,6 +265,7 @@ public final class Coordinator {
 
     /// Flushes, closes every connection and says how the run ended.
     public func finish() throws -> Outcome {
+        assertInLoop()
         try flush()
         closeConnections()
         // A host that failed for good as the last jobs finished elsewhere (a full disk found
@@ -266,6 +274,7 @@ public final class Coordinator {
             if case .closed(let name, let reason, .permanent) = event, let host = hosts[name], host.info == nil, !host.unusable {
                 try giveUp(name, host: host, reason: reason)
             }
+            if case .released(let name, let problem?) = event { try released(name, problem: problem) }
         }
         // Its scheduler job was still waiting in the queue: closing took it out.
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
@@ -309,9 +318,17 @@ public final class Coordinator {
     /// timeout, which the worker enforces, plus the host grace for the worker to say so.
     private var attemptLimit: Duration? { options.timeout.map { $0 + options.hostGrace } }
 
+    /// Stops a debug build when a loop-only method runs on another thread than `start()`'s
+    /// (NIO's `preconditionInEventLoop`): the state here has no lock. `assert`: no cost in release.
+    private func assertInLoop(_ function: StaticString = #function) {
+        assert(loopThread.map { pthread_equal($0, pthread_self()) != 0 } ?? true,
+               "Coordinator.\(function) ran off the loop thread (the one that called start())")
+    }
+
     // MARK: Events
 
     private func handle(_ event: CoordinatorEvent) throws {
+        assertInLoop()
         switch event {
         case .message(let name, let message):
             guard let host = hosts[name], host.alive else { return }
@@ -333,6 +350,15 @@ public final class Coordinator {
             guard let host = hosts[name], host.alive, host.info == nil else { return }
             try store.updateHost(name: name, state: .pending, detail: detail,
                                  placement: Placement(kind: host.transport.placementKind, id: job))
+        case .startFailed(let name, let reason):
+            // As when `start` throws (`connect`): unreachable, reconnected with backoff.
+            guard let host = hosts[name], host.alive, host.info == nil else { return }
+            host.alive = false
+            host.connected = false
+            try hostDown(name, state: .unreachable, reason: reason)
+            scheduleReconnect(host)
+        case .released(let name, let problem):
+            if let problem { try released(name, problem: problem) }
         case .interrupt:
             if !draining {
                 draining = true
@@ -604,6 +630,14 @@ public final class Coordinator {
         host.reconnects += 1
     }
 
+    /// A closed connection's Slurm job may not have left the queue: said and recorded, not fatal.
+    private func released(_ name: String, problem: String) throws {
+        let text = "host \(name): \(problem)"
+        hostProblems.append(text)
+        progress.message(text)
+        try store.record(event: "host-release-failed", message: problem, sweep: sweep.id, host: name)
+    }
+
     private func hostDown(_ name: String, state: StoredHost.State, reason: String) throws {
         let text = "host \(name) \(state.rawValue): \(reason)"
         hostProblems.append(text)
@@ -615,6 +649,7 @@ public final class Coordinator {
     // MARK: Timers
 
     private func fireTimers() throws {
+        assertInLoop()
         let now = clock.now
         for name in hostOrder {
             let host = hosts[name]!
@@ -678,6 +713,7 @@ public final class Coordinator {
     /// Fills free slots, hosts in the order given, jobs in spec order; a search first
     /// proposes as many trials as there are free slots left without a queued job.
     private func assign() throws {
+        assertInLoop()
         guard !draining, !cancelling else { return }
         if let search { try propose(search) }
         for name in hostOrder {

@@ -12,6 +12,10 @@ import SweepWire
 /// a task, and any failure arrives as a `.closed` event, so a slow or dead host never
 /// blocks the coordinator's loop. Before a job's `run` is forwarded, the data files it
 /// needs are copied to the host if it lacks them (lab machines often have no internet).
+///
+/// `send` only queues: the connection's task writes, so a host that stops reading never
+/// blocks the loop. At most `queuedMessages` wait; one more ends the connection as lost,
+/// saying the worker stopped reading.
 public final class SSHTransport: WorkerTransport, Sendable {
     public let hostName: String
     public let slots: Int
@@ -24,8 +28,13 @@ public final class SSHTransport: WorkerTransport, Sendable {
     private let stderrLine: @Sendable (String) -> Void
     private let failure: @Sendable (String) -> HostFailure
     private let explain: @Sendable (String) -> String
-    /// The current connection's outgoing messages and task.
-    private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?)>((nil, nil))
+    /// The current connection's outgoing messages, task, and why it was ended for not reading.
+    private let connection = Mutex<(outgoing: AsyncStream<CoordinatorMessage>.Continuation?, task: Task<Void, Never>?,
+                                    overflow: OverflowNote?)>((nil, nil, nil))
+    /// The most messages a connection may have waiting to be written.
+    private let queuedMessages: Int
+    /// `queuedMessages` by default: thousands of `run`s, far more than any worker is sent at once.
+    public static let defaultQueuedMessages = 4096
     /// Every connection started and not yet over (its session closed), current or lost.
     private let live = DispatchGroup()
 
@@ -43,7 +52,9 @@ public final class SSHTransport: WorkerTransport, Sendable {
                 hostName: String? = nil, command: (@Sendable (String) -> String)? = nil,
                 stderrLine: @escaping @Sendable (String) -> Void = { _ in },
                 failure: @escaping @Sendable (String) -> HostFailure = { _ in .transient },
-                explain: @escaping @Sendable (String) -> String = { $0 }) {
+                explain: @escaping @Sendable (String) -> String = { $0 },
+                queuedMessages: Int = SSHTransport.defaultQueuedMessages) {
+        self.queuedMessages = queuedMessages
         self.host = host
         self.hostName = hostName ?? host.name
         slots = host.slots
@@ -57,7 +68,8 @@ public final class SSHTransport: WorkerTransport, Sendable {
     }
 
     public func start(events: EventQueue) throws {
-        let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream()
+        let (messages, continuation) = AsyncStream<CoordinatorMessage>.makeStream(bufferingPolicy: .bufferingOldest(queuedMessages))
+        let overflow = OverflowNote()
         let host = host, binary = binary, name = hostName, dataFiles = dataFiles, command = command, stderrLine = stderrLine,
             failure = failure, explain = explain, live = live
         live.enter()
@@ -65,18 +77,37 @@ public final class SSHTransport: WorkerTransport, Sendable {
             let (reason, permanent) = await Self.serve(host: host, name: name, binary: binary, command: command,
                                                        stderrLine: stderrLine, dataFiles: dataFiles, messages: messages,
                                                        events: events)
-            let said = explain(reason)
-            events.post(.closed(host: name, reason: said, failure: permanent ? .permanent : failure(said)))
+            if let stopped = overflow.text {
+                events.post(.closed(host: name, reason: "remote worker \(stopped)", failure: .transient))
+            } else {
+                let said = explain(reason)
+                events.post(.closed(host: name, reason: said, failure: permanent ? .permanent : failure(said)))
+            }
             live.leave()
         }
-        connection.withLock { $0 = (continuation, task) }
+        connection.withLock { $0 = (continuation, task, overflow) }
     }
 
+    /// Queues `message` for the connection's task; false if there is no connection. One past
+    /// `queuedMessages` ends the connection, whose `.closed` says the worker stopped reading.
     public func send(_ message: CoordinatorMessage) -> Bool {
-        connection.withLock {
+        let limit = queuedMessages
+        return connection.withLock {
             guard let outgoing = $0.outgoing else { return false }
-            if case .terminated = outgoing.yield(message) { return false }
-            return true
+            switch outgoing.yield(message) {
+            case .terminated:
+                return false
+            case .dropped:
+                $0.overflow?.set("stopped reading its input: more than \(limit) messages waited to be sent to it; ended as lost")
+                outgoing.finish()
+                $0.outgoing = nil
+                $0.task?.cancel()
+                return true
+            case .enqueued:
+                return true
+            @unknown default:
+                return true
+            }
         }
     }
 
@@ -198,5 +229,16 @@ public final class SSHTransport: WorkerTransport, Sendable {
         } catch {
             return "\(error)"
         }
+    }
+}
+
+/// Why a connection was ended for not reading, once it was (set once, read by its task).
+final class OverflowNote: Sendable {
+    private let note = Mutex<String?>(nil)
+
+    var text: String? { note.withLock { $0 } }
+
+    func set(_ text: String) {
+        note.withLock { if $0 == nil { $0 = text } }
     }
 }

@@ -17,6 +17,12 @@ import SweepWire
 /// pending or running: no Slurm job outlives the sweep. While the job waits in the queue
 /// srun says so on stderr ("job 12 queued and waiting"), posted as `.waiting`; the
 /// coordinator gives the worker `pendingLimit` to say `ready` rather than the heartbeat grace.
+///
+/// What may block (copying the binary into the cache, hashing and copying a job's data files,
+/// starting srun, `scancel`) runs on the transport's own thread (`TransportThread`), in the
+/// order the coordinator asked for it: `start`, `send` and `close` only queue it, a start that
+/// fails is posted as `.startFailed`, and the end of `scancel` as `.released`. A reconnection's
+/// srun therefore starts after the previous connection's `scancel` of the same job name.
 public final class SlurmTransport: WorkerTransport, Sendable {
     public let hostName: String
     public let slots: Int
@@ -31,25 +37,42 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     /// The watcher's `squeue` calls in progress (over SSH, a session each), waited for before
     /// the process may exit (see `SSHTransport.waitUntilClosed`).
     private let queries = DispatchGroup()
+    /// Runs starts, sends that ship files, and `scancel`, in order, off the coordinator's loop.
+    private let thread: TransportThread
+    /// The queue of the current connection, for what the thread posts.
+    private let events = Mutex<EventQueue?>(nil)
+    /// Where the Slurm clients (srun, squeue, scancel) are; nil: found on `PATH`.
+    private let clients: String?
 
     /// - Parameters:
     ///   - worker: the worker's number, 1...workers.
     ///   - launch: a token unique to this coordinator's run, part of every job name.
     ///   - binary: this coordinator's executable and its SHA-256.
-    public init(host: HostFile, worker: Int, launch: String, binary: (path: String, hash: String), heartbeat: Double = 2,
-                dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] }) {
+    public convenience init(host: HostFile, worker: Int, launch: String, binary: (path: String, hash: String), heartbeat: Double = 2,
+                            dataFiles: @escaping @Sendable (RunRequest) -> [DataFile] = { _ in [] }) {
+        self.init(host: host, worker: worker, launch: launch, binary: binary, heartbeat: heartbeat, dataFiles: dataFiles,
+                  clients: nil, home: FileManager.default.homeDirectoryForCurrentUser.path)
+    }
+
+    /// - Parameters:
+    ///   - clients: a folder holding `srun`, `squeue` and `scancel` to run instead of `PATH`'s (tests' stand-ins).
+    ///   - home: this machine's home, under which a shared home's cache is.
+    init(host: HostFile, worker: Int, launch: String, binary: (path: String, hash: String), heartbeat: Double,
+         dataFiles: @escaping @Sendable (RunRequest) -> [DataFile], clients: String?, home: String) {
         let settings = host.slurm ?? SlurmSettings(workers: 1)
         let name = "\(host.name).\(worker)"
         hostName = name
         slots = host.slots
         self.host = host
         self.settings = settings
+        self.clients = clients
+        thread = TransportThread(name: "sweep-slurm-\(name)")
         jobName = "sweep-\(launch)-\(name)"
         let queries = queries
         let job = SlurmJobState(host: name, hostFile: host.name, settings: settings, slurm: { words in
             queries.enter()
             defer { queries.leave() }
-            return Self.slurmCommand(words, host: host)
+            return Self.slurmCommand(words, host: host, clients: clients)
         })
         self.job = job
         var srun = ["--ntasks=1", "--cpus-per-task=\(host.slots)", "--job-name=\(jobName)"] + settings.arguments
@@ -71,10 +94,11 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                                  },
                                  stderrLine: job.read, failure: job.failure, explain: job.explain)
         } else {
-            let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles) : nil
+            let cache = settings.sharedHome ? LocalCache(binary: binary, dataFiles: dataFiles, home: home) : nil
             localCache = cache
-            inner = LocalTransport(hostName: name, executable: Self.srunLauncher.executable,
-                                   arguments: Self.srunLauncher.prefix + srun + [cache?.binaryPath ?? binary.path] + worker,
+            let launcher = clients.map { (executable: $0 + "/srun", prefix: [String]()) } ?? Self.srunLauncher
+            inner = LocalTransport(hostName: name, executable: launcher.executable,
+                                   arguments: launcher.prefix + srun + [cache?.binaryPath ?? binary.path] + worker,
                                    slots: host.slots, stderrLine: job.read, failure: job.failure, explain: job.explain)
         }
     }
@@ -83,7 +107,7 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     /// is one, so that srun gets SIGTERM when the coordinator dies (kill -9) and takes its Slurm
     /// job along (a queued one is withdrawn); else, with nobody left to scancel it, a queued srun
     /// waits on and a running one keeps its job. The signal follows the thread that spawned
-    /// srun: the coordinator's loop, which lives as long as the coordinator.
+    /// srun: the transport's own thread, which lives as long as the coordinator (`TransportThread`).
     static let srunLauncher: (executable: String, prefix: [String]) =
         FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
             ? ("/usr/bin/setpriv", ["--pdeathsig", "TERM", "--", "srun"]) : ("/usr/bin/env", ["srun"])
@@ -113,24 +137,43 @@ public final class SlurmTransport: WorkerTransport, Sendable {
             + "pending_limit in the host file of \(host.name)"
     }
 
+    /// Returns at once: the binary is copied into a shared home's cache and srun started on the
+    /// transport's thread; a failure there is posted as `.startFailed` with what `start` would
+    /// have thrown. The worker says `ready` only once both are done.
     public func start(events: EventQueue) throws {
         // A job Slurm will never start, or that it lost (see `SlurmJobState.watch`), ends this connection at once.
         job.begin(events: events, refuse: { [weak self] in self?.abort() })
-        try localCache?.ensureBinary()
-        try inner.start(events: events)
-    }
-
-    public func send(_ message: CoordinatorMessage) -> Bool {
-        if case .run(let request) = message, let localCache {
+        self.events.withLock { $0 = events }
+        let localCache = localCache, inner = inner, name = hostName
+        thread.run {
             do {
-                try localCache.ensure(request)
+                try localCache?.ensureBinary()
+                try inner.start(events: events)
             } catch {
-                // The job cannot find its files on the node; end the connection so its attempt is retried.
-                inner.abort()
-                return false
+                events.post(.startFailed(host: name, reason: "\(error)"))
             }
         }
-        return inner.send(message)
+    }
+
+    /// With a shared home, a `run` is forwarded from the transport's thread once the job's data
+    /// files are hashed and copied there (and every later message after it, in order); true
+    /// then means queued. A copy that fails ends the connection, so the attempt is retried.
+    public func send(_ message: CoordinatorMessage) -> Bool {
+        guard let localCache else { return inner.send(message) }
+        let inner = inner
+        thread.run {
+            if case .run(let request) = message {
+                do {
+                    try localCache.ensure(request)
+                } catch {
+                    // The job cannot find its files on the node; end the connection so its attempt is retried.
+                    inner.abort()
+                    return
+                }
+            }
+            _ = inner.send(message)
+        }
+        return true
     }
 
     public func close() {
@@ -138,32 +181,57 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         // lost would not end when scancel finds nothing to cancel.
         let pending = job.isPending
         job.end()
-        if pending { inner.abort() } else { inner.close() }
+        let inner = inner
+        thread.run { if pending { inner.abort() } else { inner.close() } }
         cancelJob()
     }
 
+    /// Kills at once what runs, and again after the steps already queued (a start not yet run).
     public func abort() {
         job.end()
+        let inner = inner
         inner.abort()
+        thread.run { inner.abort() }
         cancelJob()
     }
 
+    /// Waits for the transport's thread to run what was queued (the last `scancel` above all:
+    /// no Slurm job may outlive the sweep), for as long as `scancel` may take (16 s) even past
+    /// `deadline`, then for the connection and the watcher's queries until `deadline`.
     public func waitUntilClosed(deadline: ContinuousClock.Instant) {
+        _ = thread.waitForSteps(until: max(deadline, .now + .seconds(16)))
         inner.waitUntilClosed(deadline: deadline)
         _ = queries.wait(timeout: .now() + max(0, ContinuousClock.now.duration(to: deadline).seconds))
     }
 
-    /// `scancel --name=JOB`: whatever this worker's job is doing (waiting in the queue, or
-    /// running after its stdin closed), it leaves the queue. Waits for scancel (a few tens
-    /// of milliseconds; bounded by Slurm's own message timeout, or 15 s over SSH).
+    /// `scancel --name=JOB` on the transport's thread: whatever this worker's job is doing
+    /// (waiting in the queue, or running after its stdin closed), it leaves the queue.
+    /// scancel takes a few tens of milliseconds, bounded by Slurm's own message timeout, or
+    /// 15 s over SSH; its end is posted as `.released`, with the problem if it failed.
     private func cancelJob() {
-        _ = Self.slurmCommand(["scancel", "--quiet", "--name=\(jobName)"], host: host)
+        let words = ["scancel", "--quiet", "--name=\(jobName)"], host = host, clients = clients, name = hostName
+        let check = "see squeue --name=\(jobName)"
+        let events = self.events.withLock { $0 }
+        thread.run {
+            let problem: String?
+            switch Self.slurmCommand(words, host: host, clients: clients) {
+            case .none:
+                problem = "\(words.joined(separator: " ")) could not run; \(check)"
+            case .some(let result) where result.status != 0:
+                problem = "\(words.joined(separator: " ")) exited with status \(result.status)"
+                    + (result.output.isEmpty ? "" : ": " + result.output) + "; \(check)"
+            case .some:
+                problem = nil
+            }
+            events?.post(.released(host: name, problem: problem))
+        }
     }
 
     /// Runs a Slurm client (`scancel`, `squeue`, `srun --test-only`) where this cluster's
     /// srun runs: here, or on the login node over a session of its own (bounded by 15 s).
+    /// - Parameter clients: the folder to take the client from instead of `PATH` (tests' stand-ins).
     /// - Returns: its exit status and output (stdout, then stderr); nil if it could not run.
-    static func slurmCommand(_ arguments: [String], host: HostFile) -> (status: Int32, output: String)? {
+    static func slurmCommand(_ arguments: [String], host: HostFile, clients: String? = nil) -> (status: Int32, output: String)? {
         if host.usesSSH {
             let done = DispatchSemaphore(value: 0)
             let result = Mutex<(status: Int32, output: String)?>(nil)
@@ -179,7 +247,9 @@ public final class SlurmTransport: WorkerTransport, Sendable {
             _ = done.wait(timeout: .now() + 15)
             return result.withLock { $0 }
         }
-        guard let child = try? ChildProcess.spawn(executable: "/usr/bin/env", arguments: arguments) else { return nil }
+        let command = clients.map { (executable: $0 + "/" + arguments[0], arguments: Array(arguments.dropFirst())) }
+            ?? (executable: "/usr/bin/env", arguments: arguments)
+        guard let child = try? ChildProcess.spawn(executable: command.executable, arguments: command.arguments) else { return nil }
         child.closeStdin()
         let output = Mutex<[String]>([]), errors = Mutex<[String]>([])
         let stderrDone = DispatchSemaphore(value: 0)

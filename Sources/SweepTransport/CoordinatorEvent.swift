@@ -12,6 +12,12 @@ public enum CoordinatorEvent: Sendable {
     /// the queue): shown as the host's state `pending` until its `ready`.
     /// `job` is the scheduler's id for it.
     case waiting(host: String, job: String, detail: String)
+    /// A transport that starts its worker off the loop (see `SlurmTransport`) could not: the
+    /// host is down as if `start` had thrown `reason`. No `.closed` follows.
+    case startFailed(host: String, reason: String)
+    /// What a closed connection held outside its worker (a Slurm job) was released; `problem`
+    /// says why it may not have been (the job may outlive the sweep), nil when it was.
+    case released(host: String, problem: String?)
     /// Ctrl-C (SIGINT) or SIGTERM.
     case interrupt
 }

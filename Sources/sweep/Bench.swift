@@ -233,7 +233,7 @@ extension Sweep.Bench {
         }
     }
 
-    struct SSH: ParsableCommand {
+    struct SSH: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Time connect, exec channels, line round trips and SFTP upload (of this binary) to one host.")
 
@@ -242,10 +242,10 @@ extension Sweep.Bench {
 
         @Flag(help: "Print JSON.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let host = try HostFile(contentsOf: hostFile)
             let binary = try SelfExecutable.path()
-            printResult(try blocking { try await RemoteHost.benchmark(host, uploadPath: binary) }, json: json)
+            printResult(try await RemoteHost.benchmark(host, uploadPath: binary), json: json)
         }
     }
 

@@ -27,7 +27,7 @@ extension Sweep.DataCommand {
         }
     }
 
-    struct Fetch: ParsableCommand {
+    struct Fetch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download a data set into ~/.cache/sweep/datasets, checking every file's SHA-256.",
             discussion: "SWEEP_DATA_MIRROR=URL replaces the canonical mirrors (a base URL serving <name>/<file>).")
@@ -35,11 +35,9 @@ extension Sweep.DataCommand {
         @Argument(help: ArgumentHelp("mnist or fashion-mnist.", valueName: "name"))
         var name: String
 
-        func run() throws {
+        func run() async throws {
             let descriptor = try DatasetCatalog.current.descriptor(named: name)
-            let directory = try blocking {
-                try await DatasetFetcher.current.fetch(descriptor) { print($0) }
-            }
+            let directory = try await DatasetFetcher.current.fetch(descriptor) { print($0) }
             print("\(name) is in \(directory)")
         }
     }

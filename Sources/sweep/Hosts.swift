@@ -43,20 +43,6 @@ struct HostCheckFailure: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Runs async work from a synchronous command and returns its result.
-func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let done = DispatchSemaphore(value: 0)
-    let result = Mutex<Result<T, any Error>?>(nil)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 /// This binary and its SHA-256, computed once per process.
 enum ShippedBinary {
     private static let cached = Mutex<(path: String, hash: String)?>(nil)
@@ -71,7 +57,7 @@ enum ShippedBinary {
 }
 
 extension Sweep.Hosts {
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a host over SSH and add it to the inventory.")
 
@@ -126,7 +112,7 @@ extension Sweep.Hosts {
             for options in kindOptions.reversed() { try options.check(for: kind.name) }
         }
 
-        func run() throws {
+        func run() async throws {
             let path = directory.file(name)
             if let existing = try directory.load().first(where: { $0.name == name }) {
                 throw ValidationError("host \"\(name)\" already exists (\(existing.sshAddress)); remove it first: sweep hosts remove \(name)")
@@ -140,7 +126,7 @@ extension Sweep.Hosts {
             let acceptNew = acceptNew
             let preflight: HostPreflight
             do {
-                preflight = try blocking { try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew) }
+                preflight = try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew)
                 if let failure = preflight.failure { throw failure }
             } catch {
                 let again = CommandLine.arguments.dropFirst().joined(separator: " ")
@@ -153,7 +139,7 @@ extension Sweep.Hosts {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show each host with slots, reachability and binary status.")
 
         @OptionGroup var directory: HostsDirectory
@@ -169,7 +155,7 @@ extension Sweep.Hosts {
             var error: String?
         }
 
-        func run() throws {
+        func run() async throws {
             let hosts = try directory.load()
             guard !hosts.isEmpty else {
                 if json { print(JSONValue.array([]).canonicalText); return }
@@ -177,23 +163,21 @@ extension Sweep.Hosts {
                 return
             }
             let binary = try ShippedBinary.get()
-            let rows = try blocking {
-                await withTaskGroup(of: (Int, Row).self) { group in
-                    for (index, host) in hosts.enumerated() {
-                        group.addTask {
-                            guard host.usesSSH else { return (index, Row(host: host)) }
-                            do {
-                                let r = try await RemoteHost.check(host, binary: binary, preflight: false)
-                                return (index, Row(host: host, latencyMS: Int(r.latencySeconds * 1000), hasBinary: r.hasBinary))
-                            } catch {
-                                return (index, Row(host: host, error: "\(error)"))
-                            }
+            let rows = await withTaskGroup(of: (Int, Row).self) { group in
+                for (index, host) in hosts.enumerated() {
+                    group.addTask {
+                        guard host.usesSSH else { return (index, Row(host: host)) }
+                        do {
+                            let r = try await RemoteHost.check(host, binary: binary, preflight: false)
+                            return (index, Row(host: host, latencyMS: Int(r.latencySeconds * 1000), hasBinary: r.hasBinary))
+                        } catch {
+                            return (index, Row(host: host, error: "\(error)"))
                         }
                     }
-                    var rows: [(Int, Row)] = []
-                    for await row in group { rows.append(row) }
-                    return rows.sorted { $0.0 < $1.0 }.map(\.1)
                 }
+                var rows: [(Int, Row)] = []
+                for await row in group { rows.append(row) }
+                return rows.sorted { $0.0 < $1.0 }.map(\.1)
             }
             if json {
                 print(JSONValue.array(rows.map { row in
@@ -217,7 +201,7 @@ extension Sweep.Hosts {
         }
     }
 
-    struct Check: ParsableCommand {
+    struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Log in to hosts and report latency, OS/arch, cores and whether the remote binary matches.")
 
@@ -229,7 +213,7 @@ extension Sweep.Hosts {
 
         @OptionGroup var directory: HostsDirectory
 
-        func run() throws {
+        func run() async throws {
             let hosts = try directory.load().filter { name == nil || $0.name == name }
             if let name, hosts.isEmpty { throw ValidationError("no host \"\(name)\" in \(directory.hostsDir)/") }
             let binary = try ShippedBinary.get()
@@ -237,7 +221,7 @@ extension Sweep.Hosts {
             var failed = false
             for host in hosts {
                 do {
-                    let found = try blocking { try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew) }
+                    let found = try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew)
                     if let key = found.recordedHostKey { print("\(host.name): \(key)") }
                     if let failure = found.failure { throw failure }
                     print(host.name + found.checked)

@@ -9,7 +9,7 @@ import Glibc
 /// The `sweep` command: parameter sweeps of KAN reinforcement-learning experiments over
 /// a few machines.
 @main
-struct Sweep: ParsableCommand {
+struct Sweep: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -35,7 +35,7 @@ struct Sweep: ParsableCommand {
     /// holding the database exits 75.
     /// Errors quote what the user or a job wrote (file names, values, a job's stderr), so
     /// their control characters are shown, not sent to the terminal (`TerminalText`).
-    static func main() {
+    static func main() async {
         signal(SIGPIPE, SIG_IGN)
         do {
             var command: any ParsableCommand
@@ -46,7 +46,12 @@ struct Sweep: ParsableCommand {
                 throw error
             }
             do {
-                try command.run()
+                // The commands that wait on SSH or HTTP are async; the rest run on this thread as they are.
+                if var command = command as? any AsyncParsableCommand {
+                    try await command.run()
+                } else {
+                    try command.run()
+                }
             } catch let error as ValidationError {
                 // Thrown while running (an unknown sweep, a missing job): the arguments were
                 // fine, so no usage line, only the message.

@@ -114,6 +114,17 @@ final class ScriptedTransport: WorkerTransport, Sendable {
                               placement: placement)))
     }
 
+    /// The transport's start, done off the loop, failed (as `SlurmTransport` posts it).
+    func startFailed(_ reason: String) {
+        state.withLock { $0.connected = false }
+        post(.startFailed(host: hostName, reason: reason))
+    }
+
+    /// What the closed connection held outside its worker was released, or not (`problem`).
+    func released(problem: String?) {
+        post(.released(host: hostName, problem: problem))
+    }
+
     /// The transport says the worker waits in the scheduler's queue as job `job`.
     func waiting(job: String) {
         post(.waiting(host: hostName, job: job, detail: "slurm job \(job) pending in the queue"))
