@@ -52,12 +52,6 @@ import Testing
 
     /// Runs `script` with /bin/sh in `directory` and returns its exit status.
     func exitStatus(ofScript script: String, directory: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try Program.run("/bin/sh", ["-c", script], in: directory).status
     }
 }

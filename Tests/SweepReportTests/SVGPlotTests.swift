@@ -2,6 +2,7 @@ import Foundation
 import SweepCore
 import SweepReport
 import SweepSpec
+import SweepTestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
@@ -106,12 +107,8 @@ struct SVGPlotTests {
         for plot in Report(Fixtures.distSweep()).plots() {
             let svg = directory.appendingPathComponent(plot.fileName)
             try Data(plot.svg.utf8).write(to: svg)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = ["-o", svg.appendingPathExtension("png").path, svg.path]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "rsvg-convert failed on \(plot.fileName)")
+            let rendered = try Program.run(tool, ["-o", svg.appendingPathExtension("png").path, svg.path])
+            #expect(rendered.status == 0, "rsvg-convert failed on \(plot.fileName): \(rendered.stderr)")
             #expect(FileManager.default.fileExists(atPath: svg.appendingPathExtension("png").path))
         }
     }
