@@ -37,6 +37,7 @@ public final class TestSlurm: @unchecked Sendable {
     public var environment: [String: String] { ["SLURM_CONF": configPath] }
 
     private var pids: [pid_t] = []
+    private var stopped = false
     /// With several nodes: each running slurmd's pid by node (a crashed node has none).
     private var slurmds: [String: pid_t] = [:]
     private var multiple: Bool { nodes.count > 1 }
@@ -95,7 +96,7 @@ public final class TestSlurm: @unchecked Sendable {
     }
 
     deinit {
-        if !pids.isEmpty { stop() }
+        stop()
     }
 
     /// Crashes a node as a power cut would: kill -9 of its slurmd, of its step daemons
@@ -200,10 +201,15 @@ public final class TestSlurm: @unchecked Sendable {
 
     /// Cancels every job, stops the daemons, kills what they left (step daemons and tasks,
     /// found by this cluster's `SLURM_CONF` in their environment) and removes the directory.
+    /// Also after a start that failed half-way (munged up, slurmctld not): what did start and
+    /// the directory go all the same. Once only.
     public func stop() {
-        guard !pids.isEmpty else { return }
-        _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
-        _ = waitForEmptyQueue(timeout: 5)
+        guard !stopped else { return }
+        stopped = true
+        if !pids.isEmpty {
+            _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
+            _ = waitForEmptyQueue(timeout: 5)
+        }
         let daemons = Array(slurmds.values) + pids.reversed()
         for pid in daemons { kill(pid, SIGTERM) }
         for pid in daemons { Self.waitForChild(pid) }
