@@ -349,6 +349,9 @@ public final class TestSlurm: @unchecked Sendable {
             if !ports.contains(port) { ports.append(port) }
         }
         let controllerPort = ports[0]
+        // Job ids start at a random number (FirstJobId, below): what Slurm names after a job
+        // (srun --bcast's /tmp/slurm_bcast_JOB.STEP_NODE) is then this cluster's alone, not
+        // also that of a cluster another test run started at the same time.
         // One slurmd: this machine, on SlurmdPort. Several: each node on its own port, its files
         // named after it (%n); a node that stops answering is down after 10 s, not 300.
         let own = multiple ? "-%n" : ""
@@ -386,6 +389,7 @@ public final class TestSlurm: @unchecked Sendable {
             ReturnToService=2
             MpiDefault=none
             KillWait=2
+            FirstJobId=\(Int.random(in: 1_000...60_000_000))
             \(nodeLines)
             \(partitions)
 
