@@ -101,9 +101,8 @@ struct SVGPlotTests {
     func rendersWithRsvg() throws {
         let tool = "/usr/bin/rsvg-convert"
         try #require(FileManager.default.isExecutableFile(atPath: tool), "needs rsvg-convert: apt-get install librsvg2-bin (make setup does)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("svg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("svg")
+        let directory = scratch.url
         for plot in Report(Fixtures.distSweep()).plots() {
             let svg = directory.appendingPathComponent(plot.fileName)
             try Data(plot.svg.utf8).write(to: svg)
