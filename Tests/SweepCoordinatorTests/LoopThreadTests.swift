@@ -1,6 +1,7 @@
 import Foundation
 import SweepCoordinator
 import SweepStore
+import SweepTestSupport
 import SweepWire
 import Testing
 
@@ -48,6 +49,9 @@ struct LoopThreadTests {
         await #expect(processExitsWith: .failure) {
             let h = try CoordinatorHarness(jobs: 1, transports: [ScriptedTransport("a", slots: 1)])
             try h.start()
+            // This process ends at the assertion, before any deinit: the harness's folder goes
+            // now (the open store keeps its files until then).
+            try FileManager.default.removeItem(atPath: h.folder.path)
             let other = OtherThread(h)
             other.run { try? $0.step() }
         }
