@@ -24,6 +24,17 @@ struct WorkerInputTests {
         return nil
     }
 
+    /// The next event within a second, polled between sleeps: an SSH transport's tasks run on
+    /// the concurrency pool (two threads on two cores), which a test blocked in
+    /// `events.next(timeout:)` would hold while the rest of the suite holds the other one.
+    func nextEvent(_ events: EventQueue) async -> CoordinatorEvent? {
+        for _ in 0..<50 {
+            if let event = events.poll() { return event }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
     /// `sleep` never reads: the pipe fills (64 KiB), then the queue (256 KiB here). Without the
     /// queue the sender would block on the full pipe for good.
     @Test(.timeLimit(.minutes(1)))
@@ -65,7 +76,7 @@ struct WorkerInputTests {
     /// queue (64 messages here), and the next message ends the connection as lost. A real
     /// loopback sshd; the "worker" says one heartbeat (so the channel is open) and sleeps.
     @Test(.timeLimit(.minutes(2)))
-    func anSSHWorkerThatStopsReadingIsEndedAsLostWithoutBlockingTheSender() throws {
+    func anSSHWorkerThatStopsReadingIsEndedAsLostWithoutBlockingTheSender() async throws {
         let sshd = try TestSSHD(freshHome: true)
         defer { sshd.stop() }
         let folder = try TemporaryFolder("sweep-ssh-input")
@@ -86,7 +97,7 @@ struct WorkerInputTests {
         let deadline = ContinuousClock.now + .seconds(60)
         var open = false
         while !open, ContinuousClock.now < deadline {
-            switch events.next(timeout: .seconds(1)) {
+            switch await nextEvent(events) {
             case .message(_, .heartbeat)?: open = true
             case .closed(_, let reason, _)?: Issue.record("closed before it opened: \(reason)"); return
             default: break
@@ -96,8 +107,12 @@ struct WorkerInputTests {
         let message = CoordinatorMessage.cancel(job: 1)
         // Far more than an SSH window (2 MB) holds.
         for _ in 0..<((16 << 20) / message.line.utf8.count) { _ = transport.send(message) }
-        let end = try #require(closed(events))
-        #expect(end.host == "s")
-        #expect(end.reason == "remote worker stopped reading its input: more than 64 messages waited to be sent to it; ended as lost")
+        var end: (host: String, reason: String)?
+        while end == nil, ContinuousClock.now < deadline + .seconds(30) {
+            if case .closed(let host, let reason, _) = await nextEvent(events) { end = (host, reason) }
+        }
+        let found = try #require(end)
+        #expect(found.host == "s")
+        #expect(found.reason == "remote worker stopped reading its input: more than 64 messages waited to be sent to it; ended as lost")
     }
 }
