@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepGit
 import Testing
 
 /// The commit of a spec's folder, read from a real repository's files (the test runs git;
