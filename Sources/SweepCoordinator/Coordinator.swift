@@ -86,12 +86,16 @@ public final class Coordinator {
             didSet {
                 machine = info.map {
                     AttemptMachine(os: $0.os, cpu: $0.cpu, cores: $0.cores, sweepVersion: $0.version, binaryHash: $0.binaryHash,
-                                   node: $0.node)
+                                   placement: placement)
                 }
             }
         }
         /// What each attempt on this host records as having run it (from `info`).
         private(set) var machine: AttemptMachine?
+        /// Where its worker runs: as the worker says (a scheduler's job), else its transport's kind.
+        var placement: Placement? {
+            info.map { $0.placement ?? Placement(kind: transport.placementKind) }
+        }
         var running: [Int64: RunningAttempt] = [:]
         /// Usable: started and not declared lost.
         var alive = false
@@ -163,7 +167,7 @@ public final class Coordinator {
     /// starting them late in its time; a second time counts as the job's failure.
     private var outranTheirWorker: Set<Int64> = []
     /// What a job's expected run is given on top, against a worker's time limit: the worker
-    /// came up a little after its Slurm job started, and jobs vary.
+    /// came up a little after its scheduler job started, and jobs vary.
     static let timeLimitMargin: Duration = .seconds(2)
     /// The search's trials and model (`Options.search`).
     private var search: TrialSearch?
@@ -272,7 +276,7 @@ public final class Coordinator {
             }
             if case .released(let name, let problem?) = event { try released(name, problem: problem) }
         }
-        // Its Slurm job was still waiting in the queue: closing took it out.
+        // Its scheduler job was still waiting in the queue: closing took it out.
         for (name, host) in hosts where host.alive && host.info == nil && host.transport.readyLimit != nil {
             try store.updateHost(name: name, state: .lost, detail: "the sweep ended before its worker started")
         }
@@ -344,7 +348,8 @@ public final class Coordinator {
             }
         case .waiting(let name, let job, let detail):
             guard let host = hosts[name], host.alive, host.info == nil else { return }
-            try store.updateHost(name: name, state: .pending, detail: detail, slurmJob: job)
+            try store.updateHost(name: name, state: .pending, detail: detail,
+                                 placement: Placement(kind: host.transport.placementKind, id: job))
         case .startFailed(let name, let reason):
             // As when `start` throws (`connect`): unreachable, reconnected with backoff.
             guard let host = hosts[name], host.alive, host.info == nil else { return }
@@ -379,11 +384,14 @@ public final class Coordinator {
             host.startedJobs = 0
             if host.reconnects > 0 { host.reconnected += 1 }
             host.reconnects = 0
-            let slurm = info.slurmJob.map { "slurm job \($0) running on node \(info.node ?? info.hostname)" }
+            // A scheduler's job says which and where: "<kind> job 12 running on node n1".
+            let placed = info.placement.flatMap { placement in
+                placement.id.map { "\(placement.kind) job \($0) running on node \(placement.node ?? info.hostname)" }
+            }
             try store.updateHost(name: name, state: .up,
-                                 detail: "\(slurm ?? info.hostname), \(info.cores) cores, sweep \(info.version)",
+                                 detail: "\(placed ?? info.hostname), \(info.cores) cores, sweep \(info.version)",
                                  binaryHash: info.binaryHash, cores: info.cores, slots: min(host.transport.slots, info.slots),
-                                 slurmJob: info.slurmJob)
+                                 placement: host.placement)
             // It came up after Ctrl-C: it gets no job, and may end.
             if draining { drain(host) }
         case .started(let job, let attempt):
@@ -645,7 +653,7 @@ public final class Coordinator {
         let now = clock.now
         for name in hostOrder {
             let host = hosts[name]!
-            // A worker that never started within its transport's limit (a Slurm job stuck
+            // A worker that never started within its transport's limit (a scheduler job stuck
             // in the queue) is given up: waiting longer would not run the sweep.
             if host.alive, host.info == nil, let limit = host.transport.readyLimit, now - host.connectedAt > limit {
                 try lose(name, host: host, reason: host.transport.readyLimitReason, failure: .permanent, hung: true)
@@ -789,7 +797,7 @@ public final class Coordinator {
             let plan = search.plan
             let key = config.key(workload: plan.workload, version: plan.version)
             let stored = try store.addTrial(sweep: sweep.id, number: number, job: NewJob(key: key, workload: plan.workload, config: config),
-                                            samplerSeed: plan.seed, proposedFrom: basis)
+                                            samplerSeed: plan.seed, proposedFrom: basis, settings: plan.storedSettings)
             FaultInjection.pass("proposed")
             search.add(job: stored.id, config: config)
             switch stored.state {

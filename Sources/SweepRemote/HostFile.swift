@@ -7,9 +7,10 @@ import SweepCore
 /// {"name": "gpu1", "ssh": "alice@gpu1.lab:2222", "slots": 4, "identity": "~/.ssh/id_ed25519"}
 /// ```
 /// `ssh` may be a `~/.ssh/config` alias; `known_hosts` and `ssh_config` override the files
-/// SSH reads (useful for test hosts and shared lab accounts). A Slurm cluster (`"slurm": true`,
-/// see `SlurmSettings`) has `ssh` only when the coordinator reaches its login node over SSH.
-/// `gpus` (an SSH host's): its jobs get `CUDA_VISIBLE_DEVICES`, one device per slot round-robin.
+/// SSH reads (useful for test hosts and shared lab accounts). The other fields are its
+/// kind's (`HostKinds/`): an SSH host's `gpus`, a Slurm cluster's `"slurm": true` and the
+/// rest of `SlurmSettings`; a Slurm cluster has `ssh` only when the coordinator reaches its
+/// login node over SSH.
 public struct HostFile: Sendable, Hashable {
     public var name: String
     /// The host as `ssh` would take it, without user and port; empty for a Slurm cluster
@@ -21,17 +22,15 @@ public struct HostFile: Sendable, Hashable {
     public var identity: String?
     public var knownHosts: String?
     public var sshConfig: String?
-    /// Set for a Slurm cluster: its workers are Slurm jobs.
-    public var slurm: SlurmSettings?
-    /// GPUs of the host (0: none declared, `CUDA_VISIBLE_DEVICES` left as the host sets it).
-    public var gpus: Int
+    /// The host's kind and its settings: how its workers are started.
+    public var kind: any HostKind
 
     /// The most GPUs a host may declare.
     public static let maxGPUs = 64
 
     public init(name: String, address: String, user: String? = nil, port: Int? = nil, slots: Int,
-                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil, slurm: SlurmSettings? = nil,
-                gpus: Int = 0) {
+                identity: String? = nil, knownHosts: String? = nil, sshConfig: String? = nil,
+                kind: any HostKind = SSHSettings()) {
         self.name = name
         self.address = address
         self.user = user
@@ -40,11 +39,29 @@ public struct HostFile: Sendable, Hashable {
         self.identity = identity
         self.knownHosts = knownHosts
         self.sshConfig = sshConfig
-        self.slurm = slurm
-        self.gpus = gpus
+        self.kind = kind
     }
 
-    static let keys = ["name", "ssh", "slots", "gpus", "identity", "known_hosts", "ssh_config"] + SlurmSettings.keys
+    /// A Slurm cluster's settings; nil for another kind.
+    public var slurm: SlurmSettings? { kind as? SlurmSettings }
+
+    /// An SSH host's GPUs; 0 for another kind.
+    public var gpus: Int { (kind as? SSHSettings)?.gpus ?? 0 }
+
+    /// The fields every kind's host file may have.
+    static let commonKeys = ["name", "ssh", "slots", "identity", "known_hosts", "ssh_config"]
+    static var keys: [String] { commonKeys + HostKinds.keys }
+
+    public static func == (a: HostFile, b: HostFile) -> Bool {
+        a.name == b.name && a.address == b.address && a.user == b.user && a.port == b.port && a.slots == b.slots
+            && a.identity == b.identity && a.knownHosts == b.knownHosts && a.sshConfig == b.sshConfig && a.kind.isEqual(to: b.kind)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(address)
+        hasher.combine(kind)
+    }
 
     /// Whether the coordinator reaches this host over SSH (false: a Slurm cluster whose
     /// login node is this machine).
@@ -116,9 +133,16 @@ public struct HostFile: Sendable, Hashable {
         guard let name = fields["name"]?.stringValue, HostFile.isValidName(name) else {
             throw fail("name", "expected a host name of \(PlainName.rule) (not \"local\")")
         }
-        let slurm = try SlurmSettings(fields: fields, file: path)
+        let kindType = HostKinds.kind(of: fields)
+        // Another kind's field is refused: in this kind's words when it has them, else the other's.
+        for other in HostKinds.all where ObjectIdentifier(other) != ObjectIdentifier(kindType) {
+            for key in other.keys where fields[key] != nil {
+                throw fail(key, kindType.refusal(of: key) ?? "only for \(other.label)")
+            }
+        }
+        let kind = try kindType.init(fields: fields, fail: fail)
         var address: (user: String?, host: String, port: Int?) = (nil, "", nil)
-        if fields["ssh"] != nil || slurm == nil {
+        if fields["ssh"] != nil || kindType.needsSSH {
             guard let ssh = fields["ssh"]?.stringValue, let parsed = HostFile.parseAddress(ssh) else {
                 throw fail("ssh", "expected [user@]host[:port] of letters, digits, '.', '-', '_', e.g. \"alice@gpu1.lab:22\" or a ~/.ssh/config alias")
             }
@@ -127,12 +151,6 @@ public struct HostFile: Sendable, Hashable {
         guard let slots = fields["slots"]?.intValue ?? (fields["slots"] == nil ? 1 : nil), (1...1024).contains(slots) else {
             throw fail("slots", "expected an integer in 1...1024")
         }
-        guard let gpus = fields["gpus"]?.intValue ?? (fields["gpus"] == nil ? 0 : nil), (0...HostFile.maxGPUs).contains(gpus) else {
-            throw fail("gpus", "expected an integer in 0...\(HostFile.maxGPUs) (the host's GPUs)")
-        }
-        if gpus > 0, slurm != nil {
-            throw fail("gpus", "a Slurm cluster's GPUs are Slurm's to assign; ask for them with its srun arguments (--gres=gpu:N), not gpus")
-        }
         func optionalPath(_ key: String) throws -> String? {
             guard let value = fields[key] else { return nil }
             guard let text = value.stringValue, !text.isEmpty else { throw fail(key, "expected a file path") }
@@ -140,7 +158,7 @@ public struct HostFile: Sendable, Hashable {
         }
         self.init(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                   identity: try optionalPath("identity"), knownHosts: try optionalPath("known_hosts"),
-                  sshConfig: try optionalPath("ssh_config"), slurm: slurm, gpus: gpus)
+                  sshConfig: try optionalPath("ssh_config"), kind: kind)
     }
 
     /// A plain name (`PlainName`); "local" is the embedded worker.
@@ -152,8 +170,7 @@ public struct HostFile: Sendable, Hashable {
     public var json: String {
         var fields: [String: JSONValue] = ["name": .string(name), "slots": .int(slots)]
         if usesSSH { fields["ssh"] = .string(sshAddress) }
-        if gpus > 0 { fields["gpus"] = .int(gpus) }
-        slurm?.write(to: &fields)
+        kind.write(to: &fields)
         if let identity { fields["identity"] = .string(identity) }
         if let knownHosts { fields["known_hosts"] = .string(knownHosts) }
         if let sshConfig { fields["ssh_config"] = .string(sshConfig) }
@@ -182,8 +199,8 @@ public struct HostFile: Sendable, Hashable {
         var seen: [String: String] = [:]
         for file in files {
             let host = try HostFile(contentsOf: file)
-            // A Slurm cluster's workers are hosts NAME.1, NAME.2, ... in the store.
-            for name in [host.name] + (host.slurm?.workerNames(host.name) ?? []) {
+            // A kind may give its workers names of their own (a Slurm cluster's NAME.1, NAME.2, ...).
+            for name in [host.name] + host.kind.storeNames(host.name).filter({ $0 != host.name }) {
                 if let other = seen[name] {
                     throw HostFileError(file: file, message: "name: host \"\(name)\" is also defined in \(other)")
                 }

@@ -19,6 +19,7 @@ import SweepWire
 public final class SSHTransport: WorkerTransport, Sendable {
     public let hostName: String
     public let slots: Int
+    public var placementKind: String { SSHSettings.name }
     private let host: HostFile
     private let binary: (path: String, hash: String)
     private let dataFiles: @Sendable (RunRequest) -> [DataFile]

@@ -124,6 +124,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         }
     }
 
+    public var placementKind: String { SlurmSettings.name }
+
     public var readyLimit: Duration? { .seconds(settings.pendingLimit) }
 
     public var timeLimit: Duration? { settings.timeLimit.map { .seconds($0) } }

@@ -13,6 +13,11 @@ extension Report {
         "table-\(table.number).csv"
     }
 
+    /// File name of a table's paired differences.
+    public static func differencesFileName(_ table: ReportTable) -> String {
+        "table-\(table.number)-differences.csv"
+    }
+
     /// File name of a table's heatmap.
     public static func heatmapFileName(_ table: ReportTable) -> String {
         "table-\(table.number)-heatmap.svg"
@@ -47,11 +52,11 @@ extension Report {
         var lines = ["# Sweep report index: \(ReportFormat.markdownText(input.sweep))", "", "Generated at \(ReportFormat.timestamp(input.generatedAt)).", ""]
         if formats.contains(.markdown) { lines.append("- [Report with all tables](\(Self.markdownFileName))") }
         if formats.contains(.csv) { lines.append("- [All metrics, tidy CSV](\(Self.metricsFileName))") }
-        for table in tables {
+        for part in parts {
+            let table = part.table
             lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
             if formats.contains(.csv) {
-                lines.append("- [Table CSV](\(Self.tableFileName(table)))")
-                if !table.spec.differences.isEmpty { lines.append("- [Paired differences CSV](\(Self.differencesFileName(table)))") }
+                for file in part.sections.flatMap({ $0.csvFiles() }) { lines.append("- [\(file.label)](\(file.name))") }
             }
             guard formats.contains(.svg) else { continue }
             let tablePlots = plots.filter { $0.tableNumber == table.number }
@@ -129,9 +134,8 @@ extension Report {
             if formats.contains(.csv) {
                 try ReportOutputFile.write(staging.appendingPathComponent(Self.metricsFileName).path) { try writeTidyCSV(to: $0) }
                 names.append(Self.metricsFileName)
-                for table in tables {
-                    try stage(Self.tableFileName(table), tableCSV(table))
-                    if !table.spec.differences.isEmpty { try stage(Self.differencesFileName(table), differencesCSV(table)) }
+                for file in parts.flatMap({ $0.sections.flatMap { $0.csvFiles() } }) {
+                    try stage(file.name, file.text())
                 }
             }
             let plots = formats.contains(.svg) ? plots() : []

@@ -15,9 +15,10 @@ extension Report {
     /// `table-<n>-<row values>.svg`, made unique with a numeric suffix when slugs collide.
     public func plots() -> [ReportPlot] {
         var plots: [ReportPlot] = []
-        for (tableIndex, table) in tables.enumerated() {
+        for part in parts {
+            let table = part.table
             let metrics = table.metrics.filter { $0 != TableSpec.wallTimeMetric }
-            let ranking = rankings[tableIndex]
+            let ranking = part.ranking
             if !metrics.isEmpty {
                 if table.rows.count <= Self.curvesPerRowLimit, table.columnGroups.count <= Self.curvesPerRowLimit {
                     plots += rowCurves(table, metrics: metrics)

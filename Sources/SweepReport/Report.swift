@@ -2,20 +2,21 @@ import SweepCore
 
 /// A rendered-on-demand report of one sweep: header, tables, CSVs and learning-curve plots.
 ///
-/// Building a `Report` computes every table once; the renderers (`markdown()`, `tidyCSV()`,
-/// `tableCSV(_:)`, `plots()`, `index(formats:)`, `write(to:formats:)`) only format. All output
+/// Building a `Report` computes every table and its sections once (`parts`); the renderers
+/// (`markdown()`, `tablesJSON()`, `tidyCSV()`, `plots()`, `index(formats:plots:)`,
+/// `write(to:formats:)`) only format. All output
 /// is deterministic: keys and values are sorted, numbers use fixed formats, and the
 /// "generated at" time comes from the input.
 public struct Report: Sendable {
     /// The data the report is rendered from.
     public let input: ReportInput
-    /// The computed tables: the input's table specs, or the default table when it has none.
-    public let tables: [ReportTable]
-    /// Per table, its best configurations, marginals and heatmap over its main metric: the
-    /// objective when the table shows it, else its first metric (nil: no metric).
-    public let rankings: [TableRanking?]
-    /// Per table, its paired differences (empty when its spec asks for none).
-    public let differences: [[TableDifference]]
+    /// Per table (the input's table specs, or the default table when it has none): the
+    /// table, its ranking over its main metric (the objective when the table shows it, else
+    /// its first metric) and its sections.
+    public var parts: [ReportPart]
+
+    /// The computed tables, in order.
+    public var tables: [ReportTable] { parts.map(\.table) }
 
     /// Tables with more rows than this are summarised in `report.md` (best configurations,
     /// marginals, heatmap); their CSV always has every row.
@@ -44,15 +45,28 @@ public struct Report: Sendable {
                 }
             }
         }
-        tables = specs.enumerated().map { offset, spec in
-            ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
-        }
         let order = ValueOrder(axisOrder: input.axisOrder)
         // Every figure and ranking shows the objective when the table has it, whatever the
         // metrics' order (a table titled "test accuracy" listing train_acc first).
         let main = input.objective?.metric
-        rankings = tables.map { TableRanking(table: $0, order: order, main: main, jobs: input.isSearch ? input.jobs : nil) }
-        differences = tables.map { $0.differences(jobs: input.jobs) }
+        parts = specs.enumerated().map { offset, spec in
+            let table = ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
+            let ranking = TableRanking(table: table, order: order, main: main, jobs: input.isSearch ? input.jobs : nil)
+            return ReportPart(table: table, ranking: ranking, sections: Self.sections(of: table, ranking: ranking, jobs: input.jobs))
+        }
+    }
+
+    /// A table's sections, in report.md's order: the place a new section is added.
+    static func sections(of table: ReportTable, ranking: TableRanking?, jobs: [ReportJob]) -> [any ReportSection] {
+        var sections: [any ReportSection] = [TableSection(table: table, hasHeatmap: ranking?.heatmap != nil)]
+        if let ranking, isSummarised(table) || table.spec.top != nil {
+            sections.append(BestConfigurationsSection(table: table, ranking: ranking))
+            if ranking.marginals.count > 1 {
+                sections += [MarginalsSection(table: table, ranking: ranking), ImportanceSection(ranking)] as [any ReportSection]
+            }
+        }
+        sections.append(DifferencesSection(table: table, jobs: jobs))
+        return sections
     }
 
     /// Whether `report.md` shows a summary of the table rather than every row.

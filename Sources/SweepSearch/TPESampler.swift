@@ -31,8 +31,10 @@ public final class TPESampler {
         /// `TPESampler()` resolves its `multivariate=None` to true for one objective) rather
         /// than each on its own (`false`, Optuna's older default).
         public var multivariate = true
-        public init(startup: Int = 10, multivariate: Bool = true) {
+        public init(startup: Int = 10, candidates: Int = 24, priorWeight: Double = 1.0, multivariate: Bool = true) {
             self.startup = startup
+            self.candidates = candidates
+            self.priorWeight = priorWeight
             self.multivariate = multivariate
         }
     }

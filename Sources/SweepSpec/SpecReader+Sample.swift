@@ -74,7 +74,9 @@ extension SpecReader {
             for (name, distribution) in drawn { checkModelled(distribution, path: "sample.params.\(name)") }
         }
         guard count > 0, drawn.count == params.keys.filter({ !$0.hasPrefix("//") }).count else { return nil }
-        return SweepSpec.Sample(count: count, seed: seed, params: drawn, method: method, startup: startup, multivariate: multivariate)
+        var sample = SweepSpec.Sample(count: count, seed: seed, params: drawn, method: method, startup: startup, multivariate: multivariate)
+        sample.stated = Set(["startup", "multivariate"].filter { members[$0] != nil })
+        return sample
     }
 
     /// The model works on reals: a span that overflows, or integers past 2^53 (which a

@@ -170,15 +170,22 @@ extension SweepSpec {
         }
         var jobs: [PlannedJob] = []
         jobs.reserveCapacity(kept.count * seeds.count)
-        for config in resolved {
-            for seed in seeds {
-                var values = config.values
-                values["seed"] = .int(seed)
-                let jobConfig = JobConfig(values)
-                jobs.append(PlannedJob(
-                    key: PlannedJob.key(workload: workload.name, version: workload.version, config: jobConfig),
-                    workload: workload.name, config: jobConfig))
-            }
+        func add(_ config: JobConfig, seed: Int) {
+            var values = config.values
+            values["seed"] = .int(seed)
+            let jobConfig = JobConfig(values)
+            jobs.append(PlannedJob(
+                key: PlannedJob.key(workload: workload.name, version: workload.version, config: jobConfig),
+                workload: workload.name, config: jobConfig))
+        }
+        // Jobs run in plan order. A stop rule judges each job against those that reached its
+        // rung first, so it gets every configuration's first seed before any second one (as
+        // Ray Tune repeats its grid `num_samples` times); config by config, a configuration's
+        // seeds would start back to back and mostly be judged against each other.
+        if stop != nil {
+            for seed in seeds { for config in resolved { add(config, seed: seed) } }
+        } else {
+            for config in resolved { for seed in seeds { add(config, seed: seed) } }
         }
         return SweepPlan(spec: self, jobs: jobs, varying: varying, duplicates: duplicates, excluded: excluded)
     }

@@ -45,6 +45,9 @@ extension SweepSpec {
         /// Model the parameters jointly (tpe; Optuna's `multivariate`, true by default as
         /// Optuna 5.1's for one objective).
         public var multivariate = true
+        /// The sampler settings the spec states (`startup`, `multivariate`); the others are
+        /// defaults, and a search resumed from the store takes the ones it began with.
+        public var stated: Set<String> = []
 
         /// Optuna's `n_startup_trials`.
         public static let defaultStartup = 10

@@ -42,6 +42,7 @@ extension StoreWriter {
                 if existing.planHash != planHash {
                     try db.execute(sql: "DELETE FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!])
                     try db.execute(sql: "DELETE FROM trials WHERE sweep_id = ?", arguments: [existing.id!])
+                    try db.execute(sql: "DELETE FROM search_settings WHERE sweep_id = ?", arguments: [existing.id!])
                 } else if search != nil {
                     // The same search goes on: its trials' jobs are its jobs.
                     difference = SweepDifference(added: 0, kept: try Int.fetchOne(db, sql: "SELECT count(*) FROM sweep_jobs WHERE sweep_id = ?", arguments: [existing.id!]) ?? 0,
@@ -251,7 +252,8 @@ extension StoreWriter {
             try AttemptRecord(jobID: job, attempt: attempt, host: host, status: .running, startedAt: now,
                               os: machine?.os, cpu: machine?.cpu, cores: machine?.cores,
                               sweepVersion: machine?.sweepVersion, binaryHash: machine?.binaryHash,
-                              node: machine?.node).insert(db)
+                              node: machine?.placement?.node, placementKind: machine?.placement?.kind,
+                              placementID: machine?.placement?.id).insert(db)
             return attempt
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+import SweepCore
 internal import GRDBSQLite
 
 extension StoreWriter {
@@ -139,15 +140,20 @@ extension StoreWriter {
     /// Records what a host said about itself, or that it was lost or quarantined; fields
     /// given as nil keep their last value.
     public func updateHost(name: String, state: StoredHost.State, detail: String?, binaryHash: String? = nil, cores: Int? = nil,
-                           slots: Int? = nil, slurmJob: String? = nil, now: Date = Date()) throws(StoreError) {
+                           slots: Int? = nil, placement: Placement? = nil, now: Date = Date()) throws(StoreError) {
         try write { db in
+            // A placement given replaces the last one whole (a new worker's job has no node yet).
             try db.execute(sql: """
-                INSERT INTO hosts (name, state, detail, binary_hash, cores, slots, last_seen, slurm_job) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO hosts (name, state, detail, binary_hash, cores, slots, last_seen, placement_kind, placement_id, node)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (name) DO UPDATE SET state = excluded.state, detail = excluded.detail,
                     binary_hash = coalesce(excluded.binary_hash, binary_hash), cores = coalesce(excluded.cores, cores),
                     slots = coalesce(excluded.slots, slots), last_seen = excluded.last_seen,
-                    slurm_job = coalesce(excluded.slurm_job, slurm_job)
-                """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now, slurmJob])
+                    placement_id = CASE WHEN excluded.placement_kind IS NULL THEN placement_id ELSE excluded.placement_id END,
+                    node = CASE WHEN excluded.placement_kind IS NULL THEN node ELSE excluded.node END,
+                    placement_kind = coalesce(excluded.placement_kind, placement_kind)
+                """, arguments: [name, state.rawValue, detail, binaryHash, cores, slots, now,
+                                 placement?.kind, placement?.id, placement?.node])
         }
     }
 }

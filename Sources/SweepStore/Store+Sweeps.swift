@@ -93,6 +93,7 @@ extension StoreWriter {
             try db.execute(sql: "DELETE FROM spec_revisions WHERE sweep_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM stop_decisions WHERE sweep_id = ?", arguments: [id])
             if try db.tableExists("trials") { try db.execute(sql: "DELETE FROM trials WHERE sweep_id = ?", arguments: [id]) }
+            if try db.tableExists("search_settings") { try db.execute(sql: "DELETE FROM search_settings WHERE sweep_id = ?", arguments: [id]) }
             try db.execute(sql: "DELETE FROM sweeps WHERE id = ?", arguments: [id])
             var deleted = 0
             var deletedJobs: [Int64] = []

@@ -18,9 +18,16 @@ extension StoreWriter {
     /// added to the store unless one with its key exists (then that one is the trial's, in
     /// whatever state: a config proposed twice runs once), and linked to the sweep. Returns
     /// the job as stored. Trial numbers are never reused: a second `number` is refused.
+    /// `settings` (the sampler's, as JSON) are kept with the search unless it has some
+    /// already: the first trial recorded stores them (`storedSearch(named:)`).
     public func addTrial(sweep: Int64, number: Int, job: NewJob, samplerSeed: UInt64, proposedFrom: String,
-                         now: Date = Date()) throws(StoreError) -> StoredJob {
+                         settings: JSONValue? = nil, now: Date = Date()) throws(StoreError) -> StoredJob {
         try write { db in
+            if let settings {
+                try db.execute(sql: """
+                    INSERT INTO search_settings (sweep_id, settings, recorded_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING
+                    """, arguments: [sweep, settings.canonicalText, now])
+            }
             try db.execute(sql: """
                 INSERT INTO jobs (key, workload, config, seed, created_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (key) DO NOTHING
@@ -41,7 +48,38 @@ extension StoreWriter {
     }
 }
 
+/// What the store knows of a sweep's search before it is launched again.
+public struct StoredSearch: Sendable, Hashable {
+    public var sweep: Int64
+    /// The search's identity as registered (`sweeps.plan_hash`).
+    public var identity: String
+    /// Trials recorded so far.
+    public var trials: Int
+    /// The sampler settings stored with its first trial; nil when its trials predate them
+    /// (or it has none yet).
+    public var settings: JSONValue?
+    /// Stored settings that are not JSON (a store edited by hand).
+    public var unreadable: Bool
+}
+
 extension StoreReader {
+    /// The search of the sweep named `name` as stored, or nil without such a sweep. Reads
+    /// a store no coordinator has migrated yet (no trials or settings tables) too.
+    public func storedSearch(named name: String) throws(StoreError) -> StoredSearch? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, plan_hash FROM sweeps WHERE name = ?", arguments: [name]) else {
+                return nil
+            }
+            let id: Int64 = row[0]
+            let trials = try db.tableExists("trials")
+                ? try Int.fetchOne(db, sql: "SELECT count(*) FROM trials WHERE sweep_id = ?", arguments: [id]) ?? 0 : 0
+            let text = try db.tableExists("search_settings")
+                ? try String.fetchOne(db, sql: "SELECT settings FROM search_settings WHERE sweep_id = ?", arguments: [id]) : nil
+            let settings = text.flatMap { try? JSONParser.parse($0) }
+            return StoredSearch(sweep: id, identity: row[1], trials: trials, settings: settings, unreadable: text != nil && settings == nil)
+        }
+    }
+
     /// The sweep's trials in number order (none for a sweep without a search, or a store
     /// from before trials).
     public func trials(of sweep: Int64) throws(StoreError) -> [StoredTrial] {

@@ -1,4 +1,5 @@
 internal import GRDB
+import SweepCore
 
 /// The database schema, as migrations. Never edit a shipped migration: add a new one.
 ///
@@ -235,6 +236,46 @@ enum StoreSchema {
                 CREATE INDEX trials_by_job ON trials(job_id);
                 """)
         }
+        migrator.registerMigration("v9-search-settings") { db in
+            // The sampler settings a model-based search's trials were proposed with (JSON:
+            // startup, candidates, prior weight, multivariate), stored with its first trial,
+            // so a later sweep whose defaults differ resumes it as it began. A search with
+            // trials and no row predates this: its trials were proposed univariate.
+            try db.execute(sql: """
+                CREATE TABLE search_settings (
+                    sweep_id INTEGER PRIMARY KEY REFERENCES sweeps(id) ON DELETE CASCADE,
+                    settings TEXT NOT NULL,
+                    recorded_at TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v10-placement") { db in
+            // What ran an attempt, and what a host's worker runs in, as any host kind says
+            // it: {kind, id, node} (`Placement`). v5 kept only a Slurm worker's job id (on the
+            // host) and node (on the attempt): they become placements of kind slurm. Which
+            // of a worker's Slurm jobs ran an old attempt was never recorded (the host kept
+            // only its last), so an old attempt's id stays unknown. `slurm_job` stays, unused.
+            try db.execute(sql: """
+                ALTER TABLE attempts ADD COLUMN placement_kind TEXT;
+                ALTER TABLE attempts ADD COLUMN placement_id TEXT;
+                ALTER TABLE hosts ADD COLUMN placement_kind TEXT;
+                ALTER TABLE hosts ADD COLUMN placement_id TEXT;
+                ALTER TABLE hosts ADD COLUMN node TEXT;
+                UPDATE attempts SET placement_kind = '\(legacyPlacementKind)' WHERE node IS NOT NULL;
+                UPDATE hosts SET placement_kind = '\(legacyPlacementKind)', placement_id = slurm_job WHERE slurm_job IS NOT NULL;
+                """)
+        }
         return migrator
+    }
+
+    /// The only kind v5 to v9 recorded a placement of (`slurm_job`, `node`): they knew no other.
+    static let legacyPlacementKind = "slurm"
+
+    /// A placement from a row: its v10 columns, or in a database a reader opens unmigrated,
+    /// what v5 kept (a node, a host's `legacyID`), which only Slurm workers had.
+    static func placement(kind: String?, id: String?, node: String?, legacyID: String?) -> Placement? {
+        if let kind { return Placement(kind: kind, id: id, node: node) }
+        guard node != nil || legacyID != nil else { return nil }
+        return Placement(kind: legacyPlacementKind, id: legacyID, node: node)
     }
 }

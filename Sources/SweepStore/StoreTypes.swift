@@ -65,16 +65,20 @@ public struct AttemptMachine: Sendable, Hashable {
     public var cores: Int?
     public var sweepVersion: String
     public var binaryHash: String
-    /// The Slurm node it ran on (`SLURMD_NODENAME`); nil outside Slurm.
-    public var node: String?
+    /// Where it ran, in its host kind's terms; nil for attempts stored before placements
+    /// that ran on no scheduler's node.
+    public var placement: Placement?
 
-    public init(os: String?, cpu: String?, cores: Int?, sweepVersion: String, binaryHash: String, node: String? = nil) {
+    /// The node a scheduler put it on; nil when the host itself ran it.
+    public var node: String? { placement?.node }
+
+    public init(os: String?, cpu: String?, cores: Int?, sweepVersion: String, binaryHash: String, placement: Placement? = nil) {
         self.os = os
         self.cpu = cpu
         self.cores = cores
         self.sweepVersion = sweepVersion
         self.binaryHash = binaryHash
-        self.node = node
+        self.placement = placement
     }
 }
 
@@ -97,7 +101,7 @@ public struct StoredHost: Sendable, Hashable {
     /// A host's state, as stored in `hosts.state`.
     public enum State: String, Sendable, Hashable, CaseIterable, Codable {
         case up, lost, quarantined, unreachable
-        /// Started but its worker is not running yet: a Slurm job waiting in the queue.
+        /// Started but its worker is not running yet: a scheduler job waiting in its queue.
         case pending
         /// Cannot work for this sweep (refused key, missing runtime, wrong CPU): never reconnected.
         case unusable
@@ -107,14 +111,15 @@ public struct StoredHost: Sendable, Hashable {
     public var state: State
     /// What the host said about itself, or why it went down.
     public var detail: String?
-    /// A Slurm worker's job id (its state is `state`: pending, up for running).
-    public var slurmJob: String?
+    /// What its worker runs in, when its kind says (a scheduler's job, pending for `pending`
+    /// and running for `up`; the node once it runs).
+    public var placement: Placement?
 
-    public init(name: String, state: State, detail: String?, slurmJob: String? = nil) {
+    public init(name: String, state: State, detail: String?, placement: Placement? = nil) {
         self.name = name
         self.state = state
         self.detail = detail
-        self.slurmJob = slurmJob
+        self.placement = placement
     }
 }
 

@@ -29,6 +29,9 @@ public protocol WorkerTransport: AnyObject, Sendable {
     /// How long the worker may run once it is up (a Slurm job's `--time`); nil: no limit
     /// known. The coordinator gives it no job it expects not to finish in the time left.
     var timeLimit: Duration? { get }
+    /// The `kind` of the placement of the attempts it runs (`local`, `ssh`, `slurm`), unless
+    /// its worker says its own (`WorkerInfo.placement`, as a Slurm job does).
+    var placementKind: String { get }
     /// After `close()`: waits, until `deadline` at the latest, for every connection this
     /// transport started to be torn down, so that the process can exit without one of its
     /// threads still inside a library that `exit` tears down. By default returns at once.
@@ -39,5 +42,6 @@ extension WorkerTransport {
     public var readyLimit: Duration? { nil }
     public var readyLimitReason: String { "the worker did not start" }
     public var timeLimit: Duration? { nil }
+    public var placementKind: String { "local" }
     public func waitUntilClosed(deadline: ContinuousClock.Instant) {}
 }

@@ -44,7 +44,7 @@ public enum JSONOutput {
                  "state": .string(writer == nil && [.up, .pending].contains($0.state)
                      ? (interrupted ? "interrupted" : "not_running") : $0.state.rawValue),
                  "detail": text($0.detail),
-                 "slurm_job": text($0.slurmJob)]
+                 "placement": $0.placement.map(placement) ?? .null]
             }),
         ]
         if let jobs {
@@ -77,7 +77,8 @@ public enum JSONOutput {
                 return ["attempt": .int(attempt.attempt), "host": .string(attempt.host), "status": .string(status),
                         "started_at": time(attempt.startedAt), "finished_at": time(attempt.finishedAt),
                         "error": text(attempt.error), "stderr_tail": text(attempt.stderrTail),
-                        "machine": attempt.machine.map(machine) ?? .null]
+                        "machine": attempt.machine.map(machine) ?? .null,
+                        "placement": attempt.machine?.placement.map(placement) ?? .null]
             }),
             "output": .array(output.map { ["attempt": .int($0.attempt), "line": .string($0.line)] }),
             "output_files": .array(files.map { ["path": .string($0.path), "bytes": $0.bytes.map(JSONValue.int) ?? .null] }),
@@ -88,6 +89,11 @@ public enum JSONOutput {
     public static func machine(_ m: AttemptMachine) -> JSONValue {
         ["os": text(m.os), "cpu": text(m.cpu), "cores": m.cores.map(JSONValue.int) ?? .null,
          "sweep_version": .string(m.sweepVersion), "binary_sha256": .string(m.binaryHash), "node": text(m.node)]
+    }
+
+    /// Where an attempt ran, or what a host's worker runs in: `{"kind", "id", "node"}`.
+    public static func placement(_ p: Placement) -> JSONValue {
+        ["kind": .string(p.kind), "id": text(p.id), "node": text(p.node)]
     }
 
     /// `sweep workloads --json`: each workload with its parameters' types, ranges and defaults.

@@ -31,8 +31,12 @@ extension WorkerMessage {
             fields["slots"] = .int(info.slots)
             if let os = info.os { fields["os"] = .string(os) }
             if let cpu = info.cpu { fields["cpu"] = .string(cpu) }
-            if let node = info.node { fields["node"] = .string(node) }
-            if let job = info.slurmJob { fields["slurm_job"] = .string(job) }
+            if let placement = info.placement {
+                var object: [String: JSONValue] = ["kind": .string(placement.kind)]
+                if let id = placement.id { object["id"] = .string(id) }
+                if let node = placement.node { object["node"] = .string(node) }
+                fields["placement"] = .object(object)
+            }
         case .started(let job, let attempt):
             fields["type"] = "started"
             fields["job"] = .int(Int(job))
@@ -83,8 +87,7 @@ extension WorkerMessage {
                 // Optional (older workers send neither) and bounded: they end up in every attempt row.
                 os: fields.object["os"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
                 cpu: fields.object["cpu"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
-                node: fields.object["node"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) },
-                slurmJob: fields.object["slurm_job"]?.stringValue.map { String($0.prefix(WorkerInfo.maxDescription)) }))
+                placement: try fields.placement()))
         case "started":
             self = .started(job: try fields.job(), attempt: try fields.int("attempt"))
         case "metric":
@@ -202,4 +205,19 @@ private struct WireFields {
     }
 
     func job() throws(WireError) -> Int64 { Int64(try int("job")) }
+
+    /// `ready`'s optional `placement`: a kind that is a plain word (it is stored and shown as
+    /// is), an id and a node cut to `WorkerInfo.maxDescription`; anything else is refused.
+    func placement() throws(WireError) -> Placement? {
+        guard let value = object["placement"] else { return nil }
+        guard case .object(let fields) = value, let kind = fields["kind"]?.stringValue, Placement.isValidKind(kind) else {
+            throw error("placement: expected {\"kind\": a lowercase word, \"id\", \"node\"}")
+        }
+        func text(_ key: String) throws(WireError) -> String? {
+            guard let item = fields[key], item != .null else { return nil }
+            guard let string = item.stringValue else { throw error("placement.\(key): expected a string") }
+            return String(string.prefix(WorkerInfo.maxDescription))
+        }
+        return Placement(kind: kind, id: try text("id"), node: try text("node"))
+    }
 }

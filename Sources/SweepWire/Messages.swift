@@ -21,15 +21,15 @@ public struct WorkerInfo: Sendable, Hashable {
     /// does not say (older ones) or cannot tell. At most `maxDescription` characters.
     public var os: String?
     public var cpu: String?
-    /// The Slurm node (`SLURMD_NODENAME`) and job id (`SLURM_JOB_ID`) of a worker started by
-    /// Slurm; nil elsewhere. At most `maxDescription` characters.
-    public var node: String?
-    public var slurmJob: String?
+    /// Where the worker's environment says it runs: a scheduler's job and node (see the
+    /// host kinds' `placement(environment:)`); nil when the transport that started it knows
+    /// (local, SSH). Its id and node are at most `maxDescription` characters.
+    public var placement: Placement?
 
     public static let maxDescription = 200
 
     public init(version: String, binaryHash: String, hostname: String, cores: Int, slots: Int,
-                os: String? = nil, cpu: String? = nil, node: String? = nil, slurmJob: String? = nil) {
+                os: String? = nil, cpu: String? = nil, placement: Placement? = nil) {
         self.version = version
         self.binaryHash = binaryHash
         self.hostname = hostname
@@ -37,8 +37,7 @@ public struct WorkerInfo: Sendable, Hashable {
         self.slots = slots
         self.os = os
         self.cpu = cpu
-        self.node = node
-        self.slurmJob = slurmJob
+        self.placement = placement
     }
 }
 

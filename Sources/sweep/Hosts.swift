@@ -68,30 +68,12 @@ extension Sweep.Hosts {
                                    + "without it srun runs on this machine).", valueName: "address"))
         var ssh: String?
 
-        @Flag(help: "A Slurm cluster: each worker is a Slurm job started with srun.")
-        var slurm = false
-
-        @Option(help: "With --slurm: workers (Slurm jobs) to run.")
-        var workers = 1
-
-        // Unconditional: the value itself starts with "--".
-        @Option(parsing: .unconditional,
-                help: ArgumentHelp("With --slurm: extra srun options, split at spaces (no shell), long form only.",
-                                   valueName: "options"))
-        var slurmArgs: String?
-
-        @Option(help: ArgumentHelp("With --slurm: seconds a worker may wait in the queue before it is given up.",
-                                   valueName: "seconds"))
-        var pendingLimit = SlurmSettings.defaultPendingLimit
-
-        @Flag(inversion: .prefixedNo, help: "With --slurm: the nodes share this home (else srun --bcast ships the binary).")
-        var sharedHome = true
+        @OptionGroup var slurmOptions: SlurmAddOptions
 
         @Option(help: "Jobs to run at once on the host.")
         var slots = 1
 
-        @Option(help: "GPUs of the host: slot i's jobs get CUDA_VISIBLE_DEVICES=i mod n (0: the variable is left as the host sets it).")
-        var gpus = 0
+        @OptionGroup var sshOptions: SSHAddOptions
 
         @Option(help: ArgumentHelp("A private key to try after ssh-agent and the default identities.", valueName: "file"))
         var identity: String?
@@ -107,25 +89,27 @@ extension Sweep.Hosts {
 
         @OptionGroup var directory: HostsDirectory
 
+        /// Each kind's options, in `HostKinds.all`'s order (SSH, the default, last).
+        private var kindOptions: [any HostKindOptions] { [slurmOptions, sshOptions] }
+
+        /// The options of the kind the command line asks for.
+        private var chosen: any HostKindOptions { kindOptions.first { $0.chosen } ?? sshOptions }
+
         func validate() throws {
             guard HostFile.isValidName(name) else {
                 throw ValidationError("host name \"\(name)\": use \(PlainName.rule) (\"local\" is the embedded worker)")
             }
+            let kind = type(of: chosen).kind
             if let ssh {
                 guard HostFile.parseAddress(ssh) != nil else {
                     throw ValidationError("--ssh \"\(ssh)\": expected [user@]host[:port]")
                 }
-            } else if !slurm {
-                throw ValidationError("--ssh is required (or --slurm for a Slurm cluster reached from this machine)")
+            } else if kind.needsSSH {
+                let others = kindOptions.compactMap { type(of: $0).withoutSSH }
+                throw ValidationError("--ssh is required" + (others.isEmpty ? "" : " (or \(others.joined(separator: ", or ")))"))
             }
             guard (1...1024).contains(slots) else { throw ValidationError("--slots must be in 1...1024") }
-            guard (0...HostFile.maxGPUs).contains(gpus) else { throw ValidationError("--gpus must be in 0...\(HostFile.maxGPUs)") }
-            guard gpus == 0 || !slurm else { throw ValidationError("--gpus is for SSH hosts; a Slurm cluster's GPUs are asked for with --slurm-args \"--gres=gpu:N\"") }
-            guard slurm || (workers == 1 && slurmArgs == nil && pendingLimit == SlurmSettings.defaultPendingLimit && sharedHome)
-            else { throw ValidationError("--workers, --slurm-args, --pending-limit and --no-shared-home need --slurm") }
-            guard (1...256).contains(workers) else { throw ValidationError("--workers must be in 1...256") }
-            guard (1...86_400).contains(pendingLimit) else { throw ValidationError("--pending-limit must be 1...86400 seconds") }
-            do { _ = try SlurmSettings.splitArguments(slurmArgs ?? "") } catch { throw ValidationError("--slurm-args: \(error)") }
+            for options in kindOptions.reversed() { try options.check(for: kind.name) }
         }
 
         func run() async throws {
@@ -135,39 +119,23 @@ extension Sweep.Hosts {
             }
             let address = ssh.flatMap(HostFile.parseAddress) ?? (nil, "", nil)
             let expand = { (path: String?) in path.map { ($0 as NSString).expandingTildeInPath } }
-            let settings = slurm ? SlurmSettings(workers: workers, arguments: try SlurmSettings.splitArguments(slurmArgs ?? ""),
-                                                 pendingLimit: pendingLimit, sharedHome: sharedHome) : nil
             let host = HostFile(name: name, address: address.host, user: address.user, port: address.port, slots: slots,
                                 identity: expand(identity), knownHosts: expand(knownHosts), sshConfig: expand(sshConfig),
-                                slurm: settings, gpus: gpus)
-            if let settings, !host.usesSSH {
-                // Nothing to log in to: check that Slurm's clients are here, then write the file.
-                let srun = try SlurmCheck.srunPath()
-                let estimate = try SlurmCheck.testRequest(host)
-                try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
-                try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-                print("added \(name): Slurm through \(srun) here, \(settings.workers) workers of \(slots) slots "
-                    + "(srun --test-only: \(estimate)) -> \(path)")
-                return
-            }
+                                kind: try chosen.settings())
             let binary = try ShippedBinary.get()
             let acceptNew = acceptNew
-            let report: HostReport
+            let preflight: HostPreflight
             do {
-                report = try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew)
+                preflight = try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew)
+                if let failure = preflight.failure { throw failure }
             } catch {
                 let again = CommandLine.arguments.dropFirst().joined(separator: " ")
                 throw HostCheckFailure(description: RemoteHost.explain(error, acceptNew: "sweep \(again) --accept-new"))
             }
-            // The login node works; would Slurm ever run the workers it asks for?
-            if settings != nil { _ = try SlurmCheck.testRequest(host) }
             try FileManager.default.createDirectory(atPath: directory.hostsDir, withIntermediateDirectories: true)
             try host.json.write(toFile: path, atomically: true, encoding: .utf8)
-            if let key = report.recordedHostKey { print("\(name): \(key)") }
-            print("added \(name): \(report.endpoint), \(report.system), \(report.cores) cores, \(slots) slots"
-                + (gpus > 0 ? ", \(gpus) GPUs" : "")
-                + (settings.map { " x \($0.workers) Slurm workers" } ?? "") + " "
-                + "(binary \(report.hasBinary ? "present" : "shipped") and starts) -> \(path)")
+            if let key = preflight.recordedHostKey { print("\(name): \(key)") }
+            print("added \(name): \(preflight.added) -> \(path)")
         }
     }
 
@@ -213,19 +181,21 @@ extension Sweep.Hosts {
             }
             if json {
                 print(JSONValue.array(rows.map { row in
-                    ["name": .string(row.host.name), "ssh": .string(row.host.sshAddress), "slots": .int(row.host.slots),
-                     "state": .string(row.error == nil ? "up" : "unreachable"),
-                     "slurm_workers": row.host.slurm.map { .int($0.workers) } ?? .null,
-                     "latency_ms": row.latencyMS.map(JSONValue.int) ?? .null,
-                     "binary": row.hasBinary.map { .string($0 ? "current" : "missing") } ?? .null,
-                     "error": JSONOutput.text(row.error)]
+                    let fields: [String: JSONValue] = [
+                        "name": .string(row.host.name), "ssh": .string(row.host.sshAddress), "slots": .int(row.host.slots),
+                        "state": .string(row.error == nil ? "up" : "unreachable"),
+                        "latency_ms": row.latencyMS.map(JSONValue.int) ?? .null,
+                        "binary": row.hasBinary.map { .string($0 ? "current" : "missing") } ?? .null,
+                        "error": JSONOutput.text(row.error)]
+                    return .object(fields.merging(HostKinds.listFields(of: row.host)) { old, _ in old })
                 }).canonicalText)
                 return
             }
             print(TextTable.render(headers: ["host", "ssh", "slots", "state", "binary"], rows: rows.map { row in
-                let state = row.error.map { "unreachable: \($0)" } ?? row.latencyMS.map { "up (\($0) ms)" } ?? "srun here"
+                let state = row.error.map { "unreachable: \($0)" } ?? row.latencyMS.map { "up (\($0) ms)" }
+                    ?? type(of: row.host.kind).stateHere
                 let binary = row.hasBinary.map { $0 ? "current" : "missing" } ?? "?"
-                let slots = row.host.slurm.map { "\($0.workers) x \(row.host.slots) (slurm)" } ?? "\(row.host.slots)"
+                let slots = row.host.kind.slotsText(slots: row.host.slots)
                 return [row.host.name, row.host.sshAddress, slots, state, binary]
             }))
         }
@@ -250,23 +220,11 @@ extension Sweep.Hosts {
             let acceptNew = acceptNew
             var failed = false
             for host in hosts {
-                if !host.usesSSH {
-                    do {
-                        let srun = try SlurmCheck.srunPath()
-                        print("\(host.name): Slurm through \(srun) here, srun --test-only: \(try SlurmCheck.testRequest(host))")
-                    } catch {
-                        failed = true
-                        print("\(host.name): \(error)")
-                    }
-                    continue
-                }
                 do {
-                    let r = try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew)
-                    if let key = r.recordedHostKey { print("\(host.name): \(key)") }
-                    let slurm = host.slurm == nil ? "" : ", srun --test-only: " + (try SlurmCheck.testRequest(host))
-                    print("\(host.name) \(r.endpoint): connect \(Int(r.connectSeconds * 1000)) ms, round trip "
-                        + "\(Int(r.latencySeconds * 1000)) ms, \(r.system), \(r.cores) cores, binary "
-                        + (r.hasBinary ? "matches" : "shipped") + " and starts" + slurm)
+                    let found = try await host.kind.preflight(host, binary: binary, acceptNew: acceptNew)
+                    if let key = found.recordedHostKey { print("\(host.name): \(key)") }
+                    if let failure = found.failure { throw failure }
+                    print(host.name + found.checked)
                 } catch {
                     failed = true
                     print("\(host.name): " + RemoteHost.explain(error, acceptNew: "sweep hosts check \(host.name) --accept-new"))

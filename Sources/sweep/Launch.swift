@@ -62,11 +62,13 @@ extension Sweep {
 
         func run() throws {
             let file = try SpecFiles.resolve(spec)
-            let plan = try dryRun
+            var plan = try dryRun
                 ? Command.withoutCachingFiles { try SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name) }
                 : SpecFiles.plan(file, maxJobs: maxJobs, overrides: overrides, name: name)
             if let warning = try otherSpecWarning(plan) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
             if dryRun {
+                // Says how a stored search would go on (its own settings), or why it cannot.
+                plan = try SearchContinuation.resolve(plan, databasePath: store.db).plan
                 let ids = FileManager.default.fileExists(atPath: store.db)
                     ? try StoreReader(path: store.db).jobIDs(keys: plan.jobs.map(\.key)) : [:]
                 print(PlanTable.render(plan, ids: ids))

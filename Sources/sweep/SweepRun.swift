@@ -19,17 +19,26 @@ import SweepWire
 enum SweepRun {
     /// - Parameter say: where the lines for the user go (stdout; stderr when stdout is JSON).
     /// - Parameter checkout: the git commit of the spec's folder, kept with a new revision.
-    static func launch(plan: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false,
+    static func launch(plan written: SweepPlan, databasePath: String, options: RunOptions, requeueFailed: Bool = false,
                        rerunStopped: Bool = false, retryJobs: [Int64] = [],
                        checkout: GitCheckout? = nil,
                        say: (String) -> Void = { print($0) }) throws {
+        // A search goes on with the settings it began with (or is refused), before any write.
+        let (plan, storedSettings) = try SearchContinuation.resolve(written, databasePath: databasePath)
         // Hosts are read before anything is written, so a bad host file changes nothing.
         let transports = try self.transports(for: plan, options: options)
         var coordinatorOptions = options.coordinatorOptions
         if let stop = plan.spec.stop, let objective = plan.spec.objective {
             coordinatorOptions.stopping = EarlyStopping(objective: objective, settings: stop)
         }
-        coordinatorOptions.search = plan.search.map(modelSearch)
+        coordinatorOptions.search = plan.search.map { search in
+            var model = modelSearch(search)
+            if let storedSettings {
+                model.candidates = storedSettings.candidates
+                model.priorWeight = storedSettings.priorWeight
+            }
+            return model
+        }
         var launcher = Launcher(databasePath: databasePath, options: coordinatorOptions)
         launcher.requeueFailed = requeueFailed
         launcher.requeueStopped = rerunStopped
@@ -58,6 +67,10 @@ enum SweepRun {
             let proposed = search.sample.count - toPropose
             line = "sweep \(prepared.sweep.name) (revision \(registration.revision)): \(search.sample.method.rawValue) search, "
                 + "\(proposed) of \(search.sample.count) trials proposed"
+            if let asWritten = written.search, asWritten.sample.multivariate != search.sample.multivariate {
+                line += search.sample.multivariate ? "; parameters modelled jointly, as its trials were proposed"
+                    : "; each parameter modelled on its own, as its trials were proposed"
+            }
         }
         // Jobs a stopped coordinator left running, or that were cancelled, and are still in the sweep.
         if registration.recovered > 0 { line += "; \(registration.recovered) unfinished (interrupted or cancelled) will run again" }
@@ -93,25 +106,17 @@ enum SweepRun {
                            objective: search.objective, stop: search.stop, multivariate: search.sample.multivariate)
     }
 
-    /// The local worker (unless `--local-slots 0`), every SSH host and each Slurm cluster's workers.
+    /// The local worker (unless `--local-slots 0`) and every host's workers, as its kind starts them.
     private static func transports(for plan: SweepPlan, options: RunOptions) throws -> [any WorkerTransport] {
         let slots = options.localSlots ?? ProcessInfo.processInfo.activeProcessorCount
         var transports: [any WorkerTransport] = []
         if slots > 0 { transports.append(LocalTransport(executable: try SelfExecutable.path(), slots: slots, gpus: options.localGpus)) }
         let remote = try options.hostFiles()
         if !remote.isEmpty {
-            let binary = try ShippedBinary.get()
             let workload = plan.spec.workload
-            let dataFiles: @Sendable (RunRequest) -> [DataFile] = { workload.dataFiles(for: $0.config) }
-            // Part of every Slurm job name of this run, so that it cancels only its own jobs.
-            let launch = String(UUID().uuidString.prefix(8)).lowercased()
-            for host in remote {
-                if host.slurm != nil {
-                    transports += SlurmTransport.workers(of: host, launch: launch, binary: binary, dataFiles: dataFiles)
-                } else {
-                    transports.append(SSHTransport(host: host, binary: binary, dataFiles: dataFiles))
-                }
-            }
+            let launch = HostLaunch(token: String(UUID().uuidString.prefix(8)).lowercased(), binary: try ShippedBinary.get(),
+                                    dataFiles: { workload.dataFiles(for: $0.config) })
+            for host in remote { transports += host.kind.transports(for: host, launch: launch) }
         }
         guard !transports.isEmpty else {
             throw ValidationError("no hosts to run on: --local-slots is 0 and no --hosts were given")

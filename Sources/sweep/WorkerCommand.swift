@@ -37,9 +37,8 @@ extension Sweep {
                 version: Sweep.version, binaryHash: try Digest.sha256Hex(fileAtPath: executable),
                 hostname: ProcessInfo.processInfo.hostName, cores: ProcessInfo.processInfo.activeProcessorCount,
                 slots: slots, os: MachineDescription.os(), cpu: MachineDescription.cpu(),
-                // Set by Slurm when this worker runs as a Slurm job (SlurmTransport).
-                node: ProcessInfo.processInfo.environment["SLURMD_NODENAME"],
-                slurmJob: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])
+                // A scheduler's job and node, when one started this worker (a host kind reads its environment).
+                placement: HostKinds.placement(environment: ProcessInfo.processInfo.environment))
             var runner = executable
             if broadcastCopy {
                 try BroadcastCopy.remove(executable, job: ProcessInfo.processInfo.environment["SLURM_JOB_ID"])

@@ -74,6 +74,111 @@ import Testing
         }
     }
 
+    /// The spec with `"multivariate": false` (each parameter on its own: the default its
+    /// trials were proposed with before 7 December 2026).
+    static let univariateSpec = spec.replacingOccurrences(of: #""startup": 4,"#, with: #""startup": 4, "multivariate": false,"#)
+
+    static func sqlite3(_ path: String, _ sql: String) throws {
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        shell.arguments = [path, sql]
+        try shell.run()
+        shell.waitUntilExit()
+        try #require(shell.terminationStatus == 0, "sqlite3 \(sql)")
+    }
+
+    /// What refusing a launch must leave as it was: the store's bytes, trials and revisions.
+    static func snapshot(_ sandbox: SweepSandbox) throws -> (Data, [String], Int) {
+        let store = try StoreReader(path: sandbox.database)
+        let sweep = try #require(try store.sweep(named: "s"))
+        return (try Data(contentsOf: URL(fileURLWithPath: sandbox.database)), sequence(try trials(sandbox)),
+                try store.revisions(of: sweep.id).count)
+    }
+
+    /// A search whose trials were proposed univariate, interrupted, then launched from a
+    /// spec that no longer says so (so today's default, joint, would apply): it goes on
+    /// univariate, to exactly the trials of an uninterrupted univariate search. A spec that
+    /// states another setting is refused (64, naming file and field) and writes nothing.
+    @Test func aSearchGoesOnWithTheSettingsItsTrialsWereProposedWith() throws {
+        let whole = try SweepSandbox()
+        try whole.write("s.json", Self.univariateSpec)
+        let reference = try whole.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
+        #expect(reference.status == 0, "\(reference.stdout)\n\(reference.stderr)")
+        let expected = Self.sequence(try Self.trials(whole))
+        #expect(expected.count == 12)
+
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", Self.univariateSpec)
+        let killed = try sandbox.start(["launch", "s.json", "--local-slots", "1"], environment: ["SWEEP_FAULT_KILL_AT": "proposed:8"])
+        killed.wait(timeout: 120)
+        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        try sandbox.write("s.json", Self.spec)  // the key removed: the default (joint) would apply
+        let resumed = try sandbox.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(resumed.stdout.contains("each parameter modelled on its own, as its trials were proposed"), "\(resumed.stdout)")
+        let trials = try Self.trials(sandbox)
+        #expect(Self.sequence(trials) == expected, "the resumed search differs from the uninterrupted univariate one")
+        #expect(trials.dropFirst(4).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
+
+        // A spec that states what the trials were not proposed with is refused, naming the
+        // file and the field, and nothing is written.
+        for (key, field) in [(#""startup": 4, "multivariate": true,"#, "sample.multivariate"), (#""startup": 5,"#, "sample.startup")] {
+            try sandbox.write("t.json", Self.spec.replacingOccurrences(of: #""startup": 4,"#, with: key))
+            let before = try Self.snapshot(sandbox)
+            for arguments in [["launch", "t.json", "--local-slots", "1"], ["launch", "t.json", "--dry-run"]] {
+                let refused = try sandbox.run(arguments, timeout: 60)
+                #expect(refused.status == 64, "\(arguments): \(refused.stdout)\n\(refused.stderr)")
+                #expect(refused.stderr.contains("t.json") && refused.stderr.contains(field)
+                    && refused.stderr.contains("12 trials proposed with"), "\(refused.stderr)")
+                let after = try Self.snapshot(sandbox)
+                #expect(after.0 == before.0 && after.1 == before.1 && after.2 == before.2, "\(arguments) wrote to the store")
+            }
+        }
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
+    /// A store whose trials were recorded before sampler settings were stored (migration
+    /// v9-search-settings undone with raw SQL): they were proposed univariate, so it goes on
+    /// univariate, and stores that setting with its next trial.
+    @Test func aStoreWhoseTrialsPredateStoredSettingsResumesUnivariate() throws {
+        let whole = try SweepSandbox()
+        try whole.write("s.json", Self.univariateSpec)
+        let reference = try whole.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
+        #expect(reference.status == 0, "\(reference.stdout)\n\(reference.stderr)")
+        let expected = Self.sequence(try Self.trials(whole))
+
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", Self.univariateSpec)
+        let killed = try sandbox.start(["launch", "s.json", "--local-slots", "1"], environment: ["SWEEP_FAULT_KILL_AT": "proposed:6"])
+        killed.wait(timeout: 120)
+        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        // As a store from before v9: no settings table, and the spec stored without the key.
+        try sandbox.write("s.json", Self.spec)
+        try Self.sqlite3(sandbox.database, """
+            DROP TABLE search_settings; DELETE FROM grdb_migrations WHERE identifier = 'v9-search-settings';
+            UPDATE sweeps SET spec_text = readfile('\(sandbox.directory.appendingPathComponent("s.json").path)');
+            """)
+        let resumed = try sandbox.run(["resume", "s", "--local-slots", "1"], timeout: 180)
+        #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
+        #expect(resumed.stdout.contains("each parameter modelled on its own, as its trials were proposed"), "\(resumed.stdout)")
+        let trials = try Self.trials(sandbox)
+        #expect(Self.sequence(trials) == expected, "the resumed old search differs from the uninterrupted univariate one")
+        #expect(trials.dropFirst(4).allSatisfy { $0.proposedFrom.hasPrefix("tpe: ") }, "\(trials.map(\.proposedFrom))")
+        let stored = try #require(try StoreReader(path: sandbox.database).storedSearch(named: "s"))
+        #expect(stored.settings?["multivariate"] == .bool(false), "\(String(describing: stored.settings))")
+
+        // Settings edited by hand out of range, or not JSON: refused, not guessed at.
+        for (text, says) in [(#"{"startup": 0, "multivariate": false}"#, "are not valid"), ("not json", "are not JSON")] {
+            try Self.sqlite3(sandbox.database, "UPDATE search_settings SET settings = '\(text)'")
+            let refused = try sandbox.run(["resume", "s", "--local-slots", "1"], timeout: 60)
+            #expect(refused.status == 1 && refused.stderr.contains(says) && refused.stderr.contains("search_settings"),
+                    "\(refused.stdout)\n\(refused.stderr)")
+        }
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+    }
+
     @Test func aSearchRunsOnTwoSSHHostsAndLocallyAtOnce() throws {
         let sandbox = try SweepSandbox()
         let a = try TestSSHD(freshHome: true), b = try TestSSHD(freshHome: true)

@@ -56,7 +56,7 @@ struct SlurmClusterTests {
         #expect(Set(nodes.values.flatMap { $0 }) == ["n1", "n2", "n3"], "\(nodes)")
         let spread = Dictionary(grouping: attempts) { $0.machine?.node ?? "?" }.mapValues(\.count)
         let hosts = try store(sandbox).hosts()
-        #expect(Set(hosts.compactMap(\.slurmJob)).count == 3, "three Slurm jobs: \(hosts)")
+        #expect(Set(hosts.compactMap(\.placement?.id)).count == 3, "three Slurm jobs: \(hosts)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
         print("jobs per node: \(spread.sorted { $0.key < $1.key })")
@@ -133,7 +133,7 @@ struct SlurmClusterTests {
         // The replacement: a new Slurm job for c.1, on a surviving node.
         #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
         let replaced = try store(sandbox).hosts().first { $0.name == "c.1" }
-        #expect(replaced?.slurmJob != victim, "\(String(describing: replaced))")
+        #expect(replaced?.placement?.id != victim, "\(String(describing: replaced))")
         let states = try slurm.nodeStates()
         #expect(states[node]?.hasPrefix("down") == true, "\(states)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
@@ -169,7 +169,7 @@ extension SlurmClusterTests {
         #expect(lost.contains { $0.job == job } && lost.allSatisfy { $0.attempt.host == "c.1" },
                 "\(all.map { ($0.job, $0.attempt.host, $0.attempt.status, $0.attempt.error) })")
         #expect(launch.stderr.contains("reconnecting host c.1"), "\(launch.stderr)")
-        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.slurmJob != victim)
+        #expect(try store(sandbox).hosts().first { $0.name == "c.1" }?.placement?.id != victim)
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
         print("preempted c.1 on \(node); lost: \(lost.map { $0.attempt.error ?? "" })")
@@ -209,7 +209,7 @@ extension SlurmClusterTests {
         #expect(Set(attempts.compactMap { $0.machine?.node }) == ["n1", "n2"], "\(attempts.map { $0.machine?.node })")
         let hash = try Digest.sha256Hex(fileAtPath: binary.path)
         #expect(attempts.allSatisfy { $0.machine?.binaryHash == hash }, "\(attempts.map { $0.machine?.binaryHash })")
-        let jobs = try store(sandbox).hosts().compactMap(\.slurmJob)
+        let jobs = try store(sandbox).hosts().compactMap(\.placement?.id)
         #expect(jobs.count == 2, "\(jobs)")
         // The worker removes its copy as it starts: none is left, even of a worker still ending.
         #expect(sandbox.waitUntil(timeout: 10) { broadcastCopies(of: jobs).isEmpty }, "\(broadcastCopies(of: jobs))")
@@ -228,10 +228,10 @@ extension SlurmClusterTests {
         #expect(sandbox.waitUntil(timeout: 60) {
             hosts = (try? store(sandbox).hosts()) ?? []
             let running = (try? attempts(sandbox).contains { $0.attempt.host == "c.1" && $0.attempt.status == .running }) ?? false
-            return running && hosts.contains { $0.name == "c.2" && $0.state == .pending && $0.slurmJob != nil }
-                && hosts.contains { $0.name == "c.1" && $0.slurmJob != nil }
+            return running && hosts.contains { $0.name == "c.2" && $0.state == .pending && $0.placement?.id != nil }
+                && hosts.contains { $0.name == "c.1" && $0.placement?.id != nil }
         }, "\(hosts) \(queued(slurm))")
-        return (launch, try #require(hosts.first { $0.name == "c.1" }?.slurmJob), try #require(hosts.first { $0.name == "c.2" }?.slurmJob))
+        return (launch, try #require(hosts.first { $0.name == "c.1" }?.placement?.id), try #require(hosts.first { $0.name == "c.2" }?.placement?.id))
     }
 
     /// slurmctld is killed with SIGKILL mid-sweep, once it has saved both workers' jobs, while
@@ -265,8 +265,8 @@ extension SlurmClusterTests {
         #expect(all.allSatisfy { $0.status == .ok }, "\(all.map { ($0.host, $0.status, $0.error) })")
         #expect(Set(all.map(\.host)) == ["c.1", "c.2"], "\(all.map(\.host))")
         let after = try store(sandbox).hosts()
-        #expect(after.first { $0.name == "c.1" }?.slurmJob == first, "\(after)")
-        #expect(after.first { $0.name == "c.2" }?.slurmJob == pending, "\(after)")
+        #expect(after.first { $0.name == "c.1" }?.placement?.id == first, "\(after)")
+        #expect(after.first { $0.name == "c.2" }?.placement?.id == pending, "\(after)")
         #expect(!launch.stderr.contains("reconnecting host"), "\(launch.stderr)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
@@ -291,8 +291,8 @@ extension SlurmClusterTests {
                 "\(all.map { ($0.host, $0.status, $0.error) })")
         #expect(launch.stderr.contains("Slurm no longer knows job \(pending)"), "\(launch.stderr)")
         let after = try store(sandbox).hosts()
-        #expect(after.first { $0.name == "c.1" }?.slurmJob != first, "\(after)")
-        #expect(after.first { $0.name == "c.2" }?.slurmJob != pending, "\(after)")
+        #expect(after.first { $0.name == "c.1" }?.placement?.id != first, "\(after)")
+        #expect(after.first { $0.name == "c.2" }?.placement?.id != pending, "\(after)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }

@@ -83,7 +83,10 @@ struct SlurmSweepTests {
         #expect(attempts.allSatisfy { $0.machine?.node == slurm.nodeName }, "\(attempts.map { $0.machine?.node })")
         let hosts = try store(sandbox).hosts()
         #expect(hosts.map(\.name) == ["c.1", "c.2"])
-        #expect(hosts.allSatisfy { $0.slurmJob.map { Int($0) != nil } ?? false }, "\(hosts)")
+        #expect(hosts.allSatisfy { $0.placement?.kind == "slurm" && $0.placement?.id.map { Int($0) != nil } ?? false }, "\(hosts)")
+        // Each attempt's placement is its worker's Slurm job: kind slurm, a job id, the node.
+        #expect(attempts.allSatisfy { $0.machine?.placement?.kind == "slurm" && $0.machine?.placement?.id.map { Int($0) != nil } == true },
+                "\(attempts.map { $0.machine?.placement })")
         let status = try sandbox.run(["status", "p", "--brief"])
         #expect(status.stdout.contains("slurm job"), "\(status.stdout)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
@@ -125,7 +128,7 @@ struct SlurmSweepTests {
         #expect(attempts.contains { $0.status == .lost && $0.host == "c.1" }, "\(attempts.map { ($0.host, $0.status) })")
         // The replacement is a new Slurm job.
         let replaced = try store(sandbox).hosts().first { $0.name == "c.1" }
-        #expect(replaced?.slurmJob != victim, "\(String(describing: replaced))")
+        #expect(replaced?.placement?.id != victim, "\(String(describing: replaced))")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))
         #expect(sandbox.waitForNoLeftovers().isEmpty)
     }
@@ -168,10 +171,10 @@ struct SlurmSweepTests {
             pending = try? store(sandbox).hosts().first { $0.name == "c.1" && $0.state == .pending }
             return pending != nil
         })
-        let id = try #require(pending?.slurmJob)
+        let id = try #require(pending?.placement?.id)
         #expect(try slurm.queue().contains { $0.id == id && $0.state == "PENDING" })
         let status = try sandbox.run(["status", "p", "--json"])
-        #expect(status.stdout.contains(#""slurm_job":"\#(id)""#), "\(status.stdout)")
+        #expect(status.stdout.contains(#""placement":{"id":"\#(id)","kind":"slurm","node":null}"#), "\(status.stdout)")
         #expect(status.stdout.contains(#""state":"pending""#), "\(status.stdout)")
         launch.wait(timeout: 120)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
@@ -367,7 +370,7 @@ struct SlurmSweepTests {
         try expectProbeSweepComplete(database: sandbox.database, sweep: "p", jobs: 16, epochs: 2)
         let hosts = Set(try attempts(sandbox).filter { $0.status == .ok }.map(\.host))
         #expect(hosts == ["local", "c.1"], "\(hosts)")
-        let job = try #require(try StoreReader(path: sandbox.database).hosts().first { $0.name == "c.1" }?.slurmJob)
+        let job = try #require(try StoreReader(path: sandbox.database).hosts().first { $0.name == "c.1" }?.placement?.id)
         let copies = ((try? FileManager.default.contentsOfDirectory(atPath: "/tmp")) ?? []).filter { $0.hasPrefix("slurm_bcast_\(job).") }
         #expect(copies.isEmpty, "\(copies)")
         #expect(slurm.waitForEmptyQueue(timeout: 10), queued(slurm))

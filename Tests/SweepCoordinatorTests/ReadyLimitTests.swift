@@ -1,4 +1,5 @@
 import SweepCoordinator
+import SweepCore
 import SweepStore
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         a.waiting(job: "42")
         try h.step()
         var host = try #require(try h.store.hosts().first { $0.name == "a" })
-        #expect(host.state == .pending && host.slurmJob == "42", "\(host)")
+        #expect(host.state == .pending && host.placement == Placement(kind: "local", id: "42"), "\(host)")
         for _ in 0..<6 {
             b.heartbeat()
             try h.advance(.seconds(10))

@@ -33,9 +33,11 @@ final class ScriptedTransport: WorkerTransport, Sendable {
 
     /// As a Slurm worker's `--time`.
     let timeLimit: Duration?
+    let placementKind: String
 
-    init(_ name: String, slots: Int, readyLimit: Duration? = nil, timeLimit: Duration? = nil) {
+    init(_ name: String, slots: Int, readyLimit: Duration? = nil, timeLimit: Duration? = nil, placementKind: String = "local") {
         hostName = name
+        self.placementKind = placementKind
         self.slots = slots
         self.readyLimit = readyLimit
         self.timeLimit = timeLimit
@@ -107,8 +109,9 @@ final class ScriptedTransport: WorkerTransport, Sendable {
         post(.message(host: hostName, message))
     }
 
-    func ready(slots: Int? = nil) {
-        say(.ready(WorkerInfo(version: "test", binaryHash: "0", hostname: hostName, cores: 2, slots: slots ?? self.slots)))
+    func ready(slots: Int? = nil, placement: Placement? = nil) {
+        say(.ready(WorkerInfo(version: "test", binaryHash: "0", hostname: hostName, cores: 2, slots: slots ?? self.slots,
+                              placement: placement)))
     }
 
     /// The transport's start, done off the loop, failed (as `SlurmTransport` posts it).

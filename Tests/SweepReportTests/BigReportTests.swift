@@ -79,7 +79,7 @@ struct BigReportTests {
     @Test("Table IV's heatmap is KAN width down and grid across, as its spec asks")
     func paperTableFourHeatmap() throws {
         let report = Report(try Fixtures.paperSweep())
-        let grid = try #require(report.rankings[3]?.heatmap)
+        let grid = try #require(report.parts[3].ranking?.heatmap)
         #expect(grid.yKey == "kan.width" && grid.xKey == "kan.grid")
         #expect(report.plots().contains { $0.fileName == "table-4-heatmap.svg" })
         do {
@@ -93,7 +93,7 @@ struct BigReportTests {
     @Test("the best configurations are ordered by the main metric in its direction, and --top and --maximize apply")
     func topOrderAndDirection() throws {
         let report = Report(Self.tiny)
-        let ranking = try #require(report.rankings[0])
+        let ranking = try #require(report.parts[0].ranking)
         #expect(ranking.metric == "loss" && ranking.direction == .minimize)
         #expect(labels(report, ranking.best) == ["2x", "2y", "1x", "1y", "3x"])
         #expect(zip(ranking.best.map(\.mean), [0.2, 0.4, 0.5, 0.7, 0.9]).allSatisfy { abs($0 - $1) < 1e-12 })
@@ -103,7 +103,7 @@ struct BigReportTests {
         var input = Self.tiny
         input.rank(top: 2, direction: .maximize)
         let flipped = Report(input)
-        let best = try #require(flipped.rankings[0]).best
+        let best = try #require(flipped.parts[0].ranking).best
         #expect(labels(flipped, best) == ["3x", "1y"])
         let markdown = flipped.markdown()
         #expect(markdown.contains("### Best 2 of 5 by `loss` (higher is better)"))
@@ -113,7 +113,7 @@ struct BigReportTests {
         // The spec's direction and top work the same way.
         let spec = TableSpec(rows: ["a"], columns: ["b"], metrics: ["acc"], window: 3, top: 1)
         let byAcc = Report(Self.gridInput([[0.5, 0.7], [0.2, 0.4], [0.9, nil]], a: [.int(1), .int(2), .int(3)], b: [.string("x"), .string("y")], table: spec))
-        #expect(labels(byAcc, try #require(byAcc.rankings[0]).best) == ["2x"])  // acc = 0.8, the highest
+        #expect(labels(byAcc, try #require(byAcc.parts[0].ranking).best) == ["2x"])  // acc = 0.8, the highest
     }
 
     @Test("ranked configurations whose means print alike get the digits that tell them apart")
@@ -153,7 +153,7 @@ struct BigReportTests {
 
     @Test("marginals are the mean, sd and count of the configurations with each value")
     func marginalsByHand() throws {
-        let ranking = try #require(Report(Self.tiny).rankings[0])
+        let ranking = try #require(Report(Self.tiny).parts[0].ranking)
         #expect(ranking.marginals.map(\.key) == ["a", "b"])
         let a = ranking.marginals[0], b = ranking.marginals[1]
         #expect(a.values == [.int(1), .int(2), .int(3)])
@@ -173,7 +173,7 @@ struct BigReportTests {
     @Test("the heatmap marks the best cell for the direction and hatches the empty one")
     func heatmapBestCell() throws {
         let report = Report(Self.tiny)
-        let grid = try #require(report.rankings[0]?.heatmap)
+        let grid = try #require(report.parts[0].ranking?.heatmap)
         #expect(grid.xKey == "b" && grid.yKey == "a")
         #expect(grid.best?.x == 0 && grid.best?.y == 1)  // a=2, b=x: loss 0.2
         #expect(grid.mean(x: 1, y: 2).isNaN)
@@ -184,7 +184,7 @@ struct BigReportTests {
 
         var input = Self.tiny
         input.rank(top: nil, direction: .maximize)
-        let flipped = try #require(Report(input).rankings[0]?.heatmap)
+        let flipped = try #require(Report(input).parts[0].ranking?.heatmap)
         #expect(flipped.best?.x == 0 && flipped.best?.y == 2)  // a=3, b=x: loss 0.9
     }
 
@@ -230,7 +230,7 @@ struct BigReportTests {
         #expect(tableLines.count < Report.markdownRowLimit)
         #expect(markdown.contains("The table has \(count) rows, more than the \(Report.markdownRowLimit) shown in full: every row is in `table-1.csv`"))
         #expect(markdown.contains("### Best 10 of \(count) by `loss` (lower is better)"))
-        #expect(report.tableCSV(report.tables[0]).split(separator: "\n").count == 1 + count * 2)
+        #expect(TableSection.csv(report.tables[0]).split(separator: "\n").count == 1 + count * 2)
     }
 
     @Test("the jobs left out are listed up to the row limit, each with the params that vary")

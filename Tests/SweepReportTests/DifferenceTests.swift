@@ -11,6 +11,11 @@ struct DifferenceTests {
     /// failed, so that KAN job has no partner.
     private static let gaps: [Int: [Double]] = [1: [0.02, 0.03, 0.04], 2: [0.01, -0.01, 0.02]]
 
+    /// Table 1's computed differences.
+    private static func differences(_ report: Report) throws -> [TableDifference] {
+        try #require(report.parts[0].section(DifferencesSection.self)).differences
+    }
+
     private static func input(differences: [TableSpec.Difference]) -> ReportInput {
         var jobs: [ReportJob] = []
         for conv in [1, 2] {
@@ -37,7 +42,7 @@ struct DifferenceTests {
     @Test("kan − mlp pairs jobs by seed: mean, sd, the t interval and the reading")
     func paramDifference() throws {
         let report = Report(Self.input(differences: [.param("model", value: .string("kan"), other: .string("mlp"))]))
-        let difference = try #require(report.differences.first?.first)
+        let difference = try #require(report.parts.first?.section(DifferencesSection.self)?.differences.first)
         #expect(difference.keys == ["conv_layers"])
         #expect(difference.lines.count == 2)
 
@@ -76,12 +81,12 @@ struct DifferenceTests {
         var input = Self.input(differences: [.param("model", value: .string("kan"), other: .string("mlp"))])
         input.jobs.removeAll { $0.params["model"] == .string("mlp") && $0.params["conv_layers"] == .int(2) }
         let report = Report(input)
-        #expect(report.differences[0][0].lines.count == 2)
+        #expect(try Self.differences(report)[0].lines.count == 2)
         let markdown = report.markdown()
         #expect(markdown.contains("| 1 | test_acc | +0.03 ± 0.01 |"))
         #expect(!markdown.contains("| 2 | test_acc |"))
         #expect(markdown.contains("1 of 2 lines had no pair"))
-        #expect(report.differencesCSV(report.tables[0]).split(separator: "\n").count == 3)
+        #expect(DifferencesSection.csv(try Self.differences(report)).split(separator: "\n").count == 3)
     }
 
     @Test("report.md shows at most markdownRowLimit difference lines; the CSV has them all")
@@ -101,17 +106,17 @@ struct DifferenceTests {
                                differences: [.param("model", value: .string("kan"), other: .string("mlp"))])])
         let report = Report(input)
         let lines = Report.markdownRowLimit + 1
-        #expect(report.differences[0][0].lines.count == lines)
+        #expect(try Self.differences(report)[0].lines.count == lines)
         let markdown = report.markdown()
         #expect(markdown.contains("The first \(Report.markdownRowLimit) of \(lines) lines with pairs are shown"))
         #expect(markdown.components(separatedBy: "| test_acc | +0.00 |").count - 1 == Report.markdownRowLimit)
-        #expect(report.differencesCSV(report.tables[0]).split(separator: "\n").count == lines + 1)
+        #expect(DifferencesSection.csv(try Self.differences(report)).split(separator: "\n").count == lines + 1)
     }
 
     @Test("a metric minus another within each job")
     func metricDifference() throws {
         let report = Report(Self.input(differences: [.metrics("symbolic_acc", other: "test_acc")]))
-        let difference = try #require(report.differences.first?.first)
+        let difference = try #require(report.parts.first?.section(DifferencesSection.self)?.differences.first)
         #expect(difference.keys == ["model", "conv_layers"])
         let first = try #require(difference.lines.first?.summary)
         // −0.1·seed for seeds 0, 1, 2: mean −0.1, sd 0.1.
@@ -126,8 +131,8 @@ struct DifferenceTests {
         var input = Self.input(differences: [.param("conv_layers", value: .int(1), other: .int(2))])
         input.tables[0].filter = ["conv_layers": [.int(1)]]
         let noted = Report(input)
-        #expect(noted.differences[0][0].lines.isEmpty)
-        #expect(noted.differences[0][0].note == "no job of this table has `conv_layers` = 2, so there is nothing to compare")
+        #expect(try Self.differences(noted)[0].lines.isEmpty)
+        #expect(try Self.differences(noted)[0].note == "no job of this table has `conv_layers` = 2, so there is nothing to compare")
 
         let report = Report(Self.input(differences: [.param("model", value: .string("kan"), other: .string("mlp"))]))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("differences-\(UUID().uuidString)")

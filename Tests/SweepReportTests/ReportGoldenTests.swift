@@ -28,7 +28,7 @@ struct ReportGoldenTests {
     @Test("the table CSV matches its golden file")
     func tableCSV() throws {
         let report = Report(Fixtures.distSweep())
-        try GoldenFile.check(report.tableCSV(report.tables[0]), against: "dist-mini-table-1.csv")
+        try GoldenFile.check(TableSection.csv(report.tables[0]), against: "dist-mini-table-1.csv")
     }
 
     @Test("the tidy metrics CSV matches its golden file")

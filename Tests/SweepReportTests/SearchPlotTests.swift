@@ -162,7 +162,7 @@ struct SearchMarginalTests {
         var input = SearchPlotTests.randomSearch(count: 80)
         input.rank(top: 5, direction: nil)
         let report = Report(input)
-        let ranking = try #require(report.rankings[0])
+        let ranking = try #require(report.parts[0].ranking)
         #expect(ranking.heatmap == nil)
         let lr = try #require(ranking.marginals.first { $0.key == "lr" })
         #expect(lr.isBinned)
@@ -194,7 +194,7 @@ struct SearchMarginalTests {
     func fewValuesAreKept() throws {
         let losses = (0..<3).map { i in (0..<2).map { j -> Double? in Double(i + j) / 10 } }
         let report = Report(BigReportTests.gridInput(losses, a: [.int(1), .int(2), .int(3)], b: [.string("x"), .string("y")]))
-        let ranking = try #require(report.rankings[0])
+        let ranking = try #require(report.parts[0].ranking)
         #expect(ranking.heatmap != nil)
         #expect(ranking.marginals.allSatisfy { !$0.isBinned })
     }
@@ -218,7 +218,7 @@ struct SearchMarginalTests {
         let input = ReportInput(sweep: "s", generatedAt: Fixtures.generatedAt, jobs: jobs,
                                 tables: [TableSpec(rows: ["a"], columns: ["b"], metrics: ["acc"], window: 1, top: 3)])
         let report = Report(input)
-        let marginal = try #require(report.rankings[0]?.marginals.first { $0.key == "a" })
+        let marginal = try #require(report.parts[0].ranking?.marginals.first { $0.key == "a" })
         // Per configuration the sd of two values ±d is d√2; pooled (root mean square) over x and y.
         let expected = ((0.01 * 0.01 * 2 + 0.03 * 0.03 * 2) / 2).squareRoot()
         for sd in marginal.seedSD { #expect(abs(try #require(sd) - expected) < 1e-12) }
@@ -245,13 +245,13 @@ struct SearchMarginalTests {
                                   metrics: ["train_acc", "test_acc"], window: 3)]
         input.objective = Objective(metric: "test_acc", mode: .max)
         let report = Report(input)
-        let ranking = try #require(report.rankings[0])
+        let ranking = try #require(report.parts[0].ranking)
         #expect(ranking.metric == "test_acc" && ranking.direction == .maximize)
         let heatmap = try #require(report.plots().first { $0.kind == .heatmap })
         #expect(heatmap.rowLabel.hasPrefix("test_acc by"))
         #expect(heatmap.svg.contains("mean test_acc;") && !heatmap.svg.contains("train_acc"))
         // Without an objective, the first metric leads as before.
         input.objective = nil
-        #expect(Report(input).rankings[0]?.metric == "train_acc")
+        #expect(Report(input).parts[0].ranking?.metric == "train_acc")
     }
 }

@@ -86,6 +86,24 @@ import Testing
         #expect(hash == expected, "\(String(hash, radix: 16))")
     }
 
+    /// The settings stored with a search read back as they were; a value missing or out of
+    /// range (a store edited by hand) reads as none, so the search is not resumed on a guess.
+    @Test func storedSettingsReadBackAndBadOnesAreRefused() {
+        let settings = TPESampler.Settings(startup: 7, candidates: 12, priorWeight: 0.5, multivariate: false)
+        #expect(TPESampler.Settings(stored: settings.stored) == settings)
+        #expect(TPESampler.Settings(stored: TPESampler.Settings().stored) == TPESampler.Settings())
+        let good: [String: JSONValue] = ["startup": 7, "candidates": 12, "prior_weight": 0.5, "multivariate": false]
+        for (key, value) in [("startup", JSONValue.int(0)), ("candidates", .int(100_000)), ("prior_weight", .double(-1)),
+                             ("prior_weight", .double(.infinity)), ("multivariate", .string("yes")), ("startup", .null)] {
+            var bad = good
+            bad[key] = value
+            #expect(TPESampler.Settings(stored: .object(bad)) == nil, "\(key): \(value)")
+        }
+        #expect(TPESampler.Settings(stored: .object(good.filter { $0.key != "multivariate" })) == nil)
+        #expect(TPESampler.Settings(stored: .array([])) == nil)
+        #expect(TPESampler.Settings.beforeStoredSettings(startup: 4) == TPESampler.Settings(startup: 4, multivariate: false))
+    }
+
     @Test func sameSeedSameSequence() {
         let a = (0..<3).map { _ in Self.best(.hartmann6, n: 30, seed: 11, startup: 10) }
         #expect(Set(a).count == 1)

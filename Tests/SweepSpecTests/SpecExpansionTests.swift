@@ -17,6 +17,20 @@ func plan(_ json: String, file: String = "test.json") throws -> SweepPlan {
         #expect(Set(p.jobs.map(\.key)).count == p.jobs.count)
     }
 
+    @Test func seedsRunInsideEachConfigurationWithoutAStopRule() throws {
+        let p = try plan(#"{"workload": "probe", "grid": {"sleep_ms": [1, 2]}, "seeds": [0, 1, 2]}"#)
+        #expect(p.jobs.map { "\($0.config.int("sleep_ms"))/\($0.config.seed)" } == ["1/0", "1/1", "1/2", "2/0", "2/1", "2/2"])
+    }
+
+    /// A stop rule sees every configuration once before any configuration's next seed.
+    @Test func aStopRulePlansEveryConfigurationsSeedBeforeTheNextSeed() throws {
+        let p = try plan("""
+            {"workload": "probe", "base": {"epochs": 9}, "grid": {"sleep_ms": [1, 2]}, "seeds": [0, 1, 2],
+             "objective": {"metric": "value", "mode": "max"}, "stop": {"rule": "asha", "grace": 1, "reduction": 3}}
+            """)
+        #expect(p.jobs.map { "\($0.config.int("sleep_ms"))/\($0.config.seed)" } == ["1/0", "2/0", "1/1", "2/1", "1/2", "2/2"])
+    }
+
     @Test func zipGroupsAdvanceTogetherAndCrossTheGrid() throws {
         let p = try plan("""
             {"workload": "probe", "grid": {"value": [1, 2]},

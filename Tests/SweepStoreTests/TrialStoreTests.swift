@@ -62,4 +62,42 @@ import Testing
         _ = try writer.addTrial(sweep: sweep.id, number: 0, job: Self.job(2), samplerSeed: 1, proposedFrom: "random")
         #expect(try writer.trials(of: sweep.id).count == 1)
     }
+
+    /// Migration v9-search-settings: the first trial recorded stores the sampler settings,
+    /// later ones do not replace them, and another search drops them with its trials.
+    @Test func theFirstTrialStoresTheSamplerSettingsAndAnotherSearchDropsThem() throws {
+        let store = try StoreWriter(path: try temporaryDatabase(), coordinating: "s")
+        let sweep = try Self.register(store, search: "search-a")
+        #expect(try store.storedSearch(named: "s") == StoredSearch(sweep: sweep, identity: "search-a", trials: 0, settings: nil, unreadable: false))
+        _ = try store.addTrial(sweep: sweep, number: 0, job: Self.job(1), samplerSeed: 0, proposedFrom: "random",
+                               settings: ["startup": 4, "multivariate": false])
+        _ = try store.addTrial(sweep: sweep, number: 1, job: Self.job(2), samplerSeed: 0, proposedFrom: "random",
+                               settings: ["startup": 9, "multivariate": true])
+        #expect(try store.storedSearch(named: "s")
+            == StoredSearch(sweep: sweep, identity: "search-a", trials: 2, settings: ["startup": 4, "multivariate": false], unreadable: false))
+        _ = try Self.register(store, search: "search-b")
+        #expect(try store.storedSearch(named: "s")?.settings == nil)
+        #expect(try store.storedSearch(named: "t") == nil)
+    }
+
+    /// A store from before v9 is read (no settings: its trials predate them), then migrated.
+    @Test func aStoreFromBeforeSearchSettingsIsReadThenMigrated() throws {
+        let path = try temporaryDatabase()
+        do {
+            let store = try StoreWriter(path: path, coordinating: "s")
+            let sweep = try Self.register(store, search: "search-a")
+            _ = try store.addTrial(sweep: sweep, number: 0, job: Self.job(1), samplerSeed: 0, proposedFrom: "random")
+        }
+        try sqlite3(path, "DROP TABLE search_settings; DELETE FROM grdb_migrations WHERE identifier = 'v9-search-settings'")
+        let reader = try StoreReader(path: path)
+        let old = try #require(try reader.storedSearch(named: "s"))
+        #expect(old.trials == 1 && old.settings == nil && !old.unreadable)
+        let writer = try StoreWriter(path: path, coordinating: "s")
+        _ = try writer.addTrial(sweep: old.sweep, number: 1, job: Self.job(2), samplerSeed: 0, proposedFrom: "random",
+                                settings: ["multivariate": false])
+        #expect(try writer.storedSearch(named: "s")?.settings == ["multivariate": false])
+        // Settings that are not JSON (edited by hand) are told apart from none.
+        try sqlite3(path, "UPDATE search_settings SET settings = 'not json'")
+        #expect(try StoreReader(path: path).storedSearch(named: "s")?.unreadable == true)
+    }
 }

@@ -7,6 +7,9 @@ import Testing
         .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4)),
         .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4,
                           os: "Debian GNU/Linux 12 (bookworm), Linux 6.1.0, x86_64", cpu: "Intel(R) Xeon(R) CPU @ 2.20GHz")),
+        .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "n1", cores: 2, slots: 4,
+                          placement: Placement(kind: "slurm", id: "4242", node: "n1"))),
+        .ready(WorkerInfo(version: "0.1.0", binaryHash: "abc", hostname: "h", cores: 2, slots: 4, placement: Placement(kind: "ssh"))),
         .started(job: 7, attempt: 2),
         .metric(job: 7, attempt: 2, epoch: 3, values: ["loss": 0.125, "acc": 1]),
         .log(job: 7, attempt: 2, line: "a \"quoted\"\tline ✓"),
@@ -35,6 +38,26 @@ import Testing
         let line = WorkerMessage.ready(WorkerInfo(version: "1", binaryHash: "b", hostname: "h", cores: 1, slots: 1, os: long, cpu: long)).line
         guard case .ready(let cut) = try WorkerMessage(line: line) else { Issue.record("not ready"); return }
         #expect(cut.os?.count == WorkerInfo.maxDescription && cut.cpu?.count == WorkerInfo.maxDescription)
+    }
+
+    /// A placement is `{kind, id, node}`, not a scheduler's own fields: its kind must be a
+    /// plain word (it is stored and shown as is), its id and node are cut like the machine's.
+    @Test func aWorkersPlacementIsNeutralBoundedAndChecked() throws {
+        let line = WorkerMessage.ready(WorkerInfo(version: "1", binaryHash: "b", hostname: "n1", cores: 1, slots: 1,
+                                                  placement: Placement(kind: "slurm", id: "77", node: "n1"))).line
+        #expect(line.contains(#""placement":{"id":"77","kind":"slurm","node":"n1"}"#), "\(line)")
+        #expect(!line.contains("slurm_job"))
+        let long = String(repeating: "9", count: 5000)
+        let overlong = #"{"v":1,"type":"ready","version":"1","binary":"b","hostname":"h","cores":1,"slots":1,"#
+            + #""placement":{"kind":"slurm","id":"\#(long)","node":"\#(long)"}}"#
+        guard case .ready(let cut) = try WorkerMessage(line: overlong) else { Issue.record("not ready"); return }
+        #expect(cut.placement?.id?.count == WorkerInfo.maxDescription && cut.placement?.node?.count == WorkerInfo.maxDescription)
+        for bad in [#""placement":"slurm""#, #""placement":{"id":"1"}"#, #""placement":{"kind":"Slurm Job"}"#,
+                    #""placement":{"kind":"\u001b[2J"}"#, #""placement":{"kind":"slurm","id":7}"#,
+                    #""placement":{"kind":"\#(String(repeating: "k", count: 33))"}"#] {
+            let text = #"{"v":1,"type":"ready","version":"1","binary":"b","hostname":"h","cores":1,"slots":1,"# + bad + "}"
+            #expect(throws: WireError.self, "\(bad)") { try WorkerMessage(line: text) }
+        }
     }
 
     @Test func coordinatorMessagesRoundTrip() throws {

@@ -57,6 +57,18 @@ public struct ModelSearch: Sendable {
     public var stop: StopSettings?
     /// Model the parameters jointly (`TPESampler.Settings.multivariate`).
     public var multivariate: Bool
+    /// Candidates per proposal and the prior's weight: no spec sets them, a resumed
+    /// search takes its stored ones.
+    public var candidates = 24
+    public var priorWeight = 1.0
+
+    /// The sampler's settings, stored with the first trial so a resume proposes alike.
+    public var settings: TPESampler.Settings {
+        TPESampler.Settings(startup: startup, candidates: candidates, priorWeight: priorWeight, multivariate: multivariate)
+    }
+
+    /// `settings` as stored with the search.
+    var storedSettings: JSONValue { settings.stored }
 
     public init(parameters: [Parameter], template: JobConfig, workload: String, version: Int, trials: Int, startup: Int,
                 seed: UInt64, objective: Objective, stop: StopSettings?, multivariate: Bool = true) {

@@ -40,7 +40,7 @@ final class TrialSearch {
 
     init(plan: ModelSearch) {
         self.plan = plan
-        sampler = TPESampler(dimensions: plan.parameters.map(\.dimension), settings: .init(startup: plan.startup, multivariate: plan.multivariate))
+        sampler = TPESampler(dimensions: plan.parameters.map(\.dimension), settings: plan.settings)
         if let stop = plan.stop, stop.rule != .median {
             let maxEpochs = plan.template["epochs"]?.intValue ?? Int.max
             rungs = Array(Set((0..<stop.brackets).flatMap { stop.rungs(bracket: $0, maxEpochs: maxEpochs) })).sorted()

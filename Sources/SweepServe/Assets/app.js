@@ -398,6 +398,13 @@ async function reportCard(base) {
   return card;
 }
 
+// What ran an attempt beyond its host, in its host kind's terms ("slurm job 42 on n3"); nothing
+// when the host itself ran it (local, ssh).
+function placementText(p) {
+  if (!p || (!p.id && !p.node)) return "";
+  return " (" + [p.id ? p.kind + " job " + p.id : p.kind, p.node ? "on " + p.node : ""].filter(Boolean).join(" ") + ")";
+}
+
 async function jobView(sweep, id) {
   setCrumbs(link("#/", "sweeps"), link(sweepHref(sweep), sweep), el("span", {}, "job " + id));
   const base = "/api/sweeps/" + encodeURIComponent(sweep) + "/jobs/" + encodeURIComponent(id);
@@ -409,7 +416,7 @@ async function jobView(sweep, id) {
     el("dl", { class: "facts" }, el("dt", {}, "key"), el("dd", {}, job.key), el("dt", {}, "workload"), el("dd", {}, job.workload),
       el("dt", {}, "config"), el("dd", {}, configText(job.config))),
     el("table", { class: "attempts" }, el("thead", {}, el("tr", {}, ["attempt", "host", "status", "started", "finished", "error"].map(h => el("th", {}, h)))),
-      el("tbody", {}, job.attempts.map(a => el("tr", {}, el("td", {}, a.attempt), el("td", {}, a.host), el("td", {}, badge(a.status === "ok" ? "done" : a.status === "lost" ? "cancelled" : a.status, a.status)),
+      el("tbody", {}, job.attempts.map(a => el("tr", {}, el("td", {}, a.attempt), el("td", {}, a.host + placementText(a.placement)), el("td", {}, badge(a.status === "ok" ? "done" : a.status === "lost" ? "cancelled" : a.status, a.status)),
         el("td", {}, when(a.started_at)), el("td", {}, when(a.finished_at)), el("td", {}, a.error || ""))))));
   const names = Object.keys(metrics.metrics).sort();
   const card = el("div", { class: "card", id: "job-curves" }, el("h2", {}, "Curves (attempt " + metrics.attempt + ")"));

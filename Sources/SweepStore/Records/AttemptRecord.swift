@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+import SweepCore
 
 /// A row of `attempts`.
 struct AttemptRecord: Codable, FetchableRecord, PersistableRecord {
@@ -20,12 +21,16 @@ struct AttemptRecord: Codable, FetchableRecord, PersistableRecord {
     var cores: Int?
     var sweepVersion: String?
     var binaryHash: String?
-    // The Slurm node (v5); nil elsewhere and in unmigrated databases.
+    // The node a scheduler put it on (v5), and its placement's kind and id (v10); nil
+    // elsewhere and in unmigrated databases.
     var node: String?
+    var placementKind: String?
+    var placementID: String?
 
     enum CodingKeys: String, CodingKey {
         case jobID = "job_id", attempt, host, status, startedAt = "started_at", finishedAt = "finished_at", error,
-             stderrTail = "stderr_tail", signal, os, cpu, cores, sweepVersion = "sweep_version", binaryHash = "binary_hash", node
+             stderrTail = "stderr_tail", signal, os, cpu, cores, sweepVersion = "sweep_version", binaryHash = "binary_hash", node,
+             placementKind = "placement_kind", placementID = "placement_id"
     }
 
     var stored: StoredAttempt {
@@ -33,7 +38,8 @@ struct AttemptRecord: Codable, FetchableRecord, PersistableRecord {
                       finishedAt: finishedAt, error: error, stderrTail: stderrTail,
                       machine: sweepVersion.map { version in
                           AttemptMachine(os: os, cpu: cpu, cores: cores, sweepVersion: version, binaryHash: binaryHash ?? "",
-                                         node: node)
+                                         placement: StoreSchema.placement(kind: placementKind, id: placementID, node: node,
+                                                                          legacyID: nil))
                       })
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+import SweepCore
 
 /// A row of `hosts`: what the coordinator last knew of a host.
 struct HostRecord: Codable, FetchableRecord, PersistableRecord {
@@ -12,12 +13,21 @@ struct HostRecord: Codable, FetchableRecord, PersistableRecord {
     var cores: Int?
     var slots: Int?
     var lastSeen: Date?
-    /// The Slurm job of a Slurm worker (v5); nil elsewhere and in unmigrated databases.
+    /// What its worker runs in (v10): kind, id and node; nil in unmigrated databases.
+    var placementKind: String?
+    var placementID: String?
+    var node: String?
+    /// A Slurm worker's job id as v5 to v9 kept it: read only from a database not migrated
+    /// yet (v10 copies it into the placement).
     var slurmJob: String?
 
     enum CodingKeys: String, CodingKey {
-        case name, state, detail, binaryHash = "binary_hash", cores, slots, lastSeen = "last_seen", slurmJob = "slurm_job"
+        case name, state, detail, binaryHash = "binary_hash", cores, slots, lastSeen = "last_seen",
+             placementKind = "placement_kind", placementID = "placement_id", node, slurmJob = "slurm_job"
     }
 
-    var stored: StoredHost { StoredHost(name: name, state: state, detail: detail, slurmJob: slurmJob) }
+    var stored: StoredHost {
+        StoredHost(name: name, state: state, detail: detail,
+                   placement: StoreSchema.placement(kind: placementKind, id: placementID, node: node, legacyID: slurmJob))
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepTransport
 
 /// How a host file's Slurm cluster runs its workers:
 ///
@@ -29,8 +30,6 @@ public struct SlurmSettings: Sendable, Hashable {
         self.pendingLimit = pendingLimit
         self.sharedHome = sharedHome
     }
-
-    static let keys = ["slurm", "workers", "slurm_args", "pending_limit", "shared_home"]
 
     /// The `--time=` among the srun options, in seconds; nil when not given (the partition's
     /// default applies) or unlimited.
@@ -106,18 +105,9 @@ public struct SlurmSettings: Sendable, Hashable {
         return words
     }
 
-    /// Reads the Slurm fields of a host file; nil when it is not a Slurm cluster.
-    init?(fields: [String: JSONValue], file: String) throws(HostFileError) {
-        func fail(_ field: String, _ message: String) -> HostFileError {
-            HostFileError(file: file, message: "\(field): \(message)")
-        }
-        guard let flag = fields["slurm"] else {
-            for key in Self.keys.dropFirst() where fields[key] != nil {
-                throw fail(key, "only for a Slurm cluster (\"slurm\": true)")
-            }
-            return nil
-        }
-        guard flag.boolValue == true else { throw fail("slurm", "expected true (or leave the field out)") }
+    /// Reads the Slurm fields of a host file (one that has `slurm`).
+    public init(fields: [String: JSONValue], fail: (String, String) -> HostFileError) throws(HostFileError) {
+        guard fields["slurm"]?.boolValue == true else { throw fail("slurm", "expected true (or leave the field out)") }
         guard let workers = fields["workers"]?.intValue ?? (fields["workers"] == nil ? 1 : nil), (1...256).contains(workers) else {
             throw fail("workers", "expected an integer in 1...256")
         }
@@ -142,12 +132,68 @@ public struct SlurmSettings: Sendable, Hashable {
         self.init(workers: workers, arguments: arguments, pendingLimit: pendingLimit, sharedHome: sharedHome)
     }
 
-    func write(to fields: inout [String: JSONValue]) {
+    public func write(to fields: inout [String: JSONValue]) {
         fields["slurm"] = .bool(true)
         fields["workers"] = .int(workers)
         if !arguments.isEmpty { fields["slurm_args"] = .array(arguments.map(JSONValue.string)) }
         if pendingLimit != Self.defaultPendingLimit { fields["pending_limit"] = .int(pendingLimit) }
         if !sharedHome { fields["shared_home"] = .bool(false) }
+    }
+}
+
+/// The Slurm host kind: a host file with `"slurm": true`.
+extension SlurmSettings: HostKind {
+    public static let name = "slurm"
+    public static let keys = ["slurm", "workers", "slurm_args", "pending_limit", "shared_home"]
+    public static let label = "a Slurm cluster (\"slurm\": true)"
+    /// Without `ssh`, srun runs on this machine.
+    public static let needsSSH = false
+    public static let stateHere = "srun here"
+    public static let listKeys = ["slurm_workers"]
+
+    public static func claims(_ fields: [String: JSONValue]) -> Bool { fields["slurm"] != nil }
+
+    public static func refusal(of key: String) -> String? {
+        key == "gpus" ? "a Slurm cluster's GPUs are Slurm's to assign; ask for them with its srun arguments (--gres=gpu:N), not gpus" : nil
+    }
+
+    public func storeNames(_ host: String) -> [String] { workerNames(host) }
+
+    public func listFields() -> [String: JSONValue] { ["slurm_workers": .int(workers)] }
+
+    public func slotsText(slots: Int) -> String { "\(workers) x \(slots) (slurm)" }
+
+    /// Without `ssh`: Slurm's clients are here; with it: the login node passes the SSH
+    /// preflight. Then Slurm is asked whether it could ever run such a worker (`srun --test-only`).
+    public func preflight(_ host: HostFile, binary: (path: String, hash: String), acceptNew: Bool) async throws -> HostPreflight {
+        guard host.usesSSH else {
+            // Nothing to log in to.
+            let srun = try SlurmCheck.srunPath()
+            let estimate = try SlurmCheck.testRequest(host)
+            return HostPreflight(added: "Slurm through \(srun) here, \(workers) workers of \(host.slots) slots (srun --test-only: \(estimate))",
+                                 checked: ": Slurm through \(srun) here, srun --test-only: \(estimate)")
+        }
+        let report = try await RemoteHost.check(host, binary: binary, acceptNew: acceptNew)
+        // The login node works; would Slurm ever run the workers it asks for?
+        let estimate: String
+        do {
+            estimate = try SlurmCheck.testRequest(host)
+        } catch {
+            return HostPreflight(recordedHostKey: report.recordedHostKey, added: "", checked: "", failure: error)
+        }
+        return HostPreflight(recordedHostKey: report.recordedHostKey,
+                             added: report.added(slots: host.slots, " x \(workers) Slurm workers"),
+                             checked: report.checked + ", srun --test-only: " + estimate)
+    }
+
+    /// A worker started by srun: its job (`SLURM_JOB_ID`) and node (`SLURMD_NODENAME`).
+    public static func placement(environment: [String: String]) -> Placement? {
+        guard let job = environment["SLURM_JOB_ID"], !job.isEmpty else { return nil }
+        return Placement(kind: name, id: job, node: environment["SLURMD_NODENAME"])
+    }
+
+    public func transports(for host: HostFile, launch: HostLaunch) -> [any WorkerTransport] {
+        SlurmTransport.workers(of: host, launch: launch.token, binary: launch.binary, dataFiles: launch.dataFiles)
     }
 }
 

@@ -1,0 +1,60 @@
+import Foundation
+import SweepCore
+import SweepReport
+import Testing
+
+/// A section kind the report module has never heard of, with its three renderers: adding a
+/// section is this much.
+private struct JobCountSection: ReportSection {
+    let table: ReportTable
+
+    func markdown() -> [String] {
+        ["", "### Jobs behind the table", "", "\(table.jobCount) jobs in \(table.heading)."]
+    }
+
+    func json(into object: inout [String: JSONValue]) {
+        object["job_count"] = .int(table.jobCount)
+    }
+
+    func csvFiles() -> [ReportCSVFile] {
+        [ReportCSVFile(name: "table-\(table.number)-jobs.csv", label: "Jobs CSV") { [table] in "jobs\n\(table.jobCount)\n" }]
+    }
+}
+
+@Suite("Report sections")
+struct ReportSectionTests {
+    @Test("a new section kind added outside the module renders in report.md, the JSON, its CSV and the index")
+    func toySectionRendersEverywhere() throws {
+        let plain = Report(Fixtures.distSweep())
+        var report = plain
+        report.parts[0].sections.append(JobCountSection(table: report.parts[0].table))
+        // The fixture's 10 jobs: 4 configurations of 2 seeds, a failed and a pending one.
+        let added = "\n\n### Jobs behind the table\n\n10 jobs in MLP-DDQN by distribution."
+
+        let markdown = report.markdown()
+        #expect(markdown.contains(added))
+        // Nothing else moved: without the section's lines it is the plain report.
+        #expect(markdown.replacingOccurrences(of: added, with: "") == plain.markdown())
+
+        let table = try #require(report.tablesJSON()["tables"]?.arrayValue?.first)
+        #expect(table["job_count"] == .int(10))
+        #expect(table["heading"] == plain.tablesJSON()["tables"]?.arrayValue?.first?["heading"])
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sections-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try report.write(to: folder, formats: .csv)
+        #expect(try String(contentsOf: folder.appendingPathComponent("table-1-jobs.csv"), encoding: .utf8) == "jobs\n10\n")
+        let index = try String(contentsOf: folder.appendingPathComponent("index.md"), encoding: .utf8)
+        #expect(index.contains("- [Table CSV](table-1.csv)\n- [Jobs CSV](table-1-jobs.csv)\n"))
+    }
+
+    @Test("a table's sections come in report.md's order, the summaries only where report.md shows them")
+    func sectionOrder() throws {
+        let kinds = Report(Fixtures.distSweep()).parts.map { $0.sections.map { String(describing: type(of: $0)) } }
+        #expect(kinds == [["TableSection", "DifferencesSection"]])
+        var input = Fixtures.distSweep()
+        input.tables[0].top = 2
+        let ranked = Report(input).parts[0].sections.map { String(describing: type(of: $0)) }
+        #expect(ranked == ["TableSection", "BestConfigurationsSection", "MarginalsSection", "ImportanceSection", "DifferencesSection"])
+    }
+}
