@@ -11,9 +11,12 @@ quickstart: setup
 	.build/release/sweep report quickstart
 	.build/release/sweep best quickstart
 
-# The whole test suite (debug build).
+# The whole test suite (debug build), run with TMPDIR at a fresh folder: a test that leaves
+# a file, folder, socket or process behind fails the run, named (scripts/test-leaving-nothing).
+# Built first, outside that folder: the compiler's temporary files are not the tests'.
 test: setup
-	swift test
+	swift build --build-tests
+	scripts/test-leaving-nothing swift test --skip-build
 
 # The chaos soak with a ledger (minutes; not part of `make test`, which runs its short
 # version): thousands of jobs on the local worker, two SSH hosts and a 3-node Slurm cluster

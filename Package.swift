@@ -113,12 +113,17 @@ let package = Package(
         // (TemporaryFolder), a throw-away OpenSSH server on loopback, a Slurm test cluster.
         .target(name: "SweepTestSupport", dependencies: ["CSweepShims"], swiftSettings: strict),
 
-        // Each test target depends on what its files import, no more.
-        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "SweepGit", "Workloads"], swiftSettings: strict),
+        // Each test target depends on what its files import, no more. SweepTestSupport, the
+        // kit, is for every suite that makes temporary folders, runs programs or starts daemons.
+        // Workloads for its registry (`WorkloadRegistry.all`): specs are checked against the real
+        // workloads' parameter schemas (`probe`, `command`, ...), as `sweep` checks them.
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "SweepGit", "Workloads", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepCore"], swiftSettings: strict),
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "SweepGit", "Workloads"], swiftSettings: strict),
+        // Workloads: the registry, to plan real `probe` jobs from a spec (`newJobs`).
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "SweepGit", "Workloads", "SweepTestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "SweepCore"], swiftSettings: strict),
-        .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime"], swiftSettings: strict),
+        .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepWorkerTests", dependencies: [
             "SweepWorker", "SweepRuntime", "SweepWire", "SweepCore", "CSweepShims", "SweepTestSupport",
         ], swiftSettings: strict),
@@ -126,11 +131,12 @@ let package = Package(
             "SweepCoordinator", "SweepTransport", "SweepRuntime", "SweepStore", "SweepWire", "SweepCore", "SweepSearch", "SweepTestSupport",
         ], swiftSettings: strict),
         .testTarget(name: "KANKitTests", dependencies: ["KANKit"], swiftSettings: strict),
-        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib"], swiftSettings: strict),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "SweepCore", "KANKit", "CZlib", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepSSHTests", dependencies: ["SweepSSH", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepRemoteTests", dependencies: ["SweepRemote", "SweepTransport", "SweepWire", "SweepCore", "SweepSSH", "SweepTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore"], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "SweepReportTests", dependencies: ["SweepReport", "SweepSpec", "SweepCore", "SweepTestSupport"], exclude: ["Golden"],
+                    swiftSettings: strict),
         .testTarget(name: "SweepServeTests", dependencies: [
             "SweepServe", "SweepViews", "SweepReport", "SweepStore", "SweepCore", "SweepSpec", "Workloads", "SweepTestSupport",
         ], swiftSettings: strict),

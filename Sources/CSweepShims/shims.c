@@ -176,7 +176,10 @@ static void guard_run(const char *path, char *const argv[], char *const envp[], 
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
 
-    pid_t program = fork();
+    // _Fork, not fork: this child of a threaded process inherited the other threads' locks
+    // held (malloc's among them) with none of the threads to release them; fork's handlers
+    // would wait on them forever (seen: a test stuck in __malloc_fork_lock_parent).
+    pid_t program = _Fork();
     if (program == 0) {
         action.sa_handler = SIG_DFL;
         sigaction(SIGTERM, &action, NULL);

@@ -37,6 +37,7 @@ public final class TestSlurm: @unchecked Sendable {
     public var environment: [String: String] { ["SLURM_CONF": configPath] }
 
     private var pids: [pid_t] = []
+    private var stopped = false
     /// With several nodes: each running slurmd's pid by node (a crashed node has none).
     private var slurmds: [String: pid_t] = [:]
     private var multiple: Bool { nodes.count > 1 }
@@ -95,7 +96,7 @@ public final class TestSlurm: @unchecked Sendable {
     }
 
     deinit {
-        if !pids.isEmpty { stop() }
+        stop()
     }
 
     /// Crashes a node as a power cut would: kill -9 of its slurmd, of its step daemons
@@ -200,10 +201,15 @@ public final class TestSlurm: @unchecked Sendable {
 
     /// Cancels every job, stops the daemons, kills what they left (step daemons and tasks,
     /// found by this cluster's `SLURM_CONF` in their environment) and removes the directory.
+    /// Also after a start that failed half-way (munged up, slurmctld not): what did start and
+    /// the directory go all the same. Once only.
     public func stop() {
-        guard !pids.isEmpty else { return }
-        _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
-        _ = waitForEmptyQueue(timeout: 5)
+        guard !stopped else { return }
+        stopped = true
+        if !pids.isEmpty {
+            _ = try? run("scancel", ["--full", "--quiet", "--user", String(getuid())])
+            _ = waitForEmptyQueue(timeout: 5)
+        }
         let daemons = Array(slurmds.values) + pids.reversed()
         for pid in daemons { kill(pid, SIGTERM) }
         for pid in daemons { Self.waitForChild(pid) }
@@ -343,6 +349,9 @@ public final class TestSlurm: @unchecked Sendable {
             if !ports.contains(port) { ports.append(port) }
         }
         let controllerPort = ports[0]
+        // Job ids start at a random number (FirstJobId, below): what Slurm names after a job
+        // (srun --bcast's /tmp/slurm_bcast_JOB.STEP_NODE) is then this cluster's alone, not
+        // also that of a cluster another test run started at the same time.
         // One slurmd: this machine, on SlurmdPort. Several: each node on its own port, its files
         // named after it (%n); a node that stops answering is down after 10 s, not 300.
         let own = multiple ? "-%n" : ""
@@ -380,6 +389,7 @@ public final class TestSlurm: @unchecked Sendable {
             ReturnToService=2
             MpiDefault=none
             KillWait=2
+            FirstJobId=\(Int.random(in: 1_000...60_000_000))
             \(nodeLines)
             \(partitions)
 

@@ -1,6 +1,7 @@
 import Foundation
 import SweepCore
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// The `command` workload against hostile programs and files (shared/ADVERSARIAL.md,
@@ -165,11 +166,8 @@ import Testing
         #expect(mkfifo(place.sandbox.directory.appendingPathComponent("data/inner").path, 0o600) == 0)
         // A Unix socket's file stays after its process ends.
         let socketPath = place.sandbox.directory.appendingPathComponent("data/socket").path
-        let bind = Process()
-        bind.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        bind.arguments = ["python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socketPath]
-        try bind.run()
-        bind.waitUntilExit()
+        try Program.run("/usr/bin/env", ["python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socketPath])
+            .succeeded()
         for (files, named, kind) in [(#"["train.sh", "pipe"]"#, "\"pipe\"", "FIFO"), (#"["train.sh", "data"]"#, "\"data/inner\"", "FIFO"),
                                      (#"["train.sh", "data/socket"]"#, "\"data/socket\"", "a socket")] {
             try place.sandbox.write("f.json", #"{"name": "f", "workload": "command", "base": {"command": "sh train.sh", "files": \#(files)}}"#)

@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 
 /// `sweep export`: one row per job that pandas reads as it is.
@@ -24,17 +25,8 @@ import Testing
             assert "failing at epoch 2" in df[df["value"] == 5].iloc[0]["error"]
             print("ok", len(df))
             """
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", script]
-        python.currentDirectoryURL = sandbox.directory
-        let pipe = Pipe()
-        python.standardOutput = pipe
-        python.standardError = pipe
-        try python.run()
-        python.waitUntilExit()
-        let said = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(python.terminationStatus == 0 && said.contains("ok 3"), "\(said)")
+        let python = try Program.run("/usr/bin/python3", ["-c", script], in: sandbox.directory.path)
+        #expect(python.status == 0 && python.stdout.contains("ok 3"), "\(python.stdout)\n\(python.stderr)")
 
         let lines = try sandbox.run(["export", "e", "--format", "jsonl"]).stdout.split(separator: "\n")
         #expect(lines.count == 3)

@@ -19,7 +19,8 @@ private let slotScript = """
 
 /// Writes the script and a spec of `jobs` such jobs sharing a fresh barrier folder.
 private func writeSlotSweep(_ sandbox: SweepSandbox, name: String, jobs: Int) throws {
-    let barrier = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-barrier-\(UUID().uuidString)").path
+    // In the sandbox: removed with it.
+    let barrier = sandbox.directory.appendingPathComponent("barrier-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: barrier, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
     try sandbox.write("slot.sh", slotScript)
     try sandbox.write("\(name).json", """

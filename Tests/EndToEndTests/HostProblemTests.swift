@@ -201,14 +201,7 @@ private let givenUpAtOnce = 60.0
 
     /// Runs a system tool (mount, useradd, ...) as this (root) process; throws on failure.
     func system(_ tool: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SystemToolFailure(command: "\(tool) \(arguments.joined(separator: " "))", status: process.terminationStatus)
-        }
+        try Program.run(tool, arguments).succeeded()
     }
 
     /// A fresh-home test sshd whose home is a tmpfs mounted with `options`; `body` runs with it,
@@ -288,8 +281,3 @@ private let givenUpAtOnce = 60.0
     }
 }
 
-/// A system tool a test needs (mount, useradd) failed.
-struct SystemToolFailure: Error {
-    var command: String
-    var status: Int32
-}

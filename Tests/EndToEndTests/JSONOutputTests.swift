@@ -1,5 +1,6 @@
 import Foundation
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// `--json` output parsed as a program would, and job keys that work across commands.
@@ -80,12 +81,8 @@ import Testing
         let plain = try sandbox.run(["logs", "1"]).stdout
         #expect(plain.contains("summary:\n  epochs: 2\n  final: {\"acc\":"), "\(plain)")
         // A summary as long as hitl-ddqn's, written by another program (sqlite3).
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [sandbox.database, #"UPDATE jobs SET summary = json_object('epochs', 2, 'heatmap', printf('%.*c', 5000, 'x')) WHERE id = 1"#]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        try #require(sqlite.terminationStatus == 0)
+        try Program.run("/usr/bin/sqlite3", [sandbox.database, #"UPDATE jobs SET summary = json_object('epochs', 2, 'heatmap', printf('%.*c', 5000, 'x')) WHERE id = 1"#])
+            .succeeded()
         let cut = try sandbox.run(["logs", "1"]).stdout
         #expect(cut.contains("  heatmap: " + String(repeating: "x", count: 148) + "…\n"), "\(cut)")
         #expect(cut.contains("(4851 characters cut; --full shows all)"), "\(cut)")

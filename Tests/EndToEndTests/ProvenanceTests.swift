@@ -1,4 +1,5 @@
 import Foundation
+import SweepTestSupport
 import Testing
 
 /// What produced a result, recorded by the real binary: the host and binary of each
@@ -7,18 +8,7 @@ import Testing
     /// Runs a program in the sandbox and returns its trimmed stdout.
     @discardableResult
     func tool(_ executable: String, _ arguments: [String], in sandbox: SweepSandbox) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = sandbox.directory
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "\(executable) \(arguments)")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Program.run(executable, arguments, in: sandbox.directory.path).succeeded().trimmed
     }
 
     func git(_ arguments: [String], in sandbox: SweepSandbox) throws -> String {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import SweepTestSupport
 import Testing
 
 /// Reports over a store filled by a real probe sweep, checked against the probe's
@@ -90,17 +91,10 @@ import Testing
         #expect(markdown.split(separator: "\n").count < 80)
 
         // Every acc row of the ok attempts, straight from SQLite.
-        let query = Process()
-        let pipe = Pipe()
-        query.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        query.arguments = ["-separator", ",", sandbox.database, """
+        let output = try Program.run("/usr/bin/sqlite3", ["-separator", ",", sandbox.database, """
             SELECT json_extract(j.config, '$.value'), json_extract(j.config, '$.epochs'), m.value
             FROM metrics m JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt WHERE m.name = 'acc'
-            """]
-        query.standardOutput = pipe
-        try query.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        query.waitUntilExit()
+            """]).succeeded().stdout
         var sums: [String: (sum: Double, count: Int)] = [:]
         for row in csvRows(output) {
             let key = "\(Double(row[0])!)/\(Int(row[1])!)"
@@ -229,12 +223,8 @@ import Testing
         #expect(try sandbox.run(["launch", "w.json"]).status == 0)
         #expect(try sandbox.run(["report", "w", "--stdout"]).stdout.contains("## Mine"))
         // As if written by an older sweep that accepted a window of 0.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [sandbox.database, #"UPDATE sweeps SET spec_text = replace(spec_text, '"window": 2', '"window": 0')"#]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        try #require(sqlite.terminationStatus == 0)
+        try Program.run("/usr/bin/sqlite3", [sandbox.database, #"UPDATE sweeps SET spec_text = replace(spec_text, '"window": 2', '"window": 0')"#])
+            .succeeded()
         let report = try sandbox.run(["report", "w", "--stdout"])
         #expect(report.status == 0)
         #expect(report.stdout.contains("## Table 1") && !report.stdout.contains("## Mine"))

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// `sweep serve` as a user runs it: beside a real coordinator, answering what `list --json`
@@ -93,15 +94,9 @@ import Testing
 
     /// The status curl gets for `url` sent with this `Host` header.
     static func curlStatus(_ url: String, host: String) throws -> Int {
-        let curl = Process()
-        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--noproxy", "*", "--max-time", "30", "-H", "Host: \(host)", url]
-        let out = Pipe()
-        curl.standardOutput = out
-        try curl.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        curl.waitUntilExit()
-        return Int(text) ?? -1
+        let curl = try Program.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--noproxy", "*", "--max-time", "30",
+                                                     "-H", "Host: \(host)", url])
+        return Int(curl.stdout) ?? -1
     }
 
     @Test func aHostThatIsNoNumericAddressOrABadPortIsUsage() throws {

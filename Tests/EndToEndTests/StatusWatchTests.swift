@@ -1,5 +1,6 @@
 import Foundation
 import SweepStore
+import SweepTestSupport
 import Testing
 
 @Suite(.serialized) struct StatusWatchTests {
@@ -27,16 +28,8 @@ import Testing
         let launch = try sandbox.start(["launch", "w.json", "--local-slots", "2", "--quiet"])
         #expect(sandbox.waitUntil(timeout: 30) { StoreReader.writer(databasePath: sandbox.database)?.sweep == "w" })
         // script(1) gives the command a pseudo-terminal, as a user's shell would.
-        let script = Process()
-        script.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        script.arguments = ["-qc", "'\(SweepSandbox.binary.path)' status w --watch", "/dev/null"]
-        script.currentDirectoryURL = sandbox.directory
-        let output = Pipe()
-        script.standardOutput = output
-        script.standardInput = FileHandle.nullDevice
-        try script.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        script.waitUntilExit()
+        let text = try Program.run("/usr/bin/script", ["-qc", "'\(SweepSandbox.binary.path)' status w --watch", "/dev/null"],
+                                   in: sandbox.directory.path).stdout
         launch.wait(timeout: 60)
         let screens = text.components(separatedBy: "\u{1B}[H\u{1B}[J").filter { !$0.isEmpty }
         #expect(screens.count >= 2, "\(text)")

@@ -1,5 +1,6 @@
 import Foundation
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// One coordinator per database whatever the path, read-only readers, and the state of a
@@ -54,14 +55,8 @@ import Testing
     /// tests still check that nothing was written.
     static let asOtherUser: Bool = {
         guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else { return false }
-        let probe = Process()
-        probe.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        probe.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", SweepSandbox.binary.path, "--version"]
-        probe.standardOutput = FileHandle.nullDevice
-        probe.standardError = FileHandle.nullDevice
-        guard (try? probe.run()) != nil else { return false }
-        probe.waitUntilExit()
-        return probe.terminationStatus == 0
+        let probe = try? Program.run("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", SweepSandbox.binary.path, "--version"])
+        return probe?.status == 0
     }()
 
     /// Runs `sweep ARGS --db DATABASE` as a user who can only read the database, in
@@ -125,9 +120,9 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("sweep.sqlite") }.sorted()
         #expect(files == ["sweep.sqlite", "sweep.sqlite-shm", "sweep.sqlite-wal"])
         let logBytes = try Data(contentsOf: URL(fileURLWithPath: sandbox.database + "-wal"))
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent(sandbox.tag + "-out").path
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let outFolder = try TemporaryFolder("sweep-reader")
+        let out = outFolder.path
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: out)
         let reader = try runAsReader(["status", "a", "--brief"], database: sandbox.database, in: out)
         #expect(reader.status == 0, "\(reader.stderr)")
         #expect(reader.stdout.contains("interrupted: no coordinator is running"), "\(reader.stdout)")
@@ -150,16 +145,12 @@ import Testing
         try sandbox.write("r.json", #"{"name": "r", "workload": "probe", "base": {"epochs": 3}, "grid": {"value": [1, 2]}}"#)
         let launch = try sandbox.run(["launch", "r.json", "--local-slots", "2"])
         try #require(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent(sandbox.tag + "-out").path
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        let outFolder = try TemporaryFolder("sweep-reader")
+        let out = outFolder.path
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: out)
         // Only the database in a folder nobody else may write to.
-        let data = FileManager.default.temporaryDirectory.appendingPathComponent(sandbox.tag + "-ro").path
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        defer {
-            try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: data)
-            try? FileManager.default.removeItem(atPath: data)
-        }
+        let dataFolder = try TemporaryFolder("sweep-read-only")  // removed even though made read-only below
+        let data = dataFolder.path
         let database = data + "/sweep.sqlite"
         try FileManager.default.copyItem(atPath: sandbox.database, toPath: database)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: database)

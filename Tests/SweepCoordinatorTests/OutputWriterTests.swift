@@ -1,13 +1,14 @@
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 @testable import SweepCoordinator
 
 /// What a worker may write on the coordinator's side: plain relative paths, within bounds.
 @Suite struct OutputWriterTests {
     @Test func writesChunksInPlaceAndRefusesPathsThatLeaveItsFolderOrPassTheCap() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("outputs-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: root) }
+        let scratch = try TemporaryFolder("outputs")
+        let root = scratch.url.appendingPathComponent("outputs").path
         let writer = OutputWriter(root: root)
         #expect(writer.write(job: 1, attempt: 1, path: "a/b.txt", offset: 0, bytes: Array("hello ".utf8)) == nil)
         #expect(writer.write(job: 1, attempt: 1, path: "a/b.txt", offset: 6, bytes: Array("world".utf8)) == nil)

@@ -4,6 +4,7 @@ import SweepCore
 import SweepRuntime
 import SweepSearch
 import SweepStore
+import SweepTestSupport
 import SweepTransport
 import SweepWire
 import Testing
@@ -20,14 +21,18 @@ import Testing
             startup: startup, seed: seed, objective: Objective(metric: "loss", mode: .min), stop: stop)
     }
 
-    /// A sweep with a search and no planned jobs, in `directory`'s database.
+    /// A sweep with a search and no planned jobs, in `directory`'s database (by default a
+    /// folder of its own, removed with the run).
     final class Run {
+        let scratch: TemporaryFolder?
         let prepared: Launcher.Prepared
         let coordinator: Coordinator
         let clock = ManualClock()
         let events = EventQueue()
 
-        init(directory: URL, search: ModelSearch, transports: [ScriptedTransport]) throws {
+        init(directory given: URL? = nil, search: ModelSearch, transports: [ScriptedTransport]) throws {
+            scratch = given == nil ? try TemporaryFolder("sweep-search") : nil
+            let directory = given ?? scratch!.url
             var options = Coordinator.Options()
             options.search = search
             if let stop = search.stop { options.stopping = EarlyStopping(objective: search.objective, settings: stop) }
@@ -38,12 +43,6 @@ import Testing
         }
 
         var trials: [StoredTrial] { get throws { try prepared.store.trials(of: prepared.sweep.id) } }
-    }
-
-    static func directory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-search-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
     }
 
     static func branin(_ config: JobConfig) -> Double {
@@ -73,7 +72,6 @@ import Testing
     /// Runs a whole search on one host of `slots` slots; returns the trials' configs in order.
     static func runSearch(_ search: ModelSearch, slots: Int = 1, directory: URL? = nil,
                           fails: (JobConfig) -> Bool = { _ in false }) throws -> (configs: [JobConfig], trials: [StoredTrial]) {
-        let directory = try directory ?? Self.directory()
         let host = ScriptedTransport("h", slots: slots)
         let run = try Run(directory: directory, search: search, transports: [host])
         try run.coordinator.start()
@@ -114,7 +112,8 @@ import Testing
         let whole = try Self.runSearch(Self.search(trials: 14)).configs
         // The first coordinator runs 8 trials' jobs, proposes the 9th (it starts running),
         // and is dropped without finishing: as after kill -9, its job is left running.
-        let directory = try Self.directory()
+        let folder = try TemporaryFolder("sweep-search")
+        let directory = folder.url
         do {
             let host = ScriptedTransport("h", slots: 1)
             let run = try Run(directory: directory, search: Self.search(trials: 14), transports: [host])
@@ -172,7 +171,7 @@ import Testing
         let stop = StopSettings(rule: .asha, grace: 1, reduction: 3)
         let search = Self.search(trials: 16, startup: 5, epochs: 9, stop: stop)
         let host = ScriptedTransport("h", slots: 1)
-        let run = try Run(directory: try Self.directory(), search: search, transports: [host])
+        let run = try Run(search: search, transports: [host])
         try run.coordinator.start()
         host.ready()
         var answered = Set<Int64>()

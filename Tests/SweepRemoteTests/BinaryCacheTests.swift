@@ -9,8 +9,8 @@ import Testing
     static func hash(_ digit: Character) -> String { String(repeating: digit, count: 64) }
 
     @Test func theMostRecentlyUsedAreKeptAndOnlyIdleOnesBeyondThemAreRemoved() throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-cache-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: home) }
+        let scratch = try TemporaryFolder("sweep-cache")
+        let home = scratch.url.appendingPathComponent("sweep-cache").path
         let cache = try BinaryCacheFolder(home: home)
         // Recency after the launch: the new binary, 1 (10 min), 2 (20 min) are kept; 3 (30 min)
         // is beyond them but used within the hour; 4, 5 and 6 (2-4 h) go.
@@ -36,9 +36,8 @@ import Testing
     }
 
     @Test func aBinaryUsedAgainIsMarkedAndAMissingCacheIsNoError() throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-cache-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: home) }
+        let scratch = try TemporaryFolder("sweep-cache")
+        let home = scratch.path
         let script = BinaryCache.markUsedAndPruneScript(hash: Self.hash("a"))
         let missing = try exitStatus(ofScript: script, directory: home)
         #expect(missing == 0, "no cache folder yet")
@@ -52,12 +51,6 @@ import Testing
 
     /// Runs `script` with /bin/sh in `directory` and returns its exit status.
     func exitStatus(ofScript script: String, directory: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try Program.run("/bin/sh", ["-c", script], in: directory).status
     }
 }

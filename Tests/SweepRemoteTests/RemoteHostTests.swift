@@ -1,5 +1,6 @@
 import Foundation
 import SweepSSH
+import SweepTestSupport
 import Testing
 
 @testable import SweepRemote
@@ -43,9 +44,8 @@ import Testing
     }
 
     @Test func anEmptyHostsFolderIsAnErrorUnlessAllowed() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-hosts-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let scratch = try TemporaryFolder("sweep-hosts")
+        let directory = scratch.path
         let error = #expect(throws: HostFileError.self) { try HostFile.load(directory) }
         #expect(error?.description == "\(directory): the folder is empty (no *.json host files); add one with sweep hosts add NAME --ssh user@host --hosts-dir \(directory)")
         #expect(try HostFile.load(directory, allowEmpty: true).isEmpty)

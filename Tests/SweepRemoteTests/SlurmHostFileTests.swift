@@ -1,5 +1,6 @@
 import Foundation
 import SweepTransport
+import SweepTestSupport
 import Testing
 
 @testable import SweepRemote
@@ -8,9 +9,8 @@ import Testing
 /// something else refused with the file and field.
 struct SlurmHostFileTests {
     func read(_ text: String) throws -> HostFile {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-hosts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("sweep-slurm-hosts")
+        let directory = scratch.url
         let path = directory.appendingPathComponent("c.json").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return try HostFile(contentsOf: path)
@@ -100,9 +100,8 @@ struct SlurmHostFileTests {
     }
 
     @Test func aWorkerNameMeetingAnotherHostFileIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-slurm-hosts-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("sweep-slurm-hosts")
+        let directory = scratch.url
         try #"{"name": "c", "slurm": true, "workers": 2}"#.write(to: directory.appendingPathComponent("a.json"), atomically: true, encoding: .utf8)
         try #"{"name": "c.2", "ssh": "h"}"#.write(to: directory.appendingPathComponent("b.json"), atomically: true, encoding: .utf8)
         #expect(throws: HostFileError.self) { try HostFile.load(directory.path) }

@@ -2,6 +2,7 @@ import Foundation
 import SweepCore
 import SweepReport
 import SweepSpec
+import SweepTestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
@@ -268,8 +269,8 @@ struct BigReportTests {
             losses.append(row)
         }
         let report = Report(Self.gridInput(losses, a: a, b: b, epochs: 4))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("big")
+        let directory = scratch.url.appendingPathComponent("big")
         let written = try report.write(to: directory)
         let names = written.map { $0.lastPathComponent }.sorted()
         #expect(written.count <= 20, "\(names)")

@@ -2,6 +2,7 @@ import Foundation
 import SweepCore
 import SweepReport
 import SweepSpec
+import SweepTestSupport
 import Testing
 
 @Suite("Paired differences: KAN − MLP by seed, and one metric minus another")
@@ -135,8 +136,8 @@ struct DifferenceTests {
         #expect(try Self.differences(noted)[0].note == "no job of this table has `conv_layers` = 2, so there is nothing to compare")
 
         let report = Report(Self.input(differences: [.param("model", value: .string("kan"), other: .string("mlp"))]))
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("differences-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let scratch = try TemporaryFolder("differences")
+        let folder = scratch.url.appendingPathComponent("differences")
         let written = try report.write(to: folder, formats: .csv)
         let csvURL = try #require(written.first { $0.lastPathComponent == "table-1-differences.csv" })
         let rows = try String(contentsOf: csvURL, encoding: .utf8).split(separator: "\n")

@@ -2,6 +2,7 @@ import Foundation
 import SweepCore
 import SweepReport
 import SweepSpec
+import SweepTestSupport
 import Testing
 #if canImport(FoundationXML)
 import FoundationXML
@@ -100,18 +101,13 @@ struct SVGPlotTests {
     func rendersWithRsvg() throws {
         let tool = "/usr/bin/rsvg-convert"
         try #require(FileManager.default.isExecutableFile(atPath: tool), "needs rsvg-convert: apt-get install librsvg2-bin (make setup does)")
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("svg-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("svg")
+        let directory = scratch.url
         for plot in Report(Fixtures.distSweep()).plots() {
             let svg = directory.appendingPathComponent(plot.fileName)
             try Data(plot.svg.utf8).write(to: svg)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = ["-o", svg.appendingPathExtension("png").path, svg.path]
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "rsvg-convert failed on \(plot.fileName)")
+            let rendered = try Program.run(tool, ["-o", svg.appendingPathExtension("png").path, svg.path])
+            #expect(rendered.status == 0, "rsvg-convert failed on \(plot.fileName): \(rendered.stderr)")
             #expect(FileManager.default.fileExists(atPath: svg.appendingPathExtension("png").path))
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import SweepCore
 import SweepReport
 import SweepSpec
+import SweepTestSupport
 import Testing
 
 @Suite("Writing report files")
@@ -63,13 +64,9 @@ struct WriteTests {
                 checked += 1
             assert checked == 8, checked
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, directory.path]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 3, "needs pandas: apt-get install python3-pandas (make setup does)")
-        #expect(process.terminationStatus == 0)
+        let checked = try Program.run(python, ["-c", script, directory.path])
+        #expect(checked.status != 3, "needs pandas: apt-get install python3-pandas (make setup does)")
+        #expect(checked.status == 0, "\(checked.stdout)\n\(checked.stderr)")
     }
 
     @Test("--format md writes only the Markdown and an index linking it")

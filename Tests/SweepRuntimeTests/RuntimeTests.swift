@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import SweepRuntime
+import SweepTestSupport
 import Testing
 
 @Suite struct LoopQueueTests {
@@ -107,7 +108,7 @@ import Testing
     /// stdout: when the program exits, the guard kills that child, so stdout ends and the
     /// status is the program's own.
     @Test func aGuardedProgramsChildThatLeftItsSessionDiesWhenItExits() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryFolder("sweep-runtime")
         let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
         let script = "echo /proc/$$/fd/*; setsid sleep \(marker) & echo $! > child.pid; exit 3"
         let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
@@ -125,7 +126,7 @@ import Testing
     /// Killing the program (as the worker's kill of the runner's group does) ends what it
     /// started too, and the guard ends by the same signal.
     @Test func killingAGuardedProgramKillsWhatItStartedOutsideItsGroup() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryFolder("sweep-runtime")
         let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
         let script = "setsid sleep \(marker) & echo $! > child.pid; echo $$; exec sleep 1000"
         let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
@@ -142,7 +143,7 @@ import Testing
     /// `killGroup` of a guarded program (whose guard has a group of its own) still ends the
     /// program and what it started.
     @Test func killGroupOfAGuardedProgramEndsItAndWhatItStarted() throws {
-        let folder = try TemporaryFolder()
+        let folder = try TemporaryFolder("sweep-runtime")
         let marker = "1\(Int.random(in: 100_000_000...999_999_999))"
         let script = "setsid sleep \(marker) & echo $! > child.pid; echo started; exec sleep 1000"
         let child = try ChildProcess.spawn(executable: "/bin/sh", arguments: ["-c", script], directory: folder.path,
@@ -172,7 +173,7 @@ import Testing
     /// live attempt's, not one just made (lock not yet taken), not one another process
     /// holds, not one of another naming.
     @Test func onlyFoldersWhoseOwnerIsGoneAndWhoseLockIsFreeAreRemoved() throws {
-        let base = try TemporaryFolder()
+        let base = try TemporaryFolder("sweep-runtime")
         let live = try JobFolder(label: "live-a1", base: base.path)
         let ended = try ChildProcess.spawn(executable: "/bin/true", arguments: [])
         ended.forEachLine(of: .stdout) { _ in }
@@ -199,17 +200,7 @@ import Testing
     }
 }
 
-/// A fresh folder under the temporary directory, removed with its content at the end.
-final class TemporaryFolder {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-runtime-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
+extension TemporaryFolder {
     /// The file `name`'s text without its trailing newline.
     func read(_ name: String) throws -> String {
         try String(contentsOfFile: path + "/" + name, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)

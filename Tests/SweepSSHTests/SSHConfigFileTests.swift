@@ -10,18 +10,17 @@ import SweepTestSupport
 struct SSHConfigFileTests {
     /// A scratch directory with `marker`, the file every hostile command would create.
     struct Scratch {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-config-\(UUID().uuidString.prefix(8))")
+        let folder: TemporaryFolder
+        var directory: URL { folder.url }
         var marker: String { directory.appendingPathComponent("pwned").path }
 
-        init() throws { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }
+        init() throws { folder = try TemporaryFolder("sweep-config") }
 
         func write(_ name: String, _ text: String) throws -> String {
             let path = directory.appendingPathComponent(name).path
             try text.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-
-        func remove() { try? FileManager.default.removeItem(at: directory) }
     }
 
     @Test("each directive that runs a command is refused with its file and line, before connecting",
@@ -39,7 +38,6 @@ struct SSHConfigFileTests {
           ])
     func refusesCommands(_ directive: String, _ line: Int) async throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let config = try scratch.write("ssh_config", "# a host file's config\n" + directive.replacingOccurrences(of: "MARKER", with: scratch.marker) + "\n")
         let error = await #expect(throws: SSHError.self) { try await SSHSession.connect(to: Self.unreachable(config)) }
         #expect(error?.kind == .configuration)
@@ -67,7 +65,6 @@ struct SSHConfigFileTests {
           ])
     func includeForms(_ include: String) async throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let dir = scratch.directory.path
         let fileManager = FileManager.default
         for folder in ["with space", "with=equals", "ssh/relative"] {
@@ -118,7 +115,6 @@ struct SSHConfigFileTests {
     ])
     func malformed(_ line: String, _ expected: String) async throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let config = try scratch.write("ssh_config", "\n" + line + "\n")
         let error = #expect(throws: SSHError.self) { try SSHConfigFile.load(config, host: "h") }
         #expect(error?.kind == .configuration)
@@ -129,7 +125,6 @@ struct SSHConfigFileTests {
     @Test("a FIFO or a folder named as the config is refused without blocking")
     func notARegularFile() throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let fifo = scratch.directory.appendingPathComponent("fifo").path
         #expect(mkfifo(fifo, 0o600) == 0)
         let error = #expect(throws: SSHError.self) { try SSHConfigFile.load(fifo, host: "h") }
@@ -144,7 +139,6 @@ struct SSHConfigFileTests {
     @Test("options resolve as OpenSSH resolves them: first value wins, Host and Match blocks, includes inside blocks")
     func resolution() throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         _ = try scratch.write("gpu.conf", "Port 2200\nHost *\n  User inner\n")
         let config = try scratch.write("ssh_config", """
             Host gpu* !gpu-old
@@ -179,7 +173,6 @@ struct SSHConfigFileTests {
     @Test("an Include'd file is checked too, and Include depth is bounded")
     func includes() async throws {
         let scratch = try Scratch()
-        defer { scratch.remove() }
         let inner = try scratch.write("inner.conf", "Host *\n  ProxyCommand touch \(scratch.marker)\n")
         let config = try scratch.write("ssh_config", "Include \(scratch.directory.path)/inner*.conf\n")
         let error = await #expect(throws: SSHError.self) { try await SSHSession.connect(to: Self.unreachable(config)) }
@@ -197,7 +190,6 @@ struct SSHConfigFileTests {
         let sshd = try TestSSHD()
         defer { sshd.stop() }
         let scratch = try Scratch()
-        defer { scratch.remove() }
         // The user's ~/.ssh: libssh reads `config` from the SSH directory when no file is named.
         let own = scratch.directory.appendingPathComponent("own-ssh").path
         try FileManager.default.createDirectory(atPath: own, withIntermediateDirectories: true)
@@ -224,7 +216,6 @@ struct SSHConfigFileTests {
         let sshd = try TestSSHD()
         defer { sshd.stop() }
         let scratch = try Scratch()
-        defer { scratch.remove() }
         // OpenSSH's ssh makes the jump, with the real ~/.ssh/known_hosts, which does not
         // know this throw-away bastion: it refuses, and cannot prompt (no terminal).
         let config = try scratch.write("ssh_config", """

@@ -3,6 +3,7 @@ import SweepCore
 import SweepSpec
 @testable import SweepServe
 import SweepStore
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -15,8 +16,8 @@ import Workloads
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["SWEEP_SERVE_BENCH"] == "1", "a benchmark: set SWEEP_SERVE_BENCH=1"))
 struct DashboardBenchmarkTests {
     @Test func aTenThousandJobSweepsPage() throws {
-        let path = ProcessInfo.processInfo.environment["SWEEP_SERVE_BENCH_DB"]
-            ?? FileManager.default.temporaryDirectory.appendingPathComponent("sweep-serve-bench-\(UUID().uuidString).sqlite").path
+        let scratch = try TemporaryFolder("sweep-serve-bench")
+        let path = ProcessInfo.processInfo.environment["SWEEP_SERVE_BENCH_DB"] ?? scratch.file("sweep.sqlite")
         if !FileManager.default.fileExists(atPath: path) { try Self.fill(path) }
         let dashboard = try Dashboard(databasePath: path, port: 0, workloads: WorkloadRegistry.all)
         Thread.detachNewThread { dashboard.run() }

@@ -4,6 +4,7 @@ import SweepReport
 import SweepSpec
 import SweepStore
 import SweepViews
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -13,9 +14,8 @@ import Workloads
     /// config (the key holds), and the report still sees it, so that tables, `--where` and
     /// differences can name that value.
     @Test func aParameterLeftOutAtItsDefaultIsReportedWithIt() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-loader-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let scratch = try TemporaryFolder("sweep-loader")
+        let directory = scratch.url
         let spec = #"{"name": "late", "workload": "hitl-ddqn", "grid": {"q_target": ["double", "max"]}}"#
         let plan = try SweepSpec(document: SpecDocument(file: "late.json", text: spec), workloads: WorkloadRegistry.all).plan()
         let store = try StoreWriter(path: directory.appendingPathComponent("sweep.sqlite").path, coordinating: "late")

@@ -1,32 +1,24 @@
 import Foundation
 import SweepCore
 import SweepGit
+import SweepTestSupport
 import Testing
 
 /// The commit of a spec's folder, read from a real repository's files (the test runs git;
 /// sweep never does).
 @Suite struct GitCheckoutTests {
-    let root: URL
+    let folder: TemporaryFolder
+    var root: URL { folder.url }
 
     init() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-git-\(UUID().uuidString)")
+        folder = try TemporaryFolder("sweep-git")
         try FileManager.default.createDirectory(at: root.appendingPathComponent("repo/Sweeps/deep"), withIntermediateDirectories: true)
     }
 
     @discardableResult
     func git(_ arguments: [String], in folder: String = "repo") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"] + arguments
-        process.currentDirectoryURL = root.appendingPathComponent(folder)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try #require(process.terminationStatus == 0, "git \(arguments)")
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Program.run("/usr/bin/git", ["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"] + arguments,
+                        in: path(folder)).succeeded().trimmed
     }
 
     func indexHeader() throws -> Data {

@@ -1,12 +1,15 @@
 import Foundation
 import SweepCore
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// v10 makes what ran an attempt `{kind, id, node}`: a store from before (a Slurm worker's job
 /// id on its host, its node on the attempt) shows the same rows as placements of kind slurm,
 /// read as it is and once migrated.
-@Suite struct PlacementMigrationTests {
+@Suite struct PlacementMigrationTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2, 3]}}"#
 
     func expectOldRows(_ store: StoreReader, _ comment: Comment) throws {

@@ -2,10 +2,13 @@ import Foundation
 import SweepCore
 import SweepGit
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// What ran each attempt and which commit each spec revision came from, in a real SQLite file.
-@Suite struct ProvenanceStoreTests {
+@Suite struct ProvenanceStoreTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2]}}"#
     let machine = AttemptMachine(os: "Debian GNU/Linux 12 (bookworm), Linux 6.1.0, x86_64", cpu: "Xeon", cores: 2,
                                  sweepVersion: "0.1.0", binaryHash: String(repeating: "ab", count: 32))

@@ -1,10 +1,13 @@
 import SweepCore
 import Foundation
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// Readers write nothing: they work on a database and folder the user can only read.
-@Suite struct ReadOnlyStoreTests {
+@Suite struct ReadOnlyStoreTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2]}}"#
 
     struct Snapshot: Equatable {

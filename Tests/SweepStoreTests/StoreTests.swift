@@ -2,24 +2,28 @@ import Foundation
 import SweepCore
 import SweepSpec
 import SweepStore
+import SweepTestSupport
 import Testing
 import Workloads
 
-/// A fresh database file in its own temporary directory.
-func temporaryDatabase() throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-store-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.appendingPathComponent("sweep.sqlite").path
+/// A suite whose databases live in the test's own folder, removed when the test ends
+/// (Swift Testing makes a fresh suite value for each test and drops it afterwards).
+protocol ScratchDatabases {
+    var scratch: TemporaryFolder { get }
+}
+
+extension ScratchDatabases {
+    /// A fresh database file in a folder of its own (its -wal and -shm files beside it).
+    func temporaryDatabase() throws -> String {
+        let folder = scratch.file("db-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        return folder + "/sweep.sqlite"
+    }
 }
 
 /// Runs SQL on the file with the sqlite3 shell: another program writing the database.
 func sqlite3(_ path: String, _ sql: String) throws {
-    let shell = Process()
-    shell.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-    shell.arguments = [path, sql]
-    try shell.run()
-    shell.waitUntilExit()
-    try #require(shell.terminationStatus == 0, "sqlite3 \(sql)")
+    try Program.run("/usr/bin/sqlite3", [path, sql]).succeeded()
 }
 
 func newJobs(_ spec: String) throws -> [NewJob] {
@@ -27,7 +31,9 @@ func newJobs(_ spec: String) throws -> [NewJob] {
         .map { NewJob(key: $0.key, workload: $0.workload, config: $0.config) }
 }
 
-@Suite struct StoreTests {
+@Suite struct StoreTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2]}, "seeds": 2}"#
 
     @Test func migratesAnEmptyFileAndIsSound() throws {
@@ -262,7 +268,9 @@ func newJobs(_ spec: String) throws -> [NewJob] {
 }
 
 /// Which sweep's rule stopped a job decides what another sweep sharing it does with it.
-@Suite struct StopDecisionStoreTests {
+@Suite struct StopDecisionStoreTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "a", "workload": "probe", "grid": {"value": [1, 2]}}"#
     let shared = #"{"name": "b", "workload": "probe", "grid": {"value": [1, 2, 3]}}"#
 

@@ -1,11 +1,14 @@
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 
 @testable import SweepStore
 
 /// The trials of a model-based search (migration v8-trials).
-@Suite struct TrialStoreTests {
+@Suite struct TrialStoreTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     static func job(_ x: Int) -> NewJob {
         let config = JobConfig(["x": .int(x), "seed": 0])
         return NewJob(key: config.key(workload: "probe", version: 1), workload: "probe", config: config)

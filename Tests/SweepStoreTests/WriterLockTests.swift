@@ -1,10 +1,13 @@
 import SweepCore
 import Foundation
 import SweepStore
+import SweepTestSupport
 import Testing
 
 /// One writer per database, whatever the path it is opened by.
-@Suite struct WriterLockTests {
+@Suite struct WriterLockTests: ScratchDatabases {
+    let scratch: TemporaryFolder
+    init() throws { scratch = try TemporaryFolder("sweep-store") }
     let spec = #"{"name": "s", "workload": "probe", "grid": {"value": [1, 2]}}"#
 
     /// `path` written relative to the current directory, through `..` up to `/`.

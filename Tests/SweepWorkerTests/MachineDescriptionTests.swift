@@ -3,12 +3,16 @@ import Glibc
 #endif
 import Foundation
 import SweepWorker
+import SweepTestSupport
 import Testing
 
 /// What a worker says about its machine, read from files like /etc/os-release and /proc/cpuinfo.
 @Suite struct MachineDescriptionTests {
+    let folder: TemporaryFolder
+    init() throws { folder = try TemporaryFolder("sweep-machine") }
+
     func file(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-machine-\(UUID().uuidString)").path
+        let path = folder.file(UUID().uuidString)
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

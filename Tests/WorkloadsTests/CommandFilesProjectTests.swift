@@ -1,13 +1,14 @@
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 @testable import Workloads
 
 /// A spec in `Sweeps/` finds the project's files beside `Sweeps/`, and only then.
 @Suite struct CommandFilesProjectTests {
     @Test func aSpecInSweepsReadsFilesFromTheProjectOnlyWhenTheyAreNotInSweeps() throws {
-        let project = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-files-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: project) }
+        let scratch = try TemporaryFolder("sweep-files")
+        let project = scratch.url.appendingPathComponent("sweep-files")
         let sweeps = project.appendingPathComponent("Sweeps")
         try FileManager.default.createDirectory(at: sweeps, withIntermediateDirectories: true)
         try Data().write(to: project.appendingPathComponent("train.py"))
@@ -28,8 +29,8 @@ import Testing
     }
 
     @Test func aMissingFileNamesBothPlacesTried() throws {
-        let project = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-files-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: project) }
+        let scratch = try TemporaryFolder("sweep-files")
+        let project = scratch.url.appendingPathComponent("sweep-files")
         let sweeps = project.appendingPathComponent("Sweeps")
         try FileManager.default.createDirectory(at: sweeps, withIntermediateDirectories: true)
         let config = JobConfig(["command": "python3 train.py", "files": ["train.py"]])

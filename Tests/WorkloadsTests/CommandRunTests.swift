@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 @testable import Workloads
 
@@ -31,9 +32,8 @@ import Testing
     /// The holder is outside the program's tree, so the guard cannot kill it: the attempt
     /// ends anyway, soon after the program, with what it printed.
     @Test func aProgramWhoseStdoutIsHeldOutsideItsTreeIsDoneWhenItExits() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-run-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try TemporaryFolder("sweep-run")
+        let folder = scratch.path
         let socket = folder + "/holder.sock"
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")

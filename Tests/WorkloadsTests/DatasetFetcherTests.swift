@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -41,7 +42,7 @@ final class LocalHTTPServer {
 
 @Suite(.serialized) struct DatasetFetcherTests {
     /// Serves a tiny IDX set as `<mirror>/tiny/<file>` and returns its descriptor.
-    static func serveTinySet(in dir: TemporaryDirectory) throws -> DatasetDescriptor {
+    static func serveTinySet(in dir: TemporaryFolder) throws -> DatasetDescriptor {
         try FileManager.default.createDirectory(atPath: dir.path + "/mirror/tiny", withIntermediateDirectories: true)
         try IDXWriter.writeTinySet(count: 12, to: dir.path + "/mirror/tiny", gzip: true)
         let files = try DatasetDescriptor.standardFileNames.map { name in
@@ -51,8 +52,7 @@ final class LocalHTTPServer {
     }
 
     @Test func fetchesVerifiesAndStoresIntoTheCache() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         let descriptor = try Self.serveTinySet(in: dir)
         let server = try LocalHTTPServer(root: dir.path + "/mirror")
         defer { server.stop() }
@@ -74,8 +74,7 @@ final class LocalHTTPServer {
     }
 
     @Test func refusesAChecksumMismatchAndLeavesNothing() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         var descriptor = try Self.serveTinySet(in: dir)
         let wrong = String(repeating: "0", count: 64)
         descriptor.files[0].sha256 = wrong
@@ -93,8 +92,7 @@ final class LocalHTTPServer {
     }
 
     @Test func reportsAMissingFileOnTheMirror() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         var descriptor = try Self.serveTinySet(in: dir)
         descriptor.name = "absent"
         try FileManager.default.createDirectory(atPath: dir.path + "/mirror/absent", withIntermediateDirectories: true)

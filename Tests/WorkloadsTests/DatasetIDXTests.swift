@@ -1,12 +1,12 @@
 import Foundation
+import SweepTestSupport
 import Testing
 import Workloads
 
 @Suite struct DatasetIDXTests {
     @Test(arguments: [false, true])
     func readsWhatWasWritten(gzip: Bool) throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         var bytes: [UInt8] = []
         for i in 0..<(3 * 4 * 5) { bytes.append(UInt8((i * 37) % 256)) }
         let array = IDXArray(dimensions: [3, 4, 5], bytes: bytes)
@@ -17,8 +17,7 @@ import Workloads
     }
 
     @Test func rejectsAWrongElementType() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         let path = dir.path + "/float-idx1"
         try IDXWriter.write([0, 0, 0x0D, 1, 0, 0, 0, 1, 0, 0, 0, 0], to: path, gzip: false)
         #expect(throws: DatasetError.malformed(path: path, reason: "element type 0xd is not unsigned bytes (0x08)")) {
@@ -27,8 +26,7 @@ import Workloads
     }
 
     @Test func rejectsATruncatedFile() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         let path = dir.path + "/short-idx1.gz"
         try IDXWriter.write([0, 0, 0x08, 1, 0, 0, 0, 10, 1, 2, 3], to: path, gzip: true)
         let error = #expect(throws: DatasetError.self) { try IDXArray(contentsOf: path) }
@@ -36,8 +34,7 @@ import Workloads
     }
 
     @Test func missingDataNamesTheRemedy() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         let catalog = DatasetCatalog(roots: [dir.path])
         let error = #expect(throws: DatasetError.self) { try catalog.locate("fashion-mnist") }
         let text = error.map { "\($0)" } ?? ""
@@ -47,8 +44,7 @@ import Workloads
     }
 
     @Test func listingFindsTheFirstDirectoryOnThePath() throws {
-        let first = try TemporaryDirectory(), second = try TemporaryDirectory()
-        defer { first.remove(); second.remove() }
+        let first = try TemporaryFolder("sweep-dataset"), second = try TemporaryFolder("sweep-dataset")
         try FileManager.default.createDirectory(atPath: second.path + "/mnist", withIntermediateDirectories: true)
         try IDXWriter.writeTinySet(count: 10, to: second.path + "/mnist", gzip: false)
         let listing = DatasetCatalog(roots: [first.path, second.path]).listing()

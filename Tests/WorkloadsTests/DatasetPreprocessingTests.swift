@@ -1,4 +1,5 @@
 import Foundation
+import SweepTestSupport
 import Testing
 import Workloads
 
@@ -73,8 +74,7 @@ import Workloads
     }
 
     @Test func preparesAnIDXSetGivenByDirectory() throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
+        let dir = try TemporaryFolder("sweep-dataset")
         try IDXWriter.writeTinySet(count: 30, to: dir.path, gzip: true)
         let key = PreparedDataset.Key(dataset: "tiny", directory: dir.path, trainLimit: 20, testLimit: 0, eta: 5)
         let data = try PreparedDataset.prepare(key, catalog: DatasetCatalog(roots: []))

@@ -2,18 +2,6 @@ import CZlib
 import Foundation
 import Workloads
 
-/// A fresh temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "hitl-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-}
-
 enum IDXWriter {
     /// Writes `bytes` to `path`, gzip-compressed when `gzip` is set (through zlib's gzwrite).
     static func write(_ bytes: [UInt8], to path: String, gzip: Bool) throws {
