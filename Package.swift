@@ -46,8 +46,13 @@ let package = Package(
         // pkgConfig, whose `-lyaml` would link the shared library.
         .systemLibrary(name: "CLibYAML", providers: [.apt(["libyaml-dev"])]),
 
-        // Shared vocabulary: JSON values, parameter schemas, the Workload protocol.
+        // Shared vocabulary: JSON values, parameter schemas, the Workload protocol. It keeps
+        // SHA-256 (Digest, over CLibCrypto) because a job's key is one (JobConfig+Key), and every
+        // module that has jobs (spec, store, wire, workloads, coordinator) needs the key.
         .target(name: "SweepCore", dependencies: ["CLibCrypto"], swiftSettings: strict),
+        // The git commit a spec's folder is checked out at, read from the repository's files
+        // (never by running git): only the store, the launcher and the CLI record it.
+        .target(name: "SweepGit", swiftSettings: strict),
         // Model-based search: the Tree-structured Parzen Estimator, pure numerics over SweepCore's values.
         // Built like the numerics (AVX2/FMA, -O in debug too): its kernel sums are vector code.
         .target(name: "SweepSearch", dependencies: ["SweepCore"], swiftSettings: strict + numerics),
@@ -60,7 +65,7 @@ let package = Package(
                                  .linkedLibrary("yaml", .when(platforms: [.macOS]))]),
         // SQLite store (GRDB): schema, migrations, queries.
         .target(name: "SweepStore", dependencies: [
-            "SweepCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "SweepCore", "SweepGit", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ], swiftSettings: strict),
         // Coordinator <-> worker message protocol.
         .target(name: "SweepWire", dependencies: ["SweepCore"], swiftSettings: strict),
@@ -73,7 +78,7 @@ let package = Package(
         // builds its transports on this alone.
         .target(name: "SweepTransport", dependencies: ["SweepWire", "SweepRuntime"], swiftSettings: strict),
         // Scheduler, progress, launch orchestration.
-        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime", "SweepTransport"],
+        .target(name: "SweepCoordinator", dependencies: ["SweepCore", "SweepGit", "SweepSearch", "SweepStore", "SweepWire", "SweepRuntime", "SweepTransport"],
                 swiftSettings: strict),
         // Moving-window tables (Markdown, CSV) and SVG learning curves, and `TableSpec`, their
         // layout. Pure: typed inputs in, files out; no spec grammar, no store.
@@ -98,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "sweep",
             dependencies: [
-                "SweepCore", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
+                "SweepCore", "SweepGit", "SweepSpec", "SweepStore", "SweepWire", "SweepRuntime", "SweepWorker",
                 "SweepTransport", "SweepCoordinator", "SweepRemote", "SweepReport", "SweepViews", "SweepServe", "SweepSearch", "Workloads", "KANKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -112,10 +117,10 @@ let package = Package(
         // kit, is for every suite that makes temporary folders, runs programs or starts daemons.
         // Workloads for its registry (`WorkloadRegistry.all`): specs are checked against the real
         // workloads' parameter schemas (`probe`, `command`, ...), as `sweep` checks them.
-        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "Workloads", "SweepTestSupport"], swiftSettings: strict),
+        .testTarget(name: "SweepSpecTests", dependencies: ["SweepSpec", "SweepCore", "SweepGit", "Workloads", "SweepTestSupport"], swiftSettings: strict),
         .testTarget(name: "SweepSearchTests", dependencies: ["SweepSearch", "SweepCore"], swiftSettings: strict),
         // Workloads: the registry, to plan real `probe` jobs from a spec (`newJobs`).
-        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "Workloads", "SweepTestSupport"],
+        .testTarget(name: "SweepStoreTests", dependencies: ["SweepStore", "SweepSpec", "SweepCore", "SweepGit", "Workloads", "SweepTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "SweepWireTests", dependencies: ["SweepWire", "SweepCore"], swiftSettings: strict),
         .testTarget(name: "SweepRuntimeTests", dependencies: ["SweepRuntime", "SweepTestSupport"], swiftSettings: strict),

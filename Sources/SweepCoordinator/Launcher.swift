@@ -1,4 +1,5 @@
 import SweepCore
+import SweepGit
 import SweepRuntime
 import SweepStore
 import SweepTransport

@@ -19,8 +19,8 @@ import SweepWire
 /// coordinator gives the worker `pendingLimit` to say `ready` rather than the heartbeat grace.
 ///
 /// What may block (copying the binary into the cache, hashing and copying a job's data files,
-/// starting srun, `scancel`) runs on the transport's own thread (`TransportThread`), in the
-/// order the coordinator asked for it: `start`, `send` and `close` only queue it, a start that
+/// starting srun, `scancel`) runs on the cluster's own thread (`TransportThread`, one for the
+/// workers of a host file), in the order the coordinator asked for it: `start`, `send` and `close` only queue it, a start that
 /// fails is posted as `.startFailed`, and the end of `scancel` as `.released`. A reconnection's
 /// srun therefore starts after the previous connection's `scancel` of the same job name.
 public final class SlurmTransport: WorkerTransport, Sendable {
@@ -57,8 +57,10 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     /// - Parameters:
     ///   - clients: a folder holding `srun`, `squeue` and `scancel` to run instead of `PATH`'s (tests' stand-ins).
     ///   - home: this machine's home, under which a shared home's cache is.
+    ///   - thread: the thread for the blocking steps, shared by a cluster's workers; nil: one of its own.
     init(host: HostFile, worker: Int, launch: String, binary: (path: String, hash: String), heartbeat: Double,
-         dataFiles: @escaping @Sendable (RunRequest) -> [DataFile], clients: String?, home: String) {
+         dataFiles: @escaping @Sendable (RunRequest) -> [DataFile], clients: String?, home: String,
+         thread: TransportThread? = nil) {
         let settings = host.slurm ?? SlurmSettings(workers: 1)
         let name = "\(host.name).\(worker)"
         hostName = name
@@ -66,7 +68,7 @@ public final class SlurmTransport: WorkerTransport, Sendable {
         self.host = host
         self.settings = settings
         self.clients = clients
-        thread = TransportThread(name: "sweep-slurm-\(name)")
+        self.thread = thread ?? TransportThread(name: "sweep-slurm-\(name)")
         jobName = "sweep-\(launch)-\(name)"
         let queries = queries
         let job = SlurmJobState(host: name, hostFile: host.name, settings: settings, slurm: { words in
@@ -119,8 +121,12 @@ public final class SlurmTransport: WorkerTransport, Sendable {
     /// One transport per worker the host file asks for.
     public static func workers(of host: HostFile, launch: String, binary: (path: String, hash: String),
                                dataFiles: @escaping @Sendable (RunRequest) -> [DataFile]) -> [SlurmTransport] {
-        (1...(host.slurm?.workers ?? 1)).map {
-            SlurmTransport(host: host, worker: $0, launch: launch, binary: binary, dataFiles: dataFiles)
+        // One thread for the cluster: its workers' sruns are submitted in worker order (c.1's job
+        // first), and one copy of the binary is made, as when the loop started them one by one.
+        let thread = TransportThread(name: "sweep-slurm-\(host.name)")
+        return (1...(host.slurm?.workers ?? 1)).map {
+            SlurmTransport(host: host, worker: $0, launch: launch, binary: binary, heartbeat: 2, dataFiles: dataFiles,
+                           clients: nil, home: FileManager.default.homeDirectoryForCurrentUser.path, thread: thread)
         }
     }
 
@@ -310,7 +316,8 @@ final class LocalCache: Sendable {
     private func copy(_ source: String, to target: String, sha256: String, mode: Int) throws {
         let folder = (target as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = target + ".tmp-\(getpid())"
+        // Each worker's transport thread may copy the same file at the same time: a temporary of its own.
+        let temporary = target + ".tmp-\(getpid())-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.removeItem(atPath: temporary)
         try FileManager.default.copyItem(atPath: source, toPath: temporary)
         guard try Digest.sha256Hex(fileAtPath: temporary) == sha256 else {

@@ -1,6 +1,7 @@
 import Foundation
 internal import GRDB
 import SweepCore
+import SweepGit
 
 extension StoreWriter {
     // MARK: Sweeps

@@ -1,6 +1,7 @@
 import Foundation
 internal import GRDB
 import SweepCore
+import SweepGit
 
 extension StoreReader {
     // MARK: A sweep following its spec

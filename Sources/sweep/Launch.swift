@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SweepCoordinator
 import SweepCore
+import SweepGit
 import SweepSpec
 import SweepStore
 import Workloads

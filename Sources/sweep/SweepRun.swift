@@ -9,6 +9,7 @@ import SweepRemote
 import SweepRuntime
 import SweepSearch
 import SweepCore
+import SweepGit
 import SweepSpec
 import SweepStore
 import SweepTransport

@@ -161,4 +161,33 @@ struct SlurmTransportThreadTests {
         let lines = fixture.text("worker-input").split(separator: "\n").map(String.init)
         #expect(lines == [CoordinatorMessage.run(run).line, CoordinatorMessage.cancel(job: 7).line].map { String($0.dropLast()) })
     }
+
+    /// A cluster's workers start at once, each on its own thread: both copy the (missing) binary
+    /// into the shared home's cache together, and both start.
+    @Test(.timeLimit(.minutes(1)))
+    func workersOfOneClusterCopyTheBinaryAtOnceAndBothStart() throws {
+        let fixture = try Fixture(sharedHome: true, srun: #"touch "$DIR/srun-ran-$$""#)
+        let binaryPath = fixture.folder.file("sweep-binary")
+        try Data((0..<(24 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 2654435761 >> 9) }).write(to: URL(fileURLWithPath: binaryPath))
+        let binary = (path: binaryPath, hash: try Digest.sha256Hex(fileAtPath: binaryPath))
+        let transports = (1...2).map {
+            SlurmTransport(host: fixture.host, worker: $0, launch: "t", binary: binary, heartbeat: 2, dataFiles: { _ in [] },
+                           clients: fixture.clients, home: fixture.home)
+        }
+        let events = EventQueue()
+        for transport in transports { try transport.start(events: events) }
+        var ended: [String] = []
+        while ended.count < 2, let event = next(events, until: { if case .message = $0 { false } else { true } }) {
+            switch event {
+            case .closed(let host, _, _): ended.append(host)
+            case .startFailed(let host, let reason): Issue.record("\(host) did not start: \(reason)"); ended.append(host)
+            default: break
+            }
+        }
+        #expect(ended.sorted() == ["c.1", "c.2"])
+        let cached = fixture.home + "/" + RemoteHost.binaryPath(hash: binary.hash)
+        #expect(try Digest.sha256Hex(fileAtPath: cached) == binary.hash)
+        for transport in transports { transport.close() }
+        for transport in transports { transport.waitUntilClosed(deadline: .now + .seconds(5)) }
+    }
 }

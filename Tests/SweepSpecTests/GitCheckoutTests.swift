@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepGit
 import SweepTestSupport
 import Testing
 

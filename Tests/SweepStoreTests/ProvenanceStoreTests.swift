@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import SweepGit
 import SweepStore
 import SweepTestSupport
 import Testing
