@@ -43,38 +43,29 @@ extension Report {
         "table-\(table.number)-scatter.svg"
     }
 
-    /// The index (`index.md`): links to the report, the CSVs and each table's plots.
+    /// The index (`index.md`): links to the report, the tidy CSV and, per table, its
+    /// sections' CSVs and figures (learning curves in a list of their own, last).
     ///
-    /// - Parameters:
-    ///   - formats: The formats written, so only files that exist are linked.
-    ///   - plots: The plots written (from `plots()`), when `formats` includes SVG.
-    public func index(formats: ReportFormats, plots: [ReportPlot]) -> String {
+    /// - Parameter formats: The formats written, so only files that exist are linked.
+    public func index(formats: ReportFormats) -> String {
         var lines = ["# Sweep report index: \(ReportFormat.markdownText(input.sweep))", "", "Generated at \(ReportFormat.timestamp(input.generatedAt)).", ""]
         if formats.contains(.markdown) { lines.append("- [Report with all tables](\(Self.markdownFileName))") }
         if formats.contains(.csv) { lines.append("- [All metrics, tidy CSV](\(Self.metricsFileName))") }
         for part in parts {
-            let table = part.table
-            lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
+            lines += ["", "## \(ReportFormat.markdownText(part.table.heading))", ""]
             if formats.contains(.csv) {
                 for file in part.sections.flatMap({ $0.csvFiles() }) { lines.append("- [\(file.label)](\(file.name))") }
             }
             guard formats.contains(.svg) else { continue }
-            let tablePlots = plots.filter { $0.tableNumber == table.number }
-            for plot in tablePlots where plot.kind != .curves {
-                let kind = switch plot.kind {
-                case .heatmap: "Heatmap"
-                case .history: "Optimisation history"
-                case .parallel: "Parallel coordinates"
-                case .scatter: "Scatter"
-                default: "Marginals"
-                }
-                lines.append("- [\(kind): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+            let figures = part.figures()
+            for figure in figures where figure.kind != .curves {
+                lines.append("- [\(figure.kind.title): \(ReportFormat.markdownText(figure.rowLabel))](\(figure.fileName))")
             }
-            let curves = tablePlots.filter { $0.kind == .curves }
+            let curves = figures.filter { $0.kind == .curves }
             if !curves.isEmpty {
                 lines.append("- Learning curves:")
-                for plot in curves {
-                    lines.append("  - [\(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+                for figure in curves {
+                    lines.append("  - [\(ReportFormat.markdownText(figure.rowLabel))](\(figure.fileName))")
                 }
             }
         }
@@ -138,11 +129,10 @@ extension Report {
                     try stage(file.name, file.text())
                 }
             }
-            let plots = formats.contains(.svg) ? plots() : []
-            for plot in plots {
-                try stage(plot.fileName, plot.svg)
+            if formats.contains(.svg) {
+                for figure in plots() { try stage(figure.fileName, figure.svg) }
             }
-            try stage(Self.indexFileName, index(formats: formats, plots: plots))
+            try stage(Self.indexFileName, index(formats: formats))
         } catch let error as ReportOutputError {
             throw error
         } catch {
