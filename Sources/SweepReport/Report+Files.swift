@@ -116,6 +116,14 @@ extension Report {
         var names: [String] = []
         do {
             func stage(_ name: String, _ text: String) throws {
+                // Sections name their own files (any module may add one): each must be one
+                // new file in the report folder, never a path out of it or a second copy.
+                guard Self.isFileName(name) else {
+                    throw ReportOutputError(path: directory.path, message: "a section's file name \"\(name)\" is not one file name in the report folder (no '/', not '.' or '..', at most 255 bytes)")
+                }
+                guard !names.contains(name) else {
+                    throw ReportOutputError(path: directory.appendingPathComponent(name).path, message: "two of the report's files have this name; each section's files need names of their own")
+                }
                 try ReportOutputFile.write(staging.appendingPathComponent(name).path) { try $0.write(text) }
                 names.append(name)
             }
@@ -155,6 +163,11 @@ extension Report {
     static func isPlainName(_ name: String) -> Bool {
         (1...100).contains(name.count) && name != "." && name != ".."
             && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    /// Whether `name` is one entry of a folder: 1-255 bytes, no `/` or NUL, not `.` or `..`.
+    static func isFileName(_ name: String) -> Bool {
+        (1...255).contains(name.utf8.count) && name != "." && name != ".." && !name.utf8.contains { $0 == UInt8(ascii: "/") || $0 == 0 }
     }
 
     /// Creates the folder at `path` and its missing parents (`mkdir -p`), saying which part

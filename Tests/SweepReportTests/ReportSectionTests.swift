@@ -26,6 +26,15 @@ private struct JobCountSection: ReportSection {
     }
 }
 
+/// A section whose figure is named as given: a path out of the folder, or another's name.
+private struct NamedFigureSection: ReportSection {
+    let fileName: String
+    func markdown() -> [String] { [] }
+    func json(into object: inout [String: JSONValue]) {}
+    func csvFiles() -> [ReportCSVFile] { [] }
+    func figures() -> [ReportPlot] { [ReportPlot(rowLabel: "named", fileName: fileName, svg: "<svg/>\n")] }
+}
+
 /// A section that draws learning curves of its own: index.md lists them with the table's.
 private struct ExtraCurvesSection: ReportSection {
     func markdown() -> [String] { [] }
@@ -100,5 +109,24 @@ struct ReportSectionTests {
         #expect(bare == plain.index(formats: [.csv, .svg]))
         // Without SVG, no figure is listed.
         #expect(!report.index(formats: .csv).contains(".svg"))
+    }
+
+    @Test("a section's file named out of the folder, or as another's, is a clear error and nothing is written", arguments: [
+        ("../escape.svg", "is not one file name in the report folder"), ("..", "is not one file name"), ("", "is not one file name"),
+        ("table-1-beta.svg", "two of the report's files have this name"), ("table-1.csv", "two of the report's files have this name"),
+    ])
+    func sectionFileNamesStayInTheFolder(name: String, message: String) throws {
+        var report = Report(Fixtures.distSweep())
+        report.parts[0].sections.append(NamedFigureSection(fileName: name))
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent("sections-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let folder = parent.appendingPathComponent("report")
+        #expect {
+            try report.write(to: folder, formats: .all)
+        } throws: { error in
+            (error as? ReportOutputError)?.message.contains(message) == true
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["report"])
     }
 }
