@@ -1,5 +1,6 @@
 import Foundation
 import SweepCore
+import Synchronization
 import SweepReport
 import Testing
 
@@ -33,6 +34,25 @@ private struct NamedFigureSection: ReportSection {
     func json(into object: inout [String: JSONValue]) {}
     func csvFiles() -> [ReportCSVFile] { [] }
     func figures() -> [ReportPlot] { [ReportPlot(rowLabel: "named", fileName: fileName, svg: "<svg/>\n")] }
+}
+
+/// How often a figure was drawn (a class: a `Mutex` cannot be copied with a section).
+private final class DrawCount: Sendable {
+    let count = Mutex(0)
+}
+
+/// A section whose figure counts how often it is drawn.
+private struct CountedFigureSection: ReportSection {
+    let draws: DrawCount
+    func markdown() -> [String] { [] }
+    func json(into object: inout [String: JSONValue]) {}
+    func csvFiles() -> [ReportCSVFile] { [] }
+    func figures() -> [ReportPlot] {
+        [ReportPlot(rowLabel: "counted", fileName: "table-1-counted.svg", svg: draws.count.withLock { count in
+            count += 1
+            return "<svg/>\n"
+        })]
+    }
 }
 
 /// A section that draws learning curves of its own: index.md lists them with the table's.
@@ -128,5 +148,19 @@ struct ReportSectionTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == [])
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["report"])
+    }
+
+    @Test("index.md lists a figure without drawing it; writing draws it once")
+    func figuresAreDrawnOnlyWhenWritten() throws {
+        let draws = DrawCount()
+        var report = Report(Fixtures.distSweep())
+        report.parts[0].sections.append(CountedFigureSection(draws: draws))
+        #expect(report.index(formats: .all).contains("  - [counted](table-1-counted.svg)\n"))
+        #expect(draws.count.withLock { $0 } == 0)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sections-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try report.write(to: folder, formats: .all)
+        #expect(draws.count.withLock { $0 } == 1)
+        #expect(try String(contentsOf: folder.appendingPathComponent("table-1-counted.svg"), encoding: .utf8) == "<svg/>\n")
     }
 }

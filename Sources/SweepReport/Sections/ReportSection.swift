@@ -42,7 +42,8 @@ public struct ReportCSVFile: Sendable {
     }
 }
 
-/// One table of a report with what was computed from it: its ranking and its sections in the order report.md shows them.
+/// One table of a report with what was computed from it: its ranking and its sections in
+/// the order report.md shows them.
 public struct ReportPart: Sendable {
     /// The table.
     public let table: ReportTable
