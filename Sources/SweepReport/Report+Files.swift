@@ -43,38 +43,29 @@ extension Report {
         "table-\(table.number)-scatter.svg"
     }
 
-    /// The index (`index.md`): links to the report, the CSVs and each table's plots.
+    /// The index (`index.md`): links to the report, the tidy CSV and, per table, its
+    /// sections' CSVs and figures (learning curves in a list of their own, last).
     ///
-    /// - Parameters:
-    ///   - formats: The formats written, so only files that exist are linked.
-    ///   - plots: The plots written (from `plots()`), when `formats` includes SVG.
-    public func index(formats: ReportFormats, plots: [ReportPlot]) -> String {
+    /// - Parameter formats: The formats written, so only files that exist are linked.
+    public func index(formats: ReportFormats) -> String {
         var lines = ["# Sweep report index: \(ReportFormat.markdownText(input.sweep))", "", "Generated at \(ReportFormat.timestamp(input.generatedAt)).", ""]
         if formats.contains(.markdown) { lines.append("- [Report with all tables](\(Self.markdownFileName))") }
         if formats.contains(.csv) { lines.append("- [All metrics, tidy CSV](\(Self.metricsFileName))") }
         for part in parts {
-            let table = part.table
-            lines += ["", "## \(ReportFormat.markdownText(table.heading))", ""]
+            lines += ["", "## \(ReportFormat.markdownText(part.table.heading))", ""]
             if formats.contains(.csv) {
                 for file in part.sections.flatMap({ $0.csvFiles() }) { lines.append("- [\(file.label)](\(file.name))") }
             }
             guard formats.contains(.svg) else { continue }
-            let tablePlots = plots.filter { $0.tableNumber == table.number }
-            for plot in tablePlots where plot.kind != .curves {
-                let kind = switch plot.kind {
-                case .heatmap: "Heatmap"
-                case .history: "Optimisation history"
-                case .parallel: "Parallel coordinates"
-                case .scatter: "Scatter"
-                default: "Marginals"
-                }
-                lines.append("- [\(kind): \(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+            let figures = part.figures()
+            for figure in figures where figure.kind != .curves {
+                lines.append("- [\(figure.kind.title): \(ReportFormat.markdownText(figure.rowLabel))](\(figure.fileName))")
             }
-            let curves = tablePlots.filter { $0.kind == .curves }
+            let curves = figures.filter { $0.kind == .curves }
             if !curves.isEmpty {
                 lines.append("- Learning curves:")
-                for plot in curves {
-                    lines.append("  - [\(ReportFormat.markdownText(plot.rowLabel))](\(plot.fileName))")
+                for figure in curves {
+                    lines.append("  - [\(ReportFormat.markdownText(figure.rowLabel))](\(figure.fileName))")
                 }
             }
         }
@@ -125,6 +116,14 @@ extension Report {
         var names: [String] = []
         do {
             func stage(_ name: String, _ text: String) throws {
+                // Sections name their own files (any module may add one): each must be one
+                // new file in the report folder, never a path out of it or a second copy.
+                guard Self.isFileName(name) else {
+                    throw ReportOutputError(path: directory.path, message: "a section's file name \"\(name)\" is not one file name in the report folder (no '/', not '.' or '..', at most 255 bytes)")
+                }
+                guard !names.contains(name) else {
+                    throw ReportOutputError(path: directory.appendingPathComponent(name).path, message: "two of the report's files have this name; each section's files need names of their own")
+                }
                 try ReportOutputFile.write(staging.appendingPathComponent(name).path) { try $0.write(text) }
                 names.append(name)
             }
@@ -138,11 +137,10 @@ extension Report {
                     try stage(file.name, file.text())
                 }
             }
-            let plots = formats.contains(.svg) ? plots() : []
-            for plot in plots {
-                try stage(plot.fileName, plot.svg)
+            if formats.contains(.svg) {
+                for figure in plots() { try stage(figure.fileName, figure.svg) }
             }
-            try stage(Self.indexFileName, index(formats: formats, plots: plots))
+            try stage(Self.indexFileName, index(formats: formats))
         } catch let error as ReportOutputError {
             throw error
         } catch {
@@ -165,6 +163,11 @@ extension Report {
     static func isPlainName(_ name: String) -> Bool {
         (1...100).contains(name.count) && name != "." && name != ".."
             && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+    }
+
+    /// Whether `name` is one entry of a folder: 1-255 bytes, no `/` or NUL, not `.` or `..`.
+    static func isFileName(_ name: String) -> Bool {
+        (1...255).contains(name.utf8.count) && name != "." && name != ".." && !name.utf8.contains { $0 == UInt8(ascii: "/") || $0 == 0 }
     }
 
     /// Creates the folder at `path` and its missing parents (`mkdir -p`), saying which part

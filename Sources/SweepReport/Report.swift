@@ -3,7 +3,7 @@ import SweepCore
 /// A rendered-on-demand report of one sweep: header, tables, CSVs and learning-curve plots.
 ///
 /// Building a `Report` computes every table and its sections once (`parts`); the renderers
-/// (`markdown()`, `tablesJSON()`, `tidyCSV()`, `plots()`, `index(formats:plots:)`,
+/// (`markdown()`, `tablesJSON()`, `tidyCSV()`, `plots()`, `index(formats:)`,
 /// `write(to:formats:)`) only format. All output
 /// is deterministic: keys and values are sorted, numbers use fixed formats, and the
 /// "generated at" time comes from the input.
@@ -52,12 +52,12 @@ public struct Report: Sendable {
         parts = specs.enumerated().map { offset, spec in
             let table = ReportTable(spec: spec, number: offset + 1, jobs: input.jobs, axisOrder: input.axisOrder)
             let ranking = TableRanking(table: table, order: order, main: main, jobs: input.isSearch ? input.jobs : nil)
-            return ReportPart(table: table, ranking: ranking, sections: Self.sections(of: table, ranking: ranking, jobs: input.jobs))
+            return ReportPart(table: table, ranking: ranking, sections: Self.sections(of: table, ranking: ranking, input: input))
         }
     }
 
     /// A table's sections, in report.md's order: the place a new section is added.
-    static func sections(of table: ReportTable, ranking: TableRanking?, jobs: [ReportJob]) -> [any ReportSection] {
+    static func sections(of table: ReportTable, ranking: TableRanking?, input: ReportInput) -> [any ReportSection] {
         var sections: [any ReportSection] = [TableSection(table: table, hasHeatmap: ranking?.heatmap != nil)]
         if let ranking, isSummarised(table) || table.spec.top != nil {
             sections.append(BestConfigurationsSection(table: table, ranking: ranking))
@@ -65,7 +65,8 @@ public struct Report: Sendable {
                 sections += [MarginalsSection(table: table, ranking: ranking), ImportanceSection(ranking)] as [any ReportSection]
             }
         }
-        sections.append(DifferencesSection(table: table, jobs: jobs))
+        sections.append(DifferencesSection(table: table, jobs: input.jobs))
+        sections.append(FiguresSection(table: table, ranking: ranking, input: input))
         return sections
     }
 

@@ -52,7 +52,7 @@ struct MarkdownEscapingTests {
     @Test("the index escapes table headings and plot labels")
     func index() {
         let report = report()
-        let index = report.index(formats: .all, plots: report.plots())
+        let index = report.index(formats: .all)
         #expect(index.contains("## T \\| \\*bold\\* # heading"))
         #expect(index.contains("[note=\(Self.escaped)]("))
     }

@@ -2,10 +2,11 @@ import SweepCore
 
 /// One section of a report table: a value computed once when the report is built (the
 /// table's cells, its best configurations, marginals, parameter importance, paired
-/// differences), which each format renders. report.md, the dashboard's JSON
-/// (`tablesJSON`, served as `/api/sweeps/NAME/report`) and the CSV files are each the
-/// sections' renderings in order, so a new section is one conforming type (its value and
-/// these renderers) listed in `Report.sections(of:ranking:jobs:)`; no renderer changes.
+/// differences, figures), which each format renders. report.md, the dashboard's JSON
+/// (`tablesJSON`, served as `/api/sweeps/NAME/report`), the CSV and SVG files and
+/// index.md's links to them are each the sections' renderings in order, so a new section
+/// is one conforming type (its value and these renderers) listed in
+/// `Report.sections(of:ranking:input:)`; no renderer changes.
 public protocol ReportSection: Sendable {
     /// Its lines in report.md, in its table's part: each section brings its own leading
     /// blank line (none when it has nothing to say).
@@ -15,6 +16,12 @@ public protocol ReportSection: Sendable {
     func json(into table: inout [String: JSONValue])
     /// Its CSV files (none for a section that only summarises what another's CSV holds).
     func csvFiles() -> [ReportCSVFile]
+    /// Its SVG figures, listed in index.md under its table (most sections draw none).
+    func figures() -> [ReportPlot]
+}
+
+extension ReportSection {
+    public func figures() -> [ReportPlot] { [] }
 }
 
 /// A CSV file of a section: its name in the report folder, its link text in index.md, and
@@ -35,8 +42,8 @@ public struct ReportCSVFile: Sendable {
     }
 }
 
-/// One table of a report with what was computed from it: its ranking (which the figures
-/// draw) and its sections in the order report.md shows them.
+/// One table of a report with what was computed from it: its ranking and its sections in
+/// the order report.md shows them.
 public struct ReportPart: Sendable {
     /// The table.
     public let table: ReportTable
@@ -44,6 +51,11 @@ public struct ReportPart: Sendable {
     public let ranking: TableRanking?
     /// Its sections, rendered in this order.
     public var sections: [any ReportSection]
+
+    /// Its sections' figures, in order.
+    public func figures() -> [ReportPlot] {
+        sections.flatMap { $0.figures() }
+    }
 
     /// The first section of a type, e.g. `part.section(DifferencesSection.self)`.
     public func section<Section: ReportSection>(_ type: Section.Type) -> Section? {
