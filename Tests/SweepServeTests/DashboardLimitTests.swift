@@ -155,10 +155,15 @@ import Testing
         readers.forEach { $0.start() }
         Thread.sleep(forTimeInterval: 0.2)
         var slowest = 0.0
-        for epoch in 3...300 {
+        // At least 300 writes, and on until the readers have read 20 times meanwhile (however
+        // slow a busy machine makes them; 60 s is a hang guard).
+        let hangGuard = Date().addingTimeInterval(60)
+        var epoch = 3
+        while epoch <= 300 || (statuses.values.count <= 20 && Date() < hangGuard) {
             let started = Date()
             try f.writer.append(metrics: [MetricRow(job: running.id, attempt: 1, epoch: epoch, name: "loss", value: 1 / Double(epoch))], logs: [])
             slowest = max(slowest, Date().timeIntervalSince(started))
+            epoch += 1
         }
         try f.writer.finishAttempt(job: running.id, attempt: 1, outcome: .ok(summary: nil))
         stop.set()
