@@ -1,3 +1,4 @@
+import CSweepShims
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,8 +7,10 @@ import Foundation
 /// Runs a program to completion the one way every suite does: stdin from /dev/null, stdout
 /// and stderr captured, a hang guard instead of a time bound.
 ///
-/// The streams go to files in a `TemporaryFolder`, not pipes: a child that starts a daemon
-/// (which keeps the descriptors) or writes more than a pipe holds cannot hang the test.
+/// The streams go to files in a `TemporaryFolder`, not pipes, and the child is started with
+/// `sweep_spawn` and waited for by its pid, not with Foundation's `Process` (which learns of
+/// the exit from a descriptor the child inherits): a child that leaves a process running
+/// with its descriptors, or writes more than a pipe holds, cannot hang the test.
 public enum Program {
     /// Runs `executable arguments` in `directory` (the test's own by default) with this
     /// process's environment plus `environment`, and waits for it to exit.
@@ -18,29 +21,42 @@ public enum Program {
                            environment: [String: String] = [:], timeout: Double = 120) throws -> ProgramResult {
         let streams = try TemporaryFolder("sweep-program")
         let out = streams.file("stdout"), err = streams.file("stderr")
-        for file in [out, err] { _ = FileManager.default.createFile(atPath: file, contents: nil) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        let outHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        let errHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        defer { try? outHandle.close(); try? errHandle.close() }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
-        try process.run()
         let command = [executable] + arguments
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw ProgramTimedOut(command: command, seconds: timeout)
+        // Close-on-exec: only the child's 0, 1 and 2 (dup2'd by sweep_spawn) keep them.
+        let fds = [open("/dev/null", O_RDONLY | O_CLOEXEC), open(out, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644),
+                   open(err, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)]
+        defer { for fd in fds where fd >= 0 { close(fd) } }
+        guard !fds.contains(where: { $0 < 0 }) else { throw ProgramNotStarted(command: command, error: errno) }
+        let argv = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc: Int32 = if let directory {
+            sweep_spawn(&pid, executable, argv, envp, fds, directory, SWEEP_SPAWN_SAME_GROUP)
+        } else {
+            sweep_spawn(&pid, executable, argv, envp, fds, nil, SWEEP_SPAWN_SAME_GROUP)
         }
-        process.waitUntilExit()
-        return ProgramResult(command: command, status: process.terminationStatus,
+        guard rc == 0 else { throw ProgramNotStarted(command: command, error: rc) }
+
+        // Polled: a blocking waitpid could not be given up at the guard.
+        var status: Int32 = 0
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while true {
+            let waited = waitpid(pid, &status, WNOHANG)
+            if waited == pid { break }
+            if waited < 0 && errno != EINTR { throw ProgramNotStarted(command: command, error: errno) }
+            if Date() > deadline {
+                kill(pid, SIGKILL)
+                while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                throw ProgramTimedOut(command: command, seconds: timeout)
+            }
+            usleep(2_000)
+        }
+        // Exited: its code; killed: the signal's number (as Foundation's terminationStatus).
+        let signal = status & 0x7f
+        return ProgramResult(command: command, status: signal == 0 ? (status >> 8) & 0xff : signal,
                              stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                              stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
@@ -77,4 +93,11 @@ public struct ProgramTimedOut: Error, CustomStringConvertible {
     public let command: [String]
     public let seconds: Double
     public var description: String { "\(command.joined(separator: " ")) did not finish in \(seconds) s (killed)" }
+}
+
+/// The program could not be started (no such file, not executable, ...), or not waited for.
+public struct ProgramNotStarted: Error, CustomStringConvertible {
+    public let command: [String]
+    public let error: Int32
+    public var description: String { "cannot run \(command.joined(separator: " ")): \(String(cString: strerror(error)))" }
 }
