@@ -225,7 +225,8 @@ public final class SlurmTransport: WorkerTransport, Sendable {
                 problem = "\(words.joined(separator: " ")) could not run; \(check)"
             case .some(let result) where result.status != 0:
                 problem = "\(words.joined(separator: " ")) exited with status \(result.status)"
-                    + (result.output.isEmpty ? "" : ": " + result.output) + "; \(check)"
+                    // Its output is the cluster's words: one line, cut, like any message stored.
+                    + (result.output.isEmpty ? "" : ": " + TerminalText.oneLine(result.output, limit: 500)) + "; \(check)"
             case .some:
                 problem = nil
             }

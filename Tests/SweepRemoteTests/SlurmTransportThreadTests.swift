@@ -97,6 +97,31 @@ struct SlurmTransportThreadTests {
         transport.waitUntilClosed(deadline: .now + .seconds(5))
     }
 
+    /// A failed scancel's output is the cluster's text: the problem stored and printed is one
+    /// line, cut, with its control characters shown, not sent to the terminal.
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedScancelsOutputIsOneBoundedLine() throws {
+        let fixture = try Fixture(sharedHome: false, srun: "exit 1", scancel: """
+            i=0
+            while [ $i -lt 40 ]; do printf '\\033[2Jbusy %0100d\\n' $i >&2; i=$((i+1)); done
+            exit 1
+            """)
+        let transport = fixture.transport()
+        let events = EventQueue()
+        try transport.start(events: events)
+        transport.close()
+        let released = next(events) { if case .released = $0 { true } else { false } }
+        guard case .released(_, let problem?) = released else {
+            Issue.record("no .released event with a problem")
+            return
+        }
+        #expect(problem.hasPrefix("scancel --quiet --name=sweep-t-c.1 exited with status 1: "), "\(problem)")
+        #expect(problem.count < 700, "\(problem.count) characters")
+        #expect(!problem.contains("\n") && !problem.unicodeScalars.contains("\u{1B}"), "\(problem)")
+        #expect(problem.contains("busy") && problem.hasSuffix("…; see squeue --name=sweep-t-c.1"), "\(problem)")
+        transport.waitUntilClosed(deadline: .now + .seconds(5))
+    }
+
     /// A binary that cannot be copied into the shared home's cache: `start` returns, and what it
     /// threw before arrives as `.startFailed`; srun never runs.
     @Test(.timeLimit(.minutes(1)))
