@@ -95,24 +95,31 @@ import Testing
                 try store.revisions(of: sweep.id).count)
     }
 
+    /// The trials of an uninterrupted univariate search, and a sandbox whose univariate search
+    /// was killed with SIGKILL at `killAt` (a `SWEEP_FAULT_KILL_AT` point).
+    static func univariateSearch(killedAt killAt: String) throws -> (expected: [String], sandbox: SweepSandbox) {
+        let whole = try SweepSandbox()
+        try whole.write("s.json", univariateSpec)
+        let reference = try whole.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
+        #expect(reference.status == 0, "\(reference.stdout)\n\(reference.stderr)")
+        let expected = sequence(try trials(whole))
+        #expect(expected.count == 12)
+
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", univariateSpec)
+        let killed = try sandbox.start(["launch", "s.json", "--local-slots", "1"], environment: ["SWEEP_FAULT_KILL_AT": killAt])
+        killed.wait(timeout: 120)
+        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
+        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        return (expected, sandbox)
+    }
+
     /// A search whose trials were proposed univariate, interrupted, then launched from a
     /// spec that no longer says so (so today's default, joint, would apply): it goes on
     /// univariate, to exactly the trials of an uninterrupted univariate search. A spec that
     /// states another setting is refused (64, naming file and field) and writes nothing.
     @Test func aSearchGoesOnWithTheSettingsItsTrialsWereProposedWith() throws {
-        let whole = try SweepSandbox()
-        try whole.write("s.json", Self.univariateSpec)
-        let reference = try whole.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
-        #expect(reference.status == 0, "\(reference.stdout)\n\(reference.stderr)")
-        let expected = Self.sequence(try Self.trials(whole))
-        #expect(expected.count == 12)
-
-        let sandbox = try SweepSandbox()
-        try sandbox.write("s.json", Self.univariateSpec)
-        let killed = try sandbox.start(["launch", "s.json", "--local-slots", "1"], environment: ["SWEEP_FAULT_KILL_AT": "proposed:8"])
-        killed.wait(timeout: 120)
-        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
-        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        let (expected, sandbox) = try Self.univariateSearch(killedAt: "proposed:8")
         try sandbox.write("s.json", Self.spec)  // the key removed: the default (joint) would apply
         let resumed = try sandbox.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
         #expect(resumed.status == 0, "\(resumed.stdout)\n\(resumed.stderr)")
@@ -142,18 +149,7 @@ import Testing
     /// v9-search-settings undone with raw SQL): they were proposed univariate, so it goes on
     /// univariate, and stores that setting with its next trial.
     @Test func aStoreWhoseTrialsPredateStoredSettingsResumesUnivariate() throws {
-        let whole = try SweepSandbox()
-        try whole.write("s.json", Self.univariateSpec)
-        let reference = try whole.run(["launch", "s.json", "--local-slots", "1"], timeout: 180)
-        #expect(reference.status == 0, "\(reference.stdout)\n\(reference.stderr)")
-        let expected = Self.sequence(try Self.trials(whole))
-
-        let sandbox = try SweepSandbox()
-        try sandbox.write("s.json", Self.univariateSpec)
-        let killed = try sandbox.start(["launch", "s.json", "--local-slots", "1"], environment: ["SWEEP_FAULT_KILL_AT": "proposed:6"])
-        killed.wait(timeout: 120)
-        #expect(killed.process.terminationReason == .uncaughtSignal && killed.status == SIGKILL, "\(killed.stderr)")
-        #expect(sandbox.waitForNoLeftovers().isEmpty)
+        let (expected, sandbox) = try Self.univariateSearch(killedAt: "proposed:6")
         // As a store from before v9: no settings table, and the spec stored without the key.
         try sandbox.write("s.json", Self.spec)
         try Self.sqlite3(sandbox.database, """
