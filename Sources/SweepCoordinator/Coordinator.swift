@@ -216,13 +216,7 @@ public final class Coordinator {
         loopThread = pthread_self()
         started = clock.now
         lastFlush = started
-        // A resumed sweep's stop rule starts from what its finished jobs reported.
-        if var rule = stopping {
-            for point in try store.finishedCurves(sweep: sweep.id, metric: rule.objective.metric) {
-                _ = rule.observe(job: point.job, epoch: point.epoch, metrics: [rule.objective.metric: point.value], lastEpoch: nil)
-            }
-            stopping = rule
-        }
+        if let rule = stopping { try rebuild(rule) }
         if let search { try rebuild(search) }
         for job in try store.jobs(of: sweep.id, states: [.pending]) {
             jobs[job.id] = job
@@ -244,7 +238,9 @@ public final class Coordinator {
     /// True once nothing is running and nothing more can start.
     public var isFinished: Bool {
         guard runningCount == 0 else { return false }
-        if (queue.isEmpty && !(search?.canPropose ?? false)) || draining || cancelling { return true }
+        if (queue.isEmpty && !(search?.canPropose ?? false) && stopping?.promotion(idle: true) == nil) || draining || cancelling {
+            return true
+        }
         // Nothing can run the queue: every host is gone for good or quarantined.
         return !hosts.values.contains { $0.hasFuture }
     }
@@ -410,7 +406,8 @@ public final class Coordinator {
                 stoppedAtTheEnd.insert(job)
             }
             if stopping != nil, stopReasons[job] == nil,
-               let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue) {
+               let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue,
+                                              alone: isAlone(job)) {
                 stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
                 host.transport.send(.stop(job: job, grace: Double(options.stopGrace.components.seconds)))
             }
@@ -464,7 +461,7 @@ public final class Coordinator {
         stoppedAtTheEnd.remove(job)
         guard let decision = stopReasons.removeValue(forKey: job) else { return false }
         finished += 1
-        stopping?.ended(job: job)
+        stopping?.ended(job: job, as: .stopped)
         search?.ended(job: job, as: .stopped)
         try store.finishAttempt(job: job, attempt: attempt, outcome: .stopped(decision, stderrTail: nil))
         return true
@@ -478,7 +475,10 @@ public final class Coordinator {
         finished += 1
         defer { FaultInjection.pass("finished") }
         guard let job = jobs[result.job] else { return }
-        stopping?.ended(job: job.id)
+        // As decided below: a stopped job that reported its last epoch first ran to its end.
+        let decided = stopReasons[job.id] != nil
+        stopping?.ended(job: job.id, as: decided && stoppedAtTheEnd.contains(job.id) ? .done
+            : decided && result.status != .ok ? .stopped : result.status == .ok ? .done : .failed)
         // A job the stop rule ended is stopped, however its program took the SIGTERM; one
         // that finished first, or reported its last epoch before the SIGTERM landed (a
         // program faster than the stop), ran to the end: it is done.
@@ -698,7 +698,8 @@ public final class Coordinator {
 
     /// Reconnects lost hosts whose backoff has passed, once their old connection is closed.
     private func reconnectDueHosts(now: Duration) throws {
-        guard !queue.isEmpty || search?.canPropose == true, !draining, !cancelling else { return }
+        guard !queue.isEmpty || search?.canPropose == true || stopping?.promotion(idle: runningCount == 0) != nil,
+              !draining, !cancelling else { return }
         for name in hostOrder {
             let host = hosts[name]!
             if !host.alive, !host.connected, let due = host.reconnectAt, due <= now {
@@ -715,6 +716,7 @@ public final class Coordinator {
     private func assign() throws {
         assertInLoop()
         guard !draining, !cancelling else { return }
+        if stopping?.settings.pause == true { try promote() }
         if let search { try propose(search) }
         for name in hostOrder {
             let host = hosts[name]!
@@ -727,6 +729,7 @@ public final class Coordinator {
                 let id = queue.remove(at: index)
                 guard let job = jobs[id] else { continue }
                 let attempt = try store.startAttempt(job: id, host: name, machine: host.machine)
+                stopping?.started(job: id)
                 FaultInjection.pass("started")
                 host.running[id] = RunningAttempt(number: attempt, started: clock.now,
                                                   workerAge: host.readyAt.map { clock.now - $0 } ?? .zero)
@@ -779,6 +782,53 @@ public final class Coordinator {
         let key = job.workload + "\u{0}" + JSONValue.object(values).canonicalText
         configurationKeys[job.id] = key
         return key
+    }
+
+    // MARK: Stop rule
+
+    /// A resumed sweep's stop rule starts from what its jobs reported (up to a pausing
+    /// rule's decision, for those it stopped) and, with `pause`, what became of each job.
+    private func rebuild(_ rule: EarlyStopping) throws {
+        var rule = rule
+        let metric = rule.objective.metric
+        let decisions = rule.settings.pause ? try store.stopDecisions(of: sweep.id) : [:]
+        let stored = try store.jobs(of: sweep.id)
+        let lastEpochs = Dictionary(uniqueKeysWithValues: stored.map { ($0.id, $0.config["epochs"]?.intValue) })
+        for point in try store.finishedCurves(sweep: sweep.id, metric: metric, includingRequeued: rule.settings.pause)
+        where decisions[point.job]?.epoch.map({ point.epoch <= $0 }) ?? true {
+            _ = rule.observe(job: point.job, epoch: point.epoch, metrics: [metric: point.value], lastEpoch: lastEpochs[point.job] ?? nil,
+                             recordOnly: true)
+        }
+        if rule.settings.pause {
+            for job in stored { rule.restore(job: job.id, state: job.state, stoppedAtEpoch: decisions[job.id]?.epoch) }
+        }
+        stopping = rule
+    }
+
+    /// `pause`: runs again the paused jobs the rule promotes, ahead of the queue (Li et al.
+    /// promote before they start new configurations), at most one per free slot.
+    private func promote() throws {
+        guard var rule = stopping else { return }
+        defer { stopping = rule }
+        var free = hosts.values.reduce(0) { $0 + max(0, $1.freeSlots) }
+        var promoted: [Int64] = []
+        while free > 0, let id = rule.promotion(idle: runningCount == 0 && queue.isEmpty && promoted.isEmpty) {
+            rule.promote(id)
+            let message = "promoted by \(rule.settings.rule.rawValue): runs again from its start"
+            guard try store.promote(job: id, sweep: sweep.id, message: message) else { continue }
+            if jobs[id] == nil { jobs[id] = try store.job(String(id)) }
+            progress.message("job \(id) \(message)")
+            promoted.append(id)
+            free -= 1
+        }
+        for id in promoted.reversed() { queue.prepend(id) }
+    }
+
+    /// `pause`: nothing but `job` runs or waits to run (jobs winding down after a stop aside).
+    private func isAlone(_ job: Int64) -> Bool {
+        guard let rule = stopping, rule.settings.pause, queue.isEmpty, !(search?.canPropose ?? false),
+              runningCount - stopReasons.count <= 1 else { return false }
+        return rule.promotion(idle: false) == nil
     }
 
     // MARK: Search

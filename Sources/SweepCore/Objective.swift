@@ -59,7 +59,8 @@ public struct Objective: Sendable, Hashable {
 ///
 /// Named as in the papers and Ray Tune: `grace` (Ray's `grace_period`, ASHA's minimum
 /// resource r), `reduction` (`reduction_factor`, ASHA's eta), `min_jobs` (the median rule's
-/// `min_samples_required`), `brackets` (Hyperband's brackets).
+/// `min_samples_required`), `brackets` (Hyperband's brackets), `pause` (successive halving
+/// in its promotion form, Li et al.'s Algorithm 2, rather than Ray Tune's stopping form).
 public struct StopSettings: Sendable, Hashable {
     public enum Rule: String, Sendable, Hashable, CaseIterable {
         /// Vizier's median stopping rule (Golovin et al., KDD 2017).
@@ -79,13 +80,18 @@ public struct StopSettings: Sendable, Hashable {
     public var minJobs: Int
     /// Hyperband's brackets; asha is one.
     public var brackets: Int
+    /// asha and hyperband: a job outside a rung's top 1/reduction is paused there (stopped, its
+    /// slot freed) and promoted later if enough others reach the rung behind it, run again
+    /// from its start (no checkpoints); false judges each job once at each rung, as Ray Tune.
+    public var pause: Bool
 
-    public init(rule: Rule, grace: Int = 1, reduction: Int = 3, minJobs: Int = 3, brackets: Int = 3) {
+    public init(rule: Rule, grace: Int = 1, reduction: Int = 3, minJobs: Int = 3, brackets: Int = 3, pause: Bool = false) {
         self.rule = rule
         self.grace = grace
         self.reduction = reduction
         self.minJobs = minJobs
         self.brackets = rule == .asha ? 1 : brackets
+        self.pause = rule != .median && pause
     }
 
     /// The epochs at which bracket `bracket` compares jobs: grace x reduction^(bracket + k),
@@ -107,8 +113,8 @@ public struct StopSettings: Sendable, Hashable {
     public var description: String {
         switch rule {
         case .median: "median (grace \(grace), min_jobs \(minJobs))"
-        case .asha: "asha (grace \(grace), reduction \(reduction))"
-        case .hyperband: "hyperband (grace \(grace), reduction \(reduction), brackets \(brackets))"
+        case .asha: "asha (grace \(grace), reduction \(reduction)\(pause ? ", pausing" : ""))"
+        case .hyperband: "hyperband (grace \(grace), reduction \(reduction), brackets \(brackets)\(pause ? ", pausing" : ""))"
         }
     }
 }

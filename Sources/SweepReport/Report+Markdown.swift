@@ -105,14 +105,15 @@ extension Report {
 extension Report {
     /// `- Compute: 1,234 of 5,400 epochs (23 %); 7 jobs stopped early by the stop rule (tables
     /// use done jobs only)`, when a stop rule ended some: the saving against running every job
-    /// to its `epochs`. Nil when no job was stopped.
+    /// to its `epochs` (every attempt's epochs counted: a promoted job ran its start again).
+    /// Nil when no job was stopped.
     static func computeLine(_ jobs: [ReportJob]) -> String? {
         let stopped = jobs.filter { $0.state == .stopped }
         guard !stopped.isEmpty else { return nil }
         var ran = 0, full = 0
         for job in jobs where job.state == .done || job.state == .stopped {
             let epochs = job.metrics.values.map { Int($0.epochs.last ?? 0) }.max() ?? 0
-            ran += epochs
+            ran += job.epochsRun ?? epochs
             full += job.params["epochs"]?.numericValue.map { Int($0) } ?? epochs
         }
         let share = full > 0 ? Int((Double(ran) * 100 / Double(full)).rounded()) : 100

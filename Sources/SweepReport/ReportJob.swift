@@ -26,12 +26,15 @@ public struct ReportJob: Sendable {
     public var error: String?
     /// Metric name to its per-epoch series.
     public var metrics: [String: MetricSeries]
+    /// Epochs all its attempts ran (a paused job's earlier runs, lost attempts), when known;
+    /// nil counts the given attempt's.
+    public var epochsRun: Int?
 
     /// Creates a job; see the properties for the meaning of each argument.
     public init(
         id: Int, key: String, params: [String: ParamValue], seed: Int, state: JobState,
         host: String? = nil, attempt: Int = 1, startedAt: Date? = nil, finishedAt: Date? = nil,
-        error: String? = nil, metrics: [String: MetricSeries] = [:]
+        error: String? = nil, metrics: [String: MetricSeries] = [:], epochsRun: Int? = nil
     ) {
         self.id = id
         self.key = key
@@ -44,6 +47,7 @@ public struct ReportJob: Sendable {
         self.finishedAt = finishedAt
         self.error = error
         self.metrics = metrics
+        self.epochsRun = epochsRun
     }
 
     /// Wall time of the given attempt in seconds, when both times are known.

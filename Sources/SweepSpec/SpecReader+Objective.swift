@@ -50,7 +50,7 @@ extension SpecReader {
             report("stop", #"expected an object like {"rule": "asha", "grace": 5, "reduction": 3}"#)
             return nil
         }
-        let keys = ["rule", "grace", "reduction", "min_jobs", "brackets"]
+        let keys = ["rule", "grace", "reduction", "min_jobs", "brackets", "pause"]
         for key in members.keys.sorted() where !keys.contains(key) {
             report("stop.\(key)", "unknown key" + DidYouMean.suggestion(for: key, among: keys))
         }
@@ -73,11 +73,19 @@ extension SpecReader {
         if rule != .median, members["min_jobs"] != nil { report("stop.min_jobs", "belongs to the median rule") }
         if rule == .median, members["reduction"] != nil { report("stop.reduction", "belongs to asha and hyperband") }
         if rule != .hyperband, members["brackets"] != nil { report("stop.brackets", "belongs to hyperband") }
+        var pause = false
+        switch members["pause"] {
+        case nil: break
+        case .bool(let value)?:
+            if rule == .median { report("stop.pause", "belongs to asha and hyperband") }
+            pause = value
+        case let other?: report("stop.pause", "expected true or false, got \(other.canonicalText)")
+        }
         guard objective != nil else {
             report("stop", #"a stop rule decides by the sweep's objective: add "objective": {"metric": ..., "mode": "max" or "min"}"#)
             return nil
         }
         guard let grace, let reduction, let minJobs, let brackets else { return nil }
-        return StopSettings(rule: rule, grace: grace, reduction: reduction, minJobs: minJobs, brackets: brackets)
+        return StopSettings(rule: rule, grace: grace, reduction: reduction, minJobs: minJobs, brackets: brackets, pause: pause)
     }
 }

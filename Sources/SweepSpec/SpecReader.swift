@@ -80,6 +80,8 @@ struct SpecReader {
         let stop = readStop(root["stop"], objective: objective)
         if let sample, sample.method == .tpe {
             checkSearch(crossed: ["grid": !grid.isEmpty, "zip": !zip.isEmpty, "include": !include.isEmpty], seeds: seeds, objective: objective)
+            // A trial's curve is one run: the model would see a promoted trial's restart as a second.
+            if stop?.pause == true { report("stop.pause", "sample.method tpe stops trials, it does not pause them: remove stop.pause") }
         }
 
         if !diagnostics.isEmpty { throw failure }

@@ -353,6 +353,19 @@ extension StoreWriter {
         }
     }
 
+    /// Runs again a job the sweep's pausing rule had stopped (promoted, `stop.pause`): back to
+    /// pending, the sweep's stop decision gone (a resume must not stop it again), the stopped
+    /// attempt's metrics kept under its number. False if the job is no longer stopped.
+    public func promote(job: Int64, sweep: Int64, message: String, now: Date = Date()) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE jobs SET state = 'pending', error = NULL WHERE id = ? AND state = 'stopped'", arguments: [job])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM stop_decisions WHERE sweep_id = ? AND job_id = ?", arguments: [sweep, job])
+            try Self.event(db, now: now, sweep: sweep, job: job, kind: "promoted", message: message)
+            return true
+        }
+    }
+
     /// Puts the sweep's failed jobs back to pending (`sweep retry --failed`); returns how many.
     public func requeueFailed(sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
         try requeue(.failed, sweep: sweep, now: now)

@@ -80,7 +80,6 @@ extension StoreReader {
         }
     }
 
-    /// Every metric row of a job (all attempts), for tests and `sweep logs`.
     /// Every metric's value at its last epoch, for each of the sweep's done or stopped jobs
     /// (its ok attempt): what `status` shows as a finished job's result.
     public func finalMetrics(of sweep: Int64) throws(StoreError) -> [Int64: [String: Double]] {
@@ -103,18 +102,39 @@ extension StoreReader {
 
     /// One metric of the sweep's finished (done or stopped) jobs, epoch by epoch, in the
     /// order the jobs started: what an early-stopping rule saw, for rebuilding it on resume.
-    public func finishedCurves(sweep: Int64, metric: String) throws(StoreError) -> [(job: Int64, epoch: Int, value: Double)] {
+    /// `includingRequeued` adds the stopped runs of jobs queued again since (promoted by a
+    /// pausing rule, or `--rerun-stopped`): the rule judged them at those rungs already.
+    public func finishedCurves(sweep: Int64, metric: String, includingRequeued: Bool = false) throws(StoreError)
+        -> [(job: Int64, epoch: Int, value: Double)] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT m.job_id, m.epoch, m.value FROM metrics m
                 JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt
                 JOIN sweep_jobs sj ON sj.job_id = j.id AND sj.sweep_id = ?
-                WHERE j.state IN ('done', 'stopped') AND m.name = ? AND m.value IS NOT NULL
+                WHERE j.state IN ('done', 'stopped'\(includingRequeued ? ", 'pending', 'running'" : "")) AND m.name = ?
+                    AND m.value IS NOT NULL
                 ORDER BY m.epoch, j.started_at, j.id
                 """, arguments: [sweep, metric]).map { ($0[0], $0[1], $0[2]) }
         }
     }
 
+    /// Per job of the sweep, the epochs all its attempts ran (each attempt's last epoch, summed).
+    public func epochsRun(of sweep: Int64) throws(StoreError) -> [Int64: Int] {
+        try read { db in
+            var epochs: [Int64: Int] = [:]
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT job_id, SUM(last) FROM (
+                    SELECT m.job_id, MAX(m.epoch) AS last FROM metrics m
+                    JOIN sweep_jobs sj ON sj.job_id = m.job_id AND sj.sweep_id = ?
+                    GROUP BY m.job_id, m.attempt)
+                GROUP BY job_id
+                """, arguments: [sweep])
+            while let row = try rows.next() { epochs[row[0]] = row[1] }
+            return epochs
+        }
+    }
+
+    /// Every metric row of a job (all attempts), for tests and `sweep logs`.
     public func metrics(of job: Int64) throws(StoreError) -> [MetricRow] {
         try read { db in
             try MetricRecord.filter(Column("job_id") == job).order(Column("attempt"), Column("epoch"), Column("name"))

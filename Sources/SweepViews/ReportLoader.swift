@@ -22,6 +22,8 @@ public enum ReportLoader {
             collector.add(job: job, name: name, epoch: epoch, value: value)
         }
         let series = collector.finish()
+        // Only a stop rule runs a job's start twice on purpose (pausing); the sum costs a pass over the metrics.
+        let epochsRun = stored.contains { $0.state == .stopped } ? try store.epochsRun(of: sweep.id) : [:]
         // Jobs marked running run only while a coordinator holds the store; one that died
         // left them marked so, and resume runs them again.
         let coordinatorRuns = store.writer() != nil
@@ -39,7 +41,7 @@ public enum ReportLoader {
                 seed: job.config.int(TableSpec.seedKey),
                 state: job.state == .running && !coordinatorRuns ? .pending : job.state, host: job.host,
                 attempt: job.okAttempt ?? job.attempts, startedAt: job.startedAt, finishedAt: job.finishedAt,
-                error: job.error, metrics: series[job.id] ?? [:])
+                error: job.error, metrics: series[job.id] ?? [:], epochsRun: epochsRun[job.id])
         }
         // The stored spec gives the table layout and the axis order; a spec this binary can
         // no longer read (say, a workload changed) still gets the default report, saying why.

@@ -113,8 +113,8 @@ extension Sweep.Bench {
                         let curve = series[run.job]
                         let stopped = stopping?.observe(job: Int64(run.job), epoch: run.epoch, metrics: ["acc": curve[run.epoch - 1]],
                                                         lastEpoch: curve.count) != nil
-                        if run.epoch == curve.count { finished.append(run.job); stopping?.ended(job: Int64(run.job)) }
-                        else if stopped { stopping?.ended(job: Int64(run.job)) }
+                        if run.epoch == curve.count { finished.append(run.job); stopping?.ended(job: Int64(run.job), as: .done) }
+                        else if stopped { stopping?.ended(job: Int64(run.job), as: .stopped) }
                         else { still.append(run) }
                     }
                     running = still

@@ -143,6 +143,46 @@ import Testing
         let saved = sandbox.directory.appendingPathComponent("sweep-outputs/job-\(bad.id)/attempt-1/saved.txt")
         #expect(FileManager.default.fileExists(atPath: saved.path), "the program's SIGTERM handler's file did not come back")
     }
+
+    /// Pausing asha on the local worker, one slot: jobs pause at their rungs and the best is
+    /// promoted, run again from its start; the best configuration ends done, the others
+    /// stopped, the report's compute line counts the runs again, and a resume runs nothing.
+    @Test func pausingAshaPromotesTheBestProbeJobAndResumeRunsNothingAgain() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", """
+            {"name": "s", "workload": "probe", "base": {"epochs": 12, "sleep_ms": 20},
+             "grid": {"value": [8, 64, 128, 0, 32, 16]},
+             "objective": {"metric": "acc", "mode": "max"}, "stop": {"rule": "asha", "grace": 1, "reduction": 3, "pause": true}}
+            """)
+        let dry = try sandbox.run(["launch", "s.json", "--dry-run"])
+        #expect(dry.stdout.contains("stop: asha (grace 1, reduction 3, pausing); rungs at epochs 1, 3, 9"), "\(dry.stdout)")
+        let launch = try sandbox.run(["launch", "s.json", "--local-slots", "1"], timeout: 300)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        let store = try StoreReader(path: sandbox.database)
+        let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+        let byValue = Dictionary(uniqueKeysWithValues: jobs.map { ($0.config["value"]?.doubleValue ?? -1, $0) })
+        let best = try #require(byValue[0])
+        #expect(best.state == .done && best.attempts >= 2, "the best job paused, was promoted and ran to its end: \(best.attempts)")
+        #expect(jobs.filter { $0.state == .done }.count == 1, "one job is enough to end a finite grid")
+        let stopped = jobs.filter { $0.state == .stopped }
+        #expect(stopped.count == 5)
+        for job in stopped { #expect(job.error?.contains("by asha") == true && job.error?.contains("paused") == true, "\(job.error ?? "")") }
+        var ran = 0
+        for job in jobs {
+            let rows = try store.metrics(of: job.id)
+            for attempt in Set(rows.map(\.attempt)) { ran += rows.filter { $0.attempt == attempt }.map(\.epoch).max() ?? 0 }
+        }
+        #expect(ran < 72, "pausing ran \(ran) of the grid's 72 epochs")
+        let report = try sandbox.run(["report", "s"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let markdown = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/s/report.md"), encoding: .utf8)
+        #expect(markdown.contains("- Compute: \(ran) of 72 epochs"), "\(markdown.prefix(800))")
+        let resume = try sandbox.run(["resume", "s"])
+        #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
+        let after = try StoreReader(path: sandbox.database)
+        let again = try after.jobs(of: try #require(try after.sweep(named: "s")).id)
+        #expect(again.map(\.attempts) == jobs.map(\.attempts), "resume ran a job again")
+    }
 }
 
 /// The spec of a stop-rule sweep that stops deterministically with one slot: probe's

@@ -9,10 +9,10 @@ import Testing
 /// `stopped` with the rule's reason however the worker ends it, and a resumed coordinator
 /// starts from the finished jobs' curves.
 @Suite struct StopRuleTests {
-    static func asha(grace: Int = 1, reduction: Int = 2) -> (inout Coordinator.Options) -> Void {
+    static func asha(grace: Int = 1, reduction: Int = 2, pause: Bool = false) -> (inout Coordinator.Options) -> Void {
         { options in
             options.stopping = EarlyStopping(objective: Objective(metric: "acc", mode: .max),
-                                             settings: StopSettings(rule: .asha, grace: grace, reduction: reduction))
+                                             settings: StopSettings(rule: .asha, grace: grace, reduction: reduction, pause: pause))
         }
     }
 
@@ -120,5 +120,111 @@ import Testing
         second.metric(b, epoch: 1, ["acc": 0.1], attempt: attempt)
         try resumed.runPending()
         #expect(second.stops == [b], "the rule rebuilt from the store stops b at the first rung")
+    }
+
+    /// Pausing ASHA, reduction 3, 2 epochs a job (one rung, at epoch 1), one slot: a, b, c
+    /// pause (a and b with too few to compare; c below a); with three recorded, a is the top
+    /// 1: promoted ahead of d, it runs again from its start and ends done. d pauses (a is the
+    /// top 1 of 4); a job has run to its end, so b, c and d stay stopped.
+    @Test func aPausedJobIsPromotedAheadOfTheQueueAndRunsAgainFromItsStart() throws {
+        let host = ScriptedTransport("h", slots: 1)
+        let harness = try CoordinatorHarness(jobs: 4, transports: [host], extra: ["epochs": 2],
+                                             configure: Self.asha(reduction: 3, pause: true))
+        try harness.startWithReady(host)
+        let (a, b, c, d) = (harness.jobs[0], harness.jobs[1], harness.jobs[2], harness.jobs[3])
+        for (job, value) in [(a, 0.8), (b, 0.3), (c, 0.2)] {
+            host.metric(job, epoch: 1, ["acc": value])
+            try harness.step()
+            #expect(host.stops.last == job)
+            host.cancelled(job)
+            try harness.step()
+        }
+        #expect(host.runs.map(\.job) == [a, b, c, a], "a promoted ahead of d")
+        #expect(try harness.state(a) == .running && harness.state(b) == .stopped)
+        #expect(try harness.store.stopDecisions(of: harness.prepared.sweep.id)[a] == nil, "a resume must not stop it again")
+        host.metric(a, epoch: 1, ["acc": 0.8])
+        host.metric(a, epoch: 2, ["acc": 0.85])
+        host.done(a)
+        try harness.step()
+        host.metric(d, epoch: 1, ["acc": 0.1])
+        try harness.step()
+        host.cancelled(d)
+        try harness.step()
+        #expect(harness.coordinator.isFinished)
+        #expect(host.runs.map(\.job) == [a, b, c, a, d])
+        #expect(try [a, b, c, d].map { try harness.state($0) } == [.done, .stopped, .stopped, .stopped])
+        #expect(try harness.attemptStatuses(a) == ["cancelled", "ok"])
+        #expect(host.stops == [a, b, c, d], "nothing stopped twice")
+        let rows = try harness.store.metrics(of: a).filter { $0.name == "acc" }.map { [$0.attempt, $0.epoch] }
+        #expect(rows == [[1, 1], [2, 1], [2, 2]], "the paused run's metrics kept under its attempt")
+    }
+
+    /// Two jobs both pause (too few at the rung); with nothing left to run, the better one is
+    /// promoted, and at the next rung, alone, it goes on to its end instead of pausing.
+    @Test func aFiniteGridEndsWithItsBestPausedJobRunToTheEnd() throws {
+        let host = ScriptedTransport("h", slots: 2)
+        let harness = try CoordinatorHarness(jobs: 2, transports: [host], extra: ["epochs": 4], configure: Self.asha(reduction: 3, pause: true))
+        try harness.startWithReady(host)
+        let (a, b) = (harness.jobs[0], harness.jobs[1])
+        host.metric(a, epoch: 1, ["acc": 0.5])
+        host.metric(b, epoch: 1, ["acc": 0.4])
+        try harness.step()
+        #expect(host.stops == [a, b])
+        host.cancelled(a)
+        host.cancelled(b)
+        try harness.step()
+        #expect(host.runs.map(\.job) == [a, b, a], "the better one runs again")
+        host.metric(a, epoch: 1, ["acc": 0.5])
+        host.metric(a, epoch: 3, ["acc": 0.6])
+        host.metric(a, epoch: 4, ["acc": 0.7])
+        host.done(a)
+        try harness.step()
+        #expect(host.stops == [a, b], "at the rung at epoch 3, alone, it went on")
+        #expect(harness.coordinator.isFinished)
+        #expect(try harness.state(a) == .done && harness.state(b) == .stopped)
+    }
+
+    /// A coordinator killed while a promoted job ran: the resumed one knows a was judged at
+    /// its rung and promoted, so a's run there is not judged again (at 0.25 it would pause:
+    /// b's 0.3 would be the top 1 of 3) and a is not promoted twice.
+    @Test func aResumedPausingRuleNeitherStopsNorPromotesAJobTwice() throws {
+        let first = ScriptedTransport("h", slots: 1)
+        let harness = try CoordinatorHarness(jobs: 4, transports: [first], extra: ["epochs": 2],
+                                             configure: Self.asha(reduction: 3, pause: true))
+        try harness.startWithReady(first)
+        let (a, b, c, d) = (harness.jobs[0], harness.jobs[1], harness.jobs[2], harness.jobs[3])
+        for (job, value) in [(a, 0.8), (b, 0.3), (c, 0.2)] {
+            first.metric(job, epoch: 1, ["acc": value])
+            try harness.step()
+            first.cancelled(job)
+            try harness.step()
+        }
+        #expect(first.runs.map(\.job) == [a, b, c, a])
+        first.closeConnection("gone")
+        try harness.step()
+        #expect(try harness.state(a) == .pending)
+
+        let second = ScriptedTransport("h2", slots: 1)
+        var options = Coordinator.Options()
+        Self.asha(reduction: 3, pause: true)(&options)
+        let resumed = Coordinator(store: harness.store, sweep: harness.prepared.sweep, transports: [second], events: EventQueue(),
+                                  options: options, progress: ProgressLine(sweep: "t", style: .quiet, clock: harness.clock), clock: harness.clock)
+        try resumed.start()
+        second.ready()
+        try resumed.runPending()
+        #expect(second.runs.map(\.job) == [a])
+        second.metric(a, epoch: 1, ["acc": 0.25])
+        try resumed.runPending()
+        #expect(second.stops.isEmpty, "a was judged at this rung before the resume")
+        second.metric(a, epoch: 2, ["acc": 0.9])
+        second.done(a)
+        try resumed.runPending()
+        second.metric(d, epoch: 1, ["acc": 0.1])
+        try resumed.runPending()
+        second.cancelled(d)
+        try resumed.runPending()
+        #expect(second.stops == [d])
+        #expect(second.runs.map(\.job) == [a, d], "nothing promoted: a was already, b is second of 4")
+        #expect(resumed.isFinished)
     }
 }

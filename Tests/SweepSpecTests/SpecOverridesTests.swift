@@ -149,6 +149,8 @@ import Workloads
         #expect(try spec(["stop.rule=median"]).stop?.rule == .median)
         #expect(try spec(["objective.mode=min"]).objective?.mode == .min)
         #expect(try spec(["~stop"]).stop == nil)
+        #expect(try spec(["stop.pause=true"]).stop?.pause == true)
+        #expect(try spec([]).stop?.pause == false)
         // The reader checks the result: the median rule has no reduction.
         #expect(throws: SpecError.self) { try spec(["stop.rule=median", "stop.reduction=3"]) }
     }

@@ -69,6 +69,15 @@ import Workloads
              expected: #"sample.method: tpe needs an objective to optimise: add "objective""#),
         Case(spec: spec(#"{"method": "tpe", "n": 3, "params": {"value": {"uniform": [-1e9, 1e9]}, "sleep_ms": {"int_uniform": [0, 3600000]}}}"#),
              expected: ""),
+        Case(spec: spec(#"{"method": "tpe", "n": 3, "params": {"value": {"uniform": [0, 1]}}}"#,
+                        extra: #""stop": {"rule": "asha", "pause": true},"#),
+             expected: "stop.pause: sample.method tpe stops trials, it does not pause them: remove stop.pause"),
+        Case(spec: spec(#"{"n": 3, "params": {"value": {"uniform": [0, 1]}}}"#, extra: #""stop": {"rule": "median", "pause": true},"#),
+             expected: "stop.pause: belongs to asha and hyperband"),
+        Case(spec: spec(#"{"n": 3, "params": {"value": {"uniform": [0, 1]}}}"#, extra: #""stop": {"rule": "asha", "pause": "yes"},"#),
+             expected: #"stop.pause: expected true or false, got "yes""#),
+        Case(spec: spec(#"{"n": 3, "params": {"value": {"uniform": [0, 1]}}}"#, extra: #""stop": {"rule": "hyperband", "pause": true},"#),
+             expected: ""),
     ]
 
     @Test(arguments: cases) func badSearchesAreRefusedNamingFileAndField(_ c: Case) {

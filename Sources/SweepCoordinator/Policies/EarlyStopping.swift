@@ -6,8 +6,10 @@ import SweepCore
 /// `Objective`).
 ///
 /// Decisions depend only on the order metrics arrive in, so replaying a sweep's stored
-/// metrics in that order (`resume`) rebuilds the same state. Each decision costs a binary
-/// search and an insertion in one sorted list (a rung's, or an epoch's running averages).
+/// metrics in that order (`resume`) rebuilds the same state; with `pause`, the store's job
+/// states and stop decisions say which jobs wait at which rung (`restore`). Each decision
+/// costs a binary search and an insertion in one sorted list (a rung's, or an epoch's running
+/// averages).
 public struct EarlyStopping: Sendable {
     public let objective: Objective
     public let settings: StopSettings
@@ -15,6 +17,11 @@ public struct EarlyStopping: Sendable {
     private var median: MedianStoppingRule?
     /// Per job, what the objective needs of its curve so far.
     private var curves: [Int64: Curve] = [:]
+    /// Jobs that ran to their end (`pause`: the fallback keeps one).
+    private var finishers = 0
+
+    /// How a job's attempt ended, for the rule.
+    public enum End: Sendable { case done, stopped, failed }
 
     /// The part of a job's curve the objective's value needs: the last value, the best, or
     /// the last `n` values (a ring with their sum, so each epoch costs O(1)).
@@ -48,14 +55,17 @@ public struct EarlyStopping: Sendable {
             var grace = settings.grace
             brackets = (0..<settings.brackets).map { _ in
                 defer { grace = grace.multipliedReportingOverflow(by: settings.reduction).partialValue }
-                return SuccessiveHalving(grace: grace, reduction: settings.reduction)
+                return SuccessiveHalving(grace: grace, reduction: settings.reduction, pause: settings.pause)
             }
         }
     }
 
-    /// Records one epoch of `job`'s metrics; returns why it should stop now, or nil.
+    /// Records one epoch of `job`'s metrics; returns why it should stop (or pause) now, or nil.
     /// - Parameter lastEpoch: the job's last epoch when known (its `epochs`): no rung there.
-    public mutating func observe(job: Int64, epoch: Int, metrics: [String: Double], lastEpoch: Int?) -> String? {
+    /// - Parameter alone: nothing else runs or waits to run (`pause`: see `SuccessiveHalving`).
+    /// - Parameter recordOnly: resume's replay of stored metrics: recorded, nothing decided.
+    public mutating func observe(job: Int64, epoch: Int, metrics: [String: Double], lastEpoch: Int?, alone: Bool = false,
+                                 recordOnly: Bool = false) -> String? {
         guard let raw = metrics[objective.metric], raw.isFinite else { return nil }
         let score = objective.score(raw)
         var curve = curves[job] ?? Curve()
@@ -71,22 +81,68 @@ public struct EarlyStopping: Sendable {
         let name = objective.metric
         if var median {
             defer { self.median = median }
-            guard let cut = median.observe(job: job, epoch: epoch, score: score) else { return nil }
+            guard let cut = median.observe(job: job, epoch: epoch, score: score), !recordOnly else { return nil }
             return "stopped at epoch \(epoch) by median: best \(name) \(shown(cut.best)) below the median \(shown(cut.median)) "
                 + "of \(cut.others) other jobs' running averages"
         }
-        // Hyperband: jobs go to brackets round-robin by id, which a resume sees the same.
-        let bracket = Int(job.magnitude % UInt64(brackets.count))
-        guard let cut = brackets[bracket].observe(job: job, epoch: epoch, score: current, lastEpoch: lastEpoch) else { return nil }
+        let bracket = bracket(of: job)
+        guard let cut = brackets[bracket].observe(job: job, epoch: epoch, score: current, lastEpoch: lastEpoch,
+                                                  alone: alone && finishers == 0, recordOnly: recordOnly) else { return nil }
         let rule = settings.rule == .hyperband ? "hyperband (bracket \(bracket + 1))" : "asha"
-        return "stopped at epoch \(epoch) by \(rule): \(name) \(shown(current)) \(objective.mode == .max ? "below" : "above") "
-            + "the rung's cutoff \(shown(cut.cutoff)) (rung at epoch \(cut.milestone), \(cut.recorded) jobs recorded)"
+        let side = objective.mode == .max ? "below" : "above"
+        guard let quota = cut.quota else {
+            return "stopped at epoch \(epoch) by \(rule): \(name) \(shown(current)) \(side) the rung's cutoff "
+                + "\(shown(cut.cutoff ?? current)) (rung at epoch \(cut.milestone), \(cut.recorded) jobs recorded)"
+        }
+        let paused = "; paused: runs again if enough jobs reach the rung behind it"
+        guard let cutoff = cut.cutoff else {
+            return "stopped at epoch \(epoch) by \(rule): \(cut.recorded) of the \(settings.reduction) jobs the rung at epoch "
+                + "\(cut.milestone) needs before one goes on" + paused
+        }
+        return "stopped at epoch \(epoch) by \(rule): \(name) \(shown(current)) \(side) the rung's cutoff \(shown(cutoff)) "
+            + "(rung at epoch \(cut.milestone): the best \(quota) of \(cut.recorded) go on)" + paused
+    }
+
+    /// A job's attempt starts: its curve starts again (a promoted job runs from its start).
+    public mutating func started(job: Int64) {
+        curves[job] = nil
     }
 
     /// Forgets what a finished job needs for its objective value; its recorded rung values
-    /// and running averages stay, as the bar later jobs meet.
-    public mutating func ended(job: Int64) {
+    /// and running averages stay, as the bar later jobs meet. A job the rule paused waits at
+    /// its rung (`pause`).
+    public mutating func ended(job: Int64, as end: End) {
         curves[job] = nil
+        if end == .done { finishers += 1 }
+        guard settings.pause else { return }
+        brackets[bracket(of: job)].ended(job: job, stopped: end == .stopped)
+    }
+
+    /// `pause`: the paused job to run again next, or nil. `idle`: nothing runs or waits to
+    /// run, so while no job has run to its end the best paused one at the highest rung goes.
+    public func promotion(idle: Bool) -> Int64? {
+        guard settings.pause else { return nil }
+        for bracket in brackets { if let job = bracket.promotion() { return job } }
+        guard idle, finishers == 0 else { return nil }
+        return brackets.compactMap { $0.fallback() }.max { $0.milestone < $1.milestone }?.job
+    }
+
+    /// Marks a paused job (`promotion`) as running again.
+    public mutating func promote(_ job: Int64) {
+        brackets[bracket(of: job)].promote(job)
+    }
+
+    /// Resume, after the stored curves are replayed (`recordOnly`): `pause` takes which jobs
+    /// this sweep's rule paused (stopped, with its decision's epoch) and which ran to their end.
+    public mutating func restore(job: Int64, state: JobState, stoppedAtEpoch: Int?) {
+        if state == .done { finishers += 1 }
+        guard settings.pause else { return }
+        brackets[bracket(of: job)].restore(job: job, pausedAtEpoch: state == .stopped ? stoppedAtEpoch : nil)
+    }
+
+    /// Hyperband: jobs go to brackets round-robin by id, which a resume sees the same.
+    private func bracket(of job: Int64) -> Int {
+        Int(job.magnitude % UInt64(brackets.count))
     }
 
     /// A score back in the metric's own sign, with 4 significant digits.
