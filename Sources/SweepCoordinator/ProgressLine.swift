@@ -72,7 +72,9 @@ public final class ProgressLine {
     }
 
     /// Seconds left: remaining jobs over the finishing rate, the rate smoothed over job ends
-    /// (exponentially, weight 0.3 for the newest), counting down between them.
+    /// (exponentially, weight 0.3 for the newest), counting down between them; nil once it
+    /// has run out with jobs left (a stop rule ends most jobs early, and a promoted job's
+    /// whole run is still ahead: no ETA beats a false 00:00).
     func estimate(remaining: Int, finished: Int, elapsed: Double, now: Duration) -> Double? {
         guard finished > 0, remaining > 0, elapsed > 0 else { return nil }
         if eta == nil || finished != eta!.finished {
@@ -81,7 +83,8 @@ public final class ProgressLine {
             smoothedRate = smoothed
             eta = (Double(remaining) / smoothed, now, finished)
         }
-        return max(0, eta!.seconds - (now - eta!.at).inSeconds)
+        let left = eta!.seconds - (now - eta!.at).inSeconds
+        return left > 0 ? left : nil
     }
 
     /// Prints a message on its own line without breaking the live line.

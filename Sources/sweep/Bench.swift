@@ -60,8 +60,10 @@ extension Sweep.Bench {
             if let curves { return try replay(curves) }
             let objective = Objective(metric: "acc", mode: .max)
             var results: [(String, Double)] = [("jobs", Double(jobs)), ("epochs", Double(epochs))]
-            for rule in StopSettings.Rule.allCases {
-                var stopping = EarlyStopping(objective: objective, settings: StopSettings(rule: rule, grace: 1, reduction: 3))
+            let rules = StopSettings.Rule.allCases.map { ($0.rawValue, StopSettings(rule: $0, grace: 1, reduction: 3)) }
+                + [("asha_pause", StopSettings(rule: .asha, grace: 1, reduction: 3, pause: true))]
+            for (name, settings) in rules {
+                var stopping = EarlyStopping(objective: objective, settings: settings)
                 var stopped = Set<Int64>()
                 var lines = 0
                 // Jobs interleaved epoch by epoch (all running at once: the most decisions per rung),
@@ -78,8 +80,8 @@ extension Sweep.Bench {
                     }
                 }
                 let elapsed = (ContinuousClock.now - start).inSeconds
-                results.append(("\(rule.rawValue)_us_per_line", elapsed * 1e6 / Double(lines)))
-                results.append(("\(rule.rawValue)_epochs_run_fraction", Double(lines) / Double(jobs * epochs)))
+                results.append(("\(name)_us_per_line", elapsed * 1e6 / Double(lines)))
+                results.append(("\(name)_epochs_run_fraction", Double(lines) / Double(jobs * epochs)))
             }
             printResult(results, json: json)
         }
@@ -96,31 +98,45 @@ extension Sweep.Bench {
             let full = series.map(\.count).reduce(0, +)
             let trueBest = series.map { $0.last! }.max()!
             var results: [(String, Double)] = [("configs", Double(series.count)), ("full_epochs", Double(full)), ("true_best_final", trueBest)]
-            for rule in [nil] + StopSettings.Rule.allCases.map(Optional.some) {
-                var stopping = rule.map {
-                    EarlyStopping(objective: Objective(metric: "acc", mode: .max),
-                                  settings: StopSettings(rule: $0, grace: grace, reduction: reduction, minJobs: minJobs))
-                }
+            let rules: [(name: String, settings: StopSettings?)] = [("none", nil)]
+                + StopSettings.Rule.allCases.map { ($0.rawValue, StopSettings(rule: $0, grace: grace, reduction: reduction, minJobs: minJobs)) }
+                + [StopSettings.Rule.asha, .hyperband].map { ("\($0.rawValue)_pause", StopSettings(rule: $0, grace: grace, reduction: reduction, pause: true)) }
+            for (name, settings) in rules {
+                var stopping = settings.map { EarlyStopping(objective: Objective(metric: "acc", mode: .max), settings: $0) }
                 var used = 0, next = 0
                 var running: [(job: Int, epoch: Int)] = []
                 var finished: [Int] = []
-                while next < series.count || !running.isEmpty {
-                    while running.count < workers, next < series.count { running.append((next, 0)); next += 1 }
+                // As the coordinator fills a slot: a promotion (run again from its start) before a new configuration.
+                func nextJob() -> Int? {
+                    if let job = stopping?.promotion(idle: running.isEmpty && next == series.count) {
+                        stopping?.promote(job)
+                        return Int(job)
+                    }
+                    guard next < series.count else { return nil }
+                    defer { next += 1 }
+                    return next
+                }
+                while running.count < workers, let job = nextJob() { running.append((job, 0)) }
+                while !running.isEmpty {
                     var still: [(job: Int, epoch: Int)] = []
                     for var run in running {
                         run.epoch += 1
                         used += 1
                         let curve = series[run.job]
+                        let alone = running.count == 1 && next == series.count && stopping?.promotion(idle: false) == nil
                         let stopped = stopping?.observe(job: Int64(run.job), epoch: run.epoch, metrics: ["acc": curve[run.epoch - 1]],
-                                                        lastEpoch: curve.count) != nil
+                                                        lastEpoch: curve.count, alone: alone) != nil
                         if run.epoch == curve.count { finished.append(run.job); stopping?.ended(job: Int64(run.job), as: .done) }
                         else if stopped { stopping?.ended(job: Int64(run.job), as: .stopped) }
                         else { still.append(run) }
                     }
                     running = still
+                    while running.count < workers, let job = nextJob() {
+                        stopping?.started(job: Int64(job))
+                        running.append((job, 0))
+                    }
                 }
                 let chosen = finished.max { series[$0].last! < series[$1].last! }
-                let name = rule?.rawValue ?? "none"
                 results += [("\(name)_epochs_fraction", Double(used) / Double(full)),
                             ("\(name)_best_final", chosen.map { series[$0].last! } ?? .nan)]
             }

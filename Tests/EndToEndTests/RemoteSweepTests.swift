@@ -97,18 +97,22 @@ import Testing
 
     /// The stop rule works on an SSH host as locally: the `stop` travels over the channel,
     /// the remote runner ends the job at its next epoch, and the job is `stopped` for good.
-    @Test func ashaStopsJobsOnAnSSHHostAndResumeRerunsNone() throws {
+    /// Pausing, the best job is also promoted and run again there, twice, to its end.
+    @Test(arguments: [false, true]) func ashaStopsJobsOnAnSSHHostAndResumeRerunsNone(pause: Bool) throws {
         let sandbox = try SweepSandbox()
         let a = try TestSSHD(freshHome: true)
         defer { a.stop() }
         try addHostFile(sandbox, name: "alpha", sshd: a, slots: 1)
-        try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "asha", "grace": 2, "reduction": 2}"#))
+        try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "asha", "grace": 2, "reduction": 2, "pause": \#(pause)}"#))
         let launch = try sandbox.run(["launch", "s.json", "--local-slots", "0", "--stop-grace", "5"], timeout: 180)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         #expect(launch.stdout.contains("3 stopped early"), "\(launch.stdout)")
         try expectStoppedAndNotRerun(sandbox, sweep: "s", rule: "asha", hosts: ["alpha"]) {
             try sandbox.run(["resume", "s", "--local-slots", "0"], timeout: 120)
         }
+        let store = try StoreReader(path: sandbox.database)
+        let best = try store.jobs(of: try #require(try store.sweep(named: "s")).id).first { $0.config["value"]?.doubleValue == 0 }
+        #expect(best?.attempts == (pause ? 3 : 1), "value 0 pauses at epochs 2 and 4 before the others reach them")
         #expect(sandbox.waitUntil(timeout: 30) { remoteWorkers(a).isEmpty }, "remote workers left: \(remoteWorkers(a))")
     }
 

@@ -20,5 +20,8 @@ import Testing
         let unsmoothed = 89 / (11.0 / 400)
         #expect(eta < unsmoothed && abs(eta - 89 / (0.7 * 0.1 + 0.3 * 11.0 / 400)) < 1e-9)
         #expect(line.estimate(remaining: 0, finished: 11, elapsed: 400, now: clock.now) == nil)
+        // Past its estimate with jobs left (a long last job): no ETA rather than 00:00.
+        clock.advance(by: .seconds(100_000))
+        #expect(line.estimate(remaining: 89, finished: 11, elapsed: 100_400, now: clock.now) == nil)
     }
 }
