@@ -126,19 +126,27 @@ import Testing
     /// pause (a and b with too few to compare; c below a); with three recorded, a is the top
     /// 1: promoted ahead of d, it runs again from its start and ends done. d pauses (a is the
     /// top 1 of 4); a job has run to its end, so b, c and d stay stopped.
-    @Test func aPausedJobIsPromotedAheadOfTheQueueAndRunsAgainFromItsStart() throws {
-        let host = ScriptedTransport("h", slots: 1)
+    /// Four jobs of 2 epochs on one slot, pausing asha with reduction 3 (one rung, at epoch
+    /// 1): a (0.8), b (0.3) and c (0.2) report the rung and pause in turn, each stop taken as
+    /// the worker takes it; with three recorded, a is promoted.
+    static func pauseThree(on host: ScriptedTransport) throws -> CoordinatorHarness {
         let harness = try CoordinatorHarness(jobs: 4, transports: [host], extra: ["epochs": 2],
                                              configure: Self.asha(reduction: 3, pause: true))
         try harness.startWithReady(host)
-        let (a, b, c, d) = (harness.jobs[0], harness.jobs[1], harness.jobs[2], harness.jobs[3])
-        for (job, value) in [(a, 0.8), (b, 0.3), (c, 0.2)] {
+        for (job, value) in zip(harness.jobs, [0.8, 0.3, 0.2]) {
             host.metric(job, epoch: 1, ["acc": value])
             try harness.step()
             #expect(host.stops.last == job)
             host.cancelled(job)
             try harness.step()
         }
+        return harness
+    }
+
+    @Test func aPausedJobIsPromotedAheadOfTheQueueAndRunsAgainFromItsStart() throws {
+        let host = ScriptedTransport("h", slots: 1)
+        let harness = try Self.pauseThree(on: host)
+        let (a, b, c, d) = (harness.jobs[0], harness.jobs[1], harness.jobs[2], harness.jobs[3])
         #expect(host.runs.map(\.job) == [a, b, c, a], "a promoted ahead of d")
         #expect(try harness.state(a) == .running && harness.state(b) == .stopped)
         #expect(try harness.store.stopDecisions(of: harness.prepared.sweep.id)[a] == nil, "a resume must not stop it again")
@@ -189,17 +197,9 @@ import Testing
     /// b's 0.3 would be the top 1 of 3) and a is not promoted twice.
     @Test func aResumedPausingRuleNeitherStopsNorPromotesAJobTwice() throws {
         let first = ScriptedTransport("h", slots: 1)
-        let harness = try CoordinatorHarness(jobs: 4, transports: [first], extra: ["epochs": 2],
-                                             configure: Self.asha(reduction: 3, pause: true))
-        try harness.startWithReady(first)
-        let (a, b, c, d) = (harness.jobs[0], harness.jobs[1], harness.jobs[2], harness.jobs[3])
-        for (job, value) in [(a, 0.8), (b, 0.3), (c, 0.2)] {
-            first.metric(job, epoch: 1, ["acc": value])
-            try harness.step()
-            first.cancelled(job)
-            try harness.step()
-        }
-        #expect(first.runs.map(\.job) == [a, b, c, a])
+        let harness = try Self.pauseThree(on: first)
+        let (a, d) = (harness.jobs[0], harness.jobs[3])
+        #expect(first.runs.map(\.job) == Array(harness.jobs.prefix(3)) + [a])
         first.closeConnection("gone")
         try harness.step()
         #expect(try harness.state(a) == .pending)

@@ -67,14 +67,15 @@ struct SuccessiveHalving {
             }
             let recorded = rungs[index].entries.count
             rungs[index].jobs.insert(job)
-            rungs[index].entries.insert((score, job), at: Self.insertionIndex(of: score, in: rungs[index].entries))
+            let at = Self.insertionIndex(of: score, count: recorded) { [entries = rungs[index].entries] in entries[$0].score }
+            rungs[index].entries.insert((score, job), at: at)
             guard !recordOnly else { return nil }
             guard pause else {
                 if let cutoff, score < cutoff { return Cut(milestone: rungs[index].milestone, cutoff: cutoff, recorded: recorded) }
                 return nil
             }
             let quota = rungs[index].entries.count / reduction
-            if inTop(quota, job: job, score: score, at: index) || (alone && isFallback(job, at: index, score: score)) {
+            if inTop(quota, job: job, at: index) || (alone && isFallback(job, at: index, score: score)) {
                 rungs[index].promoted.insert(job)
                 return nil
             }
@@ -138,7 +139,7 @@ struct SuccessiveHalving {
     }
 
     /// In the top `quota` of rung `index` (of equal scores, the later arrival ranks higher).
-    private func inTop(_ quota: Int, job: Int64, score: Double, at index: Int) -> Bool {
+    private func inTop(_ quota: Int, job: Int64, at index: Int) -> Bool {
         guard quota > 0 else { return false }
         let entries = rungs[index].entries
         return entries[(entries.count - quota)...].contains { $0.job == job }
@@ -176,19 +177,15 @@ struct SuccessiveHalving {
 
     /// Where `value` goes in ascending `values` (after equal ones).
     static func insertionIndex(of value: Double, in values: [Double]) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if values[middle] <= value { low = middle + 1 } else { high = middle }
-        }
-        return low
+        insertionIndex(of: value, count: values.count) { values[$0] }
     }
 
-    static func insertionIndex(of value: Double, in entries: [(score: Double, job: Int64)]) -> Int {
-        var low = 0, high = entries.count
+    /// The same among `count` ascending values read by index.
+    static func insertionIndex(of value: Double, count: Int, _ key: (Int) -> Double) -> Int {
+        var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2
-            if entries[middle].score <= value { low = middle + 1 } else { high = middle }
+            if key(middle) <= value { low = middle + 1 } else { high = middle }
         }
         return low
     }
