@@ -46,6 +46,9 @@ public final class Coordinator {
         public var stopping: EarlyStopping?
         /// How long a stopped job's program has between SIGTERM and SIGKILL.
         public var stopGrace: Duration = .seconds(10)
+        /// Jobs `--rerun-stopped` put back: they run to their end whatever the stop rule says
+        /// (their values still count at its rungs). A resume of the run keeps them stopped.
+        public var runToEnd: Set<Int64> = []
         /// The sweep's model-based search (`sample.method` tpe), if it has one: `assign`
         /// asks it for a new trial whenever a slot is free and nothing is queued.
         public var search: ModelSearch?
@@ -407,7 +410,7 @@ public final class Coordinator {
             }
             if stopping != nil, stopReasons[job] == nil,
                let reason = stopping!.observe(job: job, epoch: epoch, metrics: values, lastEpoch: jobs[job]?.config["epochs"]?.intValue,
-                                              alone: isAlone(job)) {
+                                              alone: isAlone(job), recordOnly: options.runToEnd.contains(job)) {
                 stopReasons[job] = StopDecision(sweep: sweep.id, rule: stopping!.settings.rule.rawValue, epoch: epoch, reason: reason)
                 host.transport.send(.stop(job: job, grace: Double(options.stopGrace.components.seconds)))
             }

@@ -65,8 +65,10 @@ public struct Launcher {
         let requeued = requeueFailed ? try store.requeueFailed(sweep: registration.sweep.id)
             : requeueJobs.isEmpty ? nil : try store.requeue(jobs: requeueJobs, sweep: registration.sweep.id)
         let rerun = requeueStopped ? try store.requeue(.stopped, sweep: registration.sweep.id) : nil
+        var options = options
+        options.runToEnd = Set(rerun ?? [])
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
-                        requeued: requeued, rerunStopped: rerun, settled: settled, before: try store.counts(of: registration.sweep.id))
+                        requeued: requeued, rerunStopped: rerun?.count, settled: settled, before: try store.counts(of: registration.sweep.id))
     }
 
     /// A registered sweep, holding the database's writer lock (through its store) for as

@@ -368,7 +368,7 @@ extension StoreWriter {
 
     /// Puts the sweep's failed jobs back to pending (`sweep retry --failed`); returns how many.
     public func requeueFailed(sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
-        try requeue(.failed, sweep: sweep, now: now)
+        try requeue(.failed, sweep: sweep, now: now).count
     }
 
     /// Puts the named jobs of the sweep back to pending, whatever they ended as (`sweep retry
@@ -389,16 +389,19 @@ extension StoreWriter {
     }
 
     /// Puts the sweep's jobs in `state` (failed, or stopped early: `--rerun-stopped`) back to
-    /// pending; returns how many.
-    public func requeue(_ state: JobState, sweep: Int64, now: Date = Date()) throws(StoreError) -> Int {
+    /// pending; returns them, by number.
+    @discardableResult
+    public func requeue(_ state: JobState, sweep: Int64, now: Date = Date()) throws(StoreError) -> [Int64] {
         try write { db in
+            let jobs = try Int64.fetchAll(db, sql: """
+                SELECT id FROM jobs WHERE state = ? AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?) ORDER BY id
+                """, arguments: [state.rawValue, sweep])
             try db.execute(sql: """
                 UPDATE jobs SET state = 'pending', error = NULL
                 WHERE state = ? AND id IN (SELECT job_id FROM sweep_jobs WHERE sweep_id = ?)
                 """, arguments: [state.rawValue, sweep])
-            let count = db.changesCount
-            try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(count) \(state.rawValue) jobs re-queued")
-            return count
+            try Self.event(db, now: now, sweep: sweep, kind: "retry", message: "\(jobs.count) \(state.rawValue) jobs re-queued")
+            return jobs
         }
     }
 }

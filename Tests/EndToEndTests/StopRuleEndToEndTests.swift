@@ -144,6 +144,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: saved.path), "the program's SIGTERM handler's file did not come back")
     }
 
+    /// `--rerun-stopped` with the stop rule still in the spec runs the stopped jobs to their
+    /// end, as it says: the rule that stopped them would stop them again at the same rung.
+    @Test func rerunStoppedRunsThemToTheEndUnderTheSameRule() throws {
+        let sandbox = try SweepSandbox()
+        try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "asha", "grace": 2, "reduction": 2}"#))
+        let launch = try sandbox.run(["launch", "s.json", "--local-slots", "1"], timeout: 300)
+        #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
+        #expect(launch.stdout.contains("3 stopped early"), "\(launch.stdout)")
+        let rerun = try sandbox.run(["launch", "s.json", "--local-slots", "1", "--rerun-stopped"], timeout: 300)
+        #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")
+        #expect(rerun.stdout.contains("re-queued 3 jobs a stop rule had ended, to run to the end"), "\(rerun.stdout)")
+        let store = try StoreReader(path: sandbox.database)
+        let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
+        #expect(jobs.allSatisfy { $0.state == .done }, "\(jobs.map { "\($0.state) \($0.error ?? "")" })")
+        for job in jobs where job.attempts == 2 {
+            #expect(try store.metrics(of: job.id).filter { $0.attempt == 2 }.map(\.epoch).max() == 12)
+        }
+    }
+
     /// Pausing asha on the local worker, one slot: jobs pause at their rungs and the best is
     /// promoted, run again from its start; the best configuration ends done, the others
     /// stopped, the report's compute line counts the runs again, and a resume runs nothing.
