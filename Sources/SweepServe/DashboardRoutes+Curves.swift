@@ -10,13 +10,17 @@ extension DashboardRoutes {
     static let maxListedConfigs = 500
     /// Curves one `/curves` answer carries at most.
     static let maxShownCurves = 50
+    /// Stopped jobs' curves drawn per configuration at most (as the report's figures).
+    static let maxStoppedCurves = 20
 
     /// `/api/sweeps/NAME/curves?metric=M&show=0,3`: the sweep's configurations (its jobs
     /// grouped by config without the seed, in spec order) and, for those in `show` (default:
     /// the first 8), the metric's mean and sample sd per epoch across the seeds that are done
     /// or running (a running seed counts with the epochs it has reported: the curve grows
-    /// while the sweep runs). Past `maxPointsPerCurve` epochs (fewer when many curves are
-    /// shown) a curve is downsampled like a job's metrics, and says so.
+    /// while the sweep runs), and the curves of its seeds a stop rule stopped (`stopped`, at
+    /// most `maxStoppedCurves`, each ending where it stopped: the page draws them dashed).
+    /// Past `maxPointsPerCurve` epochs (fewer when many curves are shown) a curve is
+    /// downsampled like a job's metrics, and says so.
     func curves(_ store: StoreReader, sweep: SweepInfo, query: [String: String]) throws -> JSONValue {
         let configs = try configurations(store, sweep: sweep)
         let metrics = try store.metricNames(of: sweep.id)
@@ -41,15 +45,17 @@ extension DashboardRoutes {
         // as it streams (see `CurveThinning`): an answer is bounded whatever the epochs.
         let points = max(Self.minPointsPerCurve, min(Self.maxPointsPerCurve, Self.maxPointsPerAnswer / max(1, shown.count)))
         let curves: [JSONValue] = try shown.compactMap { slot in
-            try curve(store, jobs: configs.members[slot], metric: metric, maxPoints: points).map { curve in
-                [
-                    "index": .int(slot), "label": .string(configs.labels[slot]), "seeds": .int(curve.seeds),
-                    "epochs": .array(curve.thinning.epochs.map { .int($0) }),
-                    "mean": .array(curve.thinning.values.map { $0.map(Self.number) ?? .null }),
-                    "sd": .array(curve.thinning.extras.map { $0.map(Self.number) ?? .null }),
-                    "count": .int(curve.epochs), "downsampled": .bool(curve.thinning.isThinned),
-                ]
-            }
+            let mean = try curve(store, jobs: configs.members[slot], metric: metric, maxPoints: points)
+            let stopped = try stoppedCurves(store, jobs: configs.members[slot], metric: metric, maxPoints: points)
+            guard mean != nil || !stopped.isEmpty else { return nil }
+            return [
+                "index": .int(slot), "label": .string(configs.labels[slot]), "seeds": .int(mean?.seeds ?? 0),
+                "epochs": .array((mean?.thinning.epochs ?? []).map { .int($0) }),
+                "mean": .array((mean?.thinning.values ?? []).map { $0.map(Self.number) ?? .null }),
+                "sd": .array((mean?.thinning.extras ?? []).map { $0.map(Self.number) ?? .null }),
+                "count": .int(mean?.epochs ?? 0), "downsampled": .bool(mean?.thinning.isThinned ?? false),
+                "stopped": .array(stopped),
+            ]
         }
         return [
             "sweep": .string(sweep.name), "metric": .string(metric), "metrics": .array(metrics.map(JSONValue.string)),
@@ -120,6 +126,27 @@ extension DashboardRoutes {
         close()
         thinning.finish()
         return seeds.isEmpty ? nil : (thinning, seeds.count, epochs)
+    }
+
+    /// A configuration's stopped seeds (the first `maxStoppedCurves`), each its stopped
+    /// run's curve of `metric`, thinned as it streams: `maxPoints` shared among them, as
+    /// many as the configuration's mean curve has.
+    private func stoppedCurves(_ store: StoreReader, jobs: [Int64], metric: String, maxPoints: Int) throws -> [JSONValue] {
+        var curves: [Int64: CurveThinning] = [:]
+        try store.forEachStoppedMetric(ofJobs: jobs, named: metric, limit: Self.maxStoppedCurves, counts: { counts in
+            let each = max(Self.minPointsPerCurve, maxPoints / max(1, counts.count))
+            for (job, count) in counts { curves[job] = CurveThinning(count: count, maxPoints: each) }
+        }) { job, epoch, value in
+            curves[job]?.add(epoch: epoch, value: value)
+        }
+        return curves.keys.sorted().map { job in
+            var curve = curves[job]!
+            curve.finish()
+            return [
+                "job": .int(Int(job)), "epochs": .array(curve.epochs.map { .int($0) }),
+                "values": .array(curve.values.map { $0.map(Self.number) ?? .null }), "downsampled": .bool(curve.isThinned),
+            ]
+        }
     }
 
     /// `/api/jobs/ID/metrics`: every metric of the job's counting attempt (the ok one, else

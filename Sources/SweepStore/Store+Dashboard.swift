@@ -218,6 +218,27 @@ extension StoreReader {
         }
     }
 
+    /// The metric named `metric` of the first `limit` (by number) of those of `jobs` a stop
+    /// rule stopped, from their stopped run, by job then epoch: `counts` first sees how many
+    /// values each has (same snapshot), then `body` sees each row once.
+    public func forEachStoppedMetric(ofJobs jobs: [Int64], named metric: String, limit: Int, counts: ([Int64: Int]) -> Void,
+                                     _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
+        let ids = "[" + jobs.map(String.init).joined(separator: ",") + "]"  // one parameter, however many jobs
+        try read { db in
+            let from = """
+                FROM metrics m JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt AND m.name = ?
+                WHERE j.id IN (SELECT id FROM jobs WHERE state = 'stopped' AND id IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?)
+                """
+            var byJob: [Int64: Int] = [:]
+            let grouped = try Row.fetchCursor(db, sql: "SELECT m.job_id, count(*) " + from + " GROUP BY m.job_id", arguments: [metric, ids, limit])
+            while let row = try grouped.next() { byJob[row[0]] = row[1] }
+            counts(byJob)
+            let rows = try Row.fetchCursor(db, sql: "SELECT m.job_id, m.epoch, m.value " + from + " ORDER BY m.job_id, m.epoch",
+                                           arguments: [metric, ids, limit])
+            while let row = try rows.next() { body(row[0], row[1], row[2]) }
+        }
+    }
+
     /// The sweep's jobs grouped by config without the seed, in spec order: each group's
     /// config and its jobs. Grouped in SQL, so a 10,000-job sweep parses one config per
     /// group, not per job.

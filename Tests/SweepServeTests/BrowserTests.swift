@@ -31,6 +31,18 @@ struct BrowserTests {
         #expect(dom.contains("0.28 ± 0.07 (n=2)") && dom.contains("0.45 ± 0.07‡ (n=1 of 2)"), "the report's cells")
     }
 
+    @Test func stoppedSeedsAreDrawnDashedToWhereTheyStopped() throws {
+        let f = try DashboardFixture()
+        _ = try f.registerStoppedSweep(seeds: 4)
+        let dom = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/gamma")
+        #expect(dom.matches(of: try Regex(#"<path class="curve-mean"[^>]*data-points="5""#)).count == 1, "\(dom)")
+        // Seeds 1, 2, 3 stopped after 2, 3 and 1 epochs: lines of 1, 2 and 0 segments, each with its end dot.
+        let dashed = dom.matches(of: try Regex(#"<path class="curve-stopped"[^>]*d="M[0-9.]+,[0-9.]+((?:L[0-9.]+,[0-9.]+)*)""#))
+        #expect(dashed.map { $0.output[1].substring?.filter { $0 == "L" }.count ?? -1 }.sorted() == [0, 1, 2], "\(dom)")
+        #expect(dom.matches(of: try Regex(#"<circle class="curve-stopped-end""#)).count == 3)
+        #expect(dom.contains("dashed: seeds the stop rule stopped"))
+    }
+
     @Test func thePageUpdatesWhenAJobFinishes() throws {
         let f = try DashboardFixture()
         let before = try Chromium.dumpDOM(f.dashboard.url + "#/sweep/alpha")

@@ -77,6 +77,27 @@ import Testing
         #expect(try f.http.get("/api/sweeps/alpha/curves?show=" + Array(repeating: "0", count: 51).joined(separator: ",")).status == 400)
     }
 
+    /// A configuration's stopped seeds come with their own curves, each to the epoch it
+    /// stopped at (the page draws them dashed), at most 20; the mean is over the done seed.
+    @Test func curvesCarryTheStoppedSeedsOwnCurves() throws {
+        let f = try DashboardFixture()
+        let gamma = try f.registerStoppedSweep(seeds: 24)
+        let curves = try #require(try f.json("/api/sweeps/gamma/curves?metric=loss&show=0") as? [String: Any])
+        let curve = try #require((curves["curves"] as? [[String: Any]])?.first)
+        #expect(curve["seeds"] as? Int == 1 && curve["epochs"] as? [Int] == [1, 2, 3, 4, 5])
+        let stopped = try #require(curve["stopped"] as? [[String: Any]])
+        let jobs = try f.writer.jobs(of: gamma.id)
+        #expect(stopped.map { $0["job"] as? Int } == jobs[1...20].map { Int($0.id) }, "the first 20 stopped seeds, by number")
+        for (index, entry) in stopped.enumerated() {
+            let job = jobs[index + 1]
+            let epochs = Array(1...(1 + (index + 1) % 3))
+            #expect(entry["epochs"] as? [Int] == epochs)
+            #expect(entry["values"] as? [Double] == epochs.map { DashboardFixture.loss(job, epoch: $0) })
+        }
+        let alpha = try #require(try f.json("/api/sweeps/alpha/curves?metric=loss") as? [String: Any])
+        #expect((alpha["curves"] as? [[String: Any]])?.allSatisfy { ($0["stopped"] as? [Any])?.isEmpty == true } == true)
+    }
+
     @Test func reportTablesAreReportMdsCells() throws {
         let f = try DashboardFixture()
         let report = try #require(try f.json("/api/sweeps/alpha/report") as? [String: Any])

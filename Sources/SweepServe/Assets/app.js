@@ -300,7 +300,9 @@ async function curvesCard(name, base) {
   const filter = el("input", { placeholder: "filter configurations", value: c.filter, oninput: e => { c.filter = e.target.value; drawList(); } });
   const reset = el("button", { onclick: () => { c.zoom = null; render(); } }, "reset zoom");
   card.appendChild(el("div", { class: "toolbar" }, "metric ", metric, filter, reset,
-    el("span", { class: "muted" }, data.config_count + " configurations; mean ± sd across seeds; drag on the plot to zoom")));
+    el("span", { class: "muted" }, data.config_count + " configurations; mean ± sd across seeds"
+      + (data.curves.some(x => x.stopped && x.stopped.length) ? "; dashed: seeds the stop rule stopped, ending where they stopped" : "")
+      + "; drag on the plot to zoom")));
   card.appendChild(el("p", { class: "muted", id: "curves-hint" }, "Showing " + c.show.length + " of " + data.config_count + " configurations"
     + (ui.best ? " (by default the best by " + ui.best.metric + ")" : "") + "; tick others in the list below to add them, untick to remove."));
   const list = el("div", { class: "configs" });
@@ -316,7 +318,8 @@ async function curvesCard(name, base) {
     }));
   }
   drawList();
-  const series = data.curves.map(x => ({ label: x.label + " (n=" + x.seeds + ")", color: colorOf(x.index), epochs: x.epochs, mean: x.mean, sd: x.sd }));
+  const series = data.curves.map(x => ({ label: x.label + " (n=" + x.seeds + ")", color: colorOf(x.index), epochs: x.epochs, mean: x.mean, sd: x.sd,
+    stopped: x.stopped }));
   card.appendChild(el("div", { class: "chart-wrap" }, chart(series, data.metric, c), list));
   return card;
 }
@@ -487,7 +490,9 @@ function niceStep(raw, integral) {
 function chart(series, metric, state) {
   const W = 760, H = 340, L = 64, R = 16, T = 14, B = 40;
   let x0 = Infinity, x1 = -Infinity;
-  for (const s of series) for (const e of s.epochs) { x0 = Math.min(x0, e); x1 = Math.max(x1, e); }
+  // A configuration's stopped seeds (`s.stopped`) are drawn dashed, each ending where it stopped.
+  const stopped = s => s.stopped || [];
+  for (const s of series) for (const e of [...s.epochs, ...stopped(s).flatMap(c => c.epochs)]) { x0 = Math.min(x0, e); x1 = Math.max(x1, e); }
   const root = svg("svg", { class: "chart", width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": metric });
   if (!isFinite(x0)) { root.appendChild(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no done job has " + metric + " yet")); return root; }
   if (state.zoom) { x0 = Math.max(x0, state.zoom[0]); x1 = Math.min(x1, state.zoom[1]); }
@@ -497,6 +502,10 @@ function chart(series, metric, state) {
     if (e < x0 || e > x1 || s.mean[i] === null) return;
     const sd = s.sd[i] || 0;
     y0 = Math.min(y0, s.mean[i] - sd); y1 = Math.max(y1, s.mean[i] + sd);
+  });
+  for (const s of series) for (const c of stopped(s)) c.epochs.forEach((e, i) => {
+    if (e < x0 || e > x1 || c.values[i] === null) return;
+    y0 = Math.min(y0, c.values[i]); y1 = Math.max(y1, c.values[i]);
   });
   if (!isFinite(y0)) { y0 = 0; y1 = 1; }
   if (y1 - y0 < 1e-12) { y0 -= 0.5; y1 += 0.5; }
@@ -529,6 +538,15 @@ function chart(series, metric, state) {
       plot.appendChild(svg("path", { class: "curve-mean", stroke: s.color, "data-points": points.length,
         d: "M" + points.map(p => X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1)).join("L") },
         svg("title", {}, s.label)));
+    }
+    for (const c of stopped(s)) {
+      const run = c.epochs.map((e, i) => [e, c.values[i]]).filter(p => p[1] !== null && p[0] >= x0 - step && p[0] <= x1 + step);
+      if (!run.length) continue;
+      const title = svg("title", {}, s.label + ": job " + c.job + ", stopped at epoch " + c.epochs[c.epochs.length - 1]);
+      plot.appendChild(svg("path", { class: "curve-stopped", stroke: s.color, "data-job": c.job,
+        d: "M" + run.map(p => X(p[0]).toFixed(1) + "," + Y(p[1]).toFixed(1)).join("L") }, title));
+      const end = run[run.length - 1];
+      plot.appendChild(svg("circle", { class: "curve-stopped-end", fill: s.color, cx: X(end[0]).toFixed(1), cy: Y(end[1]).toFixed(1), r: 2.5 }));
     }
   }
   root.appendChild(plot);

@@ -83,6 +83,23 @@ final class DashboardFixture: @unchecked Sendable {
         if finish { try writer.finishAttempt(job: job.id, attempt: attempt, outcome: .ok(summary: ["epochs": .int(epochs)])) }
     }
 
+    /// Sweep `gamma`: probe, value 3, `seeds` seeds of 5 epochs; seed 0 done, every other
+    /// stopped by asha at epoch 1 + its number mod 3, as a coordinator records a stop.
+    func registerStoppedSweep(seeds: Int) throws -> SweepInfo {
+        let gamma = try register("gamma", #"""
+            {"name": "gamma", "workload": "probe", "base": {"epochs": 5, "value": 3}, "seeds": \#(seeds),
+             "objective": {"metric": "loss", "mode": "min"}, "stop": {"rule": "asha"}}
+            """#)
+        for (index, job) in try writer.jobs(of: gamma.id).enumerated() {
+            let epochs = index == 0 ? 5 : 1 + index % 3
+            try run(job, epochs: epochs, finish: index == 0)
+            guard index > 0 else { continue }
+            let decision = StopDecision(sweep: gamma.id, rule: "asha", epoch: epochs, reason: "stopped at epoch \(epochs) by asha")
+            try writer.finishAttempt(job: job.id, attempt: 1, outcome: .stopped(decision, stderrTail: nil))
+        }
+        return gamma
+    }
+
     /// The canonical JSON the CLI would print, from a fresh read-only store, with its newline.
     func cli(_ value: (StoreReader) throws -> JSONValue) throws -> String {
         try value(try StoreReader(path: database)).canonicalText + "\n"
