@@ -18,6 +18,9 @@ final class DashboardRoutes: Sendable {
     let cache = Mutex<[String: (version: String, made: ContinuousClock.Instant, cost: Duration, response: HTTPResponse)]>([:])
     /// Each sweep's configurations, by sweep, for the spec revision they were computed from.
     let configs = Mutex<[Int64: (planHash: String, configs: SweepConfigs)]>([:])
+    /// Jobs `/api/sweeps/NAME` lists at most (`sweep status --json` lists all): past it the
+    /// answer says how many it left out, and `/api/sweeps/NAME/jobs` pages through them all.
+    static let maxStatusJobs = 1_000
 
     init(databasePath: String, workloads: [any Workload.Type], token: AccessToken?) {
         self.databasePath = databasePath
@@ -83,7 +86,7 @@ final class DashboardRoutes: Sendable {
             throw DashboardError(.notFound, "no sweep named \"\(parts[1])\" in \(databasePath)")
         }
         switch (parts.count, parts.count > 2 ? parts[2] : "") {
-        case (2, _): return .json(try JSONOutput.status(store, sweep: sweep, brief: request.query["brief"] == "1"))
+        case (2, _): return .json(try JSONOutput.status(store, sweep: sweep, brief: request.query["brief"] == "1", jobLimit: Self.maxStatusJobs))
         case (3, "summary"): return .json(try summary(store, sweep: sweep))
         case (3, "jobs"): return .json(try jobsPage(store, sweep: sweep, query: request.query))
         case (4, "jobs"): return try job(parts[3], sweep: sweep, metrics: false, store: store)

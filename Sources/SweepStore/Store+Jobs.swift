@@ -158,8 +158,8 @@ extension StoreReader {
         return jobs
     }
 
-    /// The sweep's jobs in spec order, optionally only those in `states`.
-    public func jobs(of sweep: Int64, states: Set<JobState>? = nil) throws(StoreError) -> [StoredJob] {
+    /// The sweep's jobs in spec order, optionally only those in `states`, and only the first `limit`.
+    public func jobs(of sweep: Int64, states: Set<JobState>? = nil, limit: Int? = nil) throws(StoreError) -> [StoredJob] {
         try read { db in
             var sql = Self.jobSelect + " JOIN sweep_jobs ON sweep_jobs.job_id = jobs.id WHERE sweep_jobs.sweep_id = ?"
             var arguments: StatementArguments = [sweep]
@@ -168,6 +168,10 @@ extension StoreReader {
                 for state in states.sorted(by: { $0.rawValue < $1.rawValue }) { _ = arguments.append(contentsOf: [state.rawValue]) }
             }
             sql += " ORDER BY sweep_jobs.position"
+            if let limit {
+                sql += " LIMIT ?"
+                _ = arguments.append(contentsOf: [limit])
+            }
             return try Self.storedJobs(db, sql: sql, arguments: arguments)
         }
     }

@@ -81,17 +81,19 @@ extension StoreReader {
     }
 
     /// Every metric's value at its last epoch, for each of the sweep's done or stopped jobs
-    /// (its ok attempt): what `status` shows as a finished job's result.
-    public func finalMetrics(of sweep: Int64) throws(StoreError) -> [Int64: [String: Double]] {
-        try read { db in
+    /// (its ok attempt), or only those of `jobs`: what `status` shows as a finished job's result.
+    public func finalMetrics(of sweep: Int64, jobs: [Int64]? = nil) throws(StoreError) -> [Int64: [String: Double]] {
+        let only = jobs.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }  // one parameter, however many jobs
+        return try read { db in
             // SQLite takes the bare column (value) from the row holding max(epoch).
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT m.job_id, m.name, m.value, max(m.epoch) FROM metrics m
                 JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt
                 JOIN sweep_jobs sj ON sj.job_id = j.id AND sj.sweep_id = ?
                 WHERE j.state IN ('done', 'stopped') AND m.value IS NOT NULL
+                    AND (? IS NULL OR j.id IN (SELECT value FROM json_each(?)))
                 GROUP BY m.job_id, m.name
-                """, arguments: [sweep])
+                """, arguments: [sweep, only, only])
             var finals: [Int64: [String: Double]] = [:]
             while let row = try rows.next() {
                 finals[row[0], default: [:]][row[1]] = row[2]

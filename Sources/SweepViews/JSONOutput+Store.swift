@@ -10,12 +10,22 @@ extension JSONOutput {
     }
 
     /// `sweep status SWEEP --json [--brief]`, read from the store.
-    public static func status(_ store: StoreReader, sweep: SweepInfo, brief: Bool) throws(StoreError) -> JSONValue {
+    /// - Parameter jobLimit: list at most this many jobs (the first in spec order); the
+    ///   object then says how many it left out (`jobs_omitted`).
+    public static func status(_ store: StoreReader, sweep: SweepInfo, brief: Bool, jobLimit: Int? = nil) throws(StoreError) -> JSONValue {
         let writer = store.writer()
-        return status(sweep: sweep, revision: try store.revisions(of: sweep.id).last?.revision ?? 1, counts: try store.counts(of: sweep.id),
-                      writer: writer, hosts: try store.hosts(), jobs: brief ? nil : try store.jobs(of: sweep.id),
-                      progress: writer == nil || brief ? [:] : try store.progress(of: sweep.id),
-                      finals: brief ? [:] : try store.finalMetrics(of: sweep.id))
+        let counts = try store.counts(of: sweep.id)
+        let jobs = brief ? nil : try store.jobs(of: sweep.id, limit: jobLimit)
+        let partial = jobLimit.map { counts.total > $0 } ?? false
+        var object = status(sweep: sweep, revision: try store.revisions(of: sweep.id).last?.revision ?? 1, counts: counts,
+                            writer: writer, hosts: try store.hosts(), jobs: jobs,
+                            progress: writer == nil || brief ? [:] : try store.progress(of: sweep.id),
+                            finals: brief ? [:] : try store.finalMetrics(of: sweep.id, jobs: partial ? jobs?.map(\.id) : nil))
+        if let jobs, partial, case .object(var fields) = object {
+            fields["jobs_omitted"] = .int(counts.total - jobs.count)
+            object = .object(fields)
+        }
+        return object
     }
 
     /// `sweep logs JOB --json`, read from the store (output files from beside the database).

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 @testable import SweepServe
 import SweepStore
+import SweepViews
 import Testing
 
 /// Huge, malformed, slow and too many requests: each answered with its status, the
@@ -192,4 +193,21 @@ final class ResultBox: @unchecked Sendable {
     private var all: [Int] = []
     var values: [Int] { lock.withLock { all } }
     func add(_ value: Int) { lock.withLock { all.append(value) } }
+
+    /// `/api/sweeps/NAME` lists the first 1,000 jobs of a bigger sweep and says how many it
+    /// left out (the CLI's `status --json` lists them all); the brief form is unchanged.
+    @Test func aSweepsStatusListsAtMostAThousandJobs() throws {
+        let f = try DashboardFixture()
+        let delta = try f.register("delta", #"{"name": "delta", "workload": "probe", "base": {"epochs": 1, "value": 7}, "seeds": 1003}"#)
+        let jobs = try f.writer.jobs(of: delta.id)
+        try f.run(jobs[0], epochs: 1, finish: true)
+        try f.run(jobs[1002], epochs: 1, finish: true)
+        let status = try #require(try f.json("/api/sweeps/delta") as? [String: Any])
+        let listed = try #require(status["jobs"] as? [[String: Any]])
+        #expect(listed.count == 1_000 && status["jobs_omitted"] as? Int == 3)
+        #expect(listed.map { $0["job"] as? Int } == jobs.prefix(1_000).map { Int($0.id) }, "the first in spec order")
+        #expect(listed[0]["final"] != nil && !(listed[0]["final"] is NSNull), "a listed done job keeps its result: \(listed[0])")
+        #expect(try f.cli { try JSONOutput.status($0, sweep: delta, brief: false) }.contains(#""jobs_omitted""#) == false)
+        #expect(try f.http.get("/api/sweeps/delta?brief=1").body == (try f.cli { try JSONOutput.status($0, sweep: delta, brief: true) }))
+    }
 }
