@@ -84,6 +84,11 @@ public struct JobPage: Sendable {
 extension StoreReader {
     // MARK: Reads for `sweep serve`
 
+    /// Job numbers as one JSON list, for `json_each(?)`: one parameter, however many jobs.
+    static func jsonList(_ jobs: [Int64]) -> String {
+        "[" + jobs.map(String.init).joined(separator: ",") + "]"
+    }
+
     /// One page of the sweep's jobs, filtered, sorted and cut in SQL, so a page of a
     /// 10,000-job sweep decodes only its own rows. A job's latest metric comes from the
     /// attempt that counts (the one that finished ok, else the latest): two index seeks on
@@ -115,7 +120,7 @@ extension StoreReader {
             }
             if let jobs = query.jobs {
                 filter += " AND j.id IN (SELECT value FROM json_each(:jobs))"  // one parameter, however many jobs
-                arguments["jobs"] = "[" + jobs.map(String.init).joined(separator: ",") + "]"
+                arguments["jobs"] = Self.jsonList(jobs)
             }
             let from = """
                 FROM sweep_jobs sj JOIN jobs j ON j.id = sj.job_id
@@ -205,7 +210,7 @@ extension StoreReader {
     /// row once.
     public func forEachMetricByEpoch(ofJobs jobs: [Int64], named metric: String, epochs: (Int) -> Void,
                                      _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
-        let ids = "[" + jobs.map(String.init).joined(separator: ",") + "]"  // one parameter, however many jobs
+        let ids = Self.jsonList(jobs)
         try read { db in
             let from = """
                 FROM jobs j JOIN metrics m ON m.job_id = j.id AND m.attempt = iif(j.state = 'done', j.ok_attempt, j.attempts) AND m.name = ?
@@ -223,7 +228,7 @@ extension StoreReader {
     /// values each has (same snapshot), then `body` sees each row once.
     public func forEachStoppedMetric(ofJobs jobs: [Int64], named metric: String, limit: Int, counts: ([Int64: Int]) -> Void,
                                      _ body: (_ job: Int64, _ epoch: Int, _ value: Double?) -> Void) throws(StoreError) {
-        let ids = "[" + jobs.map(String.init).joined(separator: ",") + "]"  // one parameter, however many jobs
+        let ids = Self.jsonList(jobs)
         try read { db in
             let from = """
                 FROM metrics m JOIN jobs j ON j.id = m.job_id AND m.attempt = j.ok_attempt AND m.name = ?

@@ -83,7 +83,7 @@ extension StoreReader {
     /// Every metric's value at its last epoch, for each of the sweep's done or stopped jobs
     /// (its ok attempt), or only those of `jobs`: what `status` shows as a finished job's result.
     public func finalMetrics(of sweep: Int64, jobs: [Int64]? = nil) throws(StoreError) -> [Int64: [String: Double]] {
-        let only = jobs.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }  // one parameter, however many jobs
+        let only = jobs.map(Self.jsonList)
         return try read { db in
             // SQLite takes the bare column (value) from the row holding max(epoch).
             let rows = try Row.fetchCursor(db, sql: """
