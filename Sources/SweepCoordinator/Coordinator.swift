@@ -46,8 +46,9 @@ public final class Coordinator {
         public var stopping: EarlyStopping?
         /// How long a stopped job's program has between SIGTERM and SIGKILL.
         public var stopGrace: Duration = .seconds(10)
-        /// Jobs `--rerun-stopped` put back: they run to their end whatever the stop rule says
-        /// (their values still count at its rungs). A resume of the run keeps them stopped.
+        /// Jobs `--rerun-stopped` or `retry SWEEP JOB...` put back: they run to their end
+        /// whatever the stop rule says (their values still count at its rungs). A resume of
+        /// the run keeps the unfinished ones stopped as the rule decided.
         public var runToEnd: Set<Int64> = []
         /// The sweep's model-based search (`sample.method` tpe), if it has one: `assign`
         /// asks it for a new trial whenever a slot is free and nothing is queued.

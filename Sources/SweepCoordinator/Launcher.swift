@@ -66,7 +66,8 @@ public struct Launcher {
             : requeueJobs.isEmpty ? nil : try store.requeue(jobs: requeueJobs, sweep: registration.sweep.id)
         let rerun = requeueStopped ? try store.requeue(.stopped, sweep: registration.sweep.id) : nil
         var options = options
-        options.runToEnd = Set(rerun ?? [])
+        // Jobs asked for by name or by --rerun-stopped run to their end, whatever the rule says.
+        options.runToEnd = Set(rerun ?? []).union(requeueJobs)
         return Prepared(store: store, options: options, planned: plan.jobs.count, registration: registration,
                         requeued: requeued, rerunStopped: rerun?.count, settled: settled, before: try store.counts(of: registration.sweep.id))
     }

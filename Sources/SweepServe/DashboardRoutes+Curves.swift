@@ -71,7 +71,9 @@ extension DashboardRoutes {
     static let defaultCurveCount = 3
 
     /// The configurations shown by default: the best `defaultCurveCount` by the spec's
-    /// objective (as `sweep best` ranks them), else the first ones.
+    /// objective (as `sweep best` ranks them), then the first ones in spec order to make up
+    /// the count (a stop rule may leave fewer configurations with a done job: the others'
+    /// stopped seeds are worth seeing beside the best).
     private func defaultCurves(_ store: StoreReader, sweep: SweepInfo, configs: SweepConfigs) throws -> [Int] {
         let spec = try? SweepSpec(document: SpecDocument(file: sweep.specPath, text: sweep.specText), workloads: workloads)
         guard let objective = spec?.objective else { return Array(configs.members.indices.prefix(Self.defaultCurveCount)) }
@@ -83,7 +85,7 @@ extension DashboardRoutes {
         for best in try BestConfig.rank(store: store, sweep: sweep, objective: objective, top: Self.defaultCurveCount) {
             if let slot = best.jobs.lazy.compactMap({ slotOfJob[$0] }).first, !shown.contains(slot) { shown.append(slot) }
         }
-        return shown.isEmpty ? Array(configs.members.indices.prefix(Self.defaultCurveCount)) : shown
+        return shown + configs.members.indices.filter { !shown.contains($0) }.prefix(max(0, Self.defaultCurveCount - shown.count))
     }
 
     /// Points one curve of `/api/jobs/ID/metrics` carries at most.

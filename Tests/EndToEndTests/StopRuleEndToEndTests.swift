@@ -144,17 +144,25 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: saved.path), "the program's SIGTERM handler's file did not come back")
     }
 
-    /// `--rerun-stopped` with the stop rule still in the spec runs the stopped jobs to their
-    /// end, as it says: the rule that stopped them would stop them again at the same rung.
+    /// `retry SWEEP JOB` and `--rerun-stopped` with the stop rule still in the spec run the
+    /// stopped jobs to their end, as they say: the rule that stopped them would stop them
+    /// again at the same rung.
     @Test func rerunStoppedRunsThemToTheEndUnderTheSameRule() throws {
         let sandbox = try SweepSandbox()
         try sandbox.write("s.json", stoppingSpec(name: "s", stop: #"{"rule": "asha", "grace": 2, "reduction": 2}"#))
         let launch = try sandbox.run(["launch", "s.json", "--local-slots", "1"], timeout: 300)
         #expect(launch.status == 0, "\(launch.stdout)\n\(launch.stderr)")
         #expect(launch.stdout.contains("3 stopped early"), "\(launch.stdout)")
+        // One by name (`retry`), then the rest.
+        let before = try StoreReader(path: sandbox.database)
+        let sweep = try #require(try before.sweep(named: "s"))
+        let named = try #require(try before.jobs(of: sweep.id).first { $0.state == .stopped })
+        let retry = try sandbox.run(["retry", "s", String(named.id), "--local-slots", "1"], timeout: 300)
+        #expect(retry.status == 0, "\(retry.stdout)\n\(retry.stderr)")
+        #expect(try StoreReader(path: sandbox.database).job(String(named.id))?.state == .done)
         let rerun = try sandbox.run(["launch", "s.json", "--local-slots", "1", "--rerun-stopped"], timeout: 300)
         #expect(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")
-        #expect(rerun.stdout.contains("re-queued 3 jobs a stop rule had ended, to run to the end"), "\(rerun.stdout)")
+        #expect(rerun.stdout.contains("re-queued 2 jobs a stop rule had ended, to run to the end"), "\(rerun.stdout)")
         let store = try StoreReader(path: sandbox.database)
         let jobs = try store.jobs(of: try #require(try store.sweep(named: "s")).id)
         #expect(jobs.allSatisfy { $0.state == .done }, "\(jobs.map { "\($0.state) \($0.error ?? "")" })")

@@ -308,8 +308,8 @@ import Testing
         #expect(noObjective.status == 400 && noObjective.body.contains("is neither"), "\(noObjective.body)")
     }
 
-    /// Without `show`, the curves are the best three configurations by the objective, best first;
-    /// a sweep without one shows its first three. The summary has the first launch and revisions.
+    /// Without `show`, the curves are the best three configurations by the objective, best first
+    /// (made up to three in spec order); a sweep without one shows its first three. The summary has the first launch and revisions.
     @Test func defaultCurvesAreTheBestConfigurations() throws {
         let f = try DashboardFixture()
         let epsilon = try f.register("epsilon", #"""
@@ -323,6 +323,19 @@ import Testing
         #expect(shown.compactMap { $0["label"] as? String } == ["value=1.0", "value=2.0", "value=3.0"], "\(shown.map { $0["label"] ?? "" })")
         let alpha = try #require(try f.json("/api/sweeps/alpha/curves") as? [String: Any])
         #expect((alpha["curves"] as? [[String: Any]])?.compactMap { $0["index"] as? Int } == [0, 1], "alpha has two configurations")
+        // A stop rule left one configuration with a done job: the others follow in spec order.
+        let zeta = try f.register("zeta", #"""
+            {"name": "zeta", "workload": "probe", "base": {"epochs": 5}, "grid": {"value": [6, 7, 8, 9]},
+             "objective": {"metric": "loss", "mode": "min"}, "stop": {"rule": "asha"}}
+            """#)
+        for (index, job) in try f.writer.jobs(of: zeta.id).enumerated() {
+            try f.run(job, epochs: index == 2 ? 5 : 1, finish: index == 2)
+            guard index != 2 else { continue }
+            let decision = StopDecision(sweep: zeta.id, rule: "asha", epoch: 1, reason: "stopped at epoch 1 by asha")
+            try f.writer.finishAttempt(job: job.id, attempt: 1, outcome: .stopped(decision, stderrTail: nil))
+        }
+        let stopped = try #require(try f.json("/api/sweeps/zeta/curves") as? [String: Any])
+        #expect((stopped["curves"] as? [[String: Any]])?.compactMap { $0["label"] as? String } == ["value=8.0", "value=6.0", "value=7.0"])
 
         let summary = try #require(try f.json("/api/sweeps/epsilon/summary") as? [String: Any])
         let first = try #require(summary["first_launched_at"] as? String)
