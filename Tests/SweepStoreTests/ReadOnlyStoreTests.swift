@@ -1,6 +1,6 @@
 import SweepCore
 import Foundation
-import SweepStore
+@testable import SweepStore
 import SweepTestSupport
 import Testing
 
@@ -26,13 +26,22 @@ import Testing
     /// A database with one done job and its metrics, closed by its writer.
     func finishedDatabase() throws -> String {
         let path = try temporaryDatabase()
-        let store = try StoreWriter(path: path, coordinating: "s")
-        let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
-        let job = try store.jobs(of: sweep.id)[0].id
-        let attempt = try store.startAttempt(job: job, host: "local")
-        try store.append(metrics: [MetricRow(job: job, attempt: attempt, epoch: 1, name: "loss", value: 0.5)],
-                         logs: [(job, attempt, "hello")])
-        try store.finishAttempt(job: job, attempt: attempt, outcome: .ok(summary: nil))
+        do {
+            let store = try StoreWriter(path: path, coordinating: "s")
+            let sweep = try store.register(name: "s", workload: "probe", specPath: "t.json", specText: spec, jobs: try newJobs(spec)).sweep
+            let job = try store.jobs(of: sweep.id)[0].id
+            let attempt = try store.startAttempt(job: job, host: "local")
+            try store.append(metrics: [MetricRow(job: job, attempt: attempt, epoch: 1, name: "loss", value: 0.5)],
+                             logs: [(job, attempt, "hello")])
+            try store.finishAttempt(job: job, attempt: attempt, outcome: .ok(summary: nil))
+        }
+        // The writer lock goes with the last descriptor of its open file: a program another
+        // test of this process is spawning holds a copy from its fork to its exec (seen under
+        // load: "closed" databases still locked). Wait that out, asking only the lock (a
+        // connection opened meanwhile would keep the closing writer from removing its log);
+        // 60 s is a hang guard.
+        let deadline = Date().addingTimeInterval(60)
+        while WriterLock.isHeld(databasePath: path), Date() < deadline { usleep(5_000) }
         return path
     }
 
