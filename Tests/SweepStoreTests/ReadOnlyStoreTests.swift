@@ -1,6 +1,6 @@
 import SweepCore
 import Foundation
-@testable import SweepStore
+import SweepStore
 import SweepTestSupport
 import Testing
 
@@ -35,13 +35,7 @@ import Testing
                              logs: [(job, attempt, "hello")])
             try store.finishAttempt(job: job, attempt: attempt, outcome: .ok(summary: nil))
         }
-        // The writer lock goes with the last descriptor of its open file: a program another
-        // test of this process is spawning holds a copy from its fork to its exec (seen under
-        // load: "closed" databases still locked). Wait that out, asking only the lock (a
-        // connection opened meanwhile would keep the closing writer from removing its log);
-        // 60 s is a hang guard.
-        let deadline = Date().addingTimeInterval(60)
-        while WriterLock.isHeld(databasePath: path), Date() < deadline { usleep(5_000) }
+        waitUntilUnlocked(path)
         return path
     }
 

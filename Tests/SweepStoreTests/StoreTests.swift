@@ -1,7 +1,7 @@
 import Foundation
 import SweepCore
 import SweepSpec
-import SweepStore
+@testable import SweepStore
 import SweepTestSupport
 import Testing
 import Workloads
@@ -19,6 +19,16 @@ extension ScratchDatabases {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         return folder + "/sweep.sqlite"
     }
+}
+
+/// Waits until no writer holds the lock of the database at `path`. The lock goes with the
+/// last descriptor of its open file, and a program another test of this process is
+/// spawning holds a copy of every descriptor from its fork to its exec (seen under load:
+/// a closed writer's database still locked). Asks only the lock: a connection opened
+/// meanwhile would keep a closing writer from removing its log. 60 s is a hang guard.
+func waitUntilUnlocked(_ path: String) {
+    let deadline = Date().addingTimeInterval(60)
+    while WriterLock.isHeld(databasePath: path), Date() < deadline { usleep(5_000) }
 }
 
 /// Runs SQL on the file with the sqlite3 shell: another program writing the database.

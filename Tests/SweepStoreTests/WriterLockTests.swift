@@ -62,6 +62,7 @@ import Testing
         let reader = try StoreReader(path: path)
         #expect(reader.writer()?.token == 1)
         first = nil
+        waitUntilUnlocked(path)
         #expect(StoreReader.writer(databasePath: path) == nil)
         #expect(reader.writer() == nil)
         let second = try StoreWriter(path: path, coordinating: "b")
