@@ -61,6 +61,9 @@ extension Report {
         let notDone = input.jobs.count - counts[.done, default: 0]
         if input.isRunning {
             lines.append("- Status: **running** — this report is partial; jobs not done are left out")
+        } else if notDone > 0, notDone == counts[.stopped, default: 0] {
+            // A stop rule's decisions end a sweep as surely as done jobs do.
+            lines.append("- Status: complete (\(notDone) of \(input.jobs.count) jobs stopped early by the stop rule)")
         } else if notDone > 0 {
             // Jobs left to run and no coordinator running them: interrupted, not finished.
             let unfinished = counts[.pending, default: 0] + counts[.running, default: 0] + counts[.cancelled, default: 0] > 0

@@ -21,13 +21,16 @@ public struct BestConfig: Sendable {
 
     /// Ranks the done jobs of `sweep` by `objective`, best first; at most `top`.
     public static func rank(store: StoreReader, sweep: SweepInfo, objective: Objective, top: Int) throws -> [BestConfig] {
-        let jobs = try store.jobs(of: sweep.id).filter { $0.state == .done }
+        let all = try store.jobs(of: sweep.id)
+        let jobs = all.filter { $0.state == .done }
         var curves: [Int64: [(Int, Double)]] = [:]
         try store.forEachOkMetric(of: sweep.id) { job, name, epoch, value in
             if name == objective.metric, let value, value.isFinite { curves[job, default: []].append((epoch, value)) }
         }
-        let varying = Set(jobs.flatMap { $0.config.values.keys }).subtracting(["seed"]).filter { name in
-            Set(jobs.map { $0.config[name] }).count > 1
+        // What varies across the sweep, not only its done jobs: a stop rule may leave one
+        // configuration done, and the winner must still be named.
+        let varying = Set(all.flatMap { $0.config.values.keys }).subtracting(["seed"]).filter { name in
+            Set(all.map { $0.config[name] }).count > 1
         }
         var groups: [[String: JSONValue]: [(job: Int64, value: Double, best: Double, epochs: Int)]] = [:]
         for job in jobs {

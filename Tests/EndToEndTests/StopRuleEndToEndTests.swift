@@ -191,6 +191,11 @@ import Testing
         let best = try #require(byValue[0])
         #expect(best.state == .done && best.attempts >= 2, "the best job paused, was promoted and ran to its end: \(best.attempts)")
         #expect(jobs.filter { $0.state == .done }.count == 1, "one job is enough to end a finite grid")
+        // The winner is named by what varies in the sweep, though it is the only configuration done.
+        let bestRun = try sandbox.run(["best", "s", "--json"])
+        let ranked = try #require(try JSONSerialization.jsonObject(with: Data(bestRun.stdout.utf8)) as? [[String: Any]])
+        #expect(ranked.count == 1 && (ranked[0]["config"] as? [String: Any])?["value"] as? Double == 0, "\(bestRun.stdout)")
+        #expect(try sandbox.run(["best", "s"]).stdout.contains("value"), "the table has the value column")
         let stopped = jobs.filter { $0.state == .stopped }
         #expect(stopped.count == 5)
         for job in stopped { #expect(job.error?.contains("by asha") == true && job.error?.contains("paused") == true, "\(job.error ?? "")") }
@@ -204,6 +209,7 @@ import Testing
         #expect(report.status == 0, "\(report.stderr)")
         let markdown = try String(contentsOf: sandbox.directory.appendingPathComponent("Reports/s/report.md"), encoding: .utf8)
         #expect(markdown.contains("- Compute: \(ran) of 72 epochs"), "\(markdown.prefix(800))")
+        #expect(markdown.contains("- Status: complete (5 of 6 jobs stopped early by the stop rule)"), "\(markdown.prefix(800))")
         let resume = try sandbox.run(["resume", "s"])
         #expect(resume.status == 0, "\(resume.stdout)\n\(resume.stderr)")
         let after = try StoreReader(path: sandbox.database)
