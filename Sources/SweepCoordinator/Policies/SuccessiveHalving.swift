@@ -41,7 +41,7 @@ struct SuccessiveHalving {
     /// Promotion form: jobs judged to pause whose end is not recorded yet, and paused jobs
     /// (ended), by the index of the rung they wait at.
     private var pausing: [Int64: Int] = [:]
-    private(set) var paused: [Int64: Int] = [:]
+    private var paused: [Int64: Int] = [:]
 
     init(grace: Int, reduction: Int, pause: Bool = false) {
         precondition(grace >= 1 && reduction >= 2)
